@@ -1,0 +1,1 @@
+"""Household financial-stabilisation engine."""

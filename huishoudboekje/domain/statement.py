@@ -1,0 +1,81 @@
+"""Bank statements as the engine sees them, whatever format they came in.
+
+Parsers in `adapters/` turn camt.053 and MT940 files into these plain records; the
+import service decides what is new, what matches and what must be refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+
+class StatementError(ValueError):
+    """A statement file that cannot be imported. Names the file and where in it."""
+
+    def __init__(self, file: str, where: str | None, reason: str) -> None:
+        self.file = file
+        self.where = where
+        self.reason = reason
+        location = f"{file}, {where}" if where else file
+        super().__init__(f"{location}: {reason}")
+
+
+@dataclass(frozen=True)
+class BankTransaction:
+    account: str  # IBAN of the statement's own account, electronic form
+    booking_date: date
+    value_date: date
+    amount: Decimal  # signed: positive is a credit, negative a debit; two decimals
+    counterparty_iban: str | None  # the debtor for credits, the creditor for debits
+    counterparty_name: str | None
+    description: str  # remittance information, as one line of text
+    end_to_end_id: str | None
+    bank_reference: str | None  # the bank's own reference for the entry
+    where: str = ""  # 'entry 3' or 'line 17': where in the file it came from
+
+    @property
+    def is_credit(self) -> bool:
+        return self.amount > 0
+
+    def fingerprint(self, occurrence: int = 0) -> str:
+        """Identity of this bank transaction across files.
+
+        Two statements whose periods overlap carry the same transaction; it must be
+        recorded once. The bank's own reference is not reliable across formats and
+        exports, so identity is built from what every export of the same booking
+        agrees on. `occurrence` tells apart identical bookings within one statement
+        (two equal payments on one day) — their position among equals.
+        """
+        parts = [
+            self.account,
+            self.booking_date.isoformat(),
+            self.value_date.isoformat(),
+            str(self.amount),
+            self.counterparty_iban or "",
+            self.end_to_end_id or "",
+            " ".join(self.description.split()).lower(),
+            str(occurrence),
+        ]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Statement:
+    file: str
+    account: str
+    statement_id: str | None
+    opening_balance: Decimal | None
+    closing_balance: Decimal | None
+    opening_date: date | None = None
+    closing_date: date | None = None
+    transactions: list[BankTransaction] = field(default_factory=list)
+
+    def imbalance(self) -> Decimal | None:
+        """How far the entries are off from opening to closing balance, if both given."""
+        if self.opening_balance is None or self.closing_balance is None:
+            return None
+        moved = sum((t.amount for t in self.transactions), Decimal("0.00"))
+        return self.closing_balance - (self.opening_balance + moved)
