@@ -1,0 +1,231 @@
+"""The `hhb` command line.
+
+Exit codes: 0 success, 1 unexpected failure, 2 bad input (nothing was written),
+3 not found.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from huishoudboekje.config import Settings
+from huishoudboekje.domain.household import HouseholdError
+from huishoudboekje.domain.money import MoneyError, parse_money
+from huishoudboekje.domain.statement import StatementError
+from huishoudboekje.engine import Engine, NotFound
+from huishoudboekje import households as household_service
+from huishoudboekje.onboarding import DocumentError, json_schema
+
+from .documents import DocumentErrors, read_specs
+from .store import StoreError, open_engine
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Huishoudboekje: one pay date a month.")
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    Optional[str],
+    typer.Option("--db", envvar="HHB_DATABASE_URL", help="postgresql://… or sqlite:///FILE (default: ./var)"),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
+ActorOption = Annotated[Optional[str], typer.Option("--actor", envvar="HHB_ACTOR", help="Who gives the command")]
+
+BAD_INPUT, NOT_FOUND = 2, 3
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic's ValidationError, worded for the environment
+        fail(f"settings: {exc}")
+
+
+def engine(db: str | None) -> Engine:
+    try:
+        return open_engine(db or settings().database_url, settings().var_dir)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def fail(message: str, code: int = BAD_INPUT) -> Any:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def guarded(action: Callable[[], Any]) -> Any:
+    """Run a command; turn the errors a user can fix into a message and exit code 2."""
+    try:
+        return action()
+    except NotFound as exc:
+        fail(str(exc), NOT_FOUND)
+    except (DocumentErrors, DocumentError, StatementError, HouseholdError, MoneyError, StoreError) as exc:
+        fail(str(exc))
+
+
+def emit(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+
+
+def actor_of(actor: str | None) -> str:
+    return actor or settings().actor
+
+
+def parse_day(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{name}: '{value}' is not a date (YYYY-MM-DD)")
+
+
+# -- households ----------------------------------------------------------------------
+
+
+@app.command()
+def onboard(
+    files: Annotated[list[Path], typer.Argument(help="YAML or JSON onboarding documents")],
+    db: DbOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Onboard households (or apply edits to them) from documents; all or nothing."""
+    specs = guarded(lambda: read_specs(files))
+    store = engine(db)
+    results = guarded(lambda: household_service.onboard(store, specs, actor_of(actor)))
+    for result in results:
+        emit(result.as_dict())
+
+
+@app.command("households")
+def list_households(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List households."""
+    store = engine(db)
+    rows = []
+    for ident, dossier in store.household_ids():
+        h = store.household_by_id(ident)
+        rows.append(
+            {
+                "dossier": h.dossier,
+                "household_id": str(h.id),
+                "team": h.team,
+                "status": h.status,
+                "start": h.start.isoformat(),
+                "pay_day": h.pay_day_on(date.max),
+                "participants": [p.name for p in h.participants],
+                "agreements": len(h.agreements),
+                "buffer_outstanding": str(h.buffer_outstanding),
+            }
+        )
+    if as_json:
+        emit(rows)
+        return
+    table = Table("dossier", "team", "status", "start", "pay day", "participants", "agreements", "buffer owed")
+    for r in rows:
+        table.add_row(r["dossier"], r["team"], r["status"], r["start"], str(r["pay_day"]),
+                      ", ".join(r["participants"]), str(r["agreements"]), r["buffer_outstanding"])
+    out.print(table)
+
+
+@app.command()
+def history(
+    dossier: str,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Show the household as it stood on this date")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The event timeline of a household, and how it stood on a date."""
+    from huishoudboekje.views import household_on, timeline
+
+    store = engine(db)
+    household = guarded(lambda: store.household(dossier))
+    events = timeline(store, household.id)
+    state = household_on(household, parse_day(as_of, "--as-of")) if as_of else None
+    if as_json:
+        emit({"dossier": dossier, "events": events, "as_of": state})
+        return
+    table = Table("#", "event", "business date", "actor", "details")
+    for e in events:
+        table.add_row(str(e["version"]), e["event"], e["business_date"] or "", e["actor"] or "", e["details"])
+    out.print(table)
+    if state:
+        out.print_json(json.dumps(state, default=str))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of onboarding documents."""
+    emit(json_schema())
+
+
+@app.command("change-amount")
+def change_amount(
+    dossier: str, agreement: str, amount: str,
+    effective: Annotated[str, typer.Option("--from", help="Date the new amount takes effect")],
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """Change an agreement's amount from a date on (e.g. the rent rise on 1 July)."""
+    money = guarded(lambda: parse_money(amount))
+    day = parse_day(effective, "--from")
+    guarded(lambda: household_service.change_amount(engine(db), dossier, agreement, money, day, actor_of(actor)))
+    emit({"dossier": dossier, "agreement": agreement, "amount": str(money), "from": day.isoformat()})
+
+
+@app.command("end-agreement")
+def end_agreement(
+    dossier: str, agreement: str,
+    end: Annotated[str, typer.Option("--on", help="Last date the agreement applies")],
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """End an agreement on a date."""
+    day = parse_day(end, "--on")
+    guarded(lambda: household_service.end_agreement(engine(db), dossier, agreement, day, actor_of(actor)))
+    emit({"dossier": dossier, "agreement": agreement, "end": day.isoformat()})
+
+
+@app.command("pay-day")
+def pay_day(
+    dossier: str, day: str,
+    effective: Annotated[str, typer.Option("--from", help="Date the new pay day takes effect")],
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """Change the household's pay day (1–28 or last-business-day) from a date on."""
+    value: int | str = int(day) if day.isdigit() else day
+    start = parse_day(effective, "--from")
+    guarded(lambda: household_service.change_pay_day(engine(db), dossier, value, start, actor_of(actor)))
+    emit({"dossier": dossier, "pay_day": value, "from": start.isoformat()})
+
+
+@app.command("end-participation")
+def end_participation(
+    dossier: str,
+    end: Annotated[str, typer.Option("--on", help="Last day of participation")],
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """End a household's participation; all its agreements end that day."""
+    day = parse_day(end, "--on")
+    guarded(lambda: household_service.end_participation(engine(db), dossier, day, actor_of(actor)))
+    emit({"dossier": dossier, "end": day.isoformat()})
+
+
+# -- the demo (the README's first command) ----------------------------------------------
+
+
+@app.command()
+def demo(db: DbOption = None) -> None:
+    """Run the main job end to end on the demo personas."""
+    from .demo import run_demo
+
+    store = engine(db)
+    guarded(lambda: run_demo(store, sorted((ROOT / "personas").glob("*.yaml")), out))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,62 @@
+"""Where the events live: a SQLite file by default, PostgreSQL given a URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from huishoudboekje.engine import Engine
+
+
+class StoreError(ValueError):
+    """A database URL we cannot use."""
+
+
+def persistence_env(url: str | None, var_dir: Path = Path("var")) -> dict[str, str]:
+    """The eventsourcing settings for a database URL (None: the embedded default)."""
+    if not url:
+        var_dir.mkdir(parents=True, exist_ok=True)
+        return _sqlite(str(var_dir / "huishoudboekje.sqlite"))
+    parsed = urlparse(url)
+    if parsed.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        return _postgres(parsed)
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.path)
+        if parsed.netloc:  # sqlite://relative/path
+            path = parsed.netloc + path
+        elif path.startswith("//"):
+            path = path[1:]
+        elif path.startswith("/"):  # sqlite:///relative (three slashes)
+            path = path[1:]
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return _sqlite(path)
+    raise StoreError(f"database URL: '{parsed.scheme}' is not supported (sqlite:///FILE or postgresql://)")
+
+
+def _sqlite(path: str) -> dict[str, str]:
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": path,
+        "SQLITE_LOCK_TIMEOUT": "30",
+    }
+
+
+def _postgres(parsed) -> dict[str, str]:
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": parsed.path.lstrip("/") or "postgres",
+        "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parsed.port or 5432),
+        "POSTGRES_USER": unquote(parsed.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+        "POSTGRES_POOL_SIZE": "4",
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+    }
+    for part in (parsed.query or "").split("&"):
+        if part.startswith("schema="):
+            env["POSTGRES_SCHEMA"] = part.split("=", 1)[1]
+    return env
+
+
+def open_engine(url: str | None, var_dir: Path = Path("var")) -> Engine:
+    return Engine(env=persistence_env(url, var_dir))

@@ -1,0 +1,54 @@
+"""Settings, from the environment (prefix HHB_) or a `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+from .domain.iban import Iban, IbanError
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HHB_", env_file=".env", extra="ignore")
+
+    database_url: str | None = None  # default: a SQLite file in var_dir
+    var_dir: Path = Path("var")
+    managed_accounts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["NL39BNGH0285009999"]
+    )
+    debtor_name: str = "Gemeente Huishoudboekje"
+    max_statement_bytes: int = 50 * 1024 * 1024
+    pain_version: str = "pain.001.001.09"
+    scheduler_time: str = "02:30"
+    timezone: str = "Europe/Amsterdam"
+    buffer_unrepaid_cycles: int = 3
+    actor: str = "cli"
+
+    @field_validator("managed_accounts", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.replace(";", ",").split(",") if part.strip()]
+        result = []
+        for part in value:  # type: ignore[union-attr]
+            try:
+                result.append(str(Iban(part)))
+            except IbanError as exc:
+                raise ValueError(f"HHB_MANAGED_ACCOUNTS: {part.strip()}: {exc}") from None
+        if not result:
+            raise ValueError("HHB_MANAGED_ACCOUNTS: name at least one account")
+        return result
+
+    @field_validator("pain_version")
+    @classmethod
+    def _pain(cls, value: str) -> str:
+        if value not in ("pain.001.001.09", "pain.001.001.03"):
+            raise ValueError("HHB_PAIN_VERSION: pain.001.001.09 or pain.001.001.03")
+        return value
+
+    @property
+    def default_account(self) -> str:
+        return self.managed_accounts[0]

@@ -1,0 +1,120 @@
+"""Agreements (afspraken): a recurring income or fixed charge with a counterparty."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from .money import Money
+from .schedule import Schedule
+
+INCOME = "income"
+CHARGE = "charge"
+
+INCOME_CATEGORIES = (
+    "loon",
+    "uitkering",
+    "bijstand",
+    "toeslag",
+    "kinderbijslag",
+    "alimentatie",
+    "overig",
+)
+CHARGE_CATEGORIES = (
+    "huur",
+    "energie",
+    "water",
+    "stadsverwarming",
+    "zorgverzekering",
+    "gemeentelijke-belastingen",
+    "overig",
+)
+# The cost of falling behind decides the order: eviction first, then cut-offs.
+DEFAULT_PRIORITY = {
+    "huur": 1,
+    "energie": 2,
+    "stadsverwarming": 2,
+    "water": 3,
+    "zorgverzekering": 4,
+    "gemeentelijke-belastingen": 5,
+    "overig": 9,
+}
+
+
+@dataclass(frozen=True)
+class Counterparty:
+    name: str
+    iban: str  # validated on the way in (domain.iban.Iban)
+
+
+@dataclass(frozen=True)
+class Participant:
+    name: str
+    iban: str
+    contact: str | None = None
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far an income may drift from the agreement before it is a signal."""
+
+    days: int = 0
+    amount: Money = field(default_factory=Money.zero)
+
+
+@dataclass(frozen=True)
+class AmountFrom:
+    effective: date
+    amount: Money
+
+
+@dataclass(frozen=True)
+class Agreement:
+    id: str
+    kind: str  # INCOME or CHARGE
+    category: str
+    counterparty: Counterparty
+    amounts: tuple[AmountFrom, ...]  # sorted by effective date; first is from the start
+    schedule: Schedule
+    tolerance: Tolerance = field(default_factory=Tolerance)
+    match_terms: tuple[str, ...] = ()
+    reference: str | None = None
+    priority: int = 9
+
+    @property
+    def amount(self) -> Money:
+        """The latest amount (the one staff see on the agreement today)."""
+        return self.amounts[-1].amount
+
+    @property
+    def start(self) -> date:
+        return self.schedule.start
+
+    @property
+    def end(self) -> date | None:
+        return self.schedule.end
+
+    def amount_on(self, day: date) -> Money:
+        current = self.amounts[0].amount
+        for step in self.amounts:
+            if step.effective <= day:
+                current = step.amount
+            else:
+                break
+        return current
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+    def with_amount_from(self, effective: date, amount: Money) -> Agreement:
+        kept = [a for a in self.amounts if a.effective < effective]
+        if not kept:
+            return replace(self, amounts=(AmountFrom(effective, amount),))
+        return replace(self, amounts=tuple(kept) + (AmountFrom(effective, amount),))
+
+    def ended_on(self, end: date) -> Agreement:
+        return replace(self, schedule=self.schedule.ending(end))
+
+    def definition(self) -> Agreement:
+        """Comparable form for 'did staff change anything?' (amount history aside)."""
+        return replace(self, amounts=())

@@ -1,0 +1,533 @@
+"""The Household aggregate: who takes part, their agreements, and their money.
+
+Every command is a method recorded as the event it causes (named in the past tense).
+Every command carries the business date it takes effect and the actor who gave it;
+the time an event was written is never used as a business date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from .agreement import CHARGE, INCOME, Agreement, Participant
+from .money import Money, total
+from .paydate import (
+    CycleResult,
+    CycleState,
+    Due,
+    Policy,
+    Reservation,
+    next_pay_date,
+    pay_date_on_or_after,
+    reservation_part,
+    run_cycle,
+)
+
+NAMESPACE = uuid5(NAMESPACE_URL, "https://huishoudboekje.example/")
+ACTIVE, ENDED = "active", "ended"
+MONTHLY, WEEKLY = "monthly", "weekly"
+PAY_DATE, DUE_DATE = "pay-date", "due-date"
+
+
+class HouseholdError(ValueError):
+    """A command the household cannot accept, with the reason in staff's words."""
+
+
+@dataclass(frozen=True)
+class PayDayFrom:
+    effective: date
+    pay_day: int | str  # 1–28 or "last-business-day"
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A bank transaction booked as (part of) an income of this household."""
+
+    transaction_id: str
+    agreement_id: str
+    amount: Money
+    value_date: date
+    expected: Money
+    deviates: bool
+    swept: date | None = None  # the pay date whose pot took it in
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """A payment the engine has instructed the bank to make (betaalopdracht)."""
+
+    id: str
+    end_to_end_id: str
+    pay_date: date
+    kind: str  # charge | arrears | leefgeld
+    agreement_id: str | None
+    period: date
+    part: int
+    amount: Money
+    execution_date: date
+    creditor_name: str
+    creditor_iban: str
+    reference: str | None
+    status: str = "scheduled"  # scheduled | confirmed | returned
+
+
+class Household(Aggregate):
+    @staticmethod
+    def create_id(dossier: str) -> UUID:
+        return household_id(dossier)
+
+    @event("Onboarded")
+    def __init__(
+        self,
+        dossier: str,
+        team: str,
+        start: date,
+        pay_day: int | str,
+        buffer_limit: Money,
+        minimum_leefgeld: Money,
+        leefgeld_schedule: str,
+        execute_on: str,
+        participants: list[Participant],
+        account: str | None,
+        actor: str,
+    ) -> None:
+        self.dossier = dossier
+        self.team = team
+        self.start = start
+        self.end: date | None = None
+        self.status = ACTIVE
+        self.pay_days = [PayDayFrom(start, pay_day)]
+        self.buffer_limit = buffer_limit
+        self.minimum_leefgeld = minimum_leefgeld
+        self.leefgeld_schedule = leefgeld_schedule
+        self.execute_on = execute_on
+        self.participants = list(participants)
+        self.account = account
+        self.agreements: dict[str, Agreement] = {}
+        # Money held for the household
+        self.pot = Money.zero()
+        self.reserves: dict[str, Money] = {}
+        self.buffer_outstanding = Money.zero()
+        self.arrears: list[Due] = []
+        self.bookings: dict[str, Booking] = {}
+        self.instructions: dict[str, Instruction] = {}
+        self.last_pay_date: date | None = None
+        self.totals = {"in": Money.zero(), "out": Money.zero(), "returned": Money.zero()}
+
+    # -- agreements -------------------------------------------------------------
+
+    def add_agreement(self, agreement: Agreement, actor: str) -> None:
+        self.check_active()
+        if agreement.id in self.agreements:
+            raise HouseholdError(f"agreement '{agreement.id}' exists already")
+        self._agreement_added(agreement=agreement, actor=actor)
+
+    @event("AgreementAdded")
+    def _agreement_added(self, agreement: Agreement, actor: str) -> None:
+        self.agreements[agreement.id] = agreement
+
+    def revise_agreement(self, agreement: Agreement, actor: str) -> None:
+        """Correct an agreement's definition (counterparty, schedule, terms, …)."""
+        self.check_agreement(agreement.id)
+        self._agreement_revised(agreement=agreement, actor=actor)
+
+    @event("AgreementRevised")
+    def _agreement_revised(self, agreement: Agreement, actor: str) -> None:
+        self.agreements[agreement.id] = agreement
+
+    def change_amount(self, agreement_id: str, amount: Money, effective: date, actor: str) -> None:
+        """A new amount from a date on, e.g. the rent rise on 1 July."""
+        agreement = self.check_agreement(agreement_id)
+        if effective < agreement.start:
+            raise HouseholdError(
+                f"{agreement_id}: the change on {effective} lies before the agreement starts"
+            )
+        if agreement.amount_on(effective) == amount:
+            return
+        self._amount_changed(agreement_id=agreement_id, amount=amount, effective=effective, actor=actor)
+
+    @event("AgreementAmountChanged")
+    def _amount_changed(self, agreement_id: str, amount: Money, effective: date, actor: str) -> None:
+        agreement = self.agreements[agreement_id]
+        self.agreements[agreement_id] = agreement.with_amount_from(effective, amount)
+
+    def end_agreement(self, agreement_id: str, end: date, actor: str) -> None:
+        agreement = self.check_agreement(agreement_id)
+        if end < agreement.start:
+            raise HouseholdError(f"{agreement_id}: cannot end on {end}, before it starts")
+        if agreement.end is not None and agreement.end <= end:
+            return
+        self._agreement_ended(agreement_id=agreement_id, end=end, actor=actor)
+
+    @event("AgreementEnded")
+    def _agreement_ended(self, agreement_id: str, end: date, actor: str) -> None:
+        self.agreements[agreement_id] = self.agreements[agreement_id].ended_on(end)
+
+    # -- the household itself ---------------------------------------------------
+
+    def change_pay_day(self, pay_day: int | str, effective: date, actor: str) -> None:
+        self.check_active()
+        check_pay_day(pay_day)
+        if self.pay_day_on(effective) == pay_day:
+            return
+        if self.last_pay_date is not None and effective <= self.last_pay_date:
+            raise HouseholdError(
+                f"pay day: change on {effective} lies before the last pay date {self.last_pay_date}"
+            )
+        self._pay_day_changed(pay_day=pay_day, effective=effective, actor=actor)
+
+    @event("PayDayChanged")
+    def _pay_day_changed(self, pay_day: int | str, effective: date, actor: str) -> None:
+        kept = [p for p in self.pay_days if p.effective < effective]
+        self.pay_days = kept + [PayDayFrom(effective, pay_day)]
+
+    def change_settings(self, changes: dict[str, Any], actor: str) -> None:
+        """Team, buffer limit, minimum leefgeld, leefgeld schedule, participants, …"""
+        self.check_active()
+        unknown = set(changes) - SETTINGS
+        if unknown:
+            raise HouseholdError(f"cannot change {', '.join(sorted(unknown))}")
+        real = {k: v for k, v in changes.items() if getattr(self, k) != v}
+        if real:
+            self._settings_changed(changes=real, actor=actor)
+
+    @event("SettingsChanged")
+    def _settings_changed(self, changes: dict[str, Any], actor: str) -> None:
+        for name, value in changes.items():
+            setattr(self, name, list(value) if name == "participants" else value)
+
+    def end_participation(self, end: date, actor: str) -> None:
+        self.check_active()
+        if end < self.start:
+            raise HouseholdError(f"end: {end} lies before the start {self.start}")
+        self._participation_ended(end=end, actor=actor)
+
+    @event("ParticipationEnded")
+    def _participation_ended(self, end: date, actor: str) -> None:
+        self.status = ENDED
+        self.end = end
+        for agreement_id, agreement in self.agreements.items():
+            self.agreements[agreement_id] = agreement.ended_on(end)
+
+    # -- incomes booked from bank statements -----------------------------------
+
+    def book_income(
+        self, transaction_id: str, agreement_id: str, amount: Money, value_date: date, actor: str
+    ) -> Booking:
+        agreement = self.check_agreement(agreement_id)
+        if agreement.kind != INCOME:
+            raise HouseholdError(f"{agreement_id} is not an income agreement")
+        if transaction_id in self.bookings:
+            raise HouseholdError(f"transaction {transaction_id} is booked already")
+        expected = agreement.amount_on(value_date)
+        deviates = abs(amount - expected) > agreement.tolerance.amount
+        self._income_booked(
+            transaction_id=transaction_id,
+            agreement_id=agreement_id,
+            amount=amount,
+            value_date=value_date,
+            expected=expected,
+            deviates=deviates,
+            actor=actor,
+        )
+        return self.bookings[transaction_id]
+
+    @event("IncomeBooked")
+    def _income_booked(
+        self,
+        transaction_id: str,
+        agreement_id: str,
+        amount: Money,
+        value_date: date,
+        expected: Money,
+        deviates: bool,
+        actor: str,
+    ) -> None:
+        self.bookings[transaction_id] = Booking(
+            transaction_id, agreement_id, amount, value_date, expected, deviates
+        )
+        self.totals["in"] = self.totals["in"] + amount
+
+    def undo_booking(self, transaction_id: str, reason: str, actor: str) -> None:
+        booking = self.bookings.get(transaction_id)
+        if booking is None:
+            raise HouseholdError(f"transaction {transaction_id} is not booked on {self.dossier}")
+        if booking.swept is not None:
+            raise HouseholdError(
+                f"transaction {transaction_id} was paid out on the pay date {booking.swept}; "
+                "it can no longer be undone"
+            )
+        self._booking_undone(transaction_id=transaction_id, reason=reason, actor=actor)
+
+    @event("BookingUndone")
+    def _booking_undone(self, transaction_id: str, reason: str, actor: str) -> None:
+        booking = self.bookings.pop(transaction_id)
+        self.totals["in"] = self.totals["in"] - booking.amount
+
+    # -- payment confirmations from bank statements ------------------------------
+
+    def confirm_payment(self, instruction_id: str, transaction_id: str, booking_date: date) -> bool:
+        instruction = self.instructions.get(instruction_id)
+        if instruction is None or instruction.status != "scheduled":
+            return False
+        self._payment_confirmed(
+            instruction_id=instruction_id, transaction_id=transaction_id, booking_date=booking_date
+        )
+        return True
+
+    @event("PaymentConfirmed")
+    def _payment_confirmed(self, instruction_id: str, transaction_id: str, booking_date: date) -> None:
+        self.instructions[instruction_id] = replace(self.instructions[instruction_id], status="confirmed")
+
+    def return_payment(self, instruction_id: str, transaction_id: str, booking_date: date) -> bool:
+        instruction = self.instructions.get(instruction_id)
+        if instruction is None or instruction.status == "returned":
+            return False
+        self._payment_returned(
+            instruction_id=instruction_id, transaction_id=transaction_id, booking_date=booking_date
+        )
+        return True
+
+    @event("PaymentReturned")
+    def _payment_returned(self, instruction_id: str, transaction_id: str, booking_date: date) -> None:
+        """The money is back in the pot; an unpaid charge becomes arrears again."""
+        instruction = replace(self.instructions[instruction_id], status="returned")
+        self.instructions[instruction_id] = instruction
+        self.pot = self.pot + instruction.amount
+        self.totals["returned"] = self.totals["returned"] + instruction.amount
+        if instruction.kind in ("charge", "arrears") and instruction.agreement_id:
+            agreement = self.agreements[instruction.agreement_id]
+            self.arrears.append(
+                Due(
+                    agreement_id=agreement.id,
+                    due=instruction.period,
+                    amount=instruction.amount,
+                    priority=agreement.priority,
+                    creditor_name=instruction.creditor_name,
+                    creditor_iban=instruction.creditor_iban,
+                    reference=instruction.reference,
+                )
+            )
+
+    # -- the pay date ---------------------------------------------------------------
+
+    def pay_day_on(self, day: date) -> int | str:
+        current = self.pay_days[0].pay_day
+        for step in self.pay_days:
+            if step.effective <= day:
+                current = step.pay_day
+        return current
+
+    def pay_date_on_or_after(self, day: date) -> date:
+        return pay_date_on_or_after(day, self.pay_day_on(day))
+
+    def next_pay_date(self, pay_date: date) -> date:
+        return next_pay_date(pay_date, self.pay_day_on(pay_date))
+
+    def pay_dates_between(self, first: date, last: date) -> list[date]:
+        """Pay dates in [first, last] on which this household must be paid."""
+        dates = []
+        day = max(first, self.start)
+        while True:
+            pay_date = self.pay_date_on_or_after(day)
+            if pay_date > last or (self.end is not None and pay_date > self.end):
+                return dates
+            if self.last_pay_date is None or pay_date > self.last_pay_date:
+                dates.append(pay_date)
+            day = pay_date.fromordinal(pay_date.toordinal() + 1)
+
+    def pay(self, pay_date: date, account: str) -> CycleResult | None:
+        """Run the pay-date rules for `pay_date`; once per pay date, never twice."""
+        if self.last_pay_date is not None and pay_date <= self.last_pay_date:
+            return None
+        if pay_date < self.start or (self.end is not None and pay_date > self.end):
+            return None
+        cycle_end = self.next_pay_date(pay_date)
+        swept = [b for b in self.bookings.values() if b.swept is None and b.value_date <= pay_date]
+        pot_before = self.pot + total(b.amount for b in swept)
+        state = CycleState(
+            pot=pot_before,
+            reserves=dict(self.reserves),
+            buffer_outstanding=self.buffer_outstanding,
+            arrears=tuple(self.arrears),
+        )
+        charges_due, irregular_due, reservations = self.charges_between(pay_date, cycle_end)
+        result = run_cycle(
+            pay_date, cycle_end, state, self.policy(), charges_due, irregular_due, reservations
+        )
+        instructions = [
+            self._instruction(pay_date, payment, account) for payment in result.payments
+        ]
+        self._paid(
+            pay_date=pay_date,
+            next_pay_date=cycle_end,
+            swept=[b.transaction_id for b in swept],
+            pot_before=pot_before,
+            instructions=instructions,
+            advanced=result.advanced,
+            repaid=result.repaid,
+            new_arrears=list(result.new_arrears),
+            paid_arrears=list(result.paid_arrears),
+            reserved=dict(result.reserved),
+            from_reserves=dict(result.from_reserves),
+            leefgeld=result.leefgeld,
+            after=result.after,
+            account=account,
+        )
+        return result
+
+    @event("PayDateRun")
+    def _paid(
+        self,
+        pay_date: date,
+        next_pay_date: date,
+        swept: list[str],
+        pot_before: Money,
+        instructions: list[Instruction],
+        advanced: Money,
+        repaid: Money,
+        new_arrears: list[Due],
+        paid_arrears: list[Due],
+        reserved: dict[str, Money],
+        from_reserves: dict[str, Money],
+        leefgeld: Money,
+        after: CycleState,
+        account: str,
+    ) -> None:
+        for transaction_id in swept:
+            self.bookings[transaction_id] = replace(self.bookings[transaction_id], swept=pay_date)
+        for instruction in instructions:
+            self.instructions[instruction.id] = instruction
+            self.totals["out"] = self.totals["out"] + instruction.amount
+        self.pot = after.pot
+        self.reserves = {k: v for k, v in after.reserves.items() if v}
+        self.buffer_outstanding = after.buffer_outstanding
+        self.arrears = list(after.arrears)
+        self.last_pay_date = pay_date
+
+    def charges_between(
+        self, pay_date: date, cycle_end: date
+    ) -> tuple[list[Due], list[Due], list[Reservation]]:
+        """What falls due in [pay_date, cycle_end), and what to set aside for later."""
+        last = cycle_end.fromordinal(cycle_end.toordinal() - 1)
+        regular, irregular, reservations = [], [], []
+        for agreement in self.agreements.values():
+            if agreement.kind != CHARGE:
+                continue
+            dues = [self._due(agreement, d) for d in agreement.schedule.occurrences(pay_date, last)]
+            if not agreement.schedule.is_irregular():
+                regular.extend(dues)
+            elif dues:
+                irregular.extend(dues)
+            elif agreement.schedule.next_on_or_after(cycle_end) is not None:
+                cycles = 12 // agreement.schedule.periods_per_year()
+                upcoming = agreement.schedule.next_on_or_after(cycle_end)
+                part = reservation_part(agreement.amount_on(upcoming), cycles)
+                held = self.reserves.get(agreement.id, Money.zero())
+                part = part.min(agreement.amount_on(upcoming) - held).max(Money.zero())
+                if part:
+                    reservations.append(Reservation(agreement.id, part, agreement.priority))
+        return regular, irregular, reservations
+
+    def policy(self) -> Policy:
+        participant = self.participants[0]
+        return Policy(
+            buffer_limit=self.buffer_limit,
+            minimum_leefgeld=self.minimum_leefgeld,
+            leefgeld_weekly=self.leefgeld_schedule == WEEKLY,
+            execute_on_due_date=self.execute_on == DUE_DATE,
+            participant_name=participant.name,
+            participant_iban=participant.iban,
+        )
+
+    def _due(self, agreement: Agreement, day: date) -> Due:
+        return Due(
+            agreement_id=agreement.id,
+            due=day,
+            amount=agreement.amount_on(day),
+            priority=agreement.priority,
+            creditor_name=agreement.counterparty.name,
+            creditor_iban=agreement.counterparty.iban,
+            reference=agreement.reference,
+        )
+
+    def _instruction(self, pay_date: date, payment: Any, account: str) -> Instruction:
+        key = f"{pay_date}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
+        instruction_id = uuid5(self.id, key).hex
+        return Instruction(
+            id=instruction_id,
+            end_to_end_id=end_to_end_id(self.id, instruction_id),
+            pay_date=pay_date,
+            kind=payment.kind,
+            agreement_id=payment.agreement_id,
+            period=payment.period,
+            part=payment.part,
+            amount=payment.amount,
+            execution_date=payment.execution_date,
+            creditor_name=payment.creditor_name,
+            creditor_iban=payment.creditor_iban,
+            reference=payment.reference,
+        )
+
+    # -- checks -------------------------------------------------------------------
+
+    def check_active(self) -> None:
+        if self.status != ACTIVE:
+            raise HouseholdError(f"{self.dossier} ended its participation on {self.end}")
+
+    def check_agreement(self, agreement_id: str) -> Agreement:
+        self.check_active()
+        try:
+            return self.agreements[agreement_id]
+        except KeyError:
+            raise HouseholdError(f"{self.dossier} has no agreement '{agreement_id}'") from None
+
+    # -- reading -------------------------------------------------------------------
+
+    def held(self) -> Money:
+        """What the household's money in the managed account amounts to right now."""
+        unswept = total(b.amount for b in self.bookings.values() if b.swept is None)
+        return self.pot + unswept + total(self.reserves.values())
+
+    def agreements_on(self, day: date) -> list[Agreement]:
+        return [a for a in self.agreements.values() if a.is_valid_on(day)]
+
+
+SETTINGS = frozenset(
+    {
+        "team",
+        "buffer_limit",
+        "minimum_leefgeld",
+        "leefgeld_schedule",
+        "execute_on",
+        "participants",
+        "account",
+    }
+)
+
+
+def household_id(dossier: str) -> UUID:
+    return uuid5(NAMESPACE, f"household/{dossier}")
+
+
+def end_to_end_id(household: UUID, instruction_id: str) -> str:
+    """Unique, deterministic, 35 characters at most, and traceable to the household.
+
+    The bank echoes it in the statement of the executed payment; the first twelve
+    characters say which household to confirm it on.
+    """
+    digest = hashlib.sha256(instruction_id.encode()).hexdigest()[:20]
+    return f"{household.hex[:12]}-{digest}".upper()
+
+
+def check_pay_day(pay_day: int | str) -> None:
+    if pay_day == "last-business-day":
+        return
+    if not isinstance(pay_day, int) or isinstance(pay_day, bool) or not 1 <= pay_day <= 28:
+        raise HouseholdError(f"pay day: {pay_day!r} is not 1–28 or last-business-day")

@@ -1,0 +1,539 @@
+"""Pay dates and the pay-date cycle: what happens to a household's money on pay date P.
+
+Everything here is a pure function of its arguments: no I/O, no clock, no event store.
+The application layer gathers the inputs (matched incomes, dues, reservations) and
+records the result as events; this module only decides.
+
+A cycle runs from pay date P up to (not including) the next pay date. `run_cycle`
+applies the rules as a fixed pipeline of small steps (`STEPS`), each taking the
+running books and returning new ones, in the spirit of beancount plugins:
+
+1. `release_excess_reserves` + `pay_charges_due` — charges due in the cycle, by
+   priority, each in full or not at all; pot first, then the buffer within its limit.
+2. `reserve_irregular` — set aside a part for each irregular charge not due this cycle.
+3. `pay_arrears` — earlier unpaid periods, oldest first, in full or not at all.
+4. `repay_buffer` — repay advances, but never below the minimum leefgeld.
+5. `pay_leefgeld` — the remainder goes to the participant (monthly or weekly).
+6. Execution dates (`charge_execution_date`, `leefgeld_execution_date`) are applied
+   by the steps that create payments.
+
+The books always balance: incomes in == paid out + pot + reserves - buffer outstanding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+from .calendar import last_business_day, previous_business_day
+from .money import Money, total
+
+LAST_BUSINESS_DAY = "last-business-day"
+
+ONE_WEEK = timedelta(days=7)
+_ZERO = Money.zero()
+
+
+class PayDateError(ValueError):
+    """A pay day or cycle that cannot be: day 31, a next pay date before P, …"""
+
+
+# -- pay dates -----------------------------------------------------------------------
+
+
+def pay_date_in(year: int, month: int, pay_day: int | str) -> date:
+    """The pay date belonging to `month`: day `pay_day` or its last business day.
+
+    A nominal day that is a TARGET2 closing day moves to the business day *before* it
+    (possibly into the previous month): income paid early is harmless, late is not.
+    Days 29–31 are refused because not every month has them.
+    """
+    _check_pay_day(pay_day)
+    if pay_day == LAST_BUSINESS_DAY:
+        return last_business_day(year, month)
+    return previous_business_day(date(year, month, pay_day))  # type: ignore[arg-type]
+
+
+def next_pay_date(after: date, pay_day: int | str) -> date:
+    """The first pay date strictly after `after`."""
+    _check_pay_day(pay_day)
+    # A month's pay date lies in that month or, moved back, at the end of the month
+    # before; so no month before `after`'s own can hold a pay date after `after`.
+    year, month = after.year, after.month
+    while True:
+        candidate = pay_date_in(year, month, pay_day)
+        if candidate > after:
+            return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def pay_date_on_or_after(day: date, pay_day: int | str) -> date:
+    return next_pay_date(day - timedelta(days=1), pay_day)
+
+
+def _check_pay_day(pay_day: object) -> None:
+    if pay_day == LAST_BUSINESS_DAY:
+        return
+    if not isinstance(pay_day, int) or isinstance(pay_day, bool) or not 1 <= pay_day <= 28:
+        raise PayDateError(f"pay day: {pay_day!r} is not 1–28 or '{LAST_BUSINESS_DAY}'")
+
+
+def reservation_part(amount: Money, cycles_per_period: int) -> Money:
+    """The part of an irregular charge set aside each cycle: amount / cycles, rounded UP.
+
+    Rounding up makes the reserve reach the full amount in time; the few cents too
+    much return to the pot when the charge is paid.
+    """
+    if not isinstance(cycles_per_period, int) or cycles_per_period < 1:
+        raise PayDateError("an irregular charge is reserved over at least one cycle")
+    if amount.is_negative:
+        raise PayDateError("a reserved amount cannot be negative")
+    return Money.from_cents(-(-amount.cents // cycles_per_period))
+
+
+# -- the inputs and outputs of a cycle ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Due:
+    """One period of a charge that must be paid (current, or in arrears)."""
+
+    agreement_id: str
+    due: date  # nominal due date; with agreement_id it identifies the period
+    amount: Money
+    priority: int  # 1 = highest
+    creditor_name: str
+    creditor_iban: str
+    reference: str | None = None
+
+    def __post_init__(self) -> None:
+        # A zero charge would become a zero payment, which a bank refuses.
+        if not self.amount.is_positive:
+            raise PayDateError(f"{self.agreement_id} {self.due}: a due amount must be > 0")
+
+    @property
+    def period(self) -> tuple[str, date]:
+        return (self.agreement_id, self.due)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """An irregular (quarterly/yearly) charge NOT due this cycle: set aside a part."""
+
+    agreement_id: str
+    part: Money
+    priority: int
+
+    def __post_init__(self) -> None:
+        if self.part.is_negative:
+            raise PayDateError(f"{self.agreement_id}: a reservation part cannot be negative")
+
+
+@dataclass(frozen=True)
+class Policy:
+    buffer_limit: Money
+    minimum_leefgeld: Money
+    leefgeld_weekly: bool
+    execute_on_due_date: bool
+    participant_name: str
+    participant_iban: str
+
+    def __post_init__(self) -> None:
+        if self.buffer_limit.is_negative or self.minimum_leefgeld.is_negative:
+            raise PayDateError("buffer limit and minimum leefgeld cannot be negative")
+
+
+@dataclass(frozen=True)
+class CycleState:
+    """The household's money before (and after) a run."""
+
+    pot: Money  # matched incomes with value date <= P, plus what earlier cycles left
+    reserves: Mapping[str, Money]  # per irregular agreement id
+    buffer_outstanding: Money
+    arrears: tuple[Due, ...] = ()  # unpaid periods from earlier cycles
+
+    def __post_init__(self) -> None:
+        # Own copies, so a caller mutating its dict or list cannot change a state.
+        object.__setattr__(self, "reserves", dict(self.reserves))
+        object.__setattr__(self, "arrears", tuple(self.arrears))
+        if self.pot.is_negative or self.buffer_outstanding.is_negative:
+            raise PayDateError("pot and buffer outstanding cannot be negative")
+        if any(m.is_negative for m in self.reserves.values()):
+            raise PayDateError("a reserve cannot be negative")
+
+
+@dataclass(frozen=True)
+class Payment:
+    kind: str  # "charge" | "arrears" | "leefgeld"
+    agreement_id: str | None  # None for leefgeld
+    period: date  # charges/arrears: the Due.due; leefgeld: the pay date
+    part: int  # leefgeld part number 1..n (1 for everything else)
+    amount: Money  # > 0
+    execution_date: date
+    creditor_name: str
+    creditor_iban: str
+    reference: str | None
+
+    def __post_init__(self) -> None:
+        if not self.amount.is_positive:
+            raise PayDateError("a payment amount must be > 0")
+
+
+@dataclass(frozen=True)
+class CycleResult:
+    payments: tuple[Payment, ...]
+    advanced: Money  # newly advanced by the buffer in this run
+    repaid: Money  # buffer repaid in this run
+    new_arrears: tuple[Due, ...]  # periods that could not be paid in this run
+    paid_arrears: tuple[Due, ...]  # earlier arrears paid in this run
+    reserved: Mapping[str, Money]  # added to each reserve (before payments from reserves)
+    from_reserves: Mapping[str, Money]  # taken out of each reserve for due irregular charges
+    leefgeld: Money
+    after: CycleState
+
+
+# -- the running books ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """What a run is about; the same for every step."""
+
+    pay_date: date
+    next_pay_date: date
+    policy: Policy
+    charges_due: tuple[Due, ...]
+    irregular_due: tuple[Due, ...]
+    reservations: tuple[Reservation, ...]
+
+
+@dataclass(frozen=True)
+class Books:
+    """The money while a run is under way; each step returns a new one.
+
+    `reserves`, `reserved` and `from_reserves` are dicts that steps copy, never mutate.
+    """
+
+    pot: Money
+    reserves: dict[str, Money]
+    outstanding: Money
+    open_arrears: tuple[Due, ...]  # earlier arrears not (yet) paid in this run
+    payments: tuple[Payment, ...] = ()
+    advanced: Money = _ZERO
+    repaid: Money = _ZERO
+    new_arrears: tuple[Due, ...] = ()
+    paid_arrears: tuple[Due, ...] = ()
+    reserved: dict[str, Money] = field(default_factory=dict)
+    from_reserves: dict[str, Money] = field(default_factory=dict)
+    leefgeld: Money = _ZERO
+
+    def reserve(self, agreement_id: str) -> Money:
+        return self.reserves.get(agreement_id, _ZERO)
+
+
+Step = Callable[[Books, Cycle], Books]
+
+
+def _funding(books: Books, need: Money, policy: Policy) -> tuple[Money, Money] | None:
+    """(from pot, advance) to pay `need`, or None when even the buffer cannot cover it."""
+    from_pot = books.pot.min(need)
+    advance = need - from_pot
+    # Only a real advance is held to the limit: a lowered limit below what is already
+    # outstanding must not block charges the pot can pay by itself.
+    if advance.is_positive and books.outstanding + advance > policy.buffer_limit:
+        return None
+    return from_pot, advance
+
+
+def _spend(books: Books, from_pot: Money, advance: Money, payment: Payment) -> Books:
+    return replace(
+        books,
+        pot=books.pot - from_pot,
+        outstanding=books.outstanding + advance,
+        advanced=books.advanced + advance,
+        payments=books.payments + (payment,),
+    )
+
+
+def _add(mapping: dict[str, Money], key: str, amount: Money) -> dict[str, Money]:
+    copy = dict(mapping)
+    copy[key] = copy.get(key, _ZERO) + amount
+    return copy
+
+
+# -- step 6: execution dates --------------------------------------------------------------
+
+
+def charge_execution_date(due: Due, cycle: Cycle) -> date:
+    """P by default; on request the due date moved back to a business day, never before P.
+
+    Moving back (not forward) keeps a charge from being late; P is the floor because
+    before P the household's money is not there yet.
+    """
+    if not cycle.policy.execute_on_due_date:
+        return cycle.pay_date
+    return max(previous_business_day(due.due), cycle.pay_date)
+
+
+def leefgeld_execution_date(part_date: date, pay_date: date) -> date:
+    return max(previous_business_day(part_date), pay_date)
+
+
+def _charge_payment(kind: str, due: Due, amount: Money, execution_date: date) -> Payment:
+    return Payment(
+        kind=kind,
+        agreement_id=due.agreement_id,
+        period=due.due,
+        part=1,
+        amount=amount,
+        execution_date=execution_date,
+        creditor_name=due.creditor_name,
+        creditor_iban=due.creditor_iban,
+        reference=due.reference,
+    )
+
+
+# -- step 1: charges due in the cycle -------------------------------------------------------
+
+
+def release_excess_reserves(books: Books, cycle: Cycle) -> Books:
+    """What a reserve holds beyond its irregular charges due now goes back to the pot.
+
+    Done before any charge is paid: a charge its reserve fully covers is certain to be
+    paid, so its excess is certain to come free, and releasing it first lets it help
+    higher-priority charges too instead of only the ones sorted after it.
+    """
+    due_per_agreement: dict[str, Money] = {}
+    for due in cycle.irregular_due:
+        due_per_agreement = _add(due_per_agreement, due.agreement_id, due.amount)
+    for agreement_id, amount in due_per_agreement.items():
+        excess = books.reserve(agreement_id) - amount
+        if excess.is_positive:
+            books = replace(
+                books,
+                pot=books.pot + excess,
+                reserves={**books.reserves, agreement_id: amount},
+            )
+    return books
+
+
+def pay_charges_due(books: Books, cycle: Cycle) -> Books:
+    """Regular and irregular charges due in the cycle, by (priority, due, agreement).
+
+    Each is paid in full or not at all: a part-payment leaves the creditor chasing the
+    rest anyway and hides the arrears. An unpaid charge does not stop lower-priority
+    charges that still fit.
+    """
+    irregular = {due.period for due in cycle.irregular_due}  # periods are unique per run
+    dues = sorted(cycle.charges_due + cycle.irregular_due, key=_priority_order)
+    for due in dues:
+        books = _pay_charge_due(books, cycle, due, due.period in irregular)
+    return books
+
+
+def _pay_charge_due(books: Books, cycle: Cycle, due: Due, is_irregular: bool) -> Books:
+    from_reserve = books.reserve(due.agreement_id).min(due.amount) if is_irregular else _ZERO
+    funding = _funding(books, due.amount - from_reserve, cycle.policy)
+    if funding is None:
+        # The reserve is left untouched: it is still meant for this charge.
+        return replace(books, new_arrears=books.new_arrears + (due,))
+    payment = _charge_payment("charge", due, due.amount, charge_execution_date(due, cycle))
+    books = _spend(books, *funding, payment)
+    if is_irregular:
+        books = replace(
+            books,
+            reserves=_add(books.reserves, due.agreement_id, -from_reserve),
+            from_reserves=_add(books.from_reserves, due.agreement_id, from_reserve),
+        )
+    return books
+
+
+def _priority_order(due: Due) -> tuple[int, date, str]:
+    return (due.priority, due.due, due.agreement_id)
+
+
+# -- step 2: equalising irregular charges ---------------------------------------------------
+
+
+def reserve_irregular(books: Books, cycle: Cycle) -> Books:
+    """Set aside each reservation's part, from the pot only.
+
+    Never from the buffer: advancing money only to park it would put the household in
+    debt for a bill that is not due. A short pot reserves what there is, possibly zero.
+    """
+    for reservation in sorted(cycle.reservations, key=lambda r: (r.priority, r.agreement_id)):
+        amount = reservation.part.min(books.pot)
+        books = replace(
+            books,
+            pot=books.pot - amount,
+            reserves=_add(books.reserves, reservation.agreement_id, amount),
+            reserved=_add(books.reserved, reservation.agreement_id, amount),
+        )
+    return books
+
+
+# -- step 3: arrears --------------------------------------------------------------------
+
+
+def pay_arrears(books: Books, cycle: Cycle) -> Books:
+    """Earlier unpaid periods, oldest first (then by priority), each in full or not at all.
+
+    They come after the current charges so that catching up never creates new arrears.
+    """
+    still_open: list[Due] = []
+    for due in sorted(books.open_arrears, key=_age_order):
+        funding = _funding(books, due.amount, cycle.policy)
+        if funding is None:
+            still_open.append(due)
+            continue
+        payment = _charge_payment("arrears", due, due.amount, cycle.pay_date)
+        books = _spend(books, *funding, payment)
+        books = replace(books, paid_arrears=books.paid_arrears + (due,))
+    return replace(books, open_arrears=tuple(still_open))
+
+
+def _age_order(due: Due) -> tuple[date, int, str]:
+    return (due.due, due.priority, due.agreement_id)
+
+
+# -- step 4: buffer repayment -----------------------------------------------------------------
+
+
+def repay_buffer(books: Books, cycle: Cycle) -> Books:
+    """Repay advances from what is left, keeping at least the minimum leefgeld.
+
+    The household must be able to live this month; the buffer can wait.
+    """
+    room = books.pot - cycle.policy.minimum_leefgeld
+    if not room.is_positive:
+        return books
+    repay = room.min(books.outstanding)
+    return replace(
+        books,
+        pot=books.pot - repay,
+        outstanding=books.outstanding - repay,
+        repaid=books.repaid + repay,
+    )
+
+
+# -- step 5: leefgeld ---------------------------------------------------------------------
+
+
+def leefgeld_part_dates(pay_date: date, next_pay_date: date, weekly: bool) -> list[date]:
+    """Monthly: just P. Weekly: P, P+7, P+14, … while before the next pay date."""
+    if not weekly:
+        return [pay_date]
+    dates = []
+    day = pay_date
+    while day < next_pay_date:
+        dates.append(day)
+        day += ONE_WEEK
+    return dates
+
+
+def pay_leefgeld(books: Books, cycle: Cycle) -> Books:
+    """Everything left goes to the participant; the pot ends empty.
+
+    Weekly parts come from Money.split, so they add up exactly with the larger parts
+    first. Zero parts (a remainder of a few cents) are left out: no zero payments.
+    """
+    part_dates = leefgeld_part_dates(
+        cycle.pay_date, cycle.next_pay_date, cycle.policy.leefgeld_weekly
+    )
+    payments = tuple(
+        Payment(
+            kind="leefgeld",
+            agreement_id=None,
+            period=cycle.pay_date,
+            part=number,
+            amount=amount,
+            execution_date=leefgeld_execution_date(part_date, cycle.pay_date),
+            creditor_name=cycle.policy.participant_name,
+            creditor_iban=cycle.policy.participant_iban,
+            reference=None,
+        )
+        for number, (part_date, amount) in enumerate(
+            zip(part_dates, books.pot.split(len(part_dates))), start=1
+        )
+        if amount.is_positive
+    )
+    return replace(books, pot=_ZERO, leefgeld=books.pot, payments=books.payments + payments)
+
+
+# -- the pipeline ------------------------------------------------------------------------
+
+STEPS: tuple[Step, ...] = (
+    release_excess_reserves,
+    pay_charges_due,
+    reserve_irregular,
+    pay_arrears,
+    repay_buffer,
+    pay_leefgeld,
+)
+
+
+def run_cycle(
+    pay_date: date,
+    next_pay_date: date,
+    state: CycleState,
+    policy: Policy,
+    charges_due: Sequence[Due],
+    irregular_due: Sequence[Due],
+    reservations: Sequence[Reservation],
+) -> CycleResult:
+    """Decide every payment of the cycle starting at `pay_date`."""
+    if next_pay_date <= pay_date:
+        raise PayDateError(f"next pay date {next_pay_date} is not after {pay_date}")
+    cycle = Cycle(
+        pay_date=pay_date,
+        next_pay_date=next_pay_date,
+        policy=policy,
+        charges_due=tuple(charges_due),
+        irregular_due=tuple(irregular_due),
+        reservations=tuple(reservations),
+    )
+    _check_periods_unique(cycle, state)
+    books = Books(
+        pot=state.pot,
+        reserves=dict(state.reserves),
+        outstanding=state.buffer_outstanding,
+        open_arrears=state.arrears,
+    )
+    for step in STEPS:
+        books = step(books, cycle)
+    return _result(books)
+
+
+def _check_periods_unique(cycle: Cycle, state: CycleState) -> None:
+    """A period offered twice (say as current and as arrears) would be paid twice."""
+    seen: set[tuple[str, date]] = set()
+    for due in cycle.charges_due + cycle.irregular_due + state.arrears:
+        if due.period in seen:
+            raise PayDateError(f"{due.agreement_id} {due.due}: period offered twice")
+        seen.add(due.period)
+
+
+def _result(books: Books) -> CycleResult:
+    after = CycleState(
+        pot=books.pot,
+        reserves=books.reserves,
+        buffer_outstanding=books.outstanding,
+        arrears=tuple(sorted(books.open_arrears + books.new_arrears, key=_age_order)),
+    )
+    return CycleResult(
+        payments=books.payments,
+        advanced=books.advanced,
+        repaid=books.repaid,
+        new_arrears=books.new_arrears,
+        paid_arrears=books.paid_arrears,
+        reserved=books.reserved,
+        from_reserves={k: v for k, v in books.from_reserves.items() if v.is_positive},
+        leefgeld=books.leefgeld,
+        after=after,
+    )
+
+
+def paid_out(result: CycleResult) -> Money:
+    """Everything the cycle's payments send out of the household's account."""
+    return total(p.amount for p in result.payments)

@@ -1,0 +1,108 @@
+"""The event-sourced application: loads aggregates, calls one domain method, saves.
+
+No business rule lives here. What lives here is what the library needs to store our
+events (transcodings, snapshots), the index of households, and retrying a command
+when another process wrote to the same aggregate in between (optimistic concurrency).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+from uuid import UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
+from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, RecordConflictError
+
+from . import transcodings
+from .domain.household import NAMESPACE, Household, HouseholdError, household_id
+from .domain.ledger import Ledger
+from .domain.run import Run
+
+T = TypeVar("T")
+RETRIES = 5
+
+
+class NotFound(HouseholdError):
+    """An unknown dossier, transaction or run."""
+
+
+class HouseholdLogged(DomainEvent):
+    household_id: UUID
+    dossier: str
+
+
+class Engine(Application[UUID]):
+    name = "huishoudboekje"
+    snapshotting_intervals = {Household: 40, Ledger: 40, Run: 40}
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self.household_log: EventSourcedLog[HouseholdLogged] = EventSourcedLog(
+            self.events, uuid5(NAMESPACE, "/households"), HouseholdLogged
+        )
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcodings.register(transcoder)
+
+    # -- households ---------------------------------------------------------------
+
+    def household(self, dossier: str) -> Household:
+        try:
+            return self.repository.get(household_id(dossier))
+        except AggregateNotFoundError:
+            raise NotFound(f"no household with dossier {dossier}") from None
+
+    def household_by_id(self, ident: UUID) -> Household:
+        return self.repository.get(ident)
+
+    def household_exists(self, dossier: str) -> bool:
+        return household_id(dossier) in self.repository
+
+    def household_ids(self) -> Iterator[tuple[UUID, str]]:
+        for logged in self.household_log.get():
+            yield logged.household_id, logged.dossier
+
+    def add_household(self, household: Household) -> None:
+        """Save a new household and index it, in one atomic write.
+
+        The id comes from the dossier number, so a second onboarding of the same dossier
+        collides with the first instead of creating a twin.
+        """
+        logged = self.household_log.trigger_event(
+            household_id=household.id, dossier=household.dossier
+        )
+        self.save(household, logged)
+
+    def change_household(self, dossier: str, command: Callable[[Household], T]) -> T:
+        """Load, apply the command, save; on a concurrent write, load again and retry."""
+        return self.retrying(lambda: self._change(dossier, command))
+
+    def _change(self, dossier: str, command: Callable[[Household], T]) -> T:
+        household = self.household(dossier)
+        result = command(household)
+        self.save(household)
+        return result
+
+    def retrying(self, attempt: Callable[[], T]) -> T:
+        for remaining in range(RETRIES, 0, -1):
+            try:
+                return attempt()
+            except (RecordConflictError, IntegrityError):
+                if remaining == 1:
+                    raise
+                self.repository.cache and self.repository.cache.clear()  # type: ignore[func-returns-value]
+        raise AssertionError("unreachable")
+
+    # -- generic aggregates ---------------------------------------------------------
+
+    def get_or_none(self, ident: UUID) -> Any | None:
+        try:
+            return self.repository.get(ident)
+        except AggregateNotFoundError:
+            return None
+
+    def event_count(self) -> int:
+        return self.recorder.max_notification_id() or 0

@@ -1,0 +1,189 @@
+"""Onboarding and changing households, all-or-nothing per call.
+
+Onboarding a document that is already in the store writes nothing; an edited
+document becomes exactly the events for what changed. Every document of one call is
+checked before any is written, and all are written in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, RecordConflictError
+
+from .domain.agreement import Agreement
+from .domain.household import Household, HouseholdError, household_id
+from .engine import Engine
+from .onboarding import DocumentError, HouseholdSpec, Problem
+
+CREATED, UNCHANGED, UPDATED = "created", "unchanged", "updated"
+
+
+@dataclass(frozen=True)
+class Onboarded:
+    dossier: str
+    household_id: str
+    status: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"dossier": self.dossier, "household_id": self.household_id, "status": self.status}
+
+
+def onboard(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str) -> list[Onboarded]:
+    """Onboard or update every (file, spec); nothing is written unless all succeed."""
+    for _ in range(3):
+        try:
+            return _onboard_once(engine, specs, actor)
+        except (RecordConflictError, IntegrityError):
+            continue  # another process wrote in between: look again
+    return _onboard_once(engine, specs, actor)
+
+
+def _onboard_once(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str) -> list[Onboarded]:
+    dossiers = [spec.dossier for _, spec in specs]
+    for file, spec in specs:
+        if dossiers.count(spec.dossier) > 1:
+            raise DocumentError(file, [Problem("dossier", f"{spec.dossier} appears in more than one document")])
+    results, new, changed = [], [], []
+    for file, spec in specs:
+        try:
+            household = engine.get_or_none(household_id(spec.dossier))
+            if household is None:
+                household = _new_household(spec, actor)
+                new.append(household)
+                status = CREATED
+            else:
+                status = UPDATED if _apply_changes(household, spec, actor) else UNCHANGED
+                if status == UPDATED:
+                    changed.append(household)
+        except HouseholdError as exc:
+            raise DocumentError(file, [_problem_of(exc)]) from None
+        results.append(Onboarded(spec.dossier, str(household.id), status))
+    _save(engine, new, changed)
+    return results
+
+
+def _save(engine: Engine, new: list[Household], changed: list[Household]) -> None:
+    if not new and not changed:
+        return
+    items: list[Any] = [*new, *changed]
+    last = engine.household_log.get_last()
+    version = None if last is None else last.originator_version + 1
+    for household in new:
+        logged = engine.household_log.trigger_event(
+            next_originator_version=version, household_id=household.id, dossier=household.dossier
+        )
+        items.append(logged)
+        version = logged.originator_version + 1
+    engine.save(*items)
+
+
+def _new_household(spec: HouseholdSpec, actor: str) -> Household:
+    household = Household(
+        dossier=spec.dossier,
+        team=spec.team,
+        start=spec.start,
+        pay_day=spec.pay_day,
+        buffer_limit=spec.buffer_limit,
+        minimum_leefgeld=spec.minimum_leefgeld,
+        leefgeld_schedule=spec.leefgeld_schedule,
+        execute_on=spec.execute_on,
+        participants=spec.participants,
+        account=spec.account,
+        actor=actor,
+    )
+    for agreement in spec.agreements:
+        household.add_agreement(agreement, actor)
+    if spec.end is not None:
+        household.end_participation(spec.end, actor)
+    return household
+
+
+def _apply_changes(household: Household, spec: HouseholdSpec, actor: str) -> bool:
+    """Turn the differences between the stored household and the document into events."""
+    before = len(household.pending_events)
+    if spec.start != household.start:
+        raise HouseholdError(f"start: was {household.start}; a start date cannot change")
+    if household.status != "active":
+        if spec.end != household.end:
+            raise HouseholdError(f"end: {household.dossier} ended on {household.end}")
+        return False
+    if spec.pay_day != household.pay_day_on(date.max):
+        raise HouseholdError(
+            "pay_day: change it with `hhb pay-day DOSSIER DAY --from DATE`, "
+            "so the date it takes effect is explicit"
+        )
+    household.change_settings(_settings(spec), actor)
+    wanted = {a.id: a for a in spec.agreements}
+    for agreement_id in household.agreements:
+        if agreement_id not in wanted:
+            raise HouseholdError(
+                f"agreement '{agreement_id}' is missing from the document; "
+                "end it with `end: DATE` instead of removing it"
+            )
+    for agreement in spec.agreements:
+        _apply_agreement(household, agreement, actor)
+    if spec.end is not None:
+        household.end_participation(spec.end, actor)
+    return len(household.pending_events) > before
+
+
+def _apply_agreement(household: Household, wanted: Agreement, actor: str) -> None:
+    current = household.agreements.get(wanted.id)
+    if current is None:
+        household.add_agreement(wanted, actor)
+    elif wanted == current:
+        return
+    elif wanted.end is not None and current.ended_on(wanted.end) == wanted:
+        household.end_agreement(wanted.id, wanted.end, actor)
+    elif wanted.definition() == current.definition() and _extends(current, wanted):
+        for step in wanted.amounts[len(current.amounts):]:
+            household.change_amount(wanted.id, step.amount, step.effective, actor)
+    else:
+        household.revise_agreement(wanted, actor)
+
+
+def _extends(current: Agreement, wanted: Agreement) -> bool:
+    """Whether the document only adds later amounts to the stored amount history."""
+    return wanted.amounts[: len(current.amounts)] == current.amounts
+
+
+def _settings(spec: HouseholdSpec) -> dict[str, Any]:
+    return {
+        "team": spec.team,
+        "buffer_limit": spec.buffer_limit,
+        "minimum_leefgeld": spec.minimum_leefgeld,
+        "leefgeld_schedule": spec.leefgeld_schedule,
+        "execute_on": spec.execute_on,
+        "participants": list(spec.participants),
+        "account": spec.account,
+    }
+
+
+def _problem_of(exc: HouseholdError) -> Problem:
+    text = str(exc)
+    if ": " in text and " " not in text.split(": ", 1)[0]:
+        path, message = text.split(": ", 1)
+        return Problem(path, message)
+    return Problem("", text)
+
+
+# -- single commands (CLI and API) ----------------------------------------------------
+
+
+def change_amount(engine: Engine, dossier: str, agreement_id: str, amount, effective: date, actor: str) -> None:
+    engine.change_household(dossier, lambda h: h.change_amount(agreement_id, amount, effective, actor))
+
+
+def end_agreement(engine: Engine, dossier: str, agreement_id: str, end: date, actor: str) -> None:
+    engine.change_household(dossier, lambda h: h.end_agreement(agreement_id, end, actor))
+
+
+def change_pay_day(engine: Engine, dossier: str, pay_day, effective: date, actor: str) -> None:
+    engine.change_household(dossier, lambda h: h.change_pay_day(pay_day, effective, actor))
+
+
+def end_participation(engine: Engine, dossier: str, end: date, actor: str) -> None:
+    engine.change_household(dossier, lambda h: h.end_participation(end, actor))

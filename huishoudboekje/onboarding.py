@@ -1,0 +1,325 @@
+"""Onboarding documents: how staff describe a household in one YAML or JSON file.
+
+The pydantic models below are the document's contract (its JSON Schema is published
+with `hhb schema`). A document is checked in full before anything is written, and
+every problem is reported with its field path, e.g.
+`incomes[1].counterparty.iban: checksum failed`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import datetime as dt
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+)
+
+from .domain.agreement import (
+    CHARGE,
+    CHARGE_CATEGORIES,
+    DEFAULT_PRIORITY,
+    INCOME,
+    INCOME_CATEGORIES,
+    Agreement,
+    AmountFrom,
+    Counterparty,
+    Participant,
+    Tolerance,
+)
+from .domain.iban import Iban, IbanError
+from .domain.money import Money, MoneyError, parse_money
+from .domain.schedule import Schedule, ScheduleError
+
+
+def _money(value: Any) -> Money:
+    if isinstance(value, Money):
+        return value
+    if isinstance(value, float):
+        raise ValueError("write amounts as text, e.g. \"1320.50\": a float is not exact")
+    try:
+        return parse_money(value)
+    except MoneyError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _iban(value: Any) -> str:
+    try:
+        return str(Iban(value))
+    except IbanError as exc:
+        raise ValueError(str(exc)) from None
+
+
+AmountField = Annotated[
+    Money,
+    PlainValidator(_money),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "examples": ["712.40"]}),
+]
+IbanField = Annotated[
+    str,
+    BeforeValidator(_iban),
+    WithJsonSchema({"type": "string", "description": "IBAN, checksum and bank are checked"}),
+]
+def _day_of_month(highest: int):
+    def check(value: Any) -> int | str:
+        if value == "last-business-day":
+            return value
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= highest:
+            return value
+        raise ValueError(f"{value!r} is not a day 1–{highest} or last-business-day")
+
+    schema = {"oneOf": [{"type": "integer", "minimum": 1, "maximum": highest},
+                        {"const": "last-business-day"}]}
+    return Annotated[int | str, BeforeValidator(check), WithJsonSchema(schema)]
+
+
+PayDay = _day_of_month(28)
+Day = _day_of_month(31)
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CounterpartyDoc(_Doc):
+    name: str = Field(min_length=1, max_length=140)
+    iban: IbanField
+
+
+class ParticipantDoc(_Doc):
+    name: str = Field(min_length=1, max_length=140)
+    iban: IbanField
+    contact: str | None = None
+
+
+class ScheduleDoc(_Doc):
+    every: Literal["month", "week", "4-weeks", "quarter", "year", "once"]
+    day: Day | None = None
+    months: list[Annotated[int, Field(ge=1, le=12)]] | None = None
+    weekday: Weekday | None = None
+    date: dt.date | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+class ToleranceDoc(_Doc):
+    days: int = Field(default=0, ge=0, le=31)
+    amount: AmountField = Money.zero()
+
+
+class MatchDoc(_Doc):
+    terms: list[Annotated[str, Field(min_length=1)]] = []
+
+
+class AmountChangeDoc(_Doc):
+    effective: date
+    amount: AmountField
+
+
+class AgreementDoc(_Doc):
+    id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    counterparty: CounterpartyDoc
+    amount: AmountField
+    schedule: ScheduleDoc
+    changes: list[AmountChangeDoc] = []
+    start: date | None = None
+    end: date | None = None
+
+
+class IncomeDoc(AgreementDoc):
+    category: Literal[INCOME_CATEGORIES]  # type: ignore[valid-type]
+    tolerance: ToleranceDoc = ToleranceDoc()
+    match: MatchDoc = MatchDoc()
+
+
+class ChargeDoc(AgreementDoc):
+    category: Literal[CHARGE_CATEGORIES]  # type: ignore[valid-type]
+    reference: str | None = Field(default=None, max_length=140)
+    priority: int | None = Field(default=None, ge=1, le=99)
+
+
+class LeefgeldDoc(_Doc):
+    schedule: Literal["monthly", "weekly"] = "monthly"
+
+
+class HouseholdDoc(_Doc):
+    """One household, as staff describe it at onboarding."""
+
+    dossier: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]*$")
+    team: str = Field(min_length=1, max_length=100)
+    start: date
+    pay_day: PayDay
+    buffer_limit: AmountField
+    minimum_leefgeld: AmountField
+    leefgeld: LeefgeldDoc = LeefgeldDoc()
+    execute_on: Literal["pay-date", "due-date"] = "pay-date"
+    account: IbanField | None = None
+    participants: list[ParticipantDoc] = Field(min_length=1)
+    incomes: list[IncomeDoc] = []
+    charges: list[ChargeDoc] = []
+    end: date | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class DocumentError(ValueError):
+    """A document that cannot be onboarded; lists every problem found, by field."""
+
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"{file}:\n{lines}")
+
+
+@dataclass(frozen=True)
+class HouseholdSpec:
+    """A validated document, turned into domain values."""
+
+    dossier: str
+    team: str
+    start: date
+    pay_day: int | str
+    buffer_limit: Money
+    minimum_leefgeld: Money
+    leefgeld_schedule: str
+    execute_on: str
+    account: str | None
+    participants: list[Participant]
+    agreements: list[Agreement]
+    end: date | None
+
+
+def parse_document(data: Any, file: str) -> HouseholdSpec:
+    try:
+        doc = HouseholdDoc.model_validate(data)
+    except ValidationError as exc:
+        raise DocumentError(file, [_problem(e) for e in exc.errors()]) from None
+    problems: list[Problem] = []
+    agreements = _agreements(doc, problems)
+    if problems:
+        raise DocumentError(file, problems)
+    return HouseholdSpec(
+        dossier=doc.dossier,
+        team=doc.team,
+        start=doc.start,
+        pay_day=doc.pay_day,
+        buffer_limit=doc.buffer_limit,
+        minimum_leefgeld=doc.minimum_leefgeld,
+        leefgeld_schedule=doc.leefgeld.schedule,
+        execute_on=doc.execute_on,
+        account=doc.account,
+        participants=[Participant(p.name, p.iban, p.contact) for p in doc.participants],
+        agreements=agreements,
+        end=doc.end,
+    )
+
+
+def _agreements(doc: HouseholdDoc, problems: list[Problem]) -> list[Agreement]:
+    seen: dict[str, str] = {}
+    result = []
+    for kind, group, items in ((INCOME, "incomes", doc.incomes), (CHARGE, "charges", doc.charges)):
+        for index, item in enumerate(items):
+            path = f"{group}[{index}]"
+            if item.id in seen:
+                problems.append(Problem(f"{path}.id", f"'{item.id}' is used twice (also {seen[item.id]})"))
+                continue
+            seen[item.id] = path
+            agreement = _agreement(doc, kind, item, path, problems)
+            if agreement is not None:
+                result.append(agreement)
+    return result
+
+
+def _agreement(doc: HouseholdDoc, kind: str, item: AgreementDoc, path: str, problems: list[Problem]):
+    start = item.start or item.schedule.start or doc.start
+    raw = item.schedule.model_dump(exclude_none=True)
+    raw.setdefault("start", start)
+    if item.end is not None:
+        raw["end"] = min(item.end, raw.get("end", item.end))
+    try:
+        schedule = Schedule.from_dict(raw)
+    except ScheduleError as exc:
+        problems.append(Problem(f"{path}.schedule.{exc}".split(": ", 1)[0], str(exc).split(": ", 1)[-1]))
+        return None
+    amounts = [AmountFrom(schedule.start, item.amount)]
+    for change in sorted(item.changes, key=lambda c: c.effective):
+        if change.effective <= schedule.start:
+            problems.append(Problem(f"{path}.changes", f"{change.effective} is not after the start"))
+            return None
+        amounts.append(AmountFrom(change.effective, change.amount))
+    is_income = isinstance(item, IncomeDoc)
+    return Agreement(
+        id=item.id,
+        kind=kind,
+        category=item.category,  # type: ignore[attr-defined]
+        counterparty=Counterparty(item.counterparty.name, item.counterparty.iban),
+        amounts=tuple(amounts),
+        schedule=schedule,
+        tolerance=Tolerance(item.tolerance.days, item.tolerance.amount) if is_income else Tolerance(),  # type: ignore[attr-defined]
+        match_terms=tuple(item.match.terms) if is_income else (),  # type: ignore[attr-defined]
+        reference=None if is_income else item.reference,  # type: ignore[attr-defined]
+        priority=_priority(item) if not is_income else 9,
+    )
+
+
+def _priority(item: Any) -> int:
+    return item.priority if item.priority is not None else DEFAULT_PRIORITY[item.category]
+
+
+def _problem(error: dict[str, Any]) -> Problem:
+    path = ""
+    for part in error["loc"]:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif _is_union_tag(part):
+            continue
+        else:
+            path += f".{part}" if path else str(part)
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    if error["type"] == "missing":
+        message = "is required"
+    elif error["type"] == "extra_forbidden":
+        message = "is not a known field"
+    return Problem(path, message)
+
+
+def _is_union_tag(part: str) -> bool:
+    # pydantic names union branches in locations ("int", "literal['last-business-day']")
+    return part in ("int", "constrained-int") or part.startswith(("literal[", "function-"))
+
+
+def json_schema() -> dict[str, Any]:
+    return HouseholdDoc.model_json_schema()
+
+
+def canonical(data: Any) -> Any:
+    """Turn loaded YAML/JSON into plain values: exact decimals stay text for pydantic."""
+    if isinstance(data, dict):
+        return {str(k): canonical(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [canonical(v) for v in data]
+    if isinstance(data, Decimal):
+        return str(data)
+    return data

@@ -1,0 +1,100 @@
+"""How our value types are written into stored events (and snapshots).
+
+The library's JSON transcoder knows no `date`, no `Money` and no dataclasses of ours.
+Each type gets a stable transcoding *name*: names, not module paths, are what stored
+events carry, so classes can move without breaking old events.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any
+
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from .domain.agreement import Agreement, AmountFrom, Counterparty, Participant, Tolerance
+from .domain.household import Booking, Instruction, PayDayFrom
+from .domain.ledger import Recorded
+from .domain.money import Money
+from .domain.paydate import CycleState, Due
+from .domain.run import PaymentFileRecord
+from .domain.schedule import Schedule
+from .domain.statement import BankTransaction
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class MoneyAsStr(Transcoding):
+    type = Money
+    name = "money"
+
+    def encode(self, obj: Money) -> str:
+        return str(obj)
+
+    def decode(self, data: str) -> Money:
+        return Money(data)
+
+
+class ScheduleAsDict(Transcoding):
+    type = Schedule
+    name = "schedule"
+
+    def encode(self, obj: Schedule) -> dict[str, Any]:
+        return obj.to_dict()
+
+    def decode(self, data: dict[str, Any]) -> Schedule:
+        return Schedule.from_dict(data)
+
+
+class DataclassAsDict(Transcoding):
+    """A frozen dataclass as a dict of its fields; lists turn back into tuples."""
+
+    def __init__(self, cls: type, name: str) -> None:
+        self.type = cls
+        self.name = name
+        self._fields = [f.name for f in dataclasses.fields(cls)]
+        self._tuples = {f.name for f in dataclasses.fields(cls) if str(f.type).startswith("tuple")}
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return {name: getattr(obj, name) for name in self._fields}
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        for name in self._tuples:
+            if name in data and isinstance(data[name], list):
+                data[name] = tuple(data[name])
+        return self.type(**data)
+
+
+DATACLASSES = {
+    Agreement: "agreement",
+    AmountFrom: "amount_from",
+    Counterparty: "counterparty",
+    Participant: "participant",
+    Tolerance: "tolerance",
+    Booking: "booking",
+    Instruction: "instruction",
+    PayDayFrom: "pay_day_from",
+    Due: "due",
+    CycleState: "cycle_state",
+    BankTransaction: "bank_transaction",
+    Recorded: "recorded_transaction",
+    PaymentFileRecord: "payment_file",
+}
+
+
+def register(transcoder: JSONTranscoder) -> None:
+    transcoder.register(DateAsISO())
+    transcoder.register(MoneyAsStr())
+    transcoder.register(ScheduleAsDict())
+    for cls, name in DATACLASSES.items():
+        transcoder.register(DataclassAsDict(cls, name))
