@@ -271,6 +271,15 @@ def test_short_pot_at_buffer_limit_sends_big_priority_charge_to_arrears():
     assert result.leefgeld == ZERO
 
 
+def test_the_buffer_may_reach_its_limit_exactly_but_not_pass_it():
+    result = run(state("100.00", outstanding="200.00"), policy(limit="700.00"), [due("huur", "600.00")])
+    assert paid(result, "charge") == [("huur", M("600.00"))]
+    assert result.after.buffer_outstanding == M("700.00")
+    result = run(state("99.99", outstanding="200.00"), policy(limit="700.00"), [due("huur", "600.00")])
+    assert result.new_arrears == (due("huur", "600.00"),)
+    assert result.after.buffer_outstanding == M("200.00")
+
+
 def test_charges_are_paid_in_full_or_not_at_all_without_a_buffer():
     result = run(state("500.00"), policy(), [due("huur", "600.00", 1), due("gwl", "80.00", 2)])
     assert paid(result, "charge") == [("gwl", M("80.00"))]
