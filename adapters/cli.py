@@ -215,6 +215,79 @@ def end_participation(
     emit({"dossier": dossier, "end": day.isoformat()})
 
 
+# -- bank statements -------------------------------------------------------------------
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="camt.053 or MT940 statement files")],
+    allow_unbalanced: Annotated[bool, typer.Option("--allow-unbalanced",
+        help="Import statements whose entries do not add up to the closing balance")] = False,
+    db: DbOption = None, actor: ActorOption = None, as_json: JsonOption = False,
+) -> None:
+    """Import bank statements; all files or none."""
+    from huishoudboekje.statements import import_statements
+
+    from .statements import parse_statement_files
+
+    config = settings()
+    statements = guarded(lambda: parse_statement_files(files, config.max_statement_bytes))
+    store = engine(db)
+    result = guarded(lambda: import_statements(store, statements, managed=config.managed_accounts,
+                                               allow_unbalanced=allow_unbalanced, actor=actor_of(actor)))
+    summary = {k: getattr(result, k) for k in
+               ("files", "transactions", "new", "duplicates", "matched", "unmatched", "payments_confirmed")}
+    if as_json:
+        emit(summary)
+        return
+    for key, value in summary.items():
+        out.print(f"{key:>20}: {value}")
+    for line in result.unbalanced:
+        out.print(f"[yellow]imported although unbalanced:[/] {line}")
+
+
+@app.command("unmatched")
+def list_unmatched(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The queue of bank transactions that were not booked automatically."""
+    from huishoudboekje.statements import to_dict, unmatched
+
+    rows = [to_dict(r) for r in unmatched(engine(db))]
+    if as_json:
+        emit(rows)
+        return
+    table = Table("transaction", "value date", "amount", "counterparty", "description", "reason", "candidates")
+    for r in rows:
+        table.add_row(r["transaction"], r["value_date"], r["amount"], r["counterparty"]["name"] or "",
+                      r["description"][:40], r["reason"] or "", ", ".join(r["candidates"]))
+    out.print(table)
+
+
+@app.command("book")
+def book_(
+    transaction: str,
+    dossier: Annotated[Optional[str], typer.Argument()] = None,
+    agreement: Annotated[Optional[str], typer.Argument()] = None,
+    ignore: Annotated[bool, typer.Option("--ignore", help="Mark as not ours (e.g. bank costs)")] = False,
+    undo: Annotated[bool, typer.Option("--undo", help="Undo an earlier booking or ignore")] = False,
+    reason: Annotated[str, typer.Option("--reason")] = "",
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """Book a transaction from the queue onto an income agreement, ignore it, or undo."""
+    from huishoudboekje import statements as service
+
+    store = engine(db)
+    who = actor_of(actor)
+    if undo:
+        recorded = guarded(lambda: service.undo(store, transaction, who, reason or "undone by staff"))
+    elif ignore:
+        recorded = guarded(lambda: service.ignore(store, transaction, who, reason or "not ours"))
+    elif dossier and agreement:
+        recorded = guarded(lambda: service.book(store, transaction, dossier, agreement, who))
+    else:
+        fail("book: give DOSSIER and AGREEMENT, or --ignore, or --undo")
+    emit(service.to_dict(recorded))
+
+
 # -- the demo (the README's first command) ----------------------------------------------
 
 

@@ -108,9 +108,10 @@ class Due:
     reference: str | None = None
 
     def __post_init__(self) -> None:
-        # A zero charge would become a zero payment, which a bank refuses.
-        if not self.amount.is_positive:
-            raise PayDateError(f"{self.agreement_id} {self.due}: a due amount must be > 0")
+        # Zero is allowed (an agreement may cost nothing for a while); run_cycle then
+        # pays nothing for it, because a bank refuses a zero payment.
+        if self.amount.is_negative:
+            raise PayDateError(f"{self.agreement_id} {self.due}: a due amount cannot be negative")
 
     @property
     def period(self) -> tuple[str, date]:
@@ -489,8 +490,8 @@ def run_cycle(
         pay_date=pay_date,
         next_pay_date=next_pay_date,
         policy=policy,
-        charges_due=tuple(charges_due),
-        irregular_due=tuple(irregular_due),
+        charges_due=_owing(charges_due),
+        irregular_due=_owing(irregular_due),
         reservations=tuple(reservations),
     )
     _check_periods_unique(cycle, state)
@@ -498,11 +499,16 @@ def run_cycle(
         pot=state.pot,
         reserves=dict(state.reserves),
         outstanding=state.buffer_outstanding,
-        open_arrears=state.arrears,
+        open_arrears=_owing(state.arrears),
     )
     for step in STEPS:
         books = step(books, cycle)
     return _result(books)
+
+
+def _owing(dues: Sequence[Due]) -> tuple[Due, ...]:
+    """Dues with something to pay: a zero period is settled by itself, with no payment."""
+    return tuple(due for due in dues if due.amount.is_positive)
 
 
 def _check_periods_unique(cycle: Cycle, state: CycleState) -> None:

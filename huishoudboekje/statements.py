@@ -1,0 +1,393 @@
+"""Bank statements in: record every transaction once, book incomes, confirm payments.
+
+One call is all-or-nothing: every statement is checked (managed account, balances)
+before anything is written, and everything the call records — ledgers, bookings,
+confirmations — is saved in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.application import EventSourcedLog
+from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import IntegrityError, RecordConflictError
+
+from .domain.household import NAMESPACE, Household, HouseholdError
+from .domain.ledger import (
+    BOOKED,
+    CONFIRMATION,
+    DEBIT,
+    IGNORED,
+    RETURN,
+    UNMATCHED,
+    Ledger,
+    Recorded,
+    ledger_id,
+    month_of,
+)
+from .domain.matching import IncomeAgreement, MatchIndex
+from .domain.money import Money
+from .domain.statement import BankTransaction, Statement, StatementError
+from .engine import Engine, NotFound
+
+
+class LedgerLogged(DomainEvent):
+    ledger_id: UUID
+    account: str
+    month: str
+
+
+@dataclass
+class ImportResult:
+    files: int = 0
+    transactions: int = 0
+    new: int = 0
+    duplicates: int = 0
+    matched: int = 0
+    unmatched: int = 0
+    payments_confirmed: int = 0
+    payments_returned: int = 0
+    deviating: int = 0
+    import_id: str = ""
+    allow_unbalanced: bool = False
+    unbalanced: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def ledger_log(engine: Engine) -> EventSourcedLog[LedgerLogged]:
+    return EventSourcedLog(engine.events, uuid5(NAMESPACE, "/ledgers"), LedgerLogged)
+
+
+def transaction_id(transaction: BankTransaction, occurrence: int) -> str:
+    month = month_of(transaction.booking_date).replace("-", "")
+    return f"T{month}-{transaction.fingerprint(occurrence)[:20]}"
+
+
+def resolve_account(account: str, managed: list[str]) -> str | None:
+    """The managed IBAN a statement is for; some banks name only the account number."""
+    compact = account.replace(" ", "").upper()
+    if compact in managed:
+        return compact
+    if compact.isdigit():
+        for iban in managed:
+            if iban[8:].lstrip("0") == compact.lstrip("0"):
+                return iban
+    return None
+
+
+def check_statements(statements: list[Statement], managed: list[str], allow_unbalanced: bool,
+                     result: ImportResult) -> list[Statement]:
+    """Refuse the whole call on the first statement that is not ours or does not add up."""
+    checked = []
+    for number, statement in enumerate(statements, start=1):
+        where = f"statement {statement.statement_id or number}"
+        account = resolve_account(statement.account, managed)
+        if account is None:
+            raise StatementError(statement.file, where,
+                                 f"account {statement.account} is not managed by this engine "
+                                 "(HHB_MANAGED_ACCOUNTS)")
+        off = statement.imbalance()
+        if off:
+            if not allow_unbalanced:
+                raise StatementError(
+                    statement.file, where,
+                    f"the entries do not add up: opening balance {statement.opening_balance} plus the "
+                    f"entries is {statement.closing_balance - off}, but the closing balance is "
+                    f"{statement.closing_balance} (off by {abs(off)}; a truncated or corrupted file? "
+                    "--allow-unbalanced imports it anyway)")
+            result.unbalanced.append(f"{statement.file}, {where}: off by {off}")
+        transactions = [_with_account(t, account) for t in statement.transactions]
+        checked.append(Statement(statement.file, account, statement.statement_id,
+                                 statement.opening_balance, statement.closing_balance,
+                                 statement.opening_date, statement.closing_date, transactions))
+    return checked
+
+
+def _with_account(transaction: BankTransaction, account: str) -> BankTransaction:
+    if transaction.account == account:
+        return transaction
+    from dataclasses import replace
+
+    return replace(transaction, account=account)
+
+
+def import_statements(engine: Engine, statements: list[Statement], *, managed: list[str],
+                      allow_unbalanced: bool = False, actor: str = "import") -> ImportResult:
+    result = ImportResult(files=len({s.file for s in statements}), allow_unbalanced=allow_unbalanced)
+    checked = check_statements(statements, managed, allow_unbalanced, result)
+    for attempt in range(4):
+        try:
+            return _record(engine, checked, managed, actor, ImportResult(**asdict(result)))
+        except (RecordConflictError, IntegrityError):
+            if attempt == 3:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record(engine: Engine, statements: list[Statement], managed: list[str], actor: str,
+            result: ImportResult) -> ImportResult:
+    identified = _identify(statements)
+    result.transactions = len(identified)
+    result.import_id = _import_id(identified)
+    ledgers: dict[tuple[str, str], Ledger] = {}
+    fresh: dict[str, BankTransaction] = {}
+    for ident, transaction in identified:
+        key = (transaction.account, month_of(transaction.booking_date))
+        if key not in ledgers:
+            ledgers[key] = engine.get_or_none(ledger_id(*key)) or Ledger(account=key[0], month=key[1])
+        if ident in ledgers[key] or ident in fresh:
+            result.duplicates += 1
+        else:
+            fresh[ident] = transaction
+    result.new = len(fresh)
+    if not fresh:
+        return result
+    book = _Bookkeeper(engine, managed, actor)
+    recorded = [book.handle(ident, t, result) for ident, t in fresh.items()]
+    by_ledger: dict[tuple[str, str], list[Recorded]] = defaultdict(list)
+    for r in recorded:
+        by_ledger[(r.transaction.account, month_of(r.transaction.booking_date))].append(
+            Recorded(**{**r.__dict__, "import_id": result.import_id}))
+    files = sorted({s.file for s in statements})
+    for key, items in by_ledger.items():
+        ledgers[key].record(import_id=result.import_id, files=files,
+                            allow_unbalanced=bool(result.unbalanced), transactions=items, actor=actor)
+    new_ledgers = [ledger for ledger in ledgers.values() if ledger.version == len(ledger.pending_events)]
+    engine.save(*ledgers.values(), *book.changed(), *_log_ledgers(engine, new_ledgers))
+    return result
+
+
+def _identify(statements: list[Statement]) -> list[tuple[str, BankTransaction]]:
+    """Ids that survive overlapping files: equal bookings within a statement are numbered."""
+    identified = []
+    for statement in statements:
+        seen: Counter[str] = Counter()
+        for transaction in statement.transactions:
+            base = transaction.fingerprint(0)
+            occurrence = seen[base]
+            seen[base] += 1
+            identified.append((transaction_id(transaction, occurrence), transaction))
+    return identified
+
+
+def _import_id(identified: list[tuple[str, BankTransaction]]) -> str:
+    digest = hashlib.sha256("|".join(sorted(i for i, _ in identified)).encode()).hexdigest()
+    return f"I{digest[:16]}"
+
+
+def _log_ledgers(engine: Engine, ledgers: list[Ledger]) -> list[LedgerLogged]:
+    log = ledger_log(engine)
+    last = log.get_last()
+    version = None if last is None else last.originator_version + 1
+    events = []
+    for ledger in ledgers:
+        logged = log.trigger_event(next_originator_version=version, ledger_id=ledger.id,
+                                   account=ledger.account, month=ledger.month)
+        events.append(logged)
+        version = logged.originator_version + 1
+    return events
+
+
+class _Bookkeeper:
+    """Decides what each new transaction is, and changes the households it touches."""
+
+    def __init__(self, engine: Engine, managed: list[str], actor: str) -> None:
+        self.engine = engine
+        self.actor = actor
+        self.default_account = managed[0]
+        self._households: dict[UUID, Household] = {}
+        self._indexes: dict[str, MatchIndex] = {}
+        self._by_prefix: dict[str, UUID] | None = None
+        self._loaded_all = False
+
+    def handle(self, ident: str, transaction: BankTransaction, result: ImportResult) -> Recorded:
+        instruction = self._instruction_for(transaction)
+        if instruction is not None:
+            return self._payment_echo(ident, transaction, instruction, result)
+        if not transaction.is_credit:
+            result.unmatched += 1
+            return Recorded(ident, transaction, UNMATCHED,
+                            reason="a debit that is not one of our payment instructions")
+        return self._income(ident, transaction, result)
+
+    def _income(self, ident: str, transaction: BankTransaction, result: ImportResult) -> Recorded:
+        match = self._index(transaction.account).match(transaction)
+        chosen = match.booked
+        if chosen is None:
+            result.unmatched += 1
+            return Recorded(ident, transaction, UNMATCHED, reason=match.reason,
+                            candidates=tuple(c.income.key for c in match.candidates))
+        household = self._household_of(chosen.income.dossier)
+        booking = household.book_income(ident, chosen.income.agreement.id, Money(transaction.amount),
+                                         transaction.value_date, self.actor)
+        result.matched += 1
+        result.deviating += booking.deviates
+        return Recorded(ident, transaction, BOOKED, dossier=household.dossier,
+                        agreement_id=chosen.income.agreement.id,
+                        reason="amount deviates" if booking.deviates else None)
+
+    def _payment_echo(self, ident: str, transaction: BankTransaction,
+                      found: tuple[Household, str], result: ImportResult) -> Recorded:
+        household, instruction_id = found
+        if transaction.is_credit:
+            if household.return_payment(instruction_id, ident, transaction.booking_date):
+                result.payments_returned += 1
+            return Recorded(ident, transaction, RETURN, dossier=household.dossier)
+        if household.confirm_payment(instruction_id, ident, transaction.booking_date):
+            result.payments_confirmed += 1
+        return Recorded(ident, transaction, CONFIRMATION, dossier=household.dossier)
+
+    def _instruction_for(self, transaction: BankTransaction) -> tuple[Household, str] | None:
+        e2e = (transaction.end_to_end_id or "").upper()
+        if len(e2e) != 33 or e2e[12] != "-":
+            return None
+        if self._by_prefix is None:
+            self._by_prefix = {hid.hex[:12].upper(): hid for hid, _ in self.engine.household_ids()}
+        hid = self._by_prefix.get(e2e[:12])
+        if hid is None:
+            return None
+        household = self._load(hid)
+        for instruction in household.instructions.values():
+            if instruction.end_to_end_id == e2e:
+                return household, instruction.id
+        return None
+
+    def _index(self, account: str) -> MatchIndex:
+        if account not in self._indexes:
+            incomes = []
+            for household in self._all_households():
+                if (household.account or self.default_account) != account:
+                    continue
+                incomes.extend(IncomeAgreement(household.dossier, a) for a in household.agreements.values())
+            self._indexes[account] = MatchIndex(incomes)
+        return self._indexes[account]
+
+    def _all_households(self) -> list[Household]:
+        if not self._loaded_all:
+            for hid, _ in self.engine.household_ids():
+                self._load(hid)
+            self._loaded_all = True
+        return list(self._households.values())
+
+    def _load(self, hid: UUID) -> Household:
+        if hid not in self._households:
+            self._households[hid] = self.engine.household_by_id(hid)
+        return self._households[hid]
+
+    def _household_of(self, dossier: str) -> Household:
+        return next(h for h in self._households.values() if h.dossier == dossier)
+
+    def changed(self) -> list[Household]:
+        return [h for h in self._households.values() if h.pending_events]
+
+
+# -- the unmatched queue --------------------------------------------------------------
+
+
+def ledgers(engine: Engine) -> list[Ledger]:
+    ids = {logged.ledger_id for logged in ledger_log(engine).get()}
+    return [engine.repository.get(i) for i in ids]
+
+
+def unmatched(engine: Engine) -> list[Recorded]:
+    queue = [r for ledger in ledgers(engine) for r in ledger.unmatched()]
+    return sorted(queue, key=lambda r: (r.transaction.value_date, r.id))
+
+
+def find_transaction(engine: Engine, ident: str) -> tuple[Ledger, Recorded]:
+    month = f"{ident[1:5]}-{ident[5:7]}" if len(ident) > 7 else ""
+    for logged in ledger_log(engine).get():
+        if logged.month != month:
+            continue
+        ledger = engine.repository.get(logged.ledger_id)
+        if ident in ledger:
+            return ledger, ledger.transactions[ident]
+    raise NotFound(f"no bank transaction {ident}")
+
+
+def book(engine: Engine, ident: str, dossier: str, agreement_id: str, actor: str) -> Recorded:
+    """Book a transaction from the queue by hand onto an income agreement."""
+
+    def attempt() -> Recorded:
+        ledger, recorded = find_transaction(engine, ident)
+        if recorded.outcome not in (UNMATCHED, IGNORED):
+            raise HouseholdError(f"{ident} is {recorded.outcome} already; undo that first")
+        if not recorded.transaction.is_credit:
+            raise HouseholdError(f"{ident} is a debit; only credits are booked as income")
+        household = engine.household(dossier)
+        household.book_income(ident, agreement_id, Money(recorded.transaction.amount),
+                              recorded.transaction.value_date, actor)
+        ledger.resolve(ident, BOOKED, dossier, agreement_id, actor, reason="booked by hand")
+        engine.save(ledger, household)
+        return ledger.transactions[ident]
+
+    return engine.retrying(attempt)
+
+
+def ignore(engine: Engine, ident: str, actor: str, reason: str) -> Recorded:
+    """Mark a transaction as not ours (bank costs, a stray payment)."""
+
+    def attempt() -> Recorded:
+        ledger, recorded = find_transaction(engine, ident)
+        if recorded.outcome != UNMATCHED:
+            raise HouseholdError(f"{ident} is {recorded.outcome}; only unmatched transactions are ignored")
+        ledger.resolve(ident, IGNORED, None, None, actor, reason=reason)
+        engine.save(ledger)
+        return ledger.transactions[ident]
+
+    return engine.retrying(attempt)
+
+
+def undo(engine: Engine, ident: str, actor: str, reason: str) -> Recorded:
+    """Undo a booking (automatic or by hand) or an ignore: back to the queue, as new events."""
+
+    def attempt() -> Recorded:
+        ledger, recorded = find_transaction(engine, ident)
+        changed: list[Any] = [ledger]
+        if recorded.outcome == BOOKED:
+            household = engine.household(recorded.dossier or "")
+            household.undo_booking(ident, reason, actor)
+            changed.append(household)
+        elif recorded.outcome != IGNORED:
+            raise HouseholdError(f"{ident} is {recorded.outcome}; nothing to undo")
+        ledger.resolve(ident, UNMATCHED, None, None, actor, reason=f"undone: {reason}")
+        engine.save(*changed)
+        return ledger.transactions[ident]
+
+    return engine.retrying(attempt)
+
+
+def newest_value_date(engine: Engine, account: str) -> date | None:
+    dates = [l.newest_value_date for l in ledgers(engine) if l.account == account and l.newest_value_date]
+    return max(dates) if dates else None
+
+
+def to_dict(recorded: Recorded) -> dict[str, Any]:
+    t = recorded.transaction
+    return {
+        "transaction": recorded.id,
+        "account": t.account,
+        "booking_date": t.booking_date.isoformat(),
+        "value_date": t.value_date.isoformat(),
+        "amount": str(Decimal(t.amount).quantize(Decimal("0.01"))),
+        "counterparty": {"name": t.counterparty_name, "iban": t.counterparty_iban},
+        "description": t.description,
+        "end_to_end_id": t.end_to_end_id,
+        "outcome": recorded.outcome,
+        "dossier": recorded.dossier,
+        "agreement": recorded.agreement_id,
+        "reason": recorded.reason,
+        "candidates": list(recorded.candidates),
+    }
+
+
+__all__ = ["DEBIT", "ImportResult", "import_statements", "unmatched", "book", "ignore", "undo"]

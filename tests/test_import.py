@@ -1,0 +1,239 @@
+"""Statement import and income matching through `hhb`, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from adapters.cli import app
+from adapters.store import open_engine
+from tests.factories import MANAGED, Tx, camt053, mt940
+
+runner = CliRunner()
+GEMEENTE = ("NL14BNGH0285001234", "Gemeente Utrecht")
+TOESLAGEN = ("NL86INGB0002445588", "Belastingdienst/Toeslagen")
+
+
+@pytest.fixture(autouse=True)
+def managed(monkeypatch):
+    monkeypatch.setenv("HHB_MANAGED_ACCOUNTS", f"{MANAGED},NL63BNGH0285008888")
+
+
+@pytest.fixture
+def onboarded(store_url, example_doc):
+    assert hhb(store_url, "onboard", str(example_doc)).exit_code == 0
+    return store_url
+
+
+def hhb(store_url, *args):
+    return runner.invoke(app, [*args, "--db", store_url])
+
+
+def write(tmp_path, name, content: bytes):
+    path = tmp_path / name
+    path.write_bytes(content)
+    return str(path)
+
+
+def imported(store_url, *files, extra=()):
+    result = hhb(store_url, "import", *files, "--json", *extra)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def queue(store_url):
+    return json.loads(hhb(store_url, "unmatched", "--json").stdout)
+
+
+def events(store_url, tmp_path):
+    engine = open_engine(store_url, tmp_path / "var")
+    try:
+        return engine.event_count()
+    finally:
+        engine.close()
+
+
+def bijstand(amount="1320.50", day=date(2026, 11, 30), iban=GEMEENTE[0], text="Uitkering nov HHB-2026-0001"):
+    return Tx(amount, day, iban, GEMEENTE[1], text)
+
+
+def zorgtoeslag(amount="131.00", day=date(2026, 11, 20), text="HHB-2026-0001 Zorgtoeslag november"):
+    return Tx(amount, day, *TOESLAGEN, text)
+
+
+def test_camt053_incomes_are_matched_and_booked(onboarded, tmp_path):
+    f = write(tmp_path, "nov.xml", camt053([zorgtoeslag(), bijstand()]))
+    assert imported(onboarded, f) == {"files": 1, "transactions": 2, "new": 2, "duplicates": 0,
+                                      "matched": 2, "unmatched": 0, "payments_confirmed": 0}
+    history = json.loads(hhb(onboarded, "history", "HHB-2026-0001", "--json").stdout)["events"]
+    assert [e["event"] for e in history].count("IncomeBooked") == 2
+
+
+def test_mt940_structured_imports_the_same_way(onboarded, tmp_path):
+    f = write(tmp_path, "nov.txt", mt940([zorgtoeslag(), bijstand()]))
+    assert imported(onboarded, f)["matched"] == 2
+
+
+def test_importing_the_same_statement_twice_records_each_transaction_once(onboarded, tmp_path):
+    f = write(tmp_path, "nov.xml", camt053([zorgtoeslag(), bijstand()]))
+    imported(onboarded, f)
+    again = imported(onboarded, f)
+    assert (again["new"], again["duplicates"], again["matched"]) == (0, 2, 0)
+
+
+def test_overlapping_statements_import_to_exactly_the_transactions_of_the_month(onboarded, tmp_path):
+    days = [date(2026, 11, 1) + timedelta(days=i) for i in range(30)]
+    txs = [Tx("-2.50", d, None, None, f"kosten {d}") for d in days]
+    txs.append(Tx("-2.50", days[11], None, None, f"kosten {days[11]}"))  # two equal bookings on one day
+    first = write(tmp_path, "1-15.xml", camt053([t for t in txs if t.day.day <= 15], statement_id="A"))
+    second = write(tmp_path, "10-31.xml", camt053([t for t in txs if t.day.day >= 10], statement_id="B"))
+    a = imported(onboarded, first)
+    b = imported(onboarded, second)
+    assert a["new"] + b["new"] == len(txs)
+    assert b["duplicates"] == len([t for t in txs if 10 <= t.day.day <= 15])
+    assert len(queue(onboarded)) == len(txs)
+
+
+def test_a_statement_whose_balances_do_not_add_up_is_refused_with_the_difference(onboarded, tmp_path):
+    f = write(tmp_path, "cut.xml", camt053([zorgtoeslag(), bijstand()], closing="2000.00"))
+    before = events(onboarded, tmp_path)
+    result = hhb(onboarded, "import", f)
+    assert result.exit_code == 2
+    assert "off by 451.50" in " ".join(result.stderr.split())
+    assert events(onboarded, tmp_path) == before
+    allowed = imported(onboarded, f, extra=("--allow-unbalanced",))
+    assert allowed["matched"] == 2
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("notes.txt", b"just some notes\nnothing to see\n", "not a bank statement"),
+    ("pain.xml", b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03">'
+                 b"<CstmrCdtTrfInitn/></Document>", "pain.001"),
+    ("xxe.xml", b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">&x;</Document>', "DTD"),
+    ("laughs.xml", b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                   b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">&b;</Document>', "DTD"),
+])
+def test_files_that_are_not_statements_are_refused_and_nothing_is_recorded(
+        onboarded, tmp_path, name, content, message):
+    good = write(tmp_path, "good.xml", camt053([zorgtoeslag()]))
+    bad = write(tmp_path, name, content)
+    before = events(onboarded, tmp_path)
+    result = hhb(onboarded, "import", good, bad)
+    assert result.exit_code == 2
+    assert name in result.stderr and message in result.stderr
+    assert events(onboarded, tmp_path) == before
+
+
+@pytest.mark.parametrize("remove, message", [
+    ('<Amt Ccy="EUR">131.00</Amt>', "entry 1"),
+    ("<CdtDbtInd>CRDT</CdtDbtInd>", "entry 1"),
+    ("<BookgDt><Dt>2026-11-20</Dt></BookgDt><ValDt><Dt>2026-11-20</Dt></ValDt>", "entry 1"),
+])
+def test_an_entry_without_amount_indicator_or_date_is_named(onboarded, tmp_path, remove, message):
+    head, entry = camt053([zorgtoeslag()], closing="1131.00").decode().split("<Ntry>")
+    assert remove in entry
+    bad = write(tmp_path, "broken.xml", f"{head}<Ntry>{entry.replace(remove, '', 1)}".encode())
+    result = hhb(onboarded, "import", bad)
+    assert result.exit_code == 2 and "broken.xml" in result.stderr and message in result.stderr
+
+
+def test_a_statement_of_an_account_we_do_not_manage_is_refused(onboarded, tmp_path):
+    f = write(tmp_path, "other.xml", camt053([zorgtoeslag()], account="NL20INGB0001234567"))
+    result = hhb(onboarded, "import", f)
+    assert result.exit_code == 2
+    assert "NL20INGB0001234567 is not managed" in result.stderr
+
+
+def test_a_file_over_the_size_limit_is_refused(onboarded, tmp_path, monkeypatch):
+    monkeypatch.setenv("HHB_MAX_STATEMENT_BYTES", "500")
+    f = write(tmp_path, "big.xml", camt053([zorgtoeslag(), bijstand()]))
+    result = hhb(onboarded, "import", f)
+    assert result.exit_code == 2 and "over the limit of 500" in result.stderr
+
+
+# -- matching rules -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tx, reason", [
+    (Tx("-131.00", date(2026, 11, 20), *TOESLAGEN, "HHB-2026-0001 zorgtoeslag"), "debit"),
+    (Tx("131.00", date(2026, 11, 20), "NL20INGB0001234567", "Iemand", "HHB-2026-0001 zorgtoeslag"),
+     "no income agreement with counterparty NL20INGB0001234567"),
+    (Tx("131.00", date(2026, 11, 20), *TOESLAGEN, "HHB-2026-0001 huurtoeslag"), "misses term 'zorgtoeslag'"),
+], ids=["wrong direction", "wrong IBAN", "missing term"])
+def test_transactions_that_match_no_agreement_go_to_the_queue_with_the_reason(onboarded, tmp_path, tx, reason):
+    f = write(tmp_path, "s.xml", camt053([tx]))
+    result = imported(onboarded, f)
+    assert (result["matched"], result["unmatched"]) == (0, 1)
+    [waiting] = queue(onboarded)
+    assert reason in waiting["reason"]
+
+
+def test_match_terms_ignore_case_and_accents(onboarded, tmp_path):
+    f = write(tmp_path, "s.xml", camt053([zorgtoeslag(text="hhb-2026-0001 ZÓRGTOESLAG")]))
+    assert imported(onboarded, f)["matched"] == 1
+
+
+def test_an_ended_agreement_no_longer_matches(onboarded, tmp_path):
+    assert hhb(onboarded, "end-agreement", "HHB-2026-0001", "zorgtoeslag", "--on", "2026-11-15").exit_code == 0
+    f = write(tmp_path, "s.xml", camt53 := camt053([zorgtoeslag()]))
+    assert imported(onboarded, f)["unmatched"] == 1
+    assert "not valid on 2026-11-20" in queue(onboarded)[0]["reason"]
+
+
+def test_two_candidates_go_to_the_queue_ranked(onboarded, tmp_path, example_doc):
+    second = tmp_path / "second.yaml"
+    second.write_text(example_doc.read_text().replace("HHB-2026-0001", "HHB-2026-0002")
+                      .replace("NL44RABO0123456789", "NL60RABO0001234561")
+                      .replace('amount: "131.00"', 'amount: "140.00"'))
+    assert hhb(onboarded, "onboard", str(second)).exit_code == 0
+    tx = Tx("131.00", date(2026, 11, 20), *TOESLAGEN, "Zorgtoeslag HHB-2026-0001 HHB-2026-0002")
+    f = write(tmp_path, "s.xml", camt053([tx]))
+    assert imported(onboarded, f)["unmatched"] == 1
+    [waiting] = queue(onboarded)
+    assert waiting["candidates"] == ["HHB-2026-0001/zorgtoeslag", "HHB-2026-0002/zorgtoeslag"]
+    assert "2 agreements match" in waiting["reason"]
+
+
+def test_an_amount_outside_tolerance_is_booked_and_flagged_as_deviating(onboarded, tmp_path):
+    f = write(tmp_path, "s.xml", camt053([bijstand(amount="1250.50")]))  # tolerance is 25.00
+    assert imported(onboarded, f)["matched"] == 1
+    history = json.loads(hhb(onboarded, "history", "HHB-2026-0001", "--json").stdout)["events"]
+    booked = [e for e in history if e["event"] == "IncomeBooked"][-1]
+    assert "deviates=True" in booked["details"] and "expected=1320.50" in booked["details"]
+
+
+# -- the queue by hand ----------------------------------------------------------------
+
+
+def test_staff_book_ignore_and_undo_from_the_queue(onboarded, tmp_path):
+    stray = Tx("131.00", date(2026, 11, 20), *TOESLAGEN, "HHB-2026-0001 toeslag")  # no term 'zorgtoeslag'
+    costs = Tx("-4.95", date(2026, 11, 30), None, None, "Kosten betalingsverkeer")
+    imported(onboarded, write(tmp_path, "s.xml", camt053([stray, costs])))
+    waiting = {w["description"]: w["transaction"] for w in queue(onboarded)}
+
+    booked = hhb(onboarded, "book", waiting["HHB-2026-0001 toeslag"], "HHB-2026-0001", "zorgtoeslag",
+                 "--actor", "m.bakker")
+    assert booked.exit_code == 0, booked.output
+    ignored = hhb(onboarded, "book", waiting["Kosten betalingsverkeer"], "--ignore", "--reason", "bankkosten")
+    assert ignored.exit_code == 0
+    assert queue(onboarded) == []
+
+    history = json.loads(hhb(onboarded, "history", "HHB-2026-0001", "--json").stdout)["events"]
+    assert (history[-1]["event"], history[-1]["actor"]) == ("IncomeBooked", "m.bakker")
+
+    undone = hhb(onboarded, "book", waiting["HHB-2026-0001 toeslag"], "--undo", "--reason", "verkeerd")
+    assert undone.exit_code == 0
+    assert [w["transaction"] for w in queue(onboarded)] == [waiting["HHB-2026-0001 toeslag"]]
+    history = json.loads(hhb(onboarded, "history", "HHB-2026-0001", "--json").stdout)["events"]
+    assert history[-1]["event"] == "BookingUndone"
+
+
+def test_booking_a_debit_as_income_is_refused(onboarded, tmp_path):
+    imported(onboarded, write(tmp_path, "s.xml", camt053([Tx("-4.95", date(2026, 11, 30), None, None, "x")])))
+    [waiting] = queue(onboarded)
+    result = hhb(onboarded, "book", waiting["transaction"], "HHB-2026-0001", "zorgtoeslag")
+    assert result.exit_code == 2 and "debit" in result.stderr
