@@ -144,6 +144,8 @@ class _Reader:
                 self._on_entry(el)
             elif _local(el) == "Stmt":
                 self._on_statement(el)
+        if self.pending:  # entries outside any Stmt belong to no account
+            raise StatementError(self.file, None, "entries found outside a statement (Stmt)")
         return self.statements
 
     def _on_start(self, el: etree._Element) -> None:

@@ -288,6 +288,63 @@ def book_(
     emit(service.to_dict(recorded))
 
 
+# -- the pay date ------------------------------------------------------------------------
+
+
+def run_reconcile(store: Engine, through: date, today: date | None = None, show_progress: bool = True):
+    from rich.progress import Progress
+
+    from huishoudboekje.reconcile import files_dir, reconcile
+
+    from .payments import Pain001Writer
+
+    config = settings()
+    writer = Pain001Writer(files_dir(config.var_dir), config.debtor_name, config.pain_version)
+    if not err.is_terminal:  # logs and supervising processes get plain lines
+        def report(done: int, of: int) -> None:
+            sys.stderr.write(f"reconcile: {done}/{of} households\n")
+            sys.stderr.flush()
+
+        return reconcile(store, through, default_account=config.default_account, write_file=writer,
+                         today=today or date.today(), progress=report)
+    with Progress(console=err, transient=True, disable=not show_progress) as bar:
+        task = bar.add_task("paying households", total=None)
+        return reconcile(store, through, default_account=config.default_account, write_file=writer,
+                         today=today or date.today(),
+                         progress=lambda done, of: bar.update(task, completed=done, total=of))
+
+
+@app.command("reconcile")
+def reconcile_(
+    day: Annotated[Optional[str], typer.Option("--date", help="Run through this date (default: today)")] = None,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """Run the pay-date job for every day since the last completed run, up to --date."""
+    from huishoudboekje.reconcile import RunError
+
+    from .pain001 import PaymentFileError
+
+    through = parse_day(day, "--date") if day else date.today()
+    store = engine(db)
+    try:
+        summary = run_reconcile(store, through, show_progress=not as_json)
+    except (RunError, PaymentFileError) as exc:
+        fail(str(exc))
+    if as_json:
+        emit(summary.as_dict())
+        return
+    for key, value in summary.as_dict().items():
+        out.print(f"{key:>16}: {value}")
+
+
+@app.command("scheduler")
+def scheduler(db: DbOption = None) -> None:
+    """Run the job every night (HHB_SCHEDULER_TIME, HHB_TIMEZONE); catches up at start."""
+    from .scheduler import run_scheduler
+
+    run_scheduler(lambda through: run_reconcile(engine(db), through, show_progress=False), settings(), err)
+
+
 # -- the demo (the README's first command) ----------------------------------------------
 
 

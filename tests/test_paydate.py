@@ -277,7 +277,10 @@ def test_the_buffer_may_reach_its_limit_exactly_but_not_pass_it():
     assert result.after.buffer_outstanding == M("700.00")
     result = run(state("99.99", outstanding="200.00"), policy(limit="700.00"), [due("huur", "600.00")])
     assert result.new_arrears == (due("huur", "600.00"),)
-    assert result.after.buffer_outstanding == M("200.00")
+    assert result.advanced == ZERO
+    # The unspent pot repays the buffer instead (minimum leefgeld 0).
+    assert result.repaid == M("99.99")
+    assert result.after.buffer_outstanding == M("100.01")
 
 
 def test_charges_are_paid_in_full_or_not_at_all_without_a_buffer():
@@ -302,6 +305,17 @@ def test_outstanding_above_a_lowered_limit_does_not_block_what_the_pot_pays():
     assert paid(result, "charge") == [("huur", M("600.00"))]
     assert result.advanced == ZERO
     assert result.repaid == M("100.00")
+
+
+def test_a_zero_due_is_settled_without_a_payment_and_a_negative_one_refused():
+    old_free = due("huur", "0.00", 1, date(2026, 11, 1))
+    result = run(
+        state("10.00", arrears=[old_free]), policy(), [due("gwl", "0.00")], [due("water", "0.00")]
+    )
+    assert paid(result) == [(None, M("10.00"))]
+    assert result.new_arrears == () and result.after.arrears == ()
+    with pytest.raises(PayDateError):
+        due("huur", "-1.00")
 
 
 def test_a_period_offered_twice_is_refused():

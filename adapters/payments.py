@@ -1,0 +1,69 @@
+"""Payment instructions out: pain.001 files on disk, recorded by name, hash and sums."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from huishoudboekje.domain.household import Instruction
+from huishoudboekje.domain.iban import Iban
+from huishoudboekje.domain.run import PaymentFileRecord
+from huishoudboekje.reconcile import created_at, message_id
+
+from .pain001 import Transfer, build_pain001
+
+
+@dataclass(frozen=True)
+class Pain001Writer:
+    directory: Path
+    debtor_name: str
+    version: str = "pain.001.001.09"
+
+    def __call__(self, *, day: date, debtor_account: str, instructions: list[Instruction]) -> PaymentFileRecord:
+        payment_file = build_pain001(
+            debtor_name=self.debtor_name,
+            debtor_iban=debtor_account,
+            debtor_bic=Iban(debtor_account).bic,
+            message_id=message_id(day, debtor_account),
+            created_at=created_at(day),
+            transfers=[transfer(i) for i in instructions],
+            version=self.version,
+        )
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / payment_file.name
+        temporary = path.with_suffix(".part")
+        temporary.write_bytes(payment_file.content)
+        os.replace(temporary, path)  # a reader never sees half a file
+        return PaymentFileRecord(
+            name=payment_file.name,
+            sha256=payment_file.sha256,
+            count=payment_file.count,
+            control_sum=payment_file.control_sum,
+            debtor_account=debtor_account,
+            message_id=payment_file.message_id,
+            version=self.version,
+            instruction_ids=tuple(i.id for i in instructions),
+        )
+
+
+def transfer(instruction: Instruction) -> Transfer:
+    reference = instruction.reference
+    structured = bool(reference) and reference.replace(" ", "").isdigit() and len(reference.replace(" ", "")) == 16
+    return Transfer(
+        end_to_end_id=instruction.end_to_end_id,
+        creditor_name=instruction.creditor_name,
+        creditor_iban=instruction.creditor_iban,
+        amount=instruction.amount,
+        remittance=reference or _description(instruction),
+        execution_date=instruction.execution_date,
+        structured_reference=structured,
+    )
+
+
+def _description(instruction: Instruction) -> str:
+    if instruction.kind == "leefgeld":
+        return f"Leefgeld {instruction.period:%d-%m-%Y} deel {instruction.part}"
+    what = "Achterstand" if instruction.kind == "arrears" else "Betaling"
+    return f"{what} {instruction.agreement_id} {instruction.period:%m-%Y}"

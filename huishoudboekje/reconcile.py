@@ -1,0 +1,154 @@
+"""The nightly job: pay every household whose pay date has come, then write the files.
+
+It runs every day from the day after the last completed one up to the date asked
+for, so a missed night is caught up. It is safe to kill at any moment and to run
+twice: a household's pay date is one atomic event that the aggregate refuses to
+repeat, payment files are built deterministically from the recorded instructions,
+and a day counts as completed only once its files are recorded.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from eventsourcing.persistence import IntegrityError, RecordConflictError
+
+from .domain.household import Household, Instruction
+from .domain.money import Money, total
+from .domain.run import PaymentFileRecord, Run
+from .engine import Engine
+
+MAX_AHEAD = timedelta(days=366)
+
+
+class RunError(ValueError):
+    """A run that cannot be made (a date before any household, too far ahead…)."""
+
+
+class PaymentFileWriter(Protocol):
+    def __call__(self, *, day: date, debtor_account: str, instructions: list[Instruction]) -> PaymentFileRecord: ...
+
+
+@dataclass
+class RunSummary:
+    through: date
+    households_paid: int = 0
+    instructions: int = 0
+    total: Money = field(default_factory=Money.zero)
+    advanced: Money = field(default_factory=Money.zero)
+    repaid: Money = field(default_factory=Money.zero)
+    arrears: int = 0
+    payment_files: list[str] = field(default_factory=list)
+    days: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "through": self.through.isoformat(),
+            "households_paid": self.households_paid,
+            "instructions": self.instructions,
+            "total": str(self.total),
+            "advanced": str(self.advanced),
+            "repaid": str(self.repaid),
+            "arrears": self.arrears,
+            "payment_files": self.payment_files,
+        }
+
+
+def reconcile(engine: Engine, through: date, *, default_account: str, write_file: PaymentFileWriter,
+              today: date | None = None, progress: Callable[[int, int], None] | None = None) -> RunSummary:
+    run = engine.get_or_none(Run.create_id())
+    first = _first_day(engine, run, through, today or through)
+    summary = RunSummary(through=through)
+    if first is None or first > through:
+        return summary
+    if run is None:
+        run = Run(first_day=first)
+    pending: dict[tuple[date, str], list[Instruction]] = defaultdict(list)
+    households = list(engine.household_ids())
+    for done, (hid, _) in enumerate(households, start=1):
+        household = _pay_household(engine, hid, first, through, default_account, summary)
+        account = household.account or default_account
+        for instruction in household.instructions.values():
+            if first <= instruction.pay_date <= through and instruction.id not in run.filed:
+                pending[(instruction.pay_date, account)].append(instruction)
+        if progress:
+            progress(done, len(households))
+    _complete_days(engine, run, first, through, pending, write_file, summary)
+    return summary
+
+
+def _first_day(engine: Engine, run: Run | None, through: date, today: date) -> date | None:
+    starts = [engine.household_by_id(hid).start for hid, _ in engine.household_ids()]
+    if not starts:
+        raise RunError("there are no households yet; nothing to run")
+    if through < min(starts):
+        raise RunError(f"{through} lies before any household started ({min(starts)})")
+    if through > today + MAX_AHEAD:
+        raise RunError(f"{through} lies more than a year ahead")
+    if run is not None and run.completed_through is not None:
+        return run.completed_through + timedelta(days=1)
+    return min(starts)
+
+
+def _pay_household(engine: Engine, hid, first: date, through: date, account: str,
+                   summary: RunSummary) -> Household:
+    for attempt in range(5):
+        household = engine.household_by_id(hid)
+        results = []
+        for pay_date in household.pay_dates_between(first, through):
+            result = household.pay(pay_date, household.account or account)
+            if result is not None:
+                results.append(result)
+        if not results:
+            return household
+        try:
+            engine.save(household)
+        except (RecordConflictError, IntegrityError):
+            continue  # another run paid it meanwhile: load again, it will have nothing to do
+        summary.households_paid += 1
+        for result in results:
+            summary.instructions += len(result.payments)
+            summary.total = summary.total + total(p.amount for p in result.payments)
+            summary.advanced = summary.advanced + result.advanced
+            summary.repaid = summary.repaid + result.repaid
+            summary.arrears += len(result.new_arrears)
+        return household
+    raise RunError(f"household {hid} kept changing while it was paid; run again")
+
+
+def _complete_days(engine: Engine, run: Run, first: date, through: date,
+                   pending: dict[tuple[date, str], list[Instruction]],
+                   write_file: PaymentFileWriter, summary: RunSummary) -> None:
+    day = first
+    while day <= through:
+        for (pay_date, account), instructions in sorted(pending.items()):
+            if pay_date != day:
+                continue
+            record = write_file(day=day, debtor_account=account,
+                                instructions=sorted(instructions, key=lambda i: i.id))
+            run.file_written(day=day, file=record)
+            summary.payment_files.append(record.name)
+        run.day_completed(day=day, households_paid=summary.households_paid, instructions=summary.instructions)
+        summary.days += 1
+        day += timedelta(days=1)
+    engine.save(run)
+
+
+def message_id(day: date, account: str) -> str:
+    return f"HHB{day:%Y%m%d}{account}"[:35]
+
+
+def created_at(day: date) -> datetime:
+    """The file's creation stamp is the business day, so a rerun writes identical bytes."""
+    return datetime.combine(day, time(0, 0))
+
+
+def files_dir(var_dir: Path) -> Path:
+    path = var_dir / "payments"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
