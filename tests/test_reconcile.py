@@ -1,0 +1,239 @@
+"""The pay-date job through `hhb reconcile`, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from typer.testing import CliRunner
+
+from adapters.cli import app
+from adapters.store import open_engine
+from huishoudboekje.domain.household import household_id
+from huishoudboekje.domain.run import Run
+from tests.factories import MANAGED, Tx, camt053
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
+XSD = {v: Path(__import__("sepaxml").__file__).parent / "schemas" / f"{v}.xsd"
+       for v in ("pain.001.001.09", "pain.001.001.03")}
+GEMEENTE = ("NL14BNGH0285001234", "Gemeente Utrecht")
+TOESLAGEN = ("NL86INGB0002445588", "Belastingdienst/Toeslagen")
+
+
+@pytest.fixture(autouse=True)
+def settings_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("HHB_MANAGED_ACCOUNTS", MANAGED)
+    monkeypatch.setenv("HHB_VAR_DIR", str(tmp_path / "var"))
+
+
+def hhb(store_url, *args):
+    return runner.invoke(app, [*args, "--db", store_url])
+
+
+def ok(result):
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def november_incomes(dossier="HHB-2026-0001"):
+    return [Tx("131.00", date(2026, 11, 20), *TOESLAGEN, f"{dossier} zorgtoeslag"),
+            Tx("1320.50", date(2026, 11, 30), *GEMEENTE, f"Uitkering {dossier}")]
+
+
+def run(store_url, day, *extra):
+    return json.loads(ok(hhb(store_url, "reconcile", "--date", day, "--json", *extra)).stdout)
+
+
+def instructions(store_url, tmp_path, dossier="HHB-2026-0001"):
+    engine = open_engine(store_url, tmp_path / "ev")
+    try:
+        return list(engine.household(dossier).instructions.values())
+    finally:
+        engine.close()
+
+
+def payment_files(tmp_path):
+    return sorted((tmp_path / "var" / "payments").glob("*.xml"))
+
+
+def check_pain(path: Path) -> tuple[int, Decimal, list[str]]:
+    """Validate against the XSD; return count, control sum and end-to-end ids."""
+    tree = etree.parse(str(path))
+    version = etree.QName(tree.getroot()).namespace.rsplit(":", 1)[-1]
+    etree.XMLSchema(etree.parse(str(XSD[version]))).assertValid(tree)
+    ns = {"p": etree.QName(tree.getroot()).namespace}
+    amounts = [Decimal(a) for a in tree.xpath("//p:CdtTrfTxInf/p:Amt/p:InstdAmt/text()", namespaces=ns)]
+    control = Decimal(tree.xpath("/p:Document/*/p:GrpHdr/p:CtrlSum/text()", namespaces=ns)[0])
+    assert control == sum(amounts)
+    e2e = tree.xpath("//p:CdtTrfTxInf/p:PmtId/p:EndToEndId/text()", namespaces=ns)
+    return len(amounts), control, e2e
+
+
+@pytest.fixture
+def example(store_url, tmp_path, example_doc):
+    ok(hhb(store_url, "onboard", str(example_doc)))
+    statement = tmp_path / "nov.xml"
+    statement.write_bytes(camt053(november_incomes()))
+    ok(hhb(store_url, "import", str(statement)))
+    return store_url
+
+
+def test_the_example_pays_rent_reserves_water_and_pays_the_rest_as_leefgeld(example, tmp_path):
+    summary = run(example, "2026-12-01")
+    assert summary["households_paid"] == 1 and summary["instructions"] == 2
+    paid = {(i.kind, i.agreement_id): i for i in instructions(example, tmp_path)}
+    assert paid[("charge", "huur")].amount.amount == Decimal("712.40")
+    assert paid[("charge", "huur")].reference == "5012345678901234"
+    assert paid[("leefgeld", None)].amount.amount == Decimal("718.70")  # 1451.50 - 712.40 - 20.40
+    assert paid[("leefgeld", None)].creditor_iban == "NL44RABO0123456789"
+    [file] = payment_files(tmp_path)
+    count, control, e2e = check_pain(file)
+    assert (count, control) == (2, Decimal("1431.10"))
+    assert sorted(e2e) == sorted(i.end_to_end_id for i in paid.values())
+
+
+def test_running_again_for_the_same_date_issues_nothing_new(example, tmp_path):
+    first = run(example, "2026-12-01")
+    again = run(example, "2026-12-01")
+    assert first["instructions"] == 2
+    assert again == {**again, "households_paid": 0, "instructions": 0, "total": "0.00", "payment_files": []}
+    assert len(instructions(example, tmp_path)) == 2
+
+
+def test_a_missed_night_is_caught_up(example, tmp_path):
+    run(example, "2026-11-25")
+    statement = tmp_path / "dec.xml"
+    statement.write_bytes(camt053([Tx("131.00", date(2026, 12, 18), *TOESLAGEN, "HHB-2026-0001 zorgtoeslag"),
+                                   Tx("1320.50", date(2026, 12, 30), *GEMEENTE, "HHB-2026-0001")],
+                                  statement_id="DEC"))
+    ok(hhb(example, "import", str(statement)))
+    summary = run(example, "2027-01-04")  # nights of 1 and 31 December were never run
+    assert summary["households_paid"] == 1 and len(summary["payment_files"]) == 2
+    pay_dates = sorted({i.pay_date for i in instructions(example, tmp_path)})
+    assert pay_dates == [date(2026, 12, 1), date(2026, 12, 31)]  # 1 January is a TARGET2 closing day
+
+
+def test_a_statement_confirms_executed_payments_and_a_reversal_returns_one(example, tmp_path):
+    run(example, "2026-12-01")
+    paid = {i.kind: i for i in instructions(example, tmp_path)}
+    rent, leefgeld = paid["charge"], paid["leefgeld"]
+    executed = tmp_path / "executed.xml"
+    executed.write_bytes(camt053([
+        Tx(f"-{rent.amount}", date(2026, 12, 1), rent.creditor_iban, rent.creditor_name, "huur",
+           end_to_end_id=rent.end_to_end_id),
+        Tx(f"-{leefgeld.amount}", date(2026, 12, 1), leefgeld.creditor_iban, leefgeld.creditor_name, "leefgeld",
+           end_to_end_id=leefgeld.end_to_end_id),
+        Tx(f"{rent.amount}", date(2026, 12, 3), rent.creditor_iban, rent.creditor_name, "retour huur",
+           end_to_end_id=rent.end_to_end_id),
+    ], statement_id="EXEC"))
+    result = json.loads(ok(hhb(example, "import", str(executed), "--json")).stdout)
+    assert result["payments_confirmed"] == 2
+    status = {i.kind: i.status for i in instructions(example, tmp_path)}
+    assert status == {"charge": "returned", "leefgeld": "confirmed"}
+    engine = open_engine(example, tmp_path / "ev")
+    try:
+        household = engine.household("HHB-2026-0001")
+        assert [a.agreement_id for a in household.arrears] == ["huur"]  # the rent is owed again
+        assert household.pot.amount == Decimal("712.40")
+    finally:
+        engine.close()
+
+
+def test_execute_on_due_date_and_pain_version_03(store_url, tmp_path, example_doc, monkeypatch):
+    monkeypatch.setenv("HHB_PAIN_VERSION", "pain.001.001.03")
+    doc = tmp_path / "due.yaml"
+    doc.write_text(example_doc.read_text().replace("pay_day: 1", "pay_day: 1\nexecute_on: due-date")
+                   .replace("schedule: {every: month, day: 1}", "schedule: {every: month, day: 15}"))
+    ok(hhb(store_url, "onboard", str(doc)))
+    statement = tmp_path / "nov.xml"
+    statement.write_bytes(camt053(november_incomes()))
+    ok(hhb(store_url, "import", str(statement)))
+    run(store_url, "2026-12-01")
+    rent = next(i for i in instructions(store_url, tmp_path) if i.kind == "charge")
+    assert rent.execution_date == date(2026, 12, 15)
+    [file] = payment_files(tmp_path)
+    assert b"pain.001.001.03" in file.read_bytes()
+    check_pain(file)
+
+
+@pytest.mark.parametrize("day, message", [
+    ("2026-13-01", "is not a date"),
+    ("2026-10-01", "before any household"),
+    ("2099-01-01", "more than a year ahead"),
+])
+def test_impossible_run_dates_are_refused_and_nothing_is_issued(example, tmp_path, day, message):
+    result = hhb(example, "reconcile", "--date", day)
+    assert result.exit_code == 2 and message in result.stderr
+    assert instructions(example, tmp_path) == [] and payment_files(tmp_path) == []
+
+
+# -- killed part-way, many times, for real ---------------------------------------------
+
+
+def _households(tmp_path, example_doc, count):
+    docs = []
+    for n in range(count):
+        dossier = f"HHB-KILL-{n:04d}"
+        path = tmp_path / f"{dossier}.yaml"
+        path.write_text(example_doc.read_text().replace("HHB-2026-0001", dossier))
+        docs.append(path)
+    return docs
+
+
+def _reconcile_process(store_url, tmp_path):
+    env = {**os.environ, "HHB_MANAGED_ACCOUNTS": MANAGED, "HHB_VAR_DIR": str(tmp_path / "var")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "adapters.cli", "reconcile", "--date", "2026-12-01", "--json", "--db", store_url],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_killing_the_job_at_any_moment_and_rerunning_issues_every_instruction_once(
+        store_url, tmp_path, example_doc):
+    count = 24
+    ok(hhb(store_url, "onboard", *map(str, _households(tmp_path, example_doc, count))))
+    statement = tmp_path / "nov.xml"
+    statement.write_bytes(camt053([t for n in range(count) for t in november_incomes(f"HHB-KILL-{n:04d}")]))
+    ok(hhb(store_url, "import", str(statement)))
+
+    kills = 0
+    for kill_after in (1, 3, 7, 12, 18, 23, count):  # progress lines seen before SIGKILL
+        process = _reconcile_process(store_url, tmp_path)
+        seen = 0
+        for line in process.stderr:
+            if line.startswith("reconcile:"):
+                seen += 1
+                if seen >= kill_after:
+                    process.send_signal(signal.SIGKILL)
+                    kills += 1
+                    break
+        process.wait()
+    final = _reconcile_process(store_url, tmp_path)
+    final.communicate()
+    assert final.returncode == 0 and kills >= 5
+
+    engine = open_engine(store_url, tmp_path / "ev")
+    try:
+        issued = {}
+        for n in range(count):
+            household = engine.repository.get(household_id(f"HHB-KILL-{n:04d}"))
+            runs = [e for e in engine.events.get(household.id) if type(e).__name__ == "PayDateRun"]
+            assert len(runs) == 1
+            issued.update({i.end_to_end_id: i for i in household.instructions.values()})
+        assert len(issued) == 2 * count
+        run_state = engine.repository.get(Run.create_id())
+        filed = [i for f in run_state.files.values() for i in f.instruction_ids]
+        assert len(filed) == len(set(filed)) == 2 * count
+    finally:
+        engine.close()
+    in_files = [e2e for path in payment_files(tmp_path) for e2e in check_pain(path)[2]]
+    assert sorted(in_files) == sorted(issued)  # every instruction in exactly one file
