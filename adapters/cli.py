@@ -29,7 +29,7 @@ from .documents import DocumentErrors, read_specs
 from .store import StoreError, open_engine
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Huishoudboekje: one pay date a month.")
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True)
 
 DbOption = Annotated[
@@ -354,7 +354,9 @@ def demo(db: DbOption = None) -> None:
     from .demo import run_demo
 
     store = engine(db)
-    guarded(lambda: run_demo(store, sorted((ROOT / "personas").glob("*.yaml")), out))
+    config = settings()
+    guarded(lambda: run_demo(store, sorted((ROOT / "personas").glob("*.yaml")), config, out,
+                             lambda day: run_reconcile(store, day, today=day).as_dict()))
 
 
 if __name__ == "__main__":  # pragma: no cover

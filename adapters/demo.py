@@ -1,26 +1,93 @@
-"""The main job, end to end, on the demo personas (the README's first command)."""
+"""The main job, end to end, on the demo personas (the README's first command).
+
+Onboard the three personas, import a generated bank statement with their November
+incomes (persona 3's benefit has not started yet), run the pay date of 1 December,
+write the pain.001 file and show what each household was paid. Running it again
+changes nothing: every step is idempotent.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from huishoudboekje import households
+from huishoudboekje.config import Settings
+from huishoudboekje.domain.agreement import INCOME
+from huishoudboekje.domain.household import Household
+from huishoudboekje.domain.money import Money, total
 from huishoudboekje.engine import Engine
+from huishoudboekje.statements import import_statements
 
+from .camt053 import parse_camt053
 from .documents import read_specs
+from .generated import Tx, camt053
+
+MONTH = (date(2026, 11, 1), date(2026, 11, 30))
+PAY_DATE = date(2026, 12, 1)
+LATE = {"HHB-DEMO-0003"}  # the statushouder's benefit starts two months late
+WAGES = {"HHB-DEMO-0002": "983.41"}  # a thin month for the zero-hours worker
 
 
-def run_demo(engine: Engine, documents: list[Path], console: Console) -> None:
-    specs = read_specs(documents)
-    results = households.onboard(engine, specs, actor="demo")
-    table = Table("dossier", "status", "team", "participant", "incomes", "charges", title="Onboarded")
-    for result in results:
-        h = engine.household(result.dossier)
-        incomes = [a for a in h.agreements.values() if a.kind == "income"]
-        charges = [a for a in h.agreements.values() if a.kind == "charge"]
-        table.add_row(h.dossier, result.status, h.team, h.participants[0].name,
-                      f"{len(incomes)}", f"{len(charges)}")
-    console.print(table)
+def run_demo(engine: Engine, documents: list[Path], settings: Settings, console: Console,
+             reconcile: Callable[[date], object]) -> None:
+    results = households.onboard(engine, read_specs(documents), actor="demo")
+    console.print("[bold]1. Onboarded[/]: " + ", ".join(f"{r.dossier} ({r.status})" for r in results))
+
+    statement = _november_statement(engine, [r.dossier for r in results], settings.default_account)
+    path = settings.var_dir / "demo" / "statement-2026-11.xml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(statement)
+    imported = import_statements(engine, parse_camt053(statement, str(path)),
+                                 managed=settings.managed_accounts, actor="demo")
+    console.print(f"[bold]2. Imported[/] {path}: {imported.new} new, {imported.duplicates} already known, "
+                  f"{imported.matched} matched, {imported.unmatched} for staff")
+
+    summary = reconcile(PAY_DATE)
+    console.print(f"[bold]3. Pay date {PAY_DATE}[/]: {summary}")
+    console.print(_paid_table(engine, [r.dossier for r in results]))
+    for name in sorted((settings.var_dir / "payments").glob("*.xml")):
+        console.print(f"[bold]4. Payment file[/] {name}")
+
+
+def _november_statement(engine: Engine, dossiers: list[str], account: str) -> bytes:
+    transactions = []
+    for dossier in dossiers:
+        if dossier in LATE:
+            continue
+        household = engine.household(dossier)
+        for agreement in household.agreements.values():
+            if agreement.kind != INCOME:
+                continue
+            for day in agreement.schedule.occurrences(*MONTH):
+                amount = WAGES.get(dossier) if agreement.category == "loon" else None
+                terms = " ".join(agreement.match_terms)
+                transactions.append(Tx(amount or str(agreement.amount_on(day)), day,
+                                       agreement.counterparty.iban, agreement.counterparty.name,
+                                       f"{terms} {day:%m-%Y}"))
+    transactions.append(Tx("-4.95", MONTH[1], None, None, "Kosten betalingsverkeer november"))
+    transactions.sort(key=lambda t: (t.day, t.description))
+    return camt053(transactions, account=account, opening="25000.00", statement_id="DEMO-2026-11")
+
+
+def _paid_table(engine: Engine, dossiers: list[str]) -> Table:
+    table = Table("dossier", "participant", "to whom", "what", "amount", "executes on",
+                  title=f"Paid on pay date {PAY_DATE}")
+    for dossier in dossiers:
+        household = engine.household(dossier)
+        for instruction in household.instructions_of(PAY_DATE):
+            what = instruction.agreement_id or f"leefgeld (part {instruction.part})"
+            table.add_row(dossier, household.participants[0].name, instruction.creditor_name, what,
+                          str(instruction.amount), instruction.execution_date.isoformat())
+        table.add_row(dossier, "", "[dim]buffer owed / reserved[/]", "",
+                      f"{household.buffer_outstanding} / {total(household.reserves.values())}", "",
+                      end_section=True)
+    return table
+
+
+def paid_total(household: Household) -> Money:
+    return total(i.amount for i in household.instructions_of(PAY_DATE))

@@ -73,9 +73,10 @@ def reconcile(engine: Engine, through: date, *, default_account: str, write_file
     for done, (hid, _) in enumerate(households, start=1):
         household = _pay_household(engine, hid, first, through, default_account, summary)
         account = household.account or default_account
-        for instruction in household.instructions.values():
-            if first <= instruction.pay_date <= through and instruction.id not in run.filed:
-                pending[(instruction.pay_date, account)].append(instruction)
+        for pay_date in _pay_dates_in(household, first, through):
+            for instruction in household.instructions_of(pay_date):
+                if instruction.id not in run.filed:
+                    pending[(pay_date, account)].append(instruction)
         if progress:
             progress(done, len(households))
     _complete_days(engine, run, first, through, pending, write_file, summary)
@@ -83,16 +84,24 @@ def reconcile(engine: Engine, through: date, *, default_account: str, write_file
 
 
 def _first_day(engine: Engine, run: Run | None, through: date, today: date) -> date | None:
-    starts = [engine.household_by_id(hid).start for hid, _ in engine.household_ids()]
-    if not starts:
-        raise RunError("there are no households yet; nothing to run")
-    if through < min(starts):
-        raise RunError(f"{through} lies before any household started ({min(starts)})")
     if through > today + MAX_AHEAD:
         raise RunError(f"{through} lies more than a year ahead")
+    if run is not None:
+        earliest = run.first_day
+    else:  # the very first run: where does the calendar begin?
+        starts = [engine.household_by_id(hid).start for hid, _ in engine.household_ids()]
+        if not starts:
+            raise RunError("there are no households yet; nothing to run")
+        earliest = min(starts)
+    if through < earliest:
+        raise RunError(f"{through} lies before any household started ({earliest})")
     if run is not None and run.completed_through is not None:
         return run.completed_through + timedelta(days=1)
-    return min(starts)
+    return earliest
+
+
+def _pay_dates_in(household: Household, first: date, through: date) -> list[date]:
+    return [date.fromisoformat(d) for d in household.paid_on if first <= date.fromisoformat(d) <= through]
 
 
 def _pay_household(engine: Engine, hid, first: date, through: date, account: str,

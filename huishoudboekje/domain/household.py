@@ -55,7 +55,6 @@ class Booking:
     value_date: date
     expected: Money
     deviates: bool
-    swept: date | None = None  # the pay date whose pot took it in
 
 
 @dataclass(frozen=True)
@@ -118,6 +117,7 @@ class Household(Aggregate):
         self.bookings: dict[str, Booking] = {}
         self.instructions: dict[str, Instruction] = {}
         self.last_pay_date: date | None = None
+        self.paid_on: dict[str, list[str]] = {}  # pay date (ISO) -> instruction ids, recent ones
         self.totals = {"in": Money.zero(), "out": Money.zero(), "returned": Money.zero()}
 
     # -- agreements -------------------------------------------------------------
@@ -257,11 +257,9 @@ class Household(Aggregate):
     def undo_booking(self, transaction_id: str, reason: str, actor: str) -> None:
         booking = self.bookings.get(transaction_id)
         if booking is None:
-            raise HouseholdError(f"transaction {transaction_id} is not booked on {self.dossier}")
-        if booking.swept is not None:
             raise HouseholdError(
-                f"transaction {transaction_id} was paid out on the pay date {booking.swept}; "
-                "it can no longer be undone"
+                f"transaction {transaction_id} is not booked on {self.dossier}, or was paid out "
+                "on a pay date already and can no longer be undone"
             )
         self._booking_undone(transaction_id=transaction_id, reason=reason, actor=actor)
 
@@ -349,7 +347,7 @@ class Household(Aggregate):
         if pay_date < self.start or (self.end is not None and pay_date > self.end):
             return None
         cycle_end = self.next_pay_date(pay_date)
-        swept = [b for b in self.bookings.values() if b.swept is None and b.value_date <= pay_date]
+        swept = [b for b in self.bookings.values() if b.value_date <= pay_date]
         pot_before = self.pot + total(b.amount for b in swept)
         state = CycleState(
             pot=pot_before,
@@ -401,15 +399,33 @@ class Household(Aggregate):
         account: str,
     ) -> None:
         for transaction_id in swept:
-            self.bookings[transaction_id] = replace(self.bookings[transaction_id], swept=pay_date)
+            del self.bookings[transaction_id]  # in the pot now; the event keeps the history
         for instruction in instructions:
             self.instructions[instruction.id] = instruction
             self.totals["out"] = self.totals["out"] + instruction.amount
+        self.paid_on[pay_date.isoformat()] = [i.id for i in instructions]
+        self._forget_settled(pay_date)
         self.pot = after.pot
         self.reserves = {k: v for k, v in after.reserves.items() if v}
         self.buffer_outstanding = after.buffer_outstanding
         self.arrears = list(after.arrears)
         self.last_pay_date = pay_date
+
+    def _forget_settled(self, pay_date: date) -> None:
+        """Keep the aggregate small: settled payments older than a few cycles live on
+        only in the events (and the projections), so loading a household costs the
+        same after five years as after one month."""
+        horizon = pay_date.toordinal() - KEEP_DAYS
+        old = [i for i in self.instructions.values()
+               if i.status != "scheduled" and i.pay_date.toordinal() < horizon]
+        for instruction in old:
+            del self.instructions[instruction.id]
+        for day in [d for d in self.paid_on if date.fromisoformat(d).toordinal() < horizon]:
+            del self.paid_on[day]
+
+    def instructions_of(self, pay_date: date) -> list[Instruction]:
+        ids = self.paid_on.get(pay_date.isoformat(), [])
+        return [self.instructions[i] for i in ids if i in self.instructions]
 
     def charges_between(
         self, pay_date: date, cycle_end: date
@@ -492,12 +508,14 @@ class Household(Aggregate):
 
     def held(self) -> Money:
         """What the household's money in the managed account amounts to right now."""
-        unswept = total(b.amount for b in self.bookings.values() if b.swept is None)
+        unswept = total(b.amount for b in self.bookings.values())
         return self.pot + unswept + total(self.reserves.values())
 
     def agreements_on(self, day: date) -> list[Agreement]:
         return [a for a in self.agreements.values() if a.is_valid_on(day)]
 
+
+KEEP_DAYS = 100
 
 SETTINGS = frozenset(
     {

@@ -1,0 +1,148 @@
+"""Shared helpers for the on-demand benchmarks (never run in CI, never assert on time).
+
+- `raw_insert_seconds`: the machine's baseline, SQLite `executemany` of N rows shaped
+  like stored events, in one transaction, in a fresh file (WAL, as eventsourcing uses).
+- `lxml_parse_seconds`: the parser baseline, bare `lxml.etree.iterparse`.
+- `ibans`: valid Dutch IBANs (checksum and known bank) to give generated people.
+- small table printing.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+# Same DDL as eventsourcing 9.5's SQLiteApplicationRecorder (a rowid table with the
+# (originator_id, originator_version) primary key), so the comparison is like for like.
+_DDL = (
+    "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
+    "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))"
+)
+_TOPIC = "huishoudboekje.domain.household:Household.PayDateRun"
+
+
+def raw_rows(count: int, state_bytes: int, per_stream: int = 5) -> list[tuple]:
+    """`count` event-shaped rows; every `per_stream` rows share an originator id."""
+    filler = (b'{"k":"' + b"x" * max(state_bytes - 8, 0) + b'"}')[:state_bytes]
+    rows = []
+    originator = uuid.uuid4().hex
+    for i in range(count):
+        if i % per_stream == 0:
+            originator = uuid.uuid4().hex
+        rows.append((originator, i % per_stream + 1, _TOPIC, filler))
+    return rows
+
+
+def raw_insert_seconds(count: int, state_bytes: int = 400, repeat: int = 3,
+                       directory: Path | None = None) -> float:
+    """Median seconds to executemany `count` rows into a fresh SQLite file, one transaction."""
+    times = []
+    for _ in range(repeat):
+        rows = raw_rows(count, state_bytes)
+        with tempfile.TemporaryDirectory(dir=directory) as tmp:
+            path = os.path.join(tmp, "raw.sqlite")
+            conn = sqlite3.connect(path, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(_DDL)
+            start = time.perf_counter()
+            conn.execute("BEGIN")
+            conn.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", rows)
+            conn.execute("COMMIT")
+            times.append(time.perf_counter() - start)
+            conn.close()
+    return statistics.median(times)
+
+
+def lxml_parse_seconds(path: Path, repeat: int = 3) -> tuple[float, int]:
+    """Median seconds for bare iterparse over every Ntry (Amt text read, element cleared)."""
+    from lxml import etree
+
+    times, count = [], 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        count = 0
+        total = 0.0
+        for _event, el in etree.iterparse(str(path), events=("end",), tag="{*}Ntry"):
+            amt = el.find("{*}Amt")
+            total += len(amt.text) if amt is not None and amt.text else 0
+            count += 1
+            el.clear(keep_tail=False)
+            while el.getprevious() is not None:
+                del el.getparent()[0]
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), count
+
+
+_IBAN_CACHE: dict[tuple[str, int, int], list[str]] = {}
+
+
+def ibans(bank: str, count: int, offset: int = 0) -> list[str]:
+    """`count` valid NL IBANs at `bank` (RABO, INGB, ABNA, …), deterministic."""
+    key = (bank, count, offset)
+    if key not in _IBAN_CACHE:
+        from schwifty import IBAN
+
+        _IBAN_CACHE[key] = [
+            str(IBAN.generate("NL", bank_code=bank, account_code=f"{offset + n:010d}"))
+            for n in range(count)
+        ]
+    return _IBAN_CACHE[key]
+
+
+def print_table(headers: list[str], rows: list[list[object]], out=None) -> None:
+    out = out or sys.stdout
+    cells = [[str(h) for h in headers]] + [[_fmt(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    line = "  ".join("-" * w for w in widths)
+    for n, row in enumerate(cells):
+        print("  ".join(c.rjust(w) if n else c.ljust(w) for c, w in zip(row, widths)), file=out)
+        if n == 0:
+            print(line, file=out)
+    out.flush()
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        if value == 0:
+            return "0"
+        if abs(value) >= 100:
+            return f"{value:,.0f}"
+        if abs(value) >= 1:
+            return f"{value:.2f}"
+        return f"{value:.4f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def profile_top(profiler, path: Path, title: str, top: int, extra_tottime: int = 15) -> str:
+    """Write the top functions by cumulative (and by own) time to `path`; return the text."""
+    import io
+    import pstats
+
+    buffer = io.StringIO()
+    buffer.write(f"{title}\n\n== top {top} by cumulative time ==\n")
+    stats = pstats.Stats(profiler, stream=buffer).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(top)
+    buffer.write(f"\n== top {extra_tottime} by own (tottime) time ==\n")
+    stats.sort_stats("tottime").print_stats(extra_tottime)
+    text = buffer.getvalue()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return text
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
