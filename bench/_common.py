@@ -107,7 +107,8 @@ def print_table(headers: list[str], rows: list[list[object]], out=None) -> None:
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     line = "  ".join("-" * w for w in widths)
     for n, row in enumerate(cells):
-        print("  ".join(c.rjust(w) if n else c.ljust(w) for c, w in zip(row, widths)), file=out)
+        print("  ".join(c.ljust(w) if (n == 0 or i == 0) else c.rjust(w)
+                        for i, (c, w) in enumerate(zip(row, widths))), file=out)
         if n == 0:
             print(line, file=out)
     out.flush()
@@ -142,6 +143,27 @@ def profile_top(profiler, path: Path, title: str, top: int, extra_tottime: int =
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return text
+
+
+def reset_peak_rss() -> bool:
+    """Reset this process's peak RSS (Linux: VmHWM) so later peaks exclude start-up."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def rss_kib() -> tuple[int, int]:
+    """(current RSS, peak RSS) of this process in KiB (Linux /proc; else ru_maxrss twice)."""
+    try:
+        fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+        return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+    except (OSError, KeyError, ValueError):
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak, peak
 
 
 def log(message: str) -> None:

@@ -60,7 +60,8 @@ class RunSummary:
 
 
 def reconcile(engine: Engine, through: date, *, default_account: str, write_file: PaymentFileWriter,
-              today: date | None = None, progress: Callable[[int, int], None] | None = None) -> RunSummary:
+              today: date | None = None, progress: Callable[[int, int], None] | None = None,
+              unrepaid_cycles: int = 3) -> RunSummary:
     run = engine.get_or_none(Run.create_id())
     first = _first_day(engine, run, through, today or through)
     summary = RunSummary(through=through)
@@ -71,7 +72,7 @@ def reconcile(engine: Engine, through: date, *, default_account: str, write_file
     pending: dict[tuple[date, str], list[Instruction]] = defaultdict(list)
     households = list(engine.household_ids())
     for done, (hid, _) in enumerate(households, start=1):
-        household = _pay_household(engine, hid, first, through, default_account, summary)
+        household = _pay_household(engine, hid, first, through, default_account, summary, unrepaid_cycles)
         account = household.account or default_account
         for pay_date in _pay_dates_in(household, first, through):
             for instruction in household.instructions_of(pay_date):
@@ -105,7 +106,8 @@ def _pay_dates_in(household: Household, first: date, through: date) -> list[date
 
 
 def _pay_household(engine: Engine, hid, first: date, through: date, account: str,
-                   summary: RunSummary) -> Household:
+                   summary: RunSummary, unrepaid_cycles: int) -> Household:
+    """Pay every pay date due, then look at the household's signals as of `through`."""
     for attempt in range(5):
         household = engine.household_by_id(hid)
         results = []
@@ -113,12 +115,15 @@ def _pay_household(engine: Engine, hid, first: date, through: date, account: str
             result = household.pay(pay_date, household.account or account)
             if result is not None:
                 results.append(result)
-        if not results:
+        household.update_signals(through, unrepaid_cycles)
+        if not household.pending_events:
             return household
         try:
             engine.save(household)
         except (RecordConflictError, IntegrityError):
             continue  # another run paid it meanwhile: load again, it will have nothing to do
+        if not results:
+            return household
         summary.households_paid += 1
         for result in results:
             summary.instructions += len(result.payments)

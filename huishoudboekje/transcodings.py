@@ -20,6 +20,7 @@ from .domain.money import Money
 from .domain.paydate import CycleState, Due
 from .domain.run import PaymentFileRecord
 from .domain.schedule import Schedule
+from .domain.signals import Signal, SignalFact
 from .domain.statement import BankTransaction
 
 
@@ -89,6 +90,8 @@ DATACLASSES = {
     BankTransaction: "bank_transaction",
     Recorded: "recorded_transaction",
     PaymentFileRecord: "payment_file",
+    Signal: "signal",
+    SignalFact: "signal_fact",
 }
 
 

@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 
 from .agreement import CHARGE, INCOME, Agreement, Participant
 from .money import Money, total
+from .signals import ACKNOWLEDGED, RESOLVED, Signal, SignalFact, evaluate_signals
 from .paydate import (
     CycleResult,
     CycleState,
@@ -118,6 +119,10 @@ class Household(Aggregate):
         self.instructions: dict[str, Instruction] = {}
         self.last_pay_date: date | None = None
         self.paid_on: dict[str, list[str]] = {}  # pay date (ISO) -> instruction ids, recent ones
+        self.recent_income: list[Booking] = []  # bookings of the last KEEP_DAYS, for signals
+        self.buffer_since: date | None = None  # pay date the current advance began
+        self.buffer_cycles = 0  # pay dates since then with something still owed
+        self.signals: dict[str, Signal] = {}
         self.totals = {"in": Money.zero(), "out": Money.zero(), "returned": Money.zero()}
 
     # -- agreements -------------------------------------------------------------
@@ -249,9 +254,9 @@ class Household(Aggregate):
         deviates: bool,
         actor: str,
     ) -> None:
-        self.bookings[transaction_id] = Booking(
-            transaction_id, agreement_id, amount, value_date, expected, deviates
-        )
+        booking = Booking(transaction_id, agreement_id, amount, value_date, expected, deviates)
+        self.bookings[transaction_id] = booking
+        self.recent_income.append(booking)
         self.totals["in"] = self.totals["in"] + amount
 
     def undo_booking(self, transaction_id: str, reason: str, actor: str) -> None:
@@ -266,6 +271,7 @@ class Household(Aggregate):
     @event("BookingUndone")
     def _booking_undone(self, transaction_id: str, reason: str, actor: str) -> None:
         booking = self.bookings.pop(transaction_id)
+        self.recent_income = [b for b in self.recent_income if b.transaction_id != transaction_id]
         self.totals["in"] = self.totals["in"] - booking.amount
 
     # -- payment confirmations from bank statements ------------------------------
@@ -407,6 +413,12 @@ class Household(Aggregate):
         self._forget_settled(pay_date)
         self.pot = after.pot
         self.reserves = {k: v for k, v in after.reserves.items() if v}
+        if not after.buffer_outstanding:
+            self.buffer_since, self.buffer_cycles = None, 0
+        else:
+            if self.buffer_since is None:
+                self.buffer_since = pay_date
+            self.buffer_cycles += 1
         self.buffer_outstanding = after.buffer_outstanding
         self.arrears = list(after.arrears)
         self.last_pay_date = pay_date
@@ -422,6 +434,10 @@ class Household(Aggregate):
             del self.instructions[instruction.id]
         for day in [d for d in self.paid_on if date.fromisoformat(d).toordinal() < horizon]:
             del self.paid_on[day]
+        self.recent_income = [b for b in self.recent_income if b.value_date.toordinal() >= horizon]
+        for key in [k for k, v in self.signals.items()
+                    if v.status == RESOLVED and v.changed_on.toordinal() < horizon]:
+            del self.signals[key]
 
     def instructions_of(self, pay_date: date) -> list[Instruction]:
         ids = self.paid_on.get(pay_date.isoformat(), [])
@@ -491,6 +507,119 @@ class Household(Aggregate):
             reference=payment.reference,
         )
 
+    # -- forecast and signals -------------------------------------------------------
+
+    def forecast(self, as_of: date) -> Forecast:
+        """The next pay date as the rules would run it, from the agreements' schedules.
+
+        Incomes expected after `as_of` and before that pay date are counted in; an
+        income whose expected date has passed without arriving is not: a warning
+        should come early rather than late.
+        """
+        next_pay = self.next_unpaid_pay_date(as_of)
+        cycle_end = self.next_pay_date(next_pay)
+        received = total(b.amount for b in self.bookings.values() if b.value_date <= next_pay)
+        expected = self.expected_incomes(as_of, next_pay)
+        state = CycleState(
+            pot=self.pot + received + total(amount for _, _, amount in expected),
+            reserves=dict(self.reserves),
+            buffer_outstanding=self.buffer_outstanding,
+            arrears=tuple(self.arrears),
+        )
+        regular, irregular, reservations = self.charges_between(next_pay, cycle_end)
+        result = run_cycle(next_pay, cycle_end, state, self.policy(), regular, irregular, reservations)
+        shortfall = result.advanced + total(d.amount for d in result.new_arrears)
+        return Forecast(next_pay, result.leefgeld, shortfall, result.advanced,
+                        total(d.amount for d in result.new_arrears))
+
+    def next_unpaid_pay_date(self, as_of: date) -> date:
+        pay_date = self.pay_date_on_or_after(as_of)
+        if self.last_pay_date is not None and pay_date <= self.last_pay_date:
+            pay_date = self.next_pay_date(self.last_pay_date)
+        return pay_date
+
+    def expected_incomes(self, as_of: date, until: date) -> list[tuple[str, date, Money]]:
+        """Income occurrences after `as_of` up to `until` that have not arrived yet."""
+        expected = []
+        after = as_of.fromordinal(as_of.toordinal() + 1)
+        for agreement in self.agreements.values():
+            if agreement.kind != INCOME:
+                continue
+            for day in agreement.schedule.occurrences(after, until):
+                if not self.income_received(agreement.id, day):
+                    expected.append((agreement.id, day, agreement.amount_on(day)))
+        return expected
+
+    def income_received(self, agreement_id: str, expected_on: date) -> Booking | None:
+        """The booking that paid an expected income: the first on or after a week before it."""
+        earliest = expected_on.toordinal() - EARLY_DAYS
+        found = [b for b in self.recent_income
+                 if b.agreement_id == agreement_id and b.value_date.toordinal() >= earliest]
+        return min(found, key=lambda b: b.value_date) if found else None
+
+    def update_signals(self, as_of: date, unrepaid_cycles: int) -> int:
+        """Raise what the rules find today; clear what has gone away. Returns changes."""
+        facts = {fact.key: fact for fact in evaluate_signals(self, as_of, unrepaid_cycles)}
+        changes = 0
+        for key, fact in facts.items():
+            if key not in self.signals:
+                self._signal_raised(signal=Signal.raised(fact, as_of), on=as_of)
+                changes += 1
+        for key, signal in list(self.signals.items()):
+            if signal.is_open and signal.clears_itself and key not in facts and self._cause_gone(signal):
+                self._signal_cleared(key=key, on=as_of)
+                changes += 1
+        return changes
+
+    def _cause_gone(self, signal: Signal) -> bool:
+        """A late income is cleared by its arrival, not by growing old."""
+        if signal.rule != "income-late" or signal.agreement_id not in self.agreements:
+            return True
+        expected_on = date.fromisoformat(signal.period)
+        agreement = self.agreements[signal.agreement_id]
+        return bool(self.income_received(agreement.id, expected_on)) or not agreement.is_valid_on(expected_on)
+
+    @event("SignalRaised")
+    def _signal_raised(self, signal: Signal, on: date) -> None:
+        self.signals[signal.key] = signal
+
+    @event("SignalCleared")
+    def _signal_cleared(self, key: str, on: date) -> None:
+        self.signals[key] = self.signals[key].changed(RESOLVED, on, "system", "cause gone")
+
+    def receive_external_signal(self, fact: SignalFact, on: date, actor: str) -> bool:
+        if fact.key in self.signals:
+            return False
+        self._external_signal(signal=Signal.raised(fact, on), on=on, actor=actor)
+        return True
+
+    @event("ExternalSignalReceived")
+    def _external_signal(self, signal: Signal, on: date, actor: str) -> None:
+        self.signals[signal.key] = signal
+
+    def acknowledge_signal(self, key: str, on: date, actor: str, note: str = "") -> None:
+        self._check_signal(key)
+        self._signal_acknowledged(key=key, on=on, actor=actor, note=note)
+
+    @event("SignalAcknowledged")
+    def _signal_acknowledged(self, key: str, on: date, actor: str, note: str) -> None:
+        self.signals[key] = self.signals[key].changed(ACKNOWLEDGED, on, actor, note)
+
+    def resolve_signal(self, key: str, on: date, actor: str, note: str = "") -> None:
+        self._check_signal(key)
+        self._signal_resolved(key=key, on=on, actor=actor, note=note)
+
+    @event("SignalResolved")
+    def _signal_resolved(self, key: str, on: date, actor: str, note: str) -> None:
+        self.signals[key] = self.signals[key].changed(RESOLVED, on, actor, note)
+
+    def _check_signal(self, key: str) -> None:
+        signal = self.signals.get(key)
+        if signal is None:
+            raise HouseholdError(f"{self.dossier} has no signal {key}")
+        if signal.status == RESOLVED:
+            raise HouseholdError(f"signal {key} is resolved already")
+
     # -- checks -------------------------------------------------------------------
 
     def check_active(self) -> None:
@@ -516,6 +645,16 @@ class Household(Aggregate):
 
 
 KEEP_DAYS = 100
+EARLY_DAYS = 7  # an income may arrive up to a week before its date and still count
+
+
+@dataclass(frozen=True)
+class Forecast:
+    next_pay_date: date
+    expected_leefgeld: Money
+    shortfall: Money  # what the expected incomes do not cover: advanced + new arrears
+    advance_needed: Money
+    arrears_expected: Money
 
 SETTINGS = frozenset(
     {

@@ -1,0 +1,205 @@
+"""Early signals for staff: the rules, as pure functions of a household on a date.
+
+Each signal is identified by (household, rule, agreement, period), so a problem is
+raised once, and one household's or agreement's problem never hides another's.
+Signals whose cause can go away (the late income arrives, the advance is repaid)
+resolve themselves when it does; the others wait for staff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from .calendar import add_business_days
+from .money import Money, total
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .household import Household
+
+OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
+CRITICAL, HIGH, MEDIUM, LOW = "critical", "high", "medium", "low"
+SEVERITY_RANK = {CRITICAL: 0, HIGH: 1, MEDIUM: 2, LOW: 3}
+
+INCOME_LATE = "income-late"
+INCOME_DEVIATES = "income-deviates"
+SHORTFALL_AHEAD = "shortfall-ahead"
+BUFFER_DRAWN = "buffer-drawn"
+BUFFER_NOT_REPAID = "buffer-not-repaid"
+ARREARS = "arrears"
+PAYMENT_RETURNED = "payment-returned"
+STRUCTURAL_DEFICIT = "structural-deficit"
+EXTERNAL = "external"
+
+RULES = {
+    INCOME_LATE: (HIGH, True),
+    INCOME_DEVIATES: (MEDIUM, False),
+    SHORTFALL_AHEAD: (HIGH, True),
+    BUFFER_DRAWN: (LOW, True),
+    BUFFER_NOT_REPAID: (MEDIUM, True),
+    ARREARS: (CRITICAL, True),
+    PAYMENT_RETURNED: (HIGH, False),
+    STRUCTURAL_DEFICIT: (MEDIUM, True),
+    EXTERNAL: (HIGH, False),
+}
+LOOK_BACK = timedelta(days=62)  # how far back a late income is still worth a signal
+PARTNER_TYPES = ("Energie", "Huur", "Water", "Zorgverzekering")
+
+
+@dataclass(frozen=True)
+class SignalFact:
+    rule: str
+    agreement_id: str | None
+    period: str  # ISO date, or '-' for signals without a period
+    severity: str
+    amount: Money  # what is at stake, for ordering
+    details: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.rule}:{self.agreement_id or '-'}:{self.period}"
+
+
+@dataclass(frozen=True)
+class Signal:
+    key: str
+    rule: str
+    agreement_id: str | None
+    period: str
+    severity: str
+    amount: Money
+    details: dict[str, str]
+    status: str
+    raised_on: date
+    changed_on: date
+    history: tuple[dict[str, str], ...] = ()
+
+    @classmethod
+    def raised(cls, fact: SignalFact, on: date) -> Signal:
+        return cls(fact.key, fact.rule, fact.agreement_id, fact.period, fact.severity, fact.amount,
+                   dict(fact.details), OPEN, on, on,
+                   ({"on": on.isoformat(), "status": OPEN, "by": "system", "note": ""},))
+
+    def changed(self, status: str, on: date, actor: str, note: str) -> Signal:
+        entry = {"on": on.isoformat(), "status": status, "by": actor, "note": note}
+        return replace(self, status=status, changed_on=on, history=self.history + (entry,))
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != RESOLVED
+
+    @property
+    def clears_itself(self) -> bool:
+        return RULES.get(self.rule, (None, False))[1]
+
+
+def fact(rule: str, agreement_id: str | None, period: date | str, amount: Money, **details: Any) -> SignalFact:
+    severity = RULES[rule][0]
+    text = period.isoformat() if isinstance(period, date) else period
+    return SignalFact(rule, agreement_id, text, severity, amount, {k: str(v) for k, v in details.items()})
+
+
+def evaluate_signals(household: Household, as_of: date, unrepaid_cycles: int) -> list[SignalFact]:
+    if household.status != "active" or as_of < household.start:
+        return [*arrears(household)]
+    return [
+        *incomes_late(household, as_of),
+        *incomes_deviating(household),
+        *shortfall_ahead(household, as_of),
+        *buffer(household, unrepaid_cycles),
+        *arrears(household),
+        *payments_returned(household),
+        *structural_deficit(household, as_of),
+    ]
+
+
+def incomes_late(household: Household, as_of: date) -> list[SignalFact]:
+    facts = []
+    for agreement in household.agreements.values():
+        if agreement.kind != "income":
+            continue
+        for day in agreement.schedule.occurrences(max(household.start, as_of - LOOK_BACK), as_of):
+            deadline = add_business_days(day, agreement.tolerance.days)
+            if deadline < as_of and not household.income_received(agreement.id, day):
+                facts.append(fact(INCOME_LATE, agreement.id, day, agreement.amount_on(day),
+                                  expected_on=day, deadline=deadline, expected=agreement.amount_on(day),
+                                  counterparty=agreement.counterparty.name))
+    return facts
+
+
+def incomes_deviating(household: Household) -> list[SignalFact]:
+    return [
+        fact(INCOME_DEVIATES, b.agreement_id, b.value_date, abs(b.amount - b.expected),
+             expected=b.expected, received=b.amount, difference=b.amount - b.expected)
+        for b in household.recent_income if b.deviates
+    ]
+
+
+def shortfall_ahead(household: Household, as_of: date) -> list[SignalFact]:
+    forecast = household.forecast(as_of)
+    if not forecast.shortfall:
+        return []
+    return [fact(SHORTFALL_AHEAD, None, forecast.next_pay_date, forecast.shortfall,
+                 pay_date=forecast.next_pay_date, shortfall=forecast.shortfall,
+                 advance_needed=forecast.advance_needed, arrears_expected=forecast.arrears_expected)]
+
+
+def buffer(household: Household, unrepaid_cycles: int) -> list[SignalFact]:
+    if not household.buffer_outstanding or household.buffer_since is None:
+        return []
+    facts = [fact(BUFFER_DRAWN, None, household.buffer_since, household.buffer_outstanding,
+                  outstanding=household.buffer_outstanding, limit=household.buffer_limit)]
+    if household.buffer_cycles >= unrepaid_cycles:
+        facts.append(fact(BUFFER_NOT_REPAID, None, household.buffer_since, household.buffer_outstanding,
+                          outstanding=household.buffer_outstanding, cycles=household.buffer_cycles))
+    return facts
+
+
+def arrears(household: Household) -> list[SignalFact]:
+    return [fact(ARREARS, due.agreement_id, due.due, due.amount, due=due.due, amount=due.amount,
+                 creditor=due.creditor_name)
+            for due in household.arrears]
+
+
+def payments_returned(household: Household) -> list[SignalFact]:
+    return [fact(PAYMENT_RETURNED, i.agreement_id or "leefgeld", i.period, i.amount,
+                 amount=i.amount, creditor=i.creditor_name, pay_date=i.pay_date)
+            for i in household.instructions.values() if i.status == "returned"]
+
+
+def structural_deficit(household: Household, as_of: date) -> list[SignalFact]:
+    """The agreements' charges exceed the agreements' incomes, per year, as of today."""
+    incomes, charges = Money.zero(), Money.zero()
+    for agreement in household.agreements_on(as_of):
+        yearly = agreement.amount_on(as_of).times_fraction(agreement.schedule.periods_per_year(), 1)
+        if agreement.kind == "income":
+            incomes = incomes + yearly
+        else:
+            charges = charges + yearly
+    if charges <= incomes:
+        return []
+    gap = (charges - incomes).times_fraction(1, 12)
+    return [fact(STRUCTURAL_DEFICIT, None, "-", gap, monthly_gap=gap,
+                 monthly_incomes=incomes.times_fraction(1, 12), monthly_charges=charges.times_fraction(1, 12))]
+
+
+def external(partner: str, amount: Money, start: date, signal_date: date, crisis: bool,
+             reference: str = "") -> SignalFact:
+    """A creditor's report of arrears (VNG vroegsignalering)."""
+    if partner not in PARTNER_TYPES:
+        raise ValueError(f"partner type: {partner!r} is not one of {', '.join(PARTNER_TYPES)}")
+    return SignalFact(EXTERNAL, partner.lower(), start.isoformat(), CRITICAL if crisis else HIGH, amount,
+                      {"partner": partner, "amount": str(amount), "arrears_since": start.isoformat(),
+                       "signal_date": signal_date.isoformat(), "crisis": str(crisis).lower(),
+                       "reference": reference})
+
+
+def urgency(signal: Signal) -> tuple[int, int, int, str]:
+    """Most urgent first: severity, then open before acknowledged, then most money, then oldest."""
+    return (SEVERITY_RANK[signal.severity], 0 if signal.status == OPEN else 1,
+            -signal.amount.cents, signal.raised_on.isoformat())
+
+
+def summed(signals: list[Signal]) -> Money:
+    return total(s.amount for s in signals)
