@@ -100,6 +100,7 @@ def onboard(
     specs = guarded(lambda: read_specs(files))
     store = engine(db)
     results = guarded(lambda: household_service.onboard(store, specs, actor_of(actor)))
+    refresh(store)
     for result in results:
         emit(result.as_dict())
 
@@ -174,7 +175,9 @@ def change_amount(
     """Change an agreement's amount from a date on (e.g. the rent rise on 1 July)."""
     money = guarded(lambda: parse_money(amount))
     day = parse_day(effective, "--from")
-    guarded(lambda: household_service.change_amount(engine(db), dossier, agreement, money, day, actor_of(actor)))
+    store = engine(db)
+    guarded(lambda: household_service.change_amount(store, dossier, agreement, money, day, actor_of(actor)))
+    refresh(store)
     emit({"dossier": dossier, "agreement": agreement, "amount": str(money), "from": day.isoformat()})
 
 
@@ -186,7 +189,9 @@ def end_agreement(
 ) -> None:
     """End an agreement on a date."""
     day = parse_day(end, "--on")
-    guarded(lambda: household_service.end_agreement(engine(db), dossier, agreement, day, actor_of(actor)))
+    store = engine(db)
+    guarded(lambda: household_service.end_agreement(store, dossier, agreement, day, actor_of(actor)))
+    refresh(store)
     emit({"dossier": dossier, "agreement": agreement, "end": day.isoformat()})
 
 
@@ -199,7 +204,9 @@ def pay_day(
     """Change the household's pay day (1–28 or last-business-day) from a date on."""
     value: int | str = int(day) if day.isdigit() else day
     start = parse_day(effective, "--from")
-    guarded(lambda: household_service.change_pay_day(engine(db), dossier, value, start, actor_of(actor)))
+    store = engine(db)
+    guarded(lambda: household_service.change_pay_day(store, dossier, value, start, actor_of(actor)))
+    refresh(store)
     emit({"dossier": dossier, "pay_day": value, "from": start.isoformat()})
 
 
@@ -211,7 +218,9 @@ def end_participation(
 ) -> None:
     """End a household's participation; all its agreements end that day."""
     day = parse_day(end, "--on")
-    guarded(lambda: household_service.end_participation(engine(db), dossier, day, actor_of(actor)))
+    store = engine(db)
+    guarded(lambda: household_service.end_participation(store, dossier, day, actor_of(actor)))
+    refresh(store)
     emit({"dossier": dossier, "end": day.isoformat()})
 
 
@@ -235,6 +244,7 @@ def import_(
     store = engine(db)
     result = guarded(lambda: import_statements(store, statements, managed=config.managed_accounts,
                                                allow_unbalanced=allow_unbalanced, actor=actor_of(actor)))
+    refresh(store)
     summary = {k: getattr(result, k) for k in
                ("files", "transactions", "new", "duplicates", "matched", "unmatched", "payments_confirmed")}
     if as_json:
@@ -285,6 +295,7 @@ def book_(
         recorded = guarded(lambda: service.book(store, transaction, dossier, agreement, who))
     else:
         fail("book: give DOSSIER and AGREEMENT, or --ignore, or --undo")
+    refresh(store)
     emit(service.to_dict(recorded))
 
 
@@ -331,6 +342,7 @@ def reconcile_(
         summary = run_reconcile(store, through, show_progress=not as_json)
     except (RunError, PaymentFileError) as exc:
         fail(str(exc))
+    refresh(store)
     if as_json:
         emit(summary.as_dict())
         return
@@ -344,6 +356,195 @@ def scheduler(db: DbOption = None) -> None:
     from .scheduler import run_scheduler
 
     run_scheduler(lambda through: run_reconcile(engine(db), through, show_progress=False), settings(), err)
+
+
+# -- what's left, signals, overviews, reports -----------------------------------------------
+
+signals_app = typer.Typer(help="Early signals: list, acknowledge, resolve, import creditors' reports.",
+                          invoke_without_command=True)
+projections_app = typer.Typer(help="Read models: status, catch up, rebuild.", no_args_is_help=True)
+app.add_typer(signals_app, name="signals")
+app.add_typer(projections_app, name="projections")
+
+
+def projections_of(store: Engine):
+    from huishoudboekje.projections.views import Projections
+
+    return Projections(store)
+
+
+def refresh(store: Engine) -> None:
+    """Bring the read models up to date after a write (cheap: only the new events)."""
+    projections_of(store).catch_up()
+
+
+@app.command()
+def left(
+    dossier: str,
+    day: Annotated[Optional[str], typer.Option("--date", help="As of this date (default: today)")] = None,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """What's left this month for a household, with the forecast for the next pay date."""
+    from huishoudboekje.projections.left import what_is_left
+
+    as_of = parse_day(day, "--date") if day else date.today()
+    store = engine(db)
+    views = projections_of(store)
+    household = views.household(dossier)
+    if household is None:
+        fail(f"no household with dossier {dossier}", NOT_FOUND)
+    result = what_is_left(household, as_of, views.data_as_of(household.account or settings().default_account))
+    result["projection"] = views.status().as_dict()
+    if as_json:
+        emit(result)
+        return
+    out.print_json(json.dumps(result))
+
+
+@signals_app.callback()
+def signals_list(
+    ctx: typer.Context,
+    dossier: Annotated[Optional[str], typer.Option("--dossier")] = None,
+    team: Annotated[Optional[str], typer.Option("--team")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="open, acknowledged or resolved")] = None,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """List signals, most urgent first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    views = projections_of(engine(db))
+    rows = views.signals(dossier, team, status)
+    if as_json:
+        emit(rows)
+        return
+    table = Table("id", "severity", "status", "rule", "amount", "raised", "details")
+    for r in rows:
+        table.add_row(r["id"], r["severity"], r["status"], r["rule"], r["amount"], r["raised_on"],
+                      ", ".join(f"{k}={v}" for k, v in r["details"].items())[:60])
+    out.print(table)
+    lag = views.status().lag
+    if lag:
+        out.print(f"[yellow]the signals view is {lag} events behind[/]")
+
+
+@signals_app.command("ack")
+def signals_ack(signal_id: str, note: Annotated[str, typer.Option("--note")] = "",
+                db: DbOption = None, actor: ActorOption = None) -> None:
+    """Acknowledge a signal: someone is on it."""
+    from huishoudboekje.followup import acknowledge
+
+    store = engine(db)
+    guarded(lambda: acknowledge(store, signal_id, date.today(), actor_of(actor), note))
+    refresh(store)
+    emit({"signal": signal_id, "status": "acknowledged"})
+
+
+@signals_app.command("resolve")
+def signals_resolve(signal_id: str, note: Annotated[str, typer.Option("--note")] = "",
+                    db: DbOption = None, actor: ActorOption = None) -> None:
+    """Resolve a signal."""
+    from huishoudboekje.followup import resolve
+
+    store = engine(db)
+    guarded(lambda: resolve(store, signal_id, date.today(), actor_of(actor), note))
+    refresh(store)
+    emit({"signal": signal_id, "status": "resolved"})
+
+
+@signals_app.command("import")
+def signals_import(file: Path, db: DbOption = None, actor: ActorOption = None) -> None:
+    """Import creditors' reports of arrears (vroegsignalering JSON); all or nothing."""
+    from huishoudboekje.followup import import_creditor_signals
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        fail(f"{file}: not a JSON file ({exc})")
+    store = engine(db)
+    result = guarded(lambda: import_creditor_signals(store, data, str(file), actor_of(actor)))
+    refresh(store)
+    emit(result)
+
+
+@projections_app.command("status")
+def projections_status(db: DbOption = None) -> None:
+    """How far the read models are behind the events."""
+    emit(projections_of(engine(db)).status().as_dict())
+
+
+@projections_app.command("run")
+def projections_run(db: DbOption = None,
+                    follow: Annotated[bool, typer.Option("--follow", help="Keep polling for new events")] = False,
+                    batch: Annotated[int, typer.Option("--batch")] = 500) -> None:
+    """Catch the read models up with the events (poll the notification log)."""
+    import time
+
+    views = projections_of(engine(db))
+    while True:
+        processed = views.catch_up(batch, _projection_progress)
+        if not follow:
+            emit({"processed": processed, **views.status().as_dict()})
+            return
+        time.sleep(1.0 if not processed else 0)
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(db: DbOption = None, batch: Annotated[int, typer.Option("--batch")] = 500) -> None:
+    """Drop every read model and build it again from the first event."""
+    views = projections_of(engine(db))
+    processed = views.rebuild(batch, _projection_progress)
+    emit({"processed": processed, **views.status().as_dict()})
+
+
+def _projection_progress(position: int, newest: int) -> None:
+    sys.stderr.write(f"projections: {position}/{newest} events\n")
+    sys.stderr.flush()
+
+
+@app.command()
+def overview(
+    dossier: str,
+    month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
+    fmt: Annotated[str, typer.Option("--format", help="html or pdf")] = "html",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
+    db: DbOption = None,
+) -> None:
+    """A printable monthly overview in plain Dutch for the participant."""
+    from huishoudboekje.followup import monthly_overview
+
+    from .overview import render_html, render_pdf
+
+    store = engine(db)
+    data = guarded(lambda: monthly_overview(store, dossier, month))
+    html = render_html(data)
+    if fmt == "html":
+        if output:
+            output.write_text(html, encoding="utf-8")
+            emit({"file": str(output)})
+        else:
+            sys.stdout.write(html)
+    elif fmt == "pdf":
+        target = output or Path(f"overzicht-{dossier}-{month}.pdf")
+        guarded(lambda: render_pdf(html, target))
+        emit({"file": str(target)})
+    else:
+        fail("--format: html or pdf")
+
+
+@app.command()
+def report(
+    team: Annotated[Optional[str], typer.Option("--team")] = None,
+    month: Annotated[Optional[str], typer.Option("--month", help="Signals raised in this month (YYYY-MM)")] = None,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """Team report: households, open signals by rule, buffer exposure, arrears, shortfalls ahead."""
+    from huishoudboekje.followup import team_report
+
+    result = team_report(projections_of(engine(db)), team, month)
+    if as_json:
+        emit(result)
+        return
+    out.print_json(json.dumps(result))
 
 
 # -- the demo (the README's first command) ----------------------------------------------

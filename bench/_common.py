@@ -166,5 +166,19 @@ def rss_kib() -> tuple[int, int]:
         return peak, peak
 
 
+def code_version() -> str:
+    """The commit the benchmark ran on (engine code changes often), '+dirty' if edited."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "huishoudboekje", "adapters"],
+                               cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        return head + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)

@@ -38,7 +38,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, ibans, log, print_table, profile_top, raw_insert_seconds  # noqa: E402
+from _common import RESULTS, code_version, ibans, log, print_table, profile_top, raw_insert_seconds  # noqa: E402
 
 from adapters.payments import Pain001Writer  # noqa: E402
 from adapters.store import open_engine  # noqa: E402
@@ -84,10 +84,14 @@ def measured_pay_date() -> date:
 
 
 def history_start(months: int) -> date:
-    """First day of the month `months` before the measured month: `months` pay dates before it."""
+    """A start two weeks before the pay date `months` months before the measured one.
+
+    So exactly `months` pay dates lie before the measured pay date, and the incomes of
+    the weeks before the first of them are booked too.
+    """
     year, month = MEASURED_MONTH
     index = year * 12 + (month - 1) - months
-    return date(index // 12, index % 12 + 1, 1)
+    return pay_date_in(index // 12, index % 12 + 1, 1) - timedelta(days=14)
 
 
 # -- generating households -------------------------------------------------------------------
@@ -413,6 +417,7 @@ def main() -> None:
             results[(households, months)] = scenario(tmp, households, months, args, profile)
 
     print()
+    print(f"engine code: {code_version()}")
     print(f"pay date {measured_pay_date()} on SQLite; history with"
           f"{'out' if args.no_confirmations else ''} payment confirmations; "
           "ms/hh = run time per household (load = engine.household_by_id, both passes)")

@@ -157,14 +157,14 @@ def buffer(household: Household, unrepaid_cycles: int) -> list[SignalFact]:
 
 
 def arrears(household: Household) -> list[SignalFact]:
-    return [fact(ARREARS, due.agreement_id, due.due, due.amount, due=due.due, amount=due.amount,
+    return [fact(ARREARS, due.agreement_id, due.due, due.amount, due=due.due, owed=due.amount,
                  creditor=due.creditor_name)
             for due in household.arrears]
 
 
 def payments_returned(household: Household) -> list[SignalFact]:
     return [fact(PAYMENT_RETURNED, i.agreement_id or "leefgeld", i.period, i.amount,
-                 amount=i.amount, creditor=i.creditor_name, pay_date=i.pay_date)
+                 returned=i.amount, creditor=i.creditor_name, pay_date=i.pay_date)
             for i in household.instructions.values() if i.status == "returned"]
 
 

@@ -1,0 +1,132 @@
+"""What's left this month: read from the household projection, never from history.
+
+The household's projected state holds its agreements, its money and the payments of
+its recent pay dates; this module only looks at it on a date. Statuses:
+incomes expected | received | late | missing | deviating;
+charges scheduled | paid | confirmed | returned | in-arrears.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..domain.agreement import CHARGE, INCOME
+from ..domain.calendar import add_business_days
+from ..domain.household import Household
+from ..domain.money import Money, total
+
+
+def cycle_of(household: Household, as_of: date) -> tuple[date, date]:
+    """The pay-date cycle `as_of` lies in: [pay date, next pay date)."""
+    upcoming = household.pay_date_on_or_after(as_of)
+    if upcoming == as_of:
+        return as_of, household.next_pay_date(as_of)
+    previous = household.pay_date_on_or_after(date.fromordinal(as_of.toordinal() - 40))
+    while True:
+        following = household.next_pay_date(previous)
+        if following > as_of:
+            return previous, following
+        previous = following
+
+
+def what_is_left(household: Household, as_of: date, data_as_of: date | None) -> dict[str, Any]:
+    pay_date, next_pay = cycle_of(household, as_of)
+    instructions = household.instructions_of(pay_date)
+    leefgeld = [i for i in instructions if i.kind == "leefgeld"]
+    forecast = household.forecast(as_of)
+    return {
+        "dossier": household.dossier,
+        "as_of": as_of.isoformat(),
+        "data_as_of": data_as_of.isoformat() if data_as_of else None,
+        "cycle": {"pay_date": pay_date.isoformat(), "next_pay_date": next_pay.isoformat()},
+        "leefgeld": {
+            "paid": str(total(i.amount for i in leefgeld if i.execution_date <= as_of and i.status != "returned")),
+            "scheduled": str(total(i.amount for i in leefgeld if i.execution_date > as_of)),
+            "parts": [{"date": i.execution_date.isoformat(), "amount": str(i.amount),
+                       "status": _payment_status(i, as_of)} for i in leefgeld],
+        },
+        "incomes": _incomes(household, cycle_of(household, date.fromordinal(pay_date.toordinal() - 1))[0],
+                            pay_date, next_pay, as_of),
+        "charges": _charges(household, pay_date, next_pay, as_of, instructions),
+        "buffer_owed": str(household.buffer_outstanding),
+        "reserves": {k: str(v) for k, v in sorted(household.reserves.items())},
+        "forecast": {
+            "next_pay_date": forecast.next_pay_date.isoformat(),
+            "expected_leefgeld": str(forecast.expected_leefgeld),
+            "shortfall": str(forecast.shortfall),
+        },
+    }
+
+
+def _incomes(household: Household, previous_pay: date, pay_date: date, next_pay: date,
+             as_of: date) -> list[dict[str, Any]]:
+    """Incomes for this cycle's pay date and the next: expected in (previous pay date, next pay date].
+
+    One that should have been in the pot on a pay date that has passed is missing.
+    """
+    rows = []
+    first = date.fromordinal(previous_pay.toordinal() + 1)
+    for agreement in household.agreements.values():
+        if agreement.kind != INCOME:
+            continue
+        for day in agreement.schedule.occurrences(first, next_pay):
+            booking = household.income_received(agreement.id, day)
+            expected = agreement.amount_on(day)
+            if booking is not None:
+                status = "deviating" if booking.deviates else "received"
+            elif day <= pay_date <= as_of:
+                status = "missing"
+            elif add_business_days(day, agreement.tolerance.days) < as_of:
+                status = "late"
+            else:
+                status = "expected"
+            rows.append({"agreement": agreement.id, "category": agreement.category,
+                         "counterparty": agreement.counterparty.name, "date": day.isoformat(),
+                         "expected": str(expected),
+                         "received": str(booking.amount) if booking else None,
+                         "received_on": booking.value_date.isoformat() if booking else None,
+                         "status": status})
+    return sorted(rows, key=lambda r: (r["date"], r["agreement"]))
+
+
+def _charges(household: Household, pay_date: date, next_pay: date, as_of: date,
+             instructions: list[Any]) -> list[dict[str, Any]]:
+    paid = {(i.agreement_id, i.period): i for i in instructions if i.kind == "charge"}
+    owed = {(d.agreement_id, d.due) for d in household.arrears}
+    last = date.fromordinal(next_pay.toordinal() - 1)
+    rows = []
+    for agreement in household.agreements.values():
+        if agreement.kind != CHARGE:
+            continue
+        for day in agreement.schedule.occurrences(pay_date, last):
+            instruction = paid.get((agreement.id, day))
+            if (agreement.id, day) in owed:
+                status = "in-arrears"
+            elif instruction is not None:
+                status = _payment_status(instruction, as_of)
+            else:
+                status = "scheduled"
+            rows.append({"agreement": agreement.id, "category": agreement.category,
+                         "counterparty": agreement.counterparty.name,
+                         "amount": str(agreement.amount_on(day)), "due": day.isoformat(),
+                         "paid_on": instruction.execution_date.isoformat() if instruction else None,
+                         "status": status})
+    for due in household.arrears:
+        if due.due < pay_date:
+            rows.append({"agreement": due.agreement_id, "category": household.agreements[due.agreement_id].category
+                         if due.agreement_id in household.agreements else "overig",
+                         "counterparty": due.creditor_name, "amount": str(due.amount),
+                         "due": due.due.isoformat(), "paid_on": None, "status": "in-arrears"})
+    return sorted(rows, key=lambda r: (r["due"], r["agreement"]))
+
+
+def _payment_status(instruction: Any, as_of: date) -> str:
+    if instruction.status in ("confirmed", "returned"):
+        return instruction.status
+    return "paid" if instruction.execution_date <= as_of else "scheduled"
+
+
+def left_this_month(left: dict[str, Any]) -> Money:
+    """The one number a participant looks for: leefgeld still to come this cycle."""
+    return Money(left["leefgeld"]["scheduled"])
