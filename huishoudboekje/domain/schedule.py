@@ -8,6 +8,7 @@ calendar's job (`calendar.previous_business_day`), not the schedule's.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from typing import Any, Iterator
 
@@ -47,11 +48,20 @@ class Schedule:
             return []
         if self.every == "once":
             return [self.start] if lo <= self.start <= hi else []
-        if self.last_business_day:
-            return [d for d in _last_business_days(lo, hi) if self._inside(d)]
-        rule = self._rule()
-        found = rule.between(_dt(lo), _dt(hi), inc=True)
-        return [d.date() for d in found]
+        found: list[date] = []
+        for year in range(lo.year, hi.year + 1):
+            found.extend(d for d in self._dates_in_year(year) if lo <= d <= hi)
+        return found
+
+    def _dates_in_year(self, year: int) -> tuple[date, ...]:
+        """A year's dates, computed once per rule and year: pay runs ask again and again.
+
+        Monthly, quarterly and yearly rules do not depend on the start date, so every
+        household with 'the 1st of the month' shares one cached list.
+        """
+        if self.every in ("week", "4-weeks"):
+            return _year_of_rule(self, year)
+        return _year_of_rule(replace(self, start=date(year, 1, 1), end=None), year)
 
     def next_on_or_after(self, day: date, horizon_days: int = 800) -> date | None:
         dates = self.occurrences(day, day + timedelta(days=horizon_days))
@@ -184,6 +194,17 @@ def check_schedule(s: Schedule) -> None:
             raise ScheduleError(f"weekday: not used when every is {s.every}")
         if not 0 <= s.weekday <= 6:
             raise ScheduleError("weekday: monday … sunday")
+
+
+@lru_cache(maxsize=16384)
+def _year_of_rule(schedule: Schedule, year: int) -> tuple[date, ...]:
+    lo, hi = max(date(year, 1, 1), schedule.start), date(year, 12, 31)
+    if lo > hi:
+        return ()
+    if schedule.last_business_day:
+        return tuple(_last_business_days(lo, hi))
+    found = schedule._rule().between(_dt(lo), _dt(hi), inc=True)
+    return tuple(d.date() for d in found)
 
 
 def _last_business_days(lo: date, hi: date) -> Iterator[date]:
