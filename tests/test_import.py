@@ -237,3 +237,9 @@ def test_booking_a_debit_as_income_is_refused(onboarded, tmp_path):
     [waiting] = queue(onboarded)
     result = hhb(onboarded, "book", waiting["transaction"], "HHB-2026-0001", "zorgtoeslag")
     assert result.exit_code == 2 and "debit" in result.stderr
+
+
+def test_match_terms_are_whole_words_so_one_dossier_never_matches_another(onboarded, tmp_path):
+    f = write(tmp_path, "s.xml", camt053([zorgtoeslag(text="HHB-2026-00012 zorgtoeslag")]))
+    assert imported(onboarded, f)["unmatched"] == 1
+    assert "misses term 'hhb 2026 0001'" in queue(onboarded)[0]["reason"]

@@ -1,7 +1,8 @@
 """Matching a bank credit to the income agreement it pays.
 
 A candidate agreement has the transaction's counterparty IBAN, every match term in
-the description (case- and accent-insensitive), the right direction, and is valid on
+the description as whole words (ignoring case, accents and punctuation, so the term
+HHB-2026-0001 never matches HHB-2026-00012), the right direction, and is valid on
 the value date. The amount does not exclude a candidate: an allowance cut by a
 recovery still is that allowance — it is booked, and flagged as deviating.
 Exactly one candidate is booked automatically; none or several go to staff.
@@ -9,6 +10,7 @@ Exactly one candidate is booked automatically; none or several go to staff.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
@@ -48,38 +50,43 @@ class MatchResult:
 
 
 class MatchIndex:
-    """Income agreements by counterparty IBAN, built once per import."""
+    """Income agreements by counterparty IBAN, built once per import.
+
+    One payer (the tax office, a municipality) pays thousands of households, so an
+    IBAN alone narrows little. Within an IBAN, each agreement is filed under the
+    rarest word of its match terms; a transaction only looks at the agreements filed
+    under words its description contains, then checks all their terms.
+    """
 
     def __init__(self, incomes: list[IncomeAgreement]) -> None:
-        self._by_iban: dict[str, list[IncomeAgreement]] = {}
+        self._terms: dict[str, list[str]] = {}
+        by_iban: dict[str, list[IncomeAgreement]] = {}
         for income in incomes:
             if income.agreement.kind == INCOME:
-                self._by_iban.setdefault(income.agreement.counterparty.iban, []).append(income)
-        self._terms = {
-            income.key: [normalise(term) for term in income.agreement.match_terms]
-            for income in incomes
-        }
+                by_iban.setdefault(income.agreement.counterparty.iban, []).append(income)
+                self._terms[income.key] = [_spaced(words(normalise(t))) for t in income.agreement.match_terms]
+        self._by_iban = {iban: _Bucket(group, self._terms) for iban, group in by_iban.items()}
 
     def match(self, transaction: BankTransaction) -> MatchResult:
         if not transaction.is_credit:
             return MatchResult((), "a debit is never an income")
         if not transaction.counterparty_iban:
             return MatchResult((), "the statement gives no counterparty IBAN")
-        same_iban = self._by_iban.get(transaction.counterparty_iban.upper(), [])
-        if not same_iban:
+        bucket = self._by_iban.get(transaction.counterparty_iban.upper())
+        if bucket is None:
             return MatchResult((), f"no income agreement with counterparty {transaction.counterparty_iban}")
-        description = normalise(transaction.description)
+        description = _spaced(words(normalise(transaction.description)))
         valid, missing_terms = [], []
-        for income in same_iban:
+        for income in bucket.plausible(description):
             absent = [t for t in self._terms[income.key] if t not in description]
             if absent:
-                missing_terms.append(f"{income.key} misses term '{absent[0]}'")
+                missing_terms.append(f"{income.key} misses term '{absent[0].strip()}'")
             elif not income.agreement.is_valid_on(transaction.value_date):
                 missing_terms.append(f"{income.key} is not valid on {transaction.value_date}")
             else:
                 valid.append(income)
         if not valid:
-            return MatchResult((), "; ".join(missing_terms))
+            return MatchResult((), "; ".join(missing_terms) or "no agreement's match terms are in the description")
         candidates = sorted((self._candidate(income, transaction) for income in valid),
                             key=lambda c: (not c.within_tolerance, abs(c.difference), c.income.key))
         if len(candidates) > 1:
@@ -92,6 +99,44 @@ class MatchIndex:
         difference = Money(transaction.amount) - expected
         tolerance = income.agreement.tolerance.amount
         return Candidate(income, difference, abs(difference) <= tolerance)
+
+
+class _Bucket:
+    """The income agreements of one counterparty IBAN, filed under their rarest word."""
+
+    def __init__(self, incomes: list[IncomeAgreement], terms: dict[str, list[str]]) -> None:
+        frequency: dict[str, int] = {}
+        for income in incomes:
+            for word in set(words(" ".join(terms[income.key]))):
+                frequency[word] = frequency.get(word, 0) + 1
+        self.unfiled: list[IncomeAgreement] = []
+        self.by_word: dict[str, list[IncomeAgreement]] = {}
+        for income in incomes:
+            own = words(" ".join(terms[income.key]))
+            if own:
+                rarest = min(own, key=lambda w: (frequency[w], w))
+                self.by_word.setdefault(rarest, []).append(income)
+            else:
+                self.unfiled.append(income)
+        self.size = len(incomes)
+
+    def plausible(self, description: str) -> list[IncomeAgreement]:
+        """Agreements that might match; with few, just all of them (clearer reasons)."""
+        if self.size <= 8:
+            return [i for group in self.by_word.values() for i in group] + self.unfiled
+        found = list(self.unfiled)
+        for word in set(words(description)):
+            found.extend(self.by_word.get(word, ()))
+        return found
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[0-9a-z]+", text)
+
+
+def _spaced(parts: list[str]) -> str:
+    """Words joined and padded, so 'in' tests whole words: 0001 never matches 00012."""
+    return f" {' '.join(parts)} "
 
 
 def normalise(text: str) -> str:
