@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from huishoudboekje.config import Settings
+from huishoudboekje.domain.access import AccessError
 from huishoudboekje.domain.household import HouseholdError
 from huishoudboekje.domain.money import MoneyError, parse_money
 from huishoudboekje.domain.statement import StatementError
@@ -68,7 +69,8 @@ def guarded(action: Callable[[], Any]) -> Any:
         return action()
     except NotFound as exc:
         fail(str(exc), NOT_FOUND)
-    except (DocumentErrors, DocumentError, StatementError, HouseholdError, MoneyError, StoreError) as exc:
+    except (DocumentErrors, DocumentError, StatementError, HouseholdError, MoneyError, StoreError,
+            AccessError) as exc:
         fail(str(exc))
 
 
@@ -545,6 +547,68 @@ def report(
         emit(result)
         return
     out.print_json(json.dumps(result))
+
+
+# -- access -----------------------------------------------------------------------------------
+
+tokens_app = typer.Typer(help="Staff tokens and participants' personal links.", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
+
+
+@tokens_app.command("issue")
+def tokens_issue(
+    role: Annotated[str, typer.Option("--role", help="staff, teamlead, auditor or job")],
+    name: Annotated[str, typer.Option("--name", help="Whose token (recorded as the actor)")],
+    team: Annotated[Optional[str], typer.Option("--team")] = None,
+    days: Annotated[Optional[int], typer.Option("--days", help="Valid for this many days")] = None,
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """Issue a staff token; the secret is shown once and stored only as a hash."""
+    from huishoudboekje import access
+
+    if role == "participant":
+        fail("--role: participants get a personal link: hhb tokens link DOSSIER")
+    secret, credential = guarded(lambda: access.issue(engine(db), role, name, actor_of(actor), team=team,
+                                                      valid_days=days))
+    emit({"token": secret, "id": credential.short_id, "role": role, "team": team,
+          "expires": credential.expires.isoformat() if credential.expires else None})
+
+
+@tokens_app.command("link")
+def tokens_link(
+    dossier: str,
+    days: Annotated[int, typer.Option("--days", help="Valid for this many days")] = 90,
+    base_url: Annotated[str, typer.Option("--base-url", envvar="HHB_PUBLIC_URL")] = "http://127.0.0.1:8000",
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """Create a participant's personal link to their own page (revocable, expires)."""
+    from huishoudboekje import access
+
+    store = engine(db)
+    name = guarded(lambda: store.household(dossier)).participants[0].name
+    secret, credential = guarded(lambda: access.issue(store, "participant", name, actor_of(actor),
+                                                      dossier=dossier, valid_days=days))
+    emit({"link": f"{base_url.rstrip('/')}/p/{secret}", "id": credential.short_id, "dossier": dossier,
+          "expires": credential.expires.isoformat() if credential.expires else None})
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: str, db: DbOption = None, actor: ActorOption = None) -> None:
+    """Revoke a token or link by its id."""
+    from huishoudboekje import access
+
+    credential = guarded(lambda: access.revoke(engine(db), token_id, actor_of(actor)))
+    emit({"id": credential.short_id, "revoked": credential.revoked.isoformat()})
+
+
+@tokens_app.command("list")
+def tokens_list(db: DbOption = None) -> None:
+    """List tokens and links (never their secrets)."""
+    from huishoudboekje import access
+
+    emit([{"id": c.short_id, "role": c.role, "name": c.name, "team": c.team, "dossier": c.dossier,
+           "issued": c.issued.isoformat(), "expires": c.expires.isoformat() if c.expires else None,
+           "revoked": c.revoked.isoformat() if c.revoked else None} for c in access.credentials(engine(db))])
 
 
 # -- the demo (the README's first command) ----------------------------------------------

@@ -16,6 +16,7 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, RecordConflictError
 
 from . import transcodings
+from .domain.access import Credential
 from .domain.household import NAMESPACE, Household, HouseholdError, household_id
 from .domain.ledger import Ledger
 from .domain.run import Run
@@ -35,7 +36,7 @@ class HouseholdLogged(DomainEvent):
 
 class Engine(Application[UUID]):
     name = "huishoudboekje"
-    snapshotting_intervals = {Household: 40, Ledger: 40, Run: 40}
+    snapshotting_intervals = {Household: 40, Ledger: 40, Run: 40, Credential: 40}
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
