@@ -611,6 +611,22 @@ def tokens_list(db: DbOption = None) -> None:
            "revoked": c.revoked.isoformat() if c.revoked else None} for c in access.credentials(engine(db))])
 
 
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option("--host", help="Default: HHB_HOST or 127.0.0.1")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", help="Default: HHB_PORT or 8000")] = None,
+    db: DbOption = None,
+) -> None:
+    """Serve the staff API (/api/v1, OpenAPI at /openapi.json) and the participants' page (/p/…)."""
+    import uvicorn
+
+    from .api.app import create_app
+
+    config = settings()
+    uvicorn.run(create_app(db, config), host=host or config.host, port=port or config.port,
+                log_level="warning")
+
+
 # -- the demo (the README's first command) ----------------------------------------------
 
 

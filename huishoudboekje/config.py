@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Amsterdam"
     buffer_unrepaid_cycles: int = 3
     actor: str = "cli"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
 
     @field_validator("managed_accounts", mode="before")
     @classmethod
