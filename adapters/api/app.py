@@ -37,13 +37,13 @@ class Problem(Exception):
     status: int
     title: str
     detail: str = ""
-    field: str | None = None
+    where: str | None = None  # the field that is wrong, when one is
     extra: dict[str, Any] = field(default_factory=dict)
 
     def response(self) -> JSONResponse:
         body = {"type": "about:blank", "title": self.title, "status": self.status, "detail": self.detail}
-        if self.field:
-            body["field"] = self.field
+        if self.where:
+            body["field"] = self.where
         body.update(self.extra)
         return JSONResponse(body, status_code=self.status, media_type=PROBLEM)
 
