@@ -43,17 +43,24 @@ class Money:
     def cents(self) -> int:
         return int(self.amount.scaleb(2))
 
+    @classmethod
+    def _exact(cls, amount: Decimal) -> Money:
+        """Internal: `amount` is already a two-place Decimal (a sum of Money, say)."""
+        money = object.__new__(cls)
+        object.__setattr__(money, "amount", amount)
+        return money
+
     def __add__(self, other: Money) -> Money:
-        return Money(self.amount + _other(other))
+        return Money._exact(self.amount + _other(other))
 
     def __sub__(self, other: Money) -> Money:
-        return Money(self.amount - _other(other))
+        return Money._exact(self.amount - _other(other))
 
     def __neg__(self) -> Money:
-        return Money(-self.amount)
+        return Money._exact(-self.amount)
 
     def __abs__(self) -> Money:
-        return Money(abs(self.amount))
+        return Money._exact(abs(self.amount))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Money):
@@ -153,10 +160,10 @@ def parse_money(value: object, *, allow_negative: bool = False) -> Money:
 
 
 def total(amounts) -> Money:
-    result = Decimal(0)
+    result = Decimal("0.00")
     for money in amounts:
         result += money.amount
-    return Money(result)
+    return Money._exact(result)
 
 
 _ZERO = Money(0)

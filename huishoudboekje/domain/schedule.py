@@ -59,9 +59,9 @@ class Schedule:
         Monthly, quarterly and yearly rules do not depend on the start date, so every
         household with 'the 1st of the month' shares one cached list.
         """
-        if self.every in ("week", "4-weeks"):
-            return _year_of_rule(self, year)
-        return _year_of_rule(replace(self, start=date(year, 1, 1), end=None), year)
+        anchor = self.start if self.every in ("week", "4-weeks") else None
+        return _year_of_rule(self.every, self.day, self.last_business_day, self.months,
+                             self.weekday, anchor, year)
 
     def next_on_or_after(self, day: date, horizon_days: int = 800) -> date | None:
         dates = self.occurrences(day, day + timedelta(days=horizon_days))
@@ -197,14 +197,16 @@ def check_schedule(s: Schedule) -> None:
 
 
 @lru_cache(maxsize=16384)
-def _year_of_rule(schedule: Schedule, year: int) -> tuple[date, ...]:
-    lo, hi = max(date(year, 1, 1), schedule.start), date(year, 12, 31)
+def _year_of_rule(every: str, day: int | None, last_bd: bool, months: tuple[int, ...],
+                  weekday: int | None, anchor: date | None, year: int) -> tuple[date, ...]:
+    start = anchor or date(year, 1, 1)
+    lo, hi = max(date(year, 1, 1), start), date(year, 12, 31)
     if lo > hi:
         return ()
-    if schedule.last_business_day:
+    if last_bd:
         return tuple(_last_business_days(lo, hi))
-    found = schedule._rule().between(_dt(lo), _dt(hi), inc=True)
-    return tuple(d.date() for d in found)
+    rule = Schedule(every=every, start=start, day=day, months=months, weekday=weekday)._rule()
+    return tuple(d.date() for d in rule.between(_dt(lo), _dt(hi), inc=True))
 
 
 def _last_business_days(lo: date, hi: date) -> Iterator[date]:
