@@ -18,29 +18,23 @@ from pathlib import Path
 
 import sepaxml
 from lxml import etree
-from text_unidecode import unidecode
 
 from huishoudboekje.domain.iban import Iban, IbanError
 from huishoudboekje.domain.money import Money, total
+from huishoudboekje.domain.sepa_text import NAME_MAX, REMITTANCE_MAX, SepaTextError
+from huishoudboekje.domain.sepa_text import sepa_safe as _sepa_safe
 
 PAIN_VERSIONS = ("pain.001.001.09", "pain.001.001.03")
 
-NAME_MAX = 70  # EPC limit for names, stricter than the XSD's 140
-REMITTANCE_MAX = 140
 ID_MAX = 35
 MAX_AMOUNT = Money("999999999.99")  # EPC maximum for one credit transfer
 
 _SCHEMA_DIR = Path(sepaxml.__file__).parent / "schemas"
-_SEPA_CHARS = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]")
 _ID_CHARS = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]+")
 _BIC = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?")
 _FILE_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9.-]")
 _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
-# Mapped before transliteration: unidecode would give '&', ',,' or '"'.
-_BEFORE = str.maketrans({"&": "+", "„": "'", "‚": "'", "“": "'", "”": "'", "«": "'", "»": "'"})
-# Mapped after transliteration: ASCII characters outside the SEPA set with a close match.
-_AFTER = str.maketrans({'"': "'", "`": "'", "_": "-", ";": ",", "[": "(", "]": ")", "{": "(", "}": ")"})
 
 
 class PaymentFileError(ValueError):
@@ -72,18 +66,11 @@ class PaymentFile:
 
 
 def sepa_safe(text: str, max_len: int, *, field: str = "text") -> str:
-    """`text` in the SEPA Latin character set, transliterated, at most `max_len` long.
-
-    Raises PaymentFileError (naming `field`) when nothing usable remains.
-    """
-    if max_len < 1:
-        raise PaymentFileError(f"{field}: max_len must be at least 1")
-    ascii_text = unidecode(str(text).translate(_BEFORE)).translate(_AFTER)
-    safe = " ".join(_SEPA_CHARS.sub(" ", ascii_text).split())
-    safe = safe[:max_len].rstrip()
-    if not safe:
-        raise PaymentFileError(f"{field}: nothing left after making '{text}' SEPA-safe")
-    return safe
+    """`text` in the SEPA Latin character set (see huishoudboekje.domain.sepa_text)."""
+    try:
+        return _sepa_safe(text, max_len, field=field)
+    except SepaTextError as exc:
+        raise PaymentFileError(str(exc)) from None
 
 
 def _check_id(value: str, field: str) -> str:

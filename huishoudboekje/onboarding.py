@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -40,6 +41,7 @@ from .domain.agreement import (
 from .domain.iban import Iban, IbanError
 from .domain.money import Money, MoneyError, parse_money
 from .domain.schedule import Schedule, ScheduleError
+from .domain.sepa_text import SepaTextError, check_carriable
 
 
 def _money(value: Any) -> Money:
@@ -53,7 +55,17 @@ def _money(value: Any) -> Money:
         raise ValueError(str(exc)) from None
 
 
-def _iban(value: Any) -> str:
+def _carriable(value: Any) -> Any:
+    """A name or reference a SEPA payment can carry (transliterated, never garbage)."""
+    if isinstance(value, str):
+        try:
+            check_carriable(value)
+        except SepaTextError:
+            raise ValueError(f"'{value}' has nothing a bank payment can carry (letters or digits)") from None
+    return value
+
+
+def _iban(value: str) -> str:
     try:
         return str(Iban(value))
     except IbanError as exc:
@@ -93,13 +105,16 @@ class _Doc(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+SepaText = Annotated[str, AfterValidator(_carriable)]
+
+
 class CounterpartyDoc(_Doc):
-    name: str = Field(min_length=1, max_length=140)
+    name: SepaText = Field(min_length=1, max_length=140)
     iban: IbanField
 
 
 class ParticipantDoc(_Doc):
-    name: str = Field(min_length=1, max_length=140)
+    name: SepaText = Field(min_length=1, max_length=140)
     iban: IbanField
     contact: str | None = None
 
@@ -146,7 +161,7 @@ class IncomeDoc(AgreementDoc):
 
 class ChargeDoc(AgreementDoc):
     category: Literal[CHARGE_CATEGORIES]  # type: ignore[valid-type]
-    reference: str | None = Field(default=None, max_length=140)
+    reference: SepaText | None = Field(default=None, max_length=140)
     priority: int | None = Field(default=None, ge=1, le=99)
 
 

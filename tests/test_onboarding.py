@@ -81,6 +81,8 @@ BAD_INPUTS = [
     ("missing field", "team: Wijkteam Noord\n", "", "team: is required"),
     ("impossible date", "start: 2026-11-01", "start: 2026-02-30", "start:"),
     ("malformed YAML", "participants:\n", "participants: [\n", "malformed YAML"),
+    ("name SEPA cannot carry", "name: Vitens", "name: \"\U0001F4A7\U0001F4A7\"",
+     "charges[1].counterparty.name: '\U0001F4A7\U0001F4A7' has nothing a bank payment can carry"),
 ]
 
 
