@@ -131,7 +131,7 @@ class ScheduleDoc(_Doc):
 
 class ToleranceDoc(_Doc):
     days: int = Field(default=0, ge=0, le=31)
-    amount: AmountField = Money.zero()
+    amount: AmountField = Field(default_factory=Money.zero)
 
 
 class MatchDoc(_Doc):
