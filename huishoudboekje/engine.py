@@ -17,16 +17,12 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, RecordConf
 
 from . import transcodings
 from .domain.access import Credential
-from .domain.household import NAMESPACE, Household, HouseholdError, household_id
+from .domain.household import NAMESPACE, Household, HouseholdError, NotFound, household_id
 from .domain.ledger import Ledger
 from .domain.run import Run
 
 T = TypeVar("T")
 RETRIES = 5
-
-
-class NotFound(HouseholdError):
-    """An unknown dossier, transaction or run."""
 
 
 class HouseholdLogged(DomainEvent):

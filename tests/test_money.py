@@ -13,7 +13,7 @@ def test_money_is_exact_euros():
     assert Money.from_cents(123456).amount == Decimal("1234.56")
 
 
-@pytest.mark.parametrize("bad", [1.5, True, "12.345", "abc", "NaN", "Infinity"])
+@pytest.mark.parametrize("bad", [1.5, True, "12.345", "abc", "NaN", "Infinity", "9" * 27])
 def test_money_refuses_what_is_not_an_exact_amount(bad):
     with pytest.raises(MoneyError):
         Money(bad)

@@ -7,6 +7,7 @@ Errors are RFC 9457 problem details (`application/problem+json`).
 
 from __future__ import annotations
 
+import decimal
 import threading
 import time
 from collections import defaultdict, deque
@@ -18,11 +19,14 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huishoudboekje import access
 from huishoudboekje.access import Principal
 from huishoudboekje.config import Settings
 from huishoudboekje.engine import Engine
+from huishoudboekje.projections.views import Projections
 
 from ..store import open_engine
 
@@ -82,6 +86,67 @@ class Context:
         self.failed_logins = FailedLogins()
         self.idempotency: dict[tuple[str, str], tuple[int, Any]] = {}
         self.idempotency_lock = threading.Lock()
+        self.views = Projections(engine)  # one per process: building it creates tables
+        self.views_lock = threading.Lock()  # two catch-ups at once would project one batch twice
+
+
+class BodyLimit:
+    """Refuses request bodies over `app.state.max_body`, announced or streamed.
+
+    Checking Content-Length alone would let a chunked upload (no length) through
+    unbounded; counting what is received stops it as soon as it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, state: Any) -> None:
+        self.app, self.state = app, state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.state.max_body
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > limit:
+            await _too_large(limit).response()(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:  # raised inside the handler's body read: answered as a problem
+                raise HTTPException(413, f"at most {limit} bytes")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(413, "Request body too large", f"at most {limit} bytes", "body")
+
+
+def _field(error: dict[str, Any]) -> str:
+    """A validation error's location as staff read it: `incomes[0].amount`, `date`, `body`."""
+    loc = tuple(error.get("loc", ())) or ("body",)
+    if error.get("type") == "json_invalid":
+        return "body"  # its location is a character offset, not a field
+    path = ""
+    for part in loc[1:] if loc[0] in ("body", "query", "path", "header", "cookie") else loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif str(part) in ("int", "str") or str(part).startswith(("literal[", "function-")):
+            continue  # pydantic names the union branch it tried; not a field
+        else:
+            path += f".{part}" if path else str(part)
+    return path or str(loc[0])
+
+
+def _message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", ""))
+    if error.get("type") == "json_invalid":
+        return f"malformed JSON: {error.get('ctx', {}).get('error', message)}"
+    return message.removeprefix("Value error, ")
 
 
 def create_app(db_url: str | None = None, settings: Settings | None = None) -> FastAPI:
@@ -90,6 +155,7 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     app = FastAPI(title="huishoudboekje", version="1.0",
                   description="Staff API of the household financial-stabilisation engine.")
     app.state.context = Context(engine, settings)
+    app.state.max_body = MAX_BODY  # read per request, so a test may lower it
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -97,23 +163,27 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        return Problem(422, "Invalid request", first.get("msg", ""), where or None,
-                       {"errors": [{"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
+        errors = exc.errors() or [{"loc": ("body",), "msg": "invalid request"}]
+        detail = _message(errors[0])
+        if tuple(errors[0].get("loc", ())) == ("body",) and "json" not in request.headers.get("content-type", ""):
+            detail = f"send the body as JSON (Content-Type: application/json): {detail}"
+        return Problem(422, "Invalid request", detail, _field(errors[0]),
+                       {"errors": [{"field": _field(e), "message": _message(e)}
                                    for e in errors]}).response()
 
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        return Problem(exc.status_code, _titles.get(exc.status_code, "Error"), str(exc.detail or "")).response()
+    @app.exception_handler(decimal.InvalidOperation)
+    async def _number(request: Request, exc: decimal.InvalidOperation) -> JSONResponse:
+        # Money raises this (not MoneyError) for amounts of 27 digits and more; a request's
+        # fault, never a server error
+        return Problem(422, "Invalid request", "an amount is too large to be an amount").response()
 
-    @app.middleware("http")
-    async def _limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY:
-            return Problem(413, "Request body too large", f"at most {MAX_BODY} bytes").response()
-        return await call_next(request)
+    @app.exception_handler(StarletteHTTPException)  # also the router's own 404 and 405
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        where = "body" if exc.status_code in (400, 413) else None  # FastAPI's 400: a body it cannot read
+        return Problem(exc.status_code, _titles.get(exc.status_code, "Error"), str(exc.detail or ""),
+                       where).response()
+
+    app.add_middleware(BodyLimit, state=app.state)
 
     from . import routes  # noqa: PLC0415 - routes import this module's helpers
 

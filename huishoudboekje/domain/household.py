@@ -40,6 +40,10 @@ class HouseholdError(ValueError):
     """A command the household cannot accept, with the reason in staff's words."""
 
 
+class NotFound(HouseholdError):
+    """An unknown dossier, agreement, transaction, signal or run."""
+
+
 @dataclass(frozen=True)
 class PayDayFrom:
     effective: date
@@ -616,7 +620,7 @@ class Household(Aggregate):
     def _check_signal(self, key: str) -> None:
         signal = self.signals.get(key)
         if signal is None:
-            raise HouseholdError(f"{self.dossier} has no signal {key}")
+            raise NotFound(f"{self.dossier} has no signal {key}")
         if signal.status == RESOLVED:
             raise HouseholdError(f"signal {key} is resolved already")
 
@@ -631,7 +635,7 @@ class Household(Aggregate):
         try:
             return self.agreements[agreement_id]
         except KeyError:
-            raise HouseholdError(f"{self.dossier} has no agreement '{agreement_id}'") from None
+            raise NotFound(f"{self.dossier} has no agreement '{agreement_id}'") from None
 
     # -- reading -------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import total_ordering
 
 CENT = Decimal("0.01")
+LIMIT = Decimal(10) ** 15  # a thousand billion euros: anything larger is a typing error
 
 
 class MoneyError(ValueError):
@@ -146,6 +147,8 @@ def _to_decimal(value: object) -> Decimal:
         raise MoneyError(f"an amount cannot be made from {type(value).__name__}")
     if not number.is_finite():
         raise MoneyError(f"'{value}' is not a finite amount")
+    if abs(number) >= LIMIT:
+        raise MoneyError(f"'{value}' is too large for an amount")
     if number != number.quantize(CENT, ROUND_HALF_EVEN):
         raise MoneyError(f"'{value}' has more than two decimals")
     return number.quantize(CENT)
