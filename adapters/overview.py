@@ -28,7 +28,7 @@ _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
 def euro(amount: Money) -> str:
     whole, cents = f"{abs(amount.amount):.2f}".split(".")
     grouped = f"{int(whole):,}".replace(",", ".")
-    return f"{'-' if amount.is_negative else ''}€ {grouped},{cents}"
+    return f"{'-' if amount.is_negative else ''}€\u00a0{grouped},{cents}"  # never wraps
 
 
 def nl_date(day: date) -> str:

@@ -179,9 +179,9 @@ def test_monthly_overview_and_team_report(store_url, tmp_path, personas):
     hhb(store_url, "reconcile", "--date", "2026-12-01")
     html = hhb(store_url, "overview", "HHB-DEMO-0002", "--month", "2026-12").stdout
     assert "Uw overzicht van december 2026" in html
-    assert "€ 645,80" in html and "Mitros" in html and "Wat wij voor u betaalden" in html
+    assert "€\u00a0645,80" in html and "Mitros" in html and "Wat wij voor u betaalden" in html
     nov = hhb(store_url, "overview", "HHB-DEMO-0002", "--month", "2026-11").stdout
-    assert "€ 983,41" in nov
+    assert "€\u00a0983,41" in nov
     report = out(store_url, "report", "--team", "Wijkteam Noord")
     assert report["households"] == 2
     assert report["buffer_outstanding"] == "1998.90"  # 1164.40 + 834.50: nothing came in for 1 and 3
