@@ -242,7 +242,7 @@ def import_(
     from .statements import parse_statement_files
 
     config = settings()
-    statements = guarded(lambda: parse_statement_files(files, config.max_statement_bytes))
+    statements = guarded(lambda: _parse_with_progress(files, config.max_statement_bytes, parse_statement_files))
     store = engine(db)
     result = guarded(lambda: import_statements(store, statements, managed=config.managed_accounts,
                                                allow_unbalanced=allow_unbalanced, actor=actor_of(actor)))
@@ -256,6 +256,18 @@ def import_(
         out.print(f"{key:>20}: {value}")
     for line in result.unbalanced:
         out.print(f"[yellow]imported although unbalanced:[/] {line}")
+
+
+def _parse_with_progress(files: list[Path], max_bytes: int, parse: Callable) -> list:
+    """Parse file by file; a progress bar on a terminal when there is more than one."""
+    if len(files) < 2 or not err.is_terminal:
+        return parse(files, max_bytes)
+    from rich.progress import track
+
+    statements: list = []
+    for path in track(files, description="reading statements", console=err, transient=True):
+        statements.extend(parse([path], max_bytes))
+    return statements
 
 
 @app.command("unmatched")
