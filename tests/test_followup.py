@@ -213,3 +213,42 @@ def test_a_projection_killed_midway_counts_every_event_once(store_url, tmp_path,
         assert views.status().lag == 0
     finally:
         engine.close()
+
+
+def test_personas_1_and_2_over_three_months_day_by_day(store_url, tmp_path, personas):
+    """Persona 1 is covered every month; persona 2's thin month draws the buffer, is seen
+    coming before its pay date, and a wage far below the usual is flagged as deviating."""
+    hhb(store_url, "onboard", *[str(p) for p in personas if "statushouder" not in p.name])
+    flex = ("NL83ABNA0248101010", "Uitzendbureau Flex BV")
+    wages = {date(2026, 11, 25): "1190.00", date(2026, 12, 24): "480.00", date(2027, 1, 25): "1402.35"}
+    seen: dict[str, date] = {}
+    for day in days(date(2026, 11, 20), date(2027, 2, 2)):
+        statement = []
+        if day.day == 20 or (day.day == 18 and day.month == 12):  # the 20th of December 2026 is a Sunday
+            statement += [Tx("381.00", day, *TOESLAGEN, "huurtoeslag el Amrani"),
+                          Tx("131.00", day, *TOESLAGEN, "zorgtoeslag el Amrani"),
+                          Tx("412.00", day, *TOESLAGEN, "kindgebonden budget el Amrani"),
+                          Tx("131.00", day, *TOESLAGEN, "zorgtoeslag Jansen")]
+        if day in (date(2026, 11, 30), date(2026, 12, 31), date(2027, 1, 29)):
+            statement.append(Tx("1190.00", day, *GEMEENTE, "HHB-DEMO-0001 bijstand"))
+        if day in wages:
+            statement.append(Tx(wages[day], day, *flex, "salaris Jansen"))
+        if day == date(2027, 1, 4):  # quarterly, due on Sunday 3 January
+            statement.append(Tx("634.50", day, "NL36INGB0007654321", "SVB", "kinderbijslag el Amrani"))
+        if statement:
+            import_on(store_url, tmp_path, f"s{day}", statement)
+        hhb(store_url, "reconcile", "--date", day.isoformat())
+        for dossier in ("HHB-DEMO-0001", "HHB-DEMO-0002"):
+            for rule, period in open_signals(store_url, dossier):
+                seen.setdefault(f"{dossier}:{rule}:{period}", day)
+        one = out(store_url, "left", "HHB-DEMO-0001", "--date", day.isoformat())
+        assert Money(one["leefgeld"]["paid"]) + Money(one["leefgeld"]["scheduled"]) >= Money.zero()
+
+    assert not [k for k in seen if k.startswith("HHB-DEMO-0001:") and "water" not in k]
+    assert seen["HHB-DEMO-0002:income-deviates:2026-12-24"] == date(2026, 12, 24)
+    assert seen["HHB-DEMO-0002:shortfall-ahead:2026-12-31"] < date(2026, 12, 31)
+    assert seen["HHB-DEMO-0002:buffer-drawn:2026-12-31"] == date(2026, 12, 31)
+    two = out(store_url, "left", "HHB-DEMO-0002", "--date", "2027-02-01")
+    assert two["buffer_owed"] == "0.00"  # January's wage repaid the advance
+    still_open = open_signals(store_url, "HHB-DEMO-0002")
+    assert not [k for k in still_open if k[0] in ("shortfall-ahead", "buffer-drawn")]
