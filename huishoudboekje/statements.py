@@ -205,6 +205,7 @@ class _Bookkeeper:
         self.actor = actor
         self.default_account = managed[0]
         self._households: dict[UUID, Household] = {}
+        self._by_dossier: dict[str, Household] = {}
         self._indexes: dict[str, MatchIndex] = {}
         self._by_prefix: dict[str, UUID] | None = None
         self._loaded_all = False
@@ -280,11 +281,12 @@ class _Bookkeeper:
 
     def _load(self, hid: UUID) -> Household:
         if hid not in self._households:
-            self._households[hid] = self.engine.household_by_id(hid)
+            household = self.engine.household_by_id(hid)
+            self._households[hid] = self._by_dossier[household.dossier] = household
         return self._households[hid]
 
     def _household_of(self, dossier: str) -> Household:
-        return next(h for h in self._households.values() if h.dossier == dossier)
+        return self._by_dossier[dossier]
 
     def changed(self) -> list[Household]:
         return [h for h in self._households.values() if h.pending_events]
