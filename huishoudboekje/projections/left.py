@@ -94,12 +94,13 @@ def _charges(household: Household, pay_date: date, next_pay: date, as_of: date,
              instructions: list[Any]) -> list[dict[str, Any]]:
     paid = {(i.agreement_id, i.period): i for i in instructions if i.kind == "charge"}
     owed = {(d.agreement_id, d.due) for d in household.arrears}
+    first = max(pay_date, household.pay_date_on_or_after(household.start))  # the engine pays from here
     last = date.fromordinal(next_pay.toordinal() - 1)
     rows = []
     for agreement in household.agreements.values():
         if agreement.kind != CHARGE:
             continue
-        for day in agreement.schedule.occurrences(pay_date, last):
+        for day in agreement.schedule.occurrences(first, last):
             instruction = paid.get((agreement.id, day))
             if (agreement.id, day) in owed:
                 status = "in-arrears"

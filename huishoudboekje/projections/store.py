@@ -2,8 +2,9 @@
 
 The view classes extend the library's tracking recorders, so a batch of events and
 the position it reached are committed together: a projection killed halfway resumes
-from the last committed position and counts every event exactly once. The SQL is
-written once, in the subset SQLite and PostgreSQL share.
+from the last committed position and counts every event exactly once. The tables are
+declared once with SQLAlchemy and compiled for each database; the few queries are
+written in the SQL that SQLite and PostgreSQL share.
 """
 
 from __future__ import annotations
@@ -14,29 +15,47 @@ from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import Tracking
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.schema import CreateIndex, CreateTable
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
-TABLES = {
-    "hhb_households": (
-        "dossier TEXT PRIMARY KEY, household_id TEXT NOT NULL, team TEXT NOT NULL, status TEXT NOT NULL, "
-        "version INTEGER NOT NULL, buffer_outstanding TEXT NOT NULL, arrears_count INTEGER NOT NULL, "
-        "arrears_amount TEXT NOT NULL, account TEXT, state TEXT NOT NULL"
-    ),
-    "hhb_signals": (
-        "signal_id TEXT PRIMARY KEY, dossier TEXT NOT NULL, team TEXT NOT NULL, rule TEXT NOT NULL, "
-        "agreement TEXT, period TEXT NOT NULL, severity TEXT NOT NULL, severity_rank INTEGER NOT NULL, "
-        "status TEXT NOT NULL, amount_cents BIGINT NOT NULL, raised_on TEXT NOT NULL, "
-        "changed_on TEXT NOT NULL, details TEXT NOT NULL, history TEXT NOT NULL"
-    ),
-    "hhb_accounts": "account TEXT PRIMARY KEY, newest_value_date TEXT NOT NULL",
-    "hhb_event_counts": "event_type TEXT PRIMARY KEY, event_count BIGINT NOT NULL",
-}
-KEYS = {"hhb_households": "dossier", "hhb_signals": "signal_id", "hhb_accounts": "account",
-        "hhb_event_counts": "event_type"}
-INDEXES = ("CREATE INDEX IF NOT EXISTS hhb_signals_team ON {t}hhb_signals (team, status, severity_rank)",
-           "CREATE INDEX IF NOT EXISTS hhb_signals_dossier ON {t}hhb_signals (dossier)",
-           "CREATE INDEX IF NOT EXISTS hhb_households_team ON {t}hhb_households (team)")
+METADATA = MetaData()
+# The read-model tables, declared once with SQLAlchemy and compiled for each database.
+Table("hhb_households", METADATA,
+      Column("dossier", Text, primary_key=True), Column("household_id", Text, nullable=False),
+      Column("team", Text, nullable=False, index=True), Column("status", Text, nullable=False),
+      Column("version", Integer, nullable=False), Column("buffer_outstanding", Text, nullable=False),
+      Column("arrears_count", Integer, nullable=False), Column("arrears_amount", Text, nullable=False),
+      Column("account", Text), Column("state", Text, nullable=False))
+Table("hhb_signals", METADATA,
+      Column("signal_id", Text, primary_key=True), Column("dossier", Text, nullable=False, index=True),
+      Column("team", Text, nullable=False), Column("rule", Text, nullable=False), Column("agreement", Text),
+      Column("period", Text, nullable=False), Column("severity", Text, nullable=False),
+      Column("severity_rank", Integer, nullable=False), Column("status", Text, nullable=False),
+      Column("amount_cents", BigInteger, nullable=False), Column("raised_on", Text, nullable=False),
+      Column("changed_on", Text, nullable=False), Column("details", Text, nullable=False),
+      Column("history", Text, nullable=False),
+      Index("hhb_signals_team", "team", "status", "severity_rank"))
+Table("hhb_accounts", METADATA,
+      Column("account", Text, primary_key=True), Column("newest_value_date", Text, nullable=False))
+Table("hhb_event_counts", METADATA,
+      Column("event_type", Text, primary_key=True), Column("event_count", BigInteger, nullable=False))
+TABLES = list(METADATA.tables)
+KEYS = {name: table.primary_key.columns.keys()[0] for name, table in METADATA.tables.items()}
+
+
+def ddl(dialect: Dialect, schema: str | None) -> list[str]:
+    """CREATE TABLE / INDEX statements for one database, idempotent."""
+    statements = []
+    for table in METADATA.sorted_tables:
+        target = table.to_metadata(MetaData(), schema=schema) if schema else table
+        statements.append(str(CreateTable(target, if_not_exists=True).compile(dialect=dialect)).strip())
+        for index in sorted(target.indexes, key=lambda i: i.name or ""):
+            statements.append(str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect)).strip())
+    return statements
 
 
 class ReadModel:
@@ -46,8 +65,7 @@ class ReadModel:
     params = "named"  # ':name' (SQLite) or '%(name)s' (psycopg)
 
     def view_statements(self) -> list[str]:
-        tables = [f"CREATE TABLE IF NOT EXISTS {self.prefix}{name} ({columns})" for name, columns in TABLES.items()]
-        return tables + [index.format(t=self.prefix) for index in INDEXES]
+        raise NotImplementedError
 
     def sql(self, text: str) -> str:
         text = text.replace("{t}", self.prefix)
@@ -115,6 +133,9 @@ class SQLiteReadModel(ReadModel, SQLiteTrackingRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + self.view_statements()
 
+    def view_statements(self) -> list[str]:
+        return ddl(sqlite.dialect(), None)
+
     def tracking_table(self) -> str:
         return "tracking"
 
@@ -131,6 +152,9 @@ class PostgresReadModel(ReadModel, PostgresTrackingRecorder):
 
     def tracking_table(self) -> str:
         return f"{self.prefix}{self.tracking_table_name}"
+
+    def view_statements(self) -> list[str]:
+        return ddl(postgresql.dialect(), self.datastore.schema or None)  # type: ignore[attr-defined]
 
 
 def read_model_class(persistence_module: str) -> type:
