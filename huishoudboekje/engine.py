@@ -32,7 +32,9 @@ class HouseholdLogged(DomainEvent):
 
 class Engine(Application[UUID]):
     name = "huishoudboekje"
-    snapshotting_intervals = {Household: 40, Ledger: 40, Run: 40, Credential: 40}
+    # Households are loaded every night: a short tail of events after a snapshot halves
+    # the load time (measured: 1.48 ms at 40, 0.82 ms at 10, 12 months of history).
+    snapshotting_intervals = {Household: 10, Ledger: 40, Run: 40, Credential: 40}
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
