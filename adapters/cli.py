@@ -332,11 +332,12 @@ def run_reconcile(store: Engine, through: date, today: date | None = None, show_
 
         return reconcile(store, through, default_account=config.default_account, write_file=writer,
                          today=today or date.today(), progress=report,
-                         unrepaid_cycles=config.buffer_unrepaid_cycles)
+                         unrepaid_cycles=config.buffer_unrepaid_cycles, batch=config.reconcile_batch)
     with Progress(console=err, transient=True, disable=not show_progress) as bar:
         task = bar.add_task("paying households", total=None)
         return reconcile(store, through, default_account=config.default_account, write_file=writer,
                          today=today or date.today(), unrepaid_cycles=config.buffer_unrepaid_cycles,
+                         batch=config.reconcile_batch,
                          progress=lambda done, of: bar.update(task, completed=done, total=of))
 
 

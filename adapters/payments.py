@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -17,26 +18,24 @@ from .pain001 import Transfer, build_pain001
 
 @dataclass(frozen=True)
 class Pain001Writer:
+    """Builds pain.001 files deterministically and stores them atomically."""
+
     directory: Path
     debtor_name: str
     version: str = "pain.001.001.09"
 
-    def __call__(self, *, day: date, debtor_account: str, instructions: list[Instruction]) -> PaymentFileRecord:
+    def build(self, *, day: date, debtor_account: str, sequence: int,
+              instructions: list[Instruction]) -> tuple[PaymentFileRecord, bytes]:
         payment_file = build_pain001(
             debtor_name=self.debtor_name,
             debtor_iban=debtor_account,
             debtor_bic=Iban(debtor_account).bic,
-            message_id=message_id(day, debtor_account),
+            message_id=message_id(day, debtor_account, sequence),
             created_at=created_at(day),
             transfers=[transfer(i) for i in instructions],
             version=self.version,
         )
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / payment_file.name
-        temporary = path.with_suffix(".part")
-        temporary.write_bytes(payment_file.content)
-        os.replace(temporary, path)  # a reader never sees half a file
-        return PaymentFileRecord(
+        record = PaymentFileRecord(
             name=payment_file.name,
             sha256=payment_file.sha256,
             count=payment_file.count,
@@ -45,7 +44,20 @@ class Pain001Writer:
             message_id=payment_file.message_id,
             version=self.version,
             instruction_ids=tuple(i.id for i in instructions),
+            day=day,
         )
+        return record, payment_file.content
+
+    def store(self, record: PaymentFileRecord, content: bytes) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / record.name
+        temporary = path.with_suffix(".part")
+        temporary.write_bytes(content)
+        os.replace(temporary, path)  # a reader never sees half a file
+
+    def stored(self, record: PaymentFileRecord) -> bool:
+        path = self.directory / record.name
+        return path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == record.sha256
 
 
 def transfer(instruction: Instruction) -> Transfer:

@@ -59,4 +59,33 @@ def _postgres(parsed) -> dict[str, str]:
 
 
 def open_engine(url: str | None, var_dir: Path = Path("var")) -> Engine:
-    return Engine(env=persistence_env(url, var_dir))
+    env = persistence_env(url, var_dir)
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        return Engine(env=env)
+    if _postgres_tables_exist(env):
+        # PostgreSQL refuses concurrent CREATE OR REPLACE of the library's functions
+        # ("tuple concurrently updated"); once the tables exist, leave them be.
+        env["CREATE_TABLE"] = "n"
+    for attempt in range(5):
+        try:
+            return Engine(env=env)
+        except Exception as exc:  # noqa: BLE001 - only the known race is retried
+            if "concurrently updated" not in str(exc) or attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _postgres_tables_exist(env: dict[str, str]) -> bool:
+    import psycopg
+
+    schema = env.get("POSTGRES_SCHEMA") or "public"
+    names = [f"{schema}.{Engine.name.lower()}_events", f"{schema}.{Engine.name.lower()}_tracking",
+             f"{schema}.hhb_households", f"{schema}.hhb_signals"]
+    try:
+        with psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], dbname=env["POSTGRES_DBNAME"],
+                             user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None,
+                             connect_timeout=10) as conn:
+            found = conn.execute("SELECT " + ", ".join(["to_regclass(%s)"] * len(names)), names).fetchone()
+    except psycopg.Error:
+        return False  # let the library connect and report what is wrong
+    return found is not None and all(found)

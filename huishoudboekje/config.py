@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     scheduler_time: str = "02:30"
     timezone: str = "Europe/Amsterdam"
     buffer_unrepaid_cycles: int = 3
+    reconcile_batch: int = 200  # households saved per transaction by the nightly job
     actor: str = "cli"
     host: str = "127.0.0.1"
     port: int = 8000

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Protocol
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
 from .domain.household import Household, Instruction
+from .domain.paydate import CycleResult
 from .domain.money import Money, total
 from .domain.run import PaymentFileRecord, Run
 from .engine import Engine
@@ -31,7 +33,14 @@ class RunError(ValueError):
 
 
 class PaymentFileWriter(Protocol):
-    def __call__(self, *, day: date, debtor_account: str, instructions: list[Instruction]) -> PaymentFileRecord: ...
+    """Builds a payment file deterministically, and stores it (adapters/payments.py)."""
+
+    def build(self, *, day: date, debtor_account: str, sequence: int,
+              instructions: list[Instruction]) -> tuple[PaymentFileRecord, bytes]: ...
+
+    def store(self, record: PaymentFileRecord, content: bytes) -> None: ...
+
+    def stored(self, record: PaymentFileRecord) -> bool: ...
 
 
 @dataclass
@@ -61,7 +70,7 @@ class RunSummary:
 
 def reconcile(engine: Engine, through: date, *, default_account: str, write_file: PaymentFileWriter,
               today: date | None = None, progress: Callable[[int, int], None] | None = None,
-              unrepaid_cycles: int = 3) -> RunSummary:
+              unrepaid_cycles: int = 3, batch: int = 200) -> RunSummary:
     run = engine.get_or_none(Run.create_id())
     first = _first_day(engine, run, through, today or through)
     summary = RunSummary(through=through)
@@ -69,19 +78,99 @@ def reconcile(engine: Engine, through: date, *, default_account: str, write_file
         return summary
     if run is None:
         run = Run(first_day=first)
-    pending: dict[tuple[date, str], list[Instruction]] = defaultdict(list)
+    job = _Job(engine, run, first, through, default_account, unrepaid_cycles, summary, batch)
     households = list(engine.household_ids())
     for done, (hid, _) in enumerate(households, start=1):
-        household = _pay_household(engine, hid, first, through, default_account, summary, unrepaid_cycles)
-        account = household.account or default_account
-        for pay_date in _pay_dates_in(household, first, through):
-            for instruction in household.instructions_of(pay_date):
-                if instruction.id not in run.filed:
-                    pending[(pay_date, account)].append(instruction)
+        job.pay(hid)
         if progress:
             progress(done, len(households))
-    _complete_days(engine, run, first, through, pending, write_file, summary)
+    job.flush()
+    _file_and_complete(engine, first, through, job, write_file, summary)
     return summary
+
+
+class _Job:
+    """Pays households and saves them in batches: one commit per batch, not per household.
+
+    A batch is atomic; if another process wrote to one of its households meanwhile, the
+    batch is not saved and each of its households is paid again on its own, from its
+    latest state (where the other writer's pay date is already recorded).
+    """
+
+    def __init__(self, engine: Engine, run: Run, first: date, through: date, account: str,
+                 unrepaid_cycles: int, summary: RunSummary, size: int) -> None:
+        self.size = max(1, size)
+        self.engine, self.run, self.first, self.through = engine, run, first, through
+        self.account, self.unrepaid_cycles, self.summary = account, unrepaid_cycles, summary
+        self.batch: list[tuple[Household, list[CycleResult]]] = []
+        self.pending: dict[tuple[date, str], list[Instruction]] = defaultdict(list)
+        self.issued: dict[str, Instruction] = {}  # every instruction of the run's days, filed or not
+
+    def pay(self, hid: UUID) -> None:
+        household, results = self._paid(self.engine.household_by_id(hid))
+        if household.pending_events:
+            self.batch.append((household, results))
+            if len(self.batch) >= self.size:
+                self.flush()
+        else:
+            self._collect(household)
+
+    def flush(self) -> None:
+        batch, self.batch = self.batch, []
+        if not batch:
+            return
+        try:
+            self.engine.save(*(household for household, _ in batch))
+        except (RecordConflictError, IntegrityError):
+            for household, _ in batch:
+                self._collect(self._alone(household.id))
+            return
+        for household, results in batch:
+            self._count(results)
+            self._collect(household)
+
+    def _paid(self, household: Household) -> tuple[Household, list[CycleResult]]:
+        """Every pay date due, then the household's signals as of `through`."""
+        results = []
+        for pay_date in household.pay_dates_between(self.first, self.through):
+            result = household.pay(pay_date, household.account or self.account)
+            if result is not None:
+                results.append(result)
+        household.update_signals(self.through, self.unrepaid_cycles)
+        return household, results
+
+    def _alone(self, hid: UUID) -> Household:
+        for _ in range(5):
+            household, results = self._paid(self.engine.household_by_id(hid))
+            if not household.pending_events:
+                return household
+            try:
+                self.engine.save(household)
+            except (RecordConflictError, IntegrityError):
+                continue  # changed again meanwhile: load again
+            self._count(results)
+            return household
+        raise RunError(f"household {hid} kept changing while it was paid; run again")
+
+    def _count(self, results: list[CycleResult]) -> None:
+        if not results:
+            return
+        summary = self.summary
+        summary.households_paid += 1
+        for result in results:
+            summary.instructions += len(result.payments)
+            summary.total = summary.total + total(p.amount for p in result.payments)
+            summary.advanced = summary.advanced + result.advanced
+            summary.repaid = summary.repaid + result.repaid
+            summary.arrears += len(result.new_arrears)
+
+    def _collect(self, household: Household) -> None:
+        """The household's instructions of this run's days that no file holds yet."""
+        account = household.account or self.account
+        for pay_date in _pay_dates_in(household, self.first, self.through):
+            for instruction in household.instructions_of(pay_date):
+                self.issued[instruction.id] = instruction
+                self.pending[(pay_date, account)].append(instruction)
 
 
 def _first_day(engine: Engine, run: Run | None, through: date, today: date) -> date | None:
@@ -105,56 +194,78 @@ def _pay_dates_in(household: Household, first: date, through: date) -> list[date
     return [date.fromisoformat(d) for d in household.paid_on if first <= date.fromisoformat(d) <= through]
 
 
-def _pay_household(engine: Engine, hid, first: date, through: date, account: str,
-                   summary: RunSummary, unrepaid_cycles: int) -> Household:
-    """Pay every pay date due, then look at the household's signals as of `through`."""
-    for attempt in range(5):
-        household = engine.household_by_id(hid)
-        results = []
-        for pay_date in household.pay_dates_between(first, through):
-            result = household.pay(pay_date, household.account or account)
-            if result is not None:
-                results.append(result)
-        household.update_signals(through, unrepaid_cycles)
-        if not household.pending_events:
-            return household
+def _file_and_complete(engine: Engine, first: date, through: date, job: _Job,
+                       files: PaymentFileWriter, summary: RunSummary) -> None:
+    """Record the new payment files, write them, then mark the days completed.
+
+    Recording comes first and is optimistic: if another job recorded files meanwhile,
+    the Run is read again and only what no file holds yet goes into a new one. A file
+    is written to disk only once recorded, and a recorded file that is missing (the
+    job was killed in between) is written again, byte for byte, from its ids.
+    """
+    for _ in range(10):
+        run = engine.get_or_none(Run.create_id()) or Run(first_day=first)
+        new = _new_files(run, first, through, job, files)
         try:
-            engine.save(household)
+            engine.save(run)
         except (RecordConflictError, IntegrityError):
-            continue  # another run paid it meanwhile: load again, it will have nothing to do
-        if not results:
-            return household
-        summary.households_paid += 1
-        for result in results:
-            summary.instructions += len(result.payments)
-            summary.total = summary.total + total(p.amount for p in result.payments)
-            summary.advanced = summary.advanced + result.advanced
-            summary.repaid = summary.repaid + result.repaid
-            summary.arrears += len(result.new_arrears)
-        return household
-    raise RunError(f"household {hid} kept changing while it was paid; run again")
-
-
-def _complete_days(engine: Engine, run: Run, first: date, through: date,
-                   pending: dict[tuple[date, str], list[Instruction]],
-                   write_file: PaymentFileWriter, summary: RunSummary) -> None:
-    day = first
-    while day <= through:
-        for (pay_date, account), instructions in sorted(pending.items()):
-            if pay_date != day:
-                continue
-            record = write_file(day=day, debtor_account=account,
-                                instructions=sorted(instructions, key=lambda i: i.id))
-            run.file_written(day=day, file=record)
+            continue
+        for record, content in new:
+            files.store(record, content)
             summary.payment_files.append(record.name)
+        _restore_missing(run, job, files)
+        if _complete(engine, run, first, through, summary):
+            return
+    raise RunError("other jobs kept recording payment files at the same time; run again")
+
+
+def _new_files(run: Run, first: date, through: date, job: _Job,
+               files: PaymentFileWriter) -> list[tuple[PaymentFileRecord, bytes]]:
+    new = []
+    done = run.completed_through or date.min  # a completed day is never filed again
+    for (day, account), instructions in sorted(job.pending.items()):
+        unfiled = sorted({i.id: i for i in instructions if i.id not in run.filed}.values(), key=lambda i: i.id)
+        if done < day and first <= day <= through and unfiled:
+            record, content = files.build(day=day, debtor_account=account,
+                                          sequence=run.files_on(day, account) + 1, instructions=unfiled)
+            run.file_written(day=day, file=record)
+            new.append((record, content))
+    return new
+
+
+def _restore_missing(run: Run, job: _Job, files: PaymentFileWriter) -> None:
+    for record in run.open_files.values():
+        if files.stored(record):
+            continue
+        instructions = [job.issued[i] for i in record.instruction_ids if i in job.issued]
+        if len(instructions) != len(record.instruction_ids) or record.day is None:
+            raise RunError(f"payment file {record.name} is recorded but missing, and its payments "
+                           "cannot all be found to write it again")
+        rebuilt, content = files.build(day=record.day, debtor_account=record.debtor_account,
+                                       sequence=int(record.message_id[-2:]), instructions=instructions)
+        if rebuilt.sha256 != record.sha256:
+            raise RunError(f"payment file {record.name} cannot be written again identically")
+        files.store(rebuilt, content)
+
+
+def _complete(engine: Engine, run: Run, first: date, through: date, summary: RunSummary) -> bool:
+    day = max(first, (run.completed_through or first - timedelta(days=1)) + timedelta(days=1))
+    while day <= through:
         run.day_completed(day=day, households_paid=summary.households_paid, instructions=summary.instructions)
         summary.days += 1
         day += timedelta(days=1)
-    engine.save(run)
+    if not run.pending_events:
+        return True
+    try:
+        engine.save(run)
+    except (RecordConflictError, IntegrityError):
+        return False  # someone else moved on: look again
+    return True
 
 
-def message_id(day: date, account: str) -> str:
-    return f"HHB{day:%Y%m%d}{account}"[:35]
+def message_id(day: date, account: str, sequence: int = 1) -> str:
+    """Unique per file: banks refuse a second file with a message id they have seen."""
+    return f"HHB{day:%Y%m%d}{account[-18:]}{sequence:02d}"[:35]
 
 
 def created_at(day: date) -> datetime:

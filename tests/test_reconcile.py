@@ -190,7 +190,8 @@ def _households(tmp_path, example_doc, count):
 
 
 def _reconcile_process(store_url, tmp_path):
-    env = {**os.environ, "HHB_MANAGED_ACCOUNTS": MANAGED, "HHB_VAR_DIR": str(tmp_path / "var")}
+    env = {**os.environ, "HHB_MANAGED_ACCOUNTS": MANAGED, "HHB_VAR_DIR": str(tmp_path / "var"),
+           "HHB_RECONCILE_BATCH": "4"}  # small batches, so kills land between commits
     return subprocess.Popen(
         [sys.executable, "-m", "adapters.cli", "reconcile", "--date", "2026-12-01", "--json", "--db", store_url],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -230,10 +231,34 @@ def test_killing_the_job_at_any_moment_and_rerunning_issues_every_instruction_on
             assert len(runs) == 1
             issued.update({i.end_to_end_id: i for i in household.instructions.values()})
         assert len(issued) == 2 * count
-        run_state = engine.repository.get(Run.create_id())
-        filed = [i for f in run_state.files.values() for i in f.instruction_ids]
+        filed = [i for e in engine.events.get(Run.create_id()) if type(e).__name__ == "PaymentFileWritten"
+                 for i in e.file.instruction_ids]
         assert len(filed) == len(set(filed)) == 2 * count
     finally:
         engine.close()
     in_files = [e2e for path in payment_files(tmp_path) for e2e in check_pain(path)[2]]
     assert sorted(in_files) == sorted(issued)  # every instruction in exactly one file
+
+
+@pytest.mark.slow
+def test_two_jobs_running_at_once_issue_every_instruction_once(store_url, tmp_path, example_doc):
+    count = 16
+    ok(hhb(store_url, "onboard", *map(str, _households(tmp_path, example_doc, count))))
+    statement = tmp_path / "nov.xml"
+    statement.write_bytes(camt053([t for n in range(count) for t in november_incomes(f"HHB-KILL-{n:04d}")]))
+    ok(hhb(store_url, "import", str(statement)))
+    first, second = _reconcile_process(store_url, tmp_path), _reconcile_process(store_url, tmp_path)
+    outputs = [first.communicate(), second.communicate()]
+    assert (first.returncode, second.returncode) == (0, 0), outputs
+    totals = [json.loads(out)["instructions"] for out, _ in outputs]
+    assert sum(totals) == 2 * count  # between them, each instruction once
+    engine = open_engine(store_url, tmp_path / "ev")
+    try:
+        for n in range(count):
+            runs = [e for e in engine.events.get(household_id(f"HHB-KILL-{n:04d}"))
+                    if type(e).__name__ == "PayDateRun"]
+            assert len(runs) == 1
+    finally:
+        engine.close()
+    in_files = [e2e for path in payment_files(tmp_path) for e2e in check_pain(path)[2]]
+    assert len(in_files) == len(set(in_files)) == 2 * count

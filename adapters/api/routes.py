@@ -814,7 +814,8 @@ def run(body: RunIn | None = None, call: Write = writer(JOB)) -> Response:
         write_file = Pain001Writer(files_dir(settings.var_dir), settings.debtor_name, settings.pain_version)
         summary = reconcile(call.ctx.engine, (body and body.date) or date.today(),
                             default_account=settings.default_account, write_file=write_file,
-                            today=date.today(), unrepaid_cycles=settings.buffer_unrepaid_cycles)
+                            today=date.today(), unrepaid_cycles=settings.buffer_unrepaid_cycles,
+                            batch=settings.reconcile_batch)
         return json_answer(RunOut(**summary.as_dict()))
 
     return call.answer(action, "date")
@@ -827,7 +828,7 @@ def payment_files(who: Principal = role(JOB, AUDITOR), ctx: Context = Depends(co
     records = sorted(run_.files.values(), key=lambda r: r.name) if run_ else []
     return [{"name": r.name, "sha256": r.sha256, "count": r.count, "control_sum": str(r.control_sum),
              "debtor_account": r.debtor_account, "message_id": r.message_id, "version": r.version,
-             "instructions": len(r.instruction_ids)} for r in records]
+             "instructions": r.count} for r in records]
 
 
 @router.get("/payment-files/{name}", tags=["runs"], response_class=Response,

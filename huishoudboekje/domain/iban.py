@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from schwifty import IBAN as _SchwiftyIBAN
 from schwifty.exceptions import InvalidChecksumDigits, SchwiftyException
 
@@ -21,14 +23,9 @@ class Iban(str):
         if not isinstance(value, str):
             raise IbanError(f"an IBAN is text, not {type(value).__name__}")
         compact = "".join(value.split()).upper()
-        try:
-            parsed = _SchwiftyIBAN(compact)
-        except InvalidChecksumDigits:
-            raise IbanError("checksum failed") from None
-        except SchwiftyException as exc:
-            raise IbanError(_reason(exc)) from None
-        if parsed.bank is None and parsed.country_code in _BANK_REGISTRY_COUNTRIES:
-            raise IbanError("unknown bank")
+        problem = _problem(compact)
+        if problem:
+            raise IbanError(problem)
         return super().__new__(cls, compact)
 
     @property
@@ -44,6 +41,20 @@ class Iban(str):
 # Countries whose bank codes schwifty knows in full; for others a correct checksum
 # and structure is the best we can check.
 _BANK_REGISTRY_COUNTRIES = frozenset({"NL", "BE", "DE", "AT", "FR", "ES", "IT", "LU"})
+
+
+@lru_cache(maxsize=65536)
+def _problem(compact: str) -> str | None:
+    """Why an IBAN is unusable, or None. Cached: payment files check the same few again and again."""
+    try:
+        parsed = _SchwiftyIBAN(compact)
+    except InvalidChecksumDigits:
+        return "checksum failed"
+    except SchwiftyException as exc:
+        return _reason(exc)
+    if parsed.bank is None and parsed.country_code in _BANK_REGISTRY_COUNTRIES:
+        return "unknown bank"
+    return None
 
 
 def _reason(exc: Exception) -> str:

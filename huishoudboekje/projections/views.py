@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from ..domain.household import Household
 from ..domain.ledger import Ledger
@@ -64,7 +64,13 @@ class Projections:
             notifications = self.engine.recorder.select_notifications(start=start, limit=batch)
             if not notifications:
                 return processed
-            self._project(notifications)
+            try:
+                self._project(notifications)
+            except IntegrityError:
+                # Another process projected this batch first (the tracking row says so):
+                # nothing was written here; carry on from where it got to.
+                start = self.status().position + 1
+                continue
             processed += len(notifications)
             start = notifications[-1].id + 1
             if progress:
