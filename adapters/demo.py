@@ -18,8 +18,7 @@ from rich.table import Table
 from huishoudboekje import households
 from huishoudboekje.config import Settings
 from huishoudboekje.domain.agreement import INCOME
-from huishoudboekje.domain.household import Household
-from huishoudboekje.domain.money import Money, total
+from huishoudboekje.domain.money import total
 from huishoudboekje.engine import Engine
 from huishoudboekje.statements import import_statements
 
@@ -88,6 +87,3 @@ def _paid_table(engine: Engine, dossiers: list[str]) -> Table:
                       end_section=True)
     return table
 
-
-def paid_total(household: Household) -> Money:
-    return total(i.amount for i in household.instructions_of(PAY_DATE))

@@ -76,9 +76,7 @@ def reconcile(engine: Engine, through: date, *, default_account: str, write_file
     summary = RunSummary(through=through)
     if first is None or first > through:
         return summary
-    if run is None:
-        run = Run(first_day=first)
-    job = _Job(engine, run, first, through, default_account, unrepaid_cycles, summary, batch)
+    job = _Job(engine, first, through, default_account, unrepaid_cycles, summary, batch)
     households = list(engine.household_ids())
     for done, (hid, _) in enumerate(households, start=1):
         job.pay(hid)
@@ -97,10 +95,10 @@ class _Job:
     latest state (where the other writer's pay date is already recorded).
     """
 
-    def __init__(self, engine: Engine, run: Run, first: date, through: date, account: str,
+    def __init__(self, engine: Engine, first: date, through: date, account: str,
                  unrepaid_cycles: int, summary: RunSummary, size: int) -> None:
         self.size = max(1, size)
-        self.engine, self.run, self.first, self.through = engine, run, first, through
+        self.engine, self.first, self.through = engine, first, through
         self.account, self.unrepaid_cycles, self.summary = account, unrepaid_cycles, summary
         self.batch: list[tuple[Household, list[CycleResult]]] = []
         self.pending: dict[tuple[date, str], list[Instruction]] = defaultdict(list)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
 
 from .agreement import INCOME, Agreement
 from .money import Money
@@ -145,6 +144,3 @@ def normalise(text: str) -> str:
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(plain.casefold().split())
 
-
-def as_money(amount: Decimal) -> Money:
-    return Money(amount)
