@@ -512,7 +512,11 @@ def projections_rebuild(db: DbOption = None, batch: Annotated[int, typer.Option(
 
 
 def _projection_progress(position: int, newest: int) -> None:
-    sys.stderr.write(f"projections: {position}/{newest} events\n")
+    if err.is_terminal:  # a bar that redraws in place
+        err.print(f"projections: {position}/{newest} events ({position * 100 // max(newest, 1)} %)",
+                  end="\r", highlight=False)
+        return
+    sys.stderr.write(f"projections: {position}/{newest} events\n")  # plain lines for logs
     sys.stderr.flush()
 
 
