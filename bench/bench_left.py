@@ -32,10 +32,10 @@ from huishoudboekje.projections.views import Projections  # noqa: E402
 AS_OF = date(2027, 2, 17)
 
 
-def measure(count: int, samples: int, rng: random.Random) -> dict:
+def measure(count: int, samples: int, rng: random.Random, months: int = 12) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         engine = open_store(Path(tmp))
-        generated = generate(engine, count, 12, rng, batch=500, confirm=True)
+        generated = generate(engine, count, months, rng, batch=500, confirm=True)
         views = Projections(engine)
         t0 = time.perf_counter()
         views.catch_up(batch=2000)
@@ -65,12 +65,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--samples", type=int, default=3000)
+    parser.add_argument("--months", type=int, default=12, help="history per household")
     args = parser.parse_args()
     rng = random.Random(20261126)
     results = []
     for size in args.sizes:
         log(f"{size:,} households…")
-        results.append(measure(size, args.samples, rng))
+        results.append(measure(size, args.samples, rng, args.months))
     print_table(["households", "generate s", "project s", "p50 ms", "p99 ms", "max ms"],
                 [[r["households"], r["generate_s"], r["project_s"], r["p50_ms"], r["p99_ms"], r["max_ms"]]
                  for r in results])
