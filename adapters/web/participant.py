@@ -431,10 +431,11 @@ class _Views:
     def __init__(self, projections: Projections, lock: Any) -> None:
         self.projections = projections
         self._lock = lock
-        self._last = float("-inf")
+        self._last: float | None = None  # monotonic seconds of the last catch-up
 
     def fresh(self) -> Projections:
-        if time.monotonic() - self._last >= CATCH_UP_EVERY and self._lock.acquire(blocking=False):
+        due = self._last is None or time.monotonic() - self._last >= CATCH_UP_EVERY
+        if due and self._lock.acquire(blocking=False):
             try:
                 self._last = time.monotonic()
                 self.projections.catch_up()
