@@ -442,16 +442,20 @@ def signals_list(
         out.print(f"[yellow]the signals view is {lag} events behind[/]")
 
 
+def _follow_up(change: Callable, status: str, signal_id: str, note: str, db: str | None, actor: str | None) -> None:
+    store = engine(db)
+    guarded(lambda: change(store, signal_id, date.today(), actor_of(actor), note))
+    refresh(store)
+    emit({"signal": signal_id, "status": status})
+
+
 @signals_app.command("ack")
 def signals_ack(signal_id: str, note: Annotated[str, typer.Option("--note")] = "",
                 db: DbOption = None, actor: ActorOption = None) -> None:
     """Acknowledge a signal: someone is on it."""
     from huishoudboekje.followup import acknowledge
 
-    store = engine(db)
-    guarded(lambda: acknowledge(store, signal_id, date.today(), actor_of(actor), note))
-    refresh(store)
-    emit({"signal": signal_id, "status": "acknowledged"})
+    _follow_up(acknowledge, "acknowledged", signal_id, note, db, actor)
 
 
 @signals_app.command("resolve")
@@ -460,10 +464,7 @@ def signals_resolve(signal_id: str, note: Annotated[str, typer.Option("--note")]
     """Resolve a signal."""
     from huishoudboekje.followup import resolve
 
-    store = engine(db)
-    guarded(lambda: resolve(store, signal_id, date.today(), actor_of(actor), note))
-    refresh(store)
-    emit({"signal": signal_id, "status": "resolved"})
+    _follow_up(resolve, "resolved", signal_id, note, db, actor)
 
 
 @signals_app.command("import")

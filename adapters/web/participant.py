@@ -593,22 +593,54 @@ def _failed(request: Request, static: str) -> HTMLResponse:
     return _problem_page(lang, 500, m["error_title"], [m["error_text"]], static)
 
 
-def _participant_page(request: Request, token: str) -> Response:
+@dataclass(frozen=True)
+class _Visit:
+    """A participant's request that passed its checks: who, in which language, as of when."""
+
+    ctx: Context
+    lang: str
+    chosen: bool
+    principal: Any
+    as_of: date
+    static: str
+
+    @property
+    def m(self) -> dict[str, str]:
+        return MESSAGES[self.lang]
+
+    def refuse(self, status: int, key: str) -> HTMLResponse:
+        return _problem_page(self.lang, status, self.m[f"{key}_title"], [self.m[f"{key}_text"]], self.static)
+
+    def finish(self, request: Request, response: Response) -> Response:
+        if self.chosen:
+            _remember(response, request, self.lang)
+        return response
+
+
+def _visit(request: Request, token: str, static: str, valid: bool = True) -> _Visit | Response:
+    """Check the link and the query; a refusal comes back as the page to show."""
     ctx = context(request)
     lang, chosen = _lang(request)
-    static = "static/"
     try:
         principal = _who(request, token, ctx)
     except Problem as exc:
         return _refused(exc, lang, static)
-    m = MESSAGES[lang]
     as_of = _as_of(request)
-    if as_of is None:
+    if as_of is None or not valid:
+        m = MESSAGES[lang]
         return _problem_page(lang, 404, m["bad_title"], [m["bad_text"]], static)
+    return _Visit(ctx, lang, chosen, principal, as_of, static)
+
+
+def _participant_page(request: Request, token: str) -> Response:
+    visit = _visit(request, token, "static/")
+    if not isinstance(visit, _Visit):
+        return visit
+    ctx, lang, m, as_of, principal, static = visit.ctx, visit.lang, visit.m, visit.as_of, visit.principal, visit.static
     views = _views(ctx).fresh()
     household = views.household(principal.dossier or "")
     if household is None:
-        return _problem_page(lang, 503, m["wait_title"], [m["wait_text"]], static)
+        return visit.refuse(503, "wait")
     account = household.account or ctx.settings.default_account
     left = what_is_left(household, as_of, views.data_as_of(account))
     model = view_model(household, left, lang, as_of)
@@ -623,28 +655,19 @@ def _participant_page(request: Request, token: str) -> Response:
     response = _html("participant.html", lang=lang, static=static, name=principal.name, model=model,
                      hero=model["hero"], overviews=overviews,
                      switch_href=_query(lang=other, date=date_param), switch_lang=other)
-    if chosen:
-        _remember(response, request, lang)
-    return response
+    return visit.finish(request, response)
 
 
 def _printable_overview(request: Request, token: str) -> Response:
-    ctx = context(request)
-    lang, chosen = _lang(request)
-    static = "../static/"
-    try:
-        principal = _who(request, token, ctx)
-    except Problem as exc:
-        return _refused(exc, lang, static)
-    m = MESSAGES[lang]
-    as_of = _as_of(request)
     month = request.query_params.get("month")
-    if as_of is None or (month and not MONTH_SHAPE.fullmatch(month)):
-        return _problem_page(lang, 404, m["bad_title"], [m["bad_text"]], static)
+    visit = _visit(request, token, "../static/", valid=not month or bool(MONTH_SHAPE.fullmatch(month)))
+    if not isinstance(visit, _Visit):
+        return visit
+    ctx, lang, as_of, principal = visit.ctx, visit.lang, visit.as_of, visit.principal
     if not month:
         household = _views(ctx).fresh().household(principal.dossier or "")
         if household is None:
-            return _problem_page(lang, 503, m["wait_title"], [m["wait_text"]], static)
+            return visit.refuse(503, "wait")
         month = f"{cycle_of(household, as_of)[0]:%Y-%m}"
     overview = monthly_overview(ctx.engine, principal.dossier or "", month)
     if lang == "nl":
@@ -655,9 +678,7 @@ def _printable_overview(request: Request, token: str) -> Response:
         response: Response = security_headers(HTMLResponse(html), hashes or "'none'")
     else:
         response = _overview_en(overview, as_of, token, request.query_params.get("date"))
-    if chosen:
-        _remember(response, request, lang)
-    return response
+    return visit.finish(request, response)
 
 
 def _overview_en(overview: dict[str, Any], as_of: date, token: str, date_param: str | None) -> HTMLResponse:
