@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -23,7 +23,6 @@ from .domain.household import NAMESPACE, Household, HouseholdError
 from .domain.ledger import (
     BOOKED,
     CONFIRMATION,
-    DEBIT,
     IGNORED,
     RETURN,
     UNMATCHED,
@@ -115,8 +114,6 @@ def check_statements(statements: list[Statement], managed: list[str], allow_unba
 def _with_account(transaction: BankTransaction, account: str) -> BankTransaction:
     if transaction.account == account:
         return transaction
-    from dataclasses import replace
-
     return replace(transaction, account=account)
 
 
@@ -391,5 +388,3 @@ def to_dict(recorded: Recorded) -> dict[str, Any]:
         "candidates": list(recorded.candidates),
     }
 
-
-__all__ = ["DEBIT", "ImportResult", "import_statements", "unmatched", "book", "ignore", "undo"]
