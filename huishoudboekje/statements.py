@@ -19,6 +19,7 @@ from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
+from .domain.directory import DIRECTORY_ID
 from .domain.household import NAMESPACE, Household, HouseholdError
 from .domain.ledger import (
     BOOKED,
@@ -66,9 +67,10 @@ def ledger_log(engine: Engine) -> EventSourcedLog[LedgerLogged]:
     return EventSourcedLog(engine.events, uuid5(NAMESPACE, "/ledgers"), LedgerLogged)
 
 
-def transaction_id(transaction: BankTransaction, occurrence: int) -> str:
-    month = month_of(transaction.booking_date).replace("-", "")
-    return f"T{month}-{transaction.fingerprint(occurrence)[:20]}"
+def transaction_id(transaction: BankTransaction, occurrence: int, first: str | None = None) -> str:
+    """`first`: the transaction's fingerprint(0), when the caller has it already."""
+    fingerprint = first if occurrence == 0 and first else transaction.fingerprint(occurrence)
+    return f"T{transaction.booking_date.year:04d}{transaction.booking_date.month:02d}-{fingerprint[:20]}"
 
 
 def resolve_account(account: str, managed: list[str]) -> str | None:
@@ -150,6 +152,7 @@ def _record(engine: Engine, statements: list[Statement], managed: list[str], act
         return result
     book = _Bookkeeper(engine, managed, actor)
     recorded = [book.handle(ident, t, result) for ident, t in fresh.items()]
+    aggregates, events = book.changes()
     by_ledger: dict[tuple[str, str], list[Recorded]] = defaultdict(list)
     for r in recorded:
         by_ledger[(r.transaction.account, month_of(r.transaction.booking_date))].append(
@@ -159,7 +162,7 @@ def _record(engine: Engine, statements: list[Statement], managed: list[str], act
         ledgers[key].record(import_id=result.import_id, files=files,
                             allow_unbalanced=bool(result.unbalanced), transactions=items, actor=actor)
     new_ledgers = [ledger for ledger in ledgers.values() if ledger.version == len(ledger.pending_events)]
-    engine.save(*ledgers.values(), *book.changed(), *_log_ledgers(engine, new_ledgers))
+    engine.save(*ledgers.values(), *aggregates, *_log_ledgers(engine, new_ledgers), events=events)
     return result
 
 
@@ -172,7 +175,7 @@ def _identify(statements: list[Statement]) -> list[tuple[str, BankTransaction]]:
             base = transaction.fingerprint(0)
             occurrence = seen[base]
             seen[base] += 1
-            identified.append((transaction_id(transaction, occurrence), transaction))
+            identified.append((transaction_id(transaction, occurrence, base), transaction))
     return identified
 
 
@@ -195,17 +198,24 @@ def _log_ledgers(engine: Engine, ledgers: list[Ledger]) -> list[LedgerLogged]:
 
 
 class _Bookkeeper:
-    """Decides what each new transaction is, and changes the households it touches."""
+    """Decides what each new transaction is, and changes the households it touches.
+
+    Incomes are matched against the income directory, not against loaded households,
+    and booked by appending `IncomeBooked` events at each household's next version:
+    an import touching thousands of households loads none of them. Only households
+    whose payment instructions come back (confirmations, returns) are loaded.
+    """
 
     def __init__(self, engine: Engine, managed: list[str], actor: str) -> None:
         self.engine = engine
         self.actor = actor
         self.default_account = managed[0]
-        self._households: dict[UUID, Household] = {}
-        self._by_dossier: dict[str, Household] = {}
+        self.directory = engine.income_directory()
+        self._households: dict[UUID, Household] = {}  # loaded for payment echoes
         self._indexes: dict[str, MatchIndex] = {}
+        self._hid_of: dict[str, UUID] = {}  # dossier -> household id
         self._by_prefix: dict[str, UUID] | None = None
-        self._loaded_all = False
+        self._bookings: list[tuple[UUID, IncomeAgreement, str, Money, date]] = []
 
     def handle(self, ident: str, transaction: BankTransaction, result: ImportResult) -> Recorded:
         instruction = self._instruction_for(transaction)
@@ -224,14 +234,14 @@ class _Bookkeeper:
             result.unmatched += 1
             return Recorded(ident, transaction, UNMATCHED, reason=match.reason,
                             candidates=tuple(c.income.key for c in match.candidates))
-        household = self._household_of(chosen.income.dossier)
-        booking = household.book_income(ident, chosen.income.agreement.id, Money(transaction.amount),
-                                         transaction.value_date, self.actor)
+        income = chosen.income
+        self._bookings.append((self._hid_of[income.dossier], income, ident, Money(transaction.amount),
+                               transaction.value_date))
+        deviates = not chosen.within_tolerance  # the rule of Household.book_income
         result.matched += 1
-        result.deviating += booking.deviates
-        return Recorded(ident, transaction, BOOKED, dossier=household.dossier,
-                        agreement_id=chosen.income.agreement.id,
-                        reason="amount deviates" if booking.deviates else None)
+        result.deviating += deviates
+        return Recorded(ident, transaction, BOOKED, dossier=income.dossier, agreement_id=income.agreement_id,
+                        reason="amount deviates" if deviates else None)
 
     def _payment_echo(self, ident: str, transaction: BankTransaction,
                       found: tuple[Household, str], result: ImportResult) -> Recorded:
@@ -249,11 +259,13 @@ class _Bookkeeper:
         if len(e2e) != 33 or e2e[12] != "-":
             return None
         if self._by_prefix is None:
-            self._by_prefix = {hid.hex[:12].upper(): hid for hid, _ in self.engine.household_ids()}
+            self._by_prefix = {hid[:12].upper(): UUID(hid) for hid in self.directory.households}
         hid = self._by_prefix.get(e2e[:12])
         if hid is None:
             return None
-        household = self._load(hid)
+        if hid not in self._households:
+            self._households[hid] = self.engine.household_by_id(hid)
+        household = self._households[hid]
         for instruction in household.instructions.values():
             if instruction.end_to_end_id == e2e:
                 return household, instruction.id
@@ -261,32 +273,39 @@ class _Bookkeeper:
 
     def _index(self, account: str) -> MatchIndex:
         if account not in self._indexes:
-            incomes = []
-            for household in self._all_households():
-                if (household.account or self.default_account) != account:
-                    continue
-                incomes.extend(IncomeAgreement(household.dossier, a) for a in household.agreements.values())
-            self._indexes[account] = MatchIndex(incomes)
+            incomes = self.directory.incomes(account, self.default_account)
+            self._hid_of.update((income.dossier, hid) for hid, income in incomes)
+            self._indexes[account] = MatchIndex([income for _, income in incomes])
         return self._indexes[account]
 
-    def _all_households(self) -> list[Household]:
-        if not self._loaded_all:
-            for hid, _ in self.engine.household_ids():
-                self._load(hid)
-            self._loaded_all = True
-        return list(self._households.values())
+    def changes(self) -> tuple[list[Any], list[DomainEvent]]:
+        """The aggregates to save and the events to append, for one atomic write.
 
-    def _load(self, hid: UUID) -> Household:
-        if hid not in self._households:
-            household = self.engine.household_by_id(hid)
-            self._households[hid] = self._by_dossier[household.dossier] = household
-        return self._households[hid]
-
-    def _household_of(self, dossier: str) -> Household:
-        return self._by_dossier[dossier]
-
-    def changed(self) -> list[Household]:
-        return [h for h in self._households.values() if h.pending_events]
+        Bookings on a household that is loaded anyway go through the aggregate; the
+        rest become events at the household's next versions, read now. Those versions
+        are only consistent with the directory the matching used if the directory has
+        not moved on since it was read: otherwise the import starts again.
+        """
+        direct = [b for b in self._bookings if b[0] not in self._households]
+        for hid, income, ident, amount, value_date in self._bookings:
+            if hid in self._households:
+                self._households[hid].book_income(ident, income.agreement_id, amount, value_date, self.actor)
+        aggregates: list[Any] = [h for h in self._households.values() if h.pending_events]
+        if self.directory.pending_events:  # first import on a store older than the directory
+            aggregates.append(self.directory)
+        events: list[DomainEvent] = []
+        if not direct:
+            return aggregates, events
+        ids = sorted({b[0] for b in direct}, key=str)
+        versions = self.engine.current_versions([*ids, DIRECTORY_ID])
+        if not self.directory.pending_events and versions.get(DIRECTORY_ID) != self.directory.version:
+            raise RecordConflictError("the income directory changed during the import")
+        for hid, income, ident, amount, value_date in direct:
+            versions[hid] += 1
+            events.append(Household.income_booked(
+                hid, versions[hid], ident, income.agreement_id, amount, value_date,
+                income.amount_on(value_date), income.tolerance, self.actor))
+        return aggregates, events
 
 
 # -- the unmatched queue --------------------------------------------------------------
@@ -309,7 +328,7 @@ def find_transaction(engine: Engine, ident: str) -> tuple[Ledger, Recorded]:
             continue
         ledger = engine.repository.get(logged.ledger_id)
         if ident in ledger:
-            return ledger, ledger.transactions[ident]
+            return ledger, ledger.get(ident)
     raise NotFound(f"no bank transaction {ident}")
 
 
@@ -327,7 +346,7 @@ def book(engine: Engine, ident: str, dossier: str, agreement_id: str, actor: str
                               recorded.transaction.value_date, actor)
         ledger.resolve(ident, BOOKED, dossier, agreement_id, actor, reason="booked by hand")
         engine.save(ledger, household)
-        return ledger.transactions[ident]
+        return ledger.get(ident)
 
     return engine.retrying(attempt)
 
@@ -341,7 +360,7 @@ def ignore(engine: Engine, ident: str, actor: str, reason: str) -> Recorded:
             raise HouseholdError(f"{ident} is {recorded.outcome}; only unmatched transactions are ignored")
         ledger.resolve(ident, IGNORED, None, None, actor, reason=reason)
         engine.save(ledger)
-        return ledger.transactions[ident]
+        return ledger.get(ident)
 
     return engine.retrying(attempt)
 
@@ -360,7 +379,7 @@ def undo(engine: Engine, ident: str, actor: str, reason: str) -> Recorded:
             raise HouseholdError(f"{ident} is {recorded.outcome}; nothing to undo")
         ledger.resolve(ident, UNMATCHED, None, None, actor, reason=f"undone: {reason}")
         engine.save(*changed)
-        return ledger.transactions[ident]
+        return ledger.get(ident)
 
     return engine.retrying(attempt)
 

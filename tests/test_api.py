@@ -78,7 +78,7 @@ class World:
         self.ok("job", "POST", "/statements", content=STATEMENT, headers={"Content-Type": "application/xml"})
         self.ok("job", "POST", "/runs", json={"date": "2026-12-01"})
         self.ok("job", "POST", "/signals/import", json=REPORT_A)
-        recorded = [r for ledger in ledgers(self.engine) for r in ledger.transactions.values()]
+        recorded = [r for ledger in ledgers(self.engine) for r in ledger.recorded()]
         self.unmatched = next(r.id for r in recorded if r.outcome == UNMATCHED)
         self.booked = next(r.id for r in recorded if r.outcome == BOOKED)
         self.signal = next(s["id"] for s in self.ok("auditor", "GET", f"/signals?dossier={A}").json()

@@ -243,3 +243,71 @@ def test_match_terms_are_whole_words_so_one_dossier_never_matches_another(onboar
     f = write(tmp_path, "s.xml", camt053([zorgtoeslag(text="HHB-2026-00012 zorgtoeslag")]))
     assert imported(onboarded, f)["unmatched"] == 1
     assert "misses term 'hhb 2026 0001'" in queue(onboarded)[0]["reason"]
+
+
+# -- matching against the income directory ---------------------------------------------
+
+
+def test_a_changed_income_agreement_is_what_the_next_import_matches_against(onboarded, tmp_path):
+    """The directory the import matches against moves with every change to an agreement."""
+    assert hhb(onboarded, "change-amount", "HHB-2026-0001", "bijstand", "1400.00",
+               "--from", "2026-11-01").exit_code == 0
+    imported(onboarded, write(tmp_path, "s.xml", camt053([bijstand(amount="1400.00")])))
+    history = json.loads(hhb(onboarded, "history", "HHB-2026-0001", "--json").stdout)["events"]
+    booked = [e for e in history if e["event"] == "IncomeBooked"][-1]
+    assert "deviates=False" in booked["details"] and "expected=1400.00" in booked["details"]
+
+
+def test_income_for_a_household_that_ended_goes_to_the_queue(onboarded, tmp_path):
+    assert hhb(onboarded, "end-participation", "HHB-2026-0001", "--on", "2026-11-25").exit_code == 0
+    counts = imported(onboarded, write(tmp_path, "s.xml", camt053([zorgtoeslag()])))
+    assert (counts["matched"], counts["unmatched"]) == (0, 1)
+    assert queue(onboarded)[0]["description"] == "HHB-2026-0001 Zorgtoeslag november"
+
+
+def test_a_store_from_before_the_income_directory_still_matches(onboarded, tmp_path):
+    """Stores written before the directory existed get one, built from their households."""
+    from huishoudboekje.domain.directory import DIRECTORY_ID
+
+    engine = open_engine(onboarded, tmp_path / "var")
+    try:
+        recorder = engine.recorder
+        if type(recorder).__module__ == "eventsourcing.postgres":
+            table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
+            statement, ident = f"DELETE FROM {table} WHERE originator_id = %s", DIRECTORY_ID
+        else:
+            statement, ident = f"DELETE FROM {recorder.events_table_name} WHERE originator_id = ?", DIRECTORY_ID.hex
+        with recorder.datastore.transaction(commit=True) as cursor:
+            cursor.execute(statement, (ident,))
+        assert engine.get_or_none(DIRECTORY_ID) is None
+    finally:
+        engine.close()
+    assert imported(onboarded, write(tmp_path, "s.xml", camt053([zorgtoeslag(), bijstand()])))["matched"] == 2
+    engine = open_engine(onboarded, tmp_path / "var")
+    try:
+        assert "HHB-2026-0001" in [entry[0] for entry in engine.get_or_none(DIRECTORY_ID).households.values()]
+    finally:
+        engine.close()
+
+
+def test_an_agreement_ended_by_another_process_during_an_import_is_not_booked(onboarded, tmp_path, monkeypatch):
+    """Optimistic concurrency: the import reads the directory, staff end the agreement
+    before the bookings are written; the import starts again and sees the change."""
+    from huishoudboekje.engine import Engine
+
+    original = Engine.current_versions
+    interfered = []
+
+    def staff_act_first(self, ids):
+        if not interfered:
+            interfered.append(True)
+            result = hhb(onboarded, "end-agreement", "HHB-2026-0001", "zorgtoeslag", "--on", "2026-11-15")
+            assert result.exit_code == 0, result.output
+        return original(self, ids)
+
+    monkeypatch.setattr(Engine, "current_versions", staff_act_first)
+    counts = imported(onboarded, write(tmp_path, "s.xml", camt053([zorgtoeslag()])))
+    assert interfered and (counts["matched"], counts["unmatched"]) == (0, 1)
+    assert "not valid on 2026-11-20" in queue(onboarded)[0]["reason"]
+    history = json.loads(hhb(onboarded, "history", "HHB-2026-0001", "--json").stdout)["events"]
+    assert [e["event"] for e in history].count("IncomeBooked") == 0

@@ -95,13 +95,7 @@ class Agreement:
         return self.schedule.end
 
     def amount_on(self, day: date) -> Money:
-        current = self.amounts[0].amount
-        for step in self.amounts:
-            if step.effective <= day:
-                current = step.amount
-            else:
-                break
-        return current
+        return amount_on(self.amounts, day)
 
     def is_valid_on(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
@@ -118,3 +112,14 @@ class Agreement:
     def definition(self) -> Agreement:
         """Comparable form for 'did staff change anything?' (amount history aside)."""
         return replace(self, amounts=())
+
+
+def amount_on(amounts: tuple[AmountFrom, ...], day: date) -> Money:
+    """The amount in force on `day`: the last step effective by then (the first before it)."""
+    current = amounts[0].amount
+    for step in amounts:
+        if step.effective <= day:
+            current = step.amount
+        else:
+            break
+    return current

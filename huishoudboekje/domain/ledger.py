@@ -8,8 +8,10 @@ stays short and a new import only reads the months it touches.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -41,7 +43,35 @@ class Recorded:
     import_id: str | None = None
 
 
+def to_row(recorded: Recorded) -> list[Any]:
+    """A recorded transaction as a list of plain JSON values (see `Ledger`)."""
+    t = recorded.transaction
+    return [recorded.id, t.account, t.booking_date.isoformat(), t.value_date.isoformat(), str(t.amount),
+            t.counterparty_iban, t.counterparty_name, t.description, t.end_to_end_id, t.bank_reference,
+            t.where, recorded.outcome, recorded.dossier, recorded.agreement_id, recorded.reason,
+            list(recorded.candidates), recorded.import_id]
+
+
+def from_row(row: list[Any]) -> Recorded:
+    (ident, account, booked, valued, amount, iban, name, description, e2e, reference, where,
+     outcome, dossier, agreement_id, reason, candidates, import_id) = row
+    transaction = BankTransaction(account, date.fromisoformat(booked), date.fromisoformat(valued),
+                                  Decimal(amount), iban, name, description, e2e, reference, where)
+    return Recorded(ident, transaction, outcome, dossier, agreement_id, reason, tuple(candidates), import_id)
+
+
+_OUTCOME = 11  # where the outcome and what follows it sit in a row
+
+
 class Ledger(Aggregate):
+    """Transactions are kept as rows of plain JSON values, not as `Recorded` objects.
+
+    A month of a busy account holds tens of thousands of transactions; as objects they
+    would pass through the transcoder one field at a time on every import, load and
+    snapshot. As rows they are encoded and decoded by the JSON library's C code, and
+    turned into `Recorded` only when somebody asks for one.
+    """
+
     @staticmethod
     def create_id(account: str, month: str) -> UUID:
         return ledger_id(account, month)
@@ -50,20 +80,37 @@ class Ledger(Aggregate):
     def __init__(self, account: str, month: str) -> None:
         self.account = account
         self.month = month
-        self.transactions: dict[str, Recorded] = {}
+        self.rows: dict[str, list[Any]] = {}
         self.newest_value_date: date | None = None
 
     def __contains__(self, transaction_id: str) -> bool:
-        return transaction_id in self.transactions
+        return transaction_id in self.rows
 
-    @event("TransactionsRecorded")
+    def get(self, transaction_id: str) -> Recorded:
+        return from_row(self.rows[transaction_id])
+
     def record(self, import_id: str, files: list[str], allow_unbalanced: bool,
                transactions: list[Recorded], actor: str) -> None:
+        self._imported(import_id=import_id, files=files, allow_unbalanced=allow_unbalanced,
+                       rows=[to_row(r) for r in transactions], actor=actor)
+
+    @event("TransactionsImported")
+    def _imported(self, import_id: str, files: list[str], allow_unbalanced: bool,
+                  rows: list[list[Any]], actor: str) -> None:
+        newest = self.newest_value_date.isoformat() if self.newest_value_date else ""
+        for row in rows:
+            self.rows[row[0]] = row
+            newest = max(newest, row[3])  # ISO dates sort as dates
+        self.newest_value_date = date.fromisoformat(newest) if newest else None
+
+    @event("TransactionsRecorded")
+    def _recorded_as_objects(self, import_id: str, files: list[str], allow_unbalanced: bool,
+                             transactions: list[Recorded], actor: str) -> None:
+        """Ledgers written before rows: their first imports still load."""
         for recorded in transactions:
-            self.transactions[recorded.id] = recorded
-            value_date = recorded.transaction.value_date
-            if self.newest_value_date is None or value_date > self.newest_value_date:
-                self.newest_value_date = value_date
+            self.rows[recorded.id] = to_row(recorded)
+            if self.newest_value_date is None or recorded.transaction.value_date > self.newest_value_date:
+                self.newest_value_date = recorded.transaction.value_date
 
     def resolve(self, transaction_id: str, outcome: str, dossier: str | None,
                 agreement_id: str | None, actor: str, reason: str | None = None) -> None:
@@ -73,14 +120,15 @@ class Ledger(Aggregate):
     @event("TransactionResolved")
     def _resolved(self, transaction_id: str, outcome: str, dossier: str | None,
                   agreement_id: str | None, actor: str, reason: str | None) -> None:
-        recorded = self.transactions[transaction_id]
-        self.transactions[transaction_id] = replace(
-            recorded, outcome=outcome, dossier=dossier, agreement_id=agreement_id,
-            reason=reason if reason is not None else recorded.reason,
-        )
+        row = list(self.rows[transaction_id])
+        row[_OUTCOME:_OUTCOME + 4] = [outcome, dossier, agreement_id, reason if reason is not None else row[14]]
+        self.rows[transaction_id] = row
+
+    def recorded(self) -> list[Recorded]:
+        return [from_row(row) for row in self.rows.values()]
 
     def unmatched(self) -> list[Recorded]:
-        return [r for r in self.transactions.values() if r.outcome == UNMATCHED]
+        return [from_row(row) for row in self.rows.values() if row[_OUTCOME] == UNMATCHED]
 
 
 def ledger_id(account: str, month: str) -> UUID:

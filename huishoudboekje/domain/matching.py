@@ -13,22 +13,59 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from .agreement import INCOME, Agreement
+from .agreement import Agreement, AmountFrom, amount_on
 from .money import Money
 from .statement import BankTransaction
 
 
 @dataclass(frozen=True)
 class IncomeAgreement:
-    """An income agreement together with the household it belongs to."""
+    """What matching needs of one income agreement, with the household it belongs to.
+
+    Lean on purpose: an import matches against every income agreement the engine
+    manages, so these are kept in the income directory in compact rows (`to_row`)
+    rather than rebuilt from thousands of households.
+    """
 
     dossier: str
-    agreement: Agreement
+    agreement_id: str
+    iban: str
+    match_terms: tuple[str, ...]
+    amounts: tuple[AmountFrom, ...]
+    tolerance: Money
+    start: date
+    end: date | None
+
+    @classmethod
+    def of(cls, dossier: str, agreement: Agreement) -> IncomeAgreement:
+        return cls(dossier, agreement.id, agreement.counterparty.iban.upper(), tuple(agreement.match_terms),
+                   tuple(agreement.amounts), agreement.tolerance.amount, agreement.start, agreement.end)
 
     @property
     def key(self) -> str:
-        return f"{self.dossier}/{self.agreement.id}"
+        return f"{self.dossier}/{self.agreement_id}"
+
+    def amount_on(self, day: date) -> Money:
+        return amount_on(self.amounts, day)
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+    def to_row(self) -> list[Any]:
+        """Plain JSON values only: stored and read back without any transcoding."""
+        return [self.agreement_id, self.iban, list(self.match_terms),
+                [[a.effective.isoformat(), str(a.amount)] for a in self.amounts],
+                str(self.tolerance), self.start.isoformat(), self.end.isoformat() if self.end else None]
+
+    @classmethod
+    def from_row(cls, dossier: str, row: list[Any]) -> IncomeAgreement:
+        ident, iban, terms, amounts, tolerance, start, end = row
+        return cls(dossier, ident, iban, tuple(terms),
+                   tuple(AmountFrom(date.fromisoformat(d), Money(a)) for d, a in amounts),
+                   Money(tolerance), date.fromisoformat(start), date.fromisoformat(end) if end else None)
 
 
 @dataclass(frozen=True)
@@ -61,9 +98,8 @@ class MatchIndex:
         self._terms: dict[str, list[str]] = {}
         by_iban: dict[str, list[IncomeAgreement]] = {}
         for income in incomes:
-            if income.agreement.kind == INCOME:
-                by_iban.setdefault(income.agreement.counterparty.iban, []).append(income)
-                self._terms[income.key] = [_spaced(words(normalise(t))) for t in income.agreement.match_terms]
+            by_iban.setdefault(income.iban, []).append(income)
+            self._terms[income.key] = [_spaced(words(normalise(t))) for t in income.match_terms]
         self._by_iban = {iban: _Bucket(group, self._terms) for iban, group in by_iban.items()}
 
     def match(self, transaction: BankTransaction) -> MatchResult:
@@ -80,7 +116,7 @@ class MatchIndex:
             absent = [t for t in self._terms[income.key] if t not in description]
             if absent:
                 missing_terms.append(f"{income.key} misses term '{absent[0].strip()}'")
-            elif not income.agreement.is_valid_on(transaction.value_date):
+            elif not income.is_valid_on(transaction.value_date):
                 missing_terms.append(f"{income.key} is not valid on {transaction.value_date}")
             else:
                 valid.append(income)
@@ -94,10 +130,9 @@ class MatchIndex:
 
     @staticmethod
     def _candidate(income: IncomeAgreement, transaction: BankTransaction) -> Candidate:
-        expected = income.agreement.amount_on(transaction.value_date)
+        expected = income.amount_on(transaction.value_date)
         difference = Money(transaction.amount) - expected
-        tolerance = income.agreement.tolerance.amount
-        return Candidate(income, difference, abs(difference) <= tolerance)
+        return Candidate(income, difference, abs(difference) <= income.tolerance)
 
 
 class _Bucket:
@@ -140,6 +175,8 @@ def _spaced(parts: list[str]) -> str:
 
 def normalise(text: str) -> str:
     """Lower case, accents removed, whitespace collapsed: 'Zorgtoeslag  Café' -> 'zorgtoeslag cafe'."""
+    if text.isascii():  # nearly every bank text: nothing to decompose
+        return " ".join(text.casefold().split())
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(plain.casefold().split())
