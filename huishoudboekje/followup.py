@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .domain.household import HouseholdError
+from .domain.household import HouseholdError, bookings_in
 from .domain.money import Money, MoneyError, parse_money
 from .domain.signals import PARTNER_TYPES, external
 from .engine import Engine, NotFound
@@ -95,11 +95,15 @@ def monthly_overview(engine: Engine, dossier: str, month: str) -> dict[str, Any]
     came_in, paid, advanced, repaid = [], [], Money.zero(), Money.zero()
     for event in engine.events.get(household.id):
         name = type(event).__name__
-        if name == "IncomeBooked" and first <= event.value_date <= last:
-            agreement = household.agreements.get(event.agreement_id)
-            came_in.append({"transaction": event.transaction_id, "date": event.value_date,
-                            "what": agreement.category if agreement else event.agreement_id,
-                            "from": agreement.counterparty.name if agreement else "", "amount": event.amount})
+        if name in ("IncomeBooked", "IncomesBooked"):
+            for booking in bookings_in(event):
+                if not first <= booking.value_date <= last:
+                    continue
+                agreement = household.agreements.get(booking.agreement_id)
+                came_in.append({"transaction": booking.transaction_id, "date": booking.value_date,
+                                "what": agreement.category if agreement else booking.agreement_id,
+                                "from": agreement.counterparty.name if agreement else "",
+                                "amount": booking.amount})
         elif name == "BookingUndone":
             came_in = [c for c in came_in if c.get("transaction") != event.transaction_id]
         elif name == "PayDateRun" and first <= event.pay_date <= last:

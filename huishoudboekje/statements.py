@@ -20,7 +20,7 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
 from .domain.directory import DIRECTORY_ID
-from .domain.household import NAMESPACE, Household, HouseholdError
+from .domain.household import NAMESPACE, Booking, Household, HouseholdError, new_booking
 from .domain.ledger import (
     BOOKED,
     CONFIRMATION,
@@ -32,7 +32,7 @@ from .domain.ledger import (
     ledger_id,
     month_of,
 )
-from .domain.matching import IncomeAgreement, MatchIndex
+from .domain.matching import MatchIndex
 from .domain.money import Money
 from .domain.statement import BankTransaction, Statement, StatementError
 from .engine import Engine, NotFound
@@ -155,8 +155,7 @@ def _record(engine: Engine, statements: list[Statement], managed: list[str], act
     aggregates, events = book.changes()
     by_ledger: dict[tuple[str, str], list[Recorded]] = defaultdict(list)
     for r in recorded:
-        by_ledger[(r.transaction.account, month_of(r.transaction.booking_date))].append(
-            Recorded(**{**r.__dict__, "import_id": result.import_id}))
+        by_ledger[(r.transaction.account, month_of(r.transaction.booking_date))].append(r)
     files = sorted({s.file for s in statements})
     for key, items in by_ledger.items():
         ledgers[key].record(import_id=result.import_id, files=files,
@@ -215,7 +214,7 @@ class _Bookkeeper:
         self._indexes: dict[str, MatchIndex] = {}
         self._hid_of: dict[str, UUID] = {}  # dossier -> household id
         self._by_prefix: dict[str, UUID] | None = None
-        self._bookings: list[tuple[UUID, IncomeAgreement, str, Money, date]] = []
+        self._bookings: list[tuple[UUID, Booking]] = []
 
     def handle(self, ident: str, transaction: BankTransaction, result: ImportResult) -> Recorded:
         instruction = self._instruction_for(transaction)
@@ -235,13 +234,13 @@ class _Bookkeeper:
             return Recorded(ident, transaction, UNMATCHED, reason=match.reason,
                             candidates=tuple(c.income.key for c in match.candidates))
         income = chosen.income
-        self._bookings.append((self._hid_of[income.dossier], income, ident, Money(transaction.amount),
-                               transaction.value_date))
-        deviates = not chosen.within_tolerance  # the rule of Household.book_income
+        booking = new_booking(ident, income.agreement_id, Money(transaction.amount), transaction.value_date,
+                              chosen.expected, income.tolerance)
+        self._bookings.append((self._hid_of[income.dossier], booking))
         result.matched += 1
-        result.deviating += deviates
+        result.deviating += booking.deviates
         return Recorded(ident, transaction, BOOKED, dossier=income.dossier, agreement_id=income.agreement_id,
-                        reason="amount deviates" if deviates else None)
+                        reason="amount deviates" if booking.deviates else None)
 
     def _payment_echo(self, ident: str, transaction: BankTransaction,
                       found: tuple[Household, str], result: ImportResult) -> Recorded:
@@ -286,25 +285,23 @@ class _Bookkeeper:
         are only consistent with the directory the matching used if the directory has
         not moved on since it was read: otherwise the import starts again.
         """
-        direct = [b for b in self._bookings if b[0] not in self._households]
-        for hid, income, ident, amount, value_date in self._bookings:
+        direct: dict[UUID, list[Booking]] = defaultdict(list)
+        for hid, booking in self._bookings:
             if hid in self._households:
-                self._households[hid].book_income(ident, income.agreement_id, amount, value_date, self.actor)
+                self._households[hid].book_income(booking.transaction_id, booking.agreement_id, booking.amount,
+                                                  booking.value_date, self.actor)
+            else:
+                direct[hid].append(booking)
         aggregates: list[Any] = [h for h in self._households.values() if h.pending_events]
         if self.directory.pending_events:  # first import on a store older than the directory
             aggregates.append(self.directory)
-        events: list[DomainEvent] = []
         if not direct:
-            return aggregates, events
-        ids = sorted({b[0] for b in direct}, key=str)
-        versions = self.engine.current_versions([*ids, DIRECTORY_ID])
+            return aggregates, []
+        versions = self.engine.current_versions([*direct, DIRECTORY_ID])
         if not self.directory.pending_events and versions.get(DIRECTORY_ID) != self.directory.version:
             raise RecordConflictError("the income directory changed during the import")
-        for hid, income, ident, amount, value_date in direct:
-            versions[hid] += 1
-            events.append(Household.income_booked(
-                hid, versions[hid], ident, income.agreement_id, amount, value_date,
-                income.amount_on(value_date), income.tolerance, self.actor))
+        events = [Household.incomes_booked(hid, versions[hid] + 1, bookings, self.actor)
+                  for hid, bookings in direct.items()]
         return aggregates, events
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from .domain.household import Household
+from .domain.household import Household, bookings_in
 from .engine import Engine
 
 BUSINESS_DATE_FIELDS = ("effective", "end", "pay_date", "value_date", "booking_date", "start")
@@ -15,17 +15,24 @@ BUSINESS_DATE_FIELDS = ("effective", "end", "pay_date", "value_date", "booking_d
 def timeline(engine: Engine, household_id: UUID) -> list[dict[str, Any]]:
     rows = []
     for event in engine.events.get(household_id):
+        name = type(event).__qualname__.split(".")[-1]
         fields = {k: v for k, v in event.__dict__.items()
                   if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")}
-        business = next((fields[k] for k in BUSINESS_DATE_FIELDS if isinstance(fields.get(k), date)), None)
-        rows.append({
-            "version": event.originator_version,
-            "event": type(event).__qualname__.split(".")[-1],
-            "recorded": event.timestamp.isoformat(),
-            "business_date": business.isoformat() if business else None,
-            "actor": fields.get("actor"),
-            "details": _details(fields),
-        })
+        if name == "IncomesBooked":
+            # One import's bookings arrive as one event; staff read them one by one.
+            name, each = "IncomeBooked", [{**b.__dict__, "actor": fields["actor"]} for b in bookings_in(event)]
+        else:
+            each = [fields]
+        for shown in each:
+            business = next((shown[k] for k in BUSINESS_DATE_FIELDS if isinstance(shown.get(k), date)), None)
+            rows.append({
+                "version": event.originator_version,
+                "event": name,
+                "recorded": event.timestamp.isoformat(),
+                "business_date": business.isoformat() if business else None,
+                "actor": shown.get("actor"),
+                "details": _details(shown),
+            })
     return rows
 
 

@@ -258,34 +258,36 @@ class Household(Aggregate):
         deviates: bool,
         actor: str,
     ) -> None:
-        booking = Booking(transaction_id, agreement_id, amount, value_date, expected, deviates)
-        self.bookings[transaction_id] = booking
+        self._add_booking(Booking(transaction_id, agreement_id, amount, value_date, expected, deviates))
+
+    @event("IncomesBooked")
+    def _incomes_booked(self, bookings: list[list[Any]], actor: str) -> None:
+        for row in bookings:
+            self._add_booking(booking_from_row(row))
+
+    def _add_booking(self, booking: Booking) -> None:
+        self.bookings[booking.transaction_id] = booking
         self.recent_income.append(booking)
-        self.totals["in"] = self.totals["in"] + amount
+        self.totals["in"] = self.totals["in"] + booking.amount
 
     @classmethod
-    def income_booked(cls, household_id: UUID, version: int, transaction_id: str, agreement_id: str,
-                      amount: Money, value_date: date, expected: Money, tolerance: Money,
-                      actor: str) -> DomainEvent:
-        """The event `book_income` would trigger, for a household that is not loaded.
+    def incomes_booked(cls, household_id: UUID, version: int, bookings: list[Booking],
+                       actor: str) -> DomainEvent:
+        """One import's bookings on a household that is not loaded, as one event.
 
-        An import books thousands of incomes; loading each household only to append one
-        event would cost it most of its time. The caller has checked what `book_income`
-        checks (active household, an income agreement valid on the value date, the
-        transaction not booked before) against the income directory and the ledger,
-        and appends at `version`, the household's next: if the household moved on in
-        between, the store refuses the event and the caller starts again.
+        An import books thousands of incomes; loading each household only to append
+        to it would cost the import most of its time. The caller has checked what
+        `book_income` checks (an active household, an income agreement valid on the
+        value date, a transaction not booked before) against the income directory and
+        the ledger, made each `Booking` with `new_booking`, and appends at `version`,
+        the household's next: if the household moved on in between, the store refuses
+        the event and the caller starts again.
         """
-        return cls.IncomeBooked(  # type: ignore[attr-defined]
+        return cls.IncomesBooked(  # type: ignore[attr-defined]
             originator_id=household_id,
             originator_version=version,
-            timestamp=cls.IncomeBooked.create_timestamp(),  # type: ignore[attr-defined]
-            transaction_id=transaction_id,
-            agreement_id=agreement_id,
-            amount=amount,
-            value_date=value_date,
-            expected=expected,
-            deviates=deviates_from(amount, expected, tolerance),
+            timestamp=cls.IncomesBooked.create_timestamp(),  # type: ignore[attr-defined]
+            bookings=[booking_row(b) for b in bookings],
             actor=actor,
         )
 
@@ -702,6 +704,35 @@ SETTINGS = frozenset(
 def deviates_from(amount: Money, expected: Money, tolerance: Money) -> bool:
     """An income deviates when it differs from the agreement by more than its tolerance."""
     return abs(amount - expected) > tolerance
+
+
+def new_booking(transaction_id: str, agreement_id: str, amount: Money, value_date: date,
+                expected: Money, tolerance: Money) -> Booking:
+    return Booking(transaction_id, agreement_id, amount, value_date, expected,
+                   deviates_from(amount, expected, tolerance))
+
+
+def booking_row(booking: Booking) -> list[Any]:
+    """A booking as plain JSON values, as `IncomesBooked` stores it."""
+    return [booking.transaction_id, booking.agreement_id, str(booking.amount),
+            booking.value_date.isoformat(), str(booking.expected), booking.deviates]
+
+
+def booking_from_row(row: list[Any]) -> Booking:
+    transaction_id, agreement_id, amount, value_date, expected, deviates = row
+    return Booking(transaction_id, agreement_id, Money(amount), date.fromisoformat(value_date),
+                   Money(expected), deviates)
+
+
+def bookings_in(event: Any) -> list[Booking]:
+    """The bookings an IncomeBooked or IncomesBooked event made (none for other events)."""
+    name = type(event).__name__
+    if name == "IncomeBooked":
+        return [Booking(event.transaction_id, event.agreement_id, event.amount, event.value_date,
+                        event.expected, event.deviates)]
+    if name == "IncomesBooked":
+        return [booking_from_row(row) for row in event.bookings]
+    return []
 
 
 def household_id(dossier: str) -> UUID:

@@ -43,13 +43,13 @@ class Recorded:
     import_id: str | None = None
 
 
-def to_row(recorded: Recorded) -> list[Any]:
+def to_row(recorded: Recorded, import_id: str | None = None) -> list[Any]:
     """A recorded transaction as a list of plain JSON values (see `Ledger`)."""
     t = recorded.transaction
     return [recorded.id, t.account, t.booking_date.isoformat(), t.value_date.isoformat(), str(t.amount),
             t.counterparty_iban, t.counterparty_name, t.description, t.end_to_end_id, t.bank_reference,
             t.where, recorded.outcome, recorded.dossier, recorded.agreement_id, recorded.reason,
-            list(recorded.candidates), recorded.import_id]
+            list(recorded.candidates), import_id or recorded.import_id]
 
 
 def from_row(row: list[Any]) -> Recorded:
@@ -91,8 +91,9 @@ class Ledger(Aggregate):
 
     def record(self, import_id: str, files: list[str], allow_unbalanced: bool,
                transactions: list[Recorded], actor: str) -> None:
+        """Record new transactions; each carries the id of the import that brought it."""
         self._imported(import_id=import_id, files=files, allow_unbalanced=allow_unbalanced,
-                       rows=[to_row(r) for r in transactions], actor=actor)
+                       rows=[to_row(r, import_id) for r in transactions], actor=actor)
 
     @event("TransactionsImported")
     def _imported(self, import_id: str, files: list[str], allow_unbalanced: bool,

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from .agreement import Agreement, AmountFrom, amount_on
 from .money import Money
@@ -71,6 +71,7 @@ class IncomeAgreement:
 @dataclass(frozen=True)
 class Candidate:
     income: IncomeAgreement
+    expected: Money  # the agreement's amount on the value date
     difference: Money  # received minus expected
     within_tolerance: bool
 
@@ -95,12 +96,11 @@ class MatchIndex:
     """
 
     def __init__(self, incomes: list[IncomeAgreement]) -> None:
-        self._terms: dict[str, list[str]] = {}
-        by_iban: dict[str, list[IncomeAgreement]] = {}
+        by_iban: dict[str, list[_Entry]] = {}
         for income in incomes:
-            by_iban.setdefault(income.iban, []).append(income)
-            self._terms[income.key] = [_spaced(words(normalise(t))) for t in income.match_terms]
-        self._by_iban = {iban: _Bucket(group, self._terms) for iban, group in by_iban.items()}
+            terms = tuple(_spaced(words(normalise(t))) for t in income.match_terms)
+            by_iban.setdefault(income.iban, []).append(_Entry(income, income.key, terms))
+        self._by_iban = {iban: _Bucket(group) for iban, group in by_iban.items()}
 
     def match(self, transaction: BankTransaction) -> MatchResult:
         if not transaction.is_credit:
@@ -110,62 +110,74 @@ class MatchIndex:
         bucket = self._by_iban.get(transaction.counterparty_iban.upper())
         if bucket is None:
             return MatchResult((), f"no income agreement with counterparty {transaction.counterparty_iban}")
-        description = _spaced(words(normalise(transaction.description)))
+        found = words(normalise(transaction.description))
+        description = _spaced(found)
+        day = transaction.value_date
         valid, missing_terms = [], []
-        for income in bucket.plausible(description):
-            absent = [t for t in self._terms[income.key] if t not in description]
-            if absent:
-                missing_terms.append(f"{income.key} misses term '{absent[0].strip()}'")
-            elif not income.is_valid_on(transaction.value_date):
-                missing_terms.append(f"{income.key} is not valid on {transaction.value_date}")
+        for entry in bucket.plausible(found):
+            absent = next((t for t in entry.terms if t not in description), None)
+            if absent is not None:
+                missing_terms.append(f"{entry.key} misses term '{absent.strip()}'")
+            elif not entry.income.is_valid_on(day):
+                missing_terms.append(f"{entry.key} is not valid on {day}")
             else:
-                valid.append(income)
+                valid.append(entry.income)
         if not valid:
             return MatchResult((), "; ".join(missing_terms) or "no agreement's match terms are in the description")
-        candidates = sorted((self._candidate(income, transaction) for income in valid),
-                            key=lambda c: (not c.within_tolerance, abs(c.difference), c.income.key))
+        received = Money(transaction.amount)
+        candidates = [self._candidate(income, received, day) for income in valid]
         if len(candidates) > 1:
+            candidates.sort(key=lambda c: (not c.within_tolerance, abs(c.difference), c.income.key))
             return MatchResult(tuple(candidates), f"{len(candidates)} agreements match; choose one")
         return MatchResult(tuple(candidates), None)
 
     @staticmethod
-    def _candidate(income: IncomeAgreement, transaction: BankTransaction) -> Candidate:
-        expected = income.amount_on(transaction.value_date)
-        difference = Money(transaction.amount) - expected
-        return Candidate(income, difference, abs(difference) <= income.tolerance)
+    def _candidate(income: IncomeAgreement, received: Money, day: date) -> Candidate:
+        expected = income.amount_on(day)
+        difference = received - expected
+        return Candidate(income, expected, difference, abs(difference) <= income.tolerance)
+
+
+class _Entry(NamedTuple):
+    income: IncomeAgreement
+    key: str
+    terms: tuple[str, ...]  # normalised, spaced (see `_spaced`)
 
 
 class _Bucket:
     """The income agreements of one counterparty IBAN, filed under their rarest word."""
 
-    def __init__(self, incomes: list[IncomeAgreement], terms: dict[str, list[str]]) -> None:
+    def __init__(self, entries: list[_Entry]) -> None:
         frequency: dict[str, int] = {}
-        for income in incomes:
-            for word in set(words(" ".join(terms[income.key]))):
+        for entry in entries:
+            for word in set(words(" ".join(entry.terms))):
                 frequency[word] = frequency.get(word, 0) + 1
-        self.unfiled: list[IncomeAgreement] = []
-        self.by_word: dict[str, list[IncomeAgreement]] = {}
-        for income in incomes:
-            own = words(" ".join(terms[income.key]))
+        self.unfiled: list[_Entry] = []
+        self.by_word: dict[str, list[_Entry]] = {}
+        for entry in entries:
+            own = words(" ".join(entry.terms))
             if own:
                 rarest = min(own, key=lambda w: (frequency[w], w))
-                self.by_word.setdefault(rarest, []).append(income)
+                self.by_word.setdefault(rarest, []).append(entry)
             else:
-                self.unfiled.append(income)
-        self.size = len(incomes)
+                self.unfiled.append(entry)
+        self.everything = [e for group in self.by_word.values() for e in group] + self.unfiled
 
-    def plausible(self, description: str) -> list[IncomeAgreement]:
-        """Agreements that might match; with few, just all of them (clearer reasons)."""
-        if self.size <= 8:
-            return [i for group in self.by_word.values() for i in group] + self.unfiled
-        found = list(self.unfiled)
-        for word in set(words(description)):
-            found.extend(self.by_word.get(word, ()))
-        return found
+    def plausible(self, found: list[str]) -> list[_Entry]:
+        """Entries that might match the description's words; with few, all (clearer reasons)."""
+        if len(self.everything) <= 8:
+            return self.everything
+        plausible = list(self.unfiled)
+        for word in set(found):
+            plausible.extend(self.by_word.get(word, ()))
+        return plausible
+
+
+_WORD = re.compile(r"[0-9a-z]+")
 
 
 def words(text: str) -> list[str]:
-    return re.findall(r"[0-9a-z]+", text)
+    return _WORD.findall(text)
 
 
 def _spaced(parts: list[str]) -> str:
