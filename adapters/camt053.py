@@ -5,6 +5,10 @@ prefixes and sometimes with a wrong or missing namespace, so elements are matche
 their local names only. Files are read with `lxml.etree.iterparse` and every entry is
 released once handled, so a statement with many thousands of entries parses in flat
 memory. A document with a DTD is refused before any entity in it can be expanded.
+
+Speed: libxml2 builds the tree and reports only complete entries and statements to
+Python (`_WATCHED`), and each entry is read from one index of its children per
+element descended into (`_index`), not by scanning children once per name.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from huishoudboekje.bulk import without_cycle_collection
 from huishoudboekje.domain.statement import BankTransaction, Statement, StatementError
 
 SUPPORTED_VERSIONS = range(2, 9)  # camt.053.001.02 up to camt.053.001.08
@@ -81,7 +86,8 @@ def parse_camt053(source: bytes | BinaryIO, file: str) -> list[Statement]:
     Raises StatementError for anything that cannot be imported, and nothing else.
     """
     try:
-        return _Reader(file).read(_guarded_stream(source, file))
+        with without_cycle_collection():
+            return _Reader(file).read(_guarded_stream(source, file))
     except StatementError:
         raise
     except etree.XMLSyntaxError as exc:
@@ -97,7 +103,7 @@ def _syntax_reason(exc: etree.XMLSyntaxError) -> str:
     return f"not well-formed XML: {message}"
 
 
-def _guarded_stream(source: bytes | BinaryIO, file: str) -> BinaryIO:
+def _guarded_stream(source: bytes | BinaryIO, file: str) -> _Replay:
     """The source as a stream, after refusing a DTD found in its first bytes."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         source = io.BytesIO(bytes(source))
@@ -106,79 +112,215 @@ def _guarded_stream(source: bytes | BinaryIO, file: str) -> BinaryIO:
         raise StatementError(file, None, "a camt.053 file must be read as bytes, not text")
     if any(marker in head for marker in _DTD_MARKERS):
         raise StatementError(file, None, _DTD_REASON)
-    return _Replay(head, source)
+    return _Replay(head, source, _DocumentCheck(file))
 
 
 class _Replay(io.RawIOBase):
-    """The head already read, then the rest of the stream: no need to seek back."""
+    """The head already read, then the rest of the stream: no need to seek back.
 
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self._head = head
+    Every chunk also goes to the `_DocumentCheck` until it is done. A StatementError
+    it raises here leaves `read`, and iterparse raises it after the events it has
+    already parsed from earlier chunks, that is in document order.
+    """
+
+    def __init__(self, head: bytes, rest: BinaryIO, check: _DocumentCheck) -> None:
+        self._unread = head
         self._rest = rest
+        self._check: _DocumentCheck | None = check
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
-        if self._head:
-            size = len(self._head) if size is None or size < 0 else size
-            chunk, self._head = self._head[:size], self._head[size:]
-            return chunk
-        return self._rest.read(size)
+        if self._unread:
+            size = len(self._unread) if size is None or size < 0 else size
+            chunk, self._unread = self._unread[:size], self._unread[size:]
+        else:
+            chunk = self._rest.read(size)
+        if self._check is not None and self._check.read(chunk):
+            self._check = None  # done: it holds no more of the document
+        return chunk
+
+
+class _DocumentCheck:
+    """Checks the document element and the first child of a `Document` as they start.
+
+    A reader that sees every element refuses a wrong document (a pain.001, a
+    camt.052, another namespace version) the moment these start: before anything
+    else in the file can go wrong, and before a tree is built of it. The main parse
+    reports only a few watched elements, so a second parser reads the same bytes
+    until it has seen these two; usually the first chunk. `_Reader` checks any
+    later child of a `Document`.
+    """
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.parser = etree.XMLPullParser(events=("start",), **_PARSER_OPTIONS)
+        self.root: etree._Element | None = None
+
+    def read(self, chunk: bytes) -> bool:
+        """Take the next chunk (b"" at the end); whether the check is done."""
+        done = not chunk
+        try:
+            if chunk:
+                self.parser.feed(chunk)
+            else:
+                self.parser.close()
+        except etree.XMLSyntaxError:
+            done = True  # left to the main parse, which meets it in the same place
+        for _event, el in self.parser.read_events():  # elements started before any error
+            if self.root is None:
+                self.root = el
+                _check_root(el, self.file)
+                if _local(el) != "Document":
+                    return True  # only the children of a Document are checked
+            else:
+                _check_message(_local(el), self.file)  # the next start: its first child
+                return True
+        return done
+
+
+# The parser reports only the ends of these elements to Python; libxml2 builds all
+# others into the tree without a round trip per element, which is what makes a large
+# file fast. `{*}` matches the local name in any namespace and in none, like the rest
+# of this module. BkToCstmrStmt is only there to learn the document element early
+# (see `_Reader`).
+_WATCHED = ("{*}Ntry", "{*}Stmt", "{*}BkToCstmrStmt")
 
 
 class _Reader:
-    """One pass over the document; keeps only the statement being read."""
+    """One pass over the document; keeps only the statement being read.
+
+    The document checks (DTD, namespace, message type) refuse a file in the same
+    order as a reader that sees every element would: the document element and each
+    child of a `Document` as they start, before anything inside or after them.
+    `_DocumentCheck` does so for the document element and its first child. A later
+    child of a `Document` can only follow a BkToCstmrStmt (any other first child is
+    refused), whose end is reported, so the document element is known here by then.
+    Such a child is checked before anything reported after it is handled
+    (`_check_position`), or else at a parse error or at the end.
+    """
 
     def __init__(self, file: str) -> None:
         self.file = file
         self.entries = 0  # entries seen so far, for 'entry N' across all statements
         self.statements: list[Statement] = []
         self.pending: list[BankTransaction] = []  # transactions of the current Stmt
+        # The account the pending transactions were given: read from the statement
+        # header when the first of them was read (the header precedes the entries),
+        # so that no transaction needs a copy when the statement ends.
+        self.account: str | None = None
+        self.root: etree._Element | None = None  # the document element, once checked
+        self.top_checked = 0  # children of a Document root checked so far
+        self.seen_parent: etree._Element | None = None  # see `_check_position`
 
-    def read(self, stream: BinaryIO) -> list[Statement]:
-        for event, el in etree.iterparse(stream, events=("start", "end"), **_PARSER_OPTIONS):
-            if event == "start":
-                self._on_start(el)
-            elif _local(el) == "Ntry":
-                self._on_entry(el)
-            elif _local(el) == "Stmt":
-                self._on_statement(el)
+    def read(self, stream: _Replay) -> list[Statement]:
+        events = etree.iterparse(stream, events=("end",), tag=_WATCHED, **_PARSER_OPTIONS)
+        try:
+            for _event, el in events:
+                self._check_position(el)
+                name = _local(el)
+                if name == "Ntry":
+                    self._on_entry(el)
+                elif name == "Stmt":
+                    self._on_statement(el)
+        except etree.XMLSyntaxError:
+            # A reader seeing every element had checked all elements before the
+            # error as they started: do so now, so that the same refusal comes first.
+            self._check_document(self.root)
+            raise
+        self._check_document(events.root)  # Document children after the last report
         if self.pending:  # entries outside any Stmt belong to no account
             raise StatementError(self.file, None, "entries found outside a statement (Stmt)")
         return self.statements
 
-    def _on_start(self, el: etree._Element) -> None:
+    def _check_position(self, el: etree._Element) -> None:
+        """Check the document, and its children up to the one holding `el`.
+
+        The tree may already hold elements after `el` (libxml2 parses ahead in
+        chunks), so a later child of the root is left for a later report.
+        """
         parent = el.getparent()
-        if parent is None:
-            _check_root(el, self.file)
-        elif parent.getparent() is None and _local(parent) == "Document":
-            _check_message(_local(el), self.file)
+        if parent is not None and parent is self.seen_parent:
+            return  # a sibling of the previous element: the same child of the root
+        if self.root is None:
+            self._check_document(el.getroottree().getroot(), until=el)
+        else:
+            self._check_top_level(until=el)
+        if parent is not None and parent is not self.root:
+            # Below the root, siblings are in the same child of the root. Holding
+            # the parent keeps its proxy alive, so `is` recognises it next time.
+            self.seen_parent = parent
+
+    def _check_document(self, root: etree._Element | None, until: etree._Element | None = None) -> None:
+        """The document element, then its children (up to the one holding `until`)."""
+        if root is None:
+            return
+        if self.root is None:
+            _check_root(root, self.file)
+            self.root = root
+        self._check_top_level(until)
+
+    def _check_top_level(self, until: etree._Element | None = None) -> None:
+        """Refuse a child of a `Document` root other than the statement message.
+
+        In document order, up to the child that holds `until` (all if None).
+        """
+        root = self.root
+        if root is None or until is root or _local(root) != "Document":
+            return
+        children = [child for child in root if isinstance(child.tag, str)]
+        stop = len(children)
+        if until is not None:
+            while (parent := until.getparent()) is not root:
+                until = parent
+            stop = children.index(until) + 1
+        for child in children[self.top_checked : stop]:
+            _check_message(_local(child), self.file)
+        self.top_checked = max(self.top_checked, stop)
 
     def _on_entry(self, el: etree._Element) -> None:
         self.entries += 1
-        if _entry_status(el) not in _NOT_BOOKED:
-            self.pending.extend(_entry(el, self.entries, self.file))
-        _release(el)
+        self.pending.extend(self._booked(el))
+        # Released only now that nothing refers to an element inside the entry:
+        # lxml frees a child without a Python proxy at once, but must first move
+        # one with a proxy to a document of its own.
+        _release(el, keep_header=True)
+
+    def _booked(self, el: etree._Element) -> list[BankTransaction]:
+        """The transactions of an entry; none when it is not booked yet."""
+        ntry = _index(el)
+        if _entry_status(ntry) in _NOT_BOOKED:
+            return []
+        if self.account is None:
+            self.account = _header_account(el.getparent())
+        return _entry(ntry, self.entries, self.account, self.file)
 
     def _on_statement(self, el: etree._Element) -> None:
         where = f"statement {len(self.statements) + 1}"
         statement = _statement(el, self.file, where)
-        transactions = [replace(t, account=statement.account) for t in self.pending]
+        transactions = self.pending
+        if self.account != statement.account:
+            # The header did not give the account yet when the first entry was
+            # read (out of schema order, or entries outside this Stmt): correct it.
+            transactions = [replace(t, account=statement.account) for t in transactions]
         self.statements.append(replace(statement, transactions=transactions))
         self.pending = []
+        self.account = None
         _release(el)
 
 
-def _release(el: etree._Element) -> None:
-    """Free a handled element and the handled siblings before it (flat memory)."""
+def _release(el: etree._Element, keep_header: bool = False) -> None:
+    """Free a handled element and the handled siblings before it (flat memory).
+
+    Entries sit after the statement header, which is still needed: for an entry
+    (`keep_header`) only earlier entries are dropped. A finished statement needs
+    nothing before it any more.
+    """
     el.clear(keep_tail=False)
     parent = el.getparent()
     if parent is None:
         return
-    # Entries sit after the statement header, which is still needed: drop only
-    # earlier entries. A finished statement needs nothing before it any more.
-    keep_header = _local(el) == "Ntry"
     while (prev := el.getprevious()) is not None:
         if keep_header and _local(prev) != "Ntry":
             break
@@ -234,13 +376,18 @@ def _statement(stmt: etree._Element, file: str, where: str) -> Statement:
 
 
 def _account(stmt: etree._Element, file: str, where: str) -> str:
+    account = _header_account(stmt)
+    if not account:
+        raise StatementError(file, where, "statement has no account")
+    return account
+
+
+def _header_account(stmt: etree._Element | None) -> str:
+    """The statement's own account (IBAN, else another Id); "" when it has none."""
     iban = _text(stmt, "Acct", "Id", "IBAN")
     if iban:
         return _compact_iban(iban)
-    other = _text(stmt, "Acct", "Id", "Othr", "Id")
-    if other:
-        return other
-    raise StatementError(file, where, "statement has no account")
+    return _text(stmt, "Acct", "Id", "Othr", "Id") or ""
 
 
 def _balance(
@@ -264,34 +411,45 @@ def _balance_value(bal: etree._Element, what: str, file: str, where: str) -> tup
 
 
 # --- entries ----------------------------------------------------------------------
+#
+# Entries are the bulk of a file. Each Ntry and TxDtls is read from an `_index` of its
+# children, built in one pass, instead of scanning its children again for every name
+# looked up; `ntry`, `tx` and `related` below are such indexes.
 
 
-def _entry_status(ntry: etree._Element) -> str | None:
-    return _text(ntry, "Sts", "Cd") or _text(ntry, "Sts")  # v08 wraps the code in Cd
+def _entry_status(ntry: _Index) -> str | None:
+    sts = _first(ntry, "Sts")
+    return _own_text(_child(sts, "Cd")) or _own_text(sts)  # v08 wraps the code in Cd
 
 
-def _entry(ntry: etree._Element, number: int, file: str) -> list[BankTransaction]:
+def _entry(ntry: _Index, number: int, account: str, file: str) -> list[BankTransaction]:
     where = f"entry {number}"
-    _require(ntry, file, where)
-    amount = _signed(_text(ntry, "Amt"), _text(ntry, "CdtDbtInd"), "entry amount", file, where)
-    booked = _date_of(_child(ntry, "BookgDt"), "booking date", file, where)
-    valued = _date_of(_child(ntry, "ValDt"), "value date", file, where) or booked
-    details = [tx for dtls in _children(ntry, "NtryDtls") for tx in _children(dtls, "TxDtls")]
+    amount_text = _own_text(_first(ntry, "Amt"))
+    indicator = _own_text(_first(ntry, "CdtDbtInd"))
+    booked_text = _date_text(_first(ntry, "BookgDt"))
+    if not (amount_text and indicator and booked_text):
+        _refuse_incomplete(amount_text, indicator, booked_text, file, where)
+    amount = _signed(amount_text, indicator, "entry amount", file, where)
+    booked = _parse_date(booked_text, "booking date", file, where)
+    valued = _date_of(_first(ntry, "ValDt"), "value date", file, where) or booked
+    details = [tx for dtls in ntry.get("NtryDtls", ()) for tx in _children(dtls, "TxDtls")]
     if not details:
-        return [_transaction(ntry, None, amount, booked, valued, where)]
+        return [_transaction(ntry, None, amount, booked, valued, account, where)]
     if len(details) == 1:
         # The entry amount is what was booked on the account; a lone TxDtls amount
         # may differ by charges or currency conversion and is only informative.
-        return [_transaction(ntry, details[0], amount, booked, valued, where)]
-    return _batch(ntry, details, amount, booked, valued, file, where)
+        return [_transaction(ntry, _index(details[0]), amount, booked, valued, account, where)]
+    return _batch(ntry, details, amount, booked, valued, account, file, where)
 
 
-def _require(ntry: etree._Element, file: str, where: str) -> None:
+def _refuse_incomplete(
+    amount: str | None, indicator: str | None, booked: str | None, file: str, where: str
+) -> None:
     """Refuse an entry lacking a mandatory element, naming every one that is missing."""
     required = (
-        ("amount (Amt)", _text(ntry, "Amt")),
-        ("credit/debit indicator (CdtDbtInd)", _text(ntry, "CdtDbtInd")),
-        ("booking date (BookgDt)", _date_text(_child(ntry, "BookgDt"))),
+        ("amount (Amt)", amount),
+        ("credit/debit indicator (CdtDbtInd)", indicator),
+        ("booking date (BookgDt)", booked),
     )
     missing = [label for label, value in required if not value]
     if missing:
@@ -299,38 +457,43 @@ def _require(ntry: etree._Element, file: str, where: str) -> None:
 
 
 def _batch(
-    ntry: etree._Element,
+    ntry: _Index,
     details: list[etree._Element],
     amount: Decimal,
     booked: date,
     valued: date,
+    account: str,
     file: str,
     where: str,
 ) -> list[BankTransaction]:
     """A batch booking: one transaction per TxDtls, which must add up to the entry."""
     transactions = []
-    for index, tx in enumerate(details, start=1):
-        tx_where = f"{where}, transaction {index}"
+    for number, element in enumerate(details, start=1):
+        tx = _index(element)
+        tx_where = f"{where}, transaction {number}"
         tx_amount = _tx_amount(ntry, tx, amount, file, tx_where)
         if tx_amount is None:
             raise StatementError(file, tx_where, "batch transaction has no amount (AmtDtls/TxAmt/Amt)")
-        transactions.append(_transaction(ntry, tx, tx_amount, booked, valued, tx_where))
+        transactions.append(_transaction(ntry, tx, tx_amount, booked, valued, account, tx_where))
     _check_sum(amount, [t.amount for t in transactions], file, where)
     return transactions
 
 
-def _tx_amount(
-    ntry: etree._Element, tx: etree._Element, entry_amount: Decimal, file: str, where: str
-) -> Decimal | None:
+def _tx_amount(ntry: _Index, tx: _Index, entry_amount: Decimal, file: str, where: str) -> Decimal | None:
     """The transaction's own amount in the entry's currency, signed; None if absent."""
-    currency = _attr(_child(ntry, "Amt"), "Ccy")
-    for path in (("AmtDtls", "TxAmt", "Amt"), ("Amt",), ("AmtDtls", "CntrValAmt", "Amt")):
-        el = _child(tx, *path)
+    currency = _attr(_first(ntry, "Amt"), "Ccy")
+    details = _first(tx, "AmtDtls")
+    candidates = (  # in this order of preference
+        _child(_child(details, "TxAmt"), "Amt"),
+        _first(tx, "Amt"),
+        _child(_child(details, "CntrValAmt"), "Amt"),
+    )
+    for el in candidates:
         if el is None or not (el.text or "").strip():
             continue
         if currency and _attr(el, "Ccy") not in (None, currency):
             continue  # a foreign-currency amount cannot be added to the entry
-        indicator = _text(tx, "CdtDbtInd") or ("DBIT" if entry_amount < 0 else "CRDT")
+        indicator = _own_text(_first(tx, "CdtDbtInd")) or ("DBIT" if entry_amount < 0 else "CRDT")
         return _signed(el.text, indicator, "transaction amount", file, where)
     return None
 
@@ -344,56 +507,57 @@ def _check_sum(entry: Decimal, parts: list[Decimal], file: str, where: str) -> N
 
 
 def _transaction(
-    ntry: etree._Element,
-    tx: etree._Element | None,
+    ntry: _Index,
+    tx: _Index | None,
     amount: Decimal,
     booked: date,
     valued: date,
+    account: str,
     where: str,
 ) -> BankTransaction:
-    party = "Dbtr" if amount > 0 else "Cdtr"  # who is on the other side of the booking
-    related = _child(tx, "RltdPties") if tx is not None else None
-    end_to_end = _text(tx, "Refs", "EndToEndId") if tx is not None else None
+    # Who is on the other side of the booking, and the element of their account.
+    party, party_account = ("Dbtr", "DbtrAcct") if amount > 0 else ("Cdtr", "CdtrAcct")
+    tx = tx or {}  # no TxDtls: as if it were empty
+    related = _index(_first(tx, "RltdPties"))
+    refs = _first(tx, "Refs")
+    end_to_end = _own_text(_child(refs, "EndToEndId"))
     return BankTransaction(
-        account="",  # filled in when the statement's account is known
+        account=account,
         booking_date=booked,
         value_date=valued,
         amount=amount,
-        counterparty_iban=_counterparty_iban(related, party),
-        counterparty_name=_counterparty_name(related, party),
+        counterparty_iban=_counterparty_iban(_first(related, party_account)),
+        counterparty_name=_counterparty_name(_first(related, party)),
         description=_description(ntry, tx),
         end_to_end_id=None if (end_to_end or "").upper() == "NOTPROVIDED" else end_to_end,
-        bank_reference=_text(ntry, "AcctSvcrRef")
-        or (_text(tx, "Refs", "AcctSvcrRef") if tx is not None else None)
-        or _text(ntry, "NtryRef"),
+        bank_reference=_own_text(_first(ntry, "AcctSvcrRef"))
+        or _own_text(_child(refs, "AcctSvcrRef"))
+        or _own_text(_first(ntry, "NtryRef")),
         where=where,
     )
 
 
-def _counterparty_iban(related: etree._Element | None, party: str) -> str | None:
-    iban = _text(related, f"{party}Acct", "Id", "IBAN") if related is not None else None
+def _counterparty_iban(account: etree._Element | None) -> str | None:
+    """The IBAN in a DbtrAcct or CdtrAcct."""
+    iban = _own_text(_child(_child(account, "Id"), "IBAN"))
     return _compact_iban(iban) if iban else None
 
 
-def _counterparty_name(related: etree._Element | None, party: str) -> str | None:
-    if related is None:
-        return None
-    # .001.08 nests the party one level deeper: Dbtr/Pty/Nm.
-    name = _text(related, party, "Nm") or _text(related, party, "Pty", "Nm")
+def _counterparty_name(party: etree._Element | None) -> str | None:
+    """The name of a Dbtr or Cdtr; .001.08 nests it one level deeper: Dbtr/Pty/Nm."""
+    name = _own_text(_child(party, "Nm")) or _own_text(_child(_child(party, "Pty"), "Nm"))
     return _one_line(name) or None
 
 
-def _description(ntry: etree._Element, tx: etree._Element | None) -> str:
+def _description(ntry: _Index, tx: _Index) -> str:
     """Remittance information as one line; the bank's additional info if there is none."""
     parts: list[str] = []
-    if tx is not None:
-        for rmt in _children(tx, "RmtInf"):
-            parts += [el.text or "" for el in _children(rmt, "Ustrd")]
-            parts += [_text(strd, "CdtrRefInf", "Ref") or "" for strd in _children(rmt, "Strd")]
-    text = _one_line(" ".join(parts))
-    if not text and tx is not None:
-        text = _one_line(_text(tx, "AddtlTxInf"))
-    return text or _one_line(_text(ntry, "AddtlNtryInf"))
+    for element in tx.get("RmtInf", ()):
+        rmt = _index(element)
+        parts += [el.text or "" for el in rmt.get("Ustrd", ())]
+        parts += [_text(strd, "CdtrRefInf", "Ref") or "" for strd in rmt.get("Strd", ())]
+    text = _one_line(" ".join(parts)) or _one_line(_own_text(_first(tx, "AddtlTxInf")))
+    return text or _one_line(_own_text(_first(ntry, "AddtlNtryInf")))
 
 
 # --- values -----------------------------------------------------------------------
@@ -434,7 +598,10 @@ def _date_text(holder: etree._Element | None) -> str | None:
 
 def _date_of(holder: etree._Element | None, what: str, file: str, where: str) -> date | None:
     """The date in a Dt/DtTm choice; the date part of a date-time, as the bank wrote it."""
-    text = _date_text(holder)
+    return _parse_date(_date_text(holder), what, file, where)
+
+
+def _parse_date(text: str | None, what: str, file: str, where: str) -> date | None:
     if text is None:
         return None
     try:
@@ -452,29 +619,74 @@ def _one_line(text: str | None) -> str:
 
 
 # --- element access by local name -------------------------------------------------
+#
+# Elements are matched on their local name only (see the module docstring). These
+# helpers are the hot path of a large file: each reads a child's tag once and slices
+# the local name inline, as a call per child costs more than the slicing itself.
+
+_Index = dict[str, list[etree._Element]]  # an element's children by local name
 
 
 def _local(el: etree._Element) -> str:
     tag = el.tag
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    # Comments and processing instructions have a function as tag (none are kept).
+    return tag[tag.rfind("}") + 1 :] if isinstance(tag, str) else ""
+
+
+def _index(el: etree._Element | None) -> _Index:
+    """The children of `el` by local name, each list in document order; {} for None."""
+    index: _Index = {}
+    if el is None:
+        return index
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str):  # as in `_local`
+            name = tag[tag.rfind("}") + 1 :]
+            if name in index:
+                index[name].append(child)
+            else:
+                index[name] = [child]
+    return index
+
+
+def _first(index: _Index, name: str) -> etree._Element | None:
+    """The first child of that name in an `_index`, as `_child` would find it."""
+    found = index.get(name)
+    return found[0] if found else None
+
+
+def _child(el: etree._Element | None, name: str) -> etree._Element | None:
+    """The first child of `el` with that local name; None if none (or no `el`)."""
+    if el is not None:
+        for child in el:
+            tag = child.tag
+            if isinstance(tag, str) and tag[tag.rfind("}") + 1 :] == name:  # as in `_local`
+                return child
+    return None
 
 
 def _children(el: etree._Element, name: str) -> list[etree._Element]:
-    return [child for child in el if _local(child) == name]
+    """All children of `el` with that local name."""
+    found = []
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str) and tag[tag.rfind("}") + 1 :] == name:  # as in `_local`
+            found.append(child)
+    return found
 
 
-def _child(el: etree._Element | None, *path: str) -> etree._Element | None:
-    for name in path:
-        if el is None:
-            return None
-        el = next((child for child in el if _local(child) == name), None)
-    return el
+def _own_text(el: etree._Element | None) -> str | None:
+    """The element's text, stripped; None when it is absent or blank."""
+    if el is None:
+        return None
+    return (el.text or "").strip() or None
 
 
 def _text(el: etree._Element | None, *path: str) -> str | None:
-    found = _child(el, *path)
-    text = (found.text or "").strip() if found is not None else ""
-    return text or None
+    """The text of the first child named path[0], its first child named path[1], ..."""
+    for name in path:
+        el = _child(el, name)
+    return _own_text(el)
 
 
 def _attr(el: etree._Element | None, name: str) -> str | None:

@@ -476,6 +476,24 @@ def test_statement_without_account_is_refused():
     assert (error.where, error.reason) == ("statement 1", "statement has no account")
 
 
+def test_account_written_after_the_entries_still_reaches_every_transaction():
+    # Out of schema order: the header has no account yet when the entries are read.
+    late = (
+        f"<Stmt><Id>LATE</Id>{entry('1.00')}{entry('2.00')}"
+        f"<Acct><Id><IBAN>{CREDITOR_IBAN}</IBAN></Id></Acct></Stmt>"
+    )
+    stmt = parse_one(document(late))
+    assert stmt.account == CREDITOR_IBAN
+    assert [t.account for t in stmt.transactions] == [CREDITOR_IBAN, CREDITOR_IBAN]
+
+
+def test_each_statement_gives_its_own_account_to_its_transactions():
+    xml = document(statement(entry("1.00")), statement(entry("2.00"), iban=CREDITOR_IBAN))
+    first, second = parse_camt053(xml, "two.xml")
+    assert [t.account for t in first.transactions] == [OWN_IBAN]
+    assert [t.account for t in second.transactions] == [CREDITOR_IBAN]
+
+
 # --- refusing what is not a safe camt.053 -------------------------------------------
 
 XXE = b"""<?xml version="1.0"?>
@@ -541,6 +559,46 @@ def test_dtd_hidden_behind_a_long_comment_is_still_refused():
 def test_other_message_types_are_refused_by_name(xml, named):
     error = refusal(xml)
     assert "not a camt.053" in error.reason and named in error.reason
+
+
+def test_other_message_type_is_refused_before_the_rest_is_read():
+    # A pain.001 without a namespace: refused by its name as soon as it starts,
+    # not after a tree of the whole file has been built.
+    class Endless(io.RawIOBase):
+        def __init__(self) -> None:
+            self.reads = 0
+
+        def readable(self) -> bool:
+            return True
+
+        def read(self, size: int = -1) -> bytes:
+            self.reads += 1
+            if self.reads > 20:
+                raise AssertionError("read on after the document element was known")
+            if self.reads == 1:
+                return b"<Document><CstmrCdtTrfInitn>"
+            return b"<PmtInf><Nm>x</Nm></PmtInf>" * 1000
+
+    assert "pain.001" in refusal(Endless()).reason
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        # A second message after the statements: refused before its entries are read.
+        document(statement(entry())).replace(
+            b"</Document>", f"<BkToCstmrAcctRpt>{statement(entry('1.005'))}</BkToCstmrAcctRpt></Document>".encode()
+        ),
+        # Found before the broken end of the file.
+        document(statement(entry())).replace(b"</Document>", b"<BkToCstmrAcctRpt/><<"),
+        # Past a prolog longer than the bytes scanned for a DTD, before a broken end.
+        b"<!--" + b"x" * 100_000 + b"-->\n<Document><BkToCstmrAcctRpt><<",
+    ],
+    ids=["after-statements", "before-broken-end", "after-long-prolog"],
+)
+def test_message_type_is_refused_where_it_starts(xml):
+    error = refusal(xml)
+    assert "not a camt.053" in error.reason and "camt.052" in error.reason
 
 
 def test_unsupported_version_is_refused():
