@@ -19,6 +19,7 @@ from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
+from .bulk import without_cycle_collection
 from .domain.directory import DIRECTORY_ID
 from .domain.household import NAMESPACE, Booking, Household, HouseholdError, new_booking
 from .domain.ledger import (
@@ -125,7 +126,8 @@ def import_statements(engine: Engine, statements: list[Statement], *, managed: l
     checked = check_statements(statements, managed, allow_unbalanced, result)
     for attempt in range(4):
         try:
-            return _record(engine, checked, managed, actor, ImportResult(**asdict(result)))
+            with without_cycle_collection():
+                return _record(engine, checked, managed, actor, ImportResult(**asdict(result)))
         except (RecordConflictError, IntegrityError):
             if attempt == 3:
                 raise
@@ -234,7 +236,8 @@ class _Bookkeeper:
             return Recorded(ident, transaction, UNMATCHED, reason=match.reason,
                             candidates=tuple(c.income.key for c in match.candidates))
         income = chosen.income
-        booking = new_booking(ident, income.agreement_id, Money(transaction.amount), transaction.value_date,
+        received = chosen.expected + chosen.difference  # Money(transaction.amount), made once already
+        booking = new_booking(ident, income.agreement_id, received, transaction.value_date,
                               chosen.expected, income.tolerance)
         self._bookings.append((self._hid_of[income.dossier], booking))
         result.matched += 1
