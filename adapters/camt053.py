@@ -289,6 +289,15 @@ class _Reader:
 
     def _booked(self, el: etree._Element) -> list[BankTransaction]:
         """The transactions of an entry; none when it is not booked yet."""
+        planned = _Planned.of(el)
+        if planned is not None:
+            if planned.status() in _NOT_BOOKED:
+                return []
+            if self.account is None:
+                self.account = _header_account(el.getparent())
+            transactions = planned.transactions(self.entries, self.account, self.file)
+            if transactions is not None:
+                return transactions
         ntry = _index(el)
         if _entry_status(ntry) in _NOT_BOOKED:
             return []
@@ -558,6 +567,124 @@ def _description(ntry: _Index, tx: _Index) -> str:
         parts += [_text(strd, "CdtrRefInf", "Ref") or "" for strd in rmt.get("Strd", ())]
     text = _one_line(" ".join(parts)) or _one_line(_own_text(_first(tx, "AddtlTxInf")))
     return text or _one_line(_own_text(_first(ntry, "AddtlNtryInf")))
+
+
+# --- the fast path for entries of a common shape -------------------------------------
+#
+# Nearly all entries of a large file have the same few shapes. The shape of an entry
+# (its elements in document order, each with its number of children) fixes the path
+# of every element in it, so the paths are worked out once per shape (`_plan`) and
+# each entry is then read by position: one pass over its elements in C
+# (`Element.iter`) instead of a Python call per element visited. A shape in which a
+# path occurs twice (batch bookings, several remittance blocks, ...) has no plan;
+# such entries, and any entry the fast path cannot read to the end (a missing
+# field), are read the general way above, which also words every refusal.
+
+_Shape = tuple[tuple[object, int], ...]
+_PLANS: dict[_Shape, dict[str, int] | None] = {}
+_MAX_PLANS = 256  # shapes remembered; a file of ever new shapes is just read slowly
+
+
+def _plan(shape: _Shape) -> dict[str, int] | None:
+    """Path ('NtryDtls/TxDtls/Refs') -> position in the entry; None if a path repeats."""
+    positions: dict[str, int] = {}
+    open_elements: list[list] = []  # [path, children still to come]
+    for position, (tag, children) in enumerate(shape):
+        if not isinstance(tag, str):
+            return None
+        while open_elements and open_elements[-1][1] == 0:
+            open_elements.pop()
+        if open_elements:
+            parent = open_elements[-1]
+            parent[1] -= 1
+            name = tag[tag.rfind("}") + 1 :]  # as in `_local`
+            path = f"{parent[0]}/{name}" if parent[0] else name
+        else:
+            path = ""  # the entry itself
+        if path in positions:
+            return None
+        positions[path] = position
+        open_elements.append([path, children])
+    return positions
+
+
+class _Planned:
+    """An entry read through the plan of its shape (see above)."""
+
+    __slots__ = ("elements", "plan")
+
+    def __init__(self, elements: list[etree._Element], plan: dict[str, int]) -> None:
+        self.elements = elements
+        self.plan = plan
+
+    @classmethod
+    def of(cls, ntry: etree._Element) -> _Planned | None:
+        elements = list(ntry.iter())
+        shape = tuple([(el.tag, len(el)) for el in elements])
+        try:
+            plan = _PLANS[shape]
+        except KeyError:
+            plan = _plan(shape)
+            if len(_PLANS) < _MAX_PLANS:
+                _PLANS[shape] = plan
+        return cls(elements, plan) if plan is not None else None
+
+    def own(self, path: str) -> str | None:
+        """As `_own_text` of the element at `path`."""
+        position = self.plan.get(path)
+        if position is None:
+            return None
+        return (self.elements[position].text or "").strip() or None
+
+    def date_text(self, holder: str) -> str | None:
+        """As `_date_text` of the element at `holder`."""
+        if holder not in self.plan:
+            return None
+        return self.own(f"{holder}/Dt") or self.own(f"{holder}/DtTm")
+
+    def status(self) -> str | None:
+        return self.own("Sts/Cd") or self.own("Sts")  # as `_entry_status`
+
+    def transactions(self, number: int, account: str, file: str) -> list[BankTransaction] | None:
+        """As `_entry` (a booked entry with at most one TxDtls); None: read it the general way."""
+        amount_text, indicator = self.own("Amt"), self.own("CdtDbtInd")
+        booked_text = self.date_text("BookgDt")
+        if not (amount_text and indicator and booked_text):
+            return None  # the general way names what is missing
+        where = f"entry {number}"
+        amount = _signed(amount_text, indicator, "entry amount", file, where)
+        booked = _parse_date(booked_text, "booking date", file, where)
+        valued = _parse_date(self.date_text("ValDt"), "value date", file, where) or booked
+        tx = "NtryDtls/TxDtls/" if "NtryDtls/TxDtls" in self.plan else None
+        own = self.own
+        if tx is None:  # as `_transaction` with no TxDtls
+            iban = name = end_to_end = tx_reference = None
+            description = ""
+        else:
+            party, party_account = ("Dbtr", "DbtrAcct") if amount > 0 else ("Cdtr", "CdtrAcct")
+            related = f"{tx}RltdPties/"
+            iban = own(f"{related}{party_account}/Id/IBAN")
+            name = own(f"{related}{party}/Nm") or own(f"{related}{party}/Pty/Nm")
+            end_to_end = own(f"{tx}Refs/EndToEndId")
+            tx_reference = own(f"{tx}Refs/AcctSvcrRef")
+            parts = []  # as `_description`
+            if f"{tx}RmtInf/Ustrd" in self.plan:
+                parts.append(self.elements[self.plan[f"{tx}RmtInf/Ustrd"]].text or "")
+            if f"{tx}RmtInf/Strd" in self.plan:
+                parts.append(own(f"{tx}RmtInf/Strd/CdtrRefInf/Ref") or "")
+            description = _one_line(" ".join(parts)) or _one_line(own(f"{tx}AddtlTxInf"))
+        return [BankTransaction(
+            account=account,
+            booking_date=booked,
+            value_date=valued,
+            amount=amount,
+            counterparty_iban=_compact_iban(iban) if iban else None,
+            counterparty_name=_one_line(name) or None,
+            description=description or _one_line(own("AddtlNtryInf")),
+            end_to_end_id=None if (end_to_end or "").upper() == "NOTPROVIDED" else end_to_end,
+            bank_reference=own("AcctSvcrRef") or tx_reference or own("NtryRef"),
+            where=where,
+        )]
 
 
 # --- values -----------------------------------------------------------------------
