@@ -21,7 +21,7 @@ from eventsourcing.persistence import IntegrityError, RecordConflictError
 
 from .bulk import without_cycle_collection
 from .domain.directory import DIRECTORY_ID
-from .domain.household import NAMESPACE, Booking, Household, HouseholdError, new_booking
+from .domain.household import NAMESPACE, Booking, Household, HouseholdError
 from .domain.ledger import (
     BOOKED,
     CONFIRMATION,
@@ -236,9 +236,9 @@ class _Bookkeeper:
             return Recorded(ident, transaction, UNMATCHED, reason=match.reason,
                             candidates=tuple(c.income.key for c in match.candidates))
         income = chosen.income
-        received = chosen.expected + chosen.difference  # Money(transaction.amount), made once already
-        booking = new_booking(ident, income.agreement_id, received, transaction.value_date,
-                              chosen.expected, income.tolerance)
+        # The candidate was weighed by the rule of `Household.book_income` already.
+        booking = Booking(ident, income.agreement_id, chosen.expected + chosen.difference,
+                          transaction.value_date, chosen.expected, deviates=not chosen.within_tolerance)
         self._bookings.append((self._hid_of[income.dossier], booking))
         result.matched += 1
         result.deviating += booking.deviates

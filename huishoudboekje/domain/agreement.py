@@ -116,6 +116,8 @@ class Agreement:
 
 def amount_on(amounts: tuple[AmountFrom, ...], day: date) -> Money:
     """The amount in force on `day`: the last step effective by then (the first before it)."""
+    if len(amounts) == 1:  # most agreements never changed their amount
+        return amounts[0].amount
     current = amounts[0].amount
     for step in amounts:
         if step.effective <= day:
@@ -123,3 +125,8 @@ def amount_on(amounts: tuple[AmountFrom, ...], day: date) -> Money:
         else:
             break
     return current
+
+
+def deviates_from(amount: Money, expected: Money, tolerance: Money) -> bool:
+    """An income deviates when it differs from its agreement by more than the tolerance."""
+    return abs(amount - expected) > tolerance

@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
-from .agreement import CHARGE, INCOME, Agreement, Participant
+from .agreement import CHARGE, INCOME, Agreement, Participant, deviates_from
 from .money import Money, total
 from .signals import ACKNOWLEDGED, RESOLVED, Signal, SignalFact, evaluate_signals
 from .paydate import (
@@ -279,7 +279,7 @@ class Household(Aggregate):
         to it would cost the import most of its time. The caller has checked what
         `book_income` checks (an active household, an income agreement valid on the
         value date, a transaction not booked before) against the income directory and
-        the ledger, made each `Booking` with `new_booking`, and appends at `version`,
+        the ledger, weighed each `Booking` with `deviates_from`, and appends at `version`,
         the household's next: if the household moved on in between, the store refuses
         the event and the caller starts again.
         """
@@ -699,17 +699,6 @@ SETTINGS = frozenset(
         "account",
     }
 )
-
-
-def deviates_from(amount: Money, expected: Money, tolerance: Money) -> bool:
-    """An income deviates when it differs from the agreement by more than its tolerance."""
-    return abs(amount - expected) > tolerance
-
-
-def new_booking(transaction_id: str, agreement_id: str, amount: Money, value_date: date,
-                expected: Money, tolerance: Money) -> Booking:
-    return Booking(transaction_id, agreement_id, amount, value_date, expected,
-                   deviates_from(amount, expected, tolerance))
 
 
 def booking_row(booking: Booking) -> list[Any]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from .agreement import Agreement, AmountFrom, amount_on
+from .agreement import Agreement, AmountFrom, amount_on, deviates_from
 from .money import Money
 from .statement import BankTransaction
 
@@ -61,11 +61,19 @@ class IncomeAgreement:
                 str(self.tolerance), self.start.isoformat(), self.end.isoformat() if self.end else None]
 
     @classmethod
-    def from_row(cls, dossier: str, row: list[Any]) -> IncomeAgreement:
+    def from_row(cls, dossier: str, row: list[Any], money: dict[str, Money] | None = None) -> IncomeAgreement:
+        """`money`: amounts read so far, by their text (many agreements share an amount)."""
         ident, iban, terms, amounts, tolerance, start, end = row
-        return cls(dossier, ident, iban, tuple(terms),
-                   tuple(AmountFrom(date.fromisoformat(d), Money(a)) for d, a in amounts),
-                   Money(tolerance), date.fromisoformat(start), date.fromisoformat(end) if end else None)
+        money = {} if money is None else money
+        steps = []
+        for day, amount in amounts:
+            if amount not in money:
+                money[amount] = Money(amount)
+            steps.append(AmountFrom(date.fromisoformat(day), money[amount]))
+        if tolerance not in money:
+            money[tolerance] = Money(tolerance)
+        return cls(dossier, ident, iban, tuple(terms), tuple(steps), money[tolerance],
+                   date.fromisoformat(start), date.fromisoformat(end) if end else None)
 
 
 @dataclass(frozen=True)
@@ -97,8 +105,12 @@ class MatchIndex:
 
     def __init__(self, incomes: list[IncomeAgreement]) -> None:
         by_iban: dict[str, list[_Entry]] = {}
+        spaced: dict[str, str] = {}  # many agreements share a term ('zorgtoeslag')
         for income in incomes:
-            terms = tuple(_spaced(words(normalise(t))) for t in income.match_terms)
+            for term in income.match_terms:
+                if term not in spaced:
+                    spaced[term] = _spaced(words(normalise(term)))
+            terms = tuple(spaced[t] for t in income.match_terms)
             by_iban.setdefault(income.iban, []).append(_Entry(income, income.key, terms))
         self._by_iban = {iban: _Bucket(group) for iban, group in by_iban.items()}
 
@@ -134,8 +146,8 @@ class MatchIndex:
     @staticmethod
     def _candidate(income: IncomeAgreement, received: Money, day: date) -> Candidate:
         expected = income.amount_on(day)
-        difference = received - expected
-        return Candidate(income, expected, difference, abs(difference) <= income.tolerance)
+        return Candidate(income, expected, received - expected,
+                         not deviates_from(received, expected, income.tolerance))
 
 
 class _Entry(NamedTuple):
@@ -149,13 +161,13 @@ class _Bucket:
 
     def __init__(self, entries: list[_Entry]) -> None:
         frequency: dict[str, int] = {}
-        for entry in entries:
-            for word in set(words(" ".join(entry.terms))):
+        own_words = [words(" ".join(entry.terms)) for entry in entries]
+        for own in own_words:
+            for word in set(own):
                 frequency[word] = frequency.get(word, 0) + 1
         self.unfiled: list[_Entry] = []
         self.by_word: dict[str, list[_Entry]] = {}
-        for entry in entries:
-            own = words(" ".join(entry.terms))
+        for entry, own in zip(entries, own_words):
             if own:
                 rarest = min(own, key=lambda w: (frequency[w], w))
                 self.by_word.setdefault(rarest, []).append(entry)
