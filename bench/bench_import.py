@@ -20,7 +20,9 @@ number, the tax office without the toeslag's term.
 
 Measured: (a) bare lxml iterparse over the file, (b) executemany of as many 400-byte
 event-shaped rows in one SQLite transaction, (c) `parse_statement_file` +
-`import_statements` on the onboarded store, then the same file again (all duplicates).
+`import_statements` on a fresh copy of the onboarded store; the three take turns for
+--repeat rounds and each is reported as its median. Then the same file again on the
+first round's store (all duplicates).
 Memory: each file size is parsed in a fresh process (peak RSS, and tracemalloc's peak
 and retained size). cProfile of (c) on a copy of the onboarded store goes to
 bench/results/import_profile.txt.
@@ -38,6 +40,7 @@ import os
 import random
 import shutil
 import subprocess
+import statistics
 import sys
 import tempfile
 import time
@@ -333,6 +336,8 @@ def main() -> None:
     parser.add_argument("--memory-sizes", type=int, nargs="*", default=[5000, 25000, 100000],
                         help="transactions per file for the memory series (none: skip)")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile run")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="rounds of baselines and full import (fresh store each); medians reported")
     parser.add_argument("--seed", type=int, default=20261101)
     parser.add_argument("--tmp", type=Path, default=None, help="parent of the temporary directory")
     args = parser.parse_args()
@@ -360,18 +365,34 @@ def main() -> None:
         nbytes = write_statement(statement, txs)
         log(f"statement: {len(txs):,} transactions, {nbytes / 1e6:.1f} MB")
 
-        log("baselines: bare lxml iterparse, raw SQLite executemany")
-        lxml_s, counted = lxml_parse_seconds(statement)
-        insert_s = raw_insert_seconds(len(txs), 400, directory=tmp)
-
-        log("full import (parse_statement_file + import_statements)")
-        engine = open_store(store)
-        before = engine.event_count()
-        parse_s, import_s, result = full_import(engine, statement)
-        written = engine.event_count() - before
-        log("again: the same file, all duplicates")
-        parse2_s, import2_s, result2 = full_import(engine, statement)
-        engine.close()
+        # Baselines and our import take turns, each round on a fresh copy of the store,
+        # and each is reported as its median: the machine may be shared, and its speed
+        # drifts from one second to the next.
+        log(f"{args.repeat} rounds of: bare lxml iterparse, raw SQLite executemany, full import "
+            "(parse_statement_file + import_statements) on a fresh copy of the store")
+        lxml_runs, insert_runs, runs = [], [], []
+        written = 0
+        for i in range(args.repeat):
+            lxml_one, counted = lxml_parse_seconds(statement, repeat=1)
+            lxml_runs.append(lxml_one)
+            insert_runs.append(raw_insert_seconds(len(txs), 400, repeat=1, directory=tmp))
+            target = store if i == 0 else tmp / f"round{i}"
+            if i:
+                copy_store(pristine, target)
+            engine = open_store(target)
+            before = engine.event_count()
+            runs.append(full_import(engine, statement))
+            if i == 0:
+                written = engine.event_count() - before
+                log("again: the same file, all duplicates")
+                parse2_s, import2_s, result2 = full_import(engine, statement)
+            engine.close()
+            if i:
+                shutil.rmtree(target)
+        lxml_s, insert_s = statistics.median(lxml_runs), statistics.median(insert_runs)
+        parse_s, import_s, result = sorted(runs, key=lambda r: r[0] + r[1])[len(runs) // 2]
+        print("rounds (lxml | insert | our parse + import, s): " + "; ".join(
+            f"{a:.2f} | {b:.2f} | {p:.2f} + {q:.2f}" for a, b, (p, q, _) in zip(lxml_runs, insert_runs, runs)))
         rows_after = stored_rows(store)
         topics = largest_topics(store, before)
 
