@@ -18,7 +18,7 @@ import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from lxml import etree
 
@@ -331,8 +331,10 @@ def _release(el: etree._Element, keep_header: bool = False) -> None:
     if parent is None:
         return
     while (prev := el.getprevious()) is not None:
-        if keep_header and _local(prev) != "Ntry":
-            break
+        if keep_header:
+            tag = prev.tag  # as `_local(prev) != "Ntry"`, inline: once per entry
+            if not isinstance(tag, str) or tag[tag.rfind("}") + 1 :] != "Ntry":
+                break
         parent.remove(prev)
 
 
@@ -581,13 +583,38 @@ def _description(ntry: _Index, tx: _Index) -> str:
 # field), are read the general way above, which also words every refusal.
 
 _Shape = tuple[tuple[object, int], ...]
-_PLANS: dict[_Shape, dict[str, int] | None] = {}
+
+
+class _Positions(NamedTuple):
+    """Where in an entry of one shape each field is (None: absent), see `_positions`."""
+
+    status_code: int | None  # Sts/Cd (.001.08), else
+    status: int | None  # Sts
+    amount: int | None
+    indicator: int | None
+    booked: tuple[int | None, int | None]  # BookgDt/Dt, BookgDt/DtTm
+    valued: tuple[int | None, int | None]  # ValDt/Dt, ValDt/DtTm
+    has_tx: bool  # one NtryDtls/TxDtls
+    debtor: tuple[int | None, int | None, int | None]  # IBAN, Nm, Pty/Nm: the other side of a credit
+    creditor: tuple[int | None, int | None, int | None]  # the same for a debit
+    end_to_end: int | None
+    tx_reference: int | None  # TxDtls/Refs/AcctSvcrRef
+    unstructured: int | None  # RmtInf/Ustrd
+    structured: int | None  # RmtInf/Strd (the element: it may hold no Ref)
+    structured_ref: int | None  # RmtInf/Strd/CdtrRefInf/Ref
+    tx_info: int | None  # AddtlTxInf
+    entry_info: int | None  # AddtlNtryInf
+    reference: int | None  # AcctSvcrRef
+    entry_reference: int | None  # NtryRef
+
+
+_PLANS: dict[_Shape, _Positions | None] = {}
 _MAX_PLANS = 256  # shapes remembered; a file of ever new shapes is just read slowly
 
 
-def _plan(shape: _Shape) -> dict[str, int] | None:
-    """Path ('NtryDtls/TxDtls/Refs') -> position in the entry; None if a path repeats."""
-    positions: dict[str, int] = {}
+def _plan(shape: _Shape) -> _Positions | None:
+    """The positions of the fields in an entry of this shape; None if a path repeats."""
+    paths: dict[str, int] = {}
     open_elements: list[list] = []  # [path, children still to come]
     for position, (tag, children) in enumerate(shape):
         if not isinstance(tag, str):
@@ -601,21 +628,40 @@ def _plan(shape: _Shape) -> dict[str, int] | None:
             path = f"{parent[0]}/{name}" if parent[0] else name
         else:
             path = ""  # the entry itself
-        if path in positions:
+        if path in paths:
             return None
-        positions[path] = position
+        paths[path] = position
         open_elements.append([path, children])
-    return positions
+    return _positions(paths)
+
+
+def _positions(paths: dict[str, int]) -> _Positions:
+    at = paths.get
+    tx = "NtryDtls/TxDtls/"
+
+    def party(name: str) -> tuple[int | None, int | None, int | None]:
+        related = f"{tx}RltdPties/"
+        return at(f"{related}{name}Acct/Id/IBAN"), at(f"{related}{name}/Nm"), at(f"{related}{name}/Pty/Nm")
+
+    return _Positions(
+        status_code=at("Sts/Cd"), status=at("Sts"), amount=at("Amt"), indicator=at("CdtDbtInd"),
+        booked=(at("BookgDt/Dt"), at("BookgDt/DtTm")), valued=(at("ValDt/Dt"), at("ValDt/DtTm")),
+        has_tx="NtryDtls/TxDtls" in paths, debtor=party("Dbtr"), creditor=party("Cdtr"),
+        end_to_end=at(f"{tx}Refs/EndToEndId"), tx_reference=at(f"{tx}Refs/AcctSvcrRef"),
+        unstructured=at(f"{tx}RmtInf/Ustrd"), structured=at(f"{tx}RmtInf/Strd"),
+        structured_ref=at(f"{tx}RmtInf/Strd/CdtrRefInf/Ref"), tx_info=at(f"{tx}AddtlTxInf"),
+        entry_info=at("AddtlNtryInf"), reference=at("AcctSvcrRef"), entry_reference=at("NtryRef"),
+    )
 
 
 class _Planned:
     """An entry read through the plan of its shape (see above)."""
 
-    __slots__ = ("elements", "plan")
+    __slots__ = ("texts", "at")
 
-    def __init__(self, elements: list[etree._Element], plan: dict[str, int]) -> None:
-        self.elements = elements
-        self.plan = plan
+    def __init__(self, texts: list[str | None], at: _Positions) -> None:
+        self.texts = texts
+        self.at = at
 
     @classmethod
     def of(cls, ntry: etree._Element) -> _Planned | None:
@@ -627,52 +673,43 @@ class _Planned:
             plan = _plan(shape)
             if len(_PLANS) < _MAX_PLANS:
                 _PLANS[shape] = plan
-        return cls(elements, plan) if plan is not None else None
+        return cls([el.text for el in elements], plan) if plan is not None else None
 
-    def own(self, path: str) -> str | None:
-        """As `_own_text` of the element at `path`."""
-        position = self.plan.get(path)
+    def own(self, position: int | None) -> str | None:
+        """As `_own_text` of the element at `position`."""
         if position is None:
             return None
-        return (self.elements[position].text or "").strip() or None
-
-    def date_text(self, holder: str) -> str | None:
-        """As `_date_text` of the element at `holder`."""
-        if holder not in self.plan:
-            return None
-        return self.own(f"{holder}/Dt") or self.own(f"{holder}/DtTm")
+        return (self.texts[position] or "").strip() or None
 
     def status(self) -> str | None:
-        return self.own("Sts/Cd") or self.own("Sts")  # as `_entry_status`
+        return self.own(self.at.status_code) or self.own(self.at.status)  # as `_entry_status`
 
     def transactions(self, number: int, account: str, file: str) -> list[BankTransaction] | None:
         """As `_entry` (a booked entry with at most one TxDtls); None: read it the general way."""
-        amount_text, indicator = self.own("Amt"), self.own("CdtDbtInd")
-        booked_text = self.date_text("BookgDt")
+        own, at = self.own, self.at
+        amount_text, indicator = own(at.amount), own(at.indicator)
+        booked_text = own(at.booked[0]) or own(at.booked[1])  # as `_date_text`
         if not (amount_text and indicator and booked_text):
             return None  # the general way names what is missing
         where = f"entry {number}"
         amount = _signed(amount_text, indicator, "entry amount", file, where)
         booked = _parse_date(booked_text, "booking date", file, where)
-        valued = _parse_date(self.date_text("ValDt"), "value date", file, where) or booked
-        tx = "NtryDtls/TxDtls/" if "NtryDtls/TxDtls" in self.plan else None
-        own = self.own
-        if tx is None:  # as `_transaction` with no TxDtls
+        valued = _parse_date(own(at.valued[0]) or own(at.valued[1]), "value date", file, where) or booked
+        if not at.has_tx:  # as `_transaction` with no TxDtls
             iban = name = end_to_end = tx_reference = None
             description = ""
         else:
-            party, party_account = ("Dbtr", "DbtrAcct") if amount > 0 else ("Cdtr", "CdtrAcct")
-            related = f"{tx}RltdPties/"
-            iban = own(f"{related}{party_account}/Id/IBAN")
-            name = own(f"{related}{party}/Nm") or own(f"{related}{party}/Pty/Nm")
-            end_to_end = own(f"{tx}Refs/EndToEndId")
-            tx_reference = own(f"{tx}Refs/AcctSvcrRef")
+            iban_at, name_at, nested_name_at = at.debtor if amount > 0 else at.creditor
+            iban = own(iban_at)
+            name = own(name_at) or own(nested_name_at)
+            end_to_end = own(at.end_to_end)
+            tx_reference = own(at.tx_reference)
             parts = []  # as `_description`
-            if f"{tx}RmtInf/Ustrd" in self.plan:
-                parts.append(self.elements[self.plan[f"{tx}RmtInf/Ustrd"]].text or "")
-            if f"{tx}RmtInf/Strd" in self.plan:
-                parts.append(own(f"{tx}RmtInf/Strd/CdtrRefInf/Ref") or "")
-            description = _one_line(" ".join(parts)) or _one_line(own(f"{tx}AddtlTxInf"))
+            if at.unstructured is not None:
+                parts.append(self.texts[at.unstructured] or "")
+            if at.structured is not None:
+                parts.append(own(at.structured_ref) or "")
+            description = _one_line(" ".join(parts)) or _one_line(own(at.tx_info))
         return [BankTransaction(
             account=account,
             booking_date=booked,
@@ -680,9 +717,9 @@ class _Planned:
             amount=amount,
             counterparty_iban=_compact_iban(iban) if iban else None,
             counterparty_name=_one_line(name) or None,
-            description=description or _one_line(own("AddtlNtryInf")),
+            description=description or _one_line(own(at.entry_info)),
             end_to_end_id=None if (end_to_end or "").upper() == "NOTPROVIDED" else end_to_end,
-            bank_reference=own("AcctSvcrRef") or tx_reference or own("NtryRef"),
+            bank_reference=own(at.reference) or tx_reference or own(at.entry_reference),
             where=where,
         )]
 

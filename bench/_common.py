@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +47,8 @@ def raw_rows(count: int, state_bytes: int, per_stream: int = 5) -> list[tuple]:
 
 
 def raw_insert_seconds(count: int, state_bytes: int = 400, repeat: int = 3,
-                       directory: Path | None = None, transactions: int = 1) -> float:
+                       directory: Path | None = None, transactions: int = 1,
+                       clock: Callable[[], float] = time.perf_counter) -> float:
     """Median seconds to executemany `count` rows into a fresh SQLite file.
 
     All rows in one transaction by default; with `transactions` > 1 the rows are split
@@ -63,23 +65,27 @@ def raw_insert_seconds(count: int, state_bytes: int = 400, repeat: int = 3,
             conn = sqlite3.connect(path, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(_DDL)
-            start = time.perf_counter()
+            start = clock()
             for group in groups:
                 conn.execute("BEGIN")
                 conn.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", group)
                 conn.execute("COMMIT")
-            times.append(time.perf_counter() - start)
+            times.append(clock() - start)
             conn.close()
     return statistics.median(times)
 
 
-def lxml_parse_seconds(path: Path, repeat: int = 3) -> tuple[float, int]:
-    """Median seconds for bare iterparse over every Ntry (Amt text read, element cleared)."""
+def lxml_parse_seconds(path: Path, repeat: int = 3,
+                       clock: Callable[[], float] = time.perf_counter) -> tuple[float, int]:
+    """Median seconds for bare iterparse over every Ntry (Amt text read, element cleared).
+
+    `clock`: time.perf_counter (wall) or time.process_time (CPU).
+    """
     from lxml import etree
 
     times, count = [], 0
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         count = 0
         total = 0.0
         for _event, el in etree.iterparse(str(path), events=("end",), tag="{*}Ntry"):
@@ -89,7 +95,7 @@ def lxml_parse_seconds(path: Path, repeat: int = 3) -> tuple[float, int]:
             el.clear(keep_tail=False)
             while el.getprevious() is not None:
                 del el.getparent()[0]
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return statistics.median(times), count
 
 

@@ -336,7 +336,7 @@ def main() -> None:
     parser.add_argument("--memory-sizes", type=int, nargs="*", default=[5000, 25000, 100000],
                         help="transactions per file for the memory series (none: skip)")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile run")
-    parser.add_argument("--repeat", type=int, default=5,
+    parser.add_argument("--repeat", type=int, default=7,
                         help="rounds of baselines and full import (fresh store each); medians reported")
     parser.add_argument("--seed", type=int, default=20261101)
     parser.add_argument("--tmp", type=Path, default=None, help="parent of the temporary directory")
@@ -370,18 +370,23 @@ def main() -> None:
         # drifts from one second to the next.
         log(f"{args.repeat} rounds of: bare lxml iterparse, raw SQLite executemany, full import "
             "(parse_statement_file + import_statements) on a fresh copy of the store")
-        lxml_runs, insert_runs, runs = [], [], []
+        lxml_runs, insert_runs, runs, cpu_rounds = [], [], [], []
         written = 0
         for i in range(args.repeat):
             lxml_one, counted = lxml_parse_seconds(statement, repeat=1)
             lxml_runs.append(lxml_one)
             insert_runs.append(raw_insert_seconds(len(txs), 400, repeat=1, directory=tmp))
+            # The same baselines in CPU time: steadier when other guests take the CPU.
+            cpu_base = (lxml_parse_seconds(statement, repeat=1, clock=time.process_time)[0]
+                        + raw_insert_seconds(len(txs), 400, repeat=1, directory=tmp, clock=time.process_time))
             target = store if i == 0 else tmp / f"round{i}"
             if i:
                 copy_store(pristine, target)
+                os.sync()  # the copy's writeback must not land inside the measured import
             engine = open_store(target)
             before = engine.event_count()
             runs.append(full_import(engine, statement))
+            cpu_rounds.append(runs[-1][2].cpu_seconds / cpu_base)
             if i == 0:
                 written = engine.event_count() - before
                 log("again: the same file, all duplicates")
@@ -398,6 +403,10 @@ def main() -> None:
 
         full_s = parse_s + import_s
         base_s = lxml_s + insert_s
+        # The verdict uses the stricter of two ways to summarise the rounds: the ratio of
+        # the medians, or the median of each round's own ratio.
+        round_ratios = sorted((p + q) / (a + b) for a, b, (p, q, _) in zip(lxml_runs, insert_runs, runs))
+        ratio = max(full_s / base_s, statistics.median(round_ratios))
         n = len(txs)
         print()
         print(f"camt.053 import: {n:,} transactions ({result.matched:,} matched, {result.unmatched:,} unmatched, "
@@ -461,9 +470,11 @@ def main() -> None:
             print(f"\n  profile: {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
 
         print()
-        verdict = "meets" if full_s <= 4 * base_s else "MISSES"
+        verdict = "meets" if ratio <= 4 else "MISSES"
         print(f"SUMMARY import: {n:,} tx in {full_s:.2f}s = {n / full_s:,.0f} tx/s; "
-              f"full/(lxml+insert) = {full_s / base_s:.1f}x (target <= 4x: {verdict}); "
+              f"full/(lxml+insert) = {ratio:.2f}x (ratio of medians {full_s / base_s:.2f}x, per round "
+              f"{', '.join(f'{r:.2f}' for r in round_ratios)}; in CPU time, median of rounds "
+              f"{statistics.median(cpu_rounds):.2f}x; target <= 4x: {verdict}); "
               f"parse {parse_s / full_s:.0%} / import {import_s / full_s:.0%} of the time")
 
 

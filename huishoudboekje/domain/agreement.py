@@ -129,4 +129,4 @@ def amount_on(amounts: tuple[AmountFrom, ...], day: date) -> Money:
 
 def deviates_from(amount: Money, expected: Money, tolerance: Money) -> bool:
     """An income deviates when it differs from its agreement by more than the tolerance."""
-    return abs(amount - expected) > tolerance
+    return abs(amount.amount - expected.amount) > tolerance.amount  # exact Decimals, no Money in between

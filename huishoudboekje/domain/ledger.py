@@ -9,6 +9,7 @@ stays short and a new import only reads the months it touches.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -136,5 +137,6 @@ def ledger_id(account: str, month: str) -> UUID:
     return uuid5(NAMESPACE, f"ledger/{account}/{month}")
 
 
+@lru_cache(maxsize=4096)  # asked once or twice per transaction; a statement has few days
 def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
