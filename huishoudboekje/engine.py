@@ -7,7 +7,7 @@ when another process wrote to the same aggregate in between (optimistic concurre
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 from uuid import UUID, uuid5
 
@@ -63,7 +63,7 @@ class Engine(Application[UUID]):
             self.snapshots.put([type(self).snapshot_class_for(processing_event.aggregates[i]).take(
                 processing_event.aggregates[i]) for i in sorted(due, key=str)])
 
-    def save(self, *objs: Any, events: list[DomainEvent] = (), **kwargs: Any) -> Any:  # type: ignore[assignment]
+    def save(self, *objs: Any, events: Sequence[DomainEvent] = (), **kwargs: Any) -> Any:
         """Save aggregates (and `events` built without their aggregate) in one write.
 
         Keeps the income directory in step with the households in that same write.
