@@ -657,10 +657,11 @@ def _positions(paths: dict[str, int]) -> _Positions:
 class _Planned:
     """An entry read through the plan of its shape (see above)."""
 
-    __slots__ = ("texts", "at")
+    __slots__ = ("texts", "stripped", "at")
 
     def __init__(self, texts: list[str | None], at: _Positions) -> None:
         self.texts = texts
+        self.stripped = [(text or "").strip() or None for text in texts]  # as `_own_text`, all at once
         self.at = at
 
     @classmethod
@@ -677,9 +678,7 @@ class _Planned:
 
     def own(self, position: int | None) -> str | None:
         """As `_own_text` of the element at `position`."""
-        if position is None:
-            return None
-        return (self.texts[position] or "").strip() or None
+        return None if position is None else self.stripped[position]
 
     def status(self) -> str | None:
         return self.own(self.at.status_code) or self.own(self.at.status)  # as `_entry_status`
@@ -742,7 +741,8 @@ def _signed(text: str, indicator: str, what: str, file: str, where: str) -> Deci
 
 def _amount(text: str, what: str, file: str, where: str) -> Decimal:
     raw = text.strip()
-    if not _AMOUNT.fullmatch(raw):
+    # Digits with at most one point (nearly every amount) pass `_AMOUNT` too: skip it.
+    if not raw.replace(".", "", 1).isdigit() and not _AMOUNT.fullmatch(raw):
         raise StatementError(file, where, f"{what} {raw!r} is not a decimal number")
     try:
         value = Decimal(raw)
