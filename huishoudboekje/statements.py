@@ -32,6 +32,7 @@ from .domain.ledger import (
     Recorded,
     ledger_id,
     month_of,
+    row_of,
 )
 from .domain.matching import MatchIndex
 from .domain.money import Money
@@ -153,15 +154,15 @@ def _record(engine: Engine, statements: list[Statement], managed: list[str], act
     if not fresh:
         return result
     book = _Bookkeeper(engine, managed, actor)
-    recorded = [book.handle(ident, t, result) for ident, t in fresh.items()]
+    recorded = [book.handle(ident, t, result) for ident, t in fresh.items()]  # ledger rows
     aggregates, events = book.changes()
-    by_ledger: dict[tuple[str, str], list[Recorded]] = defaultdict(list)
-    for r in recorded:
-        by_ledger[(r.transaction.account, month_of(r.transaction.booking_date))].append(r)
+    by_ledger: dict[tuple[str, str], list[list[Any]]] = defaultdict(list)
+    for row in recorded:
+        by_ledger[(row[1], row[2][:7])].append(row)  # account, month of the ISO booking date
     files = sorted({s.file for s in statements})
-    for key, items in by_ledger.items():
+    for key, rows in by_ledger.items():
         ledgers[key].record(import_id=result.import_id, files=files,
-                            allow_unbalanced=bool(result.unbalanced), transactions=items, actor=actor)
+                            allow_unbalanced=bool(result.unbalanced), rows=rows, actor=actor)
     new_ledgers = [ledger for ledger in ledgers.values() if ledger.version == len(ledger.pending_events)]
     engine.save(*ledgers.values(), *aggregates, *_log_ledgers(engine, new_ledgers), events=events)
     return result
@@ -218,23 +219,23 @@ class _Bookkeeper:
         self._by_prefix: dict[str, UUID] | None = None
         self._bookings: list[tuple[UUID, Booking]] = []
 
-    def handle(self, ident: str, transaction: BankTransaction, result: ImportResult) -> Recorded:
+    def handle(self, ident: str, transaction: BankTransaction, result: ImportResult) -> list[Any]:
         instruction = self._instruction_for(transaction)
         if instruction is not None:
             return self._payment_echo(ident, transaction, instruction, result)
         if not transaction.is_credit:
             result.unmatched += 1
-            return Recorded(ident, transaction, UNMATCHED,
-                            reason="a debit that is not one of our payment instructions")
+            return row_of(ident, transaction, UNMATCHED,
+                          reason="a debit that is not one of our payment instructions")
         return self._income(ident, transaction, result)
 
-    def _income(self, ident: str, transaction: BankTransaction, result: ImportResult) -> Recorded:
+    def _income(self, ident: str, transaction: BankTransaction, result: ImportResult) -> list[Any]:
         match = self._index(transaction.account).match(transaction)
         chosen = match.booked
         if chosen is None:
             result.unmatched += 1
-            return Recorded(ident, transaction, UNMATCHED, reason=match.reason,
-                            candidates=tuple(c.income.key for c in match.candidates))
+            return row_of(ident, transaction, UNMATCHED, reason=match.reason,
+                          candidates=[c.income.key for c in match.candidates])
         income = chosen.income
         # The candidate was weighed by the rule of `Household.book_income` already.
         booking = Booking(ident, income.agreement_id, chosen.expected + chosen.difference,
@@ -242,19 +243,19 @@ class _Bookkeeper:
         self._bookings.append((self._hid_of[income.dossier], booking))
         result.matched += 1
         result.deviating += booking.deviates
-        return Recorded(ident, transaction, BOOKED, dossier=income.dossier, agreement_id=income.agreement_id,
-                        reason="amount deviates" if booking.deviates else None)
+        return row_of(ident, transaction, BOOKED, income.dossier, income.agreement_id,
+                      "amount deviates" if booking.deviates else None)
 
     def _payment_echo(self, ident: str, transaction: BankTransaction,
-                      found: tuple[Household, str], result: ImportResult) -> Recorded:
+                      found: tuple[Household, str], result: ImportResult) -> list[Any]:
         household, instruction_id = found
         if transaction.is_credit:
             if household.return_payment(instruction_id, ident, transaction.booking_date):
                 result.payments_returned += 1
-            return Recorded(ident, transaction, RETURN, dossier=household.dossier)
+            return row_of(ident, transaction, RETURN, household.dossier)
         if household.confirm_payment(instruction_id, ident, transaction.booking_date):
             result.payments_confirmed += 1
-        return Recorded(ident, transaction, CONFIRMATION, dossier=household.dossier)
+        return row_of(ident, transaction, CONFIRMATION, household.dossier)
 
     def _instruction_for(self, transaction: BankTransaction) -> tuple[Household, str] | None:
         e2e = (transaction.end_to_end_id or "").upper()

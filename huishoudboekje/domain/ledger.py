@@ -44,13 +44,21 @@ class Recorded:
     import_id: str | None = None
 
 
-def to_row(recorded: Recorded, import_id: str | None = None) -> list[Any]:
-    """A recorded transaction as a list of plain JSON values (see `Ledger`)."""
-    t = recorded.transaction
-    return [recorded.id, t.account, t.booking_date.isoformat(), t.value_date.isoformat(), str(t.amount),
+def row_of(ident: str, t: BankTransaction, outcome: str, dossier: str | None = None,
+           agreement_id: str | None = None, reason: str | None = None, candidates: list[str] | None = None,
+           import_id: str | None = None) -> list[Any]:
+    """A transaction as recorded, as a list of plain JSON values (see `Ledger`).
+
+    The same fields as `Recorded`; an import makes one per transaction straight away.
+    """
+    return [ident, t.account, t.booking_date.isoformat(), t.value_date.isoformat(), str(t.amount),
             t.counterparty_iban, t.counterparty_name, t.description, t.end_to_end_id, t.bank_reference,
-            t.where, recorded.outcome, recorded.dossier, recorded.agreement_id, recorded.reason,
-            list(recorded.candidates), import_id or recorded.import_id]
+            t.where, outcome, dossier, agreement_id, reason, candidates or [], import_id]
+
+
+def to_row(recorded: Recorded) -> list[Any]:
+    return row_of(recorded.id, recorded.transaction, recorded.outcome, recorded.dossier,
+                  recorded.agreement_id, recorded.reason, list(recorded.candidates), recorded.import_id)
 
 
 def from_row(row: list[Any]) -> Recorded:
@@ -61,7 +69,7 @@ def from_row(row: list[Any]) -> Recorded:
     return Recorded(ident, transaction, outcome, dossier, agreement_id, reason, tuple(candidates), import_id)
 
 
-_OUTCOME = 11  # where the outcome and what follows it sit in a row
+_OUTCOME, _IMPORT_ID = 11, 16  # where in a row the outcome (and what follows it) and the import sit
 
 
 class Ledger(Aggregate):
@@ -91,10 +99,12 @@ class Ledger(Aggregate):
         return from_row(self.rows[transaction_id])
 
     def record(self, import_id: str, files: list[str], allow_unbalanced: bool,
-               transactions: list[Recorded], actor: str) -> None:
-        """Record new transactions; each carries the id of the import that brought it."""
+               rows: list[list[Any]], actor: str) -> None:
+        """Record new transactions (`row_of`); each carries the id of the import that brought it."""
+        for row in rows:
+            row[_IMPORT_ID] = import_id
         self._imported(import_id=import_id, files=files, allow_unbalanced=allow_unbalanced,
-                       rows=[to_row(r, import_id) for r in transactions], actor=actor)
+                       rows=rows, actor=actor)
 
     @event("TransactionsImported")
     def _imported(self, import_id: str, files: list[str], allow_unbalanced: bool,
