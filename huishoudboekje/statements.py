@@ -203,9 +203,10 @@ class _Bookkeeper:
     """Decides what each new transaction is, and changes the households it touches.
 
     Incomes are matched against the income directory, not against loaded households,
-    and booked by appending `IncomeBooked` events at each household's next version:
-    an import touching thousands of households loads none of them. Only households
-    whose payment instructions come back (confirmations, returns) are loaded.
+    and booked by appending one `IncomesBooked` event at each household's next
+    version: an import touching thousands of households loads none of them. Only
+    households whose payment instructions come back (confirmations, returns) are
+    loaded, and bookings on those go through the aggregate.
     """
 
     def __init__(self, engine: Engine, managed: list[str], actor: str) -> None:
