@@ -50,15 +50,26 @@ class Engine(Application[UUID]):
         snapshot in a transaction of its own; an import that books incomes on thousands
         of households spent most of its time there. The aggregate in hand *is* the
         state at its latest version, which is as good a snapshot as any.
+
+        An aggregate is due when `interval` events or more followed its last snapshot.
+        Events are also appended without their aggregate (an import's bookings), so
+        that is not always at a multiple of the interval: those aggregates are checked
+        against the snapshot store, in one query.
         """
         if not (self.snapshots and self.snapshotting_intervals):
             return
-        due = set()
-        for event in processing_event.events:
-            aggregate = processing_event.aggregates.get(event.originator_id)
-            interval = self.snapshotting_intervals.get(type(aggregate)) if aggregate is not None else None
-            if interval and event.originator_version % interval == 0:
-                due.add(event.originator_id)
+        intervals = {}
+        for ident, aggregate in processing_event.aggregates.items():
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval and aggregate.version >= interval:
+                intervals[ident] = interval
+        due = {e.originator_id for e in processing_event.events
+               if e.originator_id in intervals and e.originator_version % intervals[e.originator_id] == 0}
+        unsure = [ident for ident in intervals if ident not in due]
+        if unsure:
+            last = self.current_versions(unsure, self.snapshots.recorder)
+            due.update(ident for ident in unsure
+                       if processing_event.aggregates[ident].version - last.get(ident, 0) >= intervals[ident])
         if due:
             self.snapshots.put([type(self).snapshot_class_for(processing_event.aggregates[i]).take(
                 processing_event.aggregates[i]) for i in sorted(due, key=str)])
@@ -95,16 +106,24 @@ class Engine(Application[UUID]):
             directory.update([self.household_by_id(hid) for hid, _ in self.household_ids()])
         return directory
 
-    def current_versions(self, ids: list[UUID]) -> dict[UUID, int]:
+    def current_versions(self, ids: list[UUID], recorder: Any = None) -> dict[UUID, int]:
         """The latest stored version of each aggregate, in one query per 500 ids.
 
         Used to append events to many aggregates without loading them; a version that
         moved on meanwhile makes the append fail (optimistic concurrency) and the
-        caller retries.
+        caller retries. `recorder`: another table, e.g. the snapshots' recorder.
         """
-        recorder: Any = self.recorder
+        recorder = recorder or self.recorder
         versions: dict[UUID, int] = {}
-        if type(recorder).__module__ == "eventsourcing.postgres":
+        module = type(recorder).__module__
+        if module not in ("eventsourcing.postgres", "eventsourcing.sqlite") or \
+                getattr(recorder.datastore, "originator_id_type", "uuid") != "uuid":
+            for ident in ids:  # any other store: one query per aggregate
+                last = recorder.select_events(ident, desc=True, limit=1)
+                if last:
+                    versions[ident] = last[0].originator_version
+            return versions
+        if module == "eventsourcing.postgres":
             statement = (f'SELECT originator_id AS id, MAX(originator_version) AS version '
                          f'FROM "{recorder.datastore.schema}"."{recorder.events_table_name}" '
                          'WHERE originator_id = ANY(%s) GROUP BY originator_id')

@@ -292,19 +292,23 @@ class _Bookkeeper:
         """
         direct: dict[UUID, list[Booking]] = defaultdict(list)
         for hid, booking in self._bookings:
+            if hid not in self._households:
+                direct[hid].append(booking)
+        versions: dict[UUID, int] = {}
+        if self._bookings and not self.directory.pending_events:
+            # The directory last: on PostgreSQL each statement reads one snapshot, and
+            # the directory's version is then read after every household's.
+            versions = self.engine.current_versions([*direct, DIRECTORY_ID])
+            if versions.get(DIRECTORY_ID) != self.directory.version:
+                raise RecordConflictError("the income directory changed during the import")
+        for hid, booking in self._bookings:
             if hid in self._households:
                 self._households[hid].book_income(booking.transaction_id, booking.agreement_id, booking.amount,
                                                   booking.value_date, self.actor)
-            else:
-                direct[hid].append(booking)
         aggregates: list[Any] = [h for h in self._households.values() if h.pending_events]
         if self.directory.pending_events:  # first import on a store older than the directory
             aggregates.append(self.directory)
-        if not direct:
-            return aggregates, []
-        versions = self.engine.current_versions([*direct, DIRECTORY_ID])
-        if not self.directory.pending_events and versions.get(DIRECTORY_ID) != self.directory.version:
-            raise RecordConflictError("the income directory changed during the import")
+            versions = self.engine.current_versions(list(direct))
         events = [Household.incomes_booked(hid, versions[hid] + 1, bookings, self.actor)
                   for hid, bookings in direct.items()]
         return aggregates, events

@@ -311,3 +311,73 @@ def test_an_agreement_ended_by_another_process_during_an_import_is_not_booked(on
     assert "not valid on 2026-11-20" in queue(onboarded)[0]["reason"]
     history = json.loads(hhb(onboarded, "history", "HHB-2026-0001", "--json").stdout)["events"]
     assert [e["event"] for e in history].count("IncomeBooked") == 0
+
+
+def test_a_ledger_snapshot_from_before_rows_still_loads(onboarded, tmp_path):
+    """Ledgers once kept `Recorded` objects; their snapshots must still load (upcast)."""
+    from dataclasses import replace as copy_with
+
+    from huishoudboekje.domain.ledger import Ledger, ledger_id
+
+    imported(onboarded, write(tmp_path, "s.xml", camt053([zorgtoeslag(), bijstand(iban="NL02ABNA0123456789")])))
+    engine = open_engine(onboarded, tmp_path / "var")
+    try:
+        ledger = engine.repository.get(ledger_id(MANAGED, "2026-11"))
+        old = Ledger.Snapshot.take(ledger)
+        state = {k: v for k, v in old.state.items() if k not in ("rows", "class_version")}
+        state["transactions"] = {r.id: r for r in ledger.recorded()}  # version 1 of the state
+        engine.snapshots.put([copy_with(old, state=state)])
+        engine.repository.cache and engine.repository.cache.clear()
+        loaded = engine.repository.get(ledger.id)
+        assert [r.id for r in loaded.unmatched()] == [r.id for r in ledger.unmatched()]
+        assert len(loaded.recorded()) == 2 and loaded.newest_value_date == date(2026, 11, 30)
+    finally:
+        engine.close()
+    assert [w["description"] for w in queue(onboarded)] == ["Uitkering nov HHB-2026-0001"]
+
+
+def test_a_household_whose_bookings_were_appended_directly_is_snapshotted_when_next_saved(onboarded, tmp_path):
+    """Imports append bookings without loading households, so no snapshot is taken
+    then; the next save of the household takes one once its tail is long enough."""
+    from huishoudboekje.domain.household import Booking, Household, household_id
+    from huishoudboekje.domain.money import Money
+
+    engine = open_engine(onboarded, tmp_path / "var")
+    try:
+        hid = household_id("HHB-2026-0001")
+        start = engine.current_versions([hid])[hid]
+        for n in range(household_interval()):
+            booking = Booking(f"T{n}", "zorgtoeslag", Money("131.00"), date(2026, 11, 20), Money("131.00"), False)
+            engine.save(events=[Household.incomes_booked(hid, start + n + 1, [booking], "test")])
+        latest = engine.snapshots.recorder.select_events(hid, desc=True, limit=1)
+        assert not latest or latest[0].originator_version <= start  # appended without one
+
+        engine.change_household("HHB-2026-0001", lambda h: h.change_amount(
+            "bijstand", Money("1400.00"), date(2026, 12, 1), "test"))
+        household = engine.household("HHB-2026-0001")
+        [snapshot] = engine.snapshots.recorder.select_events(hid, desc=True, limit=1)
+        assert snapshot.originator_version == household.version
+        assert len(household.bookings) >= household_interval()
+    finally:
+        engine.close()
+
+
+def household_interval() -> int:
+    from huishoudboekje.domain.household import Household
+    from huishoudboekje.engine import Engine
+
+    return Engine.snapshotting_intervals[Household]
+
+
+def test_versions_are_read_on_any_store(example_doc):
+    """`current_versions` has SQL for SQLite and PostgreSQL and a slow way for the rest."""
+    from adapters.documents import load_document
+    from huishoudboekje.domain.household import household_id
+    from huishoudboekje.engine import Engine
+    from huishoudboekje.households import onboard
+    from huishoudboekje.onboarding import parse_document
+
+    engine = Engine(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    onboard(engine, [(str(example_doc), parse_document(load_document(example_doc), str(example_doc)))], actor="test")
+    hid = household_id("HHB-2026-0001")
+    assert engine.current_versions([hid]) == {hid: engine.household("HHB-2026-0001").version}

@@ -81,6 +81,13 @@ class Ledger(Aggregate):
     turned into `Recorded` only when somebody asks for one.
     """
 
+    # Version 2 keeps rows; snapshots of version 1 held `transactions` as `Recorded`s.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["rows"] = {ident: to_row(recorded) for ident, recorded in state.pop("transactions").items()}
+
     @staticmethod
     def create_id(account: str, month: str) -> UUID:
         return ledger_id(account, month)
