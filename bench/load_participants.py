@@ -25,18 +25,18 @@ import os
 import random
 import secrets
 import shlex
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, ROOT, code_version, ibans, log  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+from tests.serving import free_port, wait_until_serving  # noqa: E402
 
 import httpx  # noqa: E402
 
@@ -59,7 +59,7 @@ from huishoudboekje.domain.schedule import Schedule  # noqa: E402
 from huishoudboekje.projections.views import Projections  # noqa: E402
 
 MAX_SECONDS = 60.0
-READY_ATTEMPTS, POLL_SECONDS = 300, 0.1
+READY_ATTEMPTS = 300  # at most 30 s for the server to answer
 MANAGED = "NL39BNGH0285009999"  # the engine's default managed account
 START, FIRST_PAY_DATE = date(2026, 11, 1), date(2026, 12, 1)
 AS_OF = date(2026, 12, 17)  # mid-cycle: weekly households have parts paid and parts to come
@@ -151,26 +151,6 @@ def issue_links(engine, dossiers: list[tuple[str, str]], batch: int) -> list[str
     return secrets_out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_serving(process: subprocess.Popen, url: str) -> None:
-    for _ in range(READY_ATTEMPTS):
-        if process.poll() is not None:
-            raise SystemExit(f"hhb serve stopped with exit code {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(POLL_SECONDS)
-    raise SystemExit(f"hhb serve did not answer {url} after {READY_ATTEMPTS} attempts")
-
-
 async def client(base: str, paths: list[tuple[str, str]], deadline: float, latencies: list[float],
                  errors: list[str]) -> None:
     """One person: GET their own page (or, with --rotate, pages of their share) until the deadline."""
@@ -247,7 +227,10 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         try:
             t0 = time.perf_counter()
-            wait_until_serving(process, f"{base}/p/static/participant.css")
+            try:
+                wait_until_serving(process, f"{base}/p/static/participant.css", attempts=READY_ATTEMPTS)
+            except RuntimeError as exc:
+                raise SystemExit(str(exc)) from None
             ready_s = time.perf_counter() - t0
             chosen = rng.sample(range(len(tokens)), args.clients)
             if args.rotate:

@@ -15,12 +15,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from datetime import date
 from pathlib import Path
 
@@ -48,6 +44,7 @@ from huishoudboekje import access  # noqa: E402
 from huishoudboekje.projections.left import left_this_month, what_is_left  # noqa: E402
 from huishoudboekje.projections.views import Projections  # noqa: E402
 from tests.factories import MANAGED, Tx, camt053  # noqa: E402
+from tests.serving import free_port, wait_until_serving  # noqa: E402
 from tests.test_participant_page import GEMEENTE, TOESLAGEN, A, B, B_NAME, weekly_copy  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,30 +54,9 @@ RESULTS = ROOT / "bench" / "results"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AS_OF = date(2026, 12, 9)
-READY_ATTEMPTS, POLL_SECONDS = 200, 0.1  # at most 20 s for the server to answer
 
 if not CHROMIUM.exists():
     _missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_serving(process: subprocess.Popen, url: str) -> None:
-    for _ in range(READY_ATTEMPTS):
-        if process.poll() is not None:
-            raise RuntimeError(f"hhb serve stopped with exit code {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(POLL_SECONDS)
-    raise RuntimeError(f"hhb serve did not answer {url} after {READY_ATTEMPTS} attempts")
 
 
 @pytest.fixture(scope="module")
