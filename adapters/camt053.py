@@ -331,10 +331,8 @@ def _release(el: etree._Element, keep_header: bool = False) -> None:
     if parent is None:
         return
     while (prev := el.getprevious()) is not None:
-        if keep_header:
-            tag = prev.tag  # as `_local(prev) != "Ntry"`, inline: once per entry
-            if not isinstance(tag, str) or tag[tag.rfind("}") + 1 :] != "Ntry":
-                break
+        if keep_header and _local(prev) != "Ntry":
+            break
         parent.remove(prev)
 
 
@@ -741,8 +739,7 @@ def _signed(text: str, indicator: str, what: str, file: str, where: str) -> Deci
 
 def _amount(text: str, what: str, file: str, where: str) -> Decimal:
     raw = text.strip()
-    # Digits with at most one point (nearly every amount) pass `_AMOUNT` too: skip it.
-    if not raw.replace(".", "", 1).isdigit() and not _AMOUNT.fullmatch(raw):
+    if not _AMOUNT.fullmatch(raw):
         raise StatementError(file, where, f"{what} {raw!r} is not a decimal number")
     try:
         value = Decimal(raw)

@@ -123,22 +123,20 @@ class Engine(Application[UUID]):
                 if last:
                     versions[ident] = last[0].originator_version
             return versions
-        if module == "eventsourcing.postgres":
-            statement = (f'SELECT originator_id AS id, MAX(originator_version) AS version '
-                         f'FROM "{recorder.datastore.schema}"."{recorder.events_table_name}" '
-                         'WHERE originator_id = ANY(%s) GROUP BY originator_id')
-            with recorder.datastore.transaction(commit=False) as cursor:
-                for start in range(0, len(ids), 500):
-                    cursor.execute(statement, (ids[start:start + 500],))
-                    versions.update((row["id"], row["version"]) for row in cursor.fetchall())
-            return versions
+        postgres = module == "eventsourcing.postgres"
+        table = (f'"{recorder.datastore.schema}"."{recorder.events_table_name}"' if postgres
+                 else recorder.events_table_name)
+        select = f"SELECT originator_id AS id, MAX(originator_version) AS version FROM {table} WHERE "
         with recorder.datastore.transaction(commit=False) as cursor:
             for start in range(0, len(ids), 500):
-                chunk = [i.hex for i in ids[start:start + 500]]
-                cursor.execute(f"SELECT originator_id AS id, MAX(originator_version) AS version "
-                               f"FROM {recorder.events_table_name} WHERE originator_id IN "
-                               f"({','.join('?' * len(chunk))}) GROUP BY originator_id", chunk)
-                versions.update((UUID(row["id"]), row["version"]) for row in cursor.fetchall())
+                chunk = ids[start:start + 500]
+                if postgres:  # uuid column
+                    cursor.execute(select + "originator_id = ANY(%s) GROUP BY originator_id", (chunk,))
+                else:  # ids as hex text
+                    cursor.execute(select + f"originator_id IN ({','.join('?' * len(chunk))}) "
+                                   "GROUP BY originator_id", [i.hex for i in chunk])
+                versions.update((row["id"] if postgres else UUID(row["id"]), row["version"])
+                                for row in cursor.fetchall())
         return versions
 
     @classmethod
