@@ -18,6 +18,8 @@ import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
+from operator import attrgetter, itemgetter
 from typing import BinaryIO, NamedTuple
 
 from lxml import etree
@@ -580,11 +582,11 @@ def _description(ntry: _Index, tx: _Index) -> str:
 # such entries, and any entry the fast path cannot read to the end (a missing
 # field), are read the general way above, which also words every refusal.
 
-_Shape = tuple[tuple[object, int], ...]
+_Shape = tuple[object, ...]  # the tags of an entry's elements, then their numbers of children
 
 
 class _Positions(NamedTuple):
-    """Where in an entry of one shape each field is (None: absent), see `_positions`."""
+    """Where each field is among the elements a plan picks (None: absent), see `_positions`."""
 
     status_code: int | None  # Sts/Cd (.001.08), else
     status: int | None  # Sts
@@ -606,15 +608,22 @@ class _Positions(NamedTuple):
     entry_reference: int | None  # NtryRef
 
 
-_PLANS: dict[_Shape, _Positions | None] = {}
+class _Plan(NamedTuple):
+    pick: Callable[[list[etree._Element]], tuple[etree._Element, ...]]  # the elements read
+    at: _Positions  # positions among the picked elements
+
+
+_PLANS: dict[_Shape, _Plan | None] = {}
 _MAX_PLANS = 256  # shapes remembered; a file of ever new shapes is just read slowly
+_TAG, _TEXT = attrgetter("tag"), attrgetter("text")
 
 
-def _plan(shape: _Shape) -> _Positions | None:
-    """The positions of the fields in an entry of this shape; None if a path repeats."""
+def _plan(shape: _Shape) -> _Plan | None:
+    """How to read an entry of this shape; None if a path repeats."""
+    count = len(shape) // 2
     paths: dict[str, int] = {}
     open_elements: list[list] = []  # [path, children still to come]
-    for position, (tag, children) in enumerate(shape):
+    for position, tag, children in zip(range(count), shape[:count], shape[count:]):
         if not isinstance(tag, str):
             return None
         while open_elements and open_elements[-1][1] == 0:
@@ -630,7 +639,21 @@ def _plan(shape: _Shape) -> _Positions | None:
             return None
         paths[path] = position
         open_elements.append([path, children])
-    return _positions(paths)
+    at = _positions(paths)
+    # Only the elements a field is read from are picked, in document order.
+    wanted = sorted({p for field in at if not isinstance(field, bool)
+                     for p in (field if isinstance(field, tuple) else (field,)) if p is not None})
+    index = {position: i for i, position in enumerate(wanted)}
+
+    def renumber(field):
+        if isinstance(field, bool) or field is None:
+            return field
+        if isinstance(field, tuple):
+            return tuple(renumber(p) for p in field)
+        return index[field]
+
+    pick = itemgetter(*wanted) if len(wanted) > 1 else (lambda elements: tuple(elements[p] for p in wanted))
+    return _Plan(pick, _Positions(*(renumber(field) for field in at)))
 
 
 def _positions(paths: dict[str, int]) -> _Positions:
@@ -659,20 +682,22 @@ class _Planned:
 
     def __init__(self, texts: list[str | None], at: _Positions) -> None:
         self.texts = texts
-        self.stripped = [(text or "").strip() or None for text in texts]  # as `_own_text`, all at once
+        self.stripped = [text.strip() or None if text else None for text in texts]  # as `_own_text`
         self.at = at
 
     @classmethod
     def of(cls, ntry: etree._Element) -> _Planned | None:
         elements = list(ntry.iter())
-        shape = tuple([(el.tag, len(el)) for el in elements])
+        shape = (*map(_TAG, elements), *map(len, elements))
         try:
             plan = _PLANS[shape]
         except KeyError:
             plan = _plan(shape)
             if len(_PLANS) < _MAX_PLANS:
                 _PLANS[shape] = plan
-        return cls([el.text for el in elements], plan) if plan is not None else None
+        if plan is None:
+            return None
+        return cls(list(map(_TEXT, plan.pick(elements))), plan.at)
 
     def own(self, position: int | None) -> str | None:
         """As `_own_text` of the element at `position`."""
