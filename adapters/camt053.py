@@ -61,6 +61,7 @@ _KNOWN_MESSAGES = {
 }
 _AMOUNT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _CENT = Decimal("0.01")
+_CENTS = re.compile(r"[0-9]{1,20}\.[0-9]{2}")  # within Decimal's 28 digits: quantize would change nothing
 _NOT_BOOKED = {"PDNG", "INFO"}  # pending or informational entries are not on the account yet
 
 
@@ -586,7 +587,11 @@ _Shape = tuple[object, ...]  # the tags of an entry's elements, then their numbe
 
 
 class _Positions(NamedTuple):
-    """Where each field is among the elements a plan picks (None: absent), see `_positions`."""
+    """Where each field is among the elements a plan picks, see `_positions`.
+
+    An absent field (None from `_positions`) is at `ABSENT` in a plan: the last
+    place, where `_Planned` keeps None.
+    """
 
     status_code: int | None  # Sts/Cd (.001.08), else
     status: int | None  # Sts
@@ -613,6 +618,7 @@ class _Plan(NamedTuple):
     at: _Positions  # positions among the picked elements
 
 
+ABSENT = -1
 _PLANS: dict[_Shape, _Plan | None] = {}
 _MAX_PLANS = 256  # shapes remembered; a file of ever new shapes is just read slowly
 _TAG, _TEXT = attrgetter("tag"), attrgetter("text")
@@ -645,12 +651,12 @@ def _plan(shape: _Shape) -> _Plan | None:
                      for p in (field if isinstance(field, tuple) else (field,)) if p is not None})
     index = {position: i for i, position in enumerate(wanted)}
 
-    def renumber(field):
-        if isinstance(field, bool) or field is None:
+    def renumber(field):  # an absent field reads the sentinel after the picked texts
+        if isinstance(field, bool):
             return field
         if isinstance(field, tuple):
             return tuple(renumber(p) for p in field)
-        return index[field]
+        return ABSENT if field is None else index[field]
 
     pick = itemgetter(*wanted) if len(wanted) > 1 else (lambda elements: tuple(elements[p] for p in wanted))
     return _Plan(pick, _Positions(*(renumber(field) for field in at)))
@@ -681,6 +687,7 @@ class _Planned:
     __slots__ = ("texts", "stripped", "at")
 
     def __init__(self, texts: list[str | None], at: _Positions) -> None:
+        texts.append(None)  # at ABSENT
         self.texts = texts
         self.stripped = [text.strip() or None if text else None for text in texts]  # as `_own_text`
         self.at = at
@@ -699,39 +706,45 @@ class _Planned:
             return None
         return cls(list(map(_TEXT, plan.pick(elements))), plan.at)
 
-    def own(self, position: int | None) -> str | None:
-        """As `_own_text` of the element at `position`."""
-        return None if position is None else self.stripped[position]
-
     def status(self) -> str | None:
-        return self.own(self.at.status_code) or self.own(self.at.status)  # as `_entry_status`
+        own, at = self.stripped, self.at
+        return own[at.status_code] or own[at.status]  # as `_entry_status`
 
     def transactions(self, number: int, account: str, file: str) -> list[BankTransaction] | None:
         """As `_entry` (a booked entry with at most one TxDtls); None: read it the general way."""
-        own, at = self.own, self.at
-        amount_text, indicator = own(at.amount), own(at.indicator)
-        booked_text = own(at.booked[0]) or own(at.booked[1])  # as `_date_text`
+        own, at = self.stripped, self.at  # own[i]: as `_own_text` of the element at i
+        amount_text, indicator = own[at.amount], own[at.indicator]
+        booked_text = own[at.booked[0]] or own[at.booked[1]]  # as `_date_text`
         if not (amount_text and indicator and booked_text):
             return None  # the general way names what is missing
         where = f"entry {number}"
         amount = _signed(amount_text, indicator, "entry amount", file, where)
-        booked = _parse_date(booked_text, "booking date", file, where)
-        valued = _parse_date(own(at.valued[0]) or own(at.valued[1]), "value date", file, where) or booked
+        booked = _DAYS.get(booked_text) or _parse_date(booked_text, "booking date", file, where)
+        valued_text = own[at.valued[0]] or own[at.valued[1]]
+        if valued_text is None:
+            valued = booked
+        else:
+            valued = _DAYS.get(valued_text) or _parse_date(valued_text, "value date", file, where)
         if not at.has_tx:  # as `_transaction` with no TxDtls
             iban = name = end_to_end = tx_reference = None
             description = ""
         else:
             iban_at, name_at, nested_name_at = at.debtor if amount > 0 else at.creditor
-            iban = own(iban_at)
-            name = own(name_at) or own(nested_name_at)
-            end_to_end = own(at.end_to_end)
-            tx_reference = own(at.tx_reference)
-            parts = []  # as `_description`
-            if at.unstructured is not None:
-                parts.append(self.texts[at.unstructured] or "")
-            if at.structured is not None:
-                parts.append(own(at.structured_ref) or "")
-            description = _one_line(" ".join(parts)) or _one_line(own(at.tx_info))
+            iban = own[iban_at]
+            name = own[name_at] or own[nested_name_at]
+            end_to_end = own[at.end_to_end]
+            tx_reference = own[at.tx_reference]
+            if at.structured == ABSENT:  # as `_description`
+                description = _one_line(self.texts[at.unstructured])
+            else:
+                parts = [self.texts[at.unstructured] or ""] if at.unstructured != ABSENT else []
+                parts.append(own[at.structured_ref] or "")
+                description = _one_line(" ".join(parts))
+            description = description or _one_line(own[at.tx_info])
+        if len(_DAYS) < 1024:  # a file spans a few months: its dates are read once
+            _DAYS[booked_text] = booked
+            if valued_text is not None:
+                _DAYS[valued_text] = valued
         return [BankTransaction(
             account=account,
             booking_date=booked,
@@ -739,11 +752,14 @@ class _Planned:
             amount=amount,
             counterparty_iban=_compact_iban(iban) if iban else None,
             counterparty_name=_one_line(name) or None,
-            description=description or _one_line(own(at.entry_info)),
+            description=description or _one_line(own[at.entry_info]),
             end_to_end_id=None if (end_to_end or "").upper() == "NOTPROVIDED" else end_to_end,
-            bank_reference=own(at.reference) or tx_reference or own(at.entry_reference),
+            bank_reference=own[at.reference] or tx_reference or own[at.entry_reference],
             where=where,
         )]
+
+
+_DAYS: dict[str, date] = {}  # date texts read by `_Planned`, with their dates
 
 
 # --- values -----------------------------------------------------------------------
@@ -764,6 +780,8 @@ def _signed(text: str, indicator: str, what: str, file: str, where: str) -> Deci
 
 def _amount(text: str, what: str, file: str, where: str) -> Decimal:
     raw = text.strip()
+    if _CENTS.fullmatch(raw):  # nearly every amount: already exact to the cent, in range
+        return Decimal(raw)
     if not _AMOUNT.fullmatch(raw):
         raise StatementError(file, where, f"{what} {raw!r} is not a decimal number")
     try:

@@ -21,7 +21,7 @@ from eventsourcing.persistence import IntegrityError, RecordConflictError
 
 from .bulk import without_cycle_collection
 from .domain.directory import DIRECTORY_ID
-from .domain.household import NAMESPACE, Booking, Household, HouseholdError
+from .domain.household import NAMESPACE, Household, HouseholdError, booking_from_row
 from .domain.ledger import (
     BOOKED,
     CONFIRMATION,
@@ -67,12 +67,6 @@ class ImportResult:
 
 def ledger_log(engine: Engine) -> EventSourcedLog[LedgerLogged]:
     return EventSourcedLog(engine.events, uuid5(NAMESPACE, "/ledgers"), LedgerLogged)
-
-
-def transaction_id(transaction: BankTransaction, occurrence: int, first: str | None = None) -> str:
-    """`first`: the transaction's fingerprint(0), when the caller has it already."""
-    fingerprint = first if occurrence == 0 and first else transaction.fingerprint(occurrence)
-    return f"T{transaction.booking_date.year:04d}{transaction.booking_date.month:02d}-{fingerprint[:20]}"
 
 
 def resolve_account(account: str, managed: list[str]) -> str | None:
@@ -137,7 +131,7 @@ def import_statements(engine: Engine, statements: list[Statement], *, managed: l
 
 def _record(engine: Engine, statements: list[Statement], managed: list[str], actor: str,
             result: ImportResult) -> ImportResult:
-    identified = _identify(statements)
+    identified = identify(statements)
     result.transactions = len(identified)
     result.import_id = _import_id(identified)
     ledgers: dict[tuple[str, str], Ledger] = {}
@@ -168,16 +162,23 @@ def _record(engine: Engine, statements: list[Statement], managed: list[str], act
     return result
 
 
-def _identify(statements: list[Statement]) -> list[tuple[str, BankTransaction]]:
-    """Ids that survive overlapping files: equal bookings within a statement are numbered."""
+def identify(statements: list[Statement]) -> list[tuple[str, BankTransaction]]:
+    """Ids that survive overlapping files: equal bookings within a statement are numbered.
+
+    An id is 'T', the booking month and the first 20 hex digits of the transaction's
+    `fingerprint` for its occurrence; each transaction's identity is made once.
+    """
     identified = []
+    sha256 = hashlib.sha256
     for statement in statements:
-        seen: Counter[str] = Counter()
+        seen: dict[str, int] = {}
         for transaction in statement.transactions:
-            base = transaction.fingerprint(0)
-            occurrence = seen[base]
-            seen[base] += 1
-            identified.append((transaction_id(transaction, occurrence, base), transaction))
+            identity = transaction.identity()
+            occurrence = seen.get(identity, 0)
+            seen[identity] = occurrence + 1
+            digest = sha256(f"{identity}|{occurrence}".encode()).hexdigest()
+            booked = transaction.booking_date
+            identified.append((f"T{booked.year:04d}{booked.month:02d}-{digest[:20]}", transaction))
     return identified
 
 
@@ -218,7 +219,7 @@ class _Bookkeeper:
         self._indexes: dict[str, MatchIndex] = {}
         self._hid_of: dict[str, UUID] = {}  # dossier -> household id
         self._by_prefix: dict[str, UUID] | None = None
-        self._bookings: list[tuple[UUID, Booking]] = []
+        self._bookings: list[tuple[UUID, list[Any]]] = []  # booking_row()s
 
     def handle(self, ident: str, transaction: BankTransaction, result: ImportResult) -> list[Any]:
         instruction = self._instruction_for(transaction)
@@ -239,13 +240,14 @@ class _Bookkeeper:
                           candidates=[c.income.key for c in match.candidates])
         income = chosen.income
         # The candidate was weighed by the rule of `Household.book_income` already.
-        booking = Booking(ident, income.agreement_id, chosen.expected + chosen.difference,
-                          transaction.value_date, chosen.expected, deviates=not chosen.within_tolerance)
-        self._bookings.append((self._hid_of[income.dossier], booking))
+        deviates = not chosen.within_tolerance
+        self._bookings.append((self._hid_of[income.dossier], [  # as `booking_row`
+            ident, income.agreement_id, str(chosen.expected + chosen.difference),
+            transaction.value_date.isoformat(), str(chosen.expected), deviates]))
         result.matched += 1
-        result.deviating += booking.deviates
+        result.deviating += deviates
         return row_of(ident, transaction, BOOKED, income.dossier, income.agreement_id,
-                      "amount deviates" if booking.deviates else None)
+                      "amount deviates" if deviates else None)
 
     def _payment_echo(self, ident: str, transaction: BankTransaction,
                       found: tuple[Household, str], result: ImportResult) -> list[Any]:
@@ -290,7 +292,7 @@ class _Bookkeeper:
         are only consistent with the directory the matching used if the directory has
         not moved on since it was read: otherwise the import starts again.
         """
-        direct: dict[UUID, list[Booking]] = defaultdict(list)
+        direct: dict[UUID, list[list[Any]]] = defaultdict(list)
         for hid, booking in self._bookings:
             if hid not in self._households:
                 direct[hid].append(booking)
@@ -301,8 +303,9 @@ class _Bookkeeper:
             versions = self.engine.current_versions([*direct, DIRECTORY_ID])
             if versions.get(DIRECTORY_ID) != self.directory.version:
                 raise RecordConflictError("the income directory changed during the import")
-        for hid, booking in self._bookings:
+        for hid, row in self._bookings:
             if hid in self._households:
+                booking = booking_from_row(row)
                 self._households[hid].book_income(booking.transaction_id, booking.agreement_id, booking.amount,
                                                   booking.value_date, self.actor)
         aggregates: list[Any] = [h for h in self._households.values() if h.pending_events]

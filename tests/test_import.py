@@ -84,6 +84,21 @@ def test_importing_the_same_statement_twice_records_each_transaction_once(onboar
     assert (again["new"], again["duplicates"], again["matched"]) == (0, 2, 0)
 
 
+def test_transaction_ids_do_not_change_between_versions():
+    # Stores keep these ids: a statement imported after an upgrade must find its
+    # transactions of before as duplicates, so the id of a booking never changes.
+    from decimal import Decimal
+
+    from huishoudboekje.domain.statement import BankTransaction, Statement
+    from huishoudboekje.statements import identify
+
+    t = BankTransaction(MANAGED, date(2026, 10, 30), date(2026, 11, 2), Decimal("1320.50"), "NL14BNGH0285001234",
+                        "Gemeente Utrecht", "Bijstand  11-2026 HHB-2026-00001", None, "REF1", "entry 1")
+    twice = Statement("a.xml", MANAGED, None, None, None, transactions=[t, t])  # two equal bookings
+    assert [ident for ident, _ in identify([twice])] == ["T202610-6d71f901f3a1e39375e3",
+                                                          "T202610-a6baeed72ae471aefd0e"]
+
+
 def test_overlapping_statements_import_to_exactly_the_transactions_of_the_month(onboarded, tmp_path):
     days = [date(2026, 11, 1) + timedelta(days=i) for i in range(30)]
     txs = [Tx("-2.50", d, None, None, f"kosten {d}") for d in days]
@@ -339,7 +354,7 @@ def test_a_ledger_snapshot_from_before_rows_still_loads(onboarded, tmp_path):
 def test_a_household_whose_bookings_were_appended_directly_is_snapshotted_when_next_saved(onboarded, tmp_path):
     """Imports append bookings without loading households, so no snapshot is taken
     then; the next save of the household takes one once its tail is long enough."""
-    from huishoudboekje.domain.household import Booking, Household, household_id
+    from huishoudboekje.domain.household import Booking, Household, booking_row, household_id
     from huishoudboekje.domain.money import Money
 
     engine = open_engine(onboarded, tmp_path / "var")
@@ -348,7 +363,7 @@ def test_a_household_whose_bookings_were_appended_directly_is_snapshotted_when_n
         start = engine.current_versions([hid])[hid]
         for n in range(household_interval()):
             booking = Booking(f"T{n}", "zorgtoeslag", Money("131.00"), date(2026, 11, 20), Money("131.00"), False)
-            engine.save(events=[Household.incomes_booked(hid, start + n + 1, [booking], "test")])
+            engine.save(events=[Household.incomes_booked(hid, start + n + 1, [booking_row(booking)], "test")])
         latest = engine.snapshots.recorder.select_events(hid, desc=True, limit=1)
         assert not latest or latest[0].originator_version <= start  # appended without one
 

@@ -17,7 +17,6 @@ from eventsourcing.domain import Aggregate, event
 from .agreement import INCOME
 from .household import ACTIVE, NAMESPACE, Household
 from .matching import IncomeAgreement
-from .money import Money
 
 DIRECTORY_ID = uuid5(NAMESPACE, "/income-directory")
 
@@ -61,9 +60,9 @@ class IncomeDirectory(Aggregate):
     def incomes(self, account: str, default_account: str) -> list[tuple[UUID, IncomeAgreement]]:
         """The income agreements of the households paid into `account`."""
         found = []
-        money: dict[str, Money] = {}
+        cache: dict[Any, Any] = {}
         for hid, (dossier, own_account, rows) in self.households.items():
             if (own_account or default_account) == account:
                 ident = UUID(hid)
-                found.extend((ident, IncomeAgreement.from_row(dossier, row, money)) for row in rows)
+                found.extend((ident, IncomeAgreement.from_row(dossier, row, cache)) for row in rows)
         return found

@@ -271,15 +271,15 @@ class Household(Aggregate):
         self.totals["in"] = self.totals["in"] + booking.amount
 
     @classmethod
-    def incomes_booked(cls, household_id: UUID, version: int, bookings: list[Booking],
+    def incomes_booked(cls, household_id: UUID, version: int, bookings: list[list[Any]],
                        actor: str) -> DomainEvent:
-        """One import's bookings on a household that is not loaded, as one event.
+        """One import's bookings (`booking_row`s) on a household that is not loaded, as one event.
 
         An import books thousands of incomes; loading each household only to append
         to it would cost the import most of its time. The caller has checked what
         `book_income` checks (an active household, an income agreement valid on the
         value date, a transaction not booked before) against the income directory and
-        the ledger, weighed each `Booking` with `deviates_from`, and appends at `version`,
+        the ledger, weighed each booking with `deviates_from`, and appends at `version`,
         the household's next: if the household moved on in between, the store refuses
         the event and the caller starts again.
         """
@@ -287,7 +287,7 @@ class Household(Aggregate):
             originator_id=household_id,
             originator_version=version,
             timestamp=cls.IncomesBooked.create_timestamp(),  # type: ignore[attr-defined]
-            bookings=[booking_row(b) for b in bookings],
+            bookings=bookings,
             actor=actor,
         )
 

@@ -61,19 +61,32 @@ class IncomeAgreement:
                 str(self.tolerance), self.start.isoformat(), self.end.isoformat() if self.end else None]
 
     @classmethod
-    def from_row(cls, dossier: str, row: list[Any], money: dict[str, Money] | None = None) -> IncomeAgreement:
-        """`money`: amounts read so far, by their text (many agreements share an amount)."""
+    def from_row(cls, dossier: str, row: list[Any], cache: dict[Any, Any] | None = None) -> IncomeAgreement:
+        """`cache`: amounts and dates read so far, by their text (agreements share many)."""
         ident, iban, terms, amounts, tolerance, start, end = row
-        money = {} if money is None else money
+        cache = {} if cache is None else cache
         steps = []
         for day, amount in amounts:
-            if amount not in money:
-                money[amount] = Money(amount)
-            steps.append(AmountFrom(date.fromisoformat(day), money[amount]))
-        if tolerance not in money:
-            money[tolerance] = Money(tolerance)
-        return cls(dossier, ident, iban, tuple(terms), tuple(steps), money[tolerance],
-                   date.fromisoformat(start), date.fromisoformat(end) if end else None)
+            step = cache.get((day, amount))
+            if step is None:
+                step = cache[(day, amount)] = AmountFrom(_day(day, cache), _money(amount, cache))
+            steps.append(step)
+        return cls(dossier, ident, iban, tuple(terms), tuple(steps), _money(tolerance, cache),
+                   _day(start, cache), _day(end, cache) if end else None)
+
+
+def _money(text: str, cache: dict[Any, Any]) -> Money:
+    money = cache.get(text)
+    if money is None:
+        money = cache[text] = Money(text)
+    return money
+
+
+def _day(text: str, cache: dict[Any, Any]) -> date:
+    day = cache.get(text)
+    if day is None:
+        day = cache[text] = date.fromisoformat(text)
+    return day
 
 
 class Candidate(NamedTuple):  # NamedTuples: made once per transaction, cheaper than dataclasses
@@ -105,11 +118,16 @@ class MatchIndex:
         by_iban: dict[str, list[_Entry]] = {}
         spaced: dict[str, str] = {}  # many agreements share a term ('zorgtoeslag')
         for income in incomes:
+            terms = []
             for term in income.match_terms:
-                if term not in spaced:
-                    spaced[term] = _spaced(words(normalise(term)))
-            terms = tuple(spaced[t] for t in income.match_terms)
-            by_iban.setdefault(income.iban, []).append(_Entry(income, income.key, terms))
+                found = spaced.get(term)
+                if found is None:
+                    found = spaced[term] = _spaced(words(normalise(term)))
+                terms.append(found)
+            group = by_iban.get(income.iban)
+            if group is None:
+                group = by_iban[income.iban] = []
+            group.append(_Entry(income, f"{income.dossier}/{income.agreement_id}", tuple(terms)))
         self._by_iban = {iban: _Bucket(group) for iban, group in by_iban.items()}
 
     def match(self, transaction: BankTransaction) -> MatchResult:
@@ -159,7 +177,7 @@ class _Bucket:
 
     def __init__(self, entries: list[_Entry]) -> None:
         frequency: dict[str, int] = {}
-        own_words = [words(" ".join(entry.terms)) for entry in entries]
+        own_words = [" ".join(entry.terms).split() for entry in entries]  # terms are spaced words
         for own in own_words:
             for word in set(own):
                 frequency[word] = frequency.get(word, 0) + 1

@@ -49,7 +49,11 @@ class BankTransaction:
         agrees on. `occurrence` tells apart identical bookings within one statement
         (two equal payments on one day) — their position among equals.
         """
-        parts = [
+        return hashlib.sha256(f"{self.identity()}|{occurrence}".encode()).hexdigest()[:32]
+
+    def identity(self) -> str:
+        """What `fingerprint` digests, but the occurrence: equal for equal bookings."""
+        return "|".join((
             self.account,
             self.booking_date.isoformat(),
             self.value_date.isoformat(),
@@ -57,9 +61,7 @@ class BankTransaction:
             self.counterparty_iban or "",
             self.end_to_end_id or "",
             " ".join(self.description.split()).lower(),
-            str(occurrence),
-        ]
-        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+        ))
 
 
 @dataclass(frozen=True)
