@@ -143,6 +143,9 @@ class Engine(Application[UUID]):
     def snapshot_class_for(cls, aggregate: Any) -> Any:
         return getattr(type(aggregate), "Snapshot", cls.snapshot_class) or Snapshot
 
+    def construct_mapper(self) -> Any:
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=transcodings.Mapper)
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcodings.register(transcoder)

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from typer.testing import CliRunner
 
+from adapters.camt053 import parse_camt053
 from adapters.cli import app
 from adapters.store import open_engine
 from tests.factories import MANAGED, Tx, camt053, mt940
@@ -396,3 +397,41 @@ def test_versions_are_read_on_any_store(example_doc):
     onboard(engine, [(str(example_doc), parse_document(load_document(example_doc), str(example_doc)))], actor="test")
     hid = household_id("HHB-2026-0001")
     assert engine.current_versions([hid]) == {hid: engine.household("HHB-2026-0001").version}
+
+
+def test_events_of_rows_are_stored_as_the_library_would_store_them(onboarded, tmp_path):
+    # The import's ledger and booking events are encoded by orjson (see transcodings):
+    # what is stored must be what the library would store, and read back as the event.
+    from uuid import uuid4
+
+    from eventsourcing.persistence import Mapper
+
+    from huishoudboekje.domain.household import Household
+    from huishoudboekje.domain.ledger import Ledger, row_of
+    from huishoudboekje.transcodings import rows_events
+
+    odd = Tx("12.34", date(2026, 11, 3), "NL02RABO0123456789", "Één onbekende", 'Ödeme \u00e9\u2028 "quoted" \\ end')
+    [statement] = parse_camt053(camt053([odd, zorgtoeslag()]), "odd.xml")
+    ledger = Ledger(account=MANAGED, month="2026-11")
+    ledger.record(import_id="I1", files=["odd.xml"], allow_unbalanced=True, actor="test",
+                  rows=[row_of(f"T{n}", t, "unmatched", reason="é", candidates=["A/b", "C/d"])
+                        for n, t in enumerate(statement.transactions)])
+    booked = Household.incomes_booked(uuid4(), 7, [["T1", "zorgtoeslag", "131.00", "2026-11-20", "131.00", True]], "ik")
+    events = [*ledger.collect_events()[1:], booked]
+    assert {type(e) for e in events} == rows_events()
+    engine = open_engine(onboarded)
+    try:
+        library = Mapper(transcoder=engine.mapper.transcoder)
+        for event in events:
+            stored = engine.mapper.to_stored_event(event)
+            assert stored.state == library.to_stored_event(event).state  # to the byte
+            assert library.to_domain_event(stored).__dict__ == event.__dict__
+        # And end to end: what an import stored reads back as its events, timestamps and all.
+        imported(onboarded, write(tmp_path, "nov.xml", camt053([odd, zorgtoeslag(), bijstand()])))
+        topics = {f"{cls.__module__}:{cls.__qualname__}" for cls in rows_events()}
+        stored = [s for s in engine.recorder.select_notifications(1, 10_000) if s.topic in topics]
+        assert len(stored) == 2
+        for record in stored:
+            assert type(engine.mapper.to_domain_event(record).timestamp).__name__ == "datetime"
+    finally:
+        engine.close()

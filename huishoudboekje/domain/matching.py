@@ -138,18 +138,23 @@ class MatchIndex:
         bucket = self._by_iban.get(transaction.counterparty_iban.upper())
         if bucket is None:
             return MatchResult((), f"no income agreement with counterparty {transaction.counterparty_iban}")
-        found = words(normalise(transaction.description))
+        text = transaction.description
+        # Only the words count: for ASCII text, lower case is all `normalise` would change.
+        found = _WORD.findall(text.lower()) if text.isascii() else words(normalise(text))
         description = _spaced(found)
         day = transaction.value_date
         valid, missing_terms = [], []
         for entry in bucket.plausible(found):
-            absent = next((t for t in entry.terms if t not in description), None)
-            if absent is not None:
-                missing_terms.append(f"{entry.key} misses term '{absent.strip()}'")
-            elif not entry.income.is_valid_on(day):
-                missing_terms.append(f"{entry.key} is not valid on {day}")
+            for term in entry.terms:
+                if term not in description:
+                    missing_terms.append(f"{entry.key} misses term '{term.strip()}'")
+                    break
             else:
-                valid.append(entry.income)
+                income = entry.income
+                if income.start <= day and (income.end is None or day <= income.end):  # is_valid_on
+                    valid.append(income)
+                else:
+                    missing_terms.append(f"{entry.key} is not valid on {day}")
         if not valid:
             return MatchResult((), "; ".join(missing_terms) or "no agreement's match terms are in the description")
         received = Money(transaction.amount)
