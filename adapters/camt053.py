@@ -745,17 +745,17 @@ class _Planned:
             _DAYS[booked_text] = booked
             if valued_text is not None:
                 _DAYS[valued_text] = valued
-        return [BankTransaction(
-            account=account,
-            booking_date=booked,
-            value_date=valued,
-            amount=amount,
-            counterparty_iban=_compact_iban(iban) if iban else None,
-            counterparty_name=_one_line(name) or None,
-            description=description or _one_line(own[at.entry_info]),
-            end_to_end_id=None if (end_to_end or "").upper() == "NOTPROVIDED" else end_to_end,
-            bank_reference=own[at.reference] or tx_reference or own[at.entry_reference],
-            where=where,
+        return [BankTransaction.read(
+            account,
+            booked,
+            valued,
+            amount,
+            _compact_iban(iban) if iban else None,
+            _one_line(name) or None,
+            description or _one_line(own[at.entry_info]),
+            None if (end_to_end or "").upper() == "NOTPROVIDED" else end_to_end,
+            own[at.reference] or tx_reference or own[at.entry_reference],
+            where,
         )]
 
 

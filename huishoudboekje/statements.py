@@ -222,7 +222,7 @@ class _Bookkeeper:
         self._bookings: list[tuple[UUID, list[Any]]] = []  # booking_row()s
 
     def handle(self, ident: str, transaction: BankTransaction, result: ImportResult) -> list[Any]:
-        instruction = self._instruction_for(transaction)
+        instruction = self._instruction_for(transaction) if transaction.end_to_end_id else None
         if instruction is not None:
             return self._payment_echo(ident, transaction, instruction, result)
         if not transaction.is_credit:
@@ -232,7 +232,8 @@ class _Bookkeeper:
         return self._income(ident, transaction, result)
 
     def _income(self, ident: str, transaction: BankTransaction, result: ImportResult) -> list[Any]:
-        match = self._index(transaction.account).match(transaction)
+        index = self._indexes.get(transaction.account) or self._index(transaction.account)
+        match = index.match(transaction)
         chosen = match.booked
         if chosen is None:
             result.unmatched += 1

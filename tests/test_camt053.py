@@ -753,3 +753,17 @@ def test_entries_of_a_known_shape_read_as_by_the_general_reader(entries, pretty,
     if pretty:  # as most banks write it: whitespace between the elements
         xml = xml.replace(b"><", b">\n    <")
     assert _parse_or_refusal(xml, True, monkeypatch) == _parse_or_refusal(xml, False, monkeypatch)
+
+
+def test_a_transaction_read_in_bulk_is_the_one_the_constructor_makes():
+    # Parsers build transactions with `BankTransaction.read`, which skips the dataclass's
+    # per-field setattr: it must set exactly the fields the class has.
+    from huishoudboekje.domain.statement import BankTransaction
+
+    values = ("NL91ABNA0417164300", date(2024, 3, 1), date(2024, 3, 2), Decimal("-12.50"), DEBTOR_IBAN,
+              "Eneco", "Termijn maart", "E2E-1", "REF-1", "entry 1")
+    assert len(values) == len(BankTransaction.__dataclass_fields__)
+    read, made = BankTransaction.read(*values), BankTransaction(*values)
+    assert read == made and vars(read) == vars(made) and hash(read) == hash(made)
+    with pytest.raises(AttributeError):
+        read.amount = Decimal("0.00")  # still frozen

@@ -64,8 +64,8 @@ def to_row(recorded: Recorded) -> list[Any]:
 def from_row(row: list[Any]) -> Recorded:
     (ident, account, booked, valued, amount, iban, name, description, e2e, reference, where,
      outcome, dossier, agreement_id, reason, candidates, import_id) = row
-    transaction = BankTransaction(account, date.fromisoformat(booked), date.fromisoformat(valued),
-                                  Decimal(amount), iban, name, description, e2e, reference, where)
+    transaction = BankTransaction.read(account, date.fromisoformat(booked), date.fromisoformat(valued),
+                                       Decimal(amount), iban, name, description, e2e, reference, where)
     return Recorded(ident, transaction, outcome, dossier, agreement_id, reason, tuple(candidates), import_id)
 
 

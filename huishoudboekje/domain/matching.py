@@ -158,17 +158,15 @@ class MatchIndex:
         if not valid:
             return MatchResult((), "; ".join(missing_terms) or "no agreement's match terms are in the description")
         received = Money(transaction.amount)
-        candidates = [self._candidate(income, received, day) for income in valid]
+        candidates = []
+        for income in valid:  # weighed by the rule of `Household.book_income`
+            expected = amount_on(income.amounts, day)
+            candidates.append(Candidate(income, expected, received - expected,
+                                        not deviates_from(received, expected, income.tolerance)))
         if len(candidates) > 1:
             candidates.sort(key=lambda c: (not c.within_tolerance, abs(c.difference), c.income.key))
             return MatchResult(tuple(candidates), f"{len(candidates)} agreements match; choose one")
         return MatchResult(tuple(candidates), None)
-
-    @staticmethod
-    def _candidate(income: IncomeAgreement, received: Money, day: date) -> Candidate:
-        expected = income.amount_on(day)
-        return Candidate(income, expected, received - expected,
-                         not deviates_from(received, expected, income.tolerance))
 
 
 class _Entry(NamedTuple):

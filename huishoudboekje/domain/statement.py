@@ -23,6 +23,9 @@ class StatementError(ValueError):
         super().__init__(f"{location}: {reason}")
 
 
+_new, _set = object.__new__, object.__setattr__
+
+
 @dataclass(frozen=True)
 class BankTransaction:
     account: str  # IBAN of the statement's own account, electronic form
@@ -35,6 +38,24 @@ class BankTransaction:
     end_to_end_id: str | None
     bank_reference: str | None  # the bank's own reference for the entry
     where: str = ""  # 'entry 3' or 'line 17': where in the file it came from
+
+    @classmethod
+    def read(cls, account: str, booking_date: date, value_date: date, amount: Decimal,
+             counterparty_iban: str | None, counterparty_name: str | None, description: str,
+             end_to_end_id: str | None, bank_reference: str | None, where: str = "") -> BankTransaction:
+        """The same as the constructor, at half the cost: for parsers that make tens of thousands.
+
+        A frozen dataclass sets each field through `object.__setattr__`; this sets them
+        all at once. The fields are checked against the class's by a test.
+        """
+        transaction = _new(cls)
+        _set(transaction, "__dict__", {
+            "account": account, "booking_date": booking_date, "value_date": value_date, "amount": amount,
+            "counterparty_iban": counterparty_iban, "counterparty_name": counterparty_name,
+            "description": description, "end_to_end_id": end_to_end_id, "bank_reference": bank_reference,
+            "where": where,
+        })
+        return transaction
 
     @property
     def is_credit(self) -> bool:
