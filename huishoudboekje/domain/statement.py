@@ -46,7 +46,10 @@ class BankTransaction:
         """The same as the constructor, at half the cost: for parsers that make tens of thousands.
 
         A frozen dataclass sets each field through `object.__setattr__`; this sets them
-        all at once. The fields are checked against the class's by a test.
+        all at once. The fields are checked against the class's by a test. The price:
+        the instance keeps a dict of its own, about 170 bytes more per transaction than
+        the constructor's (measured on a 25,000-transaction file: 2–3 % of an import
+        saved, 785 instead of 617 bytes per parsed transaction).
         """
         transaction = _new(cls)
         _set(transaction, "__dict__", {
