@@ -226,14 +226,19 @@ class Snapshots:
         self.mapper = engine.snapshots.mapper
         self.interval = type(engine).snapshotting_intervals.get(Household)
         self.cls = getattr(Household, "Snapshot", type(engine).snapshot_class)
-        self.pending: list = []
+        self.latest: dict = {}  # household id -> its latest snapshot, stored
         self.taken: dict = {}
 
     def after(self, household: Household) -> None:
         version = household.version
         if self.interval and version % self.interval == 0 and self.taken.get(household.id) != version:
             self.taken[household.id] = version
-            self.pending.append(self.mapper.to_stored_event(self.cls.take(household)))
+            self.latest[household.id] = self.mapper.to_stored_event(self.cls.take(household))
+
+    @property
+    def pending(self) -> list:
+        """The latest snapshot of each household: the engine drops the older ones."""
+        return list(self.latest.values())
 
 
 def check_snapshots(engine, sample: int = 25) -> int:

@@ -378,6 +378,31 @@ def test_a_household_whose_bookings_were_appended_directly_is_snapshotted_when_n
         engine.close()
 
 
+def test_a_household_keeps_only_its_latest_snapshot_and_loads_the_same(onboarded, tmp_path):
+    """Older snapshots are never read again; kept, they were most of the store."""
+    from huishoudboekje.domain.household import household_id
+    from huishoudboekje.domain.money import Money
+
+    engine = open_engine(onboarded, tmp_path / "var")
+    try:
+        hid = household_id("HHB-2026-0001")
+        for n in range(3 * household_interval()):  # three snapshots' worth of changes
+            engine.change_household("HHB-2026-0001", lambda h, n=n: h.change_amount(
+                "bijstand", Money(f"{1400 + n}.00"), date(2026, 12, 1), "test"))
+        snapshots = engine.snapshots.recorder.select_events(hid)
+        household = engine.household("HHB-2026-0001")
+        assert [s.originator_version for s in snapshots] == [household.version - household.version % household_interval()]
+    finally:
+        engine.close()
+    replayed = open_engine(onboarded, tmp_path / "var")  # the events alone give the same household
+    try:
+        replayed.snapshots = None
+        again = replayed.repository.__class__(replayed.events).get(hid)
+        assert vars(again) == vars(household)
+    finally:
+        replayed.close()
+
+
 def household_interval() -> int:
     from huishoudboekje.domain.household import Household
     from huishoudboekje.engine import Engine
