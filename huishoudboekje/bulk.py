@@ -3,9 +3,18 @@
 Parsing and importing a statement builds tens of thousands of small objects that
 stay alive until the end: the collector then runs again and again, each time walking
 every object built so far, and finds nothing (records, Decimals and strings form no
-cycles). Measured on a 25,000-transaction import: about 13 % of its time. Reference
-counting still frees everything as usual; cycles made meanwhile anywhere in the
-process wait until the collector is back on, after the bulk work.
+cycles). Measured on a 25,000-transaction import: about 13 % of its time.
+
+A pay-date run is the same at a larger scale: it keeps every instruction it issues
+until the payment files are written, and each full collection walked all of them
+again, more often and for longer the more households there are. At 100,000
+households that was a quarter of the run, and the reason its time per household grew
+with the number of households (3.04 ms against 2.25 ms at 1,000; 2.29 ms without).
+Neither makes cyclic garbage (a test holds the pay-date run to that), so nothing is
+left for the collector to find.
+
+Reference counting still frees everything as usual; cycles made meanwhile anywhere
+in the process wait until the collector is back on, after the bulk work.
 """
 
 from __future__ import annotations
@@ -24,3 +33,4 @@ def without_cycle_collection() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+

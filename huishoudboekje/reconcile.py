@@ -23,6 +23,7 @@ from .domain.household import Household, Instruction
 from .domain.paydate import CycleResult
 from .domain.money import Money, total
 from .domain.run import PaymentFileRecord, Run
+from .bulk import without_cycle_collection
 from .engine import Engine
 
 MAX_AHEAD = timedelta(days=366)
@@ -78,12 +79,13 @@ def reconcile(engine: Engine, through: date, *, default_account: str, write_file
         return summary
     job = _Job(engine, first, through, default_account, unrepaid_cycles, summary, batch)
     households = list(engine.household_ids())
-    for done, (hid, _) in enumerate(households, start=1):
-        job.pay(hid)
-        if progress:
-            progress(done, len(households))
-    job.flush()
-    _file_and_complete(engine, first, through, job, write_file, summary)
+    with without_cycle_collection():  # see bulk.py
+        for done, (hid, _) in enumerate(households, start=1):
+            job.pay(hid)
+            if progress:
+                progress(done, len(households))
+        job.flush()
+        _file_and_complete(engine, first, through, job, write_file, summary)
     return summary
 
 

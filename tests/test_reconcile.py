@@ -262,3 +262,27 @@ def test_two_jobs_running_at_once_issue_every_instruction_once(store_url, tmp_pa
         engine.close()
     in_files = [e2e for path in payment_files(tmp_path) for e2e in check_pain(path)[2]]
     assert len(in_files) == len(set(in_files)) == 2 * count
+
+
+
+def test_a_run_makes_no_cyclic_garbage(example, tmp_path):
+    # The run pauses the cyclic collector (bulk.without_cycle_collection): safe only as
+    # long as paying households leaves nothing that reference counting cannot free.
+    import gc
+
+    from adapters.payments import Pain001Writer
+    from huishoudboekje.reconcile import reconcile
+
+    engine = open_engine(example, tmp_path / "ev")
+    try:
+        gc.collect()
+        gc.disable()
+        try:
+            summary = reconcile(engine, through=date(2026, 12, 1), default_account=MANAGED,
+                                write_file=Pain001Writer(tmp_path / "payments", "Gemeente"))
+            assert summary.instructions > 0
+            assert gc.collect() == 0
+        finally:
+            gc.enable()
+    finally:
+        engine.close()
