@@ -57,6 +57,7 @@ from _common import RESULTS, code_version, ibans, log, print_table, profile_top,
 
 from adapters.payments import Pain001Writer  # noqa: E402
 from adapters.store import open_engine  # noqa: E402
+from huishoudboekje.engine import SNAPSHOTS_KEPT_EVERY  # noqa: E402
 from huishoudboekje.domain.agreement import (  # noqa: E402
     CHARGE,
     DEFAULT_PRIORITY,
@@ -226,18 +227,19 @@ class Snapshots:
         self.mapper = engine.snapshots.mapper
         self.interval = type(engine).snapshotting_intervals.get(Household)
         self.cls = getattr(Household, "Snapshot", type(engine).snapshot_class)
-        self.latest: dict = {}  # household id -> its latest snapshot, stored
+        self.latest: dict = {}  # (household id, hundred of versions) -> its newest snapshot, stored
         self.taken: dict = {}
 
     def after(self, household: Household) -> None:
         version = household.version
         if self.interval and version % self.interval == 0 and self.taken.get(household.id) != version:
             self.taken[household.id] = version
-            self.latest[household.id] = self.mapper.to_stored_event(self.cls.take(household))
+            block = (version - 1) // SNAPSHOTS_KEPT_EVERY
+            self.latest[(household.id, block)] = self.mapper.to_stored_event(self.cls.take(household))
 
     @property
     def pending(self) -> list:
-        """The latest snapshot of each household: the engine drops the older ones."""
+        """The newest snapshot of each household in each hundred versions, as the engine keeps."""
         return list(self.latest.values())
 
 

@@ -20,6 +20,7 @@ in the process wait until the collector is back on, after the bulk work.
 from __future__ import annotations
 
 import gc
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -34,3 +35,19 @@ def without_cycle_collection() -> Iterator[None]:
         if enabled:
             gc.enable()
 
+
+
+def release_frames(error: BaseException) -> None:
+    """Let the frames a caught error passed through go, while the collector is paused.
+
+    An error raised inside an `except` block (as the library does, turning a database
+    error into a `RecordConflictError`) ties its traceback and those frames into a cycle,
+    which only the collector frees: without this, every batch a pay-date run lost to
+    another writer stayed in memory until the run ended.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        current = current.__cause__ or current.__context__

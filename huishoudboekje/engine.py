@@ -24,6 +24,7 @@ from .domain.run import Run
 
 T = TypeVar("T")
 RETRIES = 5
+SNAPSHOTS_KEPT_EVERY = 100  # versions: see `Engine._drop_older_snapshots`
 
 
 class HouseholdLogged(DomainEvent):
@@ -77,14 +78,18 @@ class Engine(Application[UUID]):
             self._drop_older_snapshots({s.originator_id: s.originator_version for s in taken})
 
     def _drop_older_snapshots(self, latest: dict[UUID, int]) -> None:
-        """Keep one snapshot per aggregate: the one just taken.
+        """Keep one snapshot per hundred versions of an aggregate, and the newest.
 
-        Only the latest snapshot is ever read (an aggregate loads from its newest
-        snapshot and the events after it); the older ones made a household's snapshots
-        grow by one every ten events, until they were most of the store (16 KB each,
-        2.3 times the household's events in a year) and a store of 100,000 households
-        no longer fitted in memory. A process killed between writing the snapshot and
-        this leaves the older ones, which the next snapshot of that aggregate removes.
+        An aggregate loads from its newest snapshot and the events after it; keeping
+        every older snapshot too (the library's way) made a household's snapshots grow
+        by one every ten events, until they were most of the store (16 KB each, 2.3
+        times the household's events in a year) and a store of 100,000 households no
+        longer fitted in memory. The projections load an aggregate at the version of a
+        notification (`repository.get(id, version=v)`), which reads the newest snapshot
+        at or before `v`: one per hundred versions keeps that replay short, also in a
+        rebuild from the first event. So a new snapshot replaces the older ones of its
+        own hundred (versions 1–100, 101–200, ...). A process killed between writing the snapshot and this leaves
+        them, and the next snapshot in that hundred removes them.
         """
         recorder = self.snapshots.recorder
         module = type(recorder).__module__
@@ -97,8 +102,10 @@ class Engine(Application[UUID]):
         mark = "%s" if postgres else "?"
         with recorder.datastore.transaction(commit=True) as cursor:
             cursor.executemany(
-                f"DELETE FROM {table} WHERE originator_id = {mark} AND originator_version < {mark}",
-                [(ident if postgres else ident.hex, version) for ident, version in latest.items()])
+                f"DELETE FROM {table} WHERE originator_id = {mark} "
+                f"AND originator_version > {mark} AND originator_version < {mark}",
+                [(ident if postgres else ident.hex, (version - 1) // SNAPSHOTS_KEPT_EVERY * SNAPSHOTS_KEPT_EVERY, version)
+                 for ident, version in latest.items()])
 
     def save(self, *objs: Any, events: Sequence[DomainEvent] = (), **kwargs: Any) -> Any:
         """Save aggregates (and `events` built without their aggregate) in one write.

@@ -23,7 +23,7 @@ from .domain.household import Household, Instruction
 from .domain.paydate import CycleResult
 from .domain.money import Money, total
 from .domain.run import PaymentFileRecord, Run
-from .bulk import without_cycle_collection
+from .bulk import release_frames, without_cycle_collection
 from .engine import Engine
 
 MAX_AHEAD = timedelta(days=366)
@@ -121,7 +121,8 @@ class _Job:
             return
         try:
             self.engine.save(*(household for household, _ in batch))
-        except (RecordConflictError, IntegrityError):
+        except (RecordConflictError, IntegrityError) as conflict:
+            release_frames(conflict)  # the collector is paused (bulk.py)
             for household, _ in batch:
                 self._collect(self._alone(household.id))
             return
@@ -146,7 +147,8 @@ class _Job:
                 return household
             try:
                 self.engine.save(household)
-            except (RecordConflictError, IntegrityError):
+            except (RecordConflictError, IntegrityError) as conflict:
+                release_frames(conflict)
                 continue  # changed again meanwhile: load again
             self._count(results)
             return household

@@ -378,27 +378,33 @@ def test_a_household_whose_bookings_were_appended_directly_is_snapshotted_when_n
         engine.close()
 
 
-def test_a_household_keeps_only_its_latest_snapshot_and_loads_the_same(onboarded, tmp_path):
-    """Older snapshots are never read again; kept, they were most of the store."""
+def test_a_household_keeps_one_snapshot_per_hundred_versions_and_loads_the_same(onboarded, tmp_path):
+    """Older snapshots were most of the store; one per hundred versions is kept for the
+    projections, which load a household at the version of a notification."""
     from huishoudboekje.domain.household import household_id
     from huishoudboekje.domain.money import Money
+    from huishoudboekje.engine import SNAPSHOTS_KEPT_EVERY
 
     engine = open_engine(onboarded, tmp_path / "var")
     try:
         hid = household_id("HHB-2026-0001")
-        for n in range(3 * household_interval()):  # three snapshots' worth of changes
+        for n in range(SNAPSHOTS_KEPT_EVERY + 3 * household_interval()):  # into a second hundred
             engine.change_household("HHB-2026-0001", lambda h, n=n: h.change_amount(
                 "bijstand", Money(f"{1400 + n}.00"), date(2026, 12, 1), "test"))
-        snapshots = engine.snapshots.recorder.select_events(hid)
         household = engine.household("HHB-2026-0001")
-        assert [s.originator_version for s in snapshots] == [household.version - household.version % household_interval()]
+        taken = range(household_interval(), household.version + 1, household_interval())
+        newest_per_hundred = {(v - 1) // SNAPSHOTS_KEPT_EVERY: v for v in taken}
+        assert [s.originator_version for s in engine.snapshots.recorder.select_events(hid)] == \
+            sorted(newest_per_hundred.values())
+        early = engine.repository.get(hid, version=SNAPSHOTS_KEPT_EVERY + 5)  # as a projection loads it
     finally:
         engine.close()
     replayed = open_engine(onboarded, tmp_path / "var")  # the events alone give the same household
     try:
         replayed.snapshots = None
-        again = replayed.repository.__class__(replayed.events).get(hid)
-        assert vars(again) == vars(household)
+        events_only = replayed.repository.__class__(replayed.events)
+        assert vars(events_only.get(hid)) == vars(household)
+        assert vars(events_only.get(hid, version=SNAPSHOTS_KEPT_EVERY + 5)) == vars(early)
     finally:
         replayed.close()
 

@@ -286,3 +286,41 @@ def test_a_run_makes_no_cyclic_garbage(example, tmp_path):
             gc.enable()
     finally:
         engine.close()
+
+
+def test_a_run_that_loses_a_batch_to_another_writer_makes_no_cyclic_garbage(example, tmp_path):
+    # Another writer changes the household between its load and the batch's save: the
+    # save fails, the household is paid again on its own. The failed save must not stay
+    # in memory while the collector is paused.
+    import gc
+
+    from adapters.payments import Pain001Writer
+    from huishoudboekje.domain.money import Money
+    from huishoudboekje.reconcile import reconcile
+
+    run(example, "2026-11-30")  # the days before: the run below loads the household only to pay it
+    engine, other = open_engine(example, tmp_path / "ev"), open_engine(example, tmp_path / "ev2")
+    load = engine.household_by_id
+
+    def load_then_change(hid):
+        household = load(hid)
+        other.change_household(household.dossier, lambda h: h.change_amount(
+            "bijstand", Money("1400.00"), date(2027, 1, 1), "staff"))
+        engine.household_by_id = load  # once
+        return household
+
+    engine.household_by_id = load_then_change
+    try:
+        gc.collect()
+        gc.disable()
+        try:
+            summary = reconcile(engine, through=date(2026, 12, 1), default_account=MANAGED,
+                                write_file=Pain001Writer(tmp_path / "payments", "Gemeente"))
+            assert summary.households_paid == 1  # paid once, on its own after the conflict
+            assert gc.collect() == 0
+        finally:
+            gc.enable()
+        assert engine.household("HHB-2026-0001").agreements["bijstand"].amounts[-1].amount == Money("1400.00")
+    finally:
+        engine.close()
+        other.close()
