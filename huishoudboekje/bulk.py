@@ -10,8 +10,9 @@ until the payment files are written, and each full collection walked all of them
 again, more often and for longer the more households there are. At 100,000
 households that was a quarter of the run, and the reason its time per household grew
 with the number of households (3.04 ms against 2.25 ms at 1,000; 2.29 ms without).
-Neither makes cyclic garbage (a test holds the pay-date run to that), so nothing is
-left for the collector to find.
+Neither makes cyclic garbage (tests hold the pay-date run to that, also when it loses
+a batch to another writer: see `release_frames`), so nothing is left for the
+collector to find.
 
 Reference counting still frees everything as usual; cycles made meanwhile anywhere
 in the process wait until the collector is back on, after the bulk work.
@@ -34,7 +35,6 @@ def without_cycle_collection() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
 
 
 def release_frames(error: BaseException) -> None:
