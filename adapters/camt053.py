@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from collections.abc import Callable
 from operator import attrgetter, itemgetter
 from typing import BinaryIO, NamedTuple
 
@@ -719,12 +719,9 @@ class _Planned:
             return None  # the general way names what is missing
         where = f"entry {number}"
         amount = _signed(amount_text, indicator, "entry amount", file, where)
-        booked = _DAYS.get(booked_text) or _parse_date(booked_text, "booking date", file, where)
+        booked = _day(booked_text, "booking date", file, where)
         valued_text = own[at.valued[0]] or own[at.valued[1]]
-        if valued_text is None:
-            valued = booked
-        else:
-            valued = _DAYS.get(valued_text) or _parse_date(valued_text, "value date", file, where)
+        valued = booked if valued_text is None else _day(valued_text, "value date", file, where)
         if not at.has_tx:  # as `_transaction` with no TxDtls
             iban = name = end_to_end = tx_reference = None
             description = ""
@@ -741,10 +738,6 @@ class _Planned:
                 parts.append(own[at.structured_ref] or "")
                 description = _one_line(" ".join(parts))
             description = description or _one_line(own[at.tx_info])
-        if len(_DAYS) < 1024:  # a file spans a few months: its dates are read once
-            _DAYS[booked_text] = booked
-            if valued_text is not None:
-                _DAYS[valued_text] = valued
         return [BankTransaction.read(
             account,
             booked,
@@ -760,6 +753,16 @@ class _Planned:
 
 
 _DAYS: dict[str, date] = {}  # date texts read by `_Planned`, with their dates
+
+
+def _day(text: str, what: str, file: str, where: str) -> date:
+    """As `_parse_date`; a file spans a few months, so each date text is read once."""
+    day = _DAYS.get(text)
+    if day is None:
+        day = _parse_date(text, what, file, where)
+        if len(_DAYS) < 1024:
+            _DAYS[text] = day
+    return day
 
 
 # --- values -----------------------------------------------------------------------

@@ -27,6 +27,18 @@ RETRIES = 5
 SNAPSHOTS_KEPT_EVERY = 100  # versions: see `Engine._drop_older_snapshots`
 
 
+def _sql_table(recorder: Any) -> tuple[str, bool] | None:
+    """The table behind a SQLite or PostgreSQL recorder with UUID ids, and whether it is
+    PostgreSQL; None for any other store."""
+    module = type(recorder).__module__
+    if module not in ("eventsourcing.postgres", "eventsourcing.sqlite") or \
+            getattr(recorder.datastore, "originator_id_type", "uuid") != "uuid":
+        return None
+    if module == "eventsourcing.postgres":
+        return f'"{recorder.datastore.schema}"."{recorder.events_table_name}"', True
+    return recorder.events_table_name, False
+
+
 class HouseholdLogged(DomainEvent):
     household_id: UUID
     dossier: str
@@ -88,23 +100,21 @@ class Engine(Application[UUID]):
         notification (`repository.get(id, version=v)`), which reads the newest snapshot
         at or before `v`: one per hundred versions keeps that replay short, also in a
         rebuild from the first event. So a new snapshot replaces the older ones of its
-        own hundred (versions 1–100, 101–200, ...). A process killed between writing the snapshot and this leaves
-        them, and the next snapshot in that hundred removes them.
+        own hundred (versions 1–100, 101–200, ...). A process killed between writing the
+        snapshot and this leaves them, and the next snapshot in that hundred removes them.
         """
         recorder = self.snapshots.recorder
-        module = type(recorder).__module__
-        if module not in ("eventsourcing.postgres", "eventsourcing.sqlite") or \
-                getattr(recorder.datastore, "originator_id_type", "uuid") != "uuid":
+        sql = _sql_table(recorder)
+        if sql is None:
             return  # an in-memory store (tests): nothing to gain
-        postgres = module == "eventsourcing.postgres"
-        table = (f'"{recorder.datastore.schema}"."{recorder.events_table_name}"' if postgres
-                 else recorder.events_table_name)
+        table, postgres = sql
         mark = "%s" if postgres else "?"
+        every = SNAPSHOTS_KEPT_EVERY
         with recorder.datastore.transaction(commit=True) as cursor:
             cursor.executemany(
                 f"DELETE FROM {table} WHERE originator_id = {mark} "
                 f"AND originator_version > {mark} AND originator_version < {mark}",
-                [(ident if postgres else ident.hex, (version - 1) // SNAPSHOTS_KEPT_EVERY * SNAPSHOTS_KEPT_EVERY, version)
+                [(ident if postgres else ident.hex, (version - 1) // every * every, version)
                  for ident, version in latest.items()])
 
     def save(self, *objs: Any, events: Sequence[DomainEvent] = (), **kwargs: Any) -> Any:
@@ -148,17 +158,14 @@ class Engine(Application[UUID]):
         """
         recorder = recorder or self.recorder
         versions: dict[UUID, int] = {}
-        module = type(recorder).__module__
-        if module not in ("eventsourcing.postgres", "eventsourcing.sqlite") or \
-                getattr(recorder.datastore, "originator_id_type", "uuid") != "uuid":
+        sql = _sql_table(recorder)
+        if sql is None:
             for ident in ids:  # any other store: one query per aggregate
                 last = recorder.select_events(ident, desc=True, limit=1)
                 if last:
                     versions[ident] = last[0].originator_version
             return versions
-        postgres = module == "eventsourcing.postgres"
-        table = (f'"{recorder.datastore.schema}"."{recorder.events_table_name}"' if postgres
-                 else recorder.events_table_name)
+        table, postgres = sql
         select = f"SELECT originator_id AS id, MAX(originator_version) AS version FROM {table} WHERE "
         with recorder.datastore.transaction(commit=False) as cursor:
             for start in range(0, len(ids), 500):

@@ -19,11 +19,11 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
+from .bulk import release_frames, without_cycle_collection
 from .domain.household import Household, Instruction
 from .domain.paydate import CycleResult
 from .domain.money import Money, total
 from .domain.run import PaymentFileRecord, Run
-from .bulk import release_frames, without_cycle_collection
 from .engine import Engine
 
 MAX_AHEAD = timedelta(days=366)

@@ -8,7 +8,7 @@ confirmations — is saved in one transaction.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -21,7 +21,7 @@ from eventsourcing.persistence import IntegrityError, RecordConflictError
 
 from .bulk import without_cycle_collection
 from .domain.directory import DIRECTORY_ID
-from .domain.household import NAMESPACE, Household, HouseholdError, booking_from_row
+from .domain.household import NAMESPACE, Household, HouseholdError, booking_from_row, row_of_booking
 from .domain.ledger import (
     BOOKED,
     CONFIRMATION,
@@ -222,7 +222,7 @@ class _Bookkeeper:
         self._bookings: list[tuple[UUID, list[Any]]] = []  # booking_row()s
 
     def handle(self, ident: str, transaction: BankTransaction, result: ImportResult) -> list[Any]:
-        instruction = self._instruction_for(transaction) if transaction.end_to_end_id else None
+        instruction = self._instruction_for(transaction)
         if instruction is not None:
             return self._payment_echo(ident, transaction, instruction, result)
         if not transaction.is_credit:
@@ -232,8 +232,7 @@ class _Bookkeeper:
         return self._income(ident, transaction, result)
 
     def _income(self, ident: str, transaction: BankTransaction, result: ImportResult) -> list[Any]:
-        index = self._indexes.get(transaction.account) or self._index(transaction.account)
-        match = index.match(transaction)
+        match = self._index(transaction.account).match(transaction)
         chosen = match.booked
         if chosen is None:
             result.unmatched += 1
@@ -242,9 +241,9 @@ class _Bookkeeper:
         income = chosen.income
         # The candidate was weighed by the rule of `Household.book_income` already.
         deviates = not chosen.within_tolerance
-        self._bookings.append((self._hid_of[income.dossier], [  # as `booking_row`
-            ident, income.agreement_id, str(chosen.expected + chosen.difference),
-            transaction.value_date.isoformat(), str(chosen.expected), deviates]))
+        self._bookings.append((self._hid_of[income.dossier], row_of_booking(
+            ident, income.agreement_id, chosen.expected + chosen.difference, transaction.value_date,
+            chosen.expected, deviates)))
         result.matched += 1
         result.deviating += deviates
         return row_of(ident, transaction, BOOKED, income.dossier, income.agreement_id,

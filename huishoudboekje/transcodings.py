@@ -129,7 +129,6 @@ class Mapper(eventsourcing.persistence.Mapper):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._rows_events = rows_events()
-        self._topics: dict[type, str] = {}
 
     def to_stored_event(self, domain_event: Any) -> eventsourcing.persistence.StoredEvent:
         cls = type(domain_event)
@@ -141,7 +140,7 @@ class Mapper(eventsourcing.persistence.Mapper):  # type: ignore[type-arg]
         class_version = getattr(cls, "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
-        topic = self._topics.get(cls) or self._topics.setdefault(cls, get_topic(cls))
+        topic = get_topic(cls)
         encoded = orjson.dumps(state, default=self.transcoder._encode_obj,  # type: ignore[attr-defined]
                                option=orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
                                | orjson.OPT_PASSTHROUGH_DATACLASS)

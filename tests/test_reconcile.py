@@ -264,26 +264,32 @@ def test_two_jobs_running_at_once_issue_every_instruction_once(store_url, tmp_pa
     assert len(in_files) == len(set(in_files)) == 2 * count
 
 
-
-def test_a_run_makes_no_cyclic_garbage(example, tmp_path):
-    # The run pauses the cyclic collector (bulk.without_cycle_collection): safe only as
-    # long as paying households leaves nothing that reference counting cannot free.
+def _run_with_collector_paused(engine, tmp_path):
+    """Reconcile 1 December with the cyclic collector off; the summary, and the number
+    of objects only the collector could have freed."""
     import gc
 
     from adapters.payments import Pain001Writer
     from huishoudboekje.reconcile import reconcile
 
+    gc.collect()
+    gc.disable()
+    try:
+        summary = reconcile(engine, through=date(2026, 12, 1), default_account=MANAGED,
+                            write_file=Pain001Writer(tmp_path / "payments", "Gemeente"))
+        return summary, gc.collect()
+    finally:
+        gc.enable()
+
+
+def test_a_run_makes_no_cyclic_garbage(example, tmp_path):
+    # The run pauses the cyclic collector (bulk.without_cycle_collection): safe only as
+    # long as paying households leaves nothing that reference counting cannot free.
     engine = open_engine(example, tmp_path / "ev")
     try:
-        gc.collect()
-        gc.disable()
-        try:
-            summary = reconcile(engine, through=date(2026, 12, 1), default_account=MANAGED,
-                                write_file=Pain001Writer(tmp_path / "payments", "Gemeente"))
-            assert summary.instructions > 0
-            assert gc.collect() == 0
-        finally:
-            gc.enable()
+        summary, garbage = _run_with_collector_paused(engine, tmp_path)
+        assert summary.instructions > 0
+        assert garbage == 0
     finally:
         engine.close()
 
@@ -292,11 +298,7 @@ def test_a_run_that_loses_a_batch_to_another_writer_makes_no_cyclic_garbage(exam
     # Another writer changes the household between its load and the batch's save: the
     # save fails, the household is paid again on its own. The failed save must not stay
     # in memory while the collector is paused.
-    import gc
-
-    from adapters.payments import Pain001Writer
     from huishoudboekje.domain.money import Money
-    from huishoudboekje.reconcile import reconcile
 
     run(example, "2026-11-30")  # the days before: the run below loads the household only to pay it
     engine, other = open_engine(example, tmp_path / "ev"), open_engine(example, tmp_path / "ev2")
@@ -311,15 +313,9 @@ def test_a_run_that_loses_a_batch_to_another_writer_makes_no_cyclic_garbage(exam
 
     engine.household_by_id = load_then_change
     try:
-        gc.collect()
-        gc.disable()
-        try:
-            summary = reconcile(engine, through=date(2026, 12, 1), default_account=MANAGED,
-                                write_file=Pain001Writer(tmp_path / "payments", "Gemeente"))
-            assert summary.households_paid == 1  # paid once, on its own after the conflict
-            assert gc.collect() == 0
-        finally:
-            gc.enable()
+        summary, garbage = _run_with_collector_paused(engine, tmp_path)
+        assert summary.households_paid == 1  # paid once, on its own after the conflict
+        assert garbage == 0
         assert engine.household("HHB-2026-0001").agreements["bijstand"].amounts[-1].amount == Money("1400.00")
     finally:
         engine.close()

@@ -9,9 +9,9 @@ stays short and a new import only reads the months it touches.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid5
 

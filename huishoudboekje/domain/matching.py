@@ -127,7 +127,7 @@ class MatchIndex:
             group = by_iban.get(income.iban)
             if group is None:
                 group = by_iban[income.iban] = []
-            group.append(_Entry(income, f"{income.dossier}/{income.agreement_id}", tuple(terms)))
+            group.append(_Entry(income, income.key, tuple(terms)))
         self._by_iban = {iban: _Bucket(group) for iban, group in by_iban.items()}
 
     def match(self, transaction: BankTransaction) -> MatchResult:
@@ -150,9 +150,8 @@ class MatchIndex:
                     missing_terms.append(f"{entry.key} misses term '{term.strip()}'")
                     break
             else:
-                income = entry.income
-                if income.start <= day and (income.end is None or day <= income.end):  # is_valid_on
-                    valid.append(income)
+                if entry.income.is_valid_on(day):
+                    valid.append(entry.income)
                 else:
                     missing_terms.append(f"{entry.key} is not valid on {day}")
         if not valid:
