@@ -42,11 +42,19 @@ class MoneyAsStr(Transcoding):
     type = Money
     name = "money"
 
+    def __init__(self) -> None:
+        self._read: dict[str, Money] = {}  # Money is immutable; the same rent comes back every month
+
     def encode(self, obj: Money) -> str:
         return str(obj)
 
     def decode(self, data: str) -> Money:
-        return Money(data)
+        money = self._read.get(data)
+        if money is None:
+            money = Money(data)
+            if len(self._read) < 20_000:
+                self._read[data] = money
+        return money
 
 
 class ScheduleAsDict(Transcoding):
@@ -79,6 +87,64 @@ class DataclassAsDict(Transcoding):
         return self.type(**data)
 
 
+class DataclassAsRow(Transcoding):
+    """A frozen dataclass of plain fields as a list of its values, in field order.
+
+    A household keeps months of payment instructions and bookings; written as dicts,
+    each was seven JSON objects (the fields, and a wrapper for every date and amount)
+    that the decoder hands to Python one by one. As a row it is one. A `date` field is
+    an ISO string and a `Money` field a string of the amount, told apart by the field's
+    type; every other field must be a JSON value (str, int, bool, None). The order is
+    the stored format: add a field only at the end, with a default, and older rows
+    (shorter) read with that default.
+    """
+
+    def __init__(self, cls: type, name: str) -> None:
+        self.type = cls
+        self.name = name
+        fields = dataclasses.fields(cls)
+        self._names = [f.name for f in fields]
+        kinds = [str(f.type).split(" |")[0] for f in fields]
+        self._dates = [i for i, kind in enumerate(kinds) if kind == "date"]
+        self._money = [i for i, kind in enumerate(kinds) if kind == "Money"]
+        for f, kind in zip(fields, kinds):
+            if kind not in ("date", "Money", "str", "int", "bool"):
+                raise TypeError(f"{cls.__name__}.{f.name}: {f.type} cannot be written in a row")
+
+    def encode(self, obj: Any) -> list[Any]:
+        row = [getattr(obj, name) for name in self._names]
+        for i in self._dates:
+            if row[i] is not None:
+                row[i] = row[i].isoformat()
+        for i in self._money:
+            if row[i] is not None:
+                row[i] = str(row[i])
+        return row
+
+    def decode(self, data: list[Any]) -> Any:
+        for i in self._dates:
+            if i < len(data) and data[i] is not None:
+                data[i] = date.fromisoformat(data[i])
+        for i in self._money:
+            if i < len(data) and data[i] is not None:
+                data[i] = _money.decode(data[i])
+        return self.type(*data)
+
+
+_money = MoneyAsStr()
+
+# Written as rows since 2026-11 (as dicts before, which are still read).
+ROWS = {
+    Instruction: "instruction_row",
+    Booking: "booking_row",
+    Due: "due_row",
+    AmountFrom: "amount_from_row",
+    PayDayFrom: "pay_day_from_row",
+    Counterparty: "counterparty_row",
+    Participant: "participant_row",
+    Tolerance: "tolerance_row",
+}
+
 DATACLASSES = {
     Agreement: "agreement",
     AmountFrom: "amount_from",
@@ -100,10 +166,12 @@ DATACLASSES = {
 
 def register(transcoder: JSONTranscoder) -> None:
     transcoder.register(DateAsISO())
-    transcoder.register(MoneyAsStr())
+    transcoder.register(_money)
     transcoder.register(ScheduleAsDict())
     for cls, name in DATACLASSES.items():
         transcoder.register(DataclassAsDict(cls, name))
+    for cls, name in ROWS.items():  # after the dicts: rows are written, both are read
+        transcoder.register(DataclassAsRow(cls, name))
 
 
 # -- events of rows ---------------------------------------------------------------------
