@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,13 +59,20 @@ def households(draw):
     return household
 
 
+PAY_DAYS = [1, 15, 25, 28, "last-business-day"]
+
+
 @settings(max_examples=150)
 @given(households(), st.lists(st.integers(0, 400_000), min_size=24, max_size=24), st.data())
 def test_every_euro_is_accounted_for_at_every_pay_date(household, incomes, data):
     booked, paid_periods = 0, set()
     creditors = {a.counterparty.iban for a in household.agreements.values()} | {PARTICIPANT}
+    change_in = data.draw(st.one_of(st.none(), st.integers(1, 22)), label="pay day changes in month")
     day = START
     for month, income in enumerate(incomes):
+        if month == change_in and household.last_pay_date is not None:  # staff moves the pay day
+            household.change_pay_day(data.draw(st.sampled_from(PAY_DAYS), label="new pay day"),
+                                     max(day, household.last_pay_date + timedelta(days=1)), "t")
         if income:
             household.book_income(f"t{month}", "inkomen", Money.from_cents(income), day + timedelta(days=3), "t")
             booked += income
@@ -86,3 +94,86 @@ def test_every_euro_is_accounted_for_at_every_pay_date(household, incomes, data)
             assert Money.zero() <= household.buffer_outstanding <= household.buffer_limit.max(Money.zero())
         day += timedelta(days=31)
     assert total(household.reserves.values()) >= Money.zero()
+    # Every period of every charge from the first pay date on is paid or in arrears: none
+    # is forgotten, also when the pay day moved (and none was paid twice, above).
+    first = household.pay_date_on_or_after(START)
+    due = {(a.id, d) for a in household.agreements.values() if a.kind == CHARGE
+           for d in a.schedule.occurrences(first, household.charges_from - timedelta(days=1))}
+    assert due == paid_periods | {(d.agreement_id, d.due) for d in household.arrears}
+
+
+# -- a change of pay day: cycles follow each other without gap or overlap -------------------
+
+
+def monthly_household(pay_day, due_days=(1, 5, 12, 20, 27)) -> Household:
+    household = Household(dossier="HHB-PAYDAY", team="T", start=START, pay_day=pay_day,
+                          buffer_limit=Money("5000.00"), minimum_leefgeld=Money("0.00"),
+                          leefgeld_schedule="monthly", execute_on="pay-date",
+                          participants=[Participant("P", PARTICIPANT)], account=None, actor="t")
+    for n, day in enumerate(due_days):
+        household.add_agreement(Agreement(
+            id=f"due-{day}", kind=CHARGE, category="overig",
+            counterparty=Counterparty(f"Creditor {n}", CREDITORS[n % len(CREDITORS)]),
+            amounts=(AmountFrom(START, Money("10.00")),),
+            schedule=Schedule(every="month", start=START, day=day), priority=1), "t")
+    return household
+
+
+def run_nightly(household: Household, until: date, change=None) -> dict:
+    """Every night from START to `until`, as the job runs; `change`: (night, pay day, effective)."""
+    paid: dict = {}
+    night = START
+    while night <= until:
+        if change and night == change[0]:
+            household.change_pay_day(change[1], change[2], "t")
+        for pay_date in household.pay_dates_between(night, night):
+            household.pay(pay_date, "NL39BNGH0285009999")
+            for instruction in household.instructions_of(pay_date):
+                if instruction.kind == "charge":
+                    paid.setdefault((instruction.agreement_id, instruction.period), []).append(pay_date)
+        night += timedelta(days=1)
+    return paid
+
+
+def test_moving_the_pay_day_earlier_pays_no_period_twice():
+    # Paid on 24 December for the cycle up to 25 January; from 25 December the pay day is
+    # the 1st, so the next pay date is 31 December (1 January is closed). Charges due up
+    # to 25 January were paid on 24 December and are not paid again on 31 December.
+    household = monthly_household(25)
+    paid = run_nightly(household, date(2027, 3, 31), change=(date(2026, 12, 25), 1, date(2026, 12, 25)))
+    assert {p: v for p, v in paid.items() if len(v) > 1} == {}
+    assert paid[("due-12", date(2027, 1, 12))] == [date(2026, 12, 24)]
+    assert paid[("due-27", date(2027, 1, 27))] == [date(2026, 12, 31)]  # after 25 January: next cycle
+    assert paid[("due-1", date(2027, 2, 1))] == [date(2027, 2, 1)]
+
+
+def test_moving_the_pay_day_later_pays_what_fell_due_in_between():
+    # Paid on 31 December for the cycle up to 1 February; from 20 January the pay day is
+    # the 15th, so 1 February is no pay date: what falls due from 1 to 15 February is
+    # paid on 15 February, late but not forgotten.
+    household = monthly_household(1)
+    paid = run_nightly(household, date(2027, 3, 31), change=(date(2027, 1, 10), 15, date(2027, 1, 20)))
+    assert [d for d in household.pay_dates_between(START, date(2027, 3, 31))] == []  # all paid
+    assert sorted({p for v in paid.values() for p in v}) == [
+        date(2026, 12, 1), date(2026, 12, 31), date(2027, 2, 15), date(2027, 3, 15)]
+    assert paid[("due-1", date(2027, 2, 1))] == [date(2027, 2, 15)]
+    assert paid[("due-12", date(2027, 2, 12))] == [date(2027, 2, 15)]
+    assert paid[("due-20", date(2027, 2, 20))] == [date(2027, 2, 15)]
+    assert {p: v for p, v in paid.items() if len(v) > 1} == {}
+    first_pay_date = date(2026, 12, 1)
+    expected = {(f"due-{d}", o) for d in (1, 5, 12, 20, 27) for o in
+                household.agreements[f"due-{d}"].schedule.occurrences(first_pay_date, date(2027, 4, 14))}
+    assert set(paid) == expected
+
+
+@pytest.mark.parametrize("change", [(date(2026, 12, 2), 15, date(2027, 1, 20)),
+                                    (date(2026, 12, 2), "last-business-day", date(2027, 1, 2)),
+                                    (date(2026, 12, 2), 28, date(2027, 1, 29))])
+def test_pay_dates_are_the_same_whether_run_nightly_or_caught_up(change):
+    nightly, caught_up = monthly_household(1), monthly_household(1)
+    run_nightly(nightly, date(2027, 6, 30), change=change)
+    caught_up.change_pay_day(change[1], change[2], "t")
+    for pay_date in caught_up.pay_dates_between(START, date(2027, 6, 30)):  # one catch-up run
+        caught_up.pay(pay_date, "NL39BNGH0285009999")
+    assert sorted(caught_up.paid_on) == sorted(nightly.paid_on)
+    assert caught_up.charges_from == nightly.charges_from

@@ -25,7 +25,6 @@ from .paydate import (
     Policy,
     Reservation,
     next_pay_date,
-    pay_date_on_or_after,
     reservation_part,
     run_cycle,
 )
@@ -82,6 +81,8 @@ class Instruction:
 
 
 class Household(Aggregate):
+    charges_from: date | None = None  # for snapshots taken before it was kept (2026-11)
+
     @staticmethod
     def create_id(dossier: str) -> UUID:
         return household_id(dossier)
@@ -122,6 +123,7 @@ class Household(Aggregate):
         self.bookings: dict[str, Booking] = {}
         self.instructions: dict[str, Instruction] = {}
         self.last_pay_date: date | None = None
+        self.charges_from: date | None = None  # where the last cycle ended: see charges_start
         self.paid_on: dict[str, list[str]] = {}  # pay date (ISO) -> instruction ids, recent ones
         self.recent_income: list[Booking] = []  # bookings of the last KEEP_DAYS, for signals
         self.buffer_since: date | None = None  # pay date the current advance began
@@ -361,10 +363,24 @@ class Household(Aggregate):
         return current
 
     def pay_date_on_or_after(self, day: date) -> date:
-        return pay_date_on_or_after(day, self.pay_day_on(day))
+        return self.next_pay_date(day.fromordinal(day.toordinal() - 1))
 
-    def next_pay_date(self, pay_date: date) -> date:
-        return next_pay_date(pay_date, self.pay_day_on(pay_date))
+    def next_pay_date(self, after: date) -> date:
+        """The household's first pay date strictly after `after`.
+
+        A pay date is a month's pay date under the pay day in effect *on that date*, so
+        the dates are the same whether the job runs every night or catches up a month
+        in one go, also around a change of pay day.
+        """
+        if len(self.pay_days) == 1:
+            return next_pay_date(after, self.pay_days[0].pay_day)
+        candidates = {step.pay_day: next_pay_date(after, step.pay_day) for step in self.pay_days}
+        while True:
+            pay_day = min(candidates, key=candidates.__getitem__)
+            found = candidates[pay_day]
+            if self.pay_day_on(found) == pay_day:
+                return found
+            candidates[pay_day] = next_pay_date(found, pay_day)  # not in effect then: its next one
 
     def pay_dates_between(self, first: date, last: date) -> list[date]:
         """Pay dates in [first, last] on which this household must be paid."""
@@ -377,6 +393,16 @@ class Household(Aggregate):
             if self.last_pay_date is None or pay_date > self.last_pay_date:
                 dates.append(pay_date)
             day = pay_date.fromordinal(pay_date.toordinal() + 1)
+
+    def charges_start(self, pay_date: date) -> date:
+        """The first due date the cycle of `pay_date` pays: where the last cycle ended.
+
+        Cycles follow each other without gap or overlap, so every period of a charge
+        falls in exactly one of them, also when the pay day changes: moved earlier, the
+        next cycle starts after what the last one paid; moved later, it pays what fell
+        due in between (late, but not forgotten). The first cycle starts at its pay date.
+        """
+        return self.charges_from if self.charges_from is not None else pay_date
 
     def pay(self, pay_date: date, account: str) -> CycleResult | None:
         """Run the pay-date rules for `pay_date`; once per pay date, never twice."""
@@ -393,7 +419,8 @@ class Household(Aggregate):
             buffer_outstanding=self.buffer_outstanding,
             arrears=tuple(self.arrears),
         )
-        charges_due, irregular_due, reservations = self.charges_between(pay_date, cycle_end)
+        charges_due, irregular_due, reservations = self.charges_between(
+            self.charges_start(pay_date), cycle_end)
         result = run_cycle(
             pay_date, cycle_end, state, self.policy(), charges_due, irregular_due, reservations
         )
@@ -454,6 +481,7 @@ class Household(Aggregate):
         self.buffer_outstanding = after.buffer_outstanding
         self.arrears = list(after.arrears)
         self.last_pay_date = pay_date
+        self.charges_from = max(next_pay_date, self.charges_from or next_pay_date)
 
     def _forget_settled(self, pay_date: date) -> None:
         """Keep the aggregate small: settled payments older than a few cycles live on
@@ -476,15 +504,15 @@ class Household(Aggregate):
         return [self.instructions[i] for i in ids if i in self.instructions]
 
     def charges_between(
-        self, pay_date: date, cycle_end: date
+        self, first: date, cycle_end: date
     ) -> tuple[list[Due], list[Due], list[Reservation]]:
-        """What falls due in [pay_date, cycle_end), and what to set aside for later."""
+        """What falls due in [first, cycle_end), and what to set aside for later."""
         last = cycle_end.fromordinal(cycle_end.toordinal() - 1)
         regular, irregular, reservations = [], [], []
         for agreement in self.agreements.values():
             if agreement.kind != CHARGE:
                 continue
-            dues = [self._due(agreement, d) for d in agreement.schedule.occurrences(pay_date, last)]
+            dues = [self._due(agreement, d) for d in agreement.schedule.occurrences(first, last)]
             if not agreement.schedule.is_irregular():
                 regular.extend(dues)
             elif dues:
@@ -558,7 +586,7 @@ class Household(Aggregate):
             buffer_outstanding=self.buffer_outstanding,
             arrears=tuple(self.arrears),
         )
-        regular, irregular, reservations = self.charges_between(next_pay, cycle_end)
+        regular, irregular, reservations = self.charges_between(self.charges_start(next_pay), cycle_end)
         result = run_cycle(next_pay, cycle_end, state, self.policy(), regular, irregular, reservations)
         shortfall = result.advanced + total(d.amount for d in result.new_arrears)
         return Forecast(next_pay, result.leefgeld, shortfall, result.advanced,
