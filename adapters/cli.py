@@ -207,9 +207,12 @@ def pay_day(
     value: int | str = int(day) if day.isdigit() else day
     start = parse_day(effective, "--from")
     store = engine(db)
-    guarded(lambda: household_service.change_pay_day(store, dossier, value, start, actor_of(actor)))
+    outcome = guarded(lambda: household_service.change_pay_day(store, dossier, value, start, actor_of(actor)))
     refresh(store)
-    emit({"dossier": dossier, "pay_day": value, "from": start.isoformat()})
+    emit({"dossier": dossier, "pay_day": value, "from": start.isoformat(), **outcome})
+    if outcome["paid_late"]:
+        sys.stderr.write(f"let op / note: {len(outcome['paid_late'])} charge(s) fall due before the next pay date "
+                         f"{outcome['next_pay_date']} and are paid late, on that date (paid_late)\n")
 
 
 @app.command("end-participation")

@@ -181,8 +181,21 @@ def end_agreement(engine: Engine, dossier: str, agreement_id: str, end: date, ac
     engine.change_household(dossier, lambda h: h.end_agreement(agreement_id, end, actor))
 
 
-def change_pay_day(engine: Engine, dossier: str, pay_day, effective: date, actor: str) -> None:
-    engine.change_household(dossier, lambda h: h.change_pay_day(pay_day, effective, actor))
+def change_pay_day(engine: Engine, dossier: str, pay_day, effective: date, actor: str) -> dict[str, Any]:
+    """Change the pay day; says the next pay date and which charges it pays late.
+
+    Moving the pay day later leaves charges that fall due between the old and the new
+    date: the engine pays them on the new pay date rather than forget them, and staff
+    should know before a creditor does.
+    """
+    def command(household: Household) -> dict[str, Any]:
+        household.change_pay_day(pay_day, effective, actor)
+        next_pay, late = household.charges_paid_late()
+        return {"next_pay_date": next_pay.isoformat(),
+                "paid_late": [{"agreement": d.agreement_id, "due": d.due.isoformat(), "amount": str(d.amount)}
+                              for d in late]}
+
+    return engine.change_household(dossier, command)
 
 
 def end_participation(engine: Engine, dossier: str, end: date, actor: str) -> None:

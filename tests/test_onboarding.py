@@ -131,6 +131,22 @@ def test_commands_with_business_dates_record_the_actor(store_url, example_doc):
     assert after["as_of"]["status"] == "ended" and after["as_of"]["agreements"] == []
 
 
+def test_moving_the_pay_day_later_tells_staff_which_charges_are_paid_late(store_url, example_doc):
+    hhb(store_url, "onboard", str(example_doc))
+    assert hhb(store_url, "reconcile", "--date", "2026-12-31").exit_code == 0  # paid on 1 and 31 December
+    # From 20 January the pay day is the 15th: 1 February is no pay date any more, and the
+    # rent due that day is paid on 15 February instead.
+    moved = hhb(store_url, "pay-day", "HHB-2026-0001", "15", "--from", "2027-01-20")
+    assert moved.exit_code == 0
+    assert lines(moved)[0]["next_pay_date"] == "2027-02-15"
+    assert lines(moved)[0]["paid_late"] == [{"agreement": "huur", "due": "2027-02-01", "amount": "712.40"}]
+    assert "paid late" in moved.stderr
+    # Moved earlier instead, nothing is late: the cycle paid on 31 December runs to 1 February.
+    earlier = hhb(store_url, "pay-day", "HHB-2026-0001", "28", "--from", "2027-01-02")
+    assert lines(earlier)[0]["next_pay_date"] == "2027-01-28"
+    assert lines(earlier)[0]["paid_late"] == []
+
+
 def test_unknown_dossier_is_a_clear_error(store_url):
     result = runner.invoke(app, ["history", "HHB-NOPE", "--db", store_url])
     assert result.exit_code == 3

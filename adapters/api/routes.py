@@ -424,10 +424,20 @@ class AgreementEnded(BaseModel):
     end: str
 
 
+class LateCharge(BaseModel):
+    agreement: str
+    due: str
+    amount: str
+
+
 class PayDayChanged(BaseModel):
     dossier: str
     pay_day: int | str
     effective: str
+    next_pay_date: str
+    paid_late: list[LateCharge] = Field(
+        description="charges due before the next pay date that the last cycle did not cover: "
+                    "a pay day moved later pays them on the next pay date, late")
 
 
 class ParticipationEnded(BaseModel):
@@ -649,8 +659,9 @@ def end_agreement(dossier: DossierPath, agreement: str, body: EndIn, call: Write
 def change_pay_day(dossier: DossierPath, body: PayDayIn, call: Write = writer(*TEAM)) -> Response:
     def action() -> Response:
         check_own(call.ctx, call.who, dossier)
-        household_service.change_pay_day(call.ctx.engine, dossier, body.pay_day, body.effective, call.actor)
-        return json_answer(PayDayChanged(dossier=dossier, pay_day=body.pay_day, effective=body.effective.isoformat()))
+        outcome = household_service.change_pay_day(call.ctx.engine, dossier, body.pay_day, body.effective, call.actor)
+        return json_answer(PayDayChanged(dossier=dossier, pay_day=body.pay_day, effective=body.effective.isoformat(),
+                                         **outcome))
 
     return call.answer(action, "effective")
 

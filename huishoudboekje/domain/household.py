@@ -394,6 +394,17 @@ class Household(Aggregate):
                 dates.append(pay_date)
             day = pay_date.fromordinal(pay_date.toordinal() + 1)
 
+    def charges_paid_late(self) -> tuple[date, list[Due]]:
+        """The next pay date, and the charges that fall due before it but after the last
+        cycle ended: after a pay day moved later, these are paid on that date, late."""
+        if self.last_pay_date is None or self.charges_from is None:
+            return self.pay_date_on_or_after(self.start), []
+        next_pay = self.next_pay_date(self.last_pay_date)
+        if next_pay <= self.charges_from:
+            return next_pay, []
+        regular, irregular, _ = self.charges_between(self.charges_from, next_pay)
+        return next_pay, sorted(regular + irregular, key=lambda d: (d.due, d.agreement_id))
+
     def charges_start(self, pay_date: date) -> date:
         """The first due date the cycle of `pay_date` pays: where the last cycle ended.
 
