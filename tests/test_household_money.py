@@ -177,3 +177,130 @@ def test_pay_dates_are_the_same_whether_run_nightly_or_caught_up(change):
         caught_up.pay(pay_date, "NL39BNGH0285009999")
     assert sorted(caught_up.paid_on) == sorted(nightly.paid_on)
     assert caught_up.charges_from == nightly.charges_from
+
+
+# -- staff change a charge: every period once, and no money held for nothing -------------------
+
+
+def charge(agreement_id: str, amount: str, every="month", day=1, months=(), start=START, priority=1,
+           iban="NL20INGB0001234567") -> Agreement:
+    return Agreement(id=agreement_id, kind=CHARGE, category="overig", counterparty=Counterparty("Creditor", iban),
+                     amounts=(AmountFrom(start, Money(amount)),),
+                     schedule=Schedule(every=every, start=start, day=day, months=months), priority=priority)
+
+
+def with_income(household: Household, amount: str = "1000.00") -> Household:
+    household.add_agreement(Agreement(
+        id="inkomen", kind=INCOME, category="bijstand", counterparty=Counterparty("Gemeente", "NL14BNGH0285001234"),
+        amounts=(AmountFrom(START, Money(amount)),), schedule=Schedule(every="month", start=START, day=25)), "t")
+    return household
+
+
+def months_of(household: Household, first: date, last: date, income: str = "1000.00") -> list:
+    """Book the income on the 25th and run every pay date, month by month; the instructions."""
+    issued = []
+    day = first
+    while day <= last:
+        booked = date(day.year, day.month, 25)
+        if first <= booked <= last and f"t{booked}" not in household.bookings:
+            household.book_income(f"t{booked}", "inkomen", Money(income), booked, "t")
+        for pay_date in household.pay_dates_between(day, day):
+            household.pay(pay_date, "NL39BNGH0285009999")
+            issued += household.instructions_of(pay_date)
+        day += timedelta(days=1)
+    return issued
+
+
+@pytest.mark.parametrize("change", ["ended", "monthly now", "costs nothing now"])
+def test_a_reserve_goes_back_to_the_household_once_its_charge_no_longer_needs_it(change):
+    household = with_income(monthly_household(1, due_days=()))
+    household.add_agreement(charge("belasting", "1200.00", every="year", day=15, months=(10,)), "t")
+    months_of(household, START, date(2027, 4, 30))
+    held = household.reserves["belasting"]
+    assert held.is_positive  # reserved a part every cycle for October
+    if change == "ended":
+        household.end_agreement("belasting", date(2027, 5, 1), "t")
+    elif change == "monthly now":
+        household.revise_agreement(charge("belasting", "100.00", every="month", day=15), "t")
+    else:
+        household.change_amount("belasting", Money("0.00"), date(2027, 5, 1), "t")
+    issued = months_of(household, date(2027, 5, 1), date(2027, 6, 1))  # pay date 1 June
+    assert "belasting" not in household.reserves
+    leefgeld = total(i.amount for i in issued if i.kind == "leefgeld")
+    # Monthly from now: 15 May (after the last pay date, so paid late) and 15 June.
+    monthly = Money("200.00") if change == "monthly now" else Money("0.00")
+    assert leefgeld == Money("1000.00") - monthly + held  # the reserve is paid out with the leefgeld
+
+
+def test_arrears_of_an_irregular_charge_are_paid_from_its_own_reserve():
+    household = with_income(monthly_household(1, due_days=()))
+    household.change_settings({"buffer_limit": Money("0.00")}, "t")
+    household.add_agreement(charge("huur", "600.00"), "t")
+    household.add_agreement(charge("belasting", "1200.00", every="year", day=15, months=(11,), priority=5), "t")
+    months_of(household, START, date(2027, 10, 24))
+    assert household.reserves["belasting"] == Money("1100.00")
+    household.book_income("short", "inkomen", Money("600.00"), date(2027, 10, 25), "t")  # only part arrives
+    months_of(household, date(2027, 10, 26), date(2027, 11, 5))
+    assert [(d.agreement_id, d.due) for d in household.arrears] == [("belasting", date(2027, 11, 15))]
+    household.book_income("rest", "inkomen", Money("400.00"), date(2027, 11, 3), "t")
+    issued = months_of(household, date(2027, 11, 25), date(2027, 12, 31))
+    assert household.arrears == []
+    [paid] = [i for i in issued if i.kind == "arrears"]
+    assert (paid.agreement_id, paid.period, paid.amount) == ("belasting", date(2027, 11, 15), Money("1200.00"))
+
+
+def test_arrears_are_paid_to_the_iban_the_agreement_has_now():
+    household = with_income(monthly_household(1, due_days=()))
+    household.add_agreement(charge("huur", "600.00", iban="NL20INGB0001234567"), "t")
+    [rent] = [i for i in months_of(household, START, date(2026, 12, 1)) if i.kind == "charge"]
+    household.return_payment(rent.id, "R1", date(2026, 12, 3))  # wrong account: the bank sends it back
+    household.revise_agreement(charge("huur", "600.00", iban="NL91ABNA0417164300"), "t")
+    issued = months_of(household, date(2026, 12, 2), date(2027, 1, 1))
+    assert {(i.kind, i.creditor_iban) for i in issued if i.agreement_id == "huur"} == {
+        ("charge", "NL91ABNA0417164300"), ("arrears", "NL91ABNA0417164300")}
+
+
+@pytest.mark.parametrize("old_day, new_day", [(10, 20), (20, 10)])
+def test_moving_a_charges_due_day_pays_each_month_once(old_day, new_day):
+    household = monthly_household(15, due_days=(old_day,))
+    paid = run_nightly(household, date(2026, 12, 20))
+    household.revise_agreement(charge(f"due-{old_day}", "10.00", day=new_day), "t")
+    paid.update({k: paid.get(k, []) + v for k, v in run_nightly_from(household, date(2026, 12, 21),
+                                                                      date(2027, 4, 30)).items()})
+    months = sorted((period.year, period.month) for (_, period) in paid)
+    assert months == sorted(set(months))  # no month twice
+    assert months == [(2026, 11), (2026, 12), (2027, 1), (2027, 2), (2027, 3), (2027, 4), (2027, 5)][
+        :len(months)] or months[0] == (2026, 12)
+    first, last = months[0], months[-1]
+    assert len(months) == (last[0] - first[0]) * 12 + last[1] - first[1] + 1  # no month skipped
+
+
+def run_nightly_from(household: Household, first: date, until: date) -> dict:
+    paid: dict = {}
+    night = first
+    while night <= until:
+        for pay_date in household.pay_dates_between(night, night):
+            household.pay(pay_date, "NL39BNGH0285009999")
+            for instruction in household.instructions_of(pay_date):
+                if instruction.kind in ("charge", "arrears"):
+                    paid.setdefault((instruction.agreement_id, instruction.period), []).append(pay_date)
+        night += timedelta(days=1)
+    return paid
+
+
+@pytest.mark.parametrize("how", ["added", "started earlier"])
+def test_a_charge_added_in_a_cycle_that_has_run_is_paid_late_not_forgotten(how):
+    household = monthly_household(25, due_days=(1,))
+    run_nightly(household, date(2027, 1, 10))  # the cycle of 24 December runs to 25 January
+    energie = charge("energie", "80.00", day=15, start=date(2027, 1, 15))
+    if how == "added":
+        household.add_agreement(energie, "t")
+    else:
+        household.add_agreement(charge("energie", "80.00", day=15, start=date(2027, 3, 15)), "t")
+        household.revise_agreement(energie, "t")
+    next_pay, late = household.charges_paid_late()
+    assert (next_pay, [(d.agreement_id, d.due) for d in late]) == (date(2027, 1, 25), [("energie", date(2027, 1, 15))])
+    paid = run_nightly_from(household, date(2027, 1, 11), date(2027, 3, 31))
+    assert paid[("energie", date(2027, 1, 15))] == [date(2027, 1, 25)]  # late, after the current charges
+    assert paid[("energie", date(2027, 2, 15))] == [date(2027, 1, 25)]
+    assert paid[("energie", date(2027, 3, 15))] == [date(2027, 2, 25)]

@@ -81,7 +81,11 @@ class Instruction:
 
 
 class Household(Aggregate):
-    charges_from: date | None = None  # for snapshots taken before it was kept (2026-11)
+    # For snapshots taken before these were kept (2026-11): None reads as "not known yet".
+    charges_from: date | None = None
+    first_pay_date: date | None = None
+    charged_through: dict[str, date] | None = None
+    charged_every: dict[str, str] | None = None
 
     @staticmethod
     def create_id(dossier: str) -> UUID:
@@ -124,6 +128,9 @@ class Household(Aggregate):
         self.instructions: dict[str, Instruction] = {}
         self.last_pay_date: date | None = None
         self.charges_from: date | None = None  # where the last cycle ended: see charges_start
+        self.first_pay_date: date | None = None
+        self.charged_through: dict[str, date] = {}  # charge -> last due date offered to a cycle
+        self.charged_every: dict[str, str] = {}  # charge -> its frequency then
         self.paid_on: dict[str, list[str]] = {}  # pay date (ISO) -> instruction ids, recent ones
         self.recent_income: list[Booking] = []  # bookings of the last KEEP_DAYS, for signals
         self.buffer_since: date | None = None  # pay date the current advance began
@@ -142,6 +149,7 @@ class Household(Aggregate):
     @event("AgreementAdded")
     def _agreement_added(self, agreement: Agreement, actor: str) -> None:
         self.agreements[agreement.id] = agreement
+        self._past_is_settled(agreement.id)
 
     def revise_agreement(self, agreement: Agreement, actor: str) -> None:
         """Correct an agreement's definition (counterparty, schedule, terms, …)."""
@@ -151,6 +159,23 @@ class Household(Aggregate):
     @event("AgreementRevised")
     def _agreement_revised(self, agreement: Agreement, actor: str) -> None:
         self.agreements[agreement.id] = agreement
+        self._past_is_settled(agreement.id)
+
+    def _past_is_settled(self, agreement_id: str) -> None:
+        """A charge added or changed after pay dates have run pays no period due on or
+        before the last pay date: the engine decided those with what it knew then, and
+        the household may have paid them itself (record such debts as arrears by hand).
+        Periods after the last pay date are paid, on the next pay date if they are due
+        by then. A charge that was offered periods before keeps its own count."""
+        if self.last_pay_date is None:
+            return
+        through = dict(self.charged_through or {})
+        if through.get(agreement_id, date.min) >= self.last_pay_date:
+            return
+        through[agreement_id] = self.last_pay_date
+        every = dict(self.charged_every or {})
+        every.pop(agreement_id, None)  # counted by date from here: the last pay date is no period of it
+        self.charged_through, self.charged_every = through, every
 
     def change_amount(self, agreement_id: str, amount: Money, effective: date, actor: str) -> None:
         """A new amount from a date on, e.g. the rent rise on 1 July."""
@@ -395,14 +420,13 @@ class Household(Aggregate):
             day = pay_date.fromordinal(pay_date.toordinal() + 1)
 
     def charges_paid_late(self) -> tuple[date, list[Due]]:
-        """The next pay date, and the charges that fall due before it but after the last
-        cycle ended: after a pay day moved later, these are paid on that date, late."""
-        if self.last_pay_date is None or self.charges_from is None:
+        """The next pay date, and the charge periods due before it that no cycle paid
+        yet: a pay day moved later, a due day moved earlier, a charge added or started
+        in a cycle that has run. The next pay date pays them, late."""
+        if self.last_pay_date is None:
             return self.pay_date_on_or_after(self.start), []
         next_pay = self.next_pay_date(self.last_pay_date)
-        if next_pay <= self.charges_from:
-            return next_pay, []
-        regular, irregular, _ = self.charges_between(self.charges_from, next_pay)
+        regular, irregular, _ = self.charges_between(self.charges_start(next_pay), next_pay)
         return next_pay, sorted(regular + irregular, key=lambda d: (d.due, d.agreement_id))
 
     def charges_start(self, pay_date: date) -> date:
@@ -424,16 +448,23 @@ class Household(Aggregate):
         cycle_end = self.next_pay_date(pay_date)
         swept = [b for b in self.bookings.values() if b.value_date <= pay_date]
         pot_before = self.pot + total(b.amount for b in swept)
+        window_start = self.charges_start(pay_date)
+        charges_due, irregular_due, reservations = self.charges_between(window_start, cycle_end)
+        offered = {d.agreement_id: d.due for d in sorted(charges_due + irregular_due, key=lambda d: d.due)}
+        # Periods of an earlier cycle that none paid (see charges_paid_late) are owed
+        # already: they come after this cycle's charges, as arrears, oldest first.
+        late = [d for d in charges_due + irregular_due if d.due < window_start and d.amount.is_positive]
+        charges_due = [d for d in charges_due if d.due >= window_start]
+        irregular_due = [d for d in irregular_due if d.due >= window_start]
         state = CycleState(
             pot=pot_before,
             reserves=dict(self.reserves),
             buffer_outstanding=self.buffer_outstanding,
-            arrears=tuple(self.arrears),
+            arrears=self._arrears_now() + tuple(late),
         )
-        charges_due, irregular_due, reservations = self.charges_between(
-            self.charges_start(pay_date), cycle_end)
         result = run_cycle(
-            pay_date, cycle_end, state, self.policy(), charges_due, irregular_due, reservations
+            pay_date, cycle_end, state, self.policy(), charges_due, irregular_due, reservations,
+            self._kept_reserves(cycle_end),
         )
         instructions = [
             self._instruction(pay_date, payment, account) for payment in result.payments
@@ -453,6 +484,7 @@ class Household(Aggregate):
             leefgeld=result.leefgeld,
             after=result.after,
             account=account,
+            offered=offered,
         )
         return result
 
@@ -473,6 +505,7 @@ class Household(Aggregate):
         leefgeld: Money,
         after: CycleState,
         account: str,
+        offered: dict[str, date] | None = None,  # None in events written before 2026-11
     ) -> None:
         for transaction_id in swept:
             del self.bookings[transaction_id]  # in the pot now; the event keeps the history
@@ -493,6 +526,19 @@ class Household(Aggregate):
         self.arrears = list(after.arrears)
         self.last_pay_date = pay_date
         self.charges_from = max(next_pay_date, self.charges_from or next_pay_date)
+        self.first_pay_date = self.first_pay_date or pay_date
+        if offered is None:  # an older event: what it paid and left in arrears was offered
+            offered = {}
+            for due_date, agreement_id in sorted([(i.period, i.agreement_id) for i in instructions
+                                                  if i.kind == "charge"] +
+                                                 [(d.due, d.agreement_id) for d in new_arrears]):
+                offered[agreement_id] = due_date
+        through, every = dict(self.charged_through or {}), dict(self.charged_every or {})
+        for agreement_id, due_date in offered.items():
+            if agreement_id in self.agreements and due_date > through.get(agreement_id, date.min):
+                through[agreement_id] = due_date
+                every[agreement_id] = self.agreements[agreement_id].schedule.every
+        self.charged_through, self.charged_every = through, every
 
     def _forget_settled(self, pay_date: date) -> None:
         """Keep the aggregate small: settled payments older than a few cycles live on
@@ -517,13 +563,14 @@ class Household(Aggregate):
     def charges_between(
         self, first: date, cycle_end: date
     ) -> tuple[list[Due], list[Due], list[Reservation]]:
-        """What falls due in [first, cycle_end), and what to set aside for later."""
+        """What falls due in [first, cycle_end) and no cycle offered yet (see
+        `_due_dates`), and what to set aside for later."""
         last = cycle_end.fromordinal(cycle_end.toordinal() - 1)
         regular, irregular, reservations = [], [], []
         for agreement in self.agreements.values():
             if agreement.kind != CHARGE:
                 continue
-            dues = [self._due(agreement, d) for d in agreement.schedule.occurrences(first, last)]
+            dues = [self._due(agreement, d) for d in self._due_dates(agreement, first, last)]
             if not agreement.schedule.is_irregular():
                 regular.extend(dues)
             elif dues:
@@ -537,6 +584,51 @@ class Household(Aggregate):
                 if part:
                     reservations.append(Reservation(agreement.id, part, agreement.priority))
         return regular, irregular, reservations
+
+    def _due_dates(self, agreement: Agreement, first: date, last: date) -> list[date]:
+        """A charge's due dates up to `last` that no cycle has offered yet.
+
+        Each charge remembers the last period a cycle offered it (paid or left in
+        arrears), so every period is offered exactly once even when staff change the
+        charge: a due day moved from the 10th to the 20th does not pay that month twice,
+        moved back from the 20th to the 10th does not skip it, and a charge added or
+        started in a cycle that has run still has those periods paid (late). A monthly,
+        quarterly or yearly charge is counted per month, quarter or year while its
+        frequency stays the same. A charge never offered starts at the first pay date.
+        """
+        through = (self.charged_through or {}).get(agreement.id)
+        if through is None:
+            return agreement.schedule.occurrences(self.first_pay_date or first, last)
+        days = agreement.schedule.occurrences(through.fromordinal(through.toordinal() + 1), last)
+        every = agreement.schedule.every
+        if days and every in _PERIOD_OF and (self.charged_every or {}).get(agreement.id) == every:
+            done = _PERIOD_OF[every](through)
+            days = [d for d in days if _PERIOD_OF[every](d) > done]
+        return days
+
+    def _arrears_now(self) -> tuple[Due, ...]:
+        """Arrears paid to where the agreement says today: a payment returned because
+        of a wrong IBAN must not go to that IBAN again once staff corrected it."""
+        current = []
+        for due in self.arrears:
+            agreement = self.agreements.get(due.agreement_id)
+            if agreement is not None:
+                due = replace(due, creditor_name=agreement.counterparty.name,
+                              creditor_iban=agreement.counterparty.iban,
+                              reference=agreement.reference, priority=agreement.priority)
+            current.append(due)
+        return tuple(current)
+
+    def _kept_reserves(self, cycle_end: date) -> frozenset[str]:
+        """Agreements whose reserve still has a purpose: an irregular charge still to
+        come at a cost, or arrears of it. Any other reserve returns to the pot."""
+        kept = {due.agreement_id for due in self.arrears}
+        for agreement in self.agreements.values():
+            if agreement.kind == CHARGE and agreement.schedule.is_irregular():
+                upcoming = agreement.schedule.next_on_or_after(cycle_end)
+                if upcoming is not None and agreement.amount_on(upcoming).is_positive:
+                    kept.add(agreement.id)
+        return frozenset(kept)
 
     def policy(self) -> Policy:
         participant = self.participants[0]
@@ -595,10 +687,11 @@ class Household(Aggregate):
             pot=self.pot + received + total(amount for _, _, amount in expected),
             reserves=dict(self.reserves),
             buffer_outstanding=self.buffer_outstanding,
-            arrears=tuple(self.arrears),
+            arrears=self._arrears_now(),
         )
         regular, irregular, reservations = self.charges_between(self.charges_start(next_pay), cycle_end)
-        result = run_cycle(next_pay, cycle_end, state, self.policy(), regular, irregular, reservations)
+        result = run_cycle(next_pay, cycle_end, state, self.policy(), regular, irregular, reservations,
+                           self._kept_reserves(cycle_end))
         shortfall = result.advanced + total(d.amount for d in result.new_arrears)
         return Forecast(next_pay, result.leefgeld, shortfall, result.advanced,
                         total(d.amount for d in result.new_arrears))
@@ -716,6 +809,13 @@ class Household(Aggregate):
 
 
 KEEP_DAYS = 100
+
+# The period a due date belongs to, for charges whose due day may move within it.
+_PERIOD_OF = {
+    "month": lambda d: (d.year, d.month),
+    "quarter": lambda d: (d.year, (d.month - 1) // 3),
+    "year": lambda d: (d.year, 0),
+}
 EARLY_DAYS = 7  # an income may arrive up to a week before its date and still count
 
 

@@ -10,8 +10,10 @@ running books and returning new ones, in the spirit of beancount plugins:
 
 1. `release_excess_reserves` + `pay_charges_due` — charges due in the cycle, by
    priority, each in full or not at all; pot first, then the buffer within its limit.
+   A reserve beyond what its charge needs, or for a charge that ended, returns first.
 2. `reserve_irregular` — set aside a part for each irregular charge not due this cycle.
-3. `pay_arrears` — earlier unpaid periods, oldest first, in full or not at all.
+3. `pay_arrears` — earlier unpaid periods, oldest first, in full or not at all (an
+   irregular charge's arrears from its own reserve first).
 4. `repay_buffer` — repay advances, but never below the minimum leefgeld.
 5. `pay_leefgeld` — the remainder goes to the participant (monthly or weekly).
 6. Execution dates (`charge_execution_date`, `leefgeld_execution_date`) are applied
@@ -207,6 +209,9 @@ class Cycle:
     charges_due: tuple[Due, ...]
     irregular_due: tuple[Due, ...]
     reservations: tuple[Reservation, ...]
+    # Agreements whose reserve is still meant for something (an upcoming irregular
+    # charge, or its arrears); any other reserve goes back to the pot. None: keep all.
+    kept_reserves: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -308,6 +313,12 @@ def release_excess_reserves(books: Books, cycle: Cycle) -> Books:
     due_per_agreement: dict[str, Money] = {}
     for due in cycle.irregular_due:
         due_per_agreement = _add(due_per_agreement, due.agreement_id, due.amount)
+    if cycle.kept_reserves is not None:
+        # A reserve for nothing (its charge ended, stopped being irregular, or costs
+        # nothing now) is the household's money: back to the pot, not held for ever.
+        for agreement_id in books.reserves:
+            if agreement_id not in due_per_agreement and agreement_id not in cycle.kept_reserves:
+                due_per_agreement[agreement_id] = _ZERO
     for agreement_id, amount in due_per_agreement.items():
         excess = books.reserve(agreement_id) - amount
         if excess.is_positive:
@@ -384,13 +395,21 @@ def pay_arrears(books: Books, cycle: Cycle) -> Books:
     """
     still_open: list[Due] = []
     for due in sorted(books.open_arrears, key=_age_order):
-        funding = _funding(books, due.amount, cycle.policy)
+        # An irregular charge that went into arrears kept its reserve: that pays first.
+        from_reserve = books.reserve(due.agreement_id).min(due.amount)
+        funding = _funding(books, due.amount - from_reserve, cycle.policy)
         if funding is None:
             still_open.append(due)
             continue
         payment = _charge_payment("arrears", due, due.amount, cycle.pay_date)
         books = _spend(books, *funding, payment)
         books = replace(books, paid_arrears=books.paid_arrears + (due,))
+        if from_reserve.is_positive:
+            books = replace(
+                books,
+                reserves=_add(books.reserves, due.agreement_id, -from_reserve),
+                from_reserves=_add(books.from_reserves, due.agreement_id, from_reserve),
+            )
     return replace(books, open_arrears=tuple(still_open))
 
 
@@ -482,6 +501,7 @@ def run_cycle(
     charges_due: Sequence[Due],
     irregular_due: Sequence[Due],
     reservations: Sequence[Reservation],
+    kept_reserves: frozenset[str] | None = None,
 ) -> CycleResult:
     """Decide every payment of the cycle starting at `pay_date`."""
     if next_pay_date <= pay_date:
@@ -493,6 +513,7 @@ def run_cycle(
         charges_due=_owing(charges_due),
         irregular_due=_owing(irregular_due),
         reservations=tuple(reservations),
+        kept_reserves=kept_reserves,
     )
     _check_periods_unique(cycle, state)
     books = Books(
