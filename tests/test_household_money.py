@@ -304,3 +304,20 @@ def test_a_charge_added_in_a_cycle_that_has_run_is_paid_late_not_forgotten(how):
     assert paid[("energie", date(2027, 1, 15))] == [date(2027, 1, 25)]  # late, after the current charges
     assert paid[("energie", date(2027, 2, 15))] == [date(2027, 1, 25)]
     assert paid[("energie", date(2027, 3, 15))] == [date(2027, 2, 25)]
+
+
+def test_pay_dates_recorded_before_charges_remembered_their_periods_still_replay():
+    # Events written before 2026-11 carry no `offered`: what they paid, or left in
+    # arrears, counts as offered, and the household replays to the same periods.
+    household = monthly_household(1, due_days=(5, 20))
+    run_nightly(household, date(2027, 1, 31))
+    events = household.collect_events()
+    for e in events:
+        if type(e).__name__ == "PayDateRun":
+            del e.__dict__["offered"]
+    replayed = None
+    for e in events:
+        replayed = e.mutate(replayed)
+    assert replayed.charged_through == household.charged_through == {
+        "due-5": date(2027, 1, 5), "due-20": date(2027, 1, 20)}
+    assert replayed.pay_dates_between(START, date(2027, 3, 31)) == [date(2027, 2, 1), date(2027, 3, 1)]
