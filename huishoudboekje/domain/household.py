@@ -448,24 +448,7 @@ class Household(Aggregate):
         cycle_end = self.next_pay_date(pay_date)
         swept = [b for b in self.bookings.values() if b.value_date <= pay_date]
         pot_before = self.pot + total(b.amount for b in swept)
-        window_start = self.charges_start(pay_date)
-        charges_due, irregular_due, reservations = self.charges_between(window_start, cycle_end)
-        offered = {d.agreement_id: d.due for d in sorted(charges_due + irregular_due, key=lambda d: d.due)}
-        # Periods of an earlier cycle that none paid (see charges_paid_late) are owed
-        # already: they come after this cycle's charges, as arrears, oldest first.
-        late = [d for d in charges_due + irregular_due if d.due < window_start and d.amount.is_positive]
-        charges_due = [d for d in charges_due if d.due >= window_start]
-        irregular_due = [d for d in irregular_due if d.due >= window_start]
-        state = CycleState(
-            pot=pot_before,
-            reserves=dict(self.reserves),
-            buffer_outstanding=self.buffer_outstanding,
-            arrears=self._arrears_now() + tuple(late),
-        )
-        result = run_cycle(
-            pay_date, cycle_end, state, self.policy(), charges_due, irregular_due, reservations,
-            self._kept_reserves(cycle_end),
-        )
+        result, offered = self._cycle(pay_date, cycle_end, pot_before)
         instructions = [
             self._instruction(pay_date, payment, account) for payment in result.payments
         ]
@@ -487,6 +470,29 @@ class Household(Aggregate):
             offered=offered,
         )
         return result
+
+    def _cycle(self, pay_date: date, cycle_end: date, pot: Money) -> tuple[CycleResult, dict[str, date]]:
+        """The rules run on the household's books (for a pay date, or its forecast), and
+        the last due date of each charge the cycle was offered."""
+        window_start = self.charges_start(pay_date)
+        charges_due, irregular_due, reservations = self.charges_between(window_start, cycle_end)
+        offered = {d.agreement_id: d.due for d in sorted(charges_due + irregular_due, key=lambda d: d.due)}
+        # Periods of an earlier cycle that none paid (see charges_paid_late) are owed
+        # already: they come after this cycle's charges, as arrears, oldest first.
+        late = [d for d in charges_due + irregular_due if d.due < window_start and d.amount.is_positive]
+        state = CycleState(
+            pot=pot,
+            reserves=dict(self.reserves),
+            buffer_outstanding=self.buffer_outstanding,
+            arrears=self._arrears_now() + tuple(late),
+        )
+        result = run_cycle(
+            pay_date, cycle_end, state, self.policy(),
+            [d for d in charges_due if d.due >= window_start],
+            [d for d in irregular_due if d.due >= window_start],
+            reservations, self._kept_reserves(cycle_end),
+        )
+        return result, offered
 
     @event("PayDateRun")
     def _paid(
@@ -683,15 +689,7 @@ class Household(Aggregate):
         cycle_end = self.next_pay_date(next_pay)
         received = total(b.amount for b in self.bookings.values() if b.value_date <= next_pay)
         expected = self.expected_incomes(as_of, next_pay)
-        state = CycleState(
-            pot=self.pot + received + total(amount for _, _, amount in expected),
-            reserves=dict(self.reserves),
-            buffer_outstanding=self.buffer_outstanding,
-            arrears=self._arrears_now(),
-        )
-        regular, irregular, reservations = self.charges_between(self.charges_start(next_pay), cycle_end)
-        result = run_cycle(next_pay, cycle_end, state, self.policy(), regular, irregular, reservations,
-                           self._kept_reserves(cycle_end))
+        result, _ = self._cycle(next_pay, cycle_end, self.pot + received + total(amount for _, _, amount in expected))
         shortfall = result.advanced + total(d.amount for d in result.new_arrears)
         return Forecast(next_pay, result.leefgeld, shortfall, result.advanced,
                         total(d.amount for d in result.new_arrears))
