@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from huishoudboekje.domain.agreement import CHARGE, DEFAULT_PRIORITY, INCOME, Agreement, AmountFrom, Counterparty, Participant
-from huishoudboekje.domain.household import Household
+from huishoudboekje.domain.household import Household, HouseholdError
 from huishoudboekje.domain.money import Money, total
 from huishoudboekje.domain.schedule import Schedule
 
@@ -68,11 +68,16 @@ def test_every_euro_is_accounted_for_at_every_pay_date(household, incomes, data)
     booked, paid_periods = 0, set()
     creditors = {a.counterparty.iban for a in household.agreements.values()} | {PARTICIPANT}
     change_in = data.draw(st.one_of(st.none(), st.integers(1, 22)), label="pay day changes in month")
+    end_in = data.draw(st.one_of(st.none(), st.integers(1, 22)), label="participation ends in month")
     day = START
     for month, income in enumerate(incomes):
-        if month == change_in and household.last_pay_date is not None:  # staff moves the pay day
+        active = household.status == "active"
+        income = income if active else 0
+        if active and month == change_in and household.last_pay_date is not None:  # staff moves the pay day
             household.change_pay_day(data.draw(st.sampled_from(PAY_DAYS), label="new pay day"),
                                      max(day, household.last_pay_date + timedelta(days=1)), "t")
+        if active and month == end_in:  # the household leaves; its last income still comes in
+            household.end_participation(day + timedelta(days=data.draw(st.integers(4, 30))), "t")
         if income:
             household.book_income(f"t{month}", "inkomen", Money.from_cents(income), day + timedelta(days=3), "t")
             booked += income
@@ -85,6 +90,9 @@ def test_every_euro_is_accounted_for_at_every_pay_date(household, incomes, data)
                     key = (instruction.agreement_id, instruction.period)
                     assert key not in paid_periods
                     paid_periods.add(key)
+            if household.settled_on == pay_date:  # nothing held but a reserve for a charge still owed
+                assert household.pot == Money.zero()
+                assert set(household.reserves) <= {d.agreement_id for d in household.arrears}
             if issued and data.draw(st.integers(0, 9)) == 0:  # now and then the bank returns one
                 household.return_payment(issued[0].id, f"r{month}", pay_date)
                 paid_periods.discard((issued[0].agreement_id, issued[0].period))
@@ -93,13 +101,18 @@ def test_every_euro_is_accounted_for_at_every_pay_date(household, incomes, data)
             assert booked + returned == out + household.held().cents - household.buffer_outstanding.cents
             assert Money.zero() <= household.buffer_outstanding <= household.buffer_limit.max(Money.zero())
         day += timedelta(days=31)
+    if household.status != "active":
+        assert household.settled_on is not None  # once, at the first business day after the end
     assert total(household.reserves.values()) >= Money.zero()
     # Every period of every charge from the first pay date on is paid or in arrears: none
     # is forgotten, also when the pay day moved (and none was paid twice, above).
     first = household.pay_date_on_or_after(START)
     due = {(a.id, d) for a in household.agreements.values() if a.kind == CHARGE
            for d in a.schedule.occurrences(first, household.charges_from - timedelta(days=1))}
-    assert due == paid_periods | {(d.agreement_id, d.due) for d in household.arrears}
+    covered = paid_periods | {(d.agreement_id, d.due) for d in household.arrears}
+    assert due <= covered
+    # More only after the end: a cycle that ran before the end was recorded offered them.
+    assert all(household.end is not None and day > household.end for _, day in covered - due)
 
 
 # -- a change of pay day: cycles follow each other without gap or overlap -------------------
@@ -202,7 +215,7 @@ def months_of(household: Household, first: date, last: date, income: str = "1000
     day = first
     while day <= last:
         booked = date(day.year, day.month, 25)
-        if first <= booked <= last and f"t{booked}" not in household.bookings:
+        if first <= booked <= last and f"t{booked}" not in household.bookings and Money(income):
             household.book_income(f"t{booked}", "inkomen", Money(income), booked, "t")
         for pay_date in household.pay_dates_between(day, day):
             household.pay(pay_date, "NL39BNGH0285009999")
@@ -321,3 +334,58 @@ def test_pay_dates_recorded_before_charges_remembered_their_periods_still_replay
     assert replayed.charged_through == household.charged_through == {
         "due-5": date(2027, 1, 5), "due-20": date(2027, 1, 20)}
     assert replayed.pay_dates_between(START, date(2027, 3, 31)) == [date(2027, 2, 1), date(2027, 3, 1)]
+
+
+# -- the end of participation: what is held is paid out, once ---------------------------------
+
+
+def test_ending_participation_pays_out_what_the_household_holds_the_next_business_day():
+    household = with_income(monthly_household(1, due_days=()))
+    household.change_settings({"buffer_limit": Money("500.00")}, "t")
+    household.add_agreement(charge("huur", "600.00"), "t")
+    household.add_agreement(charge("belasting", "1200.00", every="year", day=15, months=(10,), priority=5), "t")
+    months_of(household, START, date(2027, 2, 24))
+    household.book_income("short", "inkomen", Money("550.00"), date(2027, 2, 25), "t")  # short of rent + reserve
+    months_of(household, date(2027, 2, 26), date(2027, 3, 1))
+    owed, reserves = household.buffer_outstanding, total(household.reserves.values())
+    assert owed.is_positive and reserves.is_positive
+    household.book_income("march", "inkomen", Money("1000.00"), date(2027, 3, 10), "t")
+    household.end_participation(date(2027, 3, 13), "t")  # a Saturday
+    assert household.pay_dates_between(date(2027, 3, 2), date(2027, 12, 31)) == [date(2027, 3, 15)]
+    result = household.pay(date(2027, 3, 15), "NL39BNGH0285009999")
+    paid = household.instructions_of(date(2027, 3, 15))
+    assert [(i.kind, i.amount) for i in paid] == [("leefgeld", Money("1000.00") + reserves - owed)]
+    assert result.repaid == owed and household.buffer_outstanding == Money("0.00")
+    assert household.held() == Money("0.00") and household.reserves == {}
+    assert household.pay_dates_between(date(2027, 3, 2), date(2028, 12, 31)) == []  # settled once
+    assert household.pay(date(2027, 3, 16), "NL39BNGH0285009999") is None
+    assert household.totals["in"] == household.totals["out"] + household.held() - household.buffer_outstanding
+
+
+def test_the_final_settlement_pays_no_new_advance_and_keeps_what_is_still_owed():
+    household = with_income(monthly_household(1, due_days=()))
+    household.change_settings({"buffer_limit": Money("700.00")}, "t")
+    household.add_agreement(charge("huur", "600.00"), "t")
+    months_of(household, START, date(2026, 12, 1), income="0.00")  # no income: the buffer pays the rent
+    assert household.buffer_outstanding == Money("600.00")
+    household.book_income("some", "inkomen", Money("100.00"), date(2026, 12, 10), "t")
+    household.end_participation(date(2026, 12, 15), "t")
+    result = household.pay(date(2026, 12, 16), "NL39BNGH0285009999")
+    assert result.repaid == Money("100.00") and result.advanced == Money("0.00")
+    assert household.instructions_of(date(2026, 12, 16)) == []  # nothing left for leefgeld
+    assert household.buffer_outstanding == Money("500.00")  # still owed: the buffer signal says so
+
+
+def test_an_income_of_the_time_it_took_part_is_booked_after_the_end_until_the_settlement():
+    household = with_income(monthly_household(1, due_days=()))
+    household.end_participation(date(2027, 3, 31), "t")  # recorded ahead of time
+    household.book_income("march", "inkomen", Money("1000.00"), date(2027, 3, 25), "t")
+    with pytest.raises(HouseholdError, match="ended its participation"):
+        household.book_income("april", "inkomen", Money("1000.00"), date(2027, 4, 25), "t")
+    for pay_date in household.pay_dates_between(START, date(2027, 4, 30)):
+        household.pay(pay_date, "NL39BNGH0285009999")
+    assert household.settled_on == date(2027, 4, 1)
+    assert [(i.kind, i.amount) for i in household.instructions_of(date(2027, 4, 1))] == [
+        ("leefgeld", Money("1000.00"))]
+    with pytest.raises(HouseholdError, match="ended its participation"):
+        household.book_income("late", "inkomen", Money("5.00"), date(2027, 3, 30), "t")

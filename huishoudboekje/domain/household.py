@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from .agreement import CHARGE, INCOME, Agreement, Participant, deviates_from
+from .calendar import add_business_days
 from .money import Money, total
 from .signals import ACKNOWLEDGED, RESOLVED, Signal, SignalFact, evaluate_signals
 from .paydate import (
@@ -84,6 +85,7 @@ class Household(Aggregate):
     # For snapshots taken before these were kept (2026-11): None reads as "not known yet".
     charges_from: date | None = None
     first_pay_date: date | None = None
+    settled_on: date | None = None
     charged_through: dict[str, date] | None = None
     charged_every: dict[str, str] | None = None
 
@@ -129,6 +131,7 @@ class Household(Aggregate):
         self.last_pay_date: date | None = None
         self.charges_from: date | None = None  # where the last cycle ended: see charges_start
         self.first_pay_date: date | None = None
+        self.settled_on: date | None = None  # the final settlement after the end, once run
         self.charged_through: dict[str, date] = {}  # charge -> last due date offered to a cycle
         self.charged_every: dict[str, str] = {}  # charge -> its frequency then
         self.paid_on: dict[str, list[str]] = {}  # pay date (ISO) -> instruction ids, recent ones
@@ -256,7 +259,12 @@ class Household(Aggregate):
     def book_income(
         self, transaction_id: str, agreement_id: str, amount: Money, value_date: date, actor: str
     ) -> Booking:
-        agreement = self.check_agreement(agreement_id)
+        if self.status != ACTIVE and (self.end is None or value_date > self.end or self.settled_on):
+            # An income of the time it took part still counts, until the final settlement.
+            self.check_active()
+        agreement = self.agreements.get(agreement_id)
+        if agreement is None:
+            raise NotFound(f"{self.dossier} has no agreement '{agreement_id}'")
         if agreement.kind != INCOME:
             raise HouseholdError(f"{agreement_id} is not an income agreement")
         if transaction_id in self.bookings:
@@ -408,7 +416,15 @@ class Household(Aggregate):
             candidates[pay_day] = next_pay_date(found, pay_day)  # not in effect then: its next one
 
     def pay_dates_between(self, first: date, last: date) -> list[date]:
-        """Pay dates in [first, last] on which this household must be paid."""
+        """Pay dates in [first, last] on which this household must be paid, and the
+        final settlement after its end if that falls there."""
+        dates = self._regular_pay_dates(first, last)
+        settlement = self.settlement_date()
+        if settlement is not None and first <= settlement <= last:
+            dates.append(settlement)
+        return dates
+
+    def _regular_pay_dates(self, first: date, last: date) -> list[date]:
         dates = []
         day = max(first, self.start)
         while True:
@@ -418,6 +434,17 @@ class Household(Aggregate):
             if self.last_pay_date is None or pay_date > self.last_pay_date:
                 dates.append(pay_date)
             day = pay_date.fromordinal(pay_date.toordinal() + 1)
+
+    def settlement_date(self) -> date | None:
+        """The business day after the end of participation, when what the household
+        still holds is paid out: the last charges, the buffer repaid, the rest to the
+        participant. None while it takes part, and once settled."""
+        if self.end is None or self.settled_on is not None:
+            return None
+        day = add_business_days(self.end, 1)
+        if self.last_pay_date is not None and day <= self.last_pay_date:
+            day = add_business_days(self.last_pay_date, 1)
+        return day
 
     def charges_paid_late(self) -> tuple[date, list[Due]]:
         """The next pay date, and the charge periods due before it that no cycle paid
@@ -443,12 +470,13 @@ class Household(Aggregate):
         """Run the pay-date rules for `pay_date`; once per pay date, never twice."""
         if self.last_pay_date is not None and pay_date <= self.last_pay_date:
             return None
-        if pay_date < self.start or (self.end is not None and pay_date > self.end):
+        final = self.end is not None and pay_date > self.end
+        if pay_date < self.start or (final and pay_date != self.settlement_date()):
             return None
-        cycle_end = self.next_pay_date(pay_date)
+        cycle_end = pay_date.fromordinal(pay_date.toordinal() + 1) if final else self.next_pay_date(pay_date)
         swept = [b for b in self.bookings.values() if b.value_date <= pay_date]
         pot_before = self.pot + total(b.amount for b in swept)
-        result, offered = self._cycle(pay_date, cycle_end, pot_before)
+        result, offered = self._cycle(pay_date, cycle_end, pot_before, final)
         instructions = [
             self._instruction(pay_date, payment, account) for payment in result.payments
         ]
@@ -468,12 +496,17 @@ class Household(Aggregate):
             after=result.after,
             account=account,
             offered=offered,
+            final=final,
         )
         return result
 
-    def _cycle(self, pay_date: date, cycle_end: date, pot: Money) -> tuple[CycleResult, dict[str, date]]:
+    def _cycle(self, pay_date: date, cycle_end: date, pot: Money,
+               final: bool = False) -> tuple[CycleResult, dict[str, date]]:
         """The rules run on the household's books (for a pay date, or its forecast), and
-        the last due date of each charge the cycle was offered."""
+        the last due date of each charge the cycle was offered.
+
+        The final settlement runs the same rules with nothing kept back: every reserve
+        returns, no new advance, the buffer repaid in full before any leefgeld."""
         window_start = self.charges_start(pay_date)
         charges_due, irregular_due, reservations = self.charges_between(window_start, cycle_end)
         offered = {d.agreement_id: d.due for d in sorted(charges_due + irregular_due, key=lambda d: d.due)}
@@ -486,11 +519,15 @@ class Household(Aggregate):
             buffer_outstanding=self.buffer_outstanding,
             arrears=self._arrears_now() + tuple(late),
         )
+        policy = self.policy()
+        if final:
+            policy = replace(policy, buffer_limit=Money.zero(), minimum_leefgeld=Money.zero(),
+                             leefgeld_weekly=False)
         result = run_cycle(
-            pay_date, cycle_end, state, self.policy(),
+            pay_date, cycle_end, state, policy,
             [d for d in charges_due if d.due >= window_start],
             [d for d in irregular_due if d.due >= window_start],
-            reservations, self._kept_reserves(cycle_end),
+            [] if final else reservations, frozenset() if final else self._kept_reserves(cycle_end),
         )
         return result, offered
 
@@ -512,6 +549,7 @@ class Household(Aggregate):
         after: CycleState,
         account: str,
         offered: dict[str, date] | None = None,  # None in events written before 2026-11
+        final: bool = False,  # the settlement after the end of participation
     ) -> None:
         for transaction_id in swept:
             del self.bookings[transaction_id]  # in the pot now; the event keeps the history
@@ -533,6 +571,8 @@ class Household(Aggregate):
         self.last_pay_date = pay_date
         self.charges_from = max(next_pay_date, self.charges_from or next_pay_date)
         self.first_pay_date = self.first_pay_date or pay_date
+        if final:
+            self.settled_on = pay_date
         if offered is None:  # an older event: what it paid and left in arrears was offered
             offered = {}
             for due_date, agreement_id in sorted([(i.period, i.agreement_id) for i in instructions
