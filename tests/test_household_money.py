@@ -374,6 +374,9 @@ def test_the_final_settlement_pays_no_new_advance_and_keeps_what_is_still_owed()
     assert result.repaid == Money("100.00") and result.advanced == Money("0.00")
     assert household.instructions_of(date(2026, 12, 16)) == []  # nothing left for leefgeld
     assert household.buffer_outstanding == Money("500.00")  # still owed: the buffer signal says so
+    household.update_signals(date(2026, 12, 16), unrepaid_cycles=3)
+    assert [(s.rule, s.amount) for s in household.signals.values() if s.is_open] == [
+        ("buffer-drawn", Money("500.00"))]
 
 
 def test_an_income_of_the_time_it_took_part_is_booked_after_the_end_until_the_settlement():

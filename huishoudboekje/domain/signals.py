@@ -102,7 +102,9 @@ def fact(rule: str, agreement_id: str | None, period: date | str, amount: Money,
 
 def evaluate_signals(household: Household, as_of: date, unrepaid_cycles: int) -> list[SignalFact]:
     if household.status != "active" or as_of < household.start:
-        return [*arrears(household)]
+        # What the household still owes stays in sight after it left: arrears, and an
+        # advance its final settlement could not repay.
+        return [*arrears(household), *buffer(household, unrepaid_cycles)]
     return [
         *incomes_late(household, as_of),
         *incomes_deviating(household),
