@@ -392,3 +392,22 @@ def test_an_income_of_the_time_it_took_part_is_booked_after_the_end_until_the_se
         ("leefgeld", Money("1000.00"))]
     with pytest.raises(HouseholdError, match="ended its participation"):
         household.book_income("late", "inkomen", Money("5.00"), date(2027, 3, 30), "t")
+
+
+def test_an_amount_changed_after_its_period_was_paid_is_a_signal_and_arrears_follow_it():
+    household = with_income(monthly_household(25, due_days=()))
+    household.change_settings({"buffer_limit": Money("0.00")}, "t")
+    household.add_agreement(charge("huur", "700.00"), "t")
+    household.add_agreement(charge("water", "900.00", day=5, priority=3), "t")
+    months_of(household, START, date(2026, 12, 24))  # 24 December pays January's rent; water cannot be paid
+    assert [(d.agreement_id, d.due) for d in household.arrears] == [("water", date(2026, 12, 5)),
+                                                                     ("water", date(2027, 1, 5))]
+    household.change_amount("huur", Money("750.00"), date(2027, 1, 1), "t")  # the rise, recorded late
+    household.change_amount("water", Money("40.00"), date(2026, 12, 1), "t")  # corrected: it was 40
+    household.update_signals(date(2026, 12, 28), unrepaid_cycles=3)
+    differs = [s for s in household.signals.values() if s.rule == "paid-amount-differs"]
+    assert [(s.agreement_id, s.period, s.details["difference"]) for s in differs] == [
+        ("huur", "2027-01-01", "50.00")]
+    issued = months_of(household, date(2026, 12, 25), date(2027, 1, 25))
+    assert sorted((i.period, i.amount) for i in issued if i.kind == "arrears") == [
+        (date(2026, 12, 5), Money("40.00")), (date(2027, 1, 5), Money("40.00"))]

@@ -653,13 +653,15 @@ class Household(Aggregate):
         return days
 
     def _arrears_now(self) -> tuple[Due, ...]:
-        """Arrears paid to where the agreement says today: a payment returned because
-        of a wrong IBAN must not go to that IBAN again once staff corrected it."""
+        """Arrears as the agreement says today: to the IBAN it has now (a payment
+        returned because of a wrong IBAN must not go there again once staff corrected
+        it), and for the amount it now says for that period (a correction recorded
+        after the period fell due)."""
         current = []
         for due in self.arrears:
             agreement = self.agreements.get(due.agreement_id)
             if agreement is not None:
-                due = replace(due, creditor_name=agreement.counterparty.name,
+                due = replace(due, amount=agreement.amount_on(due.due), creditor_name=agreement.counterparty.name,
                               creditor_iban=agreement.counterparty.iban,
                               reference=agreement.reference, priority=agreement.priority)
             current.append(due)

@@ -29,6 +29,7 @@ BUFFER_DRAWN = "buffer-drawn"
 BUFFER_NOT_REPAID = "buffer-not-repaid"
 ARREARS = "arrears"
 PAYMENT_RETURNED = "payment-returned"
+PAID_AMOUNT_DIFFERS = "paid-amount-differs"
 STRUCTURAL_DEFICIT = "structural-deficit"
 EXTERNAL = "external"
 
@@ -40,6 +41,7 @@ RULES = {
     BUFFER_NOT_REPAID: (MEDIUM, True),
     ARREARS: (CRITICAL, True),
     PAYMENT_RETURNED: (HIGH, False),
+    PAID_AMOUNT_DIFFERS: (MEDIUM, False),
     STRUCTURAL_DEFICIT: (MEDIUM, True),
     EXTERNAL: (HIGH, False),
 }
@@ -112,6 +114,7 @@ def evaluate_signals(household: Household, as_of: date, unrepaid_cycles: int) ->
         *buffer(household, unrepaid_cycles),
         *arrears(household),
         *payments_returned(household),
+        *paid_amounts_differing(household),
         *structural_deficit(household, as_of),
     ]
 
@@ -168,6 +171,22 @@ def payments_returned(household: Household) -> list[SignalFact]:
     return [fact(PAYMENT_RETURNED, i.agreement_id or "leefgeld", i.period, i.amount,
                  returned=i.amount, creditor=i.creditor_name, pay_date=i.pay_date)
             for i in household.instructions.values() if i.status == "returned"]
+
+
+def paid_amounts_differing(household: Household) -> list[SignalFact]:
+    """A charge paid with an amount its agreement no longer says for that period: an
+    amount change recorded after the period was paid. Staff settle the difference."""
+    facts = []
+    for i in household.instructions.values():
+        agreement = household.agreements.get(i.agreement_id) if i.kind != "leefgeld" else None
+        if agreement is None or i.status == "returned":
+            continue
+        expected = agreement.amount_on(i.period)
+        if expected != i.amount:
+            facts.append(fact(PAID_AMOUNT_DIFFERS, i.agreement_id, i.period, abs(expected - i.amount),
+                              paid=i.amount, agreement_says=expected, difference=expected - i.amount,
+                              creditor=i.creditor_name, pay_date=i.pay_date))
+    return facts
 
 
 def structural_deficit(household: Household, as_of: date) -> list[SignalFact]:
