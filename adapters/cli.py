@@ -221,12 +221,13 @@ def end_participation(
     end: Annotated[str, typer.Option("--on", help="Last day of participation")],
     db: DbOption = None, actor: ActorOption = None,
 ) -> None:
-    """End a household's participation; all its agreements end that day."""
+    """End a household's participation; all its agreements end that day, and the next
+    business day the final settlement pays out what the household still holds."""
     day = parse_day(end, "--on")
     store = engine(db)
-    guarded(lambda: household_service.end_participation(store, dossier, day, actor_of(actor)))
+    outcome = guarded(lambda: household_service.end_participation(store, dossier, day, actor_of(actor)))
     refresh(store)
-    emit({"dossier": dossier, "end": day.isoformat()})
+    emit({"dossier": dossier, "end": day.isoformat(), **outcome})
 
 
 # -- bank statements -------------------------------------------------------------------

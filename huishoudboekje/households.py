@@ -198,5 +198,11 @@ def change_pay_day(engine: Engine, dossier: str, pay_day, effective: date, actor
     return engine.change_household(dossier, command)
 
 
-def end_participation(engine: Engine, dossier: str, end: date, actor: str) -> None:
-    engine.change_household(dossier, lambda h: h.end_participation(end, actor))
+def end_participation(engine: Engine, dossier: str, end: date, actor: str) -> dict[str, Any]:
+    """End participation; says when the final settlement pays out what is held."""
+    def command(household: Household) -> dict[str, Any]:
+        household.end_participation(end, actor)
+        settlement = household.settlement_date()
+        return {"settlement_date": settlement.isoformat() if settlement else None}
+
+    return engine.change_household(dossier, command)

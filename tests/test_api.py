@@ -266,6 +266,7 @@ def test_writes_record_the_authenticated_actor(world):
 def test_a_retried_write_with_the_same_key_happens_once(world):
     key = {"Idempotency-Key": "end-A-1"}
     first = world.ok("staff", "POST", f"/households/{A}/end", json={"end": "2027-01-31"}, headers=key)
+    assert first.json()["settlement_date"] == "2027-02-01"  # the business day after: what is held is paid out
     count = world.engine.event_count()
     again = world.ok("staff", "POST", f"/households/{A}/end", json={"end": "2027-01-31"}, headers=key)
     assert world.engine.event_count() == count

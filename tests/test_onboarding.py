@@ -126,7 +126,9 @@ def test_commands_with_business_dates_record_the_actor(store_url, example_doc):
     state = json.loads(hhb(store_url, "history", "HHB-2026-0001", "--as-of", "2027-04-01", "--json").stdout)
     assert [a["id"] for a in state["as_of"]["agreements"]] == ["bijstand", "zorgtoeslag", "huur"]
     assert state["as_of"]["pay_day"] == "last-business-day"
-    assert hhb(store_url, "end-participation", "HHB-2026-0001", "--on", "2027-06-30").exit_code == 0
+    ended = hhb(store_url, "end-participation", "HHB-2026-0001", "--on", "2027-06-30")
+    assert ended.exit_code == 0
+    assert lines(ended)[0]["settlement_date"] == "2027-07-01"  # the business day after
     after = json.loads(hhb(store_url, "history", "HHB-2026-0001", "--as-of", "2027-07-01", "--json").stdout)
     assert after["as_of"]["status"] == "ended" and after["as_of"]["agreements"] == []
 

@@ -443,6 +443,8 @@ class PayDayChanged(BaseModel):
 class ParticipationEnded(BaseModel):
     dossier: str
     end: str
+    settlement_date: str | None = Field(
+        description="the business day after the end, when the nightly job pays out what the household holds")
 
 
 class ImportOut(BaseModel):
@@ -672,8 +674,8 @@ def change_pay_day(dossier: DossierPath, body: PayDayIn, call: Write = writer(*T
 def end_participation(dossier: DossierPath, body: EndIn, call: Write = writer(*TEAM)) -> Response:
     def action() -> Response:
         check_own(call.ctx, call.who, dossier)
-        household_service.end_participation(call.ctx.engine, dossier, body.end, call.actor)
-        return json_answer(ParticipationEnded(dossier=dossier, end=body.end.isoformat()))
+        outcome = household_service.end_participation(call.ctx.engine, dossier, body.end, call.actor)
+        return json_answer(ParticipationEnded(dossier=dossier, end=body.end.isoformat(), **outcome))
 
     return call.answer(action, "end")
 
