@@ -8,6 +8,7 @@ the time an event was written is never used as a business date.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -87,7 +88,7 @@ class Household(Aggregate):
     first_pay_date: date | None = None
     settled_on: date | None = None
     charged_through: dict[str, date] | None = None
-    charged_every: dict[str, str] | None = None
+    charged_schedule: dict[str, str] | None = None
 
     @staticmethod
     def create_id(dossier: str) -> UUID:
@@ -133,7 +134,7 @@ class Household(Aggregate):
         self.first_pay_date: date | None = None
         self.settled_on: date | None = None  # the final settlement after the end, once run
         self.charged_through: dict[str, date] = {}  # charge -> last due date offered to a cycle
-        self.charged_every: dict[str, str] = {}  # charge -> its frequency then
+        self.charged_schedule: dict[str, str] = {}  # charge -> its schedule then (schedule_key)
         self.paid_on: dict[str, list[str]] = {}  # pay date (ISO) -> instruction ids, recent ones
         self.recent_income: list[Booking] = []  # bookings of the last KEEP_DAYS, for signals
         self.buffer_since: date | None = None  # pay date the current advance began
@@ -176,9 +177,9 @@ class Household(Aggregate):
         if through.get(agreement_id, date.min) >= self.last_pay_date:
             return
         through[agreement_id] = self.last_pay_date
-        every = dict(self.charged_every or {})
-        every.pop(agreement_id, None)  # counted by date from here: the last pay date is no period of it
-        self.charged_through, self.charged_every = through, every
+        schedules = dict(self.charged_schedule or {})
+        schedules.pop(agreement_id, None)  # counted by date from here: the last pay date is no period of it
+        self.charged_through, self.charged_schedule = through, schedules
 
     def change_amount(self, agreement_id: str, amount: Money, effective: date, actor: str) -> None:
         """A new amount from a date on, e.g. the rent rise on 1 July."""
@@ -579,12 +580,12 @@ class Household(Aggregate):
                                                   if i.kind == "charge"] +
                                                  [(d.due, d.agreement_id) for d in new_arrears]):
                 offered[agreement_id] = due_date
-        through, every = dict(self.charged_through or {}), dict(self.charged_every or {})
+        through, schedules = dict(self.charged_through or {}), dict(self.charged_schedule or {})
         for agreement_id, due_date in offered.items():
             if agreement_id in self.agreements and due_date > through.get(agreement_id, date.min):
                 through[agreement_id] = due_date
-                every[agreement_id] = self.agreements[agreement_id].schedule.every
-        self.charged_through, self.charged_every = through, every
+                schedules[agreement_id] = schedule_key(self.agreements[agreement_id].schedule)
+        self.charged_through, self.charged_schedule = through, schedules
 
     def _forget_settled(self, pay_date: date) -> None:
         """Keep the aggregate small: settled payments older than a few cycles live on
@@ -638,18 +639,22 @@ class Household(Aggregate):
         arrears), so every period is offered exactly once even when staff change the
         charge: a due day moved from the 10th to the 20th does not pay that month twice,
         moved back from the 20th to the 10th does not skip it, and a charge added or
-        started in a cycle that has run still has those periods paid (late). A monthly,
-        quarterly or yearly charge is counted per month, quarter or year while its
-        frequency stays the same. A charge never offered starts at the first pay date.
+        started in a cycle that has run still has those periods paid (late). When staff
+        move the due day or months of a monthly, quarterly or yearly charge, its periods
+        are counted per month, or per n-th date of the year (`_period`). A charge never
+        offered starts at the first pay date.
         """
         through = (self.charged_through or {}).get(agreement.id)
+        schedule = agreement.schedule
         if through is None:
-            return agreement.schedule.occurrences(self.first_pay_date or first, last)
-        days = agreement.schedule.occurrences(through.fromordinal(through.toordinal() + 1), last)
-        every = agreement.schedule.every
-        if days and every in _PERIOD_OF and (self.charged_every or {}).get(agreement.id) == every:
-            done = _PERIOD_OF[every](through)
-            days = [d for d in days if _PERIOD_OF[every](d) > done]
+            return schedule.occurrences(self.first_pay_date or first, last)
+        days = schedule.occurrences(through.fromordinal(through.toordinal() + 1), last)
+        then = (self.charged_schedule or {}).get(agreement.id)
+        if days and then is not None and then != schedule_key(schedule):  # staff changed the schedule
+            every, months = _parse_schedule_key(then)
+            if every == schedule.every and every in ("month", "quarter", "year"):
+                done = _period(every, months, through)
+                days = [d for d in days if _period(every, schedule.months, d) > done]
         return days
 
     def _arrears_now(self) -> tuple[Due, ...]:
@@ -850,12 +855,24 @@ class Household(Aggregate):
 
 KEEP_DAYS = 100
 
-# The period a due date belongs to, for charges whose due day may move within it.
-_PERIOD_OF = {
-    "month": lambda d: (d.year, d.month),
-    "quarter": lambda d: (d.year, (d.month - 1) // 3),
-    "year": lambda d: (d.year, 0),
-}
+def schedule_key(schedule: Any) -> str:
+    """A schedule's rule without its start and end: what makes its periods."""
+    return (f"{schedule.every}|{schedule.day}|{int(schedule.last_business_day)}|"
+            f"{','.join(map(str, schedule.months))}|{schedule.weekday}")
+
+
+def _parse_schedule_key(key: str) -> tuple[str, tuple[int, ...]]:
+    every, _, _, months, _ = key.split("|")
+    return every, tuple(int(m) for m in months.split(",") if m)
+
+
+def _period(every: str, months: tuple[int, ...], day: date) -> tuple[int, int]:
+    """Which period of its year a due date is, when a schedule's due day or months
+    moved: the month, or the n-th quarter or yearly date (by the schedule's months)."""
+    if every == "month":
+        return (day.year, day.month)
+    ordered = sorted(months)
+    return (day.year, bisect_right(ordered, day.month) - 1)
 EARLY_DAYS = 7  # an income may arrive up to a week before its date and still count
 
 
