@@ -412,3 +412,17 @@ def test_an_amount_changed_after_its_period_was_paid_is_a_signal_and_arrears_fol
     issued = months_of(household, date(2026, 12, 25), date(2027, 1, 25))
     assert sorted((i.period, i.amount) for i in issued if i.kind == "arrears") == [
         (date(2026, 12, 5), Money("40.00")), (date(2027, 1, 5), Money("40.00"))]
+
+
+def test_an_end_recorded_after_its_settlement_date_is_settled_by_the_next_run():
+    household = with_income(monthly_household(1, due_days=()))
+    run_nightly(household, date(2026, 12, 9))
+    household.book_income("dec", "inkomen", Money("1000.00"), date(2026, 12, 10), "t")
+    run_nightly_from(household, date(2026, 12, 10), date(2026, 12, 14))
+    household.end_participation(date(2026, 12, 11), "t")  # recorded on the 15th: its settlement date has passed
+    assert household.pay_dates_between(date(2026, 12, 15), date(2026, 12, 15)) == [date(2026, 12, 15)]
+    run_nightly_from(household, date(2026, 12, 15), date(2027, 1, 31))
+    assert household.settled_on == date(2026, 12, 15)
+    assert [(i.kind, i.amount) for i in household.instructions_of(date(2026, 12, 15))] == [
+        ("leefgeld", Money("1000.00"))]
+    assert household.held() == Money("0.00")

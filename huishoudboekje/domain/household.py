@@ -17,7 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from .agreement import CHARGE, INCOME, Agreement, Participant, deviates_from
-from .calendar import add_business_days
+from .calendar import add_business_days, next_business_day
 from .money import Money, total
 from .signals import ACKNOWLEDGED, RESOLVED, Signal, SignalFact, evaluate_signals
 from .paydate import (
@@ -421,8 +421,11 @@ class Household(Aggregate):
         final settlement after its end if that falls there."""
         dates = self._regular_pay_dates(first, last)
         settlement = self.settlement_date()
-        if settlement is not None and first <= settlement <= last:
-            dates.append(settlement)
+        if settlement is not None:
+            # An end recorded after its settlement date is settled on the next run.
+            settlement = max(settlement, next_business_day(first))
+            if settlement <= last:
+                dates.append(settlement)
         return dates
 
     def _regular_pay_dates(self, first: date, last: date) -> list[date]:
@@ -472,10 +475,11 @@ class Household(Aggregate):
         if self.last_pay_date is not None and pay_date <= self.last_pay_date:
             return None
         final = self.end is not None and pay_date > self.end
-        if pay_date < self.start or (final and pay_date != self.settlement_date()):
+        settlement = self.settlement_date()
+        if pay_date < self.start or (final and (settlement is None or pay_date < settlement)):
             return None
         cycle_end = pay_date.fromordinal(pay_date.toordinal() + 1) if final else self.next_pay_date(pay_date)
-        swept = [b for b in self.bookings.values() if b.value_date <= pay_date]
+        swept = [b for b in self.bookings.values() if final or b.value_date <= pay_date]
         pot_before = self.pot + total(b.amount for b in swept)
         result, offered = self._cycle(pay_date, cycle_end, pot_before, final)
         instructions = [
