@@ -426,3 +426,28 @@ def test_an_end_recorded_after_its_settlement_date_is_settled_by_the_next_run():
     assert [(i.kind, i.amount) for i in household.instructions_of(date(2026, 12, 15))] == [
         ("leefgeld", Money("1000.00"))]
     assert household.held() == Money("0.00")
+
+
+def test_a_returned_irregular_payment_is_paid_again_from_the_pot_it_came_back_to():
+    # The returned 300 is back in the pot; the reserve keeps saving for May, so the
+    # household's leefgeld stays level instead of paying for the return twice.
+    household = with_income(monthly_household(1, due_days=()))
+    household.add_agreement(charge("water", "300.00", every="quarter", day=15, months=(2, 5, 8, 11), priority=3), "t")
+    issued = months_of(household, START, date(2027, 2, 2))
+    [water] = [i for i in issued if i.agreement_id == "water" and i.pay_date == date(2027, 2, 1)]
+    household.return_payment(water.id, "R", date(2027, 2, 3))
+    issued = months_of(household, date(2027, 2, 3), date(2027, 5, 2))
+    assert [(i.pay_date, i.amount) for i in issued if i.kind == "leefgeld"] == [
+        (date(2027, 3, 1), Money("900.00")), (date(2027, 4, 1), Money("900.00")), (date(2027, 4, 30), Money("900.00"))]
+    assert [(i.kind, i.period) for i in issued if i.agreement_id == "water"] == [
+        ("arrears", date(2027, 2, 15)), ("charge", date(2027, 5, 15))]
+
+
+def test_a_late_period_that_cannot_be_paid_is_reported_as_new_arrears():
+    household = monthly_household(1, due_days=())
+    household.change_settings({"buffer_limit": Money("0.00")}, "t")
+    run_nightly(household, date(2027, 1, 5))  # paid on 1 December and 31 December
+    household.add_agreement(charge("energie", "80.00", day=10, start=date(2027, 1, 10)), "t")
+    result = household.pay(date(2027, 2, 1), "NL39BNGH0285009999")
+    assert sorted(d.due for d in result.new_arrears) == [date(2027, 1, 10), date(2027, 2, 10)]
+    assert result.paid_arrears == ()

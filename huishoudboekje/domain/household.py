@@ -384,6 +384,7 @@ class Household(Aggregate):
                     creditor_name=instruction.creditor_name,
                     creditor_iban=instruction.creditor_iban,
                     reference=instruction.reference,
+                    returned=True,
                 )
             )
 
@@ -534,6 +535,13 @@ class Household(Aggregate):
             [d for d in irregular_due if d.due >= window_start],
             [] if final else reservations, frozenset() if final else self._kept_reserves(cycle_end),
         )
+        if late:  # report them as what they are: periods of this cycle's run, not old arrears
+            periods = {d.period for d in late}
+            result = replace(
+                result,
+                new_arrears=result.new_arrears + tuple(d for d in result.after.arrears if d.period in periods),
+                paid_arrears=tuple(d for d in result.paid_arrears if d.period not in periods),
+            )
         return result, offered
 
     @event("PayDateRun")

@@ -108,6 +108,7 @@ class Due:
     creditor_name: str
     creditor_iban: str
     reference: str | None = None
+    returned: bool = False  # arrears of a payment the bank returned (its money is back in the pot)
 
     def __post_init__(self) -> None:
         # Zero is allowed (an agreement may cost nothing for a while); run_cycle then
@@ -396,7 +397,9 @@ def pay_arrears(books: Books, cycle: Cycle) -> Books:
     still_open: list[Due] = []
     for due in sorted(books.open_arrears, key=_age_order):
         # An irregular charge that went into arrears kept its reserve: that pays first.
-        from_reserve = books.reserve(due.agreement_id).min(due.amount)
+        # A returned payment's money came back to the pot, which pays it again; the
+        # reserve is already saving for the next date.
+        from_reserve = _ZERO if due.returned else books.reserve(due.agreement_id).min(due.amount)
         funding = _funding(books, due.amount - from_reserve, cycle.policy)
         if funding is None:
             still_open.append(due)
