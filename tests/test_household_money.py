@@ -451,3 +451,23 @@ def test_a_late_period_that_cannot_be_paid_is_reported_as_new_arrears():
     result = household.pay(date(2027, 2, 1), "NL39BNGH0285009999")
     assert sorted(d.due for d in result.new_arrears) == [date(2027, 1, 10), date(2027, 2, 10)]
     assert result.paid_arrears == ()
+
+
+def test_a_snapshot_from_before_charges_remembered_their_periods_continues_the_same():
+    # A snapshot of version 1 has no charges_from, charged_through, ...: the upcast
+    # derives them from what version 1 ran, so the next pay date neither repeats nor
+    # skips a period (it paid 10 January twice, or crashed on "period offered twice").
+    from eventsourcing.domain import Snapshot
+
+    household = monthly_household(15, due_days=(10, 27))
+    household.add_agreement(charge("water", "90.00", every="quarter", day=5, months=(2, 5, 8, 11)), "t")
+    run_nightly(household, date(2027, 1, 20))
+    snapshot = Snapshot.take(household)
+    assert snapshot.state.pop("class_version") == 2
+    for new in ("charges_from", "first_pay_date", "settled_on", "charged_through", "charged_schedule"):
+        del snapshot.state[new]
+    old = snapshot.mutate(None)
+    assert (old.charges_from, old.charged_through) == (household.charges_from, household.charged_through)
+    paid_old = run_nightly_from(old, date(2027, 1, 21), date(2027, 6, 30))
+    paid_new = run_nightly_from(household, date(2027, 1, 21), date(2027, 6, 30))
+    assert paid_old == paid_new and all(len(v) == 1 for v in paid_new.values())

@@ -83,12 +83,37 @@ class Instruction:
 
 
 class Household(Aggregate):
-    # For snapshots taken before these were kept (2026-11): None reads as "not known yet".
-    charges_from: date | None = None
-    first_pay_date: date | None = None
-    settled_on: date | None = None
-    charged_through: dict[str, date] | None = None
-    charged_schedule: dict[str, str] | None = None
+    # Version 2 (2026-11) remembers where cycles ended and which period of each charge
+    # was offered; snapshots of version 1 get them from what version 1 would have run.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        last = state.get("last_pay_date")
+        state.setdefault("settled_on", None)
+        state.setdefault("first_pay_date", last)  # only for charges never offered: none before `last`
+        if last is None:
+            state.setdefault("charges_from", None)
+            state.setdefault("charged_through", {})
+            state.setdefault("charged_schedule", {})
+            return
+        pay_day = state["pay_days"][0].pay_day
+        for step in state["pay_days"]:
+            if step.effective <= last:
+                pay_day = step.pay_day
+        ended = next_pay_date(last, pay_day)  # the cycle end version 1 used
+        state.setdefault("charges_from", ended)
+        through, schedules = {}, {}
+        for agreement in state["agreements"].values():
+            if agreement.kind != CHARGE:
+                continue
+            days = agreement.schedule.occurrences(ended.fromordinal(ended.toordinal() - 400),
+                                                 ended.fromordinal(ended.toordinal() - 1))
+            if days:
+                through[agreement.id] = days[-1]
+                schedules[agreement.id] = schedule_key(agreement.schedule)
+        state.setdefault("charged_through", through)
+        state.setdefault("charged_schedule", schedules)
 
     @staticmethod
     def create_id(dossier: str) -> UUID:
@@ -173,11 +198,11 @@ class Household(Aggregate):
         by then. A charge that was offered periods before keeps its own count."""
         if self.last_pay_date is None:
             return
-        through = dict(self.charged_through or {})
+        through = dict(self.charged_through)
         if through.get(agreement_id, date.min) >= self.last_pay_date:
             return
         through[agreement_id] = self.last_pay_date
-        schedules = dict(self.charged_schedule or {})
+        schedules = dict(self.charged_schedule)
         schedules.pop(agreement_id, None)  # counted by date from here: the last pay date is no period of it
         self.charged_through, self.charged_schedule = through, schedules
 
@@ -592,7 +617,7 @@ class Household(Aggregate):
                                                   if i.kind == "charge"] +
                                                  [(d.due, d.agreement_id) for d in new_arrears]):
                 offered[agreement_id] = due_date
-        through, schedules = dict(self.charged_through or {}), dict(self.charged_schedule or {})
+        through, schedules = dict(self.charged_through), dict(self.charged_schedule)
         for agreement_id, due_date in offered.items():
             if agreement_id in self.agreements and due_date > through.get(agreement_id, date.min):
                 through[agreement_id] = due_date
@@ -656,12 +681,12 @@ class Household(Aggregate):
         are counted per month, or per n-th date of the year (`_period`). A charge never
         offered starts at the first pay date.
         """
-        through = (self.charged_through or {}).get(agreement.id)
+        through = self.charged_through.get(agreement.id)
         schedule = agreement.schedule
         if through is None:
             return schedule.occurrences(self.first_pay_date or first, last)
         days = schedule.occurrences(through.fromordinal(through.toordinal() + 1), last)
-        then = (self.charged_schedule or {}).get(agreement.id)
+        then = self.charged_schedule.get(agreement.id)
         if days and then is not None and then != schedule_key(schedule):  # staff changed the schedule
             every, months = _parse_schedule_key(then)
             if every == schedule.every and every in ("month", "quarter", "year"):
