@@ -471,3 +471,18 @@ def test_a_snapshot_from_before_charges_remembered_their_periods_continues_the_s
     paid_old = run_nightly_from(old, date(2027, 1, 21), date(2027, 6, 30))
     paid_new = run_nightly_from(household, date(2027, 1, 21), date(2027, 6, 30))
     assert paid_old == paid_new and all(len(v) == 1 for v in paid_new.values())
+
+
+def test_before_and_after_the_settlement_the_forecast_and_whats_left_show_it():
+    from huishoudboekje.projections.left import what_is_left
+
+    household = with_income(monthly_household(1, due_days=()))
+    run_nightly(household, date(2026, 12, 9))
+    household.book_income("dec", "inkomen", Money("1000.00"), date(2026, 12, 10), "t")
+    household.end_participation(date(2026, 12, 15), "t")
+    forecast = household.forecast(date(2026, 12, 11))
+    assert (forecast.next_pay_date, forecast.expected_leefgeld) == (date(2026, 12, 16), Money("1000.00"))
+    run_nightly_from(household, date(2026, 12, 10), date(2026, 12, 31))
+    left = what_is_left(household, date(2026, 12, 20), None)
+    assert left["cycle"]["pay_date"] == "2026-12-16" and left["leefgeld"]["paid"] == "1000.00"
+    assert household.forecast(date(2026, 12, 20)).expected_leefgeld == Money("0.00")

@@ -484,15 +484,18 @@ class Household(Aggregate):
             return self.pay_date_on_or_after(self.start), []
         next_pay = self.next_pay_date(self.last_pay_date)
         regular, irregular, _ = self.charges_between(self.charges_start(next_pay), next_pay)
-        return next_pay, sorted(regular + irregular, key=lambda d: (d.due, d.agreement_id))
+        late = [d for d in regular + irregular if d.amount.is_positive]
+        return next_pay, sorted(late, key=lambda d: (d.due, d.agreement_id))
 
     def charges_start(self, pay_date: date) -> date:
-        """The first due date the cycle of `pay_date` pays: where the last cycle ended.
+        """Where the cycle of `pay_date` begins: where the last cycle ended (the first
+        cycle: at its pay date).
 
-        Cycles follow each other without gap or overlap, so every period of a charge
-        falls in exactly one of them, also when the pay day changes: moved earlier, the
-        next cycle starts after what the last one paid; moved later, it pays what fell
-        due in between (late, but not forgotten). The first cycle starts at its pay date.
+        Cycles follow each other without gap or overlap: moved earlier, the pay day
+        starts the next cycle after what the last one covered; moved later, the next
+        cycle pays what fell due in between as its own charges (late, not forgotten).
+        Which periods a cycle is offered is each charge's own count (`_due_dates`);
+        a period due before this date is late and is paid as arrears.
         """
         return self.charges_from if self.charges_from is not None else pay_date
 
@@ -770,10 +773,17 @@ class Household(Aggregate):
         should come early rather than late.
         """
         next_pay = self.next_unpaid_pay_date(as_of)
-        cycle_end = self.next_pay_date(next_pay)
-        received = total(b.amount for b in self.bookings.values() if b.value_date <= next_pay)
+        final = self.end is not None and next_pay > self.end  # the settlement comes instead
+        if final:
+            settlement = self.settlement_date()
+            if settlement is None:  # settled: nothing more will be paid
+                return Forecast(self.settled_on or next_pay, Money.zero(), Money.zero(), Money.zero(), Money.zero())
+            next_pay = max(settlement, next_business_day(as_of))
+        cycle_end = next_pay.fromordinal(next_pay.toordinal() + 1) if final else self.next_pay_date(next_pay)
+        received = total(b.amount for b in self.bookings.values() if final or b.value_date <= next_pay)
         expected = self.expected_incomes(as_of, next_pay)
-        result, _ = self._cycle(next_pay, cycle_end, self.pot + received + total(amount for _, _, amount in expected))
+        result, _ = self._cycle(next_pay, cycle_end, self.pot + received + total(amount for _, _, amount in expected),
+                                final)
         shortfall = result.advanced + total(d.amount for d in result.new_arrears)
         return Forecast(next_pay, result.leefgeld, shortfall, result.advanced,
                         total(d.amount for d in result.new_arrears))

@@ -18,11 +18,16 @@ from ..domain.money import Money, total
 
 
 def cycle_of(household: Household, as_of: date) -> tuple[date, date]:
-    """The pay-date cycle `as_of` lies in: [pay date, next pay date)."""
+    """The pay-date cycle `as_of` lies in: [pay date, next pay date). After the final
+    settlement: the settlement, which paid out the last of the household's money."""
+    settled = household.settled_on
+    if settled is not None and as_of >= settled:
+        return settled, date.fromordinal(settled.toordinal() + 1)
     upcoming = household.pay_date_on_or_after(as_of)
     if upcoming == as_of:
         return as_of, household.next_pay_date(as_of)
-    previous = household.pay_date_on_or_after(date.fromordinal(as_of.toordinal() - 40))
+    # A cycle is about a month, up to two when the pay day moved: start well before.
+    previous = household.pay_date_on_or_after(date.fromordinal(as_of.toordinal() - 70))
     while True:
         following = household.next_pay_date(previous)
         if following > as_of:
