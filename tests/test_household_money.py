@@ -486,3 +486,20 @@ def test_before_and_after_the_settlement_the_forecast_and_whats_left_show_it():
     left = what_is_left(household, date(2026, 12, 20), None)
     assert left["cycle"]["pay_date"] == "2026-12-16" and left["leefgeld"]["paid"] == "1000.00"
     assert household.forecast(date(2026, 12, 20)).expected_leefgeld == Money("0.00")
+
+
+def test_a_pay_date_no_run_could_pay_is_paid_by_the_next_run_not_skipped():
+    # On 20 December staff move the pay day to the 15th from 10 December: 15 December
+    # became a pay date after the night that would have paid it. The next night pays
+    # that cycle, so the household does not wait until 15 January for its leefgeld.
+    household = with_income(monthly_household(1, due_days=(5,)))
+    run_nightly(household, date(2026, 12, 19))
+    household.book_income("dec", "inkomen", Money("1000.00"), date(2026, 12, 12), "t")
+    household.change_pay_day(15, date(2026, 12, 10), "t")
+    assert household.pay_dates_between(date(2026, 12, 20), date(2026, 12, 20)) == []  # a Sunday
+    assert household.pay_dates_between(date(2026, 12, 20), date(2026, 12, 21)) == [date(2026, 12, 21)]
+    paid = run_nightly_from(household, date(2026, 12, 20), date(2027, 2, 28))
+    assert [(i.kind, i.amount) for i in household.instructions_of(date(2026, 12, 21))] == [
+        ("charge", Money("10.00")), ("leefgeld", Money("980.00"))]  # January's 5th, December's advance back
+    assert all(len(v) == 1 for v in paid.values())
+    assert household.pay_dates_between(date(2026, 12, 22), date(2027, 2, 28)) == []

@@ -446,6 +446,14 @@ class Household(Aggregate):
         """Pay dates in [first, last] on which this household must be paid, and the
         final settlement after its end if that falls there."""
         dates = self._regular_pay_dates(first, last)
+        missed = self._missed_pay_date(first)
+        if missed is not None:
+            # A pay date before this run that no run paid (a pay day changed from a day
+            # already past, a start recorded late): paid now, not skipped to the next.
+            catch_up = next_business_day(first)
+            if catch_up <= last and (not dates or catch_up < dates[0]) and \
+                    (self.end is None or catch_up <= self.end):
+                dates.insert(0, catch_up)
         settlement = self.settlement_date()
         if settlement is not None:
             # An end recorded after its settlement date is settled on the next run.
@@ -464,6 +472,14 @@ class Household(Aggregate):
             if self.last_pay_date is None or pay_date > self.last_pay_date:
                 dates.append(pay_date)
             day = pay_date.fromordinal(pay_date.toordinal() + 1)
+
+    def _missed_pay_date(self, first: date) -> date | None:
+        after = self.start if self.last_pay_date is None else \
+            max(self.start, self.last_pay_date.fromordinal(self.last_pay_date.toordinal() + 1))
+        candidate = self.pay_date_on_or_after(after)
+        if candidate < first and (self.end is None or candidate <= self.end):
+            return candidate
+        return None
 
     def settlement_date(self) -> date | None:
         """The business day after the end of participation, when what the household

@@ -31,8 +31,11 @@ def cycle_of(household: Household, as_of: date) -> tuple[date, date]:
     while True:
         following = household.next_pay_date(previous)
         if following > as_of:
-            return previous, following
+            break
         previous = following
+    # A pay date the job caught up on a later day (see Household.pay_dates_between).
+    ran = [d for d in map(date.fromisoformat, household.paid_on) if previous < d <= as_of]
+    return (max(ran) if ran else previous), following
 
 
 def what_is_left(household: Household, as_of: date, data_as_of: date | None) -> dict[str, Any]:
