@@ -135,15 +135,20 @@ def monthly_household(pay_day, due_days=(1, 5, 12, 20, 27)) -> Household:
 
 def run_nightly(household: Household, until: date, change=None) -> dict:
     """Every night from START to `until`, as the job runs; `change`: (night, pay day, effective)."""
+    return run_nightly_from(household, START, until, change)
+
+
+def run_nightly_from(household: Household, first: date, until: date, change=None) -> dict:
+    """The (agreement, period)s paid, as charges or arrears, and on which pay dates."""
     paid: dict = {}
-    night = START
+    night = first
     while night <= until:
         if change and night == change[0]:
             household.change_pay_day(change[1], change[2], "t")
         for pay_date in household.pay_dates_between(night, night):
             household.pay(pay_date, "NL39BNGH0285009999")
             for instruction in household.instructions_of(pay_date):
-                if instruction.kind == "charge":
+                if instruction.kind in ("charge", "arrears"):
                     paid.setdefault((instruction.agreement_id, instruction.period), []).append(pay_date)
         night += timedelta(days=1)
     return paid
@@ -287,19 +292,6 @@ def test_moving_a_charges_due_day_pays_each_month_once(old_day, new_day):
         :len(months)] or months[0] == (2026, 12)
     first, last = months[0], months[-1]
     assert len(months) == (last[0] - first[0]) * 12 + last[1] - first[1] + 1  # no month skipped
-
-
-def run_nightly_from(household: Household, first: date, until: date) -> dict:
-    paid: dict = {}
-    night = first
-    while night <= until:
-        for pay_date in household.pay_dates_between(night, night):
-            household.pay(pay_date, "NL39BNGH0285009999")
-            for instruction in household.instructions_of(pay_date):
-                if instruction.kind in ("charge", "arrears"):
-                    paid.setdefault((instruction.agreement_id, instruction.period), []).append(pay_date)
-        night += timedelta(days=1)
-    return paid
 
 
 @pytest.mark.parametrize("how", ["added", "started earlier"])
