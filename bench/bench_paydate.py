@@ -697,10 +697,10 @@ def main() -> None:
     if profiled:
         print(f"\n  profile: {profiled[0]}")
     print()
-    print(f"SUMMARY paydate: ms/household "
+    print("SUMMARY paydate: ms/household "
           + ", ".join(f"{r['households']:,}={r['seconds'] / r['households'] * 1e3:.2f}" for r in size_rows)
           + f" (flat {size_flat:.2f}x)"
-          + (f"; by months " + ", ".join(f"{m}={results[(args.months_households, m)]['seconds'] / args.months_households * 1e3:.2f}"
+          + ("; by months " + ", ".join(f"{m}={results[(args.months_households, m)]['seconds'] / args.months_households * 1e3:.2f}"
                                          for m in args.months) + f" (flat {month_flat:.2f}x)" if args.months else "")
           + f"; run/raw insert {min(ratios):.0f}x–{max(ratios):.0f}x (target <= 4x)")
 

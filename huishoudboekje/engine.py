@@ -19,7 +19,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, RecordConf
 from . import transcodings
 from .domain.access import Credential
 from .domain.directory import CHANGES_INCOMES, DIRECTORY_ID, IncomeDirectory
-from .domain.household import NAMESPACE, Household, HouseholdError, NotFound, household_id
+from .domain.household import NAMESPACE, Household, NotFound, household_id
 from .domain.ledger import Ledger
 from .domain.run import Run
 

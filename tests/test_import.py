@@ -195,7 +195,7 @@ def test_match_terms_ignore_case_and_accents(onboarded, tmp_path):
 
 def test_an_ended_agreement_no_longer_matches(onboarded, tmp_path):
     assert hhb(onboarded, "end-agreement", "HHB-2026-0001", "zorgtoeslag", "--on", "2026-11-15").exit_code == 0
-    f = write(tmp_path, "s.xml", camt53 := camt053([zorgtoeslag()]))
+    f = write(tmp_path, "s.xml", camt053([zorgtoeslag()]))
     assert imported(onboarded, f)["unmatched"] == 1
     assert "not valid on 2026-11-20" in queue(onboarded)[0]["reason"]
 
