@@ -27,9 +27,11 @@ a PaymentFileWritten naming the instructions of every past pay date (--no-run-hi
 one DayCompleted only). The incomes of the measured month are booked too, so the
 measured `reconcile(...)` call has exactly one day to do: the pay date itself.
 
-Each store of up to 10,000 households is measured three times, on copies of it, and
-the median run is reported (--repeat, --repeat-up-to): the machine is shared, and one
-run of a second or two moves by ±10% with it. The table splits each run's wall time: `load` (engine.household_by_id), `save`
+Each store is measured on a fresh copy of it, in the same page-cache state at every
+size (--cache warm: the copy read once; cold: the page cache emptied, as root), and
+stores of up to 10,000 households three times, reporting the median run (--repeat,
+--repeat-up-to): the machine is shared, and one run of a second or two moves by ±10%
+with it. --stores DIR keeps the generated stores and reuses them on later runs. The table splits each run's wall time: `load` (engine.household_by_id), `save`
 (engine.save of households), `file` (the pain.001 writer), `Run s` (loading and saving
 the Run, once per run) and `other` (the domain: pay, signals). `raw insert s` is the
 baseline (executemany, one transaction, same row count and average row size);
@@ -43,6 +45,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -548,32 +551,63 @@ def measure(directory: Path, households: int, profile_to: Path | None = None) ->
     }
 
 
-def scenario(parent: Path, households: int, months: int, args, profile: bool) -> dict:
-    directory = parent / f"h{households}-m{months}"
+def source_store(parent: Path, households: int, months: int, args) -> tuple[Path, dict]:
+    """The generated store to measure copies of: made now, or reused from --stores."""
+    directory = (args.stores or parent) / f"h{households}-m{months}"
+    made = directory / "generated.json"
+    if args.stores and made.exists():
+        log(f"reusing {directory} ({households:,} households, {months} months of history)")
+        return directory, json.loads(made.read_text())
+    shutil.rmtree(directory, ignore_errors=True)  # a store whose generation did not finish
     engine = open_store(directory)
     log(f"generating {households:,} households with {months} months of history")
     generated = generate(engine, households, months, args.seed + households * 100 + months, args.batch,
                          not args.no_confirmations, args.workers, args.library_snapshots,
                          not args.no_run_history)
     engine.close()
-    stats = table_stats(directory / "events.sqlite")
+    made.write_text(json.dumps(generated))
+    return directory, generated
+
+
+def prepare_cache(directory: Path, cache: str) -> None:
+    """Put the store to be measured in the same page-cache state at every size.
+
+    A store just copied is in the operating system's page cache, one just generated
+    may not be (a 100,000-household store is 9 GB): unequal states made the largest
+    store look slower for reasons that are the disk's, not the engine's. `warm` reads
+    the files once, as a database server's file would be in memory; `cold` empties
+    the page cache (Linux, as root), as after a reboot.
+    """
+    if cache == "cold":
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        return
+    for f in directory.glob("events.sqlite*"):
+        with open(f, "rb") as handle:
+            while handle.read(1 << 24):
+                pass
+
+
+def scenario(parent: Path, households: int, months: int, args, profile: bool) -> dict:
+    source, generated = source_store(parent, households, months, args)
+    stats = table_stats(source / "events.sqlite")
     events, event_bytes = stats.get("stored_events", (0, 0))
     snapshots, _ = stats.get("stored_snapshots", (0, 0))
     log(f"  generated in {generated['seconds']:.0f}s: {events:,} events ({event_bytes / 1e6:,.0f} MB), "
         f"{snapshots:,} snapshots; {generated['history_pay_dates']} pay dates of history; Run: "
         f"{generated['run_events']:,} events naming {generated['filed_ids']:,} filed instructions, "
         f"saved in {generated['run_seconds']:.1f}s")
-    if profile:
-        copy_store(directory, parent / "profiled")
     repeat = args.repeat if households <= args.repeat_up_to else 1
-    log(f"  measuring the pay date {measured_pay_date()} for {households:,} households"
-        + (f", {repeat} times on copies of the store (the median counts)" if repeat > 1 else ""))
+    log(f"  measuring the pay date {measured_pay_date()} for {households:,} households "
+        f"{repeat} time(s), each on a fresh copy of the store with a {args.cache} page cache"
+        + (" (the median counts)" if repeat > 1 else ""))
     runs = []
-    for n in range(1, repeat):
-        copy_store(directory, parent / f"repeat-{n}")
-        runs.append(measure(parent / f"repeat-{n}", households))
-        shutil.rmtree(parent / f"repeat-{n}", ignore_errors=True)
-    runs.append(measure(directory, households))
+    directory = parent / "measured"
+    for _ in range(repeat):
+        shutil.rmtree(directory, ignore_errors=True)
+        copy_store(source, directory)
+        prepare_cache(directory, args.cache)
+        runs.append(measure(directory, households))
     runs.sort(key=lambda r: r["seconds"])
     result = runs[len(runs) // 2]
     if repeat > 1:
@@ -592,6 +626,9 @@ def scenario(parent: Path, households: int, months: int, args, profile: bool) ->
         f"(one transaction per save: {result['raw_per_tx_seconds']:.2f}s)")
     if profile:
         log("  cProfile of the same run on a copy of the store")
+        shutil.rmtree(directory, ignore_errors=True)
+        copy_store(source, parent / "profiled")
+        prepare_cache(parent / "profiled", args.cache)
         profiled = measure(parent / "profiled", households, profile_to=RESULTS / "paydate_profile.txt")
         out = RESULTS / "paydate_profile.txt"
         profile_top(profiled["profiler"], out,
@@ -600,8 +637,9 @@ def scenario(parent: Path, households: int, months: int, args, profile: bool) ->
                     f"{result['seconds']:.1f}s without)", 20)
         result["profile_file"] = out
         shutil.rmtree(parent / "profiled", ignore_errors=True)
-    if not args.keep:
-        shutil.rmtree(directory, ignore_errors=True)
+    shutil.rmtree(directory, ignore_errors=True)
+    if not (args.keep or args.stores):
+        shutil.rmtree(source, ignore_errors=True)
     return result
 
 
@@ -652,6 +690,12 @@ def main() -> None:
     parser.add_argument("--repeat-up-to", type=int, default=10000,
                         help="repeat only stores of at most this many households (a copy of 100,000 is 10 GB)")
     parser.add_argument("--keep", action="store_true", help="keep each generated store until the end")
+    parser.add_argument("--stores", type=Path, default=None,
+                        help="keep generated stores in this directory and reuse them on later runs "
+                             "(a store of 100,000 households takes 25 minutes to make and 9 GB)")
+    parser.add_argument("--cache", choices=("warm", "cold"), default="warm",
+                        help="page cache before each measured run: warm (the store read once) or cold "
+                             "(emptied; Linux, as root)")
     parser.add_argument("--seed", type=int, default=20270301)
     parser.add_argument("--tmp", type=Path, default=None, help="parent of the temporary directory")
     args = parser.parse_args()
