@@ -588,29 +588,59 @@ def prepare_cache(directory: Path, cache: str) -> None:
                 pass
 
 
-def scenario(parent: Path, households: int, months: int, args, profile: bool) -> dict:
-    source, generated = source_store(parent, households, months, args)
+def describe(households: int, months: int, source: Path, generated: dict) -> tuple[int, int]:
     stats = table_stats(source / "events.sqlite")
     events, event_bytes = stats.get("stored_events", (0, 0))
     snapshots, _ = stats.get("stored_snapshots", (0, 0))
-    log(f"  generated in {generated['seconds']:.0f}s: {events:,} events ({event_bytes / 1e6:,.0f} MB), "
-        f"{snapshots:,} snapshots; {generated['history_pay_dates']} pay dates of history; Run: "
-        f"{generated['run_events']:,} events naming {generated['filed_ids']:,} filed instructions, "
-        f"saved in {generated['run_seconds']:.1f}s")
-    repeat = args.repeat if households <= args.repeat_up_to else 1
-    log(f"  measuring the pay date {measured_pay_date()} for {households:,} households "
-        f"{repeat} time(s), each on a fresh copy of the store with a {args.cache} page cache"
-        + (" (the median counts)" if repeat > 1 else ""))
-    runs = []
+    log(f"  {households:,} households, {months} months: generated in {generated['seconds']:.0f}s: "
+        f"{events:,} events ({event_bytes / 1e6:,.0f} MB), {snapshots:,} snapshots; "
+        f"{generated['history_pay_dates']} pay dates of history; Run: {generated['run_events']:,} events "
+        f"naming {generated['filed_ids']:,} filed instructions")
+    return events, snapshots
+
+
+def measure_copy(parent: Path, source: Path, households: int, cache: str) -> dict:
     directory = parent / "measured"
-    for _ in range(repeat):
-        shutil.rmtree(directory, ignore_errors=True)
-        copy_store(source, directory)
-        prepare_cache(directory, args.cache)
-        runs.append(measure(directory, households))
+    shutil.rmtree(directory, ignore_errors=True)
+    copy_store(source, directory)
+    prepare_cache(directory, cache)
+    result = measure(directory, households)
+    shutil.rmtree(directory, ignore_errors=True)
+    return result
+
+
+def measure_all(parent: Path, plan: list[tuple[int, int]], args) -> tuple[dict, dict[tuple[int, int], list[dict]]]:
+    """Measure every store in rounds, one run of each store per round.
+
+    The machine's speed drifts by up to 1.4x within a quarter of an hour, so measuring
+    one size after the other compared sizes at different moments as much as sizes:
+    in rounds, the repeated runs of the small stores lie before and after the large
+    one, and their median is taken over the same stretch of time.
+    """
+    sources = {}
+    for key in plan:
+        source, generated = source_store(parent, *key, args)
+        sources[key] = (source, generated, *describe(*key, source, generated))
+    repeats = {key: args.repeat if key[0] <= args.repeat_up_to else 1 for key in plan}
+    runs: dict[tuple[int, int], list[dict]] = {key: [] for key in plan}
+    for round_ in range(max(repeats.values())):
+        for key in plan:
+            if round_ < repeats[key]:
+                log(f"round {round_ + 1}: the pay date {measured_pay_date()} for {key[0]:,} households with "
+                    f"{key[1]} months of history, on a fresh copy with a {args.cache} page cache")
+                runs[key].append(measure_copy(parent, sources[key][0], key[0], args.cache))
+                log(f"  {runs[key][-1]['seconds'] / key[0] * 1e3:.2f} ms/household")
+    return sources, runs
+
+
+def scenario(parent: Path, households: int, months: int, args, profile: bool, measured: tuple) -> dict:
+    """The median of a store's runs, with the raw-insert baselines and (optionally) a profile."""
+    (source, generated, events, snapshots), runs = measured
+    directory = parent / "measured"
     runs.sort(key=lambda r: r["seconds"])
     result = runs[len(runs) // 2]
-    if repeat > 1:
+    log(f"{households:,} households, {months} months of history:")
+    if len(runs) > 1:
         log("  runs: " + ", ".join(f"{r['seconds'] / households * 1e3:.2f}" for r in runs) + " ms/household")
     result.update(months=months, history_pay_dates=generated["history_pay_dates"],
                   store_events=events, store_snapshots=snapshots,
@@ -704,13 +734,16 @@ def main() -> None:
     results: dict[tuple[int, int], dict] = {}
     with tempfile.TemporaryDirectory(prefix="hhb-bench-paydate-", dir=args.tmp) as tmp_name:
         tmp = Path(tmp_name)
-        plan = [(n, args.size_months) for n in args.sizes] + [(args.months_households, m) for m in args.months]
+        plan = list(dict.fromkeys([(n, args.size_months) for n in args.sizes]
+                                  + [(args.months_households, m) for m in args.months]))
+        sources, runs = measure_all(tmp, plan, args)
         for households, months in plan:
             if (households, months) in results:
                 continue
             profile = (not args.no_profile and households == args.profile_size
                        and months == args.size_months)
-            results[(households, months)] = scenario(tmp, households, months, args, profile)
+            results[(households, months)] = scenario(tmp, households, months, args, profile,
+                                                     (sources[(households, months)], runs[(households, months)]))
 
     print()
     print(f"engine code: {version}; {os.cpu_count()} CPUs; 1-min load average at the end "
