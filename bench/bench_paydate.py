@@ -30,8 +30,10 @@ measured `reconcile(...)` call has exactly one day to do: the pay date itself.
 Each store is measured on a fresh copy of it, in the same page-cache state at every
 size (--cache warm: the copy read once; cold: the page cache emptied, as root), and
 stores of up to 10,000 households three times, reporting the median run (--repeat,
---repeat-up-to): the machine is shared, and one run of a second or two moves by ±10%
-with it. --stores DIR keeps the generated stores and reuses them on later runs. The table splits each run's wall time: `load` (engine.household_by_id), `save`
+--repeat-up-to). The machine is shared and its speed drifts (up to 1.4x within a
+quarter of an hour), so all stores are made first and then measured in rounds, one run
+of each store per round: the small stores' runs lie before and after the large one's.
+--stores DIR keeps the generated stores and reuses them on later runs. The table splits each run's wall time: `load` (engine.household_by_id), `save`
 (engine.save of households), `file` (the pain.001 writer), `Run s` (loading and saving
 the Run, once per run) and `other` (the domain: pay, signals). `raw insert s` is the
 baseline (executemany, one transaction, same row count and average row size);
