@@ -578,8 +578,13 @@ def prepare_cache(directory: Path, cache: str) -> None:
     may not be (a 100,000-household store is 9 GB): unequal states made the largest
     store look slower for reasons that are the disk's, not the engine's. `warm` reads
     the files once, as a database server's file would be in memory; `cold` empties
-    the page cache (Linux, as root), as after a reboot.
+    the page cache (Linux, as root), as after a reboot. Either way the copy is first
+    flushed to disk: otherwise the run's first commit waited for the whole copy to be
+    written (at 60 months of history, saving took 1.17 ms per household instead of 0.62).
     """
+    for f in directory.glob("events.sqlite*"):  # a copy's pages are not on disk yet:
+        with open(f, "rb+") as handle:           # the run's first fsync would write them all
+            os.fsync(handle.fileno())
     if cache == "cold":
         os.sync()
         Path("/proc/sys/vm/drop_caches").write_text("3\n")
