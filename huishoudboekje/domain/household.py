@@ -454,12 +454,9 @@ class Household(Aggregate):
             if catch_up <= last and (not dates or catch_up < dates[0]) and \
                     (self.end is None or catch_up <= self.end):
                 dates.insert(0, catch_up)
-        settlement = self.settlement_date()
-        if settlement is not None:
-            # An end recorded after its settlement date is settled on the next run.
-            settlement = max(settlement, next_business_day(first))
-            if settlement <= last:
-                dates.append(settlement)
+        settlement = self.settles_on(first)
+        if settlement is not None and settlement <= last:
+            dates.append(settlement)
         return dates
 
     def _regular_pay_dates(self, first: date, last: date) -> list[date]:
@@ -480,6 +477,12 @@ class Household(Aggregate):
         if candidate < first and (self.end is None or candidate <= self.end):
             return candidate
         return None
+
+    def settles_on(self, first: date) -> date | None:
+        """The day a run from `first` on pays the final settlement: its own date, or,
+        for an end recorded after that date had passed, the run's first business day."""
+        settlement = self.settlement_date()
+        return None if settlement is None else max(settlement, next_business_day(first))
 
     def settlement_date(self) -> date | None:
         """The business day after the end of participation, when what the household
@@ -791,10 +794,10 @@ class Household(Aggregate):
         next_pay = self.next_unpaid_pay_date(as_of)
         final = self.end is not None and next_pay > self.end  # the settlement comes instead
         if final:
-            settlement = self.settlement_date()
+            settlement = self.settles_on(as_of)
             if settlement is None:  # settled: nothing more will be paid
                 return Forecast(self.settled_on or next_pay, Money.zero(), Money.zero(), Money.zero(), Money.zero())
-            next_pay = max(settlement, next_business_day(as_of))
+            next_pay = settlement
         cycle_end = next_pay.fromordinal(next_pay.toordinal() + 1) if final else self.next_pay_date(next_pay)
         received = total(b.amount for b in self.bookings.values() if final or b.value_date <= next_pay)
         expected = self.expected_incomes(as_of, next_pay)
@@ -936,6 +939,8 @@ def _period(every: str, months: tuple[int, ...], day: date) -> tuple[int, int]:
         return (day.year, day.month)
     ordered = sorted(months)
     return (day.year, bisect_right(ordered, day.month) - 1)
+
+
 EARLY_DAYS = 7  # an income may arrive up to a week before its date and still count
 
 
