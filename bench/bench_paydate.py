@@ -33,7 +33,9 @@ stores of up to 10,000 households three times, reporting the median run (--repea
 --repeat-up-to). The machine is shared and its speed drifts (up to 1.4x within a
 quarter of an hour), so all stores are made first and then measured in rounds, one run
 of each store per round: the small stores' runs lie before and after the large one's.
---stores DIR keeps the generated stores and reuses them on later runs. The table splits each run's wall time: `load` (engine.household_by_id), `save`
+--stores DIR keeps the generated stores and reuses them on later runs.
+
+The table splits each run's wall time: `load` (engine.household_by_id), `save`
 (engine.save of households), `file` (the pain.001 writer), `Run s` (loading and saving
 the Run, once per run) and `other` (the domain: pay, signals). `raw insert s` is the
 baseline (executemany, one transaction, same row count and average row size);
@@ -582,17 +584,13 @@ def prepare_cache(directory: Path, cache: str) -> None:
     flushed to disk: otherwise the run's first commit waited for the whole copy to be
     written (at 60 months of history, saving took 1.17 ms per household instead of 0.62).
     """
-    for f in directory.glob("events.sqlite*"):  # a copy's pages are not on disk yet:
-        with open(f, "rb+") as handle:           # the run's first fsync would write them all
-            os.fsync(handle.fileno())
-    if cache == "cold":
-        os.sync()
-        Path("/proc/sys/vm/drop_caches").write_text("3\n")
-        return
     for f in directory.glob("events.sqlite*"):
-        with open(f, "rb") as handle:
-            while handle.read(1 << 24):
+        with open(f, "rb+") as handle:
+            os.fsync(handle.fileno())  # a copy's pages are not on disk yet
+            while cache == "warm" and handle.read(1 << 24):
                 pass
+    if cache == "cold":
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
 
 
 def describe(households: int, months: int, source: Path, generated: dict) -> tuple[int, int]:
@@ -606,14 +604,16 @@ def describe(households: int, months: int, source: Path, generated: dict) -> tup
     return events, snapshots
 
 
-def measure_copy(parent: Path, source: Path, households: int, cache: str) -> dict:
+def measure_copy(parent: Path, source: Path, households: int, cache: str, profile_to: Path | None = None) -> dict:
+    """Run the measured pay date once on a fresh copy of `source`, then remove the copy."""
     directory = parent / "measured"
     shutil.rmtree(directory, ignore_errors=True)
     copy_store(source, directory)
     prepare_cache(directory, cache)
-    result = measure(directory, households)
-    shutil.rmtree(directory, ignore_errors=True)
-    return result
+    try:
+        return measure(directory, households, profile_to)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def measure_all(parent: Path, plan: list[tuple[int, int]], args) -> tuple[dict, dict[tuple[int, int], list[dict]]]:
@@ -640,10 +640,10 @@ def measure_all(parent: Path, plan: list[tuple[int, int]], args) -> tuple[dict, 
     return sources, runs
 
 
-def scenario(parent: Path, households: int, months: int, args, profile: bool, measured: tuple) -> dict:
+def scenario(parent: Path, households: int, months: int, args, profile: bool, store: tuple,
+             runs: list[dict]) -> dict:
     """The median of a store's runs, with the raw-insert baselines and (optionally) a profile."""
-    (source, generated, events, snapshots), runs = measured
-    directory = parent / "measured"
+    source, generated, events, snapshots = store
     runs.sort(key=lambda r: r["seconds"])
     result = runs[len(runs) // 2]
     log(f"{households:,} households, {months} months of history:")
@@ -663,20 +663,13 @@ def scenario(parent: Path, households: int, months: int, args, profile: bool, me
         f"(one transaction per save: {result['raw_per_tx_seconds']:.2f}s)")
     if profile:
         log("  cProfile of the same run on a copy of the store")
-        shutil.rmtree(directory, ignore_errors=True)
-        copy_store(source, parent / "profiled")
-        prepare_cache(parent / "profiled", args.cache)
-        profiled = measure(parent / "profiled", households, profile_to=RESULTS / "paydate_profile.txt")
+        profiled = measure_copy(parent, source, households, args.cache, profile_to=RESULTS / "paydate_profile.txt")
         out = RESULTS / "paydate_profile.txt"
         profile_top(profiled["profiler"], out,
                     f"cProfile: reconcile() of the pay date {measured_pay_date()} for {households:,} households "
                     f"with {months} months of history ({profiled['seconds']:.1f}s under the profiler, "
                     f"{result['seconds']:.1f}s without)", 20)
         result["profile_file"] = out
-        shutil.rmtree(parent / "profiled", ignore_errors=True)
-    shutil.rmtree(directory, ignore_errors=True)
-    if not (args.keep or args.stores):
-        shutil.rmtree(source, ignore_errors=True)
     return result
 
 
@@ -726,7 +719,6 @@ def main() -> None:
                         help="measure each store this many times, on copies, and report the median run")
     parser.add_argument("--repeat-up-to", type=int, default=10000,
                         help="repeat only stores of at most this many households (a copy of 100,000 is 10 GB)")
-    parser.add_argument("--keep", action="store_true", help="keep each generated store until the end")
     parser.add_argument("--stores", type=Path, default=None,
                         help="keep generated stores in this directory and reuse them on later runs "
                              "(a store of 100,000 households takes 25 minutes to make and 9 GB)")
@@ -745,12 +737,10 @@ def main() -> None:
                                   + [(args.months_households, m) for m in args.months]))
         sources, runs = measure_all(tmp, plan, args)
         for households, months in plan:
-            if (households, months) in results:
-                continue
             profile = (not args.no_profile and households == args.profile_size
                        and months == args.size_months)
             results[(households, months)] = scenario(tmp, households, months, args, profile,
-                                                     (sources[(households, months)], runs[(households, months)]))
+                                                     sources[(households, months)], runs[(households, months)])
 
     print()
     print(f"engine code: {version}; {os.cpu_count()} CPUs; 1-min load average at the end "
