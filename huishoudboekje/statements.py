@@ -272,10 +272,8 @@ class _Bookkeeper:
         if hid not in self._households:
             self._households[hid] = self.engine.household_by_id(hid)
         household = self._households[hid]
-        for instruction in household.instructions.values():
-            if instruction.end_to_end_id == e2e:
-                return household, instruction.id
-        return None
+        ident = household.instructions.with_end_to_end_id(e2e)
+        return None if ident is None else (household, ident)
 
     def _index(self, account: str) -> MatchIndex:
         if account not in self._indexes:

@@ -17,7 +17,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import get_topic
 
 from .domain.agreement import Agreement, AmountFrom, Counterparty, Participant, Tolerance
-from .domain.household import Booking, Instruction, PayDayFrom
+from .domain.household import Booking, Instruction, Instructions, PayDayFrom
 from .domain.ledger import Recorded
 from .domain.money import Money
 from .domain.paydate import CycleState, Due
@@ -131,6 +131,20 @@ class DataclassAsRow(Transcoding):
         return self.type(*data)
 
 
+class InstructionsAsRows(Transcoding):
+    """A household's `Instructions` as one list of `instruction_row`s, read back as
+    rows: each becomes an `Instruction` only when asked for (see `Instructions`)."""
+
+    type = Instructions
+    name = "instructions"
+
+    def encode(self, obj: Instructions) -> list[list[Any]]:
+        return obj.rows()
+
+    def decode(self, data: list[list[Any]]) -> Instructions:
+        return Instructions(data)
+
+
 _money = MoneyAsStr()
 
 # Written as rows since 2026-11 (as dicts before, which are still read).
@@ -168,6 +182,7 @@ def register(transcoder: JSONTranscoder) -> None:
     transcoder.register(DateAsISO())
     transcoder.register(_money)
     transcoder.register(ScheduleAsDict())
+    transcoder.register(InstructionsAsRows())
     for cls, name in DATACLASSES.items():
         transcoder.register(DataclassAsDict(cls, name))
     for cls, name in ROWS.items():  # after the dicts: rows are written, both are read

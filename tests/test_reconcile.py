@@ -320,3 +320,47 @@ def test_a_run_that_loses_a_batch_to_another_writer_makes_no_cyclic_garbage(exam
     finally:
         engine.close()
         other.close()
+
+
+
+def test_a_household_snapshot_of_version_2_loads_its_instructions_and_confirms_them(example, tmp_path):
+    """Up to version 2 a household kept its instructions as a dict of objects, in its
+    snapshots and in the projection's rows; a store written then loads the same, and
+    a later statement still confirms those payments."""
+    from dataclasses import replace as copy_with
+
+    from eventsourcing.domain import Snapshot
+
+    from huishoudboekje.domain.household import Instructions
+    from huishoudboekje.projections.views import Projections
+
+    run(example, "2026-12-01")
+    engine = open_engine(example, tmp_path / "ev")
+    try:
+        household = engine.household("HHB-2026-0001")
+        taken = Snapshot.take(household)
+        old = dict(taken.state, class_version=2, instructions=dict(household.instructions))
+        engine.snapshots.put([copy_with(taken, state=old)])
+        engine.repository.cache and engine.repository.cache.clear()
+        loaded = engine.household("HHB-2026-0001")
+        assert isinstance(loaded.instructions, Instructions) and len(loaded.instructions) == 2
+        assert vars(loaded) == vars(household)
+        view = Projections(engine)
+        view.catch_up()
+        row = {k: v for k, v in old.items() if k != "class_version"}  # a household row projected by version 2
+        encoded = engine.mapper.transcoder.encode(row).decode("utf8")
+        assert '"instruction_row"' in encoded  # one wrapper per instruction, as version 2 wrote
+        with view.view._transaction() as cursor:
+            view.view._upsert(cursor, "hhb_households", {**view._household_row(household), "state": encoded})
+        projected = view.household("HHB-2026-0001")
+        assert isinstance(projected.instructions, Instructions)
+        assert projected.instructions == household.instructions
+    finally:
+        engine.close()
+    paid = instructions(example, tmp_path)
+    statement = tmp_path / "executed.xml"
+    statement.write_bytes(camt053([Tx(f"-{i.amount}", date(2026, 12, 1), i.creditor_iban, i.creditor_name,
+                                      "betaling", end_to_end_id=i.end_to_end_id) for i in paid],
+                                  statement_id="EXEC"))
+    assert json.loads(ok(hhb(example, "import", str(statement), "--json")).stdout)["payments_confirmed"] == 2
+    assert {i.status for i in instructions(example, tmp_path)} == {"confirmed"}

@@ -82,3 +82,34 @@ def _json(value) -> bytes:
     import json
 
     return json.dumps(value).encode()
+
+
+def test_a_households_instructions_are_one_list_of_rows_read_back_only_when_asked_for():
+    from huishoudboekje.domain.household import Instructions, instruction_row
+
+    held = Instructions(EXAMPLES[:2])
+    stored = transcoder().encode({"instructions": held})
+    assert stored.count(b"{") == 2  # the state's own object and one wrapper for them all
+    read = transcoder().decode(stored)["instructions"]
+    assert read._items == {"i1": instruction_row(EXAMPLES[0]), "i2": instruction_row(EXAMPLES[1])}  # still rows
+    assert read == held and read["i1"] is read["i1"] and type(read["i2"]) is Instruction
+    assert instruction_row(EXAMPLES[1]) == transcodings.DataclassAsRow(Instruction, "instruction_row").encode(
+        EXAMPLES[1])  # the same row a PayDateRun event stores
+
+
+def test_the_nightly_checks_read_rows_and_objects_alike():
+    from dataclasses import replace
+
+    from huishoudboekje.domain.household import Instructions, instruction_row
+
+    returned = replace(EXAMPLES[0], id="i3", end_to_end_id="E2G", status="returned")
+    scheduled = replace(EXAMPLES[0], id="i4", end_to_end_id="E2H", status="scheduled", pay_date=date(2026, 9, 1))
+    values = [EXAMPLES[0], EXAMPLES[1], returned, scheduled]
+    for held in (Instructions(values), Instructions([instruction_row(v) for v in values]),
+                 Instructions([instruction_row(EXAMPLES[1])[:-1], *values[2:], EXAMPLES[0]])):
+        assert held.returned() == [returned]
+        assert sorted(held.settled_before(date(2026, 12, 2))) == ["i1", "i3"]  # i2 scheduled, i4 too
+        assert held.settled_before(date(2026, 12, 1)) == []
+        assert sorted(held.paid_charges()) == [("i1", "huur", date(2026, 12, 1), Money("712.40")),
+                                               ("i4", "huur", date(2026, 12, 1), Money("712.40"))]
+        assert (held.with_end_to_end_id("E2G"), held.with_end_to_end_id("nope")) == ("i3", None)

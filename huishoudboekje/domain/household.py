@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_right
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -82,10 +83,115 @@ class Instruction:
     status: str = "scheduled"  # scheduled | confirmed | returned
 
 
+def instruction_row(instruction: Instruction) -> list[Any]:
+    """An instruction as plain JSON values in field order: how snapshots keep it."""
+    i = instruction
+    return [i.id, i.end_to_end_id, i.pay_date.isoformat(), i.kind, i.agreement_id, i.period.isoformat(), i.part,
+            str(i.amount), i.execution_date.isoformat(), i.creditor_name, i.creditor_iban, i.reference, i.status]
+
+
+def instruction_from_row(row: list[Any]) -> Instruction:
+    """`instruction_row` read back; a row of twelve (written before `status`) is scheduled."""
+    ident, e2e, pay_date, kind, agreement_id, period, part, amount, execution_date, *rest = row
+    return Instruction(ident, e2e, date.fromisoformat(pay_date), kind, agreement_id, date.fromisoformat(period),
+                       part, _amount(amount), date.fromisoformat(execution_date), *rest)
+
+
+# Where `instruction_row` keeps what the nightly checks read.
+_PAY_DATE, _KIND, _AGREEMENT, _PERIOD, _AMOUNT, _STATUS = 2, 3, 4, 5, 7, 12
+_AMOUNTS: dict[str, Money] = {}  # the same rent comes back every month
+
+
+def _amount(text: str) -> Money:
+    money = _AMOUNTS.get(text)
+    if money is None:
+        money = Money(text)
+        if len(_AMOUNTS) < 20_000:
+            _AMOUNTS[text] = money
+    return money
+
+
+def _row_status(row: list[Any]) -> str:
+    return row[_STATUS] if len(row) > _STATUS else "scheduled"
+
+
+class Instructions(MutableMapping[str, Instruction]):
+    """A household's recent payment instructions by id, each made into an object when
+    it is first asked for.
+
+    A household keeps about a hundred days of instructions (twenty or so), and every
+    night's load decoded them all into objects, though a night reads only a few:
+    loading a household with a year of history took 712 µs against 532 µs at one
+    month; kept as rows, 489 against 390 µs. A snapshot holds them as one list of
+    `instruction_row`s, and the nightly checks (`settled_before`, `returned`,
+    `paid_charges`, `with_end_to_end_id`) read the rows without making objects.
+    """
+
+    def __init__(self, items: Iterable[Instruction | list[Any]] = ()) -> None:
+        self._items: dict[str, Instruction | list[Any]] = {}
+        for item in items:
+            self._items[item[0] if type(item) is list else item.id] = item  # type: ignore[union-attr]
+
+    def __getitem__(self, key: str) -> Instruction:
+        item = self._items[key]
+        if type(item) is list:
+            item = self._items[key] = instruction_from_row(item)
+        return item  # type: ignore[return-value]
+
+    def __setitem__(self, key: str, value: Instruction) -> None:
+        self._items[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._items[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Instructions({list(self.values())!r})"
+
+    def rows(self) -> list[list[Any]]:
+        return [item if type(item) is list else instruction_row(item)  # type: ignore[misc, arg-type]
+                for item in self._items.values()]
+
+    def settled_before(self, day: date) -> list[str]:
+        """Ids of instructions confirmed or returned, of a pay date before `day`."""
+        iso = day.isoformat()
+        return [key for key, item in self._items.items()
+                if (_row_status(item) != "scheduled" and item[_PAY_DATE] < iso if type(item) is list
+                    else item.status != "scheduled" and item.pay_date < day)]  # type: ignore[union-attr]
+
+    def returned(self) -> list[Instruction]:
+        return [self[key] for key, item in self._items.items()
+                if (_row_status(item) if type(item) is list else item.status) == "returned"]  # type: ignore[union-attr]
+
+    def paid_charges(self) -> Iterator[tuple[str, str, date, Money]]:
+        """(id, agreement, period, amount) of every charge or arrears payment not returned."""
+        for key, item in self._items.items():
+            if type(item) is list:
+                if item[_KIND] != "leefgeld" and item[_AGREEMENT] is not None and _row_status(item) != "returned":
+                    yield key, item[_AGREEMENT], date.fromisoformat(item[_PERIOD]), _amount(item[_AMOUNT])
+            elif item.kind != "leefgeld" and item.agreement_id is not None and item.status != "returned":  # type: ignore[union-attr]
+                yield key, item.agreement_id, item.period, item.amount  # type: ignore[union-attr]
+
+    def with_end_to_end_id(self, end_to_end_id: str) -> str | None:
+        for key, item in self._items.items():
+            if (item[1] if type(item) is list else item.end_to_end_id) == end_to_end_id:  # type: ignore[union-attr]
+                return key
+        return None
+
+
 class Household(Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
-    class_version = 2
+    # Version 3 (2026-12) keeps its instructions in an `Instructions`, as rows.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -114,6 +220,14 @@ class Household(Aggregate):
                 schedules[agreement.id] = schedule_key(agreement.schedule)
         state.setdefault("charged_through", through)
         state.setdefault("charged_schedule", schedules)
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """Instructions were a dict of objects. Also for household rows of the
+        projections, which carry no version: a state already upcast is left as it is."""
+        held = state.get("instructions")
+        if not isinstance(held, Instructions):
+            state["instructions"] = Instructions((held or {}).values())
 
     @staticmethod
     def create_id(dossier: str) -> UUID:
@@ -153,7 +267,7 @@ class Household(Aggregate):
         self.buffer_outstanding = Money.zero()
         self.arrears: list[Due] = []
         self.bookings: dict[str, Booking] = {}
-        self.instructions: dict[str, Instruction] = {}
+        self.instructions = Instructions()
         self.last_pay_date: date | None = None
         self.charges_from: date | None = None  # where the last cycle ended: see charges_start
         self.first_pay_date: date | None = None
@@ -651,10 +765,8 @@ class Household(Aggregate):
         only in the events (and the projections), so loading a household costs the
         same after five years as after one month."""
         horizon = pay_date.toordinal() - KEEP_DAYS
-        old = [i for i in self.instructions.values()
-               if i.status != "scheduled" and i.pay_date.toordinal() < horizon]
-        for instruction in old:
-            del self.instructions[instruction.id]
+        for ident in self.instructions.settled_before(date.fromordinal(horizon)):
+            del self.instructions[ident]
         for day in [d for d in self.paid_on if date.fromisoformat(d).toordinal() < horizon]:
             del self.paid_on[day]
         self.recent_income = [b for b in self.recent_income if b.value_date.toordinal() >= horizon]

@@ -170,19 +170,20 @@ def arrears(household: Household) -> list[SignalFact]:
 def payments_returned(household: Household) -> list[SignalFact]:
     return [fact(PAYMENT_RETURNED, i.agreement_id or "leefgeld", i.period, i.amount,
                  returned=i.amount, creditor=i.creditor_name, pay_date=i.pay_date)
-            for i in household.instructions.values() if i.status == "returned"]
+            for i in household.instructions.returned()]
 
 
 def paid_amounts_differing(household: Household) -> list[SignalFact]:
     """A charge paid with an amount its agreement no longer says for that period: an
     amount change recorded after the period was paid. Staff settle the difference."""
     facts = []
-    for i in household.instructions.values():
-        agreement = household.agreements.get(i.agreement_id) if i.kind != "leefgeld" else None
-        if agreement is None or i.status == "returned":
+    for ident, agreement_id, period, amount in household.instructions.paid_charges():
+        agreement = household.agreements.get(agreement_id)
+        if agreement is None:
             continue
-        expected = agreement.amount_on(i.period)
-        if expected != i.amount:
+        expected = agreement.amount_on(period)
+        if expected != amount:
+            i = household.instructions[ident]
             facts.append(fact(PAID_AMOUNT_DIFFERS, i.agreement_id, i.period, abs(expected - i.amount),
                               paid=i.amount, agreement_says=expected, difference=expected - i.amount,
                               creditor=i.creditor_name, pay_date=i.pay_date))

@@ -131,7 +131,9 @@ class Projections:
         if row is None:
             return None
         household = object.__new__(Household)
-        household.__dict__.update(self.engine.mapper.transcoder.decode(row["state"].encode("utf8")))
+        state = self.engine.mapper.transcoder.decode(row["state"].encode("utf8"))
+        Household.upcast_v2_v3(state)  # a row projected before version 3
+        household.__dict__.update(state)
         household.__dict__["_pending_events"] = []
         return household
 
