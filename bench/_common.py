@@ -1,7 +1,8 @@
 """Shared helpers for the on-demand benchmarks (never run in CI, never assert on time).
 
 - `raw_insert_seconds`: the machine's baseline, SQLite `executemany` of N rows shaped
-  like stored events, in one transaction, in a fresh file (WAL, as eventsourcing uses).
+  like stored events, in one transaction, in a fresh file (WAL, as eventsourcing uses);
+  `raw_insert_into_store` the same into an existing store.
 - `lxml_parse_seconds`: the parser baseline, bare `lxml.etree.iterparse`.
 - `ibans`: valid Dutch IBANs (checksum and known bank) to give generated people.
 - small table printing.
@@ -73,6 +74,32 @@ def raw_insert_seconds(count: int, state_bytes: int = 400, repeat: int = 3,
             times.append(clock() - start)
             conn.close()
     return statistics.median(times)
+
+
+def raw_insert_into_store(db: Path, count: int, state_bytes: int,
+                          clock: Callable[[], float] = time.perf_counter) -> float:
+    """Seconds to executemany `count` event-shaped rows into the store `db`, in one
+    transaction: the next version of each of its aggregates in the order of their ids
+    (the run's order), and the one after for as many as it takes."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        versions = sorted(conn.execute("SELECT originator_id, MAX(originator_version) FROM stored_events "
+                                       "GROUP BY originator_id"))
+        if not versions:
+            return 0.0
+        filler = (b'{"k":"' + b"x" * max(state_bytes - 8, 0) + b'"}')[:state_bytes]
+        passes = -(-count // len(versions))  # a second row for some when there are more rows than aggregates
+        rows = [(ident, version + n, "bench:Raw", filler) for n in range(1, passes + 1)
+                for ident, version in versions][:count]
+        start = clock()
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO stored_events (originator_id, originator_version, topic, state) "
+                         "VALUES (?,?,?,?)", rows)
+        conn.execute("COMMIT")
+        return clock() - start
+    finally:
+        conn.close()
 
 
 def lxml_parse_seconds(path: Path, repeat: int = 3,

@@ -65,7 +65,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, code_version, ibans, log, print_table, profile_top, raw_insert_seconds  # noqa: E402
+from _common import (RESULTS, code_version, ibans, log, print_table, profile_top,  # noqa: E402
+                     raw_insert_into_store, raw_insert_seconds)
 
 from adapters.payments import Pain001Writer  # noqa: E402
 from adapters.store import open_engine  # noqa: E402
@@ -625,31 +626,6 @@ def measure_copy(parent: Path, source: Path, households: int, cache: str, profil
         return result
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-
-
-def raw_insert_into_store(db: Path, count: int, state_bytes: int) -> float:
-    """Seconds to executemany `count` event-shaped rows into the store `db`, in one
-    transaction: the next version of each of its aggregates in the order of their ids
-    (the run's order), and the one after for as many as it takes."""
-    conn = sqlite3.connect(db, isolation_level=None)
-    try:
-        conn.execute("PRAGMA journal_mode=WAL")
-        versions = sorted(conn.execute("SELECT originator_id, MAX(originator_version) FROM stored_events "
-                                       "GROUP BY originator_id"))
-        if not versions:
-            return 0.0
-        filler = (b'{"k":"' + b"x" * max(state_bytes - 8, 0) + b'"}')[:state_bytes]
-        passes = -(-count // len(versions))  # a second row for some when there are more rows than aggregates
-        rows = [(ident, version + n, "bench:Raw", filler) for n in range(1, passes + 1)
-                for ident, version in versions][:count]
-        start = time.perf_counter()
-        conn.execute("BEGIN")
-        conn.executemany("INSERT INTO stored_events (originator_id, originator_version, topic, state) "
-                         "VALUES (?,?,?,?)", rows)
-        conn.execute("COMMIT")
-        return time.perf_counter() - start
-    finally:
-        conn.close()
 
 
 def measure_all(parent: Path, plan: list[tuple[int, int]], args) -> tuple[dict, dict[tuple[int, int], list[dict]]]:
