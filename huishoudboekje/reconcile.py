@@ -1,32 +1,36 @@
 """The nightly job: pay every household whose pay date has come, then write the files.
 
 It runs every day from the day after the last completed one up to the date asked
-for, so a missed night is caught up. It is safe to kill at any moment and to run
-twice: a household's pay date is one atomic event that the aggregate refuses to
-repeat, payment files are built deterministically from the recorded instructions,
-and a day counts as completed only once its files are recorded.
+for, so a missed night is caught up: month by month, each month paid, filed and
+completed before the next one starts, exactly as if the job had run then. It is safe
+to kill at any moment and to run twice: a household's pay date is one atomic event
+that the aggregate refuses to repeat, payment files are built deterministically from
+the recorded instructions, and a day counts as completed only once its files are
+recorded.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
+from dateutil.relativedelta import relativedelta
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
 from .bulk import release_frames, without_cycle_collection
-from .domain.household import Household, Instruction
+from .domain.household import KEEP_DAYS, Household, Instruction
 from .domain.paydate import CycleResult
 from .domain.money import Money, total
 from .domain.run import PaymentFileRecord, Run
 from .engine import Engine
 
-MAX_AHEAD = timedelta(days=366)
+MAX_AHEAD = relativedelta(years=1)
 
 
 class RunError(ValueError):
@@ -55,6 +59,7 @@ class RunSummary:
     arrears: int = 0
     payment_files: list[str] = field(default_factory=list)
     days: int = 0
+    paid_households: set[UUID] = field(default_factory=set, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,19 +82,38 @@ def reconcile(engine: Engine, through: date, *, default_account: str, write_file
     summary = RunSummary(through=through)
     if first is None or first > through:
         return summary
-    job = _Job(engine, first, through, default_account, unrepaid_cycles, summary, batch)
     # In the order of their ids, which is the order the store keeps snapshots and the
     # events' index in: each household's rows lie next to the previous one's, so the
     # run reads the store front to back instead of jumping about it.
     households = sorted(engine.household_ids(), key=lambda pair: pair[0].int)
+    windows = list(catch_up_windows(first, through))
     with without_cycle_collection():  # see bulk.py
-        for done, (hid, _) in enumerate(households, start=1):
-            job.pay(hid)
-            if progress:
-                progress(done, len(households))
-        job.flush()
-        _file_and_complete(engine, first, through, job, write_file, summary)
+        for number, (start, end) in enumerate(windows):
+            job = _Job(engine, start, end, default_account, unrepaid_cycles, summary, batch)
+            for done, (hid, _) in enumerate(households, start=1):
+                job.pay(hid)
+                if progress:
+                    progress(number * len(households) + done, len(windows) * len(households))
+            job.flush()
+            _file_and_complete(engine, start, end, job, write_file, summary)
     return summary
+
+
+def catch_up_windows(first: date, through: date) -> Iterator[tuple[date, date]]:
+    """[first, through] cut at the ends of calendar months.
+
+    The job finds what to file in each household's recent payments, which a household
+    keeps for KEEP_DAYS days only; a catch-up of several months run in one go would
+    forget its first pay dates before filing them. Run a month at a time, every
+    instruction is filed, and the month completed, well within that horizon (also when
+    a run is killed and started again: it resumes in the month it was in).
+    """
+    start = first
+    while start <= through:
+        month_end = date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
+        end = min(month_end, through)
+        yield start, end
+        start = end + timedelta(days=1)
 
 
 class _Job:
@@ -130,7 +154,7 @@ class _Job:
                 self._collect(self._alone(household.id))
             return
         for household, results in batch:
-            self._count(results)
+            self._count(household, results)
             self._collect(household)
 
     def _paid(self, household: Household) -> tuple[Household, list[CycleResult]]:
@@ -153,15 +177,17 @@ class _Job:
             except (RecordConflictError, IntegrityError) as conflict:
                 release_frames(conflict)
                 continue  # changed again meanwhile: load again
-            self._count(results)
+            self._count(household, results)
             return household
         raise RunError(f"household {hid} kept changing while it was paid; run again")
 
-    def _count(self, results: list[CycleResult]) -> None:
+    def _count(self, household: Household, results: list[CycleResult]) -> None:
         if not results:
             return
         summary = self.summary
-        summary.households_paid += 1
+        if household.id not in summary.paid_households:  # once, also when paid in two months
+            summary.paid_households.add(household.id)
+            summary.households_paid += 1
         for result in results:
             summary.instructions += len(result.payments)
             summary.total = summary.total + total(p.amount for p in result.payments)

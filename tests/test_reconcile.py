@@ -165,8 +165,35 @@ def test_execute_on_due_date_and_pain_version_03(store_url, tmp_path, example_do
     check_pain(file)
 
 
+def test_a_catch_up_of_months_files_every_instruction_once(example, tmp_path):
+    # The job first runs in April: December to April are paid month by month, and every
+    # payment of every pay date is in exactly one file (a household keeps its payments
+    # for about a hundred days only, so a catch-up in one go lost the first ones).
+    later = [Tx(amount, date(y, m, d), *payer, f"HHB-2026-0001 {m}")
+             for y, m, last in ((2026, 12, 31), (2027, 1, 29), (2027, 2, 26), (2027, 3, 31))
+             for amount, d, payer in (("131.00", 18, TOESLAGEN), ("1320.50", last, GEMEENTE))]
+    statement = tmp_path / "later.xml"
+    statement.write_bytes(camt053(later, statement_id="LATER"))
+    ok(hhb(example, "import", str(statement)))
+    summary = run(example, "2027-04-05")
+    engine = open_engine(example, tmp_path / "ev")
+    try:
+        runs = [e for e in engine.events.get(household_id("HHB-2026-0001")) if type(e).__name__ == "PayDateRun"]
+        issued = {i.end_to_end_id: (i.pay_date, i.amount) for e in runs for i in e.instructions}
+    finally:
+        engine.close()
+    assert sorted({day for day, _ in issued.values()}) == [
+        date(2026, 12, 1), date(2026, 12, 31), date(2027, 2, 1), date(2027, 3, 1), date(2027, 4, 1)]
+    in_files = [e2e for path in payment_files(tmp_path) for e2e in check_pain(path)[2]]
+    assert sorted(in_files) == sorted(issued)
+    assert summary["instructions"] == len(issued) and summary["households_paid"] == 1
+    assert Decimal(summary["total"]) == sum(amount.amount for _, amount in issued.values())
+    assert run(example, "2027-04-05")["instructions"] == 0
+
+
 @pytest.mark.parametrize("day, message", [
     ("2026-13-01", "is not a date"),
+    ("", "is not a date"),  # an unset variable in a script: not "today"
     ("2026-10-01", "before any household"),
     ("2099-01-01", "more than a year ahead"),
 ])
@@ -174,6 +201,20 @@ def test_impossible_run_dates_are_refused_and_nothing_is_issued(example, tmp_pat
     result = hhb(example, "reconcile", "--date", day)
     assert result.exit_code == 2 and message in result.stderr
     assert instructions(example, tmp_path) == [] and payment_files(tmp_path) == []
+
+
+def test_a_run_more_than_a_year_ahead_is_refused_to_the_day(example, tmp_path):
+    from adapters.payments import Pain001Writer
+    from huishoudboekje.reconcile import RunError, reconcile
+
+    engine = open_engine(example, tmp_path / "ev")
+    try:
+        with pytest.raises(RunError, match="more than a year ahead"):
+            reconcile(engine, date(2027, 12, 4), today=date(2026, 12, 3), default_account=MANAGED,
+                      write_file=Pain001Writer(tmp_path / "payments", "Gemeente"))
+        assert instructions(example, tmp_path) == []
+    finally:
+        engine.close()
 
 
 # -- killed part-way, many times, for real ---------------------------------------------
@@ -189,11 +230,11 @@ def _households(tmp_path, example_doc, count):
     return docs
 
 
-def _reconcile_process(store_url, tmp_path):
+def _reconcile_process(store_url, tmp_path, through="2026-12-01"):
     env = {**os.environ, "HHB_MANAGED_ACCOUNTS": MANAGED, "HHB_VAR_DIR": str(tmp_path / "var"),
            "HHB_RECONCILE_BATCH": "4"}  # small batches, so kills land between commits
     return subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli", "reconcile", "--date", "2026-12-01", "--json", "--db", store_url],
+        [sys.executable, "-m", "adapters.cli", "reconcile", "--date", through, "--json", "--db", store_url],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -236,6 +277,49 @@ def test_killing_the_job_at_any_moment_and_rerunning_issues_every_instruction_on
         assert len(filed) == len(set(filed)) == 2 * count
     finally:
         engine.close()
+    in_files = [e2e for path in payment_files(tmp_path) for e2e in check_pain(path)[2]]
+    assert sorted(in_files) == sorted(issued)  # every instruction in exactly one file
+
+
+@pytest.mark.slow
+def test_killing_a_catch_up_of_months_and_rerunning_files_every_instruction_once(
+        store_url, tmp_path, example_doc):
+    count = 6
+    ok(hhb(store_url, "onboard", *map(str, _households(tmp_path, example_doc, count))))
+    months = ((2026, 11, 30), (2026, 12, 31), (2027, 1, 29), (2027, 2, 26))
+    statement = tmp_path / "incomes.xml"
+    statement.write_bytes(camt053([
+        Tx(amount, date(y, m, d), *payer, f"HHB-KILL-{n:04d} {m}")
+        for n in range(count) for y, m, last in months
+        for amount, d, payer in (("131.00", 18, TOESLAGEN), ("1320.50", last, GEMEENTE))]))
+    ok(hhb(store_url, "import", str(statement)))
+
+    kills = 0
+    for kill_after in (2, 8, 13, 20, 27):  # progress lines over the months November to March
+        process = _reconcile_process(store_url, tmp_path, "2027-03-02")
+        seen = 0
+        for line in process.stderr:
+            if line.startswith("reconcile:"):
+                seen += 1
+                if seen >= kill_after:
+                    process.send_signal(signal.SIGKILL)
+                    kills += 1
+                    break
+        process.wait()
+    final = _reconcile_process(store_url, tmp_path, "2027-03-02")
+    final.communicate()
+    assert final.returncode == 0 and kills >= 3
+
+    engine = open_engine(store_url, tmp_path / "ev")
+    try:
+        issued = [i.end_to_end_id for n in range(count) for e in engine.events.get(household_id(f"HHB-KILL-{n:04d}"))
+                  if type(e).__name__ == "PayDateRun" for i in e.instructions]
+        pay_dates = {e.pay_date for e in engine.events.get(household_id("HHB-KILL-0000"))
+                     if type(e).__name__ == "PayDateRun"}
+    finally:
+        engine.close()
+    assert pay_dates == {date(2026, 12, 1), date(2026, 12, 31), date(2027, 2, 1), date(2027, 3, 1)}
+    assert len(issued) == len(set(issued)) >= 4 * 2 * count
     in_files = [e2e for path in payment_files(tmp_path) for e2e in check_pain(path)[2]]
     assert sorted(in_files) == sorted(issued)  # every instruction in exactly one file
 
