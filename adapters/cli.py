@@ -150,7 +150,7 @@ def history(
     store = engine(db)
     household = guarded(lambda: store.household(dossier))
     events = timeline(store, household.id)
-    state = household_on(household, parse_day(as_of, "--as-of")) if as_of else None
+    state = household_on(household, parse_day(as_of, "--as-of")) if as_of is not None else None
     if as_json:
         emit({"dossier": dossier, "events": events, "as_of": state})
         return
@@ -355,7 +355,7 @@ def reconcile_(
 
     from .pain001 import PaymentFileError
 
-    through = parse_day(day, "--date") if day else date.today()
+    through = parse_day(day, "--date") if day is not None else date.today()
     store = engine(db)
     try:
         summary = run_reconcile(store, through, show_progress=not as_json)
@@ -406,7 +406,7 @@ def left(
     """What's left this month for a household, with the forecast for the next pay date."""
     from huishoudboekje.projections.left import what_is_left
 
-    as_of = parse_day(day, "--date") if day else date.today()
+    as_of = parse_day(day, "--date") if day is not None else date.today()
     store = engine(db)
     views = projections_of(store)
     household = views.household(dossier)

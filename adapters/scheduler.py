@@ -13,6 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from rich.console import Console
 
 from huishoudboekje.config import Settings
+from huishoudboekje.reconcile import RunError
 
 
 def run_scheduler(job: Callable[[date], object], settings: Settings, console: Console) -> None:
@@ -21,7 +22,17 @@ def run_scheduler(job: Callable[[date], object], settings: Settings, console: Co
 
     def nightly() -> None:
         today = datetime.now(zone).date()
-        summary = job(today)
+        try:
+            summary = job(today)
+        except RunError as exc:  # no households yet, or none started: nothing to do tonight
+            console.print(f"{datetime.now(zone):%Y-%m-%d %H:%M} nothing reconciled through {today}: {exc}")
+            return
+        except Exception as exc:  # noqa: BLE001 - the scheduler outlives one failed night
+            # The next night catches up from the last completed day, so a failed night
+            # (the database unreachable, say) costs nothing but a delay; it must be seen.
+            console.print(f"{datetime.now(zone):%Y-%m-%d %H:%M} the job failed for {today}, it runs again "
+                          f"next night: {type(exc).__name__}: {exc}")
+            return
         console.print(f"{datetime.now(zone):%Y-%m-%d %H:%M} reconciled through {today}: {summary}")
 
     nightly()  # after a restart: catch up at once

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -51,6 +53,23 @@ class Settings(BaseSettings):
     def _pain(cls, value: str) -> str:
         if value not in ("pain.001.001.09", "pain.001.001.03"):
             raise ValueError("HHB_PAIN_VERSION: pain.001.001.09 or pain.001.001.03")
+        return value
+
+    @field_validator("scheduler_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        # Checked here, not when the scheduler first needs it: by then the job has run.
+        if not re.fullmatch(r"([01]?[0-9]|2[0-3]):[0-5][0-9]", value.strip()):
+            raise ValueError(f"HHB_SCHEDULER_TIME: '{value}' is not a time of day HH:MM (00:00-23:59)")
+        return value.strip()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"HHB_TIMEZONE: '{value}' is not a time zone such as Europe/Amsterdam") from None
         return value
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from datetime import datetime
@@ -27,6 +28,34 @@ def test_the_scheduler_catches_up_at_start_and_then_runs_nightly_in_amsterdam(mo
     [[job]] = started
     assert (str(job.trigger.fields[5]), str(job.trigger.fields[6])) == ("2", "30")  # hour, minute
     assert str(job.trigger.timezone) == "Europe/Amsterdam"
+
+
+def test_the_scheduler_keeps_running_when_there_is_nothing_to_run_yet(monkeypatch):
+    # A fresh install (no households, or none started yet) must not stop the scheduler.
+    from huishoudboekje.reconcile import RunError
+
+    started, lines = [], io.StringIO()
+    monkeypatch.setattr(scheduler.BlockingScheduler, "start", lambda self: started.append(self.get_jobs()))
+
+    def nothing_yet(day):
+        raise RunError("there are no households yet; nothing to run")
+
+    scheduler.run_scheduler(nothing_yet, Settings(), Console(file=lines, width=200))
+    assert len(started) == 1 and "no households yet" in lines.getvalue()
+
+
+@pytest.mark.parametrize("variable, value", [("HHB_SCHEDULER_TIME", "25:00"), ("HHB_SCHEDULER_TIME", "2.30"),
+                                             ("HHB_TIMEZONE", "Europe/Amsterdm")])
+def test_a_bad_schedule_setting_is_refused_before_the_job_runs(tmp_path, example_doc, monkeypatch,
+                                                               variable, value):
+    db = f"sqlite:///{tmp_path / 'events.sqlite'}"
+    monkeypatch.setenv("HHB_VAR_DIR", str(tmp_path / "var"))
+    runner = CliRunner()
+    assert runner.invoke(app, ["onboard", str(example_doc), "--db", db]).exit_code == 0
+    monkeypatch.setenv(variable, value)
+    result = runner.invoke(app, ["scheduler", "--db", db])
+    assert result.exit_code == 2 and variable in result.output
+    assert not (tmp_path / "var" / "payments").exists() or not any((tmp_path / "var" / "payments").iterdir())
 
 
 def test_the_monthly_overview_as_pdf(tmp_path, example_doc, monkeypatch):
