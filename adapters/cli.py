@@ -40,7 +40,7 @@ DbOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
 ActorOption = Annotated[Optional[str], typer.Option("--actor", envvar="HHB_ACTOR", help="Who gives the command")]
 
-BAD_INPUT, NOT_FOUND = 2, 3
+BAD_INPUT, NOT_FOUND, UNEXPECTED = 2, 3, 1
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -351,16 +351,16 @@ def reconcile_(
     db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
     """Run the pay-date job for every day since the last completed run, up to --date."""
-    from huishoudboekje.reconcile import RunError
-
-    from .pain001 import PaymentFileError
+    from huishoudboekje.reconcile import JobFailed, RunError
 
     through = parse_day(day, "--date") if day is not None else date.today()
     store = engine(db)
     try:
         summary = run_reconcile(store, through, show_progress=not as_json)
-    except (RunError, PaymentFileError) as exc:
+    except RunError as exc:  # refused before anything was written
         fail(str(exc))
+    except JobFailed as exc:  # stopped part-way: not bad input, and a rerun finishes it
+        fail(str(exc), UNEXPECTED)
     refresh(store)
     if as_json:
         emit(summary.as_dict())

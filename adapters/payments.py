@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,6 +16,8 @@ from huishoudboekje.domain.run import PaymentFileRecord
 from huishoudboekje.reconcile import created_at, message_id
 
 from .pain001 import Transfer, build_pain001
+
+_SEPARATORS = re.compile(r"[\s.]")
 
 
 @dataclass(frozen=True)
@@ -62,16 +66,29 @@ class Pain001Writer:
 
 def transfer(instruction: Instruction) -> Transfer:
     reference = instruction.reference
-    structured = bool(reference) and reference.replace(" ", "").isdigit() and len(reference.replace(" ", "")) == 16
+    digits = _betalingskenmerk(reference)
     return Transfer(
         end_to_end_id=instruction.end_to_end_id,
         creditor_name=instruction.creditor_name,
         creditor_iban=instruction.creditor_iban,
         amount=instruction.amount,
-        remittance=reference or _description(instruction),
+        remittance=digits or reference or _description(instruction),
         execution_date=instruction.execution_date,
-        structured_reference=structured,
+        structured_reference=digits is not None,
     )
+
+
+def _betalingskenmerk(reference: str | None) -> str | None:
+    """The 16 digits of a Dutch payment reference, however it was typed (groups of four
+    with spaces or dots, full-width digits from a phone keyboard); None for free text.
+
+    `str.isdigit` alone also accepts digits of other scripts, which the structured
+    reference of a pain.001 cannot carry: the file then failed on the night it was made.
+    """
+    if not reference:
+        return None
+    compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", reference))
+    return compact if len(compact) == 16 and compact.isascii() and compact.isdigit() else None
 
 
 def _description(instruction: Instruction) -> str:

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing import Annotated
 
 from .domain.iban import Iban, IbanError
+from .domain.sepa_text import NAME_MAX, SepaTextError, sepa_safe
 
 
 class Settings(BaseSettings):
@@ -53,6 +54,17 @@ class Settings(BaseSettings):
     def _pain(cls, value: str) -> str:
         if value not in ("pain.001.001.09", "pain.001.001.03"):
             raise ValueError("HHB_PAIN_VERSION: pain.001.001.09 or pain.001.001.03")
+        return value
+
+    @field_validator("debtor_name")
+    @classmethod
+    def _debtor(cls, value: str) -> str:
+        # Every payment file names the debtor: a name SEPA cannot carry would stop the
+        # job on the night it writes its first file, after the households were paid.
+        try:
+            sepa_safe(value, NAME_MAX, field="HHB_DEBTOR_NAME")
+        except SepaTextError as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @field_validator("scheduler_time")

@@ -34,7 +34,12 @@ MAX_AHEAD = relativedelta(years=1)
 
 
 class RunError(ValueError):
-    """A run that cannot be made (a date before any household, too far ahead…)."""
+    """A run that cannot be made (a date before any household, too far ahead…):
+    refused before anything is written."""
+
+
+class JobFailed(RuntimeError):
+    """The job stopped after it had recorded something; running it again finishes it."""
 
 
 class PaymentFileWriter(Protocol):
@@ -179,7 +184,7 @@ class _Job:
                 continue  # changed again meanwhile: load again
             self._count(household, results)
             return household
-        raise RunError(f"household {hid} kept changing while it was paid; run again")
+        raise JobFailed(f"household {hid} kept changing while it was paid; run the job again")
 
     def _count(self, household: Household, results: list[CycleResult]) -> None:
         if not results:
@@ -247,7 +252,7 @@ def _file_and_complete(engine: Engine, first: date, through: date, job: _Job,
         _restore_missing(run, job, files)
         if _complete(engine, run, first, through, summary):
             return
-    raise RunError("other jobs kept recording payment files at the same time; run again")
+    raise JobFailed("other jobs kept recording payment files at the same time; run the job again")
 
 
 def _new_files(run: Run, first: date, through: date, job: _Job,
@@ -257,8 +262,13 @@ def _new_files(run: Run, first: date, through: date, job: _Job,
     for (day, account), instructions in sorted(job.pending.items()):
         unfiled = sorted({i.id: i for i in instructions if i.id not in run.filed}.values(), key=lambda i: i.id)
         if done < day and first <= day <= through and unfiled:
-            record, content = files.build(day=day, debtor_account=account,
-                                          sequence=run.files_on(day, account) + 1, instructions=unfiled)
+            try:
+                record, content = files.build(day=day, debtor_account=account,
+                                              sequence=run.files_on(day, account) + 1, instructions=unfiled)
+            except ValueError as exc:  # the writer's refusal, worded for staff
+                raise JobFailed(f"the payments of {day} are recorded, but their payment file for {account} "
+                                f"could not be made: {exc}. Correct that and run the job again: it writes "
+                                "the file then, and pays nothing twice") from None
             run.file_written(day=day, file=record)
             new.append((record, content))
     return new
@@ -270,12 +280,12 @@ def _restore_missing(run: Run, job: _Job, files: PaymentFileWriter) -> None:
             continue
         instructions = [job.issued[i] for i in record.instruction_ids if i in job.issued]
         if len(instructions) != len(record.instruction_ids) or record.day is None:
-            raise RunError(f"payment file {record.name} is recorded but missing, and its payments "
-                           "cannot all be found to write it again")
+            raise JobFailed(f"payment file {record.name} is recorded but missing, and its payments "
+                            "cannot all be found to write it again")
         rebuilt, content = files.build(day=record.day, debtor_account=record.debtor_account,
                                        sequence=int(record.message_id[-2:]), instructions=instructions)
         if rebuilt.sha256 != record.sha256:
-            raise RunError(f"payment file {record.name} cannot be written again identically")
+            raise JobFailed(f"payment file {record.name} cannot be written again identically")
         files.store(rebuilt, content)
 
 

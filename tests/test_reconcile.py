@@ -217,6 +217,54 @@ def test_a_run_more_than_a_year_ahead_is_refused_to_the_day(example, tmp_path):
         engine.close()
 
 
+@pytest.mark.parametrize("typed", ["５０１２３４５６７８９０１２３４", "5012.3456.7890.1234", "5012\u00a03456 7890 1234"])
+def test_a_payment_reference_typed_another_way_goes_as_the_structured_reference(
+        store_url, tmp_path, example_doc, typed):
+    # Full-width digits (a phone keyboard), dots or a no-break space: still the
+    # creditor's 16-digit betalingskenmerk, and never a file that cannot be made.
+    doc = tmp_path / "doc.yaml"
+    doc.write_text(example_doc.read_text(encoding="utf8").replace("5012345678901234", typed), encoding="utf8")
+    ok(hhb(store_url, "onboard", str(doc)))
+    statement = tmp_path / "nov.xml"
+    statement.write_bytes(camt053(november_incomes()))
+    ok(hhb(store_url, "import", str(statement)))
+    assert run(store_url, "2026-12-01")["instructions"] == 2
+    [file] = payment_files(tmp_path)
+    check_pain(file)
+    tree = etree.parse(str(file))
+    ns = {"p": etree.QName(tree.getroot()).namespace}
+    assert tree.xpath("//p:CdtrRefInf/p:Ref/text()", namespaces=ns) == ["5012345678901234"]
+
+
+def test_a_debtor_name_sepa_cannot_carry_is_refused_before_anything_is_paid(example, tmp_path, monkeypatch):
+    monkeypatch.setenv("HHB_DEBTOR_NAME", "★★★")
+    result = hhb(example, "reconcile", "--date", "2026-12-01")
+    assert result.exit_code == 2 and "HHB_DEBTOR_NAME" in result.stderr
+    assert instructions(example, tmp_path) == [] and payment_files(tmp_path) == []
+
+
+def test_a_payment_file_that_cannot_be_made_stops_the_job_and_the_next_run_writes_it(example, tmp_path):
+    from adapters.payments import Pain001Writer
+    from huishoudboekje.reconcile import JobFailed, reconcile
+
+    class Refusing(Pain001Writer):
+        def build(self, **kwargs):
+            raise ValueError("the bank's name for this account is missing")
+
+    engine = open_engine(example, tmp_path / "ev")
+    try:
+        with pytest.raises(JobFailed, match="recorded, but their payment file .* could not be made"):
+            reconcile(engine, date(2026, 12, 1), default_account=MANAGED,
+                      write_file=Refusing(tmp_path / "var" / "payments", "Gemeente"))
+        assert len(engine.household("HHB-2026-0001").instructions) == 2  # paid, not yet filed
+    finally:
+        engine.close()
+    again = run(example, "2026-12-01")  # the cause is gone: the file is written, nothing paid twice
+    assert again["instructions"] == 0 and len(again["payment_files"]) == 1
+    [file] = payment_files(tmp_path)
+    assert sorted(check_pain(file)[2]) == sorted(i.end_to_end_id for i in instructions(example, tmp_path))
+
+
 # -- killed part-way, many times, for real ---------------------------------------------
 
 

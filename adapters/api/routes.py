@@ -41,7 +41,7 @@ from huishoudboekje.engine import NotFound
 from huishoudboekje.followup import CreditorSignals
 from huishoudboekje.onboarding import AmountField, DocumentError, HouseholdDoc, PayDay, parse_document
 from huishoudboekje.projections.left import what_is_left
-from huishoudboekje.reconcile import RunError, files_dir, reconcile
+from huishoudboekje.reconcile import JobFailed, RunError, files_dir, reconcile
 from huishoudboekje.views import household_on, timeline
 
 from ..overview import render_html
@@ -221,6 +221,8 @@ def domain_errors(field: str | None = None, missing: str = "dossier") -> Iterato
                       {"file": exc.file}) from None
     except (HouseholdError, MoneyError, RunError, PaymentFileError, AccessError) as exc:
         raise Problem(422, "Refused", str(exc), _field_of(str(exc), field)) from None
+    except JobFailed as exc:  # stopped after recording part of its work; a rerun finishes it
+        raise Problem(500, "The job stopped part-way", str(exc), None) from None
 
 
 def _field_of(message: str, default: str | None) -> str | None:
