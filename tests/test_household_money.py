@@ -496,3 +496,20 @@ def test_a_pay_date_no_run_could_pay_is_paid_by_the_next_run_not_skipped():
         ("charge", Money("10.00")), ("leefgeld", Money("980.00"))]  # January's 5th, December's advance back
     assert all(len(v) == 1 for v in paid.values())
     assert household.pay_dates_between(date(2026, 12, 22), date(2027, 2, 28)) == []
+
+
+@pytest.mark.parametrize("pay_day, first_night, due, first_pay_date", [
+    (1, date(2026, 12, 2), date(2026, 12, 1), date(2026, 12, 1)),     # onboarded in the afternoon of 1 Dec
+    (15, date(2026, 11, 20), date(2026, 11, 17), date(2026, 11, 13)),  # onboarded on 19 Nov, start 1 Nov
+])
+def test_the_first_cycle_paid_by_a_later_run_pays_every_charge_due_in_it(pay_day, first_night, due,
+                                                                         first_pay_date):
+    # The first pay date passed before any run saw the household: the next night pays
+    # the first cycle, and a charge due between that pay date and that night is paid
+    # then, not dropped without a trace.
+    household = with_income(monthly_household(pay_day, due_days=(due.day,)))
+    household.book_income("early", "inkomen", Money("1000.00"), START, "t")
+    assert household.pay_date_on_or_after(START) == first_pay_date
+    paid = run_nightly_from(household, first_night, date(2027, 2, 28))
+    assert paid[(f"due-{due.day}", due)] == [first_night]
+    assert all(len(v) == 1 for v in paid.values()) and household.arrears == []

@@ -622,15 +622,21 @@ class Household(Aggregate):
 
     def charges_start(self, pay_date: date) -> date:
         """Where the cycle of `pay_date` begins: where the last cycle ended (the first
-        cycle: at its pay date).
+        cycle: at the household's first pay date).
 
         Cycles follow each other without gap or overlap: moved earlier, the pay day
         starts the next cycle after what the last one covered; moved later, the next
         cycle pays what fell due in between as its own charges (late, not forgotten).
         Which periods a cycle is offered is each charge's own count (`_due_dates`);
         a period due before this date is late and is paid as arrears.
+
+        The first cycle begins at the first pay date even when a later run pays it (a
+        household onboarded in the afternoon of its first pay date, or with a start a
+        few days back): the rent due that day is owed all the same.
         """
-        return self.charges_from if self.charges_from is not None else pay_date
+        if self.charges_from is not None:
+            return self.charges_from
+        return min(pay_date, self.pay_date_on_or_after(self.start))
 
     def pay(self, pay_date: date, account: str) -> CycleResult | None:
         """Run the pay-date rules for `pay_date`; once per pay date, never twice."""
@@ -743,8 +749,8 @@ class Household(Aggregate):
         self.buffer_outstanding = after.buffer_outstanding
         self.arrears = list(after.arrears)
         self.last_pay_date = pay_date
+        self.first_pay_date = self.first_pay_date or self.charges_start(pay_date)
         self.charges_from = max(next_pay_date, self.charges_from or next_pay_date)
-        self.first_pay_date = self.first_pay_date or pay_date
         if final:
             self.settled_on = pay_date
         if offered is None:  # an older event: what it paid and left in arrears was offered
