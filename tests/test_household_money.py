@@ -513,3 +513,24 @@ def test_the_first_cycle_paid_by_a_later_run_pays_every_charge_due_in_it(pay_day
     paid = run_nightly_from(household, first_night, date(2027, 2, 28))
     assert paid[(f"due-{due.day}", due)] == [first_night]
     assert all(len(v) == 1 for v in paid.values()) and household.arrears == []
+
+
+@pytest.mark.parametrize("new_rent_starts", [date(2027, 1, 16), date(2027, 2, 1)])
+def test_participation_ends_before_an_agreement_that_has_not_started(new_rent_starts):
+    # Moving house: the new rent starts after the end. Ending participation must work
+    # (it stopped with a schedule error) and the settlement must not pay the new rent,
+    # also when it starts between the end and the settlement day.
+    household = with_income(monthly_household(1, due_days=()))
+    household.add_agreement(charge("huur", "600.00"), "t")
+    household.add_agreement(charge("huur-nieuw", "750.00", day=new_rent_starts.day, start=new_rent_starts), "t")
+    months_of(household, START, date(2026, 12, 20))
+    household.end_participation(date(2027, 1, 15), "t")  # recorded before the cycle of 31 December
+    assert household.status == "ended" and household.settlement_date() == date(2027, 1, 18)
+    assert household.agreements["huur-nieuw"].schedule.occurrences(START, date(2028, 1, 1)) == []
+    issued = months_of(household, date(2026, 12, 21), date(2027, 1, 10))
+    assert "huur-nieuw" not in {i.agreement_id for i in issued}
+    household.book_income("jan", "inkomen", Money("1000.00"), date(2027, 1, 12), "t")
+    [settlement] = household.pay_dates_between(date(2027, 1, 11), date(2027, 3, 1))
+    household.pay(settlement, "NL39BNGH0285009999")
+    assert [(i.kind, i.amount) for i in household.instructions_of(settlement)] == [("leefgeld", Money("1000.00"))]
+    assert household.held() == Money("0.00")

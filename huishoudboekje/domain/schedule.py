@@ -160,13 +160,17 @@ class Schedule:
         )
 
     def ending(self, end: date) -> Schedule:
+        """This schedule, ending on `end` at the latest. Ended before it starts (a new
+        rent from February, when participation ends in January), it has no date at all:
+        it ends the day before its start."""
+        end = max(end, self.start - timedelta(days=1))
         return replace(self, end=end if self.end is None else min(self.end, end))
 
 
 def check_schedule(s: Schedule) -> None:
     if s.every not in FREQUENCIES:
         raise ScheduleError(f"every: must be one of {', '.join(FREQUENCIES)}")
-    if s.end is not None and s.end < s.start:
+    if s.end is not None and s.end < s.start - timedelta(days=1):  # the day before: never (`ending`)
         raise ScheduleError("end: lies before the start")
     if s.every in ("month", "quarter", "year"):
         if s.last_business_day:
