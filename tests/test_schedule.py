@@ -43,6 +43,9 @@ def test_weekly_four_weekly_and_once():
     four = Schedule(every="4-weeks", start=date(2026, 11, 2))
     assert four.occurrences(date(2026, 11, 1), date(2027, 1, 31)) == [
         date(2026, 11, 2), date(2026, 11, 30), date(2026, 12, 28), date(2027, 1, 25)]
+    on_mondays = Schedule(every="4-weeks", start=date(2026, 11, 4), weekday=0)  # starts on a Wednesday
+    assert on_mondays.occurrences(date(2026, 11, 1), date(2027, 1, 31)) == [
+        date(2026, 11, 9), date(2026, 12, 7), date(2027, 1, 4)]  # the first Monday, then every 4 weeks
     once = Schedule.from_dict({"every": "once", "date": "2026-12-05"})
     assert once.occurrences(date(2026, 1, 1), date(2027, 1, 1)) == [date(2026, 12, 5)]
 

@@ -93,7 +93,10 @@ class Schedule:
         if self.every == "week":
             return rrule(WEEKLY, dtstart=start, byweekday=self._weekday())
         if self.every == "4-weeks":
-            return rrule(WEEKLY, interval=4, dtstart=start, byweekday=self._weekday())
+            # Weeks counted from the start's own weekday: rrule's weeks begin on Monday,
+            # so a Monday schedule starting on a Wednesday skipped to the next block of
+            # four, three weeks after the first Monday.
+            return rrule(WEEKLY, interval=4, dtstart=start, byweekday=self._weekday(), wkst=self.start.weekday())
         months = self.months if self.every in ("quarter", "year") else None
         assert self.day is not None
         if self.day <= 28:
