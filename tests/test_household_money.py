@@ -534,3 +534,29 @@ def test_participation_ends_before_an_agreement_that_has_not_started(new_rent_st
     household.pay(settlement, "NL39BNGH0285009999")
     assert [(i.kind, i.amount) for i in household.instructions_of(settlement)] == [("leefgeld", Money("1000.00"))]
     assert household.held() == Money("0.00")
+
+
+def test_rent_back_in_arrears_after_a_second_return_has_open_signals_again():
+    # The rent is returned (wrong IBAN), paid again as arrears (its arrears signal clears
+    # itself), and that payment is returned too: the rent is owed again, and staff must
+    # see it, although they resolved the first return's signal.
+    household = with_income(monthly_household(1, due_days=()))
+    household.change_settings({"buffer_limit": Money("0.00")}, "t")
+    household.add_agreement(charge("huur", "700.00"), "t")
+    [rent] = [i for i in months_of(household, START, date(2026, 12, 1)) if i.kind == "charge"]
+    household.return_payment(rent.id, "R1", date(2026, 12, 3))
+    household.update_signals(date(2026, 12, 3), 3)
+    arrears_key = "arrears:huur:2026-12-01"
+    assert household.signals[arrears_key].is_open
+    household.resolve_signal("payment-returned:huur:2026-12-01", date(2026, 12, 4), "staff", "IBAN corrected")
+    [again] = [i for i in months_of(household, date(2026, 12, 2), date(2026, 12, 31)) if i.kind == "arrears"]
+    household.update_signals(date(2026, 12, 31), 3)
+    assert not household.signals[arrears_key].is_open  # paid: cleared itself
+    household.return_payment(again.id, "R2", date(2027, 1, 5))
+    household.update_signals(date(2027, 1, 5), 3)
+    reopened = household.signals[arrears_key]
+    assert reopened.is_open and [h["status"] for h in reopened.history] == ["open", "resolved", "open"]
+    returned = [s for s in household.signals.values() if s.rule == "payment-returned" and s.is_open]
+    assert [(s.period, s.amount) for s in returned] == [("2026-12-01", Money("700.00"))]
+    assert not household.signals["payment-returned:huur:2026-12-01"].is_open  # staff's decision stands
+    assert household.update_signals(date(2027, 1, 6), 3) == 0  # raised once, not every night

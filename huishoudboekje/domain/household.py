@@ -955,8 +955,12 @@ class Household(Aggregate):
         facts = {fact.key: fact for fact in evaluate_signals(self, as_of, unrepaid_cycles)}
         changes = 0
         for key, fact in facts.items():
-            if key not in self.signals:
+            signal = self.signals.get(key)
+            if signal is None:
                 self._signal_raised(signal=Signal.raised(fact, as_of), on=as_of)
+                changes += 1
+            elif signal.cleared_itself:  # its cause came back; one staff resolved stays resolved
+                self._signal_raised(signal=signal.reopened(fact, as_of), on=as_of)
                 changes += 1
         for key, signal in list(self.signals.items()):
             if signal.is_open and signal.clears_itself and key not in facts and self._cause_gone(signal):

@@ -57,10 +57,12 @@ class SignalFact:
     severity: str
     amount: Money  # what is at stake, for ordering
     details: dict[str, str] = field(default_factory=dict)
+    instance: str = ""  # tells apart facts of one period that each need staff (a second return)
 
     @property
     def key(self) -> str:
-        return f"{self.rule}:{self.agreement_id or '-'}:{self.period}"
+        key = f"{self.rule}:{self.agreement_id or '-'}:{self.period}"
+        return f"{key}:{self.instance}" if self.instance else key
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,17 @@ class Signal:
         entry = {"on": on.isoformat(), "status": status, "by": actor, "note": note}
         return replace(self, status=status, changed_on=on, history=self.history + (entry,))
 
+    def reopened(self, fact: SignalFact, on: date) -> Signal:
+        """Raised again: the cause it cleared itself of is back (arrears paid, and that
+        payment returned too). The history keeps both times."""
+        entry = {"on": on.isoformat(), "status": OPEN, "by": "system", "note": "cause back"}
+        return replace(self, severity=fact.severity, amount=fact.amount, details=dict(fact.details), status=OPEN,
+                       raised_on=on, changed_on=on, history=self.history + (entry,))
+
+    @property
+    def cleared_itself(self) -> bool:
+        return self.status == RESOLVED and bool(self.history) and self.history[-1].get("by") == "system"
+
     @property
     def is_open(self) -> bool:
         return self.status != RESOLVED
@@ -96,10 +109,12 @@ class Signal:
         return RULES.get(self.rule, (None, False))[1]
 
 
-def fact(rule: str, agreement_id: str | None, period: date | str, amount: Money, **details: Any) -> SignalFact:
+def fact(rule: str, agreement_id: str | None, period: date | str, amount: Money, *, instance: str = "",
+         **details: Any) -> SignalFact:
     severity = RULES[rule][0]
     text = period.isoformat() if isinstance(period, date) else period
-    return SignalFact(rule, agreement_id, text, severity, amount, {k: str(v) for k, v in details.items()})
+    return SignalFact(rule, agreement_id, text, severity, amount, {k: str(v) for k, v in details.items()},
+                      instance)
 
 
 def evaluate_signals(household: Household, as_of: date, unrepaid_cycles: int) -> list[SignalFact]:
@@ -168,9 +183,17 @@ def arrears(household: Household) -> list[SignalFact]:
 
 
 def payments_returned(household: Household) -> list[SignalFact]:
+    """One signal per returned payment: the arrears paid for a returned rent, returned
+    in turn, or a second weekly leefgeld part, is news for staff of its own."""
     return [fact(PAYMENT_RETURNED, i.agreement_id or "leefgeld", i.period, i.amount,
-                 returned=i.amount, creditor=i.creditor_name, pay_date=i.pay_date)
+                 instance=_returned_instance(i), returned=i.amount, creditor=i.creditor_name, pay_date=i.pay_date)
             for i in household.instructions.returned()]
+
+
+def _returned_instance(instruction: Any) -> str:
+    if instruction.kind == "charge" or (instruction.kind == "leefgeld" and instruction.part == 1):
+        return ""  # the first payment of a period: the key signals have always had
+    return f"{instruction.kind}-{instruction.pay_date.isoformat()}-{instruction.part}"
 
 
 def paid_amounts_differing(household: Household) -> list[SignalFact]:
