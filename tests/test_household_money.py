@@ -560,3 +560,18 @@ def test_rent_back_in_arrears_after_a_second_return_has_open_signals_again():
     assert [(s.period, s.amount) for s in returned] == [("2026-12-01", Money("700.00"))]
     assert not household.signals["payment-returned:huur:2026-12-01"].is_open  # staff's decision stands
     assert household.update_signals(date(2027, 1, 6), 3) == 0  # raised once, not every night
+
+
+def test_a_quarterly_charge_in_uneven_months_is_spread_over_the_months_before_each_date():
+    # 300.00 in January, March, July and September: the two months up to March bear
+    # 150.00 each, the four up to July 75.00 each. Spread as if every quarter were three
+    # months, March took 200.00 from the pot and leefgeld swung between 800 and 1000.
+    household = with_income(monthly_household(1, due_days=()))
+    household.change_settings({"buffer_limit": Money("0.00")}, "t")
+    household.add_agreement(charge("water", "300.00", every="quarter", day=15, months=(1, 3, 7, 9)), "t")
+    months_of(household, START, date(2027, 12, 31))
+    leefgeld = []
+    for pay_date in household.pay_dates_between(date(2028, 1, 2), date(2028, 9, 1)):  # February to September
+        household.book_income(f"i{pay_date}", "inkomen", Money("1000.00"), pay_date, "t")
+        leefgeld.append(str(household.pay(pay_date, "NL39BNGH0285009999").leefgeld))
+    assert leefgeld == ["850.00"] * 2 + ["925.00"] * 4 + ["850.00"] * 2

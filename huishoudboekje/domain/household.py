@@ -800,8 +800,8 @@ class Household(Aggregate):
             elif dues:
                 irregular.extend(dues)
             elif agreement.schedule.next_on_or_after(cycle_end) is not None:
-                cycles = 12 // agreement.schedule.periods_per_year()
                 upcoming = agreement.schedule.next_on_or_after(cycle_end)
+                cycles = agreement.schedule.months_since_previous(upcoming)  # one cycle a month
                 part = reservation_part(agreement.amount_on(upcoming), cycles)
                 held = self.reserves.get(agreement.id, Money.zero())
                 part = part.min(agreement.amount_on(upcoming) - held).max(Money.zero())

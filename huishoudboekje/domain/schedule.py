@@ -75,6 +75,14 @@ class Schedule:
         """Charges due less often than monthly are reserved for in equal parts."""
         return self.every in ("quarter", "year")
 
+    def months_since_previous(self, day: date) -> int:
+        """For a quarterly or yearly schedule: the months from its date before `day`'s
+        month to `day`'s month (12 for once a year). Months 1, 3, 7 and 9 give 2 before
+        March and 4 before July: a reserve saves up over the months it really has."""
+        months = sorted(self.months)
+        earlier = [m for m in months if m < day.month]
+        return day.month - (earlier[-1] if earlier else months[-1] - 12)
+
     def periods_per_year(self) -> int:
         return {
             "month": 12,
