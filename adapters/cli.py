@@ -101,7 +101,8 @@ def onboard(
     """Onboard households (or apply edits to them) from documents; all or nothing."""
     specs = guarded(lambda: read_specs(files))
     store = engine(db)
-    results = guarded(lambda: household_service.onboard(store, specs, actor_of(actor)))
+    managed = settings().managed_accounts
+    results = guarded(lambda: household_service.onboard(store, specs, actor_of(actor), managed=managed))
     refresh(store)
     for result in results:
         emit(result.as_dict())

@@ -34,7 +34,8 @@ WAGES = {"HHB-DEMO-0002": "983.41"}  # a thin month for the zero-hours worker
 
 def run_demo(engine: Engine, documents: list[Path], settings: Settings, console: Console,
              reconcile: Callable[[date], object]) -> None:
-    results = households.onboard(engine, read_specs(documents), actor="demo")
+    results = households.onboard(engine, read_specs(documents), actor="demo",
+                                 managed=settings.managed_accounts)
     console.print("[bold]1. Onboarded[/]: " + ", ".join(f"{r.dossier} ({r.status})" for r in results))
 
     statement = _november_statement(engine, [r.dossier for r in results], settings.default_account)

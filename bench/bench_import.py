@@ -137,7 +137,7 @@ def onboard_all(engine, docs: list[dict], batch: int) -> float:
     for i in range(0, len(docs), batch):
         specs = [(f"gen/{d['dossier']}.yaml", parse_document(d, f"gen/{d['dossier']}.yaml"))
                  for d in docs[i:i + batch]]
-        onboard(engine, specs, actor="bench")
+        onboard(engine, specs, actor="bench", managed=[MANAGED])
     return time.perf_counter() - start
 
 

@@ -7,14 +7,16 @@ checked before any is written, and all are written in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
 from .domain.agreement import Agreement
 from .domain.household import Household, HouseholdError, household_id
+from .domain.run import Run
 from .engine import Engine
 from .onboarding import DocumentError, HouseholdSpec, Problem
 
@@ -31,14 +33,32 @@ class Onboarded:
         return {"dossier": self.dossier, "household_id": self.household_id, "status": self.status}
 
 
-def onboard(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str) -> list[Onboarded]:
-    """Onboard or update every (file, spec); nothing is written unless all succeed."""
+def onboard(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str, *,
+            managed: Sequence[str]) -> list[Onboarded]:
+    """Onboard or update every (file, spec); nothing is written unless all succeed.
+
+    `managed`: the municipality's managed accounts (HHB_MANAGED_ACCOUNTS), the only
+    accounts a household may name as its own `account`.
+    """
+    _check_accounts(specs, managed)
     for _ in range(3):
         try:
             return _onboard_once(engine, specs, actor)
         except (RecordConflictError, IntegrityError):
             continue  # another process wrote in between: look again
     return _onboard_once(engine, specs, actor)
+
+
+def _check_accounts(specs: list[tuple[str, HouseholdSpec]], managed: Sequence[str]) -> None:
+    """The job pays a household from its `account` and imports only statements of
+    managed accounts: any other account would get payment files debiting an account we
+    do not hold, and incomes that can never be booked. Checked for new and edited
+    documents alike, since an edit can change the account too."""
+    for file, spec in specs:
+        if spec.account is not None and spec.account not in managed:
+            raise DocumentError(file, [Problem(
+                "account", f"{spec.account} is not one of the managed accounts "
+                f"(HHB_MANAGED_ACCOUNTS: {', '.join(managed)}); leave `account` out to use the first")])
 
 
 def _onboard_once(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str) -> list[Onboarded]:
@@ -191,6 +211,12 @@ def change_pay_day(engine: Engine, dossier: str, pay_day, effective: date, actor
     def command(household: Household) -> dict[str, Any]:
         household.change_pay_day(pay_day, effective, actor)
         next_pay, late = household.charges_paid_late()
+        paid_on = _paid_by_job_on(household, next_pay, _first_day_to_run(engine))
+        if paid_on != next_pay:  # the job has passed that date: what falls due until it pays is late too
+            regular, irregular, _ = household.charges_between(household.charges_start(paid_on), paid_on)
+            late = sorted((d for d in regular + irregular if d.amount.is_positive),
+                          key=lambda d: (d.due, d.agreement_id))
+            next_pay = paid_on
         return {"next_pay_date": next_pay.isoformat(),
                 "paid_late": [{"agreement": d.agreement_id, "due": d.due.isoformat(), "amount": str(d.amount)}
                               for d in late]}
@@ -202,7 +228,28 @@ def end_participation(engine: Engine, dossier: str, end: date, actor: str) -> di
     """End participation; says when the final settlement pays out what is held."""
     def command(household: Household) -> dict[str, Any]:
         household.end_participation(end, actor)
-        settlement = household.settlement_date()
+        first = _first_day_to_run(engine)
+        settlement = household.settlement_date() if first is None else household.settles_on(first)
         return {"settlement_date": settlement.isoformat() if settlement else None}
 
     return engine.change_household(dossier, command)
+
+
+def _first_day_to_run(engine: Engine) -> date | None:
+    """The first day the nightly job has not completed (None before its first run): a
+    date before it is never run again, so what falls on it is paid by the next run."""
+    run = engine.get_or_none(Run.create_id())
+    if run is None or run.completed_through is None:
+        return None
+    return run.completed_through + timedelta(days=1)
+
+
+def _paid_by_job_on(household: Household, pay_date: date, first: date | None) -> date:
+    """The day the job really pays the pay date `pay_date`: that date, or, when the job
+    has completed it already, the day its next run catches it up. Asks the household the
+    same question the job asks (`pay_dates_between`), so staff are told what happens."""
+    if first is None or pay_date >= first:
+        return pay_date
+    # a regular pay date comes within a month of `first`: the catch-up falls before it
+    coming = household.pay_dates_between(first, household.pay_date_on_or_after(first))
+    return coming[0] if coming else pay_date

@@ -327,6 +327,8 @@ AMOUNT = f"/households/{A}/agreements/huur/amount-changes"
     ("/households", {**DOC_C, "participants": [{"name": "X", "iban": "NL00RABO0123456789"}]}, "participants[0].iban"),
     ("/households", {**DOC_C, "charges": DOC_C["charges"][:1] * 2}, "charges[1].id"),
     ("/households", {**DOC_C, "team": NOORD, "buffer_limit": True}, "buffer_limit"),
+    ("/households", {**DOC_C, "account": "NL02ABNA0123456789"}, "account"),  # not a managed account
+    ("/households", {**DOC_A, "account": "NL02ABNA0123456789"}, "account"),  # nor in an edit
 ])
 def test_wrong_fields_are_named_and_nothing_is_written(world, path, body, field):
     count = world.engine.event_count()

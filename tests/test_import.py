@@ -425,7 +425,8 @@ def test_versions_are_read_on_any_store(example_doc):
     from huishoudboekje.onboarding import parse_document
 
     engine = Engine(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    onboard(engine, [(str(example_doc), parse_document(load_document(example_doc), str(example_doc)))], actor="test")
+    onboard(engine, [(str(example_doc), parse_document(load_document(example_doc), str(example_doc)))], actor="test",
+            managed=[MANAGED])
     hid = household_id("HHB-2026-0001")
     assert engine.current_versions([hid]) == {hid: engine.household("HHB-2026-0001").version}
 

@@ -82,6 +82,9 @@ BAD_INPUTS = [
     ("malformed YAML", "participants:\n", "participants: [\n", "malformed YAML"),
     ("name SEPA cannot carry", "name: Vitens", "name: \"\U0001F4A7\U0001F4A7\"",
      "charges[1].counterparty.name: '\U0001F4A7\U0001F4A7' has nothing a bank payment can carry"),
+    # the job would debit an account the municipality does not hold
+    ("account not managed", "pay_day: 1\n", "pay_day: 1\naccount: NL02ABNA0123456789\n",
+     "account: NL02ABNA0123456789 is not one of the managed accounts"),
 ]
 
 
@@ -99,6 +102,24 @@ def test_bad_input_is_named_by_file_and_field_and_writes_nothing(
     assert str(bad) in result.stderr
     assert message in " ".join(result.stderr.split()), result.stderr
     assert event_count(store_url, tmp_path) == before
+
+
+def test_an_edit_may_name_only_a_managed_account_of_its_own(store_url, tmp_path, example_doc, monkeypatch):
+    monkeypatch.setenv("HHB_MANAGED_ACCOUNTS", "NL39BNGH0285009999,NL69INGB0123456789")
+    assert hhb(store_url, "onboard", str(example_doc)).exit_code == 0
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(example_doc.read_text().replace("pay_day: 1\n", "pay_day: 1\naccount: NL02ABNA0123456789\n"))
+    before = event_count(store_url, tmp_path)
+    refused = runner.invoke(app, ["onboard", str(edited), "--db", store_url])
+    assert refused.exit_code == 2
+    assert str(edited) in refused.stderr
+    assert "account: NL02ABNA0123456789 is not one of the managed accounts" in " ".join(refused.stderr.split())
+    assert event_count(store_url, tmp_path) == before
+
+    edited.write_text(example_doc.read_text().replace("pay_day: 1\n", "pay_day: 1\naccount: NL69INGB0123456789\n"))
+    assert lines(hhb(store_url, "onboard", str(edited)))[0]["status"] == "updated"
+    [changed] = json.loads(hhb(store_url, "history", "HHB-2026-0001", "--json").stdout)["events"][-1:]
+    assert changed["event"] == "SettingsChanged" and "NL69INGB0123456789" in changed["details"]
 
 
 def test_a_float_amount_in_json_is_read_exactly(store_url, tmp_path, example_doc):

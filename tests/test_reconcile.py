@@ -122,6 +122,36 @@ def test_a_missed_night_is_caught_up(example, tmp_path):
     assert pay_dates == [date(2026, 12, 1), date(2026, 12, 31)]  # 1 January is a TARGET2 closing day
 
 
+@pytest.mark.parametrize("command, answer", [
+    (("pay-day", "HHB-2026-0001", "5", "--from", "2026-12-02"), "next_pay_date"),  # would be Friday 4 December
+    (("end-participation", "HHB-2026-0001", "--on", "2026-12-04"), "settlement_date"),  # would be Monday 7 December
+])
+def test_a_date_the_job_has_passed_is_told_as_the_day_the_job_really_pays(example, tmp_path, command, answer):
+    run(example, "2026-12-10")  # paid on 1 December; the nights through the 10th are done
+    told = json.loads(ok(hhb(example, *command)).stdout)[answer]
+    assert told == "2026-12-11"  # the next night, not a date no run will come back to
+    before = {i.id for i in instructions(example, tmp_path)}
+    summary = run(example, told)
+    paid = [i for i in instructions(example, tmp_path) if i.id not in before]
+    assert summary["instructions"] == len(paid) > 0
+    assert {(i.pay_date, i.execution_date) for i in paid} == {(date(2026, 12, 11), date(2026, 12, 11))}
+
+
+def test_the_charges_told_paid_late_are_those_due_before_the_day_the_job_really_pays(
+        example, tmp_path, example_doc):
+    run(example, "2026-12-10")
+    doc = tmp_path / "energy.yaml"  # added after 1 December: its period of the 9th is paid late
+    doc.write_text(example_doc.read_text() + "  - {id: energie, category: energie, amount: \"95.00\",\n"
+                   "     counterparty: {name: Eneco, iban: NL91ABNA0417164300}, schedule: {every: month, day: 9}}\n")
+    ok(hhb(example, "onboard", str(doc)))
+    told = json.loads(ok(hhb(example, "pay-day", "HHB-2026-0001", "5", "--from", "2026-12-02")).stdout)
+    assert told["next_pay_date"] == "2026-12-11"
+    assert told["paid_late"] == [{"agreement": "energie", "due": "2026-12-09", "amount": "95.00"}]
+    run(example, "2026-12-11")
+    assert [(i.pay_date, i.period) for i in instructions(example, tmp_path) if i.agreement_id == "energie"] == [
+        (date(2026, 12, 11), date(2026, 12, 9))]
+
+
 def test_a_statement_confirms_executed_payments_and_a_reversal_returns_one(example, tmp_path):
     run(example, "2026-12-01")
     paid = {i.kind: i for i in instructions(example, tmp_path)}

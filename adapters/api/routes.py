@@ -446,7 +446,8 @@ class ParticipationEnded(BaseModel):
     dossier: str
     end: str
     settlement_date: str | None = Field(
-        description="the business day after the end, when the nightly job pays out what the household holds")
+        description="the business day after the end, when the nightly job pays out what the household holds; "
+                    "if the job has completed that day already, the day its next run does")
 
 
 class ImportOut(BaseModel):
@@ -585,7 +586,8 @@ def onboard(document: HouseholdDoc, call: Write = writer(*TEAM)) -> Response:
         if call.who.role in TEAM and spec.team != call.who.team:
             raise Problem(403, "Forbidden", f"a {call.who.role} onboards households of team "
                           f"{call.who.team} only", "team")
-        [result] = household_service.onboard(call.ctx.engine, [(UPLOAD, spec)], call.actor)
+        [result] = household_service.onboard(call.ctx.engine, [(UPLOAD, spec)], call.actor,
+                                             managed=call.ctx.settings.managed_accounts)
         status = 201 if result.status == household_service.CREATED else 200
         return json_answer(Onboarded(**result.as_dict()), status,
                        f"{router.prefix}/households/{quote(result.dossier, safe='')}")
