@@ -253,7 +253,8 @@ def import_(
                                                allow_unbalanced=allow_unbalanced, actor=actor_of(actor)))
     refresh(store)
     summary = {k: getattr(result, k) for k in
-               ("files", "transactions", "new", "duplicates", "matched", "unmatched", "payments_confirmed")}
+               ("files", "transactions", "new", "duplicates", "matched", "unmatched", "payments_confirmed",
+                "payments_returned")}
     if as_json:
         emit(summary)
         return

@@ -68,7 +68,8 @@ def zorgtoeslag(amount="131.00", day=date(2026, 11, 20), text="HHB-2026-0001 Zor
 def test_camt053_incomes_are_matched_and_booked(onboarded, tmp_path):
     f = write(tmp_path, "nov.xml", camt053([zorgtoeslag(), bijstand()]))
     assert imported(onboarded, f) == {"files": 1, "transactions": 2, "new": 2, "duplicates": 0,
-                                      "matched": 2, "unmatched": 0, "payments_confirmed": 0}
+                                      "matched": 2, "unmatched": 0, "payments_confirmed": 0,
+                                      "payments_returned": 0}
     history = json.loads(hhb(onboarded, "history", "HHB-2026-0001", "--json").stdout)["events"]
     assert [e["event"] for e in history].count("IncomeBooked") == 2
 

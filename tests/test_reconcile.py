@@ -178,6 +178,38 @@ def test_a_statement_confirms_executed_payments_and_a_reversal_returns_one(examp
         engine.close()
 
 
+def test_a_return_credits_what_came_back_and_an_echo_of_another_amount_goes_to_staff(example, tmp_path):
+    run(example, "2026-12-01")
+    paid = {i.kind: i for i in instructions(example, tmp_path)}
+    rent, leefgeld = paid["charge"], paid["leefgeld"]
+    statement = tmp_path / "echoes.xml"
+    statement.write_bytes(camt053([
+        Tx(f"-{rent.amount}", date(2026, 12, 1), rent.creditor_iban, rent.creditor_name, "huur",
+           end_to_end_id=rent.end_to_end_id),
+        Tx("-7.18", date(2026, 12, 1), leefgeld.creditor_iban, leefgeld.creditor_name, "leefgeld",
+           end_to_end_id=leefgeld.end_to_end_id),  # not the 718.70 we paid
+        Tx("700.00", date(2026, 12, 3), rent.creditor_iban, rent.creditor_name, "retour minus kosten",
+           end_to_end_id=rent.end_to_end_id),  # the returning bank kept 12.40
+        Tx("999.00", date(2026, 12, 4), leefgeld.creditor_iban, leefgeld.creditor_name, "retour?",
+           end_to_end_id=leefgeld.end_to_end_id),  # more back than was paid
+    ], statement_id="ECHO"))
+    result = json.loads(ok(hhb(example, "import", str(statement), "--json")).stdout)
+    assert (result["payments_confirmed"], result["payments_returned"]) == (1, 1)
+    status = {i.kind: i.status for i in instructions(example, tmp_path)}
+    assert status == {"charge": "returned", "leefgeld": "scheduled"}
+    queue = json.loads(ok(hhb(example, "unmatched", "--json")).stdout)
+    assert sorted(t["amount"] for t in queue) == ["-7.18", "999.00"]
+    assert all("end-to-end id of a payment of" in t["reason"] for t in queue)
+    engine = open_engine(example, tmp_path / "ev")
+    try:
+        household = engine.household("HHB-2026-0001")
+        assert household.pot.amount == Decimal("700.00")  # what came back, not what was paid
+        [owed] = household.arrears
+        assert (owed.agreement_id, owed.amount.amount) == ("huur", Decimal("712.40"))  # the landlord has nothing
+    finally:
+        engine.close()
+
+
 def test_execute_on_due_date_and_pain_version_03(store_url, tmp_path, example_doc, monkeypatch):
     monkeypatch.setenv("HHB_PAIN_VERSION", "pain.001.001.03")
     doc = tmp_path / "due.yaml"

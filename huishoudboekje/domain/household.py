@@ -496,22 +496,32 @@ class Household(Aggregate):
     def _payment_confirmed(self, instruction_id: str, transaction_id: str, booking_date: date) -> None:
         self.instructions[instruction_id] = replace(self.instructions[instruction_id], status="confirmed")
 
-    def return_payment(self, instruction_id: str, transaction_id: str, booking_date: date) -> bool:
+    def return_payment(self, instruction_id: str, transaction_id: str, booking_date: date,
+                       amount: Money | None = None) -> bool:
+        """The bank sent a payment back: `amount` is what came back (a returning bank may
+        keep a fee), never more than was paid; None: all of it."""
         instruction = self.instructions.get(instruction_id)
         if instruction is None or instruction.status == "returned":
             return False
+        if amount is not None and not Money.zero() < amount <= instruction.amount:
+            raise HouseholdError(f"{instruction_id}: {amount} cannot come back of a payment of {instruction.amount}")
         self._payment_returned(
-            instruction_id=instruction_id, transaction_id=transaction_id, booking_date=booking_date
+            instruction_id=instruction_id, transaction_id=transaction_id, booking_date=booking_date,
+            amount=None if amount == instruction.amount else amount,
         )
         return True
 
     @event("PaymentReturned")
-    def _payment_returned(self, instruction_id: str, transaction_id: str, booking_date: date) -> None:
-        """The money is back in the pot; an unpaid charge becomes arrears again."""
+    def _payment_returned(self, instruction_id: str, transaction_id: str, booking_date: date,
+                          amount: Money | None = None) -> None:
+        """The money is back in the pot; an unpaid charge becomes arrears again, for its
+        whole amount: the creditor has been paid nothing. `amount`: what came back when
+        less than the payment (None: all of it, as every event before 2026-12 says)."""
         instruction = replace(self.instructions[instruction_id], status="returned")
         self.instructions[instruction_id] = instruction
-        self.pot = self.pot + instruction.amount
-        self.totals["returned"] = self.totals["returned"] + instruction.amount
+        back = instruction.amount if amount is None else amount
+        self.pot = self.pot + back
+        self.totals["returned"] = self.totals["returned"] + back
         if instruction.kind in ("charge", "arrears") and instruction.agreement_id:
             agreement = self.agreements[instruction.agreement_id]
             self.arrears.append(
