@@ -577,3 +577,49 @@ def test_a_quarterly_charge_in_uneven_months_is_spread_over_the_months_before_ea
         household.book_income(f"i{pay_date}", "inkomen", Money("1000.00"), pay_date, "t")
         leefgeld.append(str(household.pay(pay_date, "NL39BNGH0285009999").leefgeld))
     assert leefgeld == ["850.00"] * 2 + ["925.00"] * 4 + ["850.00"] * 2
+
+
+def test_a_household_onboarded_months_after_its_start_pays_from_the_current_cycle_on():
+    # Onboarded on 10 March with a start of 1 November: the months before were paid by
+    # the household itself. The first run pays the cycle of 1 March (its rent, late),
+    # not every rent since November from the buffer.
+    household = with_income(monthly_household(1, due_days=(1,)))
+    household.book_income("march", "inkomen", Money("1000.00"), date(2027, 3, 10), "t")
+    paid = run_nightly_from(household, date(2027, 3, 11), date(2027, 3, 31))
+    assert paid == {("due-1", date(2027, 3, 1)): [date(2027, 3, 11)]}
+    assert household.buffer_outstanding == Money("0.00") and household.arrears == []
+
+
+def test_a_first_pay_date_recorded_before_its_charges_start_replays_as_it_was_paid():
+    # PayDateRun events written before 2026-12 say nothing of where the first cycle's
+    # charges began: they replay as the code of then paid them (from the pay date on),
+    # so a store gives the same household with or without a snapshot.
+    household = with_income(monthly_household(15, due_days=(17,)))
+    household.book_income("early", "inkomen", Money("1000.00"), START, "t")
+    run_nightly_from(household, date(2026, 11, 20), date(2026, 11, 20))
+    assert household.first_pay_date == date(2026, 11, 13)  # the catch-up of the pay date of 13 November
+    events = household.collect_events()
+    for e in events:
+        if type(e).__name__ == "PayDateRun":
+            del e.__dict__["charges_start"]
+    replayed = None
+    for e in events:
+        replayed = e.mutate(replayed)
+    assert replayed.first_pay_date == date(2026, 11, 20)
+
+
+def test_returns_staff_resolved_under_one_signal_before_2026_12_raise_nothing_new():
+    # Before 2026-12 every return of a period shared one signal. A store where staff
+    # resolved it after the second return must not raise that return again on upgrade.
+    household = with_income(monthly_household(1, due_days=()))
+    household.change_settings({"buffer_limit": Money("0.00")}, "t")
+    household.add_agreement(charge("huur", "700.00"), "t")
+    [rent] = [i for i in months_of(household, START, date(2026, 12, 1)) if i.kind == "charge"]
+    household.return_payment(rent.id, "R1", date(2026, 12, 3))
+    household.update_signals(date(2026, 12, 3), 3)
+    [again] = [i for i in months_of(household, date(2026, 12, 2), date(2026, 12, 31)) if i.kind == "arrears"]
+    household.return_payment(again.id, "R2", date(2027, 1, 5))  # the old code raised nothing new here
+    household.resolve_signal("payment-returned:huur:2026-12-01", date(2027, 1, 6), "staff", "both returns handled")
+    household.update_signals(date(2027, 1, 7), 3)
+    assert [k for k, s in household.signals.items() if s.rule == "payment-returned" and s.is_open] == []
+    assert household.signals["arrears:huur:2026-12-01"].is_open  # what is owed stays in sight

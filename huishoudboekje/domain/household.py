@@ -11,7 +11,7 @@ import hashlib
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -640,13 +640,19 @@ class Household(Aggregate):
         Which periods a cycle is offered is each charge's own count (`_due_dates`);
         a period due before this date is late and is paid as arrears.
 
-        The first cycle begins at the first pay date even when a later run pays it (a
-        household onboarded in the afternoon of its first pay date, or with a start a
-        few days back): the rent due that day is owed all the same.
+        The first cycle begins at the pay date it belongs to even when a later run pays
+        it (a household onboarded in the afternoon of its first pay date, or with a start
+        a few days back): the rent due that day is owed all the same. Not further back:
+        a household onboarded months after its start paid those months itself.
         """
         if self.charges_from is not None:
             return self.charges_from
-        return min(pay_date, self.pay_date_on_or_after(self.start))
+        regular = self.pay_date_on_or_after(max(self.start, pay_date - _TWO_MONTHS))
+        if regular > pay_date:
+            return pay_date
+        while (following := self.next_pay_date(regular)) <= pay_date:
+            regular = following
+        return regular
 
     def pay(self, pay_date: date, account: str) -> CycleResult | None:
         """Run the pay-date rules for `pay_date`; once per pay date, never twice."""
@@ -659,6 +665,7 @@ class Household(Aggregate):
         cycle_end = pay_date.fromordinal(pay_date.toordinal() + 1) if final else self.next_pay_date(pay_date)
         swept = [b for b in self.bookings.values() if final or b.value_date <= pay_date]
         pot_before = self.pot + total(b.amount for b in swept)
+        window_start = self.charges_start(pay_date)
         result, offered = self._cycle(pay_date, cycle_end, pot_before, final)
         instructions = [
             self._instruction(pay_date, payment, account) for payment in result.payments
@@ -680,6 +687,7 @@ class Household(Aggregate):
             account=account,
             offered=offered,
             final=final,
+            charges_start=window_start if self.first_pay_date is None else None,  # read once
         )
         return result
 
@@ -740,6 +748,7 @@ class Household(Aggregate):
         account: str,
         offered: dict[str, date] | None = None,  # None in events written before 2026-11
         final: bool = False,  # the settlement after the end of participation
+        charges_start: date | None = None,  # where the cycle's charges began; None before 2026-12
     ) -> None:
         for transaction_id in swept:
             del self.bookings[transaction_id]  # in the pot now; the event keeps the history
@@ -759,7 +768,7 @@ class Household(Aggregate):
         self.buffer_outstanding = after.buffer_outstanding
         self.arrears = list(after.arrears)
         self.last_pay_date = pay_date
-        self.first_pay_date = self.first_pay_date or self.charges_start(pay_date)
+        self.first_pay_date = self.first_pay_date or charges_start or pay_date
         self.charges_from = max(next_pay_date, self.charges_from or next_pay_date)
         if final:
             self.settled_on = pay_date
@@ -1052,6 +1061,7 @@ class Household(Aggregate):
 
 
 KEEP_DAYS = 100
+_TWO_MONTHS = timedelta(days=62)  # holds the pay date before any day
 
 def schedule_key(schedule: Any) -> str:
     """A schedule's rule without its start and end: what makes its periods."""
