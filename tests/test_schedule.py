@@ -113,3 +113,14 @@ def test_business_day_adjustment_never_moves_a_date_later(day):
     assert adjusted <= day
     assert is_business_day(adjusted)
     assert day - adjusted <= timedelta(days=5)
+
+
+def test_a_schedule_ended_before_it_starts_has_no_date_and_keeps_it_through_a_snapshot():
+    # Ending participation before a one-off charge or a new agreement starts: no date
+    # falls due, also after the schedule was stored and read back (snapshots, rows).
+    for schedule in (Schedule(every="once", start=date(2027, 2, 1), end=date(2027, 2, 1)),
+                     Schedule(every="month", start=date(2027, 2, 1), day=1)):
+        ended = schedule.ending(date(2027, 1, 29))
+        assert ended.end == date(2027, 1, 31)
+        assert ended.occurrences(date(2026, 1, 1), date(2028, 1, 1)) == []
+        assert Schedule.from_dict(ended.to_dict()) == ended

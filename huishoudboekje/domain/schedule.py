@@ -127,6 +127,8 @@ class Schedule:
         data: dict[str, Any] = {"every": self.every}
         if self.every == "once":
             data["date"] = self.start.isoformat()
+            if self.end is not None and self.end != self.start:
+                data["end"] = self.end.isoformat()
             return data
         if self.last_business_day:
             data["day"] = LAST_BUSINESS_DAY
@@ -148,7 +150,9 @@ class Schedule:
             raise ScheduleError(f"every: must be one of {', '.join(FREQUENCIES)}")
         if every == "once":
             on = _date(data.get("date") or data.get("start"), "date")
-            return cls(every="once", start=on, end=on)
+            # An end before the date (ended before it fell due) keeps it from falling due.
+            end = min(on, _date(data["end"], "end")) if data.get("end") is not None else on
+            return cls(every="once", start=on, end=end)
         start_raw = data.get("start")
         start = _date(start_raw, "start") if start_raw is not None else default_start
         if start is None:
