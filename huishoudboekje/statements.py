@@ -252,17 +252,25 @@ class _Bookkeeper:
     def _payment_echo(self, ident: str, transaction: BankTransaction,
                       found: tuple[Household, str], result: ImportResult) -> list[Any]:
         household, instruction_id = found
-        paid = household.instructions[instruction_id].amount
-        amount = Money(abs(transaction.amount))
-        # Our end-to-end id with an amount that does not fit is not ours to settle by
-        # ourselves: a debit of another amount confirms nothing, and more back than
-        # was paid would put money in the pot that the household never had.
-        if (transaction.is_credit and amount > paid) or (not transaction.is_credit and amount != paid):
+        instruction = household.instructions[instruction_id]
+        paid, amount = instruction.amount, Money(abs(transaction.amount))
+        # Our end-to-end id on something that does not fit is not ours to settle by
+        # ourselves: a debit of another amount confirms nothing, more back than was paid
+        # would put money in the pot the household never had, and a second debit or
+        # credit for one payment is money moving twice.
+        problem = None
+        if transaction.is_credit and amount > paid:
+            problem = f"returns {amount} of a payment of {paid}"
+        elif transaction.is_credit and instruction.status == "returned":
+            problem = f"returns {amount} of a payment of {paid} that came back already"
+        elif not transaction.is_credit and amount != paid:
+            problem = f"debits {amount} for a payment of {paid}"
+        elif not transaction.is_credit and instruction.status != "scheduled":
+            problem = f"debits {amount} for a payment that is {instruction.status} already"
+        if problem is not None:
             result.unmatched += 1
-            what = "returns" if transaction.is_credit else "debits"
             return row_of(ident, transaction, UNMATCHED,
-                          reason=f"{what} {amount} with the end-to-end id of a payment of {paid} "
-                                 f"({household.dossier}); check with the bank")
+                          reason=f"{problem}, by its end-to-end id ({household.dossier}); check with the bank")
         if transaction.is_credit:
             if household.return_payment(instruction_id, ident, transaction.booking_date, amount):
                 result.payments_returned += 1

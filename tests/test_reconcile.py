@@ -192,14 +192,16 @@ def test_a_return_credits_what_came_back_and_an_echo_of_another_amount_goes_to_s
            end_to_end_id=rent.end_to_end_id),  # the returning bank kept 12.40
         Tx("999.00", date(2026, 12, 4), leefgeld.creditor_iban, leefgeld.creditor_name, "retour?",
            end_to_end_id=leefgeld.end_to_end_id),  # more back than was paid
+        Tx("12.40", date(2026, 12, 7), rent.creditor_iban, rent.creditor_name, "kosten retour",
+           end_to_end_id=rent.end_to_end_id),  # the fee after all: a second credit for one payment
     ], statement_id="ECHO"))
     result = json.loads(ok(hhb(example, "import", str(statement), "--json")).stdout)
     assert (result["payments_confirmed"], result["payments_returned"]) == (1, 1)
     status = {i.kind: i.status for i in instructions(example, tmp_path)}
     assert status == {"charge": "returned", "leefgeld": "scheduled"}
     queue = json.loads(ok(hhb(example, "unmatched", "--json")).stdout)
-    assert sorted(t["amount"] for t in queue) == ["-7.18", "999.00"]
-    assert all("end-to-end id of a payment of" in t["reason"] for t in queue)
+    assert sorted(t["amount"] for t in queue) == ["-7.18", "12.40", "999.00"]  # staff decide; none lost
+    assert all("by its end-to-end id" in t["reason"] for t in queue)
     engine = open_engine(example, tmp_path / "ev")
     try:
         household = engine.household("HHB-2026-0001")
