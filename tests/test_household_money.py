@@ -608,18 +608,30 @@ def test_a_first_pay_date_recorded_before_its_charges_start_replays_as_it_was_pa
     assert replayed.first_pay_date == date(2026, 11, 20)
 
 
-def test_returns_staff_resolved_under_one_signal_before_2026_12_raise_nothing_new():
-    # Before 2026-12 every return of a period shared one signal. A store where staff
-    # resolved it after the second return must not raise that return again on upgrade.
+def test_each_returned_weekly_leefgeld_part_has_its_own_signal():
+    # Part 1 comes back, staff resolve it (IBAN fixed); part 2 comes back too: news again.
     household = with_income(monthly_household(1, due_days=()))
-    household.change_settings({"buffer_limit": Money("0.00")}, "t")
+    household.change_settings({"leefgeld_schedule": "weekly"}, "t")
+    parts = [i for i in months_of(household, START, date(2026, 12, 1)) if i.kind == "leefgeld"]
+    household.return_payment(parts[0].id, "R1", date(2026, 12, 2))
+    household.update_signals(date(2026, 12, 2), 3)
+    household.resolve_signal("payment-returned:leefgeld:2026-12-01", date(2026, 12, 3), "staff", "IBAN fixed")
+    household.return_payment(parts[1].id, "R2", date(2026, 12, 9))
+    household.update_signals(date(2026, 12, 9), 3)
+    returned = [s for s in household.signals.values() if s.rule == "payment-returned" and s.is_open]
+    assert [s.amount for s in returned] == [parts[1].amount]
+
+
+def test_before_and_after_a_late_onboarded_households_first_run_the_forecast_and_whats_left_tell_the_truth():
+    # Onboarded on 10 March (start 1 November), nothing received yet: the next night
+    # pays March's rent from the buffer. The forecast says so, not '300.00 on 1 April'.
+    from huishoudboekje.projections.left import what_is_left
+
+    household = with_income(monthly_household(1, due_days=()))
     household.add_agreement(charge("huur", "700.00"), "t")
-    [rent] = [i for i in months_of(household, START, date(2026, 12, 1)) if i.kind == "charge"]
-    household.return_payment(rent.id, "R1", date(2026, 12, 3))
-    household.update_signals(date(2026, 12, 3), 3)
-    [again] = [i for i in months_of(household, date(2026, 12, 2), date(2026, 12, 31)) if i.kind == "arrears"]
-    household.return_payment(again.id, "R2", date(2027, 1, 5))  # the old code raised nothing new here
-    household.resolve_signal("payment-returned:huur:2026-12-01", date(2027, 1, 6), "staff", "both returns handled")
-    household.update_signals(date(2027, 1, 7), 3)
-    assert [k for k, s in household.signals.items() if s.rule == "payment-returned" and s.is_open] == []
-    assert household.signals["arrears:huur:2026-12-01"].is_open  # what is owed stays in sight
+    forecast = household.forecast(date(2027, 3, 10))
+    assert (forecast.next_pay_date, forecast.advance_needed) == (date(2027, 3, 11), Money("700.00"))
+    run_nightly_from(household, date(2027, 3, 11), date(2027, 3, 11))
+    assert household.buffer_outstanding == Money("700.00")
+    left = what_is_left(household, date(2027, 3, 15), None)
+    assert [(c["due"], c["status"], c["paid_on"]) for c in left["charges"]] == [("2027-03-01", "paid", "2027-03-11")]

@@ -945,9 +945,16 @@ class Household(Aggregate):
                         total(d.amount for d in result.new_arrears))
 
     def next_unpaid_pay_date(self, as_of: date) -> date:
+        """The day the job next pays this household, as `pay_dates_between` decides it:
+        the regular pay date, or sooner the catch-up of one no run has paid (a household
+        onboarded after its pay date), which the next night's run pays."""
         pay_date = self.pay_date_on_or_after(as_of)
         if self.last_pay_date is not None and pay_date <= self.last_pay_date:
             pay_date = self.next_pay_date(self.last_pay_date)
+        if self._missed_pay_date(as_of) is not None:  # after today's run: the job pays it next night
+            catch_up = next_business_day(as_of.fromordinal(as_of.toordinal() + 1))
+            if catch_up < pay_date and (self.end is None or catch_up <= self.end):
+                return catch_up
         return pay_date
 
     def expected_incomes(self, as_of: date, until: date) -> list[tuple[str, date, Money]]:
