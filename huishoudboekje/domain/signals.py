@@ -185,19 +185,9 @@ def arrears(household: Household) -> list[SignalFact]:
 def payments_returned(household: Household) -> list[SignalFact]:
     """One signal per returned payment: the arrears paid for a returned rent, returned
     in turn, or a second weekly leefgeld part, is news for staff of its own."""
-    facts = []
-    for i in household.instructions.returned():
-        found = fact(PAYMENT_RETURNED, i.agreement_id or "leefgeld", i.period, i.amount,
-                     instance=_returned_instance(i), returned=i.amount, creditor=i.creditor_name, pay_date=i.pay_date)
-        if found.instance and _resolved_after(household, replace(found, instance="").key, i.pay_date):
-            continue  # before 2026-12 one signal stood for every return of a period, and staff resolved it
-        facts.append(found)
-    return facts
-
-
-def _resolved_after(household: Household, key: str, day: date) -> bool:
-    signal = household.signals.get(key)
-    return signal is not None and signal.status == RESOLVED and signal.changed_on >= day
+    return [fact(PAYMENT_RETURNED, i.agreement_id or "leefgeld", i.period, i.amount,
+                 instance=_returned_instance(i), returned=i.amount, creditor=i.creditor_name, pay_date=i.pay_date)
+            for i in household.instructions.returned()]
 
 
 def _returned_instance(instruction: Any) -> str:
