@@ -265,8 +265,8 @@ class _Bookkeeper:
             problem = f"returns {amount} of a payment of {paid} that came back already"
         elif not transaction.is_credit and amount != paid:
             problem = f"debits {amount} for a payment of {paid}"
-        elif not transaction.is_credit and instruction.status != "scheduled":
-            problem = f"debits {amount} for a payment that is {instruction.status} already"
+        elif not transaction.is_credit and instruction.status == "confirmed":
+            problem = f"debits {amount} for a payment that is confirmed already"
         if problem is not None:
             result.unmatched += 1
             return row_of(ident, transaction, UNMATCHED,
@@ -275,6 +275,8 @@ class _Bookkeeper:
             if household.return_payment(instruction_id, ident, transaction.booking_date, amount):
                 result.payments_returned += 1
             return row_of(ident, transaction, RETURN, household.dossier)
+        # A debit for a payment that came back already: its execution, in a statement
+        # imported after the return's; the return said all there is to say.
         if household.confirm_payment(instruction_id, ident, transaction.booking_date):
             result.payments_confirmed += 1
         return row_of(ident, transaction, CONFIRMATION, household.dossier)

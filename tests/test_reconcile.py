@@ -212,6 +212,20 @@ def test_a_return_credits_what_came_back_and_an_echo_of_another_amount_goes_to_s
         engine.close()
 
 
+def test_a_return_imported_before_the_statement_of_its_execution_leaves_nothing_for_staff(example, tmp_path):
+    run(example, "2026-12-01")
+    rent = next(i for i in instructions(example, tmp_path) if i.kind == "charge")
+    returned, executed = tmp_path / "returned.xml", tmp_path / "executed.xml"
+    returned.write_bytes(camt053([Tx(f"{rent.amount}", date(2026, 12, 3), rent.creditor_iban, rent.creditor_name,
+                                     "retour huur", end_to_end_id=rent.end_to_end_id)], statement_id="RET"))
+    executed.write_bytes(camt053([Tx(f"-{rent.amount}", date(2026, 12, 1), rent.creditor_iban, rent.creditor_name,
+                                     "huur", end_to_end_id=rent.end_to_end_id)], statement_id="EXEC"))
+    ok(hhb(example, "import", str(returned)))
+    ok(hhb(example, "import", str(executed)))
+    assert json.loads(ok(hhb(example, "unmatched", "--json")).stdout) == []
+    assert {i.kind: i.status for i in instructions(example, tmp_path)}["charge"] == "returned"
+
+
 def test_execute_on_due_date_and_pain_version_03(store_url, tmp_path, example_doc, monkeypatch):
     monkeypatch.setenv("HHB_PAIN_VERSION", "pain.001.001.03")
     doc = tmp_path / "due.yaml"
