@@ -37,6 +37,13 @@ def _postgres_available() -> str | None:
 _PG_PROBLEM = _postgres_available()
 
 
+@pytest.fixture(autouse=True)
+def own_var_dir(monkeypatch, tmp_path):
+    """Every test writes payment files and the like under its own tmp_path, never into
+    the checkout's ./var (a test that ran the job there left pain.001 files behind)."""
+    monkeypatch.setenv("HHB_VAR_DIR", str(tmp_path / "var"))
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_url(request, tmp_path):
     """A database URL for a brand-new, empty event store."""
