@@ -376,7 +376,8 @@ def scheduler(db: DbOption = None) -> None:
     """Run the job every night (HHB_SCHEDULER_TIME, HHB_TIMEZONE); catches up at start."""
     from .scheduler import run_scheduler
 
-    run_scheduler(lambda through: run_reconcile(engine(db), through, show_progress=False), settings(), err)
+    run_scheduler(lambda through: run_reconcile(engine(db), through, show_progress=False).as_dict(),
+                  settings(), err)
 
 
 # -- what's left, signals, overviews, reports -----------------------------------------------

@@ -24,7 +24,7 @@ from dateutil.relativedelta import relativedelta
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
 from .bulk import release_frames, without_cycle_collection
-from .domain.household import KEEP_DAYS, Household, Instruction
+from .domain.household import Household, Instruction
 from .domain.paydate import CycleResult
 from .domain.money import Money, total
 from .domain.run import PaymentFileRecord, Run
@@ -56,7 +56,6 @@ class PaymentFileWriter(Protocol):
 @dataclass
 class RunSummary:
     through: date
-    households_paid: int = 0
     instructions: int = 0
     total: Money = field(default_factory=Money.zero)
     advanced: Money = field(default_factory=Money.zero)
@@ -65,6 +64,10 @@ class RunSummary:
     payment_files: list[str] = field(default_factory=list)
     days: int = 0
     paid_households: set[UUID] = field(default_factory=set, repr=False)
+
+    @property
+    def households_paid(self) -> int:  # once each, also when paid in two months of a catch-up
+        return len(self.paid_households)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -108,8 +111,8 @@ def catch_up_windows(first: date, through: date) -> Iterator[tuple[date, date]]:
     """[first, through] cut at the ends of calendar months.
 
     The job finds what to file in each household's recent payments, which a household
-    keeps for KEEP_DAYS days only; a catch-up of several months run in one go would
-    forget its first pay dates before filing them. Run a month at a time, every
+    keeps for about a hundred days only (`KEEP_DAYS`); a catch-up of several months run
+    in one go would forget its first pay dates before filing them. Run a month at a time, every
     instruction is filed, and the month completed, well within that horizon (also when
     a run is killed and started again: it resumes in the month it was in).
     """
@@ -190,9 +193,7 @@ class _Job:
         if not results:
             return
         summary = self.summary
-        if household.id not in summary.paid_households:  # once, also when paid in two months
-            summary.paid_households.add(household.id)
-            summary.households_paid += 1
+        summary.paid_households.add(household.id)
         for result in results:
             summary.instructions += len(result.payments)
             summary.total = summary.total + total(p.amount for p in result.payments)

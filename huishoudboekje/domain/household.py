@@ -665,7 +665,6 @@ class Household(Aggregate):
         cycle_end = pay_date.fromordinal(pay_date.toordinal() + 1) if final else self.next_pay_date(pay_date)
         swept = [b for b in self.bookings.values() if final or b.value_date <= pay_date]
         pot_before = self.pot + total(b.amount for b in swept)
-        window_start = self.charges_start(pay_date)
         result, offered = self._cycle(pay_date, cycle_end, pot_before, final)
         instructions = [
             self._instruction(pay_date, payment, account) for payment in result.payments
@@ -687,7 +686,7 @@ class Household(Aggregate):
             account=account,
             offered=offered,
             final=final,
-            charges_start=window_start if self.first_pay_date is None else None,  # read once
+            charges_start=self.charges_start(pay_date) if self.first_pay_date is None else None,  # read once
         )
         return result
 

@@ -105,7 +105,7 @@ def _charges(household: Household, pay_date: date, next_pay: date, as_of: date,
     first = max(pay_date, household.pay_date_on_or_after(household.start))  # the engine pays from here
     # ...or from before the pay date, when a run paid this cycle late (a household
     # onboarded after its pay date): what it paid then belongs to this cycle.
-    first = min([first, *(period for agreement_id, period in paid)])
+    first = min([first, *(period for _, period in paid)])
     last = date.fromordinal(next_pay.toordinal() - 1)
     rows = []
     for agreement in household.agreements.values():
