@@ -314,18 +314,25 @@ def test_a_charge_added_in_a_cycle_that_has_run_is_paid_late_not_forgotten(how):
     assert paid[("energie", date(2027, 3, 15))] == [date(2027, 2, 25)]
 
 
+def replayed_as_written_before(household: Household, field: str) -> Household:
+    """The household replayed from its events, its PayDateRuns without `field`, as an
+    older version wrote them."""
+    events = household.collect_events()
+    for e in events:
+        if type(e).__name__ == "PayDateRun":
+            del e.__dict__[field]
+    replayed = None
+    for e in events:
+        replayed = e.mutate(replayed)
+    return replayed
+
+
 def test_pay_dates_recorded_before_charges_remembered_their_periods_still_replay():
     # Events written before 2026-11 carry no `offered`: what they paid, or left in
     # arrears, counts as offered, and the household replays to the same periods.
     household = monthly_household(1, due_days=(5, 20))
     run_nightly(household, date(2027, 1, 31))
-    events = household.collect_events()
-    for e in events:
-        if type(e).__name__ == "PayDateRun":
-            del e.__dict__["offered"]
-    replayed = None
-    for e in events:
-        replayed = e.mutate(replayed)
+    replayed = replayed_as_written_before(household, "offered")
     assert replayed.charged_through == household.charged_through == {
         "due-5": date(2027, 1, 5), "due-20": date(2027, 1, 20)}
     assert replayed.pay_dates_between(START, date(2027, 3, 31)) == [date(2027, 2, 1), date(2027, 3, 1)]
@@ -598,13 +605,7 @@ def test_a_first_pay_date_recorded_before_its_charges_start_replays_as_it_was_pa
     household.book_income("early", "inkomen", Money("1000.00"), START, "t")
     run_nightly_from(household, date(2026, 11, 20), date(2026, 11, 20))
     assert household.first_pay_date == date(2026, 11, 13)  # the catch-up of the pay date of 13 November
-    events = household.collect_events()
-    for e in events:
-        if type(e).__name__ == "PayDateRun":
-            del e.__dict__["charges_start"]
-    replayed = None
-    for e in events:
-        replayed = e.mutate(replayed)
+    replayed = replayed_as_written_before(household, "charges_start")
     assert replayed.first_pay_date == date(2026, 11, 20)
 
 

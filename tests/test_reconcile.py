@@ -61,6 +61,12 @@ def instructions(store_url, tmp_path, dossier="HHB-2026-0001"):
         engine.close()
 
 
+def echo(instruction, amount, day, text):
+    """A statement line for one of our payments: its execution (a debit) or its return."""
+    return Tx(amount, day, instruction.creditor_iban, instruction.creditor_name, text,
+              end_to_end_id=instruction.end_to_end_id)
+
+
 def payment_files(tmp_path):
     return sorted((tmp_path / "var" / "payments").glob("*.xml"))
 
@@ -158,12 +164,9 @@ def test_a_statement_confirms_executed_payments_and_a_reversal_returns_one(examp
     rent, leefgeld = paid["charge"], paid["leefgeld"]
     executed = tmp_path / "executed.xml"
     executed.write_bytes(camt053([
-        Tx(f"-{rent.amount}", date(2026, 12, 1), rent.creditor_iban, rent.creditor_name, "huur",
-           end_to_end_id=rent.end_to_end_id),
-        Tx(f"-{leefgeld.amount}", date(2026, 12, 1), leefgeld.creditor_iban, leefgeld.creditor_name, "leefgeld",
-           end_to_end_id=leefgeld.end_to_end_id),
-        Tx(f"{rent.amount}", date(2026, 12, 3), rent.creditor_iban, rent.creditor_name, "retour huur",
-           end_to_end_id=rent.end_to_end_id),
+        echo(rent, f"-{rent.amount}", date(2026, 12, 1), "huur"),
+        echo(leefgeld, f"-{leefgeld.amount}", date(2026, 12, 1), "leefgeld"),
+        echo(rent, f"{rent.amount}", date(2026, 12, 3), "retour huur"),
     ], statement_id="EXEC"))
     result = json.loads(ok(hhb(example, "import", str(executed), "--json")).stdout)
     assert result["payments_confirmed"] == 2
@@ -184,16 +187,11 @@ def test_a_return_credits_what_came_back_and_an_echo_of_another_amount_goes_to_s
     rent, leefgeld = paid["charge"], paid["leefgeld"]
     statement = tmp_path / "echoes.xml"
     statement.write_bytes(camt053([
-        Tx(f"-{rent.amount}", date(2026, 12, 1), rent.creditor_iban, rent.creditor_name, "huur",
-           end_to_end_id=rent.end_to_end_id),
-        Tx("-7.18", date(2026, 12, 1), leefgeld.creditor_iban, leefgeld.creditor_name, "leefgeld",
-           end_to_end_id=leefgeld.end_to_end_id),  # not the 718.70 we paid
-        Tx("700.00", date(2026, 12, 3), rent.creditor_iban, rent.creditor_name, "retour minus kosten",
-           end_to_end_id=rent.end_to_end_id),  # the returning bank kept 12.40
-        Tx("999.00", date(2026, 12, 4), leefgeld.creditor_iban, leefgeld.creditor_name, "retour?",
-           end_to_end_id=leefgeld.end_to_end_id),  # more back than was paid
-        Tx("12.40", date(2026, 12, 7), rent.creditor_iban, rent.creditor_name, "kosten retour",
-           end_to_end_id=rent.end_to_end_id),  # the fee after all: a second credit for one payment
+        echo(rent, f"-{rent.amount}", date(2026, 12, 1), "huur"),
+        echo(leefgeld, "-7.18", date(2026, 12, 1), "leefgeld"),  # not the 718.70 we paid
+        echo(rent, "700.00", date(2026, 12, 3), "retour minus kosten"),  # the returning bank kept 12.40
+        echo(leefgeld, "999.00", date(2026, 12, 4), "retour?"),  # more back than was paid
+        echo(rent, "12.40", date(2026, 12, 7), "kosten retour"),  # the fee after all: a second credit
     ], statement_id="ECHO"))
     result = json.loads(ok(hhb(example, "import", str(statement), "--json")).stdout)
     assert (result["payments_confirmed"], result["payments_returned"]) == (1, 1)
@@ -216,10 +214,8 @@ def test_a_return_imported_before_the_statement_of_its_execution_leaves_nothing_
     run(example, "2026-12-01")
     rent = next(i for i in instructions(example, tmp_path) if i.kind == "charge")
     returned, executed = tmp_path / "returned.xml", tmp_path / "executed.xml"
-    returned.write_bytes(camt053([Tx(f"{rent.amount}", date(2026, 12, 3), rent.creditor_iban, rent.creditor_name,
-                                     "retour huur", end_to_end_id=rent.end_to_end_id)], statement_id="RET"))
-    executed.write_bytes(camt053([Tx(f"-{rent.amount}", date(2026, 12, 1), rent.creditor_iban, rent.creditor_name,
-                                     "huur", end_to_end_id=rent.end_to_end_id)], statement_id="EXEC"))
+    returned.write_bytes(camt053([echo(rent, f"{rent.amount}", date(2026, 12, 3), "retour huur")], statement_id="RET"))
+    executed.write_bytes(camt053([echo(rent, f"-{rent.amount}", date(2026, 12, 1), "huur")], statement_id="EXEC"))
     ok(hhb(example, "import", str(returned)))
     ok(hhb(example, "import", str(executed)))
     assert json.loads(ok(hhb(example, "unmatched", "--json")).stdout) == []
@@ -564,8 +560,7 @@ def test_a_household_snapshot_of_version_2_loads_its_instructions_and_confirms_t
         engine.close()
     paid = instructions(example, tmp_path)
     statement = tmp_path / "executed.xml"
-    statement.write_bytes(camt053([Tx(f"-{i.amount}", date(2026, 12, 1), i.creditor_iban, i.creditor_name,
-                                      "betaling", end_to_end_id=i.end_to_end_id) for i in paid],
+    statement.write_bytes(camt053([echo(i, f"-{i.amount}", date(2026, 12, 1), "betaling") for i in paid],
                                   statement_id="EXEC"))
     assert json.loads(ok(hhb(example, "import", str(statement), "--json")).stdout)["payments_confirmed"] == 2
     assert {i.status for i in instructions(example, tmp_path)} == {"confirmed"}
