@@ -27,6 +27,7 @@ from huishoudboekje import households as household_service
 from huishoudboekje.onboarding import DocumentError, json_schema
 
 from .documents import DocumentErrors, read_specs
+from .pgstore import WriteTimeout
 from .store import StoreError, open_engine
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Huishoudboekje: one pay date a month.")
@@ -53,7 +54,9 @@ def settings() -> Settings:
 
 def engine(db: str | None) -> Engine:
     try:
-        return open_engine(db or settings().database_url, settings().var_dir)
+        config = settings()
+        return open_engine(db or config.database_url, config.var_dir, config.db_write_timeout,
+                           config.db_lock_timeout)
     except StoreError as exc:
         fail(str(exc))
 
@@ -72,6 +75,8 @@ def guarded(action: Callable[[], Any]) -> Any:
     except (DocumentErrors, DocumentError, StatementError, HouseholdError, MoneyError, StoreError,
             AccessError) as exc:
         fail(str(exc))
+    except WriteTimeout as exc:
+        fail(str(exc), UNEXPECTED)
 
 
 def emit(data: Any) -> None:

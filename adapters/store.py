@@ -12,14 +12,19 @@ class StoreError(ValueError):
     """A database URL we cannot use."""
 
 
-def persistence_env(url: str | None, var_dir: Path = Path("var")) -> dict[str, str]:
-    """The eventsourcing settings for a database URL (None: the embedded default)."""
+def persistence_env(url: str | None, var_dir: Path = Path("var"), write_timeout: int = 120,
+                    lock_timeout: int = 60) -> dict[str, str]:
+    """The eventsourcing settings for a database URL (None: the embedded default).
+
+    `write_timeout` and `lock_timeout` (seconds, PostgreSQL): how long one write may take,
+    and how long it waits for another writer, before it fails having written nothing.
+    """
     if not url:
         var_dir.mkdir(parents=True, exist_ok=True)
         return _sqlite(str(var_dir / "huishoudboekje.sqlite"))
     parsed = urlparse(url)
     if parsed.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
-        return _postgres(parsed)
+        return _postgres(parsed, write_timeout, lock_timeout)
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)
         if parsed.netloc:  # sqlite://relative/path
@@ -41,9 +46,12 @@ def _sqlite(path: str) -> dict[str, str]:
     }
 
 
-def _postgres(parsed) -> dict[str, str]:
+def _postgres(parsed, write_timeout: int, lock_timeout: int) -> dict[str, str]:
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        # The library's PostgreSQL store, writing events in bounded statements (see there).
+        "PERSISTENCE_MODULE": "adapters.pgstore",
+        "POSTGRES_WRITE_TIMEOUT": str(write_timeout),
+        "POSTGRES_LOCK_TIMEOUT": str(lock_timeout),
         "POSTGRES_DBNAME": parsed.path.lstrip("/") or "postgres",
         "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(parsed.port or 5432),
@@ -58,9 +66,10 @@ def _postgres(parsed) -> dict[str, str]:
     return env
 
 
-def open_engine(url: str | None, var_dir: Path = Path("var")) -> Engine:
-    env = persistence_env(url, var_dir)
-    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+def open_engine(url: str | None, var_dir: Path = Path("var"), write_timeout: int = 120,
+                lock_timeout: int = 60) -> Engine:
+    env = persistence_env(url, var_dir, write_timeout, lock_timeout)
+    if env["PERSISTENCE_MODULE"] != "adapters.pgstore":
         return Engine(env=env)
     if _postgres_tables_exist(env):
         # PostgreSQL refuses concurrent CREATE OR REPLACE of the library's functions

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Amsterdam"
     buffer_unrepaid_cycles: int = 3
     reconcile_batch: int = 200  # households saved per transaction by the nightly job
+    # PostgreSQL: seconds one write may take, and may wait for another writer, before it
+    # fails having written nothing (the command can simply be run again).
+    db_write_timeout: int = Field(default=120, ge=1)
+    db_lock_timeout: int = Field(default=60, ge=1)
     actor: str = "cli"
     host: str = "127.0.0.1"
     port: int = 8000

@@ -31,11 +31,14 @@ SNAPSHOTS_KEPT_EVERY = 100  # versions: see `Engine._drop_older_snapshots`
 def _sql_table(recorder: Any) -> tuple[str, bool] | None:
     """The table behind a SQLite or PostgreSQL recorder with UUID ids, and whether it is
     PostgreSQL; None for any other store."""
-    module = type(recorder).__module__
-    if module not in ("eventsourcing.postgres", "eventsourcing.sqlite") or \
+    from eventsourcing.postgres import PostgresAggregateRecorder
+    from eventsourcing.sqlite import SQLiteAggregateRecorder
+
+    postgres = isinstance(recorder, PostgresAggregateRecorder)
+    if not (postgres or isinstance(recorder, SQLiteAggregateRecorder)) or \
             getattr(recorder.datastore, "originator_id_type", "uuid") != "uuid":
         return None
-    if module == "eventsourcing.postgres":
+    if postgres:
         return f'"{recorder.datastore.schema}"."{recorder.events_table_name}"', True
     return recorder.events_table_name, False
 

@@ -289,7 +289,7 @@ def test_a_store_from_before_the_income_directory_still_matches(onboarded, tmp_p
     engine = open_engine(onboarded, tmp_path / "var")
     try:
         recorder = engine.recorder
-        if type(recorder).__module__ == "eventsourcing.postgres":
+        if "postgres" in type(recorder).__module__ or "pgstore" in type(recorder).__module__:
             table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
             statement, ident = f"DELETE FROM {table} WHERE originator_id = %s", DIRECTORY_ID
         else:

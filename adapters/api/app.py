@@ -28,6 +28,7 @@ from huishoudboekje.config import Settings
 from huishoudboekje.engine import Engine
 from huishoudboekje.projections.views import Projections
 
+from ..pgstore import WriteTimeout
 from ..store import open_engine
 
 PROBLEM = "application/problem+json"
@@ -151,7 +152,8 @@ def _message(error: dict[str, Any]) -> str:
 
 def create_app(db_url: str | None = None, settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    engine = open_engine(db_url or settings.database_url, settings.var_dir)
+    engine = open_engine(db_url or settings.database_url, settings.var_dir, settings.db_write_timeout,
+                         settings.db_lock_timeout)
     app = FastAPI(title="huishoudboekje", version="1.0",
                   description="Staff API of the household financial-stabilisation engine.")
     app.state.context = Context(engine, settings)
@@ -176,6 +178,10 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
         # Money raises this (not MoneyError) for amounts of 27 digits and more; a request's
         # fault, never a server error
         return Problem(422, "Invalid request", "an amount is too large to be an amount").response()
+
+    @app.exception_handler(WriteTimeout)
+    async def _timeout(request: Request, exc: WriteTimeout) -> JSONResponse:
+        return Problem(503, "Database busy", str(exc)).response()
 
     @app.exception_handler(StarletteHTTPException)  # also the router's own 404 and 405
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -158,7 +158,8 @@ class PostgresReadModel(ReadModel, PostgresTrackingRecorder):
 
 
 def read_model_class(persistence_module: str) -> type:
-    return PostgresReadModel if persistence_module == "eventsourcing.postgres" else SQLiteReadModel
+    postgres = persistence_module in ("eventsourcing.postgres", "adapters.pgstore")
+    return PostgresReadModel if postgres else SQLiteReadModel
 
 
 def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
