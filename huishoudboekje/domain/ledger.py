@@ -71,6 +71,25 @@ def from_row(row: list[Any]) -> Recorded:
 
 _OUTCOME, _IMPORT_ID = 11, 16  # where in a row the outcome (and what follows it) and the import sit
 
+# One `TransactionsImported` event carries at most this many rows, or about this many
+# bytes of text: no stored event grows with the size of a statement.
+ROWS_PER_EVENT = 1000
+BYTES_PER_EVENT = 256 * 1024
+
+
+def chunked(rows: list[list[Any]]) -> list[list[list[Any]]]:
+    """Consecutive runs of rows within ROWS_PER_EVENT and (about) BYTES_PER_EVENT."""
+    chunks: list[list[list[Any]]] = [[]]
+    size = 0
+    for row in rows:
+        length = 64 + sum(len(v) for v in row if isinstance(v, str)) + sum(len(c) + 3 for c in row[15])
+        if chunks[-1] and (len(chunks[-1]) >= ROWS_PER_EVENT or size + length > BYTES_PER_EVENT):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(row)
+        size += length
+    return [chunk for chunk in chunks if chunk]
+
 
 class Ledger(Aggregate):
     """Transactions are kept as rows of plain JSON values, not as `Recorded` objects.
@@ -79,6 +98,11 @@ class Ledger(Aggregate):
     would pass through the transcoder one field at a time on every import, load and
     snapshot. As rows they are encoded and decoded by the JSON library's C code, and
     turned into `Recorded` only when somebody asks for one.
+
+    An import records its rows in events of bounded size (`chunked`), and ledgers are
+    not snapshotted (see `Engine.snapshotting_intervals`): a snapshot holds the whole
+    month, which at 100,000 transactions would be a row of 25 MB. Loading replays the
+    month's chunks instead, which decodes the same rows a snapshot would.
     """
 
     # Version 2 keeps rows; snapshots of version 1 held `transactions` as `Recorded`s.
@@ -110,8 +134,9 @@ class Ledger(Aggregate):
         """Record new transactions (`row_of`); each carries the id of the import that brought it."""
         for row in rows:
             row[_IMPORT_ID] = import_id
-        self._imported(import_id=import_id, files=files, allow_unbalanced=allow_unbalanced,
-                       rows=rows, actor=actor)
+        for chunk in chunked(rows):
+            self._imported(import_id=import_id, files=files, allow_unbalanced=allow_unbalanced,
+                           rows=chunk, actor=actor)
 
     @event("TransactionsImported")
     def _imported(self, import_id: str, files: list[str], allow_unbalanced: bool,

@@ -82,24 +82,23 @@ class Projections:
 
     def _project(self, notifications: list[Any]) -> None:
         households: dict[UUID, int] = {}
-        ledgers: dict[UUID, int] = {}
+        freshest: dict[str, date] = {}
         counts: Counter[str] = Counter()
         for notification in notifications:
             counts[notification.topic.rsplit(":", 1)[-1]] += 1
             if notification.topic.startswith(HOUSEHOLD_EVENTS):
                 households[notification.originator_id] = notification.originator_version
             elif notification.topic.startswith(LEDGER_EVENTS):
-                ledgers[notification.originator_id] = notification.originator_version
+                # What a ledger event says of freshness is in the event itself: a ledger
+                # (a month of an account, in many events) is not loaded for it.
+                for account, newest in _value_dates(self.engine.mapper.to_domain_event(notification)):
+                    if newest > freshest.get(account, date.min):
+                        freshest[account] = newest
         upserts: dict[str, list[dict[str, Any]]] = {"hhb_households": [], "hhb_signals": [], "hhb_accounts": []}
         for hid, version in households.items():
             household = self.engine.repository.get(hid, version=version)
             upserts["hhb_households"].append(self._household_row(household))
             upserts["hhb_signals"].extend(_signal_row(household, s) for s in household.signals.values())
-        freshest: dict[str, date] = {}
-        for lid, version in ledgers.items():
-            ledger: Ledger = self.engine.repository.get(lid, version=version)
-            if ledger.newest_value_date and ledger.newest_value_date > freshest.get(ledger.account, date.min):
-                freshest[ledger.account] = ledger.newest_value_date
         for account, newest in freshest.items():
             known = self.data_as_of(account)
             upserts["hhb_accounts"].append(
@@ -214,3 +213,15 @@ def _signal_out(row: dict[str, Any]) -> dict[str, Any]:
         "details": json.loads(row["details"]),
         "history": json.loads(row["history"]),
     }
+
+
+def _value_dates(event: Any) -> list[tuple[str, date]]:
+    """The newest value date per account among the transactions a ledger event records."""
+    if isinstance(event, Ledger.TransactionsImported):
+        newest: dict[str, str] = {}
+        for row in event.rows:
+            newest[row[1]] = max(newest.get(row[1], ""), row[3])  # account, ISO value date
+        return [(account, date.fromisoformat(day)) for account, day in newest.items()]
+    if isinstance(event, Ledger.TransactionsRecorded):  # stores from before rows
+        return [(r.transaction.account, r.transaction.value_date) for r in event.transactions]
+    return []
