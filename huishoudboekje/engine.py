@@ -18,7 +18,8 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, RecordConf
 
 from . import transcodings
 from .domain.access import Credential
-from .domain.directory import CHANGES_INCOMES, DIRECTORY_ID, IncomeDirectory
+from .domain.directory import (CHANGES_INCOMES, DIRECTORY_ID, SHARD_IDS, SHARDS, Directory, IncomeDirectory,
+                               entry_of, shard_of)
 from .domain.household import NAMESPACE, Household, NotFound, household_id
 from .domain.run import Run
 
@@ -150,10 +151,15 @@ class Engine(Application[UUID]):
         touched = [o for o in objs if isinstance(o, Household)
                    and any(type(e).__name__ in CHANGES_INCOMES for e in o.pending_events)]
         if touched:
-            directory = self.income_directory()
-            directory.update(touched)
-            if directory.pending_events:
-                objs = (*objs, directory)
+            self._split_directory()
+            by_shard: dict[int, list[Household]] = {}
+            for household in touched:
+                by_shard.setdefault(shard_of(household.id), []).append(household)
+            for shard, households in sorted(by_shard.items()):
+                directory = self.repository.get(SHARD_IDS[shard])
+                directory.update(households)
+                if directory.pending_events:
+                    objs = (*objs, directory)
         processing_event: ProcessingEvent[UUID] = ProcessingEvent()
         for obj in objs:  # what `collect_events` does, without its runtime-protocol checks
             if obj is None:
@@ -170,13 +176,45 @@ class Engine(Application[UUID]):
         self._notify(recordings)
         return recordings
 
-    def income_directory(self) -> IncomeDirectory:
-        directory = self.get_or_none(DIRECTORY_ID)
-        if directory is None:
-            directory = IncomeDirectory()
-            # A store written before the directory existed: fill it from the households.
-            directory.update([self.household_by_id(hid) for hid, _ in self.household_ids()])
-        return directory
+    def income_directory(self) -> Directory:
+        """Every shard of the income directory, as stored now."""
+        self._split_directory()
+        return Directory([self.repository.get(ident) for ident in SHARD_IDS])
+
+    _directory_split = False
+
+    def _split_directory(self) -> None:
+        """Make the directory's shards, once per store: from the single directory of a
+        store written before the split, or from the households of a store older than
+        the directory. All shards are written in one save; a process that raced us to
+        it finds them written (and an import that read the old directory meanwhile
+        finds the households' versions moved on, and starts again)."""
+        if self._directory_split or SHARD_IDS[0] in self.repository:
+            self._directory_split = True
+            return
+        old = self.get_or_none(DIRECTORY_ID)
+        if old is not None:
+            entries = old.households
+        else:
+            entries = {hid.hex: entry_of(self.household_by_id(hid)) for hid, _ in self.household_ids()}
+        shards = [IncomeDirectory(shard=k) for k in range(SHARDS)]
+        parts: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
+        for hid, entry in entries.items():
+            parts[shard_of(UUID(hid))][hid] = entry
+        for shard, part in zip(shards, parts):
+            shard.load(part)
+        try:
+            self._save_events(shards)
+        except IntegrityError:
+            pass  # another process split it first
+        self._directory_split = True
+
+    def _save_events(self, aggregates: list[Any]) -> None:
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in aggregates:
+            processing_event.events.extend(aggregate.collect_events())
+            processing_event.aggregates[aggregate.id] = aggregate
+        self._notify(self._record(processing_event))
 
     def current_versions(self, ids: list[UUID], recorder: Any = None) -> dict[UUID, int]:
         """The latest stored version of each aggregate, in one query per 500 ids.

@@ -20,7 +20,6 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
 from .bulk import without_cycle_collection
-from .domain.directory import DIRECTORY_ID
 from .domain.household import NAMESPACE, Household, HouseholdError, booking_from_row, row_of_booking
 from .domain.ledger import (
     BOOKED,
@@ -316,11 +315,12 @@ class _Bookkeeper:
             if hid not in self._households:
                 direct[hid].append(booking)
         versions: dict[UUID, int] = {}
-        if self._bookings and not self.directory.pending_events:
-            # The directory last: on PostgreSQL each statement reads one snapshot, and
-            # the directory's version is then read after every household's.
-            versions = self.engine.current_versions([*direct, DIRECTORY_ID])
-            if versions.get(DIRECTORY_ID) != self.directory.version:
+        if self._bookings:
+            # The directory's shards last: on PostgreSQL each statement reads one
+            # snapshot, and the shards' versions are then read after every household's.
+            read = self.directory.versions
+            versions = self.engine.current_versions([*direct, *read])
+            if any(versions.get(ident) != version for ident, version in read.items()):
                 raise RecordConflictError("the income directory changed during the import")
         for hid, row in self._bookings:
             if hid in self._households:
@@ -328,9 +328,6 @@ class _Bookkeeper:
                 self._households[hid].book_income(booking.transaction_id, booking.agreement_id, booking.amount,
                                                   booking.value_date, self.actor)
         aggregates: list[Any] = [h for h in self._households.values() if h.pending_events]
-        if self.directory.pending_events:  # first import on a store older than the directory
-            aggregates.append(self.directory)
-            versions = self.engine.current_versions(list(direct))
         events = [Household.incomes_booked(hid, versions[hid] + 1, bookings, self.actor)
                   for hid, bookings in direct.items()]
         return aggregates, events

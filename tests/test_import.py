@@ -282,29 +282,61 @@ def test_income_for_a_household_that_ended_goes_to_the_queue(onboarded, tmp_path
     assert queue(onboarded)[0]["description"] == "HHB-2026-0001 Zorgtoeslag november"
 
 
+def _delete_streams(engine, idents):
+    """Remove aggregates' events and snapshots, as if a store had been written without them."""
+    for recorder in (engine.recorder, engine.snapshots.recorder):
+        postgres = "postgres" in type(recorder).__module__ or "pgstore" in type(recorder).__module__
+        if postgres:
+            table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
+            statement, params = f"DELETE FROM {table} WHERE originator_id = %s", [(i,) for i in idents]
+        else:
+            statement, params = (f"DELETE FROM {recorder.events_table_name} WHERE originator_id = ?",
+                                 [(i.hex,) for i in idents])
+        with recorder.datastore.transaction(commit=True) as cursor:
+            cursor.executemany(statement, params)
+
+
+def _directory_entries(store_url, tmp_path):
+    from huishoudboekje.domain.directory import SHARD_IDS
+
+    engine = open_engine(store_url, tmp_path / "var")
+    try:
+        return [entry[0] for ident in SHARD_IDS for entry in engine.repository.get(ident).households.values()]
+    finally:
+        engine.close()
+
+
 def test_a_store_from_before_the_income_directory_still_matches(onboarded, tmp_path):
     """Stores written before the directory existed get one, built from their households."""
-    from huishoudboekje.domain.directory import DIRECTORY_ID
+    from huishoudboekje.domain.directory import DIRECTORY_ID, SHARD_IDS
 
     engine = open_engine(onboarded, tmp_path / "var")
     try:
-        recorder = engine.recorder
-        if "postgres" in type(recorder).__module__ or "pgstore" in type(recorder).__module__:
-            table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
-            statement, ident = f"DELETE FROM {table} WHERE originator_id = %s", DIRECTORY_ID
-        else:
-            statement, ident = f"DELETE FROM {recorder.events_table_name} WHERE originator_id = ?", DIRECTORY_ID.hex
-        with recorder.datastore.transaction(commit=True) as cursor:
-            cursor.execute(statement, (ident,))
-        assert engine.get_or_none(DIRECTORY_ID) is None
+        _delete_streams(engine, [DIRECTORY_ID, *SHARD_IDS])
+        assert engine.get_or_none(SHARD_IDS[0]) is None
     finally:
         engine.close()
     assert imported(onboarded, write(tmp_path, "s.xml", camt053([zorgtoeslag(), bijstand()])))["matched"] == 2
+    assert "HHB-2026-0001" in _directory_entries(onboarded, tmp_path)
+
+
+def test_a_store_with_one_income_directory_is_split_into_shards_and_still_matches(onboarded, tmp_path):
+    """Stores written before the directory was split have it as one aggregate: its
+    entries go to the shards, and the import matches as before."""
+    from huishoudboekje.domain.directory import DIRECTORY_ID, SHARD_IDS, IncomeDirectory, entry_of
+
     engine = open_engine(onboarded, tmp_path / "var")
     try:
-        assert "HHB-2026-0001" in [entry[0] for entry in engine.get_or_none(DIRECTORY_ID).households.values()]
+        household = engine.household("HHB-2026-0001")
+        _delete_streams(engine, [DIRECTORY_ID, *SHARD_IDS])
+        old = IncomeDirectory()  # the unsplit directory, as an earlier version wrote it
+        old.load({household.id.hex: entry_of(household)})
+        engine.save(old)
+        assert engine.get_or_none(SHARD_IDS[0]) is None and old.id == DIRECTORY_ID
     finally:
         engine.close()
+    assert imported(onboarded, write(tmp_path, "s.xml", camt053([zorgtoeslag(), bijstand()])))["matched"] == 2
+    assert _directory_entries(onboarded, tmp_path) == ["HHB-2026-0001"]
 
 
 def test_an_agreement_ended_by_another_process_during_an_import_is_not_booked(onboarded, tmp_path, monkeypatch):

@@ -1,10 +1,16 @@
-"""The income directory: every income agreement the engine manages, in one place.
+"""The income directory: every income agreement the engine manages.
 
 An import matches each credit against the income agreements of *all* households.
 Rebuilding those from thousands of household streams costs a millisecond per
-household; this aggregate keeps what matching needs, in compact rows of plain JSON
+household; the directory keeps what matching needs, in compact rows of plain JSON
 values, and is saved in the same write as every household change that touches an
 income agreement (see `Engine.save`), so it is never behind the households.
+
+It is split into `SHARDS` aggregates by household id, so no stored event or snapshot
+grows with the number of households (about 300 bytes each: one aggregate for 20,000
+households would be a snapshot of 6 MB; a shard holds 1/128 of that), and a change to
+one household writes one shard. Stores written before the split have one directory
+under `DIRECTORY_ID`; `Engine` splits it into shards the first time it needs them.
 """
 
 from __future__ import annotations
@@ -18,7 +24,19 @@ from .agreement import INCOME
 from .household import ACTIVE, NAMESPACE, Household
 from .matching import IncomeAgreement
 
-DIRECTORY_ID = uuid5(NAMESPACE, "/income-directory")
+DIRECTORY_ID = uuid5(NAMESPACE, "/income-directory")  # the one directory of older stores
+SHARDS = 128
+
+
+def shard_of(household_id: UUID) -> int:
+    return household_id.bytes[0] % SHARDS  # ids are uuid5 hashes: evenly spread
+
+
+def shard_id(shard: int) -> UUID:
+    return uuid5(NAMESPACE, f"/income-directory/{shard}")
+
+
+SHARD_IDS = [shard_id(k) for k in range(SHARDS)]
 
 # Household events after which its entry in the directory is written again.
 CHANGES_INCOMES = frozenset({
@@ -39,13 +57,21 @@ def entry_of(household: Household) -> list[Any]:
 
 
 class IncomeDirectory(Aggregate):
+    """One shard of the directory (`shard` None: the unsplit directory of older stores)."""
+
     @staticmethod
-    def create_id() -> UUID:
-        return DIRECTORY_ID
+    def create_id(shard: int | None = None) -> UUID:
+        return DIRECTORY_ID if shard is None else shard_id(shard)
 
     @event("Opened")
-    def __init__(self) -> None:
+    def __init__(self, shard: int | None = None) -> None:
+        self.shard = shard
         self.households: dict[str, list[Any]] = {}  # household id (hex) -> entry_of()
+
+    def load(self, entries: dict[str, list[Any]]) -> None:
+        """Take entries as they are (splitting an older store's directory)."""
+        if entries:
+            self._updated(households=entries)
 
     def update(self, households: list[Household]) -> None:
         changed = {h.id.hex: entry_of(h) for h in households}
@@ -57,12 +83,32 @@ class IncomeDirectory(Aggregate):
     def _updated(self, households: dict[str, list[Any]]) -> None:
         self.households.update(households)
 
-    def incomes(self, account: str, default_account: str) -> list[tuple[UUID, IncomeAgreement]]:
+    def incomes(self, account: str, default_account: str,
+                cache: dict[Any, Any] | None = None) -> list[tuple[UUID, IncomeAgreement]]:
         """The income agreements of the households paid into `account`."""
         found = []
-        cache: dict[Any, Any] = {}
+        cache = {} if cache is None else cache
         for hid, (dossier, own_account, rows) in self.households.items():
             if (own_account or default_account) == account:
                 ident = UUID(hid)
                 found.extend((ident, IncomeAgreement.from_row(dossier, row, cache)) for row in rows)
         return found
+
+
+class Directory:
+    """All shards of the directory, as one import reads them."""
+
+    def __init__(self, shards: list[IncomeDirectory]) -> None:
+        self.shards = shards
+
+    @property
+    def households(self) -> dict[str, list[Any]]:
+        return {hid: entry for shard in self.shards for hid, entry in shard.households.items()}
+
+    @property
+    def versions(self) -> dict[UUID, int]:
+        return {shard.id: shard.version for shard in self.shards}
+
+    def incomes(self, account: str, default_account: str) -> list[tuple[UUID, IncomeAgreement]]:
+        cache: dict[Any, Any] = {}
+        return [found for shard in self.shards for found in shard.incomes(account, default_account, cache)]
