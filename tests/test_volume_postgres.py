@@ -1,0 +1,351 @@
+"""PostgreSQL at the benchmarks' volume: 25,000 transactions for 5,000 households.
+
+Each round imports the statement into a fresh copy of an onboarded store, runs the pay
+date of 1 December for every household, and imports the same file again (all
+duplicates). Then `hhb import` and `hhb reconcile` are SIGKILLed at random moments (a
+fixed seed) and run again, and two imports and two jobs run at once; each ends exactly
+as an undisturbed run did: every transaction counted once, every household's bookings
+and payments equal, every instruction in exactly one payment file. Finally no stored row
+is above 1 MB.
+
+Every command runs as its own process under a hang watchdog: about ten times the median
+of that step so far (generous before there is a median). When it fires, the test fails
+with what `pg_stat_activity` showed. It detects hangs; it asserts nothing about speed.
+
+CI runs 5 rounds and 10 + 10 kill trials. `HHB_VOLUME_FULL=1` runs 20 rounds and 50 + 50
+trials; `HHB_VOLUME_HOUSEHOLDS` sets a smaller size while developing.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from adapters.generated import MANAGED, Tx, camt053
+
+from .conftest import _PG_PROBLEM, POSTGRES_URL
+from .test_reconcile import check_pain
+
+ROOT = Path(__file__).resolve().parents[1]
+FULL = os.environ.get("HHB_VOLUME_FULL") == "1"
+HOUSEHOLDS = int(os.environ.get("HHB_VOLUME_HOUSEHOLDS", "5000"))
+ROUNDS, IMPORT_KILLS, JOB_KILLS = (20, 50, 50) if FULL else (5, 10, 10)
+PER_HOUSEHOLD = 5  # four incomes and one credit that is not theirs: 25,000 at 5,000 households
+PAY_DATE = "2026-12-01"
+WATCHDOG_FACTOR, WATCHDOG_FIRST = 10, 900.0
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+GEMEENTE = ("NL14BNGH0285001234", "Gemeente Utrecht")
+TOESLAGEN = ("NL86INGB0002445588", "Belastingdienst/Toeslagen")
+INCOMES = [  # id, payer, day in November, terms besides the dossier number
+    ("bijstand", GEMEENTE, "last-business-day", ()),
+    ("zorgtoeslag", TOESLAGEN, 20, ("zorgtoeslag",)),
+    ("huurtoeslag", TOESLAGEN, 20, ("huurtoeslag",)),
+    ("kgb", TOESLAGEN, 20, ("kindgebonden",)),
+]
+
+
+# -- the store and the statement ----------------------------------------------------------
+
+
+def _ibans(bank: str, count: int, offset: int) -> list[str]:
+    from schwifty import IBAN
+
+    return [str(IBAN.generate("NL", bank_code=bank, account_code=f"{offset + n:010d}")) for n in range(count)]
+
+
+def _dossier(n: int) -> str:
+    return f"HHB-2026-{n:05d}"
+
+
+def _amount(rng: random.Random, low: int, high: int) -> str:
+    return f"{rng.randint(low, high)}.{rng.randint(0, 99):02d}"
+
+
+def _documents(rng: random.Random) -> list[dict]:
+    participants = _ibans("ASNB", HOUSEHOLDS, 0)
+    docs = []
+    for n in range(HOUSEHOLDS):
+        d = _dossier(n)
+        incomes = []
+        for ident, (iban, name), day, terms in INCOMES:
+            incomes.append({
+                "id": ident, "category": "bijstand" if ident == "bijstand" else "toeslag",
+                "counterparty": {"name": name, "iban": iban}, "amount": _amount(rng, 80, 1400),
+                "schedule": {"every": "month", "day": day}, "tolerance": {"days": 3, "amount": "25.00"},
+                "match": {"terms": [d, *terms]}})
+        docs.append({
+            "dossier": d, "team": "Wijkteam Noord", "start": "2026-11-16", "pay_day": 1,
+            "buffer_limit": "1500.00", "minimum_leefgeld": "250.00",
+            "participants": [{"name": f"Deelnemer {n}", "iban": participants[n]}],
+            "incomes": incomes,
+            "charges": [
+                {"id": "huur", "category": "huur",
+                 "counterparty": {"name": "Woningcorporatie Portaal", "iban": "NL20INGB0001234567"},
+                 "amount": _amount(rng, 450, 800), "schedule": {"every": "month", "day": 1},
+                 "reference": f"{5012345678900000 + n:016d}"},
+                {"id": "energie", "category": "energie",
+                 "counterparty": {"name": "Eneco", "iban": "NL44RABO0123456789"},
+                 "amount": _amount(rng, 60, 160), "schedule": {"every": "month", "day": 1}},
+            ]})
+    return docs
+
+
+def _statement(docs: list[dict], rng: random.Random) -> bytes:
+    from huishoudboekje.domain.calendar import last_business_day
+
+    strangers = _ibans("RABO", 50, 7_000_000)
+    txs = []
+    for n, doc in enumerate(docs):
+        for income in doc["incomes"]:
+            day = income["schedule"]["day"]
+            when = last_business_day(2026, 11) if day == "last-business-day" else date(2026, 11, day)
+            amount = income["amount"]
+            if rng.random() < 0.05:  # cut by a recovery: booked, flagged as deviating
+                amount = str(Decimal(amount) - rng.randint(30, 70))
+            terms = " ".join(income["match"]["terms"][1:])
+            payer = income["counterparty"]
+            txs.append(Tx(amount, when, payer["iban"], payer["name"],
+                          f"{income['id'].title()} 11-2026 {doc['dossier']} {terms}".strip()))
+        txs.append(Tx(_amount(rng, 5, 400), date(2026, 11, rng.randint(16, 30)), strangers[n % 50],
+                      "J. Jansen", f"Terugbetaling {n}"))
+    txs.sort(key=lambda t: t.day)
+    return camt053(txs, account=MANAGED, statement_id=f"VOL{len(txs)}")
+
+
+def _admin(statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def _db_url(name: str) -> str:
+    base = POSTGRES_URL.split("?", 1)[0]
+    return f"{base.rsplit('/', 1)[0]}/{name}"
+
+
+class Volume:
+    """Databases copied from templates: onboarded, and onboarded plus imported."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.tag = uuid.uuid4().hex[:8]
+        self.databases: list[str] = []
+        self.durations: dict[str, list[float]] = {}
+
+    def database(self, template: str | None = None) -> str:
+        name = f"hhb_vol_{self.tag}_{len(self.databases)}"
+        _admin(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        self.databases.append(name)
+        return name
+
+    def drop_all(self) -> None:
+        for name in reversed(self.databases):
+            _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    # -- commands, each a process under the watchdog --------------------------------
+
+    def start(self, db: str, var: Path, *args: str) -> subprocess.Popen:
+        env = {**os.environ, "HHB_MANAGED_ACCOUNTS": MANAGED, "HHB_VAR_DIR": str(var),
+               "HHB_DATABASE_URL": _db_url(db)}
+        return subprocess.Popen([sys.executable, "-m", "adapters.cli", *args], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def limit(self, step: str) -> float:
+        seen = self.durations.get(step)
+        return WATCHDOG_FACTOR * max(statistics.median(seen), 3.0) if seen else WATCHDOG_FIRST
+
+    def finish(self, step: str, process: subprocess.Popen, started: float, record: bool = True) -> str:
+        try:
+            out, err = process.communicate(timeout=max(1.0, self.limit(step) - (time.monotonic() - started)))
+        except subprocess.TimeoutExpired:
+            activity = _activity()
+            process.kill()
+            process.communicate()
+            pytest.fail(f"{step} hung for {self.limit(step):.0f} s; pg_stat_activity: {activity}")
+        assert process.returncode == 0, f"{step}: exit {process.returncode}\n{err[-3000:]}"
+        if record:
+            self.durations.setdefault(step, []).append(time.monotonic() - started)
+        return out
+
+    def run(self, step: str, db: str, var: Path, *args: str) -> str:
+        started = time.monotonic()
+        return self.finish(step, self.start(db, var, *args), started)
+
+
+def _activity() -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT datname, pid, state, wait_event_type, wait_event, now() - query_start, left(query, 120) "
+            "FROM pg_stat_activity WHERE datname LIKE 'hhb_vol_%'").fetchall()
+
+
+# -- what a run leaves ---------------------------------------------------------------------
+
+
+def outcome(db: str, var: Path) -> dict:
+    """Everything a user would compare: each transaction once, each household's bookings
+    and payments, each instruction in exactly one file."""
+    from adapters.store import open_engine
+    from huishoudboekje.statements import ledgers
+
+    engine = open_engine(_db_url(db), var)
+    try:
+        rows = [r for ledger in ledgers(engine) for r in ledger.recorded()]
+        households = {}
+        issued = set()
+        for hid, dossier in engine.household_ids():
+            household = engine.household_by_id(hid)
+            instructions = sorted((i.id, i.kind, str(i.amount)) for i in household.instructions.values())
+            issued.update(i.end_to_end_id for i in household.instructions.values())
+            runs = sum(1 for e in engine.events.get(hid) if type(e).__name__ == "PayDateRun")
+            households[dossier] = (
+                sorted((b.transaction_id, b.agreement_id, str(b.amount)) for b in household.bookings.values()),
+                instructions, runs, str(household.buffer_outstanding))
+    finally:
+        engine.close()
+    in_files = [e2e for path in sorted((var / "payments").glob("*.xml")) for e2e in check_pain(path)[2]]
+    assert len(in_files) == len(set(in_files)), "an instruction is in two payment files"
+    assert set(in_files) == issued, "an instruction is in no payment file, or a file pays what was not issued"
+    return {
+        "transactions": len(rows),
+        "distinct": len({r.id for r in rows}),
+        "outcomes": dict(Counter(r.outcome for r in rows)),
+        "households": households,
+        "filed": len(in_files),
+    }
+
+
+def largest_rows(db: str) -> dict[str, int]:
+    import psycopg
+
+    sizes = {}
+    with psycopg.connect(_db_url(db), autocommit=True) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'").fetchall()]
+        for table in tables:
+            found = conn.execute(f'SELECT max(pg_column_size(t.*)) FROM "{table}" AS t').fetchone()
+            sizes[table] = found[0] or 0
+    return sizes
+
+
+# -- the test ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def volume(tmp_path_factory):
+    if _PG_PROBLEM:
+        pytest.skip(_PG_PROBLEM)
+    from adapters.store import open_engine
+    from huishoudboekje.households import onboard
+    from huishoudboekje.onboarding import parse_document
+
+    tmp = tmp_path_factory.mktemp("volume")
+    vol = Volume(tmp)
+    rng = random.Random(15)
+    docs = _documents(rng)
+    (tmp / "statement.xml").write_bytes(_statement(docs, rng))
+    vol.onboarded = vol.database()
+    engine = open_engine(_db_url(vol.onboarded), tmp / "var-onboard")
+    try:
+        for start in range(0, len(docs), 500):
+            specs = [(f"{d['dossier']}.yaml", parse_document(d, f"{d['dossier']}.yaml")) for d in docs[start:start + 500]]
+            onboard(engine, specs, actor="volume", managed=[MANAGED])
+    finally:
+        engine.close()
+    try:
+        yield vol
+    finally:
+        vol.drop_all()
+
+
+def test_volume_rounds_kills_and_concurrency_on_postgres(volume):
+    vol, tmp = volume, volume.tmp
+    statement = str(tmp / "statement.xml")
+    rng = random.Random(15)
+
+    # Rounds: import, pay date, import again. The first is the undisturbed control.
+    control = None
+    for number in range(ROUNDS):
+        db, var = vol.database(vol.onboarded), tmp / f"round{number}"
+        vol.run("import", db, var, "import", statement, "--json")
+        vol.run("reconcile", db, var, "reconcile", "--date", PAY_DATE, "--json")
+        again = vol.run("reimport", db, var, "import", statement, "--json")
+        assert '"duplicates": %d' % (PER_HOUSEHOLD * HOUSEHOLDS) in again and '"new": 0' in again
+        found = outcome(db, var)
+        if control is None:
+            control = found
+            assert control["transactions"] == control["distinct"] == PER_HOUSEHOLD * HOUSEHOLDS
+            assert control["outcomes"]["booked"] == 4 * HOUSEHOLDS
+            assert all(runs == 1 and instructions for _, instructions, runs, _ in control["households"].values())
+        else:
+            assert found == control
+        if number == 0:
+            largest = largest_rows(db)
+            assert max(largest.values()) < 1 << 20, largest
+        _admin(f"DROP DATABASE {db} WITH (FORCE)")
+
+    # The job's trials start from a store with the statement imported and nothing paid.
+    imported = vol.database(vol.onboarded)
+    vol.run("import", imported, tmp / "imported", "import", statement, "--json")
+
+    # Kill trials: `hhb import` at random moments, then again to the end.
+    median_import = statistics.median(vol.durations["import"])
+    for trial in range(IMPORT_KILLS):
+        db, var = vol.database(vol.onboarded), tmp / f"import-kill{trial}"
+        process = vol.start(db, var, "import", statement, "--json")
+        try:
+            process.wait(timeout=rng.uniform(0.2, 1.1) * median_import)  # the random moment to kill it
+        except subprocess.TimeoutExpired:
+            pass
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
+        vol.run("import", db, var, "import", statement, "--json")
+        vol.run("reconcile", db, var, "reconcile", "--date", PAY_DATE, "--json")
+        assert outcome(db, var) == control, f"import kill trial {trial}"
+        _admin(f"DROP DATABASE {db} WITH (FORCE)")
+
+    # Kill trials: the job, after a random number of its progress lines.
+    for trial in range(JOB_KILLS):
+        db, var = vol.database(imported), tmp / f"job-kill{trial}"
+        process = vol.start(db, var, "reconcile", "--date", PAY_DATE, "--json")
+        kill_after, seen = rng.randint(1, 27), 0
+        for line in process.stderr:
+            seen += line.startswith("reconcile:")
+            if seen >= kill_after:
+                break
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
+        vol.run("reconcile", db, var, "reconcile", "--date", PAY_DATE, "--json")
+        assert outcome(db, var) == control, f"job kill trial {trial}"
+        _admin(f"DROP DATABASE {db} WITH (FORCE)")
+
+    # Two imports of the same file at once, then two jobs at once.
+    db, var = vol.database(vol.onboarded), tmp / "concurrent"
+    started = time.monotonic()
+    both = [vol.start(db, var, "import", statement, "--json") for _ in range(2)]
+    for process in both:
+        vol.finish("import", process, started, record=False)
+    started = time.monotonic()
+    both = [vol.start(db, var, "reconcile", "--date", PAY_DATE, "--json") for _ in range(2)]
+    for process in both:
+        vol.finish("reconcile", process, started, record=False)
+    assert outcome(db, var) == control
+    print(f"\nvolume: {ROUNDS} rounds, {IMPORT_KILLS} + {JOB_KILLS} kill trials, 2 + 2 concurrent; "
+          f"median s: " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in vol.durations.items()))
