@@ -98,7 +98,7 @@ class Engine(Application[UUID]):
         intervals = {}
         for ident, aggregate in processing_event.aggregates.items():
             interval = self.snapshotting_intervals.get(type(aggregate))
-            if interval and aggregate.version >= interval:
+            if interval and aggregate.version >= interval and getattr(aggregate, "snapshot_ready", True):
                 intervals[ident] = interval
         due = {e.originator_id for e in processing_event.events
                if e.originator_id in intervals and e.originator_version % intervals[e.originator_id] == 0}

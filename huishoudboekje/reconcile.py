@@ -31,6 +31,7 @@ from .domain.run import PaymentFileRecord, Run
 from .engine import Engine
 
 MAX_AHEAD = relativedelta(years=1)
+INSTRUCTIONS_PER_FILE = 5000  # one pain.001 of 5,000 transfers is about 3 MB; its record 200 KB
 
 
 class RunError(ValueError):
@@ -262,10 +263,15 @@ def _new_files(run: Run, first: date, through: date, job: _Job,
     done = run.completed_through or date.min  # a completed day is never filed again
     for (day, account), instructions in sorted(job.pending.items()):
         unfiled = sorted({i.id: i for i in instructions if i.id not in run.filed}.values(), key=lambda i: i.id)
-        if done < day and first <= day <= through and unfiled:
+        if not (done < day and first <= day <= through):
+            continue
+        # A day's payments go in files of at most INSTRUCTIONS_PER_FILE, so the event that
+        # records a file (with its instruction ids) stays small however many households.
+        for start in range(0, len(unfiled), INSTRUCTIONS_PER_FILE):
+            part = unfiled[start:start + INSTRUCTIONS_PER_FILE]
             try:
                 record, content = files.build(day=day, debtor_account=account,
-                                              sequence=run.files_on(day, account) + 1, instructions=unfiled)
+                                              sequence=run.files_on(day, account) + 1, instructions=part)
             except ValueError as exc:  # the writer's refusal, worded for staff
                 raise JobFailed(f"the payments of {day} are recorded, but their payment file for {account} "
                                 f"could not be made: {exc}. Correct that and run the job again: it writes "

@@ -107,6 +107,23 @@ def test_the_example_pays_rent_reserves_water_and_pays_the_rest_as_leefgeld(exam
     assert sorted(e2e) == sorted(i.end_to_end_id for i in paid.values())
 
 
+def test_a_day_with_more_payments_than_one_file_holds_goes_in_several_files_each_paid_once(
+        example, tmp_path, monkeypatch):
+    """At 20,000 households a day has 80,000 payments: they go in files of at most
+    INSTRUCTIONS_PER_FILE, so no stored record of a file grows with the municipality."""
+    import huishoudboekje.reconcile as job
+
+    monkeypatch.setattr(job, "INSTRUCTIONS_PER_FILE", 1)
+    summary = run(example, "2026-12-01")
+    assert summary["instructions"] == 2 and len(summary["payment_files"]) == 2
+    files = payment_files(tmp_path)
+    assert len(files) == 2 and len({f.name for f in files}) == 2
+    in_files = [e2e for f in files for e2e in check_pain(f)[2]]
+    assert sorted(in_files) == sorted(i.end_to_end_id for i in instructions(example, tmp_path))
+    again = run(example, "2026-12-01")
+    assert again["payment_files"] == [] and len(payment_files(tmp_path)) == 2
+
+
 def test_running_again_for_the_same_date_issues_nothing_new(example, tmp_path):
     first = run(example, "2026-12-01")
     again = run(example, "2026-12-01")
