@@ -75,10 +75,10 @@ def _amount(rng: random.Random, low: int, high: int) -> str:
     return f"{rng.randint(low, high)}.{rng.randint(0, 99):02d}"
 
 
-def _documents(rng: random.Random) -> list[dict]:
-    participants = _ibans("ASNB", HOUSEHOLDS, 0)
+def _documents(rng: random.Random, households: int = HOUSEHOLDS) -> list[dict]:
+    participants = _ibans("ASNB", households, 0)
     docs = []
-    for n in range(HOUSEHOLDS):
+    for n in range(households):
         d = _dossier(n)
         incomes = []
         for ident, (iban, name), day, terms in INCOMES:
@@ -233,14 +233,20 @@ def outcome(db: str, var: Path) -> dict:
 
 
 def largest_rows(db: str) -> dict[str, int]:
+    """The largest row of each table, in bytes as written (before PostgreSQL compresses)."""
     import psycopg
 
     sizes = {}
     with psycopg.connect(_db_url(db), autocommit=True) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'").fetchall()]
-        for table in tables:
-            found = conn.execute(f'SELECT max(pg_column_size(t.*)) FROM "{table}" AS t').fetchone()
+        columns: dict[str, list[tuple[str, str]]] = {}
+        for table, column, kind in conn.execute(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position").fetchall():
+            columns.setdefault(table, []).append((column, kind))
+        for table, cols in columns.items():
+            parts = [f'coalesce(octet_length("{c}"{"" if k in ("bytea", "text") else "::text"}), 0)'
+                     for c, k in cols]
+            found = conn.execute(f'SELECT max({" + ".join(parts)}) FROM "{table}"').fetchone()
             sizes[table] = found[0] or 0
     return sizes
 
@@ -248,13 +254,25 @@ def largest_rows(db: str) -> dict[str, int]:
 # -- the test ------------------------------------------------------------------------------
 
 
+def _onboard(db: str, docs: list[dict], var: Path) -> None:
+    from adapters.store import open_engine
+    from huishoudboekje.households import onboard
+    from huishoudboekje.onboarding import parse_document
+
+    engine = open_engine(_db_url(db), var)
+    try:
+        for start in range(0, len(docs), 500):
+            specs = [(f"{d['dossier']}.yaml", parse_document(d, f"{d['dossier']}.yaml"))
+                     for d in docs[start:start + 500]]
+            onboard(engine, specs, actor="volume", managed=[MANAGED])
+    finally:
+        engine.close()
+
+
 @pytest.fixture(scope="module")
 def volume(tmp_path_factory):
     if _PG_PROBLEM:
         pytest.skip(_PG_PROBLEM)
-    from adapters.store import open_engine
-    from huishoudboekje.households import onboard
-    from huishoudboekje.onboarding import parse_document
 
     tmp = tmp_path_factory.mktemp("volume")
     vol = Volume(tmp)
@@ -262,13 +280,7 @@ def volume(tmp_path_factory):
     docs = _documents(rng)
     (tmp / "statement.xml").write_bytes(_statement(docs, rng))
     vol.onboarded = vol.database()
-    engine = open_engine(_db_url(vol.onboarded), tmp / "var-onboard")
-    try:
-        for start in range(0, len(docs), 500):
-            specs = [(f"{d['dossier']}.yaml", parse_document(d, f"{d['dossier']}.yaml")) for d in docs[start:start + 500]]
-            onboard(engine, specs, actor="volume", managed=[MANAGED])
-    finally:
-        engine.close()
+    _onboard(vol.onboarded, docs, tmp / "var-onboard")
     try:
         yield vol
     finally:
@@ -349,3 +361,27 @@ def test_volume_rounds_kills_and_concurrency_on_postgres(volume):
     assert outcome(db, var) == control
     print(f"\nvolume: {ROUNDS} rounds, {IMPORT_KILLS} + {JOB_KILLS} kill trials, 2 + 2 concurrent; "
           f"median s: " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in vol.durations.items()))
+
+
+def test_no_stored_row_is_above_1_mb_after_100000_transactions_for_20000_households(tmp_path):
+    """The income directory (about 300 bytes a household), the ledgers (a month of
+    100,000 transactions), snapshots and read models included."""
+    if _PG_PROBLEM:
+        pytest.skip(_PG_PROBLEM)
+    households = int(os.environ.get("HHB_VOLUME_LARGE_HOUSEHOLDS", "20000"))
+    rng = random.Random(20)
+    docs = _documents(rng, households)
+    statement = tmp_path / "statement.xml"
+    statement.write_bytes(_statement(docs, rng))
+    vol = Volume(tmp_path)
+    try:
+        db = vol.database()
+        _onboard(db, docs, tmp_path / "var")
+        out = vol.run("import", db, tmp_path / "var", "import", str(statement), "--json")
+        assert '"new": %d' % (PER_HOUSEHOLD * households) in out
+        largest = largest_rows(db)
+        assert {"huishoudboekje_events", "huishoudboekje_snapshots", "hhb_households"} <= set(largest)
+        assert max(largest.values()) < 1 << 20, largest
+        print(f"\nlargest row per table (bytes): {largest}")
+    finally:
+        vol.drop_all()
