@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -99,3 +100,81 @@ def mt940(txs: list[Tx], *, account: str = MANAGED, opening: str = "1000.00",
 def _mt_balance(amount: Decimal, day: date) -> str:
     mark = "C" if amount >= 0 else "D"
     return f"{mark}{day:%y%m%d}EUR{str(abs(amount)).replace('.', ',')}"
+
+
+# -- the benchmarks' volume (tests/test_volume_postgres.py, bench/bench_postgres.py) ----------
+
+_GEMEENTE = ("NL14BNGH0285001234", "Gemeente Utrecht")
+_TOESLAGEN = ("NL86INGB0002445588", "Belastingdienst/Toeslagen")
+_INCOMES = [  # id, payer, day in November, terms besides the dossier number
+    ("bijstand", _GEMEENTE, "last-business-day", ()),
+    ("zorgtoeslag", _TOESLAGEN, 20, ("zorgtoeslag",)),
+    ("huurtoeslag", _TOESLAGEN, 20, ("huurtoeslag",)),
+    ("kgb", _TOESLAGEN, 20, ("kindgebonden",)),
+]
+
+
+def ibans(bank: str, count: int, offset: int) -> list[str]:
+    """`count` valid NL IBANs at `bank` (RABO, ASNB, ...), deterministic."""
+    from schwifty import IBAN
+
+    return [str(IBAN.generate("NL", bank_code=bank, account_code=f"{offset + n:010d}")) for n in range(count)]
+
+
+def _amount(rng: random.Random, low: int, high: int) -> str:
+    return f"{rng.randint(low, high)}.{rng.randint(0, 99):02d}"
+
+
+def volume_documents(rng: random.Random, households: int) -> list[dict]:
+    """Onboarding documents (as loaded YAML) of households with four incomes and two
+    charges, starting on 16 November 2026 with pay day 1: the benchmarks' households."""
+    participants = ibans("ASNB", households, 0)
+    docs = []
+    for n in range(households):
+        d = f"HHB-2026-{n:05d}"  # fixed width: no dossier is a substring of another
+        incomes = []
+        for ident, (iban, name), day, terms in _INCOMES:
+            incomes.append({
+                "id": ident, "category": "bijstand" if ident == "bijstand" else "toeslag",
+                "counterparty": {"name": name, "iban": iban}, "amount": _amount(rng, 80, 1400),
+                "schedule": {"every": "month", "day": day}, "tolerance": {"days": 3, "amount": "25.00"},
+                "match": {"terms": [d, *terms]}})
+        docs.append({
+            "dossier": d, "team": "Wijkteam Noord", "start": "2026-11-16", "pay_day": 1,
+            "buffer_limit": "1500.00", "minimum_leefgeld": "250.00",
+            "participants": [{"name": f"Deelnemer {n}", "iban": participants[n]}],
+            "incomes": incomes,
+            "charges": [
+                {"id": "huur", "category": "huur",
+                 "counterparty": {"name": "Woningcorporatie Portaal", "iban": "NL20INGB0001234567"},
+                 "amount": _amount(rng, 450, 800), "schedule": {"every": "month", "day": 1},
+                 "reference": f"{5012345678900000 + n:016d}"},
+                {"id": "energie", "category": "energie",
+                 "counterparty": {"name": "Eneco", "iban": "NL44RABO0123456789"},
+                 "amount": _amount(rng, 60, 160), "schedule": {"every": "month", "day": 1}},
+            ]})
+    return docs
+
+
+def volume_statement(docs: list[dict], rng: random.Random) -> bytes:
+    """A camt.053 of five credits a household: its four November incomes (5% cut by a
+    recovery) and one from a stranger that cannot match."""
+    from huishoudboekje.domain.calendar import last_business_day
+
+    strangers = ibans("RABO", 50, 7_000_000)
+    txs = []
+    for n, doc in enumerate(docs):
+        for income in doc["incomes"]:
+            day = income["schedule"]["day"]
+            when = last_business_day(2026, 11) if day == "last-business-day" else date(2026, 11, day)
+            amount = income["amount"]
+            if rng.random() < 0.05:  # cut by a recovery: booked, flagged as deviating
+                amount = str(Decimal(amount) - rng.randint(30, 70))
+            terms = " ".join(income["match"]["terms"][1:])
+            payer = income["counterparty"]
+            txs.append(Tx(amount, when, payer["iban"], payer["name"],
+                          f"{income['id'].title()} 11-2026 {doc['dossier']} {terms}".strip()))
+        txs.append(Tx(_amount(rng, 5, 400), date(2026, 11, rng.randint(16, 30)), strangers[n % 50],
+                      "J. Jansen", f"Terugbetaling {n}"))
+    txs.sort(key=lambda t: t.day)
+    return camt053(txs, account=MANAGED, statement_id=f"VOL{len(txs)}")
