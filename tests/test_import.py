@@ -500,3 +500,27 @@ def test_events_of_rows_are_stored_as_the_library_would_store_them(onboarded, tm
             assert type(engine.mapper.to_domain_event(record).timestamp).__name__ == "datetime"
     finally:
         engine.close()
+
+
+def test_a_write_blocked_by_another_writer_stops_with_a_message_having_written_nothing(
+        onboarded, tmp_path, monkeypatch):
+    """On PostgreSQL a write waits at most HHB_DB_LOCK_TIMEOUT for the events table
+    (a hung writer holds it); then it says so and nothing of it is stored. Run again
+    once the other writer is gone, it imports as usual."""
+    if not onboarded.startswith("postgresql"):
+        pytest.skip("SQLite has its own lock timeout")
+    import psycopg
+
+    monkeypatch.setenv("HHB_DB_LOCK_TIMEOUT", "1")
+    before = events(onboarded, tmp_path)
+    f = write(tmp_path, "nov.xml", camt053([zorgtoeslag(), bijstand()]))
+    base, schema = onboarded.split("?schema=")
+    with psycopg.connect(base) as other:  # a transaction that holds the table and does not end
+        other.execute(f'LOCK TABLE "{schema}".huishoudboekje_events IN EXCLUSIVE MODE')
+        result = hhb(onboarded, "import", f, "--json")
+        other.rollback()
+    assert result.exit_code == 1
+    assert "another writer held the events table for more than 1 s" in result.output
+    assert "nothing of this command was written, run it again" in result.output
+    assert events(onboarded, tmp_path) == before
+    assert imported(onboarded, f)["matched"] == 2
