@@ -45,6 +45,7 @@ import sys
 import tempfile
 import time
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -168,7 +169,7 @@ def transactions(docs: list[dict], count: int, unmatched_share: float, rng: rand
                 day = _month_day(year, month, income["schedule"]["day"])
                 amount = income["amount"]
                 if rng.random() < 0.05:  # a cut by a recovery: still booked, flagged as deviating
-                    amount = f"{float(amount) - rng.randint(30, 90):.2f}"
+                    amount = str(Decimal(amount) - rng.randint(30, 90))
                 terms = " ".join(income["match"]["terms"][1:])
                 text = f"{income['id'].title()} {month:02d}-{year} {doc['dossier']} {terms}".strip()
                 payer = income["counterparty"]
