@@ -648,8 +648,10 @@ def serve(
     from .api.app import create_app
 
     config = settings()
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1,
+    # and a client there could claim any address; the app decides (HHB_TRUSTED_PROXIES).
     uvicorn.run(create_app(db, config), host=host or config.host, port=port or config.port,
-                log_level="warning")
+                log_level="warning", proxy_headers=False)
 
 
 # -- the demo (the README's first command) ----------------------------------------------

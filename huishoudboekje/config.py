@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from ipaddress import ip_network
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,6 +34,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = "http://127.0.0.1:8000"
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); none by default
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @field_validator("managed_accounts", mode="before")
     @classmethod
@@ -48,6 +51,19 @@ class Settings(BaseSettings):
         if not result:
             raise ValueError("HHB_MANAGED_ACCOUNTS: name at least one account")
         return result
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        for part in value:  # type: ignore[union-attr]
+            try:
+                ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"HHB_TRUSTED_PROXIES: '{part}' is not an IP address or network "
+                                 "(such as 10.0.0.1 or 10.0.0.0/8)") from None
+        return value
 
     @field_validator("pain_version")
     @classmethod

@@ -259,7 +259,7 @@ _MEANING = {401: "Missing, unknown, expired or revoked token", 403: "The role ma
             404: "Unknown (or another team's) household, transaction, signal or file",
             409: "The request conflicts with the current state", 413: "Request body too large",
             422: "Invalid input, or a change the engine refuses; nothing was written",
-            429: "Too many failed logins from this client"}
+            429: "Too many failed sign-ins from this client or with this token; wait a minute"}
 
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -40,7 +40,7 @@ from huishoudboekje.followup import monthly_overview
 from huishoudboekje.projections.left import cycle_of, left_this_month, what_is_left
 from huishoudboekje.projections.views import Projections
 
-from ..api.app import Context, Problem, context, participant_principal
+from ..api.app import Context, Problem, context, participant_principal, refuse_failed
 from ..overview import render_html
 
 log = logging.getLogger(__name__)
@@ -520,8 +520,7 @@ def _refused(exc: Problem, lang: str, static: str) -> HTMLResponse:
 def _who(request: Request, token: str, ctx: Context):
     """The participant behind the link, or Problem(404/429); malformed tokens count as failures."""
     if not TOKEN_SHAPE.fullmatch(token):
-        client = request.client.host if request.client else "unknown"
-        ctx.failed_logins.failed(client)
+        refuse_failed(request, ctx, token)
         raise Problem(404, "Not found", "this link is unknown, expired or revoked")
     return participant_principal(request, token, ctx)
 
