@@ -82,11 +82,17 @@ def actor_of(actor: str | None) -> str:
     return actor or settings().actor
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # as the API's BusinessDate
+
+
 def parse_day(value: str, name: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         fail(f"{name}: '{value}' is not a date (YYYY-MM-DD)")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        fail(f"{name}: {value} is outside the years the engine works with ({FIRST_DAY} to {LAST_DAY})")
+    return day
 
 
 # -- households ----------------------------------------------------------------------
@@ -239,15 +245,21 @@ def import_(
     files: Annotated[list[Path], typer.Argument(help="camt.053 or MT940 statement files")],
     allow_unbalanced: Annotated[bool, typer.Option("--allow-unbalanced",
         help="Import statements whose entries do not add up to the closing balance")] = False,
+    day: Annotated[Optional[str], typer.Option("--date", help="The import date (default: today); value dates "
+                                               "more than HHB_VALUE_DAYS_AHEAD days after it are refused")] = None,
     db: DbOption = None, actor: ActorOption = None, as_json: JsonOption = False,
 ) -> None:
     """Import bank statements; all files or none."""
+    from functools import partial
+
     from huishoudboekje.statements import import_statements
 
     from .statements import parse_statement_files
 
     config = settings()
-    statements = guarded(lambda: _parse_with_progress(files, config.max_statement_bytes, parse_statement_files))
+    today = parse_day(day, "--date") if day is not None else date.today()
+    parse = partial(parse_statement_files, today=today, days_ahead=config.value_days_ahead)
+    statements = guarded(lambda: _parse_with_progress(files, config.max_statement_bytes, parse))
     store = engine(db)
     result = guarded(lambda: import_statements(store, statements, managed=config.managed_accounts,
                                                allow_unbalanced=allow_unbalanced, actor=actor_of(actor)))
@@ -585,7 +597,9 @@ def tokens_issue(
     role: Annotated[str, typer.Option("--role", help="staff, teamlead, auditor or job")],
     name: Annotated[str, typer.Option("--name", help="Whose token (recorded as the actor)")],
     team: Annotated[Optional[str], typer.Option("--team")] = None,
-    days: Annotated[Optional[int], typer.Option("--days", help="Valid for this many days")] = None,
+    days: Annotated[Optional[int], typer.Option(
+        "--days", help="Valid for this many days, 1 to HHB_MAX_CREDENTIAL_DAYS (default: that maximum, 365)")] = None,
+    no_expiry: Annotated[bool, typer.Option("--no-expiry", help="Job tokens only: never expires")] = False,
     db: DbOption = None, actor: ActorOption = None,
 ) -> None:
     """Issue a staff token; the secret is shown once and stored only as a hash."""
@@ -593,8 +607,14 @@ def tokens_issue(
 
     if role == "participant":
         fail("--role: participants get a personal link: hhb tokens link DOSSIER")
+    config = settings()
+    guarded(lambda: access.lifetime(role, days, no_expiry, config.max_credential_days))  # before opening the store
     secret, credential = guarded(lambda: access.issue(engine(db), role, name, actor_of(actor), team=team,
-                                                      valid_days=days))
+                                                      valid_days=days, no_expiry=no_expiry,
+                                                      max_days=config.max_credential_days))
+    if no_expiry:
+        err.print("[yellow]warning:[/] this token never expires; revoke it (hhb tokens revoke "
+                  f"{credential.short_id}) when the job no longer needs it", highlight=False)
     emit({"token": secret, "id": credential.short_id, "role": role, "team": team,
           "expires": credential.expires.isoformat() if credential.expires else None})
 
@@ -602,17 +622,20 @@ def tokens_issue(
 @tokens_app.command("link")
 def tokens_link(
     dossier: str,
-    days: Annotated[int, typer.Option("--days", help="Valid for this many days")] = 90,
+    days: Annotated[int, typer.Option("--days", help="Valid for this many days, 1 to HHB_MAX_CREDENTIAL_DAYS")] = 90,
     base_url: Annotated[str, typer.Option("--base-url", envvar="HHB_PUBLIC_URL")] = "http://127.0.0.1:8000",
     db: DbOption = None, actor: ActorOption = None,
 ) -> None:
     """Create a participant's personal link to their own page (revocable, expires)."""
     from huishoudboekje import access
 
+    config = settings()
+    guarded(lambda: access.lifetime("participant", days, False, config.max_credential_days))
     store = engine(db)
     name = guarded(lambda: store.household(dossier)).participants[0].name
     secret, credential = guarded(lambda: access.issue(store, "participant", name, actor_of(actor),
-                                                      dossier=dossier, valid_days=days))
+                                                      dossier=dossier, valid_days=days,
+                                                      max_days=config.max_credential_days))
     emit({"link": f"{base_url.rstrip('/')}/p/{secret}", "id": credential.short_id, "dossier": dossier,
           "expires": credential.expires.isoformat() if credential.expires else None})
 

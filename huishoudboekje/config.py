@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = "http://127.0.0.1:8000"
+    max_credential_days: int = Field(default=365, ge=1)  # the longest a token or link may be valid
+    value_days_ahead: int = Field(default=7, ge=0)  # value dates this many days after the import date at most
     # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); none by default
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 

@@ -396,6 +396,24 @@ def test_oversized_bodies_are_refused_announced_or_streamed(app, world):
     assert world.ok("staff", "POST", "/households", json=DOC_C).status_code == 201  # small bodies pass
 
 
+def test_dates_out_of_range_are_problems_not_errors(world):
+    for who, path, where in (("participant", "/me/left?date=0001-01-01", "date"),
+                             ("participant", "/me/left?date=9999-12-31", "date"),
+                             ("participant", "/me/overview?month=9999-12", "month"),
+                             ("staff", f"/households/{A}/left?date=9999-12-31", "date"),
+                             ("staff", f"/households/{A}/overview?month=9999-12", "month"),
+                             ("staff", f"/households/{A}/history?as_of=0001-01-01", "as_of")):
+        problem(world.call(who, "GET", path), 422, where)
+
+
+def test_onboarding_a_participant_paid_into_the_landlords_account_is_refused(world):
+    doc = {**DOC_C, "participants": [{**DOC_C["participants"][0], "iban": DOC_C["charges"][0]["counterparty"]["iban"]}]}
+    before = world.engine.event_count()
+    body = problem(world.call("staff", "POST", "/households", json=doc), 422, "participants[0].iban")
+    assert "the creditor of charge" in body["detail"]
+    assert world.engine.event_count() == before
+
+
 def test_unknown_routes_and_methods_are_problems_too(world):
     problem(world.call("staff", "GET", "/nothing-here"), 404)
     problem(world.call("staff", "DELETE", "/households"), 405)

@@ -756,7 +756,8 @@ def import_statement(
 ) -> Response:
     def action() -> Response:
         settings = call.ctx.settings
-        parsed = parse_statement_bytes(call.body, filename, settings.max_statement_bytes)
+        parsed = parse_statement_bytes(call.body, filename, settings.max_statement_bytes,
+                                       days_ahead=settings.value_days_ahead)
         result = statement_service.import_statements(call.ctx.engine, parsed, managed=settings.managed_accounts,
                                                      allow_unbalanced=allow_unbalanced, actor=call.actor)
         return json_answer(ImportOut(**result.as_dict()))

@@ -50,7 +50,8 @@ LANGS = ("nl", "en")
 LANG_COOKIE = "hhb_lang"
 CATCH_UP_EVERY = 2.0  # seconds: how often one process brings the read models up to date
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_\-]{1,128}")
-MONTH_SHAPE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+MONTH_SHAPE = re.compile(r"(20\d\d)-(0[1-9]|1[0-2])")  # the years of FIRST_DAY to LAST_DAY
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 router = APIRouter(include_in_schema=False)
 
@@ -530,9 +531,11 @@ def _as_of(request: Request) -> date | None:
     if not given:
         return date.today()
     try:
-        return date.fromisoformat(given) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", given) else None
+        day = date.fromisoformat(given) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", given) else None
     except ValueError:
         return None
+    # the API's BusinessDate range: far outside any household's life the calendar overflows
+    return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None
 
 
 def _query(**params: str | None) -> str:
