@@ -22,6 +22,7 @@ from huishoudboekje.domain.access import AccessError
 from huishoudboekje.domain.household import HouseholdError
 from huishoudboekje.domain.money import MoneyError, parse_money
 from huishoudboekje.domain.statement import StatementError
+from huishoudboekje.domain.team import TeamError
 from huishoudboekje.engine import Engine, NotFound
 from huishoudboekje import households as household_service
 from huishoudboekje.onboarding import DocumentError, json_schema
@@ -70,7 +71,7 @@ def guarded(action: Callable[[], Any]) -> Any:
     except NotFound as exc:
         fail(str(exc), NOT_FOUND)
     except (DocumentErrors, DocumentError, StatementError, HouseholdError, MoneyError, StoreError,
-            AccessError) as exc:
+            AccessError, TeamError) as exc:
         fail(str(exc))
 
 
@@ -584,6 +585,48 @@ def report(
         emit(result)
         return
     out.print_json(json.dumps(result))
+
+
+# -- teams ------------------------------------------------------------------------------------
+
+teams_app = typer.Typer(help="The team register: the teams households and staff belong to.", no_args_is_help=True)
+app.add_typer(teams_app, name="teams")
+PhoneOption = Annotated[Optional[str], typer.Option("--phone", help="How participants call the team")]
+EmailOption = Annotated[Optional[str], typer.Option("--email", help="The team's e-mail address")]
+HoursOption = Annotated[Optional[str], typer.Option("--hours", help="When the team can be reached, e.g. 'ma-vr 9-17'")]
+
+
+@teams_app.command("add")
+def teams_add(name: str, phone: PhoneOption = None, email: EmailOption = None, hours: HoursOption = None,
+              db: DbOption = None, actor: ActorOption = None) -> None:
+    """Register a team; onboarding documents and staff tokens must name a registered team."""
+    from huishoudboekje import teams
+
+    emit(guarded(lambda: teams.add(engine(db), name, actor_of(actor), phone=phone, email=email, hours=hours)))
+
+
+@teams_app.command("update")
+def teams_update(name: str, phone: PhoneOption = None, email: EmailOption = None, hours: HoursOption = None,
+                 db: DbOption = None, actor: ActorOption = None) -> None:
+    """Change a team's phone, e-mail or hours (what is not given stays)."""
+    from huishoudboekje import teams
+
+    emit(guarded(lambda: teams.update(engine(db), name, actor_of(actor), phone=phone, email=email, hours=hours)))
+
+
+@teams_app.command("list")
+def teams_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the registered teams."""
+    from huishoudboekje import teams
+
+    rows = teams.listing(engine(db))
+    if as_json:
+        emit(rows)
+        return
+    table = Table("team", "phone", "e-mail", "hours")
+    for r in rows:
+        table.add_row(r["name"], r["phone"] or "", r["email"] or "", r["hours"] or "")
+    out.print(table)
 
 
 # -- access -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from eventsourcing.domain import DomainEvent
 
 from .domain.access import JOB, PARTICIPANT, AccessError, Credential, hash_secret
 from .domain.household import NAMESPACE
+from .domain.team import TeamError
 from .engine import Engine, NotFound
 
 
@@ -56,6 +57,13 @@ def issue(engine: Engine, role: str, name: str, actor: str, *, team: str | None 
     expires = now + timedelta(days=lifetime(role, valid_days, no_expiry, max_days)) if not no_expiry else None
     if role == PARTICIPANT:
         engine.household(dossier or "")  # NotFound for an unknown dossier
+    if team is not None:
+        from . import teams
+
+        try:
+            teams.require(engine, team, "--team")
+        except TeamError as exc:
+            raise AccessError(str(exc)) from None
     secret = ("hhbp_" if role == PARTICIPANT else "hhbt_") + secrets.token_urlsafe(32)
     credential = Credential(secret_hash=hash_secret(secret), role=role, name=name, team=team,
                             dossier=dossier, expires=expires, issued=now, actor=actor)

@@ -17,6 +17,7 @@ from eventsourcing.persistence import IntegrityError, RecordConflictError
 from .domain.agreement import CHARGE, Agreement
 from .domain.household import Household, HouseholdError, household_id
 from .domain.run import Run
+from .domain.team import TeamError
 from .engine import Engine
 from .onboarding import DocumentError, HouseholdSpec, Problem
 
@@ -41,6 +42,7 @@ def onboard(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str, 
     accounts a household may name as its own `account`.
     """
     _check_accounts(specs, managed)
+    _check_teams(engine, specs)
     for _ in range(3):
         try:
             return _onboard_once(engine, specs, actor)
@@ -62,6 +64,19 @@ def _check_accounts(specs: list[tuple[str, HouseholdSpec]], managed: Sequence[st
         problems = _crossed_accounts(spec, managed)
         if problems:
             raise DocumentError(file, problems)
+
+
+def _check_teams(engine: Engine, specs: list[tuple[str, HouseholdSpec]]) -> None:
+    """Every household belongs to a registered team (`hhb teams add`): a typo or a
+    look-alike name would otherwise start a team of its own that no staff member sees."""
+    from . import teams
+
+    register = teams.register(engine)
+    for file, spec in specs:
+        try:
+            register.require(spec.team)
+        except TeamError as exc:
+            raise DocumentError(file, [Problem("team", str(exc).removeprefix("team: "))]) from None
 
 
 def _crossed_accounts(spec: HouseholdSpec, managed: Sequence[str]) -> list[Problem]:

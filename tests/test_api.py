@@ -16,6 +16,7 @@ from adapters.api.app import (FAILED_LOGIN_LIMIT, FAILED_LOGIN_WINDOW, PROBLEM, 
 from adapters.documents import load_document
 from huishoudboekje import access
 from huishoudboekje.config import Settings
+from huishoudboekje.domain.access import Credential, hash_secret
 from huishoudboekje.domain.ledger import BOOKED, UNMATCHED
 from huishoudboekje.statements import ledgers
 from tests.conftest import ROOT
@@ -147,6 +148,7 @@ def matrix(w: World):
     """(method, path, body, expected status per caller)."""
     return [
         ("GET", "/households", None, LIST),
+        ("GET", "/teams", None, LIST),
         ("POST", "/households", DOC_A, WRITE_A),  # unchanged
         ("GET", f"/households/{A}", None, READ_A),
         ("GET", f"/households/{A}/history?as_of=2026-12-15", None, READ_A),
@@ -394,6 +396,26 @@ def test_oversized_bodies_are_refused_announced_or_streamed(app, world):
                        headers={"Content-Type": "application/json"}), 413)
     assert world.engine.event_count() == count
     assert world.ok("staff", "POST", "/households", json=DOC_C).status_code == 201  # small bodies pass
+
+
+def test_the_registered_teams_are_listed(world):
+    names = [t["name"] for t in world.ok("staff", "GET", "/teams").json()]
+    assert NOORD in names and ZUID in names
+
+
+def test_onboarding_names_a_registered_team(world):
+    lookalike = {**DOC_C, "team": "Wijkteam N\u043eord"}  # a Cyrillic "о": not the caller's team either
+    problem(world.call("lead", "POST", "/households", json=lookalike), 403, "team")
+    # a token an earlier version issued for a team nobody registered
+    secret = "hhbt_issued-before-the-register"
+    old = Credential(secret_hash=hash_secret(secret), role="staff", name="o.ud", team="Wijkteam Oud", dossier=None,
+                     expires=None, issued=datetime.now(timezone.utc), actor="cli")
+    world.engine.save(old)
+    before = world.engine.event_count()
+    body = problem(world.client.post("/api/v1/households", json={**DOC_C, "team": "Wijkteam Oud"},
+                                     headers={"Authorization": f"Bearer {secret}"}), 422, "team")
+    assert "'Wijkteam Oud' is not a registered team" in body["detail"]
+    assert world.engine.event_count() == before
 
 
 def test_dates_out_of_range_are_problems_not_errors(world):

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from huishoudboekje import followup
 from huishoudboekje import households as household_service
 from huishoudboekje import statements as statement_service
+from huishoudboekje import teams as team_service
 from huishoudboekje.access import AccessError, Principal
 from huishoudboekje.domain.access import AUDITOR, JOB, PARTICIPANT, STAFF, TEAMLEAD
 from huishoudboekje.domain.household import Household, HouseholdError, household_id
@@ -322,6 +323,13 @@ class Onboarded(BaseModel):
     status: Literal["created", "unchanged", "updated"]
 
 
+class TeamOut(BaseModel):
+    name: str
+    phone: str | None
+    email: str | None
+    hours: str | None = Field(description="When the team can be reached")
+
+
 class HouseholdRow(BaseModel):
     dossier: str
     household_id: str
@@ -593,6 +601,13 @@ def onboard(document: HouseholdDoc, call: Write = writer(*TEAM)) -> Response:
                        f"{router.prefix}/households/{quote(result.dossier, safe='')}")
 
     return call.answer(action, "body")
+
+
+@router.get("/teams", tags=["teams"], response_model=list[TeamOut],
+            summary="The registered teams (hhb teams), with how participants reach them",
+            responses=problems(403))
+def list_teams(who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
+    return team_service.listing(ctx.engine)
 
 
 @router.get("/households", tags=["households"], response_model=list[HouseholdRow],
