@@ -28,6 +28,7 @@ from huishoudboekje.bulk import without_cycle_collection
 from huishoudboekje.domain.statement import BankTransaction, Statement, StatementError
 
 SUPPORTED_VERSIONS = range(2, 9)  # camt.053.001.02 up to camt.053.001.08
+MAX_ENTRY_ELEMENTS = 200_000  # elements and attributes in one entry (see `_Budget`); a normal one has about 50
 
 # Hardened against XXE and entity expansion: nothing is fetched, no entity is
 # substituted, libxml2 keeps its size limits. A DOCTYPE is refused outright anyway.
@@ -83,14 +84,19 @@ def _sniff_text(head: bytes) -> str:
     return head.decode("latin-1")
 
 
-def parse_camt053(source: bytes | BinaryIO, file: str) -> list[Statement]:
+def parse_camt053(source: bytes | BinaryIO, file: str, *,
+                  max_entry_elements: int = MAX_ENTRY_ELEMENTS) -> list[Statement]:
     """All statements in a camt.053 file, one `Statement` per `Stmt` block.
+
+    Memory stays bounded whatever the file's shape: libxml2 never holds more than
+    `max_entry_elements` elements and attributes beyond what was released (see `_Budget`).
 
     Raises StatementError for anything that cannot be imported, and nothing else.
     """
+    budget = _Budget(file, max_entry_elements)
     try:
         with without_cycle_collection():
-            return _Reader(file).read(_guarded_stream(source, file))
+            return _Reader(file, budget).read(_guarded_stream(source, file, budget))
     except StatementError:
         raise
     except etree.XMLSyntaxError as exc:
@@ -106,7 +112,7 @@ def _syntax_reason(exc: etree.XMLSyntaxError) -> str:
     return f"not well-formed XML: {message}"
 
 
-def _guarded_stream(source: bytes | BinaryIO, file: str) -> _Replay:
+def _guarded_stream(source: bytes | BinaryIO, file: str, budget: _Budget) -> _Replay:
     """The source as a stream, after refusing a DTD found in its first bytes."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         source = io.BytesIO(bytes(source))
@@ -115,7 +121,7 @@ def _guarded_stream(source: bytes | BinaryIO, file: str) -> _Replay:
         raise StatementError(file, None, "a camt.053 file must be read as bytes, not text")
     if any(marker in head for marker in _DTD_MARKERS):
         raise StatementError(file, None, _DTD_REASON)
-    return _Replay(head, source, _DocumentCheck(file))
+    return _Replay(head, source, _DocumentCheck(file), budget)
 
 
 class _Replay(io.RawIOBase):
@@ -126,10 +132,11 @@ class _Replay(io.RawIOBase):
     already parsed from earlier chunks, that is in document order.
     """
 
-    def __init__(self, head: bytes, rest: BinaryIO, check: _DocumentCheck) -> None:
+    def __init__(self, head: bytes, rest: BinaryIO, check: _DocumentCheck, budget: _Budget) -> None:
         self._unread = head
         self._rest = rest
         self._check: _DocumentCheck | None = check
+        self._budget = budget
 
     def readable(self) -> bool:
         return True
@@ -142,7 +149,40 @@ class _Replay(io.RawIOBase):
             chunk = self._rest.read(size)
         if self._check is not None and self._check.read(chunk):
             self._check = None  # done: it holds no more of the document
+        self._budget.feed(chunk)
         return chunk
+
+
+class _Budget:
+    """Refuses a file before libxml2 holds more than `limit` elements it cannot release.
+
+    The reader sees only complete entries and statements (`_WATCHED`, for speed), and
+    releases each when handled; until then libxml2 builds whatever an entry holds. A
+    52 MB file with millions of empty unknown elements in one entry took 5.7 GB. So
+    every chunk is counted on its way into the parser, at C speed: start tags (`<`
+    less `</`) and attributes (`=`), an upper bound of the nodes it adds. Whatever was
+    fed since the last release (at most that much plus one chunk) is what the tree can
+    hold; past `limit` the file is refused naming the entry being read. Memory is then
+    bounded by the limit, not by the file.
+    """
+
+    def __init__(self, file: str, limit: int) -> None:
+        self.file, self.limit = file, limit
+        self.held = 0  # nodes fed since the last release: an upper bound of what the tree holds
+        self.last = 0  # of them, in the newest chunk (part of it may come after the release)
+        self.entries = 0  # entries handled so far
+
+    def feed(self, chunk: bytes) -> None:
+        self.last = chunk.count(b"<") - chunk.count(b"</") + chunk.count(b"=")
+        self.held += self.last
+        if self.held > self.limit:
+            raise StatementError(self.file, f"entry {self.entries + 1}",
+                                 f"more than {self.limit:,} XML elements in one entry; no bank statement "
+                                 "has that many, so the file is refused")
+
+    def released(self, entries: int) -> None:
+        self.entries = entries
+        self.held = self.last
 
 
 class _DocumentCheck:
@@ -204,8 +244,9 @@ class _Reader:
     (`_check_position`), or else at a parse error or at the end.
     """
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, budget: _Budget) -> None:
         self.file = file
+        self.budget = budget
         self.entries = 0  # entries seen so far, for 'entry N' across all statements
         self.statements: list[Statement] = []
         self.pending: list[BankTransaction] = []  # transactions of the current Stmt
@@ -289,6 +330,7 @@ class _Reader:
         # lxml frees a child without a Python proxy at once, but must first move
         # one with a proxy to a document of its own.
         _release(el, keep_header=True)
+        self.budget.released(self.entries)
 
     def _booked(self, el: etree._Element) -> list[BankTransaction]:
         """The transactions of an entry; none when it is not booked yet."""
@@ -320,6 +362,7 @@ class _Reader:
         self.pending = []
         self.account = None
         _release(el)
+        self.budget.released(self.entries)
 
 
 def _release(el: etree._Element, keep_header: bool = False) -> None:

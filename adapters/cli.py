@@ -22,6 +22,7 @@ from huishoudboekje.domain.access import AccessError
 from huishoudboekje.domain.household import HouseholdError
 from huishoudboekje.domain.money import MoneyError, parse_money
 from huishoudboekje.domain.statement import StatementError
+from huishoudboekje.domain.team import TeamError
 from huishoudboekje.engine import Engine, NotFound
 from huishoudboekje import households as household_service
 from huishoudboekje.onboarding import DocumentError, json_schema
@@ -73,7 +74,7 @@ def guarded(action: Callable[[], Any]) -> Any:
     except NotFound as exc:
         fail(str(exc), NOT_FOUND)
     except (DocumentErrors, DocumentError, StatementError, HouseholdError, MoneyError, StoreError,
-            AccessError) as exc:
+            AccessError, TeamError) as exc:
         fail(str(exc))
     except WriteTimeout as exc:
         fail(str(exc), UNEXPECTED)
@@ -87,11 +88,17 @@ def actor_of(actor: str | None) -> str:
     return actor or settings().actor
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # as the API's BusinessDate
+
+
 def parse_day(value: str, name: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         fail(f"{name}: '{value}' is not a date (YYYY-MM-DD)")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        fail(f"{name}: {value} is outside the years the engine works with ({FIRST_DAY} to {LAST_DAY})")
+    return day
 
 
 # -- households ----------------------------------------------------------------------
@@ -244,15 +251,21 @@ def import_(
     files: Annotated[list[Path], typer.Argument(help="camt.053 or MT940 statement files")],
     allow_unbalanced: Annotated[bool, typer.Option("--allow-unbalanced",
         help="Import statements whose entries do not add up to the closing balance")] = False,
+    day: Annotated[Optional[str], typer.Option("--date", help="The import date (default: today); value dates "
+                                               "more than HHB_VALUE_DAYS_AHEAD days after it are refused")] = None,
     db: DbOption = None, actor: ActorOption = None, as_json: JsonOption = False,
 ) -> None:
     """Import bank statements; all files or none."""
+    from functools import partial
+
     from huishoudboekje.statements import import_statements
 
     from .statements import parse_statement_files
 
     config = settings()
-    statements = guarded(lambda: _parse_with_progress(files, config.max_statement_bytes, parse_statement_files))
+    today = parse_day(day, "--date") if day is not None else date.today()
+    parse = partial(parse_statement_files, today=today, days_ahead=config.value_days_ahead)
+    statements = guarded(lambda: _parse_with_progress(files, config.max_statement_bytes, parse))
     store = engine(db)
     result = guarded(lambda: import_statements(store, statements, managed=config.managed_accounts,
                                                allow_unbalanced=allow_unbalanced, actor=actor_of(actor)))
@@ -579,6 +592,48 @@ def report(
     out.print_json(json.dumps(result))
 
 
+# -- teams ------------------------------------------------------------------------------------
+
+teams_app = typer.Typer(help="The team register: the teams households and staff belong to.", no_args_is_help=True)
+app.add_typer(teams_app, name="teams")
+PhoneOption = Annotated[Optional[str], typer.Option("--phone", help="How participants call the team")]
+EmailOption = Annotated[Optional[str], typer.Option("--email", help="The team's e-mail address")]
+HoursOption = Annotated[Optional[str], typer.Option("--hours", help="When the team can be reached, e.g. 'ma-vr 9-17'")]
+
+
+@teams_app.command("add")
+def teams_add(name: str, phone: PhoneOption = None, email: EmailOption = None, hours: HoursOption = None,
+              db: DbOption = None, actor: ActorOption = None) -> None:
+    """Register a team; onboarding documents and staff tokens must name a registered team."""
+    from huishoudboekje import teams
+
+    emit(guarded(lambda: teams.add(engine(db), name, actor_of(actor), phone=phone, email=email, hours=hours)))
+
+
+@teams_app.command("update")
+def teams_update(name: str, phone: PhoneOption = None, email: EmailOption = None, hours: HoursOption = None,
+                 db: DbOption = None, actor: ActorOption = None) -> None:
+    """Change a team's phone, e-mail or hours (what is not given stays)."""
+    from huishoudboekje import teams
+
+    emit(guarded(lambda: teams.update(engine(db), name, actor_of(actor), phone=phone, email=email, hours=hours)))
+
+
+@teams_app.command("list")
+def teams_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the registered teams."""
+    from huishoudboekje import teams
+
+    rows = teams.listing(engine(db))
+    if as_json:
+        emit(rows)
+        return
+    table = Table("team", "phone", "e-mail", "hours")
+    for r in rows:
+        table.add_row(r["name"], r["phone"] or "", r["email"] or "", r["hours"] or "")
+    out.print(table)
+
+
 # -- access -----------------------------------------------------------------------------------
 
 tokens_app = typer.Typer(help="Staff tokens and participants' personal links.", no_args_is_help=True)
@@ -590,7 +645,9 @@ def tokens_issue(
     role: Annotated[str, typer.Option("--role", help="staff, teamlead, auditor or job")],
     name: Annotated[str, typer.Option("--name", help="Whose token (recorded as the actor)")],
     team: Annotated[Optional[str], typer.Option("--team")] = None,
-    days: Annotated[Optional[int], typer.Option("--days", help="Valid for this many days")] = None,
+    days: Annotated[Optional[int], typer.Option(
+        "--days", help="Valid for this many days, 1 to HHB_MAX_CREDENTIAL_DAYS (default: that maximum, 365)")] = None,
+    no_expiry: Annotated[bool, typer.Option("--no-expiry", help="Job tokens only: never expires")] = False,
     db: DbOption = None, actor: ActorOption = None,
 ) -> None:
     """Issue a staff token; the secret is shown once and stored only as a hash."""
@@ -598,8 +655,14 @@ def tokens_issue(
 
     if role == "participant":
         fail("--role: participants get a personal link: hhb tokens link DOSSIER")
+    config = settings()
+    guarded(lambda: access.lifetime(role, days, no_expiry, config.max_credential_days))  # before opening the store
     secret, credential = guarded(lambda: access.issue(engine(db), role, name, actor_of(actor), team=team,
-                                                      valid_days=days))
+                                                      valid_days=days, no_expiry=no_expiry,
+                                                      max_days=config.max_credential_days))
+    if no_expiry:
+        err.print("[yellow]warning:[/] this token never expires; revoke it (hhb tokens revoke "
+                  f"{credential.short_id}) when the job no longer needs it", highlight=False)
     emit({"token": secret, "id": credential.short_id, "role": role, "team": team,
           "expires": credential.expires.isoformat() if credential.expires else None})
 
@@ -607,17 +670,20 @@ def tokens_issue(
 @tokens_app.command("link")
 def tokens_link(
     dossier: str,
-    days: Annotated[int, typer.Option("--days", help="Valid for this many days")] = 90,
+    days: Annotated[int, typer.Option("--days", help="Valid for this many days, 1 to HHB_MAX_CREDENTIAL_DAYS")] = 90,
     base_url: Annotated[str, typer.Option("--base-url", envvar="HHB_PUBLIC_URL")] = "http://127.0.0.1:8000",
     db: DbOption = None, actor: ActorOption = None,
 ) -> None:
     """Create a participant's personal link to their own page (revocable, expires)."""
     from huishoudboekje import access
 
+    config = settings()
+    guarded(lambda: access.lifetime("participant", days, False, config.max_credential_days))
     store = engine(db)
     name = guarded(lambda: store.household(dossier)).participants[0].name
     secret, credential = guarded(lambda: access.issue(store, "participant", name, actor_of(actor),
-                                                      dossier=dossier, valid_days=days))
+                                                      dossier=dossier, valid_days=days,
+                                                      max_days=config.max_credential_days))
     emit({"link": f"{base_url.rstrip('/')}/p/{secret}", "id": credential.short_id, "dossier": dossier,
           "expires": credential.expires.isoformat() if credential.expires else None})
 
@@ -653,8 +719,10 @@ def serve(
     from .api.app import create_app
 
     config = settings()
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1,
+    # and a client there could claim any address; the app decides (HHB_TRUSTED_PROXIES).
     uvicorn.run(create_app(db, config), host=host or config.host, port=port or config.port,
-                log_level="warning")
+                log_level="warning", proxy_headers=False)
 
 
 # -- the demo (the README's first command) ----------------------------------------------

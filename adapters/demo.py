@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from huishoudboekje import households
+from huishoudboekje import households, teams
 from huishoudboekje.config import Settings
 from huishoudboekje.domain.agreement import INCOME
 from huishoudboekje.domain.money import total
@@ -32,10 +32,23 @@ LATE = {"HHB-DEMO-0003"}  # the statushouder's benefit starts two months late
 WAGES = {"HHB-DEMO-0002": "983.41"}  # a thin month for the zero-hours worker
 
 
+# The demo's teams, as staff would register them before onboarding their first household.
+DEMO_TEAMS = {"phone": "030 286 00 00", "email": "wijkteam@example.org", "hours": "ma-vr 9.00-17.00"}
+
+
+def register_teams(engine: Engine, names: list[str], contact: dict[str, str] | None = None) -> None:
+    """Register the teams that are not registered yet (running the demo twice adds nothing)."""
+    known = {team["name"] for team in teams.listing(engine)}
+    for name in names:
+        if name not in known:
+            teams.add(engine, name, "demo", **(contact or {}))
+
+
 def run_demo(engine: Engine, documents: list[Path], settings: Settings, console: Console,
              reconcile: Callable[[date], object]) -> None:
-    results = households.onboard(engine, read_specs(documents), actor="demo",
-                                 managed=settings.managed_accounts)
+    specs = read_specs(documents)
+    register_teams(engine, sorted({spec.team for _, spec in specs}), DEMO_TEAMS)
+    results = households.onboard(engine, specs, actor="demo", managed=settings.managed_accounts)
     console.print("[bold]1. Onboarded[/]: " + ", ".join(f"{r.dossier} ({r.status})" for r in results))
 
     statement = _november_statement(engine, [r.dossier for r in results], settings.default_account)

@@ -131,9 +131,12 @@ def _income(ident, category, payer, amount, schedule, terms, tolerance="0.00") -
 
 
 def onboard_all(engine, docs: list[dict], batch: int) -> float:
+    from huishoudboekje import teams
     from huishoudboekje.households import onboard
     from huishoudboekje.onboarding import parse_document
 
+    for name in sorted({d["team"] for d in docs}):  # onboarding names registered teams only
+        teams.add(engine, name, "bench")
     start = time.perf_counter()
     for i in range(0, len(docs), batch):
         specs = [(f"gen/{d['dossier']}.yaml", parse_document(d, f"gen/{d['dossier']}.yaml"))

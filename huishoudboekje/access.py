@@ -10,9 +10,13 @@ from uuid import UUID, uuid5
 from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import DomainEvent
 
-from .domain.access import PARTICIPANT, AccessError, Credential, hash_secret
+from .domain.access import JOB, PARTICIPANT, AccessError, Credential, hash_secret
 from .domain.household import NAMESPACE
+from .domain.team import TeamError
 from .engine import Engine, NotFound
+
+
+MAX_DAYS = 365  # default of HHB_MAX_CREDENTIAL_DAYS
 
 
 class CredentialLogged(DomainEvent):
@@ -40,19 +44,49 @@ def _log(engine: Engine) -> EventSourcedLog[CredentialLogged]:
 
 
 def issue(engine: Engine, role: str, name: str, actor: str, *, team: str | None = None,
-          dossier: str | None = None, valid_days: int | None = None,
-          now: datetime | None = None) -> tuple[str, Credential]:
-    """A new secret, returned once; only its hash is stored."""
+          dossier: str | None = None, valid_days: int | None = None, no_expiry: bool = False,
+          max_days: int = MAX_DAYS, now: datetime | None = None) -> tuple[str, Credential]:
+    """A new secret, returned once; only its hash is stored.
+
+    Valid for `valid_days` (1 to `max_days`, HHB_MAX_CREDENTIAL_DAYS; default the
+    maximum). Only a token of the `job` role may be issued without expiry (`no_expiry`),
+    for the nightly job a person does not renew. Checked here and not in the
+    `Credential` itself, so that credentials issued earlier keep loading and working.
+    """
     now = now or datetime.now(timezone.utc)
+    expires = now + timedelta(days=lifetime(role, valid_days, no_expiry, max_days)) if not no_expiry else None
     if role == PARTICIPANT:
         engine.household(dossier or "")  # NotFound for an unknown dossier
+    if team is not None:
+        from . import teams
+
+        try:
+            teams.require(engine, team, "--team")
+        except TeamError as exc:
+            raise AccessError(str(exc)) from None
     secret = ("hhbp_" if role == PARTICIPANT else "hhbt_") + secrets.token_urlsafe(32)
-    expires = now + timedelta(days=valid_days) if valid_days else None
     credential = Credential(secret_hash=hash_secret(secret), role=role, name=name, team=team,
                             dossier=dossier, expires=expires, issued=now, actor=actor)
     log = _log(engine)
     engine.save(credential, log.trigger_event(credential_id=credential.id, role=role))
     return secret, credential
+
+
+def lifetime(role: str, valid_days: int | None, no_expiry: bool, max_days: int) -> int:
+    """The days a new credential is valid; AccessError for a lifetime that is not allowed."""
+    if no_expiry:
+        if role != JOB:
+            raise AccessError(f"--no-expiry: only tokens of the job role may be issued without expiry, "
+                              f"not a {role} token; give --days (1 to {max_days})")
+        if valid_days is not None:
+            raise AccessError("--days and --no-expiry: give one of them, not both")
+        return 0
+    if valid_days is None:
+        return max_days
+    if not 1 <= valid_days <= max_days:
+        raise AccessError(f"--days: {valid_days} is not a lifetime of 1 to {max_days} days "
+                          "(the most is HHB_MAX_CREDENTIAL_DAYS)")
+    return valid_days
 
 
 def authenticate(engine: Engine, secret: str, now: datetime | None = None) -> Principal | None:
@@ -75,4 +109,4 @@ def credentials(engine: Engine) -> list[Credential]:
     return [engine.repository.get(logged.credential_id) for logged in _log(engine).get()]
 
 
-__all__ = ["AccessError", "Principal", "issue", "authenticate", "revoke", "credentials"]
+__all__ = ["AccessError", "Principal", "issue", "lifetime", "authenticate", "revoke", "credentials"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from ipaddress import ip_network
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,6 +38,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = "http://127.0.0.1:8000"
+    max_credential_days: int = Field(default=365, ge=1)  # the longest a token or link may be valid
+    value_days_ahead: int = Field(default=7, ge=0)  # value dates this many days after the import date at most
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); none by default
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @field_validator("managed_accounts", mode="before")
     @classmethod
@@ -52,6 +57,19 @@ class Settings(BaseSettings):
         if not result:
             raise ValueError("HHB_MANAGED_ACCOUNTS: name at least one account")
         return result
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        for part in value:  # type: ignore[union-attr]
+            try:
+                ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"HHB_TRUSTED_PROXIES: '{part}' is not an IP address or network "
+                                 "(such as 10.0.0.1 or 10.0.0.0/8)") from None
+        return value
 
     @field_validator("pain_version")
     @classmethod

@@ -89,6 +89,8 @@ def monthly_overview(engine: Engine, dossier: str, month: str) -> dict[str, Any]
         first = date(year, number, 1)
     except ValueError:
         raise HouseholdError(f"--month: '{month}' is not a month (YYYY-MM)") from None
+    if not 2000 <= year <= 2099:
+        raise HouseholdError(f"--month: {month} is outside the years the engine works with (2000 to 2099)")
     last = date(year + (number == 12), number % 12 + 1, 1).fromordinal(
         date(year + (number == 12), number % 12 + 1, 1).toordinal() - 1)
     household = engine.household(dossier)

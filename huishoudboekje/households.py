@@ -14,9 +14,10 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
-from .domain.agreement import Agreement
+from .domain.agreement import CHARGE, Agreement
 from .domain.household import Household, HouseholdError, household_id
 from .domain.run import Run
+from .domain.team import TeamError
 from .engine import Engine
 from .onboarding import DocumentError, HouseholdSpec, Problem
 
@@ -41,6 +42,7 @@ def onboard(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str, 
     accounts a household may name as its own `account`.
     """
     _check_accounts(specs, managed)
+    _check_teams(engine, specs)
     for _ in range(3):
         try:
             return _onboard_once(engine, specs, actor)
@@ -59,6 +61,47 @@ def _check_accounts(specs: list[tuple[str, HouseholdSpec]], managed: Sequence[st
             raise DocumentError(file, [Problem(
                 "account", f"{spec.account} is not one of the managed accounts "
                 f"(HHB_MANAGED_ACCOUNTS: {', '.join(managed)}); leave `account` out to use the first")])
+        problems = _crossed_accounts(spec, managed)
+        if problems:
+            raise DocumentError(file, problems)
+
+
+def _check_teams(engine: Engine, specs: list[tuple[str, HouseholdSpec]]) -> None:
+    """Every household belongs to a registered team (`hhb teams add`): a typo or a
+    look-alike name would otherwise start a team of its own that no staff member sees."""
+    from . import teams
+
+    register = teams.register(engine)
+    for file, spec in specs:
+        try:
+            register.require(spec.team)
+        except TeamError as exc:
+            raise DocumentError(file, [Problem("team", str(exc).removeprefix("team: "))]) from None
+
+
+def _crossed_accounts(spec: HouseholdSpec, managed: Sequence[str]) -> list[Problem]:
+    """Accounts that would make the engine pay the wrong party: leefgeld to a landlord or
+    back into a managed account, a charge paid from the managed account to itself."""
+    problems = []
+    charges = [a for a in spec.agreements if a.kind == CHARGE]
+    creditors = {}
+    for index, charge in enumerate(charges):
+        creditors.setdefault(charge.counterparty.iban, charge)
+        if charge.counterparty.iban in managed:
+            problems.append(Problem(f"charges[{index}].counterparty.iban",
+                                    f"{charge.counterparty.iban} is one of the municipality's managed accounts "
+                                    "(HHB_MANAGED_ACCOUNTS); a charge is paid to the creditor's own account"))
+    for index, participant in enumerate(spec.participants):
+        where = f"participants[{index}].iban"
+        if participant.iban in managed:
+            problems.append(Problem(where, f"{participant.iban} is one of the municipality's managed accounts "
+                                           "(HHB_MANAGED_ACCOUNTS); leefgeld is paid to the participant's own account"))
+        elif participant.iban in creditors:
+            charge = creditors[participant.iban]
+            problems.append(Problem(where, f"{participant.iban} is the account of {charge.counterparty.name}, "
+                                           f"the creditor of charge '{charge.id}'; leefgeld is paid to the "
+                                           "participant's own account"))
+    return problems
 
 
 def _onboard_once(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str) -> list[Onboarded]:

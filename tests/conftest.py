@@ -44,11 +44,28 @@ def own_var_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("HHB_VAR_DIR", str(tmp_path / "var"))
 
 
+TEAMS = ("Wijkteam Noord", "Wijkteam Zuid", "Wijkteam Oost", "Wijkteam West")  # the teams tests name
+
+
+def register_teams(url: str, tmp_path: Path, names: tuple[str, ...] = TEAMS) -> None:
+    """Register the teams tests name, as staff do before onboarding (`hhb teams add`)."""
+    from huishoudboekje import teams
+
+    engine = open_engine(url, tmp_path / "var")
+    try:
+        for name in names:
+            teams.add(engine, name, "test")
+    finally:
+        engine.close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_url(request, tmp_path):
     """A database URL for a brand-new, empty event store."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'events.sqlite'}"
+        url = f"sqlite:///{tmp_path / 'events.sqlite'}"
+        register_teams(url, tmp_path)
+        yield url
         return
     if _PG_PROBLEM:
         if REQUIRE_POSTGRES:
@@ -60,7 +77,9 @@ def store_url(request, tmp_path):
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     try:
-        yield f"{POSTGRES_URL}?schema={schema}"
+        url = f"{POSTGRES_URL}?schema={schema}"
+        register_teams(url, tmp_path)
+        yield url
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")

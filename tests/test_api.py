@@ -11,9 +11,12 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from adapters.api.app import FAILED_LOGIN_LIMIT, FAILED_LOGIN_WINDOW, PROBLEM, FailedLogins, create_app
+from adapters.api.app import (FAILED_LOGIN_LIMIT, FAILED_LOGIN_WINDOW, PROBLEM, FailedLogins, create_app,
+                              trusted_networks)
 from adapters.documents import load_document
 from huishoudboekje import access
+from huishoudboekje.config import Settings
+from huishoudboekje.domain.access import Credential, hash_secret
 from huishoudboekje.domain.ledger import BOOKED, UNMATCHED
 from huishoudboekje.statements import ledgers
 from tests.conftest import ROOT
@@ -145,6 +148,7 @@ def matrix(w: World):
     """(method, path, body, expected status per caller)."""
     return [
         ("GET", "/households", None, LIST),
+        ("GET", "/teams", None, LIST),
         ("POST", "/households", DOC_A, WRITE_A),  # unchanged
         ("GET", f"/households/{A}", None, READ_A),
         ("GET", f"/households/{A}/history?as_of=2026-12-15", None, READ_A),
@@ -394,6 +398,44 @@ def test_oversized_bodies_are_refused_announced_or_streamed(app, world):
     assert world.ok("staff", "POST", "/households", json=DOC_C).status_code == 201  # small bodies pass
 
 
+def test_the_registered_teams_are_listed(world):
+    names = [t["name"] for t in world.ok("staff", "GET", "/teams").json()]
+    assert NOORD in names and ZUID in names
+
+
+def test_onboarding_names_a_registered_team(world):
+    lookalike = {**DOC_C, "team": "Wijkteam N\u043eord"}  # a Cyrillic "о": not the caller's team either
+    problem(world.call("lead", "POST", "/households", json=lookalike), 403, "team")
+    # a token an earlier version issued for a team nobody registered
+    secret = "hhbt_issued-before-the-register"
+    old = Credential(secret_hash=hash_secret(secret), role="staff", name="o.ud", team="Wijkteam Oud", dossier=None,
+                     expires=None, issued=datetime.now(timezone.utc), actor="cli")
+    world.engine.save(old)
+    before = world.engine.event_count()
+    body = problem(world.client.post("/api/v1/households", json={**DOC_C, "team": "Wijkteam Oud"},
+                                     headers={"Authorization": f"Bearer {secret}"}), 422, "team")
+    assert "'Wijkteam Oud' is not a registered team" in body["detail"]
+    assert world.engine.event_count() == before
+
+
+def test_dates_out_of_range_are_problems_not_errors(world):
+    for who, path, where in (("participant", "/me/left?date=0001-01-01", "date"),
+                             ("participant", "/me/left?date=9999-12-31", "date"),
+                             ("participant", "/me/overview?month=9999-12", "month"),
+                             ("staff", f"/households/{A}/left?date=9999-12-31", "date"),
+                             ("staff", f"/households/{A}/overview?month=9999-12", "month"),
+                             ("staff", f"/households/{A}/history?as_of=0001-01-01", "as_of")):
+        problem(world.call(who, "GET", path), 422, where)
+
+
+def test_onboarding_a_participant_paid_into_the_landlords_account_is_refused(world):
+    doc = {**DOC_C, "participants": [{**DOC_C["participants"][0], "iban": DOC_C["charges"][0]["counterparty"]["iban"]}]}
+    before = world.engine.event_count()
+    body = problem(world.call("staff", "POST", "/households", json=doc), 422, "participants[0].iban")
+    assert "the creditor of charge" in body["detail"]
+    assert world.engine.event_count() == before
+
+
 def test_unknown_routes_and_methods_are_problems_too(world):
     problem(world.call("staff", "GET", "/nothing-here"), 404)
     problem(world.call("staff", "DELETE", "/households"), 405)
@@ -402,16 +444,54 @@ def test_unknown_routes_and_methods_are_problems_too(world):
 # -- 5. failed logins ------------------------------------------------------------------------------------
 
 
-def test_failed_logins_are_rate_limited_per_client(app, world):
+def test_ten_bad_tokens_from_an_address_do_not_lock_out_a_valid_token_from_it(app, world):
     now = [1000.0]
     app.state.context.failed_logins = FailedLogins(clock=lambda: now[0])
-    bad = {"Authorization": "Bearer hhbt_not-a-token"}
-    for _ in range(FAILED_LOGIN_LIMIT):
-        problem(world.client.get("/api/v1/households", headers=bad), 401)
-    problem(world.call("staff", "GET", "/households"), 429)  # a good token too, from this client
-    problem(world.call("participant", "GET", "/me/left"), 429)
+    for n in range(FAILED_LOGIN_LIMIT):
+        problem(world.client.get("/api/v1/households", headers={"Authorization": f"Bearer hhbt_guess{n}"}), 401)
+    world.ok("staff", "GET", "/households")  # a good token from the same client is let in
+    world.ok("participant", "GET", "/me/left")
+    refused = problem(world.client.get("/api/v1/households", headers={"Authorization": "Bearer hhbt_guess"}), 429)
+    assert "wait a minute" in refused["detail"]
+    problem(world.call("revoked", "GET", "/households"), 429)  # a failing token is refused too
     now[0] += FAILED_LOGIN_WINDOW + 1
+    problem(world.client.get("/api/v1/households", headers={"Authorization": "Bearer hhbt_guess"}), 401)
+
+
+def test_twelve_wrong_participant_links_do_not_lock_staff_out(app, world):
+    app.state.context.failed_logins = FailedLogins()
+    answers = [world.client.get(f"/p/hhbp_wrong{n}").status_code for n in range(12)]
+    assert answers == [404] * FAILED_LOGIN_LIMIT + [429, 429]
     world.ok("staff", "GET", "/households")
+    world.ok("participant", "GET", "/me/left")
+
+
+def test_rotating_x_forwarded_for_from_an_untrusted_address_is_limited(app, world):
+    app.state.context.failed_logins = FailedLogins()
+    answers = [world.client.get("/api/v1/households", headers={
+        "Authorization": f"Bearer hhbt_guess{n}", "X-Forwarded-For": f"203.0.113.{n}"}).status_code
+        for n in range(60)]
+    assert answers == [401] * FAILED_LOGIN_LIMIT + [429] * (60 - FAILED_LOGIN_LIMIT)
+    world.ok("staff", "GET", "/households", headers={"X-Forwarded-For": "203.0.113.99"})
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_is_counted_on_its_own(app, world, monkeypatch):
+    monkeypatch.setenv("HHB_TRUSTED_PROXIES", "10.0.0.0/24")
+    app.state.context.trusted_proxies = trusted_networks(Settings())
+    app.state.context.failed_logins = FailedLogins()
+    with TestClient(app, client=("10.0.0.1", 50000)) as via_proxy:
+        def attempt(forwarded, token="hhbt_guess"):
+            return via_proxy.get("/api/v1/households", headers={
+                "Authorization": f"Bearer {token}", "X-Forwarded-For": forwarded}).status_code
+
+        # the guesser's own entry is the rightmost one the proxy appended; what it wrote itself is ignored
+        assert [attempt(f"192.0.2.{n}, 198.51.100.7", f"hhbt_guess{n}") for n in range(11)] == [401] * 10 + [429]
+        assert attempt("198.51.100.8", "hhbt_other") == 401  # another client behind the same proxy
+        # one secret tried from many addresses is limited too
+        assert [attempt(f"198.51.100.{n + 20}", "hhbt_same") for n in range(11)] == [401] * 10 + [429]
+        staff = world.headers["staff"]
+        assert via_proxy.get("/api/v1/households", headers={**staff, "X-Forwarded-For": "198.51.100.7"}
+                             ).status_code == 200
 
 
 # -- the published document ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from schemathesis.checks import not_a_server_error  # noqa: E402
 
 from adapters.api.app import FailedLogins, create_app  # noqa: E402
 from adapters.documents import load_document  # noqa: E402
-from huishoudboekje import access  # noqa: E402
+from huishoudboekje import access, teams  # noqa: E402
 from tests.conftest import ROOT  # noqa: E402
 from tests.factories import MANAGED, Tx, camt053  # noqa: E402
 
@@ -38,6 +38,7 @@ def api(tmp_path, monkeypatch):
     app = create_app(db_url=f"sqlite:///{tmp_path / 'events.sqlite'}")
     app.state.context.failed_logins = FailedLogins(limit=10**9)  # fuzzed tokens must not lock us out
     engine = app.state.context.engine
+    teams.add(engine, "Wijkteam Noord", "test")
     tokens = {role: access.issue(engine, role, "fuzz", "test", team="Wijkteam Noord")[0]
               for role in ("staff", "teamlead", "job")}
     seed(app, tokens)

@@ -44,6 +44,7 @@ from huishoudboekje import access  # noqa: E402
 from huishoudboekje.projections.left import left_this_month, what_is_left  # noqa: E402
 from huishoudboekje.projections.views import Projections  # noqa: E402
 from tests.factories import MANAGED, Tx, camt053  # noqa: E402
+from tests.conftest import register_teams  # noqa: E402
 from tests.serving import free_port, wait_until_serving  # noqa: E402
 from tests.test_participant_page import GEMEENTE, TOESLAGEN, A, B, B_NAME, weekly_copy  # noqa: E402
 
@@ -74,6 +75,7 @@ def served(tmp_path_factory):
             result = runner.invoke(cli, [*args, "--db", db])
             assert result.exit_code == 0, result.output
 
+        register_teams(db, tmp)
         hhb("onboard", str(ROOT / "examples" / "HHB-2026-0001.yaml"), str(weekly_copy(tmp)))
         (tmp / "nov.xml").write_bytes(camt053([
             Tx("131.00", date(2026, 11, 20), *TOESLAGEN, f"zorgtoeslag {A}"),

@@ -56,7 +56,8 @@ def open_signals(store_url, dossier):
 def import_on(store_url, tmp_path, name, transactions):
     path = tmp_path / name
     path.write_bytes(camt053(transactions, statement_id=name))
-    hhb(store_url, "import", str(path))
+    on = max(t.value_day or t.day for t in transactions)  # the day the statement comes in
+    hhb(store_url, "import", str(path), "--date", on.isoformat())
 
 
 def test_persona_3_late_benefit_day_by_day(store_url, tmp_path, personas):

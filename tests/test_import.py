@@ -457,7 +457,10 @@ def test_versions_are_read_on_any_store(example_doc):
     from huishoudboekje.households import onboard
     from huishoudboekje.onboarding import parse_document
 
+    from huishoudboekje import teams
+
     engine = Engine(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    teams.add(engine, "Wijkteam Noord", "test")
     onboard(engine, [(str(example_doc), parse_document(load_document(example_doc), str(example_doc)))], actor="test",
             managed=[MANAGED])
     hid = household_id("HHB-2026-0001")

@@ -273,12 +273,22 @@ def test_unknown_expired_and_revoked_links_get_a_friendly_page(site):
     assert_friendly_404(site.client.get(f"/p/{expired}?lang=nl"))
 
 
+@pytest.mark.parametrize(("query", "path"), [("?date=0001-01-01", ""), ("?date=9999-12-31", ""),
+                                           ("?month=9999-12", "/overzicht"), ("?month=0001-01", "/overzicht"),
+                                           ("?date=9999-12-31", "/overzicht")])
+def test_a_date_out_of_range_gets_a_dutch_page_not_an_error(site, query, path):
+    answer = site.get(A, query, path)
+    assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html")
+    assert '<html lang="nl">' in answer.text and "Controleer de datum of maand in de link." in answer.text
+
+
 def test_too_many_wrong_links_are_refused_for_a_minute(site):
     for n in range(10):
         assert site.client.get(f"/p/hhbp_wrong{n}").status_code == 404
-    refused = site.client.get(f"/p/{site.tokens[A]}")
+    refused = site.client.get("/p/hhbp_wrong10")
     assert refused.status_code == 429 and refused.headers["retry-after"] == "60"
     assert "Wacht een minuut" in refused.text and refused.headers["content-type"].startswith("text/html")
+    assert site.client.get(f"/p/{site.tokens[A]}").status_code == 200  # a valid link still opens
 
 
 # -- security -------------------------------------------------------------------------------------

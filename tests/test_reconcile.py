@@ -138,7 +138,7 @@ def test_a_missed_night_is_caught_up(example, tmp_path):
     statement.write_bytes(camt053([Tx("131.00", date(2026, 12, 18), *TOESLAGEN, "HHB-2026-0001 zorgtoeslag"),
                                    Tx("1320.50", date(2026, 12, 30), *GEMEENTE, "HHB-2026-0001")],
                                   statement_id="DEC"))
-    ok(hhb(example, "import", str(statement)))
+    ok(hhb(example, "import", str(statement), "--date", "2026-12-30"))  # the day it comes in
     summary = run(example, "2027-01-04")  # nights of 1 and 31 December were never run
     assert summary["households_paid"] == 1 and len(summary["payment_files"]) == 2
     pay_dates = sorted({i.pay_date for i in instructions(example, tmp_path)})
@@ -265,7 +265,7 @@ def test_a_catch_up_of_months_files_every_instruction_once(example, tmp_path):
              for amount, d, payer in (("131.00", 18, TOESLAGEN), ("1320.50", last, GEMEENTE))]
     statement = tmp_path / "later.xml"
     statement.write_bytes(camt053(later, statement_id="LATER"))
-    ok(hhb(example, "import", str(statement)))
+    ok(hhb(example, "import", str(statement), "--date", "2027-03-31"))
     summary = run(example, "2027-04-05")
     engine = open_engine(example, tmp_path / "ev")
     try:
@@ -439,7 +439,7 @@ def test_killing_a_catch_up_of_months_and_rerunning_files_every_instruction_once
         Tx(amount, date(y, m, d), *payer, f"HHB-KILL-{n:04d} {m}")
         for n in range(count) for y, m, last in months
         for amount, d, payer in (("131.00", 18, TOESLAGEN), ("1320.50", last, GEMEENTE))]))
-    ok(hhb(store_url, "import", str(statement)))
+    ok(hhb(store_url, "import", str(statement), "--date", "2027-02-26"))
 
     kills = _kill_and_rerun(store_url, tmp_path, "2027-03-02", (2, 8, 13, 20, 27))  # over November to March
     assert kills >= 3

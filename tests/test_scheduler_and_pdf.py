@@ -9,6 +9,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from tests.conftest import register_teams
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -51,6 +53,7 @@ def test_a_bad_schedule_setting_is_refused_before_the_job_runs(tmp_path, example
     db = f"sqlite:///{tmp_path / 'events.sqlite'}"
     monkeypatch.setenv("HHB_VAR_DIR", str(tmp_path / "var"))
     runner = CliRunner()
+    register_teams(db, tmp_path)
     assert runner.invoke(app, ["onboard", str(example_doc), "--db", db]).exit_code == 0
     monkeypatch.setenv(variable, value)
     result = runner.invoke(app, ["scheduler", "--db", db])
@@ -65,6 +68,7 @@ def test_the_monthly_overview_as_pdf(tmp_path, example_doc, monkeypatch):
         pytest.skip("no Chromium for PDF output")
     db = f"sqlite:///{tmp_path / 'events.sqlite'}"
     runner = CliRunner()
+    register_teams(db, tmp_path)
     assert runner.invoke(app, ["onboard", str(example_doc), "--db", db]).exit_code == 0
     target = tmp_path / "overzicht.pdf"
     result = runner.invoke(app, ["overview", "HHB-2026-0001", "--month", "2026-12", "--format", "pdf",

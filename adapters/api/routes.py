@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from huishoudboekje import followup
 from huishoudboekje import households as household_service
 from huishoudboekje import statements as statement_service
+from huishoudboekje import teams as team_service
 from huishoudboekje.access import AccessError, Principal
 from huishoudboekje.domain.access import AUDITOR, JOB, PARTICIPANT, STAFF, TEAMLEAD
 from huishoudboekje.domain.household import Household, HouseholdError, household_id
@@ -259,7 +260,7 @@ _MEANING = {401: "Missing, unknown, expired or revoked token", 403: "The role ma
             404: "Unknown (or another team's) household, transaction, signal or file",
             409: "The request conflicts with the current state", 413: "Request body too large",
             422: "Invalid input, or a change the engine refuses; nothing was written",
-            429: "Too many failed logins from this client"}
+            429: "Too many failed sign-ins from this client or with this token; wait a minute"}
 
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -320,6 +321,13 @@ class Onboarded(BaseModel):
     dossier: str
     household_id: str
     status: Literal["created", "unchanged", "updated"]
+
+
+class TeamOut(BaseModel):
+    name: str
+    phone: str | None
+    email: str | None
+    hours: str | None = Field(description="When the team can be reached")
 
 
 class HouseholdRow(BaseModel):
@@ -595,6 +603,13 @@ def onboard(document: HouseholdDoc, call: Write = writer(*TEAM)) -> Response:
     return call.answer(action, "body")
 
 
+@router.get("/teams", tags=["teams"], response_model=list[TeamOut],
+            summary="The registered teams (hhb teams), with how participants reach them",
+            responses=problems(403))
+def list_teams(who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
+    return team_service.listing(ctx.engine)
+
+
 @router.get("/households", tags=["households"], response_model=list[HouseholdRow],
             summary="List households (staff and teamleads: their own team's)",
             responses=problems(403))
@@ -756,7 +771,8 @@ def import_statement(
 ) -> Response:
     def action() -> Response:
         settings = call.ctx.settings
-        parsed = parse_statement_bytes(call.body, filename, settings.max_statement_bytes)
+        parsed = parse_statement_bytes(call.body, filename, settings.max_statement_bytes,
+                                       days_ahead=settings.value_days_ahead)
         result = statement_service.import_statements(call.ctx.engine, parsed, managed=settings.managed_accounts,
                                                      allow_unbalanced=allow_unbalanced, actor=call.actor)
         return json_answer(ImportOut(**result.as_dict()))

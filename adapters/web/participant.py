@@ -40,7 +40,7 @@ from huishoudboekje.followup import monthly_overview
 from huishoudboekje.projections.left import cycle_of, left_this_month, what_is_left
 from huishoudboekje.projections.views import Projections
 
-from ..api.app import Context, Problem, context, participant_principal
+from ..api.app import Context, Problem, context, participant_principal, refuse_failed
 from ..overview import render_html
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,8 @@ LANGS = ("nl", "en")
 LANG_COOKIE = "hhb_lang"
 CATCH_UP_EVERY = 2.0  # seconds: how often one process brings the read models up to date
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_\-]{1,128}")
-MONTH_SHAPE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+MONTH_SHAPE = re.compile(r"(20\d\d)-(0[1-9]|1[0-2])")  # the years of FIRST_DAY to LAST_DAY
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 router = APIRouter(include_in_schema=False)
 
@@ -520,8 +521,7 @@ def _refused(exc: Problem, lang: str, static: str) -> HTMLResponse:
 def _who(request: Request, token: str, ctx: Context):
     """The participant behind the link, or Problem(404/429); malformed tokens count as failures."""
     if not TOKEN_SHAPE.fullmatch(token):
-        client = request.client.host if request.client else "unknown"
-        ctx.failed_logins.failed(client)
+        refuse_failed(request, ctx, token)
         raise Problem(404, "Not found", "this link is unknown, expired or revoked")
     return participant_principal(request, token, ctx)
 
@@ -531,9 +531,11 @@ def _as_of(request: Request) -> date | None:
     if not given:
         return date.today()
     try:
-        return date.fromisoformat(given) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", given) else None
+        day = date.fromisoformat(given) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", given) else None
     except ValueError:
         return None
+    # the API's BusinessDate range: far outside any household's life the calendar overflows
+    return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None
 
 
 def _query(**params: str | None) -> str:

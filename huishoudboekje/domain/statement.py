@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 
@@ -105,3 +105,27 @@ class Statement:
             return None
         moved = sum((t.amount for t in self.transactions), Decimal("0.00"))
         return self.closing_balance - (self.opening_balance + moved)
+
+
+VALUE_DAYS_AHEAD = 7  # default of HHB_VALUE_DAYS_AHEAD
+
+
+def refuse_implausible(statements: list[Statement], today: date, days_ahead: int = VALUE_DAYS_AHEAD) -> None:
+    """StatementError for the first entry no bank books: an amount of zero, or a value
+    date more than `days_ahead` days after the import date `today`.
+
+    A booking dated 9999-12-31 would make the account's data look fresh forever, and
+    would pass every check that compares dates; a booking of nothing moves no money
+    and can only confuse matching.
+    """
+    latest = today + timedelta(days=days_ahead)
+    for statement in statements:
+        for transaction in statement.transactions:
+            where = transaction.where or None
+            if transaction.amount == 0:
+                raise StatementError(statement.file, where, "the amount is 0.00; a booking of nothing "
+                                     "cannot be imported")
+            if transaction.value_date > latest:
+                raise StatementError(statement.file, where, f"the value date {transaction.value_date.isoformat()} "
+                                     f"is more than {days_ahead} days after the import date {today.isoformat()} "
+                                     "(HHB_VALUE_DAYS_AHEAD)")

@@ -1,0 +1,149 @@
+"""The team register: the neighbourhood teams (wijkteams) households and staff belong to.
+
+One aggregate per engine holds every team, so a look-up is one short stream. Team
+names are compared exactly: a name that merely looks like a registered one (a
+Cyrillic "о" for a Latin "o", another case) is a different, unknown team, and the
+error says which registered team it resembles (`resembling`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from .household import NAMESPACE
+
+REGISTER_ID = uuid5(NAMESPACE, "/teams")
+NAME_MAX = 100
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE = re.compile(r"\+?[0-9][0-9 ()\-]{5,19}")
+HOURS_MAX = 200
+
+# Letters of other scripts that look like Latin ones (Unicode's confusables, the common part).
+_LOOKALIKES = str.maketrans({
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
+    "ԁ": "d", "һ": "h", "ԛ": "q", "ԝ": "w", "к": "k", "м": "m", "т": "t", "в": "b", "н": "h", "л": "n",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
+    "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "У": "Y",
+    "α": "a", "ο": "o", "ν": "v", "ι": "i", "κ": "k", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
+    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+})
+
+
+class TeamError(ValueError):
+    """A team that cannot be registered or changed, or a name that is not registered."""
+
+
+def skeleton(name: str) -> str:
+    """What a name looks like: compatibility forms folded, look-alike letters made Latin,
+    accents and case dropped, spaces collapsed."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name).translate(_LOOKALIKES))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.casefold().split())
+
+
+def strangers(name: str, registered: str) -> list[str]:
+    """The characters of `name` that differ from the registered name it resembles, as people read them."""
+    found = []
+    for char in name:
+        if char not in registered and not char.isspace():
+            label = unicodedata.name(char, "unnamed character")
+            found.append(f"'{char}' (U+{ord(char):04X} {label})")
+    return found
+
+
+def clean_name(name: str) -> str:
+    text = " ".join(name.split())
+    if not text:
+        raise TeamError("NAME: a team needs a name")
+    if len(text) > NAME_MAX:
+        raise TeamError(f"NAME: at most {NAME_MAX} characters")
+    if any(unicodedata.category(c).startswith("C") for c in text):
+        raise TeamError("NAME: contains a control or invisible character")
+    return text
+
+
+def clean_contact(phone: str | None, email: str | None, hours: str | None) -> dict[str, str | None]:
+    if phone is not None and not PHONE.fullmatch(phone.strip()):
+        raise TeamError(f"--phone: '{phone}' is not a phone number (digits, spaces, +, - and brackets)")
+    if email is not None and not EMAIL.fullmatch(email.strip()):
+        raise TeamError(f"--email: '{email}' is not an e-mail address")
+    if hours is not None and len(hours.strip()) > HOURS_MAX:
+        raise TeamError(f"--hours: at most {HOURS_MAX} characters")
+    return {"phone": phone.strip() if phone else None, "email": email.strip() if email else None,
+            "hours": " ".join(hours.split()) if hours else None}
+
+
+class TeamRegister(Aggregate):
+    """Every team by name, with how a participant reaches it (phone, e-mail, opening hours)."""
+
+    @staticmethod
+    def create_id() -> UUID:
+        return REGISTER_ID
+
+    @event("Opened")
+    def __init__(self, taken_over: list[str], actor: str) -> None:
+        """`taken_over`: the team names an earlier version's households and tokens used."""
+        self.teams: dict[str, dict[str, Any]] = {
+            name: {"name": name, "phone": None, "email": None, "hours": None} for name in taken_over}
+
+    # -- commands --------------------------------------------------------------------
+
+    def add(self, name: str, actor: str, phone: str | None = None, email: str | None = None,
+            hours: str | None = None) -> None:
+        name = clean_name(name)
+        contact = clean_contact(phone, email, hours)
+        if name in self.teams:
+            raise TeamError(f"team '{name}' is registered already; change it with hhb teams update")
+        similar = self.resembling(name)
+        if similar is not None:
+            raise TeamError(f"team '{name}' looks like the registered team '{similar}'"
+                            + _differs(name, similar) + "; use that name")
+        self._added(name=name, actor=actor, **contact)
+
+    def update(self, name: str, actor: str, phone: str | None = None, email: str | None = None,
+               hours: str | None = None) -> bool:
+        """Change what is given; whether anything changed."""
+        self.require(name)
+        contact = clean_contact(phone, email, hours)
+        changed = {k: v for k, v in contact.items() if v is not None and self.teams[name][k] != v}
+        if changed:
+            self._updated(name=name, actor=actor, changes=changed)
+        return bool(changed)
+
+    def require(self, name: str, field: str = "team") -> str:
+        """The name, if registered; TeamError naming `field` and the team it resembles otherwise."""
+        if name in self.teams:
+            return name
+        similar = self.resembling(name)
+        if similar is not None:
+            raise TeamError(f"{field}: '{name}' is not a registered team; it looks like '{similar}'"
+                            + _differs(name, similar) + f"; did you mean '{similar}'?")
+        close = difflib.get_close_matches(name, list(self.teams), n=1, cutoff=0.8)
+        hint = f"; did you mean '{close[0]}'?" if close else "; register it first with hhb teams add"
+        raise TeamError(f"{field}: '{name}' is not a registered team{hint}")
+
+    def resembling(self, name: str) -> str | None:
+        wanted = skeleton(name)
+        return next((team for team in sorted(self.teams) if skeleton(team) == wanted and team != name), None)
+
+    # -- events -----------------------------------------------------------------------
+
+    @event("TeamAdded")
+    def _added(self, name: str, phone: str | None, email: str | None, hours: str | None, actor: str) -> None:
+        self.teams[name] = {"name": name, "phone": phone, "email": email, "hours": hours}
+
+    @event("TeamUpdated")
+    def _updated(self, name: str, changes: dict[str, str], actor: str) -> None:
+        self.teams[name] = {**self.teams[name], **changes}
+
+
+def _differs(name: str, similar: str) -> str:
+    odd = strangers(name, similar)
+    return f" but has {', '.join(odd)}" if odd else " but differs in case, accents or spaces"

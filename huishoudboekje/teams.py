@@ -1,0 +1,70 @@
+"""The team register as the CLI and the API use it, and its upgrade from free-text names.
+
+Stores written before the register existed name teams only as text on households and
+staff tokens. The first use of the register in such a store opens it with those names
+(`Opened`, actor `upgrade`), so every team already in use stays usable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, RecordConflictError
+
+from .domain.team import REGISTER_ID, TeamError, TeamRegister
+from .engine import Engine
+
+UPGRADE_ACTOR = "upgrade"
+
+
+def register(engine: Engine) -> TeamRegister:
+    """The register; opened on first use with the team names the store already holds."""
+    found = engine.get_or_none(REGISTER_ID)
+    if found is not None:
+        return found
+    opened = TeamRegister(taken_over=_names_in_use(engine), actor=UPGRADE_ACTOR)
+    try:
+        engine.save(opened)
+    except (IntegrityError, RecordConflictError):  # another process opened it first
+        return engine.repository.get(REGISTER_ID)
+    return opened
+
+
+def _names_in_use(engine: Engine) -> list[str]:
+    from . import access
+
+    names = {engine.household_by_id(ident).team for ident, _ in engine.household_ids()}
+    names |= {credential.team for credential in access.credentials(engine) if credential.team}
+    return sorted(names)
+
+
+def add(engine: Engine, name: str, actor: str, **contact: str | None) -> dict[str, Any]:
+    def attempt() -> dict[str, Any]:
+        teams = register(engine)
+        teams.add(name, actor, **contact)
+        engine.save(teams)
+        return teams.teams[" ".join(name.split())]
+
+    return engine.retrying(attempt)
+
+
+def update(engine: Engine, name: str, actor: str, **contact: str | None) -> dict[str, Any]:
+    def attempt() -> dict[str, Any]:
+        teams = register(engine)
+        if teams.update(name, actor, **contact):
+            engine.save(teams)
+        return teams.teams[name]
+
+    return engine.retrying(attempt)
+
+
+def listing(engine: Engine) -> list[dict[str, Any]]:
+    return [dict(team) for _, team in sorted(register(engine).teams.items())]
+
+
+def require(engine: Engine, name: str, field: str = "team") -> str:
+    """`name` if it is a registered team; TeamError otherwise (naming the team it resembles)."""
+    return register(engine).require(name, field)
+
+
+__all__ = ["TeamError", "register", "add", "update", "listing", "require"]
