@@ -50,11 +50,13 @@ def _pg(name: str) -> str:
 
 def onboard(url: str, docs: list[dict], var: Path) -> None:
     from adapters.store import open_engine
+    from huishoudboekje import teams
     from huishoudboekje.households import onboard as onboard_households
     from huishoudboekje.onboarding import parse_document
 
     engine = open_engine(url, var)
     try:
+        teams.add(engine, "Wijkteam Noord", "bench")
         for start in range(0, len(docs), 500):
             specs = [(f"{d['dossier']}.yaml", parse_document(d, f"{d['dossier']}.yaml"))
                      for d in docs[start:start + 500]]

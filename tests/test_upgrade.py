@@ -22,6 +22,7 @@ from huishoudboekje.projections.views import Projections
 from huishoudboekje.statements import ledgers, unmatched
 
 from . import upgrade_story as story
+from .conftest import _PG_PROBLEM, POSTGRES_URL, REQUIRE_POSTGRES
 from .factories import MANAGED
 from .test_reconcile import check_pain
 
@@ -32,6 +33,30 @@ runner = CliRunner()
 @pytest.fixture(autouse=True)
 def settings_env(monkeypatch):
     monkeypatch.setenv("HHB_MANAGED_ACCOUNTS", MANAGED)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request, tmp_path):
+    """A URL where nothing has been written yet (the `store_url` fixture registers teams)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.sqlite'}"
+        return
+    if _PG_PROBLEM:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required here but not reachable: {_PG_PROBLEM}")
+        pytest.skip(f"no PostgreSQL server: {_PG_PROBLEM}")
+    import uuid
+
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{POSTGRES_URL}?schema={schema}"
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def hhb(url: str, *args: str) -> str:
@@ -45,7 +70,7 @@ def _copy_old_store(url: str, tmp_path: Path) -> None:
     if url.startswith("sqlite:///"):
         shutil.copy(STORE_V13, url[len("sqlite:///"):])
         return
-    source = open_engine(f"sqlite:///{shutil.copy(STORE_V13, tmp_path / 'old.sqlite')}", tmp_path / "old")
+    source = open_engine(f"sqlite:///{shutil.copy(STORE_V13, tmp_path / 'copy.sqlite')}", tmp_path / "old")
     target = open_engine(url, tmp_path / "var")
     try:
         stored = source.recorder.select_notifications(start=1, limit=100_000)
@@ -60,6 +85,7 @@ def _copy_old_store(url: str, tmp_path: Path) -> None:
 
 def _write_fresh(url: str, tmp_path: Path) -> None:
     """The same story told to today's code from the start."""
+    hhb(url, "teams", "add", "Wijkteam Noord")
     for n, text in enumerate(story.documents()):
         path = tmp_path / f"doc{n}.yaml"
         path.write_text(text)
@@ -108,12 +134,12 @@ def _sequel(url: str, tmp_path: Path) -> dict:
 
 
 def test_a_store_of_the_previous_version_imports_pays_and_rebuilds_like_a_new_one(
-        store_url, tmp_path, monkeypatch):
+        empty_url, tmp_path, monkeypatch):
     old, new = tmp_path / "old", tmp_path / "new"
     old.mkdir(), new.mkdir()
 
     monkeypatch.setenv("HHB_VAR_DIR", str(old / "var"))
-    old_url = store_url
+    old_url = empty_url
     _copy_old_store(old_url, old)
     engine = open_engine(old_url, old / "var")
     try:

@@ -176,11 +176,13 @@ def largest_rows(db: str) -> dict[str, int]:
 
 def _onboard(db: str, docs: list[dict], var: Path) -> None:
     from adapters.store import open_engine
+    from huishoudboekje import teams
     from huishoudboekje.households import onboard
     from huishoudboekje.onboarding import parse_document
 
     engine = open_engine(_db_url(db), var)
     try:
+        teams.add(engine, "Wijkteam Noord", "volume")
         for start in range(0, len(docs), 500):
             specs = [(f"{d['dossier']}.yaml", parse_document(d, f"{d['dossier']}.yaml"))
                      for d in docs[start:start + 500]]
