@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,13 +61,12 @@ def register_teams(url: str, tmp_path: Path, names: tuple[str, ...] = TEAMS) -> 
         engine.close()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request, tmp_path):
-    """A database URL for a brand-new, empty event store."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'events.sqlite'}"
-        register_teams(url, tmp_path)
-        yield url
+@contextmanager
+def empty_store(kind: str, tmp_path: Path) -> Iterator[str]:
+    """A database URL where nothing has been written yet: a SQLite file, or a PostgreSQL
+    schema of its own, dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'events.sqlite'}"
         return
     if _PG_PROBLEM:
         if REQUIRE_POSTGRES:
@@ -77,12 +78,18 @@ def store_url(request, tmp_path):
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     try:
-        url = f"{POSTGRES_URL}?schema={schema}"
-        register_teams(url, tmp_path)
-        yield url
+        yield f"{POSTGRES_URL}?schema={schema}"
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path):
+    """A database URL for a new event store, with the teams tests name registered."""
+    with empty_store(request.param, tmp_path) as url:
+        register_teams(url, tmp_path)
+        yield url
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from huishoudboekje.projections.views import Projections
 from huishoudboekje.statements import ledgers, unmatched
 
 from . import upgrade_story as story
-from .conftest import _PG_PROBLEM, POSTGRES_URL, REQUIRE_POSTGRES
+from .conftest import empty_store
 from .factories import MANAGED
 from .test_reconcile import check_pain
 
@@ -37,26 +37,9 @@ def settings_env(monkeypatch):
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_url(request, tmp_path):
-    """A URL where nothing has been written yet (the `store_url` fixture registers teams)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.sqlite'}"
-        return
-    if _PG_PROBLEM:
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL is required here but not reachable: {_PG_PROBLEM}")
-        pytest.skip(f"no PostgreSQL server: {_PG_PROBLEM}")
-    import uuid
-
-    import psycopg
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{POSTGRES_URL}?schema={schema}"
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    """A URL where nothing has been written yet (`store_url` registers teams)."""
+    with empty_store(request.param, tmp_path) as url:
+        yield url
 
 
 def hhb(url: str, *args: str) -> str:
