@@ -250,7 +250,8 @@ def import_(
     statements = guarded(lambda: _parse_with_progress(files, config.max_statement_bytes, parse_statement_files))
     store = engine(db)
     result = guarded(lambda: import_statements(store, statements, managed=config.managed_accounts,
-                                               allow_unbalanced=allow_unbalanced, actor=actor_of(actor)))
+                                               allow_unbalanced=allow_unbalanced, actor=actor_of(actor),
+                                               limits=config.limits))
     refresh(store)
     summary = {k: getattr(result, k) for k in
                ("files", "transactions", "new", "duplicates", "matched", "unmatched", "payments_confirmed",

@@ -34,6 +34,7 @@ from .domain.ledger import (
     month_of,
     row_of,
 )
+from .domain.limits import Limits
 from .domain.matching import MatchIndex
 from .domain.money import Money
 from .domain.statement import BankTransaction, Statement, StatementError
@@ -116,13 +117,14 @@ def _with_account(transaction: BankTransaction, account: str) -> BankTransaction
 
 
 def import_statements(engine: Engine, statements: list[Statement], *, managed: list[str],
-                      allow_unbalanced: bool = False, actor: str = "import") -> ImportResult:
+                      allow_unbalanced: bool = False, actor: str = "import",
+                      limits: Limits = Limits()) -> ImportResult:
     result = ImportResult(files=len({s.file for s in statements}), allow_unbalanced=allow_unbalanced)
     checked = check_statements(statements, managed, allow_unbalanced, result)
     for attempt in range(4):
         try:
             with without_cycle_collection():
-                return _record(engine, checked, managed, actor, ImportResult(**asdict(result)))
+                return _record(engine, checked, managed, actor, ImportResult(**asdict(result)), limits)
         except (RecordConflictError, IntegrityError):
             if attempt == 3:
                 raise
@@ -130,7 +132,7 @@ def import_statements(engine: Engine, statements: list[Statement], *, managed: l
 
 
 def _record(engine: Engine, statements: list[Statement], managed: list[str], actor: str,
-            result: ImportResult) -> ImportResult:
+            result: ImportResult, limits: Limits = Limits()) -> ImportResult:
     identified = identify(statements)
     result.transactions = len(identified)
     result.import_id = _import_id(identified)
@@ -148,6 +150,7 @@ def _record(engine: Engine, statements: list[Statement], managed: list[str], act
     if not fresh:
         return result
     book = _Bookkeeper(engine, managed, actor)
+    book.limits = limits
     recorded = [book.handle(ident, t, result) for ident, t in fresh.items()]  # ledger rows
     aggregates, events = book.changes()
     by_ledger: dict[tuple[str, str], list[list[Any]]] = defaultdict(list)
@@ -210,6 +213,8 @@ class _Bookkeeper:
     loaded, and bookings on those go through the aggregate.
     """
 
+    limits = Limits()  # what `_record` was given
+
     def __init__(self, engine: Engine, managed: list[str], actor: str) -> None:
         self.engine = engine
         self.actor = actor
@@ -252,32 +257,27 @@ class _Bookkeeper:
     def _payment_echo(self, ident: str, transaction: BankTransaction,
                       found: tuple[Household, str], result: ImportResult) -> list[Any]:
         household, instruction_id = found
-        instruction = household.instructions[instruction_id]
-        paid, amount = instruction.amount, Money(abs(transaction.amount))
-        # Our end-to-end id on something that does not fit is not ours to settle by
-        # ourselves: a debit of another amount confirms nothing, more back than was paid
-        # would put money in the pot the household never had, and a second debit or
-        # credit for one payment is money moving twice.
-        problem = None
-        if transaction.is_credit and amount > paid:
-            problem = f"returns {amount} of a payment of {paid}"
-        elif transaction.is_credit and instruction.status == "returned":
-            problem = f"returns {amount} of a payment of {paid} that came back already"
-        elif not transaction.is_credit and amount != paid:
-            problem = f"debits {amount} for a payment of {paid}"
-        elif not transaction.is_credit and instruction.status == "confirmed":
-            problem = f"debits {amount} for a payment that is confirmed already"
+        amount = Money(abs(transaction.amount))
+        # Our end-to-end id is no secret: every creditor sees it on its own statement.
+        # A line that does not fit what we sent (`Household.echo_problem`) settles
+        # nothing by itself: staff get it in the queue and a signal on the household.
+        problem = household.echo_problem(instruction_id, amount, transaction.is_credit,
+                                         transaction.counterparty_iban, self.limits.return_fee)
         if problem is not None:
+            household.refuse_echo(instruction_id, ident, transaction.booking_date, amount,
+                                  transaction.counterparty_iban, problem, self.actor)
             result.unmatched += 1
             return row_of(ident, transaction, UNMATCHED,
                           reason=f"{problem}, by its end-to-end id ({household.dossier}); check with the bank")
         if transaction.is_credit:
-            if household.return_payment(instruction_id, ident, transaction.booking_date, amount):
+            if household.return_payment(instruction_id, ident, transaction.booking_date, amount,
+                                        transaction.counterparty_iban, self.limits.return_fee):
                 result.payments_returned += 1
             return row_of(ident, transaction, RETURN, household.dossier)
         # A debit for a payment that came back already: its execution, in a statement
         # imported after the return's; the return said all there is to say.
-        if household.confirm_payment(instruction_id, ident, transaction.booking_date):
+        if household.confirm_payment(instruction_id, ident, transaction.booking_date, amount,
+                                     transaction.counterparty_iban):
             result.payments_confirmed += 1
         return row_of(ident, transaction, CONFIRMATION, household.dossier)
 

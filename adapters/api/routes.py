@@ -758,7 +758,8 @@ def import_statement(
         settings = call.ctx.settings
         parsed = parse_statement_bytes(call.body, filename, settings.max_statement_bytes)
         result = statement_service.import_statements(call.ctx.engine, parsed, managed=settings.managed_accounts,
-                                                     allow_unbalanced=allow_unbalanced, actor=call.actor)
+                                                     allow_unbalanced=allow_unbalanced, actor=call.actor,
+                                                     limits=settings.limits)
         return json_answer(ImportOut(**result.as_dict()))
 
     return call.answer(action, "body")

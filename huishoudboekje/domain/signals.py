@@ -32,6 +32,7 @@ PAYMENT_RETURNED = "payment-returned"
 PAID_AMOUNT_DIFFERS = "paid-amount-differs"
 STRUCTURAL_DEFICIT = "structural-deficit"
 EXTERNAL = "external"
+ECHO_REFUSED = "echo-refused"  # a statement line with our end-to-end id that does not fit the payment
 
 RULES = {
     INCOME_LATE: (HIGH, True),
@@ -44,6 +45,7 @@ RULES = {
     PAID_AMOUNT_DIFFERS: (MEDIUM, False),
     STRUCTURAL_DEFICIT: (MEDIUM, True),
     EXTERNAL: (HIGH, False),
+    ECHO_REFUSED: (HIGH, False),
 }
 LOOK_BACK = timedelta(days=62)  # how far back a late income is still worth a signal
 PARTNER_TYPES = ("Energie", "Huur", "Water", "Zorgverzekering")

@@ -1,0 +1,103 @@
+"""A statement is evidence, not an instruction: hostile and mistyped input through `hhb`,
+on SQLite and PostgreSQL (issue 16, the money half)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from adapters.store import open_engine
+from tests.factories import Tx, camt053
+from tests.test_reconcile import echo, hhb, instructions, november_incomes, ok, run, settings_env  # noqa: F401
+
+DOSSIER = "HHB-2026-0001"
+STRANGER = "NL91ABNA0417164300"  # anyone who ever saw the rent's end-to-end id
+
+
+@pytest.fixture
+def paid(store_url, tmp_path, example_doc):
+    """The example household, paid on 1 December: rent 712.40 and leefgeld 718.70."""
+    ok(hhb(store_url, "onboard", str(example_doc)))
+    statement = tmp_path / "nov.xml"
+    statement.write_bytes(camt053(november_incomes()))
+    ok(hhb(store_url, "import", str(statement)))
+    assert run(store_url, "2026-12-01")["instructions"] == 2
+    return store_url
+
+
+def imported(store_url, tmp_path, name, txs):
+    path = tmp_path / f"{name}.xml"
+    path.write_bytes(camt053(txs, statement_id=name))
+    return json.loads(ok(hhb(store_url, "import", str(path), "--json")).stdout)
+
+
+def household(store_url, tmp_path):
+    engine = open_engine(store_url, tmp_path / "ev")
+    try:
+        return engine.household(DOSSIER)
+    finally:
+        engine.close()
+
+
+def open_signals(store_url, rule):
+    rows = json.loads(ok(hhb(store_url, "signals", "--dossier", DOSSIER, "--json")).stdout)
+    return [r for r in rows if r["rule"] == rule and r["status"] == "open"]
+
+
+def queue(store_url):
+    return json.loads(ok(hhb(store_url, "unmatched", "--json")).stdout)
+
+
+# -- echoes must fit what we sent -------------------------------------------------------
+
+
+@pytest.mark.parametrize("confirmed_first", [False, True], ids=["before-confirmation", "after-confirmation"])
+@pytest.mark.parametrize("sender", [STRANGER, "NL20INGB0001234567"], ids=["stranger", "landlord"])
+def test_a_one_cent_credit_with_a_paid_rents_end_to_end_id_pays_nothing_again(paid, tmp_path, confirmed_first,
+                                                                                sender):
+    rent = next(i for i in instructions(paid, tmp_path) if i.kind == "charge")
+    if confirmed_first:
+        assert imported(paid, tmp_path, "EXEC", [echo(rent, f"-{rent.amount}", date(2026, 12, 1), "huur")]
+                        )["payments_confirmed"] == 1
+    attack = Tx("0.01", date(2026, 12, 2), sender, "Wie dan ook", "retour", end_to_end_id=rent.end_to_end_id)
+    result = imported(paid, tmp_path, "CENT", [attack])
+    assert (result["payments_returned"], result["unmatched"]) == (0, 1)
+
+    after = household(paid, tmp_path)
+    assert after.instructions[rent.id].status == ("confirmed" if confirmed_first else "scheduled")
+    assert after.arrears == [] and after.pot == rent.amount.zero()  # no money moved
+    [queued] = queue(paid)
+    assert queued["amount"] == "0.01" and "by its end-to-end id" in queued["reason"]
+    [signal] = open_signals(paid, "echo-refused")
+    assert signal["details"]["transaction"] == queued["transaction"]
+
+    before = {i.id for i in instructions(paid, tmp_path)}
+    assert run(paid, "2026-12-02")["instructions"] == 0  # the rent is not paid again
+    assert {i.id for i in instructions(paid, tmp_path)} == before
+
+
+def test_a_debit_of_the_right_amount_to_another_creditor_iban_is_not_confirmed(paid, tmp_path):
+    rent = next(i for i in instructions(paid, tmp_path) if i.kind == "charge")
+    tampered = Tx(f"-{rent.amount}", date(2026, 12, 1), STRANGER, rent.creditor_name, "huur",
+                  end_to_end_id=rent.end_to_end_id)
+    result = imported(paid, tmp_path, "TAMPERED", [tampered])
+    assert (result["payments_confirmed"], result["unmatched"]) == (0, 1)
+    assert household(paid, tmp_path).instructions[rent.id].status == "scheduled"
+    [queued] = queue(paid)
+    assert STRANGER in queued["reason"] and rent.creditor_iban in queued["reason"]
+    assert len(open_signals(paid, "echo-refused")) == 1
+
+
+def test_a_return_short_by_more_than_the_fee_limit_goes_to_staff_and_one_within_it_is_returned(
+        paid, tmp_path, monkeypatch):
+    monkeypatch.setenv("HHB_RETURN_FEE_LIMIT", "10.00")
+    rent = next(i for i in instructions(paid, tmp_path) if i.kind == "charge")
+    short = imported(paid, tmp_path, "SHORT", [echo(rent, "700.00", date(2026, 12, 3), "retour")])
+    assert (short["payments_returned"], short["unmatched"]) == (0, 1)  # 12.40 kept: more than 10.00
+    fair = imported(paid, tmp_path, "FAIR", [echo(rent, "702.40", date(2026, 12, 4), "retour")])
+    assert fair["payments_returned"] == 1
+    after = household(paid, tmp_path)
+    assert after.instructions[rent.id].status == "returned" and after.pot.amount == Decimal("702.40")
