@@ -34,7 +34,7 @@ from .domain.ledger import (
     month_of,
     row_of,
 )
-from .domain.limits import Limits
+from .domain.limits import PAYABLE_MAX, Limits
 from .domain.matching import MatchIndex
 from .domain.money import Money
 from .domain.statement import BankTransaction, Statement, StatementError
@@ -103,6 +103,11 @@ def check_statements(statements: list[Statement], managed: list[str], allow_unba
                     f"{statement.closing_balance} (off by {abs(off)}; a truncated or corrupted file? "
                     "--allow-unbalanced imports it anyway)")
             result.unbalanced.append(f"{statement.file}, {where}: off by {off}")
+        for transaction in statement.transactions:
+            if abs(transaction.amount) > PAYABLE_MAX.amount:
+                raise StatementError(statement.file, transaction.where or where,
+                                     f"amount {transaction.amount} is more than a SEPA payment can carry "
+                                     f"(at most {PAYABLE_MAX}); a typing error or a corrupted file?")
         transactions = [_with_account(t, account) for t in statement.transactions]
         checked.append(Statement(statement.file, account, statement.statement_id,
                                  statement.opening_balance, statement.closing_balance,
@@ -244,6 +249,12 @@ class _Bookkeeper:
             return row_of(ident, transaction, UNMATCHED, reason=match.reason,
                           candidates=[c.income.key for c in match.candidates])
         income = chosen.income
+        implausible = self.limits.implausible_income(chosen.expected + chosen.difference, chosen.expected)
+        if implausible is not None:  # far outside its agreement: a person looks before money moves
+            result.unmatched += 1
+            return row_of(ident, transaction, UNMATCHED,
+                          reason=f"{implausible} for {income.key}; book it by hand if it is right",
+                          candidates=[income.key])
         # The candidate was weighed by the rule of `Household.book_income` already.
         deviates = not chosen.within_tolerance
         self._bookings.append((self._hid_of[income.dossier], row_of_booking(

@@ -101,3 +101,50 @@ def test_a_return_short_by_more_than_the_fee_limit_goes_to_staff_and_one_within_
     assert fair["payments_returned"] == 1
     after = household(paid, tmp_path)
     assert after.instructions[rent.id].status == "returned" and after.pot.amount == Decimal("702.40")
+
+
+# -- plausibility before money moves ------------------------------------------------------
+
+GEMEENTE = ("NL14BNGH0285001234", "Gemeente Utrecht")
+
+
+@pytest.fixture
+def onboarded(store_url, example_doc):
+    ok(hhb(store_url, "onboard", str(example_doc)))
+    return store_url
+
+
+@pytest.mark.parametrize("amount, why", [
+    ("5000000.00", "above the ceiling for an income of 10000.00"),
+    ("3961.51", "more than 3 times the expected 1320.50"),  # one cent over three times the bijstand
+])
+def test_a_matched_credit_far_outside_its_agreement_waits_for_a_person(onboarded, tmp_path, amount, why):
+    txs = [Tx(amount, date(2026, 11, 30), *GEMEENTE, f"Uitkering {DOSSIER}")]
+    result = imported(onboarded, tmp_path, "BIG", txs)
+    assert (result["matched"], result["unmatched"]) == (0, 1)
+    [queued] = queue(onboarded)
+    assert why in queued["reason"] and queued["candidates"] == [f"{DOSSIER}/bijstand"]
+    assert household(onboarded, tmp_path).bookings == {}
+    run(onboarded, "2026-12-01")
+    paid = instructions(onboarded, tmp_path)
+    assert [i.kind for i in paid] == ["charge"]  # the rent, advanced by the buffer; no leefgeld from it
+
+
+def test_three_times_the_expected_income_is_still_booked(onboarded, tmp_path):
+    result = imported(onboarded, tmp_path, "THREE", [Tx("3961.50", date(2026, 11, 30), *GEMEENTE, DOSSIER)])
+    assert result["matched"] == 1
+
+
+@pytest.mark.parametrize("fmt, where", [("camt053", "entry 2"), ("mt940", "line")])
+def test_an_amount_no_payment_file_can_carry_is_refused_at_import_with_the_entry_named(
+        onboarded, tmp_path, fmt, where):
+    from tests.factories import mt940
+
+    txs = [Tx("131.00", date(2026, 11, 20), "NL86INGB0002445588", "Belastingdienst/Toeslagen", DOSSIER),
+           Tx("999999999999.99", date(2026, 11, 30), *GEMEENTE, f"Uitkering {DOSSIER}")]
+    path = tmp_path / f"absurd.{'xml' if fmt == 'camt053' else 'sta'}"
+    path.write_bytes(camt053(txs) if fmt == "camt053" else mt940(txs))
+    refused = hhb(onboarded, "import", str(path))
+    assert refused.exit_code == 2
+    assert str(path) in refused.stderr and where in refused.stderr and "999999999.99" in refused.stderr
+    assert queue(onboarded) == [] and household(onboarded, tmp_path).bookings == {}  # nothing written
