@@ -365,6 +365,8 @@ def reconcile_(
     except JobFailed as exc:  # stopped part-way: not bad input, and a rerun finishes it
         fail(str(exc), UNEXPECTED)
     refresh(store)
+    for dossier, reason in sorted(summary.held.items()):
+        sys.stderr.write(f"let op / note: {dossier} is not paid (held, with a signal): {reason}\n")
     if as_json:
         emit(summary.as_dict())
         return

@@ -148,3 +148,85 @@ def test_an_amount_no_payment_file_can_carry_is_refused_at_import_with_the_entry
     assert refused.exit_code == 2
     assert str(path) in refused.stderr and where in refused.stderr and "999999999.99" in refused.stderr
     assert queue(onboarded) == [] and household(onboarded, tmp_path).bookings == {}  # nothing written
+
+
+# -- one household can never stop the night -----------------------------------------------
+
+THREE = ("HHB-2026-0001", "HHB-2026-0002", "HHB-2026-0003")
+
+
+@pytest.fixture
+def three(store_url, tmp_path, example_doc):
+    docs = []
+    for dossier in THREE:
+        path = tmp_path / f"{dossier}.yaml"
+        path.write_text(example_doc.read_text().replace("HHB-2026-0001", dossier))
+        docs.append(str(path))
+    ok(hhb(store_url, "onboard", *docs))
+    statement = tmp_path / "nov.xml"
+    statement.write_bytes(camt053([t for dossier in THREE for t in november_incomes(dossier)]))
+    ok(hhb(store_url, "import", str(statement)))
+    return store_url
+
+
+def paid_dossiers(store_url, tmp_path):
+    from tests.test_reconcile import check_pain, payment_files
+
+    filed = {e2e for path in payment_files(tmp_path) for e2e in check_pain(path)[2]}
+    return {dossier for dossier in THREE
+            if {i.end_to_end_id for i in instructions(store_url, tmp_path, dossier)} & filed}
+
+
+def test_an_amount_no_payment_file_can_carry_holds_that_household_and_pays_every_other(
+        three, tmp_path, monkeypatch):
+    # A careless colleague books two absurd credits by hand (the import queued them); the
+    # municipality set no participant ceiling to speak of.
+    monkeypatch.setenv("HHB_PARTICIPANT_CEILING", "999999999999.99")
+    absurd = [Tx("999999999.99", date(2026, 11, 30), *GEMEENTE, f"Uitkering HHB-2026-0002 {n}") for n in (1, 2)]
+    assert imported(three, tmp_path, "ABSURD", absurd)["unmatched"] == 2
+    absurd_ids = [queued["transaction"] for queued in queue(three)]
+    for ident in absurd_ids:
+        ok(hhb(three, "book", ident, "HHB-2026-0002", "bijstand"))
+
+    night = hhb(three, "reconcile", "--date", "2026-12-01", "--json")
+    assert night.exit_code == 0, night.output
+    summary = json.loads(night.stdout)
+    assert summary["households_paid"] == 2 and len(summary["payment_files"]) == 1
+    [held] = summary["held"]
+    assert held["dossier"] == "HHB-2026-0002" and "999999999.99" in held["reason"]
+    assert "HHB-2026-0002 is not paid" in night.stderr
+    assert paid_dossiers(three, tmp_path) == {"HHB-2026-0001", "HHB-2026-0003"}
+    assert instructions(three, tmp_path, "HHB-2026-0002") == []  # nothing recorded as paid
+    rows = json.loads(ok(hhb(three, "signals", "--dossier", "HHB-2026-0002", "--json")).stdout)
+    assert [r["status"] for r in rows if r["rule"] == "payments-held"] == ["open"]
+
+    # Staff correct it: the bookings were never paid out, so they can be undone. The
+    # next night pays the household; its signal clears itself.
+    for ident in absurd_ids:
+        ok(hhb(three, "book", ident, "--undo"))
+    next_night = run(three, "2026-12-02")
+    assert next_night["held"] == [] and next_night["households_paid"] == 1
+    assert paid_dossiers(three, tmp_path) == set(THREE)
+    rows = json.loads(ok(hhb(three, "signals", "--dossier", "HHB-2026-0002", "--json")).stdout)
+    assert [r["status"] for r in rows if r["rule"] == "payments-held"] == ["resolved"]
+
+
+def test_any_failure_of_one_household_holds_it_and_the_night_finishes_for_the_others(
+        three, tmp_path, monkeypatch):
+    from huishoudboekje.domain.household import Household
+
+    pay = Household.pay
+
+    def failing(self, pay_date, account, *args, **kwargs):
+        if self.dossier == "HHB-2026-0003":
+            raise RuntimeError("something nobody foresaw")
+        return pay(self, pay_date, account, *args, **kwargs)
+
+    monkeypatch.setattr(Household, "pay", failing)
+    summary = run(three, "2026-12-01")
+    assert summary["held"] == [{"dossier": "HHB-2026-0003", "reason": "something nobody foresaw"}]
+    assert summary["households_paid"] == 2
+    assert paid_dossiers(three, tmp_path) == {"HHB-2026-0001", "HHB-2026-0002"}
+    assert run(three, "2026-12-02")["held"] == [{"dossier": "HHB-2026-0003", "reason": "something nobody foresaw"}]
+    rows = json.loads(ok(hhb(three, "signals", "--dossier", "HHB-2026-0003", "--json")).stdout)
+    assert [r["rule"] for r in rows].count("payments-held") == 1  # raised once, not every night

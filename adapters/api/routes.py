@@ -495,6 +495,7 @@ class RunOut(BaseModel):
     repaid: str
     arrears: int
     payment_files: list[str]
+    held: list[dict[str, str]] = []  # households whose payments could not be made: dossier, reason
 
 
 class PaymentFileOut(BaseModel):

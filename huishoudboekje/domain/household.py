@@ -20,7 +20,7 @@ from eventsourcing.domain import Aggregate, DomainEvent, event
 from .agreement import CHARGE, INCOME, Agreement, Participant, deviates_from
 from .calendar import add_business_days, next_business_day
 from .money import Money, total
-from .signals import ACKNOWLEDGED, ECHO_REFUSED, RESOLVED, Signal, SignalFact, evaluate_signals
+from .signals import ACKNOWLEDGED, ECHO_REFUSED, PAYMENTS_HELD, RESOLVED, Signal, SignalFact, evaluate_signals
 from .signals import fact as signal_fact
 from .paydate import (
     CycleResult,
@@ -851,6 +851,22 @@ class Household(Aggregate):
                 through[agreement_id] = due_date
                 schedules[agreement_id] = schedule_key(self.agreements[agreement_id].schedule)
         self.charged_through, self.charged_schedule = through, schedules
+
+    def hold_payments(self, pay_date: date, reason: str, on: date) -> None:
+        """The nightly job could not make or file this pay date's payments (`reason`):
+        nothing was paid, and staff get a signal, one per household while it stays open
+        (the next nights try again, on the day they run). It clears
+        itself on the night that pays the household after staff corrected the cause."""
+        held = signal_fact(PAYMENTS_HELD, None, "-", self.held(), reason=reason[:500], pay_date=pay_date)
+        signal = self.signals.get(held.key)
+        if signal is not None and signal.is_open:
+            return
+        self._payments_held(pay_date=pay_date, reason=reason[:500], on=on,
+                            signal=Signal.raised(held, on) if signal is None else signal.reopened(held, on))
+
+    @event("PaymentsHeld")
+    def _payments_held(self, pay_date: date, reason: str, on: date, signal: Signal) -> None:
+        self.signals[signal.key] = signal
 
     def _forget_settled(self, pay_date: date) -> None:
         """Keep the aggregate small: settled payments older than a few cycles live on

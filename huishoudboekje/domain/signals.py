@@ -32,6 +32,7 @@ PAYMENT_RETURNED = "payment-returned"
 PAID_AMOUNT_DIFFERS = "paid-amount-differs"
 STRUCTURAL_DEFICIT = "structural-deficit"
 EXTERNAL = "external"
+PAYMENTS_HELD = "payments-held"  # the nightly job could not make or file this household's payments
 ECHO_REFUSED = "echo-refused"  # a statement line with our end-to-end id that does not fit the payment
 
 RULES = {
@@ -46,6 +47,7 @@ RULES = {
     STRUCTURAL_DEFICIT: (MEDIUM, True),
     EXTERNAL: (HIGH, False),
     ECHO_REFUSED: (HIGH, False),
+    PAYMENTS_HELD: (CRITICAL, True),  # clears itself once a night has paid the household
 }
 LOOK_BACK = timedelta(days=62)  # how far back a late income is still worth a signal
 PARTNER_TYPES = ("Energie", "Huur", "Water", "Zorgverzekering")
