@@ -231,6 +231,19 @@ def end_participation(
     emit({"dossier": dossier, "end": day.isoformat(), **outcome})
 
 
+@app.command("release")
+def release(dossier: str, db: DbOption = None, actor: ActorOption = None) -> None:
+    """Release leefgeld held above the participant ceiling: two different people (--actor)
+    must each run this; the next pay date then pays it."""
+    store = engine(db)
+    outcome = guarded(lambda: household_service.release_held(store, dossier, date.today(), actor_of(actor)))
+    refresh(store)
+    emit(outcome)
+    if outcome["status"] == "approved":
+        sys.stderr.write(f"let op / note: approved by {outcome['approved_by']}; a second person must run "
+                         f"`hhb release {dossier} --actor NAME` to release it\n")
+
+
 # -- bank statements -------------------------------------------------------------------
 
 
@@ -339,12 +352,13 @@ def run_reconcile(store: Engine, through: date, today: date | None = None, show_
 
         return reconcile(store, through, default_account=config.default_account, write_file=writer,
                          today=today or date.today(), progress=report,
-                         unrepaid_cycles=config.buffer_unrepaid_cycles, batch=config.reconcile_batch)
+                         unrepaid_cycles=config.buffer_unrepaid_cycles, batch=config.reconcile_batch,
+                         participant_ceiling=config.limits.participant_ceiling)
     with Progress(console=err, transient=True, disable=not show_progress) as bar:
         task = bar.add_task("paying households", total=None)
         return reconcile(store, through, default_account=config.default_account, write_file=writer,
                          today=today or date.today(), unrepaid_cycles=config.buffer_unrepaid_cycles,
-                         batch=config.reconcile_batch,
+                         batch=config.reconcile_batch, participant_ceiling=config.limits.participant_ceiling,
                          progress=lambda done, of: bar.update(task, completed=done, total=of))
 
 

@@ -89,7 +89,11 @@ class RunSummary:
 
 def reconcile(engine: Engine, through: date, *, default_account: str, write_file: PaymentFileWriter,
               today: date | None = None, progress: Callable[[int, int], None] | None = None,
-              unrepaid_cycles: int = 3, batch: int = 200) -> RunSummary:
+              unrepaid_cycles: int = 3, batch: int = 200,
+              participant_ceiling: Money | None = None) -> RunSummary:
+    """Pay every household due from the day after the last completed one through
+    `through`, and file its payments. `participant_ceiling`: the municipality's
+    (HHB_PARTICIPANT_CEILING; a household's own comes first)."""
     run = engine.get_or_none(Run.create_id())
     first = _first_day(engine, run, through, today or through)
     summary = RunSummary(through=through)
@@ -103,7 +107,7 @@ def reconcile(engine: Engine, through: date, *, default_account: str, write_file
     with without_cycle_collection():  # see bulk.py
         for number, (start, end) in enumerate(windows):
             job = _Job(engine, start, end, default_account, unrepaid_cycles, summary, batch,
-                       getattr(write_file, "check", None))
+                       getattr(write_file, "check", None), participant_ceiling)
             for done, (hid, _) in enumerate(households, start=1):
                 job.pay(hid)
                 if progress:
@@ -140,9 +144,10 @@ class _Job:
 
     def __init__(self, engine: Engine, first: date, through: date, account: str,
                  unrepaid_cycles: int, summary: RunSummary, size: int,
-                 check: Callable[[list[Instruction]], None] | None = None) -> None:
+                 check: Callable[[list[Instruction]], None] | None = None,
+                 participant_ceiling: Money | None = None) -> None:
         self.size = max(1, size)
-        self.check = check
+        self.check, self.ceiling = check, participant_ceiling
         self.engine, self.first, self.through = engine, first, through
         self.account, self.unrepaid_cycles, self.summary = account, unrepaid_cycles, summary
         self.batch: list[tuple[Household, list[CycleResult]]] = []
@@ -183,7 +188,7 @@ class _Job:
         Raises when a payment cannot be made, before anything is saved: see `_hold`."""
         results = []
         for pay_date in household.pay_dates_between(self.first, self.through):
-            result = household.pay(pay_date, household.account or self.account)
+            result = household.pay(pay_date, household.account or self.account, self.ceiling)
             if result is not None:
                 results.append(result)
         if self.check is not None and results:  # the file must be able to carry every payment

@@ -230,3 +230,91 @@ def test_any_failure_of_one_household_holds_it_and_the_night_finishes_for_the_ot
     assert run(three, "2026-12-02")["held"] == [{"dossier": "HHB-2026-0003", "reason": "something nobody foresaw"}]
     rows = json.loads(ok(hhb(three, "signals", "--dossier", "HHB-2026-0003", "--json")).stdout)
     assert [r["rule"] for r in rows].count("payments-held") == 1  # raised once, not every night
+
+
+# -- leefgeld above the participant ceiling waits for two people ---------------------------
+
+
+def test_a_hand_booked_five_million_pays_the_ceiling_and_holds_the_rest_until_two_people_release_it(
+        onboarded, tmp_path):
+    big = Tx("5000000.00", date(2026, 11, 30), *GEMEENTE, f"Uitkering {DOSSIER}")
+    assert imported(onboarded, tmp_path, "BIG", [big])["unmatched"] == 1  # implausible: a person looks
+    [queued] = queue(onboarded)
+    ok(hhb(onboarded, "book", queued["transaction"], DOSSIER, "bijstand", "--actor", "careless"))
+
+    run(onboarded, "2026-12-01")
+    leefgeld = [i for i in instructions(onboarded, tmp_path) if i.kind == "leefgeld"]
+    assert sum(i.amount.amount for i in leefgeld) == Decimal("5000.00")  # HHB_PARTICIPANT_CEILING, no more
+    held = household(onboarded, tmp_path)
+    assert held.on_hold.amount == Decimal("5000000.00") - Decimal("712.40") - Decimal("20.40") - Decimal("5000.00")
+    assert held.totals["in"] == held.totals["out"] + held.held() - held.buffer_outstanding  # not a cent lost
+    assert len(open_signals(onboarded, "leefgeld-held")) == 1
+
+    first = json.loads(ok(hhb(onboarded, "release", DOSSIER, "--actor", "anna")).stdout)
+    assert first["status"] == "approved" and first["amount"] == str(held.on_hold)
+    again = hhb(onboarded, "release", DOSSIER, "--actor", "anna")
+    assert again.exit_code == 2 and "second person" in again.stderr
+    assert run(onboarded, "2026-12-31")["total"] != "0.00"
+    assert household(onboarded, tmp_path).on_hold == held.on_hold  # approved once: still held
+
+    second = json.loads(ok(hhb(onboarded, "release", DOSSIER, "--actor", "bram")).stdout)
+    assert (second["status"], second["approved_by"], second["released_by"]) == ("released", "anna", "bram")
+    before = {i.id for i in instructions(onboarded, tmp_path)}
+    run(onboarded, "2027-02-01")
+    paid = [i for i in instructions(onboarded, tmp_path) if i.id not in before and i.kind == "leefgeld"]
+    # The next pay date pays it: charges and the buffer's advances first, the rest above the ceiling.
+    assert sum(i.amount.amount for i in paid) > held.on_hold.amount - Decimal("2000.00")
+    after = household(onboarded, tmp_path)
+    assert after.on_hold.amount == 0 and open_signals(onboarded, "leefgeld-held") == []
+    assert after.totals["in"] == after.totals["out"] + after.held() - after.buffer_outstanding
+
+
+def test_a_households_own_participant_ceiling_comes_before_the_municipalitys(store_url, tmp_path, example_doc):
+    doc = tmp_path / "own.yaml"
+    doc.write_text(example_doc.read_text().replace('buffer_limit: "1500.00"',
+                                                   'buffer_limit: "1500.00"\nparticipant_ceiling: "500.00"'))
+    ok(hhb(store_url, "onboard", str(doc)))
+    assert json.loads(ok(hhb(store_url, "onboard", str(doc))).stdout)["status"] == "unchanged"
+    statement = tmp_path / "nov.xml"
+    statement.write_bytes(camt053(november_incomes()))
+    ok(hhb(store_url, "import", str(statement)))
+    run(store_url, "2026-12-01")
+    [leefgeld] = [i for i in instructions(store_url, tmp_path) if i.kind == "leefgeld"]
+    assert leefgeld.amount.amount == Decimal("500.00")
+    assert household(store_url, tmp_path).on_hold.amount == Decimal("218.70")  # 718.70 less the ceiling
+
+
+def test_the_final_settlement_and_weekly_parts_keep_to_the_ceiling_too():
+    from huishoudboekje.domain.money import Money
+    from tests.test_household_money import monthly_household, with_income
+
+    household = with_income(monthly_household(1, due_days=()))
+    household.change_settings({"leefgeld_schedule": "weekly", "participant_ceiling": Money("300.00")}, "t")
+    household.book_income("big", "inkomen", Money("1000.00"), date(2026, 11, 25), "t")
+    household.pay(date(2026, 12, 1), "NL39BNGH0285009999")
+    parts = household.instructions_of(date(2026, 12, 1))
+    assert len(parts) > 1 and sum(i.amount.amount for i in parts) == Decimal("300.00")
+    assert household.on_hold == Money("700.00")
+    household.book_income("last", "inkomen", Money("1000.00"), date(2026, 12, 10), "t")
+    household.end_participation(date(2026, 12, 11), "t")
+    [settlement] = household.pay_dates_between(date(2026, 12, 2), date(2026, 12, 31))
+    household.pay(settlement, "NL39BNGH0285009999")
+    assert sum(i.amount.amount for i in household.instructions_of(settlement)) == Decimal("300.00")
+    assert household.on_hold == Money("1400.00")
+    assert household.totals["in"] == household.totals["out"] + household.held() - household.buffer_outstanding
+
+
+def test_a_household_snapshot_of_version_3_loads_with_nothing_held():
+    from eventsourcing.domain import Snapshot
+
+    from tests.test_household_money import monthly_household
+
+    household = monthly_household(1)
+    taken = Snapshot.take(household)
+    state = dict(taken.state, class_version=3)
+    for new in ("participant_ceiling", "on_hold", "on_hold_since", "release_approval", "released"):
+        del state[new]
+    from dataclasses import replace as copy_with
+
+    loaded = copy_with(taken, state=state).mutate(None)
+    assert loaded.on_hold.amount == 0 and loaded.participant_ceiling is None and loaded.release_approval is None

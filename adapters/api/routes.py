@@ -834,7 +834,8 @@ def run(body: RunIn | None = None, call: Write = writer(JOB)) -> Response:
         summary = reconcile(call.ctx.engine, (body and body.date) or date.today(),
                             default_account=settings.default_account, write_file=write_file,
                             today=date.today(), unrepaid_cycles=settings.buffer_unrepaid_cycles,
-                            batch=settings.reconcile_batch)
+                            batch=settings.reconcile_batch,
+                            participant_ceiling=settings.limits.participant_ceiling)
         return json_answer(RunOut(**summary.as_dict()))
 
     return call.answer(action, "date")

@@ -192,7 +192,8 @@ class Household(Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
     # Version 3 (2026-12) keeps its instructions in an `Instructions`, as rows.
-    class_version = 3
+    # Version 4 (2026-12) holds leefgeld above the participant ceiling for approval.
+    class_version = 4
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -229,6 +230,15 @@ class Household(Aggregate):
         held = state.get("instructions")
         if not isinstance(held, Instructions):
             state["instructions"] = Instructions((held or {}).values())
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        """Nothing was ever held before version 4. Also for household rows of the projections."""
+        state.setdefault("participant_ceiling", None)
+        state.setdefault("on_hold", Money.zero())
+        state.setdefault("on_hold_since", None)
+        state.setdefault("release_approval", None)
+        state.setdefault("released", Money.zero())
 
     @staticmethod
     def create_id(dossier: str) -> UUID:
@@ -281,6 +291,12 @@ class Household(Aggregate):
         self.buffer_cycles = 0  # pay dates since then with something still owed
         self.signals: dict[str, Signal] = {}
         self.totals = {"in": Money.zero(), "out": Money.zero(), "returned": Money.zero()}
+        # Leefgeld above the participant ceiling waits for two people (`approve_release`).
+        self.participant_ceiling: Money | None = None  # None: the municipality's (HHB_PARTICIPANT_CEILING)
+        self.on_hold = Money.zero()
+        self.on_hold_since: date | None = None  # the pay date the oldest held money is of
+        self.release_approval: dict[str, str] | None = None  # the first approval: actor, amount, on
+        self.released = Money.zero()  # approved: the next pay date may pay this much above the ceiling
 
     # -- agreements -------------------------------------------------------------
 
@@ -605,6 +621,39 @@ class Household(Aggregate):
                 )
             )
 
+    # -- leefgeld held above the participant ceiling ---------------------------------
+
+    def approve_release(self, on: date, actor: str) -> str:
+        """Release what is held above the participant ceiling: it takes two people. The
+        first approval records who and how much; a second, different person releases
+        it, and the next pay date pays it (charges and arrears first, as always).
+        Returns 'approved' or 'released'."""
+        if not self.on_hold:
+            raise HouseholdError(f"{self.dossier} holds nothing above its participant ceiling")
+        first = self.release_approval
+        if first is None:
+            self._release_approved(amount=self.on_hold, on=on, actor=actor)
+            return "approved"
+        if first["actor"] == actor:
+            raise HouseholdError(f"release: {actor} approved it already on {first['on']}; "
+                                 "a second person must approve it (--actor)")
+        self._held_released(amount=Money(first["amount"]), approved_by=first["actor"], on=on, actor=actor)
+        return "released"
+
+    @event("HeldReleaseApproved")
+    def _release_approved(self, amount: Money, on: date, actor: str) -> None:
+        self.release_approval = {"actor": actor, "amount": str(amount), "on": on.isoformat()}
+
+    @event("HeldReleased")
+    def _held_released(self, amount: Money, approved_by: str, on: date, actor: str) -> None:
+        amount = amount.min(self.on_hold)  # what the first person approved, never more than is held
+        self.on_hold = self.on_hold - amount
+        self.pot = self.pot + amount
+        self.released = self.released + amount
+        self.release_approval = None
+        if not self.on_hold:
+            self.on_hold_since = None
+
     # -- the pay date ---------------------------------------------------------------
 
     def pay_day_on(self, day: date) -> int | str:
@@ -722,8 +771,9 @@ class Household(Aggregate):
             regular = following
         return regular
 
-    def pay(self, pay_date: date, account: str) -> CycleResult | None:
-        """Run the pay-date rules for `pay_date`; once per pay date, never twice."""
+    def pay(self, pay_date: date, account: str, participant_ceiling: Money | None = None) -> CycleResult | None:
+        """Run the pay-date rules for `pay_date`; once per pay date, never twice.
+        `participant_ceiling`: the municipality's (see `policy`)."""
         if self.last_pay_date is not None and pay_date <= self.last_pay_date:
             return None
         final = self.end is not None and pay_date > self.end
@@ -733,7 +783,7 @@ class Household(Aggregate):
         cycle_end = pay_date.fromordinal(pay_date.toordinal() + 1) if final else self.next_pay_date(pay_date)
         swept = [b for b in self.bookings.values() if final or b.value_date <= pay_date]
         pot_before = self.pot + total(b.amount for b in swept)
-        result, offered = self._cycle(pay_date, cycle_end, pot_before, final)
+        result, offered = self._cycle(pay_date, cycle_end, pot_before, final, participant_ceiling)
         instructions = [
             self._instruction(pay_date, payment, account) for payment in result.payments
         ]
@@ -755,11 +805,12 @@ class Household(Aggregate):
             offered=offered,
             final=final,
             charges_start=self.charges_start(pay_date) if self.first_pay_date is None else None,  # read once
+            on_hold=result.on_hold if result.on_hold else None,
         )
         return result
 
     def _cycle(self, pay_date: date, cycle_end: date, pot: Money,
-               final: bool = False) -> tuple[CycleResult, dict[str, date]]:
+               final: bool = False, participant_ceiling: Money | None = None) -> tuple[CycleResult, dict[str, date]]:
         """The rules run on the household's books (for a pay date, or its forecast), and
         the last due date of each charge the cycle was offered.
 
@@ -777,7 +828,7 @@ class Household(Aggregate):
             buffer_outstanding=self.buffer_outstanding,
             arrears=self._arrears_now() + tuple(late),
         )
-        policy = self.policy()
+        policy = self.policy(participant_ceiling)
         if final:
             policy = replace(policy, buffer_limit=Money.zero(), minimum_leefgeld=Money.zero(),
                              leefgeld_weekly=False)
@@ -816,6 +867,7 @@ class Household(Aggregate):
         offered: dict[str, date] | None = None,  # None in events written before 2026-11
         final: bool = False,  # the settlement after the end of participation
         charges_start: date | None = None,  # where the cycle's charges began; None before 2026-12
+        on_hold: Money | None = None,  # leefgeld held above the participant ceiling; None: nothing
     ) -> None:
         for transaction_id in swept:
             del self.bookings[transaction_id]  # in the pot now; the event keeps the history
@@ -825,6 +877,10 @@ class Household(Aggregate):
         self.paid_on[pay_date.isoformat()] = [i.id for i in instructions]
         self._forget_settled(pay_date)
         self.pot = after.pot
+        self.released = Money.zero()  # an approval counts for the pay date after it
+        if on_hold:
+            self.on_hold = self.on_hold + on_hold
+            self.on_hold_since = self.on_hold_since or pay_date
         self.reserves = {k: v for k, v in after.reserves.items() if v}
         if not after.buffer_outstanding:
             self.buffer_since, self.buffer_cycles = None, 0
@@ -962,8 +1018,11 @@ class Household(Aggregate):
                     kept.add(agreement.id)
         return frozenset(kept)
 
-    def policy(self) -> Policy:
+    def policy(self, participant_ceiling: Money | None = None) -> Policy:
+        """The household's rules; `participant_ceiling` is the municipality's, which the
+        household's own replaces. Money a second person released may go above it once."""
         participant = self.participants[0]
+        ceiling = self.participant_ceiling if self.participant_ceiling is not None else participant_ceiling
         return Policy(
             buffer_limit=self.buffer_limit,
             minimum_leefgeld=self.minimum_leefgeld,
@@ -971,6 +1030,7 @@ class Household(Aggregate):
             execute_on_due_date=self.execute_on == DUE_DATE,
             participant_name=participant.name,
             participant_iban=participant.iban,
+            participant_ceiling=None if ceiling is None else ceiling + self.released,
         )
 
     def _due(self, agreement: Agreement, day: date) -> Due:
@@ -1144,7 +1204,7 @@ class Household(Aggregate):
     def held(self) -> Money:
         """What the household's money in the managed account amounts to right now."""
         unswept = total(b.amount for b in self.bookings.values())
-        return self.pot + unswept + total(self.reserves.values())
+        return self.pot + unswept + total(self.reserves.values()) + self.on_hold
 
     def agreements_on(self, day: date) -> list[Agreement]:
         return [a for a in self.agreements.values() if a.is_valid_on(day)]
@@ -1193,6 +1253,7 @@ SETTINGS = frozenset(
         "execute_on",
         "participants",
         "account",
+        "participant_ceiling",
     }
 )
 
