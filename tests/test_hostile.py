@@ -4,12 +4,13 @@ on SQLite and PostgreSQL (issue 16, the money half)."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
 from adapters.store import open_engine
+from huishoudboekje.domain.money import Money
 from tests.factories import Tx, camt053
 from tests.test_reconcile import echo, hhb, instructions, november_incomes, ok, run, settings_env  # noqa: F401
 
@@ -318,3 +319,147 @@ def test_a_household_snapshot_of_version_3_loads_with_nothing_held():
 
     loaded = copy_with(taken, state=state).mutate(None)
     assert loaded.on_hold.amount == 0 and loaded.participant_ceiling is None and loaded.release_approval is None
+
+
+# -- properties: hostile echoes and absurd incomes -----------------------------------------
+
+from hypothesis import event, given, settings as hypothesis_settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.test_household_money import PARTICIPANT, START, households  # noqa: E402
+
+ECHOES = ["one-cent", "wrong-iban-return", "wrong-amount-confirm", "wrong-iban-confirm", "too-much-back",
+          "duplicate-return", "return", "confirm"]
+
+
+def _bookkeeper():
+    from huishoudboekje.domain.limits import Limits
+    from huishoudboekje.statements import _Bookkeeper
+
+    book = object.__new__(_Bookkeeper)  # only its echo rule: no engine needed
+    book.limits, book.actor = Limits(), "t"
+    return book
+
+
+def _echo(book, household, instruction, kind, number, day):
+    from huishoudboekje.domain.statement import BankTransaction
+    from huishoudboekje.statements import ImportResult
+
+    paid = instruction.amount.amount
+    stranger = "NL18RABO0123459876"  # no creditor of `households()`
+    amount, iban = {
+        "one-cent": (Decimal("0.01"), stranger),
+        "wrong-iban-return": (paid, stranger),
+        "wrong-amount-confirm": (-(paid + Decimal("0.01")), instruction.creditor_iban),
+        "wrong-iban-confirm": (-paid, stranger),
+        "too-much-back": (paid + Decimal("0.01"), instruction.creditor_iban),
+        "duplicate-return": (paid, instruction.creditor_iban),
+        "return": (paid, instruction.creditor_iban),
+        "confirm": (-paid, instruction.creditor_iban),
+    }[kind]
+    transaction = BankTransaction("NL39BNGH0285009999", day, day, amount, iban, "X", "", instruction.end_to_end_id,
+                                  None)
+    result = ImportResult()
+    row = book._payment_echo(f"E{number}", transaction, (household, instruction.id), result)
+    return row[11], result  # the outcome the ledger records
+
+
+@hypothesis_settings(max_examples=60)
+@given(households(), st.lists(st.one_of(st.integers(0, 400_000), st.just(99_999_999_999)), min_size=12,
+                              max_size=12), st.data())
+def test_hostile_echoes_and_absurd_incomes_never_pay_a_euro_twice(household, incomes, data):
+    from huishoudboekje.domain.limits import PAYABLE_MAX
+    from huishoudboekje.domain.money import Money
+
+    book = _bookkeeper()
+    ceiling = data.draw(st.sampled_from([Money("5000.00"), Money("250.00")]), label="participant ceiling")
+    creditors = {a.counterparty.iban for a in household.agreements.values()} | {PARTICIPANT}
+    booked, paid_periods, echoes = 0, set(), 0
+    day = START
+    for month, income in enumerate(incomes):
+        if income and household.status == "active":
+            household.book_income(f"t{month}", "inkomen", Money.from_cents(income), day + timedelta(days=3), "t")
+            booked += income
+        for pay_date in household.pay_dates_between(day, day + timedelta(days=31)):
+            household.pay(pay_date, "NL39BNGH0285009999", ceiling)  # never raises: the night finishes
+            for instruction in household.instructions_of(pay_date):
+                assert Money.zero() < instruction.amount <= PAYABLE_MAX and instruction.creditor_iban in creditors
+                if instruction.kind == "leefgeld":
+                    continue
+                key = (instruction.agreement_id, instruction.period)
+                assert key not in paid_periods  # paid again only after a genuine return
+                paid_periods.add(key)
+        issued = list(household.instructions.values())
+        for _ in range(data.draw(st.integers(0, 3), label="echoes this month") if issued else 0):
+            instruction = data.draw(st.sampled_from(issued), label="echoed payment")
+            kind = data.draw(st.sampled_from(ECHOES), label="echo")
+            before = (household.instructions[instruction.id].status, household.held(), list(household.arrears))
+            outcome, result = _echo(book, household, household.instructions[instruction.id], kind, echoes,
+                                    day + timedelta(days=5))
+            echoes += 1
+            if result.payments_returned and instruction.kind != "leefgeld":  # a genuine return
+                paid_periods.discard((instruction.agreement_id, instruction.period))
+            if kind == "duplicate-return" and outcome == "return":  # the same return, a second time
+                outcome, result = _echo(book, household, household.instructions[instruction.id], kind, echoes,
+                                        day + timedelta(days=6))
+                echoes += 1
+                assert outcome == "unmatched"
+                continue
+            if kind not in ("return", "confirm"):
+                assert outcome == "unmatched"  # hostile or mistyped: queued, and nothing moved
+                assert (household.instructions[instruction.id].status, household.held(),
+                        list(household.arrears)) == before
+                assert any(s.rule == "echo-refused" and s.details["transaction"] == f"E{echoes - 1}"
+                           for s in household.signals.values())
+        out, returned = household.totals["out"].cents, household.totals["returned"].cents
+        assert booked + returned == out + household.held().cents - household.buffer_outstanding.cents
+        day += timedelta(days=31)
+
+
+@hypothesis_settings(max_examples=25, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["1320.50", "999999999.99", "0.01"]), max_size=3), min_size=3, max_size=3),
+       st.sampled_from([None, Money("5000.00")]))
+def test_absurd_incomes_never_stop_the_night_for_the_other_households(incomes, ceiling):
+    import tempfile
+    from pathlib import Path
+
+    from adapters.documents import read_specs
+    from adapters.payments import Pain001Writer
+    from huishoudboekje import households as service
+    from huishoudboekje.domain.limits import PAYABLE_MAX
+    from huishoudboekje.reconcile import reconcile
+    from tests.conftest import ROOT
+    from tests.factories import MANAGED
+    from tests.test_reconcile import check_pain
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        docs = []
+        for n in range(3):
+            path = folder / f"{n}.yaml"
+            path.write_text((ROOT / "examples" / "HHB-2026-0001.yaml").read_text().replace(DOSSIER, f"HHB-P-{n}"))
+            docs.append(path)
+        engine = open_engine(f"sqlite:///{folder / 'events.sqlite'}", folder / "var")
+        try:
+            service.onboard(engine, read_specs(docs), "t", managed=[MANAGED])
+            for n, amounts in enumerate(incomes):  # booked by hand: the import would queue the absurd ones
+                for k, amount in enumerate(amounts):
+                    engine.change_household(f"HHB-P-{n}", lambda h, k=k, a=amount: h.book_income(
+                        f"T{n}{k}", "bijstand", Money(a), date(2026, 11, 30), "careless"))
+            summary = reconcile(engine, date(2026, 12, 1), default_account=MANAGED,
+                                write_file=Pain001Writer(folder / "payments", "Gemeente"),
+                                participant_ceiling=ceiling)  # returns: the night finishes
+            event(f"households held: {len(summary.held)}")
+            filed = {e2e for path in (folder / "payments").glob("*.xml") for e2e in check_pain(path)[2]}
+            for n in range(3):
+                household = engine.household(f"HHB-P-{n}")
+                issued = list(household.instructions.values())
+                if f"HHB-P-{n}" in summary.held:  # not paid at all, and told
+                    assert issued == [] and any(s.rule == "payments-held" for s in household.signals.values())
+                    continue
+                assert issued and all(i.amount <= PAYABLE_MAX and i.end_to_end_id in filed for i in issued)
+                assert household.totals["in"] == household.totals["out"] + household.held() \
+                    - household.buffer_outstanding
+            assert len(summary.held) <= sum(1 for amounts in incomes if amounts.count("999999999.99") >= 1)
+        finally:
+            engine.close()
