@@ -404,19 +404,29 @@ def ignore(engine: Engine, ident: str, actor: str, reason: str) -> Recorded:
     return engine.retrying(attempt)
 
 
-def undo(engine: Engine, ident: str, actor: str, reason: str) -> Recorded:
-    """Undo a booking (automatic or by hand) or an ignore: back to the queue, as new events."""
+def undo(engine: Engine, ident: str, actor: str, reason: str, on: date | None = None) -> Recorded:
+    """Undo a booking (automatic or by hand) or an ignore: back to the queue, as new events.
+
+    A booking a pay date has paid out already is corrected (`Household.correct_booking`):
+    what the household still holds of it leaves its books, what was paid out becomes a
+    claim with a signal. `on`: the business date of the correction (default today)."""
 
     def attempt() -> Recorded:
         ledger, recorded = find_transaction(engine, ident)
         changed: list[Any] = [ledger]
+        note = f"undone: {reason}"
         if recorded.outcome == BOOKED:
             household = engine.household(recorded.dossier or "")
-            household.undo_booking(ident, reason, actor)
+            if ident in household.bookings:
+                household.undo_booking(ident, reason, actor)
+            else:
+                claim = household.correct_booking(ident, recorded.agreement_id, Money(recorded.transaction.amount),
+                                                  on or date.today(), reason, actor)
+                note = f"corrected after it was paid out (claim {claim} on {household.dossier}): {reason}"
             changed.append(household)
         elif recorded.outcome != IGNORED:
             raise HouseholdError(f"{ident} is {recorded.outcome}; nothing to undo")
-        ledger.resolve(ident, UNMATCHED, None, None, actor, reason=f"undone: {reason}")
+        ledger.resolve(ident, UNMATCHED, None, None, actor, reason=note)
         engine.save(*changed)
         return ledger.get(ident)
 

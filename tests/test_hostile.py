@@ -463,3 +463,35 @@ def test_absurd_incomes_never_stop_the_night_for_the_other_households(incomes, c
             assert len(summary.held) <= sum(1 for amounts in incomes if amounts.count("999999999.99") >= 1)
         finally:
             engine.close()
+
+
+# -- staff correct a booking that was paid out already ---------------------------------------
+
+
+def test_a_booking_paid_out_already_is_corrected_by_a_new_event_and_what_was_paid_out_is_a_claim(
+        onboarded, tmp_path):
+    big = Tx("5000000.00", date(2026, 11, 30), *GEMEENTE, f"Uitkering {DOSSIER}")
+    imported(onboarded, tmp_path, "BIG", [big])
+    [queued] = queue(onboarded)
+    ok(hhb(onboarded, "book", queued["transaction"], DOSSIER, "bijstand", "--actor", "careless"))
+    run(onboarded, "2026-12-01")  # rent 712.40 and leefgeld 5000.00 paid; water reserved; the rest held
+
+    corrected = json.loads(ok(hhb(onboarded, "book", queued["transaction"], "--undo", "--reason", "not theirs",
+                                  "--actor", "anna")).stdout)
+    assert corrected["outcome"] == "unmatched" and "corrected after it was paid out" in corrected["reason"]
+    after = household(onboarded, tmp_path)
+    assert after.on_hold.amount == 0 and after.pot.amount == 0 and after.reserves == {}
+    assert after.claim.amount == Decimal("5712.40")  # what left the account: the rent and the leefgeld
+    assert after.totals["in"].amount == 0
+    assert after.totals["in"] + after.totals["returned"] == \
+        after.totals["out"] + after.held() - after.buffer_outstanding - after.claim
+    [signal] = open_signals(onboarded, "booking-corrected")
+    assert signal["details"]["claim"] == "5712.40"
+    events = [e["event"] for e in json.loads(ok(hhb(onboarded, "history", DOSSIER, "--json")).stdout)["events"]]
+    assert events.count("PayDateRun") == 1 and events[-1] == "BookingCorrected"  # history kept, not edited
+    again = hhb(onboarded, "book", queued["transaction"], "--undo")
+    assert again.exit_code == 2  # corrected once: it is in the queue now
+    before = {i.id for i in instructions(onboarded, tmp_path)}
+    run(onboarded, "2026-12-31")
+    new = [i for i in instructions(onboarded, tmp_path) if i.id not in before]
+    assert [i.kind for i in new] == ["charge"]  # the January rent, advanced by the buffer: no leefgeld

@@ -20,7 +20,7 @@ from eventsourcing.domain import Aggregate, DomainEvent, event
 from .agreement import CHARGE, INCOME, Agreement, Participant, deviates_from
 from .calendar import add_business_days, next_business_day
 from .money import Money, total
-from .signals import ACKNOWLEDGED, ECHO_REFUSED, PAYMENTS_HELD, RESOLVED, Signal, SignalFact, evaluate_signals
+from .signals import ACKNOWLEDGED, BOOKING_CORRECTED, ECHO_REFUSED, PAYMENTS_HELD, RESOLVED, Signal, SignalFact, evaluate_signals
 from .signals import fact as signal_fact
 from .paydate import (
     CycleResult,
@@ -239,6 +239,7 @@ class Household(Aggregate):
         state.setdefault("on_hold_since", None)
         state.setdefault("release_approval", None)
         state.setdefault("released", Money.zero())
+        state.setdefault("claim", Money.zero())
 
     @staticmethod
     def create_id(dossier: str) -> UUID:
@@ -297,6 +298,7 @@ class Household(Aggregate):
         self.on_hold_since: date | None = None  # the pay date the oldest held money is of
         self.release_approval: dict[str, str] | None = None  # the first approval: actor, amount, on
         self.released = Money.zero()  # approved: the next pay date may pay this much above the ceiling
+        self.claim = Money.zero()  # paid out of a booking staff corrected afterwards: owed back
 
     # -- agreements -------------------------------------------------------------
 
@@ -491,6 +493,52 @@ class Household(Aggregate):
                 "on a pay date already and can no longer be undone"
             )
         self._booking_undone(transaction_id=transaction_id, reason=reason, actor=actor)
+
+    def correct_booking(self, transaction_id: str, agreement_id: str | None, amount: Money, on: date,
+                        reason: str, actor: str) -> Money:
+        """Take back a booking a pay date has paid out already (`undo_booking` is for one
+        that has not): a new event, never an edit. What of it the household still holds
+        (held above the ceiling, in the pot, in reserves) leaves its books; what was paid
+        out is recorded as a claim, with a signal for staff. Returns the claim."""
+        if transaction_id in self.bookings:
+            raise HouseholdError(f"transaction {transaction_id} is not paid out yet: undo it instead")
+        if not amount.is_positive:
+            raise HouseholdError(f"transaction {transaction_id}: only a credit booked as income can be corrected")
+        rest = amount
+        from_held = self.on_hold.min(rest)
+        rest = rest - from_held
+        from_pot = self.pot.min(rest)
+        rest = rest - from_pot
+        from_reserves: dict[str, Money] = {}
+        for reserve_id, held in sorted(self.reserves.items()):
+            taken = held.min(rest)
+            if taken:
+                from_reserves[reserve_id] = taken
+                rest = rest - taken
+        signal = Signal.raised(signal_fact(
+            BOOKING_CORRECTED, agreement_id, on, amount, instance=transaction_id, transaction=transaction_id,
+            amount_booked=amount, claim=rest, reason=reason), on)
+        self._booking_corrected(transaction_id=transaction_id, agreement_id=agreement_id, amount=amount,
+                                from_held=from_held, from_pot=from_pot, from_reserves=from_reserves, claim=rest,
+                                on=on, reason=reason, signal=signal, actor=actor)
+        return rest
+
+    @event("BookingCorrected")
+    def _booking_corrected(self, transaction_id: str, agreement_id: str | None, amount: Money, from_held: Money,
+                           from_pot: Money, from_reserves: dict[str, Money], claim: Money, on: date, reason: str,
+                           signal: Signal, actor: str) -> None:
+        self.on_hold = self.on_hold - from_held
+        if not self.on_hold:
+            self.on_hold_since, self.release_approval = None, None
+        self.pot = self.pot - from_pot
+        reserves = dict(self.reserves)
+        for reserve_id, taken in from_reserves.items():
+            reserves[reserve_id] = reserves[reserve_id] - taken
+        self.reserves = {k: v for k, v in reserves.items() if v}
+        self.claim = self.claim + claim
+        self.totals["in"] = self.totals["in"] - amount
+        self.recent_income = [b for b in self.recent_income if b.transaction_id != transaction_id]
+        self.signals[signal.key] = signal
 
     @event("BookingUndone")
     def _booking_undone(self, transaction_id: str, reason: str, actor: str) -> None:

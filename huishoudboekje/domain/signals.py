@@ -34,6 +34,7 @@ STRUCTURAL_DEFICIT = "structural-deficit"
 EXTERNAL = "external"
 LEEFGELD_HELD = "leefgeld-held"  # above the participant ceiling, waiting for a second person
 PAYMENTS_HELD = "payments-held"  # the nightly job could not make or file this household's payments
+BOOKING_CORRECTED = "booking-corrected"  # a booking taken back after it was paid out: a claim to settle
 ECHO_REFUSED = "echo-refused"  # a statement line with our end-to-end id that does not fit the payment
 
 RULES = {
@@ -48,6 +49,7 @@ RULES = {
     STRUCTURAL_DEFICIT: (MEDIUM, True),
     EXTERNAL: (HIGH, False),
     ECHO_REFUSED: (HIGH, False),
+    BOOKING_CORRECTED: (HIGH, False),
     PAYMENTS_HELD: (CRITICAL, True),
     LEEFGELD_HELD: (HIGH, True),  # clears itself once released  # clears itself once a night has paid the household
 }
