@@ -155,6 +155,7 @@ def matrix(w: World):
         ("POST", f"/households/{A}/agreements/water/end", {"end": "2099-12-31"}, WRITE_A),
         ("POST", f"/households/{A}/pay-day", {"pay_day": 1, "effective": "2027-01-01"}, WRITE_A),
         ("POST", f"/households/{A}/end", {"end": "2020-01-01"}, REFUSED_A),  # before its start
+        ("POST", f"/households/{A}/release", None, REFUSED_A),  # nothing held above the ceiling
         ("GET", f"/households/{B}", None, READ_B),
         ("GET", f"/households/{B}/left", None, READ_B),
         ("GET", f"/households/{B}/history", None, READ_B),

@@ -685,6 +685,28 @@ def end_participation(dossier: DossierPath, body: EndIn, call: Write = writer(*T
     return call.answer(action, "end")
 
 
+class HeldReleased(BaseModel):
+    dossier: str
+    status: Literal["approved", "released"] = Field(
+        description="approved: a first person approved; a second, different person must release it")
+    amount: str
+    approved_by: str
+    released_by: str | None
+    still_held: str
+
+
+@router.post("/households/{dossier:path}/release", tags=["households"], response_model=HeldReleased,
+             summary="Approve releasing leefgeld held above the participant ceiling (two different people)",
+             responses=WRITE_PROBLEMS)
+def release_held(dossier: DossierPath, call: Write = writer(*TEAM)) -> Response:
+    def action() -> Response:
+        check_own(call.ctx, call.who, dossier)
+        outcome = household_service.release_held(call.ctx.engine, dossier, date.today(), call.actor)
+        return json_answer(HeldReleased(**outcome))
+
+    return call.answer(action, "dossier")
+
+
 @router.get("/households/{dossier:path}", tags=["households"], response_model=HouseholdOut,
             summary="One household: settings, participants, agreements, money owed",
             responses=READ_PROBLEMS)
