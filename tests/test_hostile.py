@@ -487,8 +487,10 @@ def test_a_booking_paid_out_already_is_corrected_by_a_new_event_and_what_was_pai
         after.totals["out"] + after.held() - after.buffer_outstanding - after.claim
     [signal] = open_signals(onboarded, "booking-corrected")
     assert signal["details"]["claim"] == "5712.40"
-    events = [e["event"] for e in json.loads(ok(hhb(onboarded, "history", DOSSIER, "--json")).stdout)["events"]]
+    history = json.loads(ok(hhb(onboarded, "history", DOSSIER, "--json")).stdout)["events"]
+    events = [e["event"] for e in history]
     assert events.count("PayDateRun") == 1 and events[-1] == "BookingCorrected"  # history kept, not edited
+    assert history[-1]["actor"] == "anna" and history[-1]["business_date"] is not None
     again = hhb(onboarded, "book", queued["transaction"], "--undo")
     assert again.exit_code == 2  # corrected once: it is in the queue now
     before = {i.id for i in instructions(onboarded, tmp_path)}
