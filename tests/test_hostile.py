@@ -497,3 +497,24 @@ def test_a_booking_paid_out_already_is_corrected_by_a_new_event_and_what_was_pai
     run(onboarded, "2026-12-31")
     new = [i for i in instructions(onboarded, tmp_path) if i.id not in before]
     assert [i.kind for i in new] == ["charge"]  # the January rent, advanced by the buffer: no leefgeld
+
+
+def test_a_household_row_projected_before_version_4_reads_with_nothing_held(paid, tmp_path):
+    from huishoudboekje.projections.views import Projections
+
+    engine = open_engine(paid, tmp_path / "ev")
+    try:
+        view = Projections(engine)
+        view.catch_up()
+        household = engine.household(DOSSIER)
+        row = {k: v for k, v in household.__dict__.items()
+               if k not in ("_pending_events", "participant_ceiling", "on_hold", "on_hold_since",
+                            "release_approval", "released", "claim")}
+        encoded = engine.mapper.transcoder.encode(row).decode("utf8")
+        with view.view._transaction() as cursor:
+            view.view._upsert(cursor, "hhb_households", {**view._household_row(household), "state": encoded})
+        projected = view.household(DOSSIER)
+        assert (projected.on_hold, projected.claim, projected.release_approval) == (Money("0.00"), Money("0.00"), None)
+        assert projected.held() == household.held()
+    finally:
+        engine.close()
