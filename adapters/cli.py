@@ -313,16 +313,21 @@ def book_(
     agreement: Annotated[Optional[str], typer.Argument()] = None,
     ignore: Annotated[bool, typer.Option("--ignore", help="Mark as not ours (e.g. bank costs)")] = False,
     undo: Annotated[bool, typer.Option("--undo", help="Undo an earlier booking or ignore")] = False,
+    as_return: Annotated[bool, typer.Option("--as-return",
+        help="Accept a queued credit with our end-to-end id as the return of that payment")] = False,
     reason: Annotated[str, typer.Option("--reason")] = "",
     db: DbOption = None, actor: ActorOption = None,
 ) -> None:
-    """Book a transaction from the queue onto an income agreement, ignore it, or undo."""
+    """Book a transaction from the queue onto an income agreement, ignore it, undo, or
+    accept a queued credit as the return of one of our payments (--as-return)."""
     from huishoudboekje import statements as service
 
     store = engine(db)
     who = actor_of(actor)
     if undo:
         recorded = guarded(lambda: service.undo(store, transaction, who, reason or "undone by staff"))
+    elif as_return:
+        recorded = guarded(lambda: service.accept_return(store, transaction, who))
     elif ignore:
         recorded = guarded(lambda: service.ignore(store, transaction, who, reason or "not ours"))
     elif dossier and agreement:

@@ -390,6 +390,50 @@ def book(engine: Engine, ident: str, dossier: str, agreement_id: str, actor: str
     return engine.retrying(attempt)
 
 
+def echo_of(engine: Engine, ident: str) -> tuple[str, str] | None:
+    """(dossier, instruction id) of the payment whose end-to-end id a recorded
+    transaction carries, or None."""
+    _, recorded = find_transaction(engine, ident)
+    e2e = (recorded.transaction.end_to_end_id or "").upper()
+    if len(e2e) != 33 or e2e[12] != "-":
+        return None
+    for hid, dossier in engine.household_ids():
+        if hid.hex[:12].upper() == e2e[:12]:
+            instruction_id = engine.household_by_id(hid).instructions.with_end_to_end_id(e2e)
+            return None if instruction_id is None else (dossier, instruction_id)
+    return None
+
+
+def accept_return(engine: Engine, ident: str, actor: str, on: date | None = None) -> Recorded:
+    """A person takes a queued credit with our end-to-end id for the return of that
+    payment after all (say the returning bank kept more than HHB_RETURN_FEE_LIMIT):
+    the pot gets what came back and the charge is owed again. Never more than was paid,
+    and a payment comes back once."""
+
+    def attempt() -> Recorded:
+        ledger, recorded = find_transaction(engine, ident)
+        if recorded.outcome != UNMATCHED:
+            raise HouseholdError(f"{ident} is {recorded.outcome}; only a transaction in the queue can be accepted")
+        if not recorded.transaction.is_credit:
+            raise HouseholdError(f"{ident} is a debit; only a credit can be the return of a payment")
+        echo = echo_of(engine, ident)
+        if echo is None:
+            raise HouseholdError(f"{ident} carries no end-to-end id of a payment the engine still holds")
+        dossier, instruction_id = echo
+        household = engine.household(dossier)
+        if not household.return_payment(instruction_id, ident, recorded.transaction.booking_date,
+                                        Money(recorded.transaction.amount)):
+            raise HouseholdError(f"{ident}: that payment came back already")
+        for key, signal in list(household.signals.items()):
+            if signal.rule == "echo-refused" and signal.details.get("transaction") == ident and signal.is_open:
+                household.resolve_signal(key, on or date.today(), actor, "accepted as the return by hand")
+        ledger.resolve(ident, RETURN, dossier, None, actor, reason="accepted as the return of its payment by hand")
+        engine.save(ledger, household)
+        return ledger.get(ident)
+
+    return engine.retrying(attempt)
+
+
 def ignore(engine: Engine, ident: str, actor: str, reason: str) -> Recorded:
     """Mark a transaction as not ours (bank costs, a stray payment)."""
 

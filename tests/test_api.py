@@ -164,6 +164,7 @@ def matrix(w: World):
         ("POST", f"/unmatched/{w.unmatched}/book", {"dossier": A, "agreement": "huur"}, REFUSED_A),  # a charge
         ("POST", f"/unmatched/{w.booked}/ignore", {"reason": "x"}, REFUSED_A),  # booked on A
         ("POST", f"/unmatched/{w.unmatched}/undo", {"reason": "x"}, expect(422, 422, 422, 403, 403, 403)),
+        ("POST", f"/unmatched/{w.unmatched}/return", None, expect(422, 422, 422, 403, 403, 403)),  # not ours
         ("POST", "/runs", {"date": "2026-12-01"}, JOB),  # done already
         ("GET", "/payment-files", None, FILES),
         ("GET", f"/payment-files/{w.file}", None, FILES),

@@ -518,3 +518,21 @@ def test_a_household_row_projected_before_version_4_reads_with_nothing_held(paid
         assert projected.held() == household.held()
     finally:
         engine.close()
+
+
+def test_staff_accept_a_queued_return_by_hand_and_it_comes_back_once(paid, tmp_path, monkeypatch):
+    monkeypatch.setenv("HHB_RETURN_FEE_LIMIT", "10.00")
+    rent = next(i for i in instructions(paid, tmp_path) if i.kind == "charge")
+    imported(paid, tmp_path, "SHORT", [echo(rent, "700.00", date(2026, 12, 3), "retour")])  # 12.40 kept
+    [queued] = queue(paid)
+    accepted = json.loads(ok(hhb(paid, "book", queued["transaction"], "--as-return", "--actor", "anna")).stdout)
+    assert (accepted["outcome"], accepted["dossier"]) == ("return", DOSSIER)
+    after = household(paid, tmp_path)
+    assert after.instructions[rent.id].status == "returned" and after.pot.amount == Decimal("700.00")
+    assert [d.agreement_id for d in after.arrears] == ["huur"]
+    assert open_signals(paid, "echo-refused") == []  # resolved by anna
+    imported(paid, tmp_path, "AGAIN", [echo(rent, "700.00", date(2026, 12, 4), "retour nogmaals")])
+    [second] = queue(paid)
+    refused = hhb(paid, "book", second["transaction"], "--as-return")
+    assert refused.exit_code == 2 and "came back already" in refused.stderr
+    assert household(paid, tmp_path).pot.amount == Decimal("700.00")

@@ -822,6 +822,21 @@ def ignore(transaction: str, body: ReasonIn, call: Write = writer(*TEAM)) -> Res
     return call.answer(action, "transaction", missing="transaction")
 
 
+@router.post("/unmatched/{transaction}/return", tags=["statements"], response_model=TransactionOut,
+             summary="Accept a queued credit carrying our end-to-end id as the return of that payment",
+             responses=WRITE_PROBLEMS)
+def accept_return(transaction: str, call: Write = writer(*TEAM)) -> Response:
+    def action() -> Response:
+        echo = statement_service.echo_of(call.ctx.engine, transaction)
+        if echo is not None:  # another team's payment is, to staff, not there
+            check_own(call.ctx, call.who, echo[0], Problem(404, "Not found", f"no bank transaction {transaction}",
+                                                           "transaction"))
+        recorded = statement_service.accept_return(call.ctx.engine, transaction, call.actor)
+        return json_answer(TransactionOut(**statement_service.to_dict(recorded)))
+
+    return call.answer(action, "transaction", missing="transaction")
+
+
 @router.post("/unmatched/{transaction}/undo", tags=["statements"], response_model=TransactionOut,
              summary="Undo a booking or an ignore: the transaction returns to the queue",
              responses=WRITE_PROBLEMS)
