@@ -243,6 +243,19 @@ def end_participation(
     emit({"dossier": dossier, "end": day.isoformat(), **outcome})
 
 
+@app.command("release")
+def release(dossier: str, db: DbOption = None, actor: ActorOption = None) -> None:
+    """Release leefgeld held above the participant ceiling: two different people (--actor)
+    must each run this; the next pay date then pays it."""
+    store = engine(db)
+    outcome = guarded(lambda: household_service.release_held(store, dossier, date.today(), actor_of(actor)))
+    refresh(store)
+    emit(outcome)
+    if outcome["status"] == "approved":
+        sys.stderr.write(f"let op / note: approved by {outcome['approved_by']}; a second person must run "
+                         f"`hhb release {dossier} --actor NAME` to release it\n")
+
+
 # -- bank statements -------------------------------------------------------------------
 
 
@@ -268,7 +281,8 @@ def import_(
     statements = guarded(lambda: _parse_with_progress(files, config.max_statement_bytes, parse))
     store = engine(db)
     result = guarded(lambda: import_statements(store, statements, managed=config.managed_accounts,
-                                               allow_unbalanced=allow_unbalanced, actor=actor_of(actor)))
+                                               allow_unbalanced=allow_unbalanced, actor=actor_of(actor),
+                                               limits=config.limits))
     refresh(store)
     summary = {k: getattr(result, k) for k in
                ("files", "transactions", "new", "duplicates", "matched", "unmatched", "payments_confirmed",
@@ -317,16 +331,21 @@ def book_(
     agreement: Annotated[Optional[str], typer.Argument()] = None,
     ignore: Annotated[bool, typer.Option("--ignore", help="Mark as not ours (e.g. bank costs)")] = False,
     undo: Annotated[bool, typer.Option("--undo", help="Undo an earlier booking or ignore")] = False,
+    as_return: Annotated[bool, typer.Option("--as-return",
+        help="Accept a queued credit with our end-to-end id as the return of that payment")] = False,
     reason: Annotated[str, typer.Option("--reason")] = "",
     db: DbOption = None, actor: ActorOption = None,
 ) -> None:
-    """Book a transaction from the queue onto an income agreement, ignore it, or undo."""
+    """Book a transaction from the queue onto an income agreement, ignore it, undo, or
+    accept a queued credit as the return of one of our payments (--as-return)."""
     from huishoudboekje import statements as service
 
     store = engine(db)
     who = actor_of(actor)
     if undo:
         recorded = guarded(lambda: service.undo(store, transaction, who, reason or "undone by staff"))
+    elif as_return:
+        recorded = guarded(lambda: service.accept_return(store, transaction, who))
     elif ignore:
         recorded = guarded(lambda: service.ignore(store, transaction, who, reason or "not ours"))
     elif dossier and agreement:
@@ -356,12 +375,13 @@ def run_reconcile(store: Engine, through: date, today: date | None = None, show_
 
         return reconcile(store, through, default_account=config.default_account, write_file=writer,
                          today=today or date.today(), progress=report,
-                         unrepaid_cycles=config.buffer_unrepaid_cycles, batch=config.reconcile_batch)
+                         unrepaid_cycles=config.buffer_unrepaid_cycles, batch=config.reconcile_batch,
+                         participant_ceiling=config.limits.participant_ceiling)
     with Progress(console=err, transient=True, disable=not show_progress) as bar:
         task = bar.add_task("paying households", total=None)
         return reconcile(store, through, default_account=config.default_account, write_file=writer,
                          today=today or date.today(), unrepaid_cycles=config.buffer_unrepaid_cycles,
-                         batch=config.reconcile_batch,
+                         batch=config.reconcile_batch, participant_ceiling=config.limits.participant_ceiling,
                          progress=lambda done, of: bar.update(task, completed=done, total=of))
 
 
@@ -382,6 +402,8 @@ def reconcile_(
     except JobFailed as exc:  # stopped part-way: not bad input, and a rerun finishes it
         fail(str(exc), UNEXPECTED)
     refresh(store)
+    for dossier, reason in sorted(summary.held.items()):
+        sys.stderr.write(f"let op / note: {dossier} is not paid (held, with a signal): {reason}\n")
     if as_json:
         emit(summary.as_dict())
         return

@@ -135,6 +135,13 @@ def _check_transfers(transfers: list[Transfer]) -> None:
         seen.add(transfer.end_to_end_id)
 
 
+def check_transfer(transfer: Transfer) -> None:
+    """What one transfer must be for a file to carry it (amount, ids, IBAN, name,
+    remittance), without building a file: the nightly job asks before it pays."""
+    _check_transfer(transfer)
+    _payment(transfer)
+
+
 # --- building with sepaxml --------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from huishoudboekje.domain.iban import Iban
 from huishoudboekje.domain.run import PaymentFileRecord
 from huishoudboekje.reconcile import created_at, message_id
 
-from .pain001 import Transfer, build_pain001
+from .pain001 import Transfer, build_pain001, check_transfer
 
 _SEPARATORS = re.compile(r"[\s.]")
 
@@ -51,6 +51,11 @@ class Pain001Writer:
             day=day,
         )
         return record, payment_file.content
+
+    def check(self, instructions: list[Instruction]) -> None:
+        """Refuse (PaymentFileError, a ValueError) a payment no pain.001 can carry."""
+        for instruction in instructions:
+            check_transfer(transfer(instruction))
 
     def store(self, record: PaymentFileRecord, content: bytes) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)

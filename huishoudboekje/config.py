@@ -7,11 +7,15 @@ from ipaddress import ip_network
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from decimal import Decimal
+
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing import Annotated
 
 from .domain.iban import Iban, IbanError
+from .domain.limits import Limits
+from .domain.money import Money, MoneyError, parse_money
 from .domain.sepa_text import NAME_MAX, SepaTextError, sepa_safe
 
 
@@ -42,6 +46,11 @@ class Settings(BaseSettings):
     value_days_ahead: int = Field(default=7, ge=0)  # value dates this many days after the import date at most
     # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); none by default
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Before money moves (domain/limits.py): amounts as text with two decimals.
+    return_fee_limit: str = "25.00"  # the most a returning bank may keep of a returned payment
+    income_max_factor: Decimal = Decimal(3)  # a matched income above this many times its amount waits for a person
+    income_ceiling: str = "10000.00"  # a matched income above this waits for a person
+    participant_ceiling: str = "5000.00"  # leefgeld above this in a cycle is held for a second person
 
     @field_validator("managed_accounts", mode="before")
     @classmethod
@@ -105,6 +114,29 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"HHB_TIMEZONE: '{value}' is not a time zone such as Europe/Amsterdam") from None
         return value
+
+    @field_validator("return_fee_limit", "income_ceiling", "participant_ceiling")
+    @classmethod
+    def _amount(cls, value: str, info: ValidationInfo) -> str:
+        try:
+            money = parse_money(value)
+        except MoneyError as exc:
+            raise ValueError(f"HHB_{info.field_name.upper()}: {exc}") from None
+        if money.is_negative:
+            raise ValueError(f"HHB_{info.field_name.upper()}: {money} is negative")
+        return str(money)
+
+    @field_validator("income_max_factor")
+    @classmethod
+    def _factor(cls, value: Decimal) -> Decimal:
+        if not value.is_finite() or value < 1:
+            raise ValueError(f"HHB_INCOME_MAX_FACTOR: {value} is not a number of at least 1")
+        return value
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(return_fee=Money(self.return_fee_limit), income_factor=self.income_max_factor,
+                      income_ceiling=Money(self.income_ceiling), participant_ceiling=Money(self.participant_ceiling))
 
     @property
     def default_account(self) -> str:

@@ -16,6 +16,7 @@ from eventsourcing.persistence import IntegrityError, RecordConflictError
 
 from .domain.agreement import CHARGE, Agreement
 from .domain.household import Household, HouseholdError, household_id
+from .domain.money import Money
 from .domain.run import Run
 from .domain.team import TeamError
 from .engine import Engine
@@ -157,6 +158,8 @@ def _new_household(spec: HouseholdSpec, actor: str) -> Household:
         account=spec.account,
         actor=actor,
     )
+    if spec.participant_ceiling is not None:
+        household.change_settings({"participant_ceiling": spec.participant_ceiling}, actor)
     for agreement in spec.agreements:
         household.add_agreement(agreement, actor)
     if spec.end is not None:
@@ -222,6 +225,7 @@ def _settings(spec: HouseholdSpec) -> dict[str, Any]:
         "execute_on": spec.execute_on,
         "participants": list(spec.participants),
         "account": spec.account,
+        "participant_ceiling": spec.participant_ceiling,
     }
 
 
@@ -296,3 +300,21 @@ def _paid_by_job_on(household: Household, pay_date: date, first: date | None) ->
     # a regular pay date comes within a month of `first`: the catch-up falls before it
     coming = household.pay_dates_between(first, household.pay_date_on_or_after(first))
     return coming[0] if coming else pay_date
+
+
+def release_held(engine: Engine, dossier: str, on: date, actor: str) -> dict[str, Any]:
+    """Approve releasing the leefgeld held above the participant ceiling: the first
+    call records an approval, a second one by another person releases it for the
+    next pay date."""
+
+    def approve(household: Household) -> dict[str, Any]:
+        held = household.on_hold
+        first = household.release_approval
+        status = household.approve_release(on, actor)
+        amount = held if first is None else Money(first["amount"]).min(held)
+        return {"dossier": dossier, "status": status, "amount": str(amount),
+                "approved_by": actor if first is None else first["actor"],
+                "released_by": actor if status == "released" else None,
+                "still_held": str(household.on_hold)}
+
+    return engine.change_household(dossier, approve)

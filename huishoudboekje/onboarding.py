@@ -181,6 +181,9 @@ class HouseholdDoc(_Doc):
     leefgeld: LeefgeldDoc = LeefgeldDoc()
     execute_on: Literal["pay-date", "due-date"] = "pay-date"
     account: IbanField | None = None
+    # The most leefgeld a cycle pays at once; the rest waits for two people (`hhb release`).
+    # Leave it out for the municipality's (HHB_PARTICIPANT_CEILING).
+    participant_ceiling: AmountField | None = None
     participants: list[ParticipantDoc] = Field(min_length=1)
     incomes: list[IncomeDoc] = []
     charges: list[ChargeDoc] = []
@@ -222,6 +225,7 @@ class HouseholdSpec:
     participants: list[Participant]
     agreements: list[Agreement]
     end: date | None
+    participant_ceiling: Money | None = None
 
 
 def parse_document(data: Any, file: str) -> HouseholdSpec:
@@ -246,6 +250,7 @@ def parse_document(data: Any, file: str) -> HouseholdSpec:
         participants=[Participant(p.name, p.iban, p.contact) for p in doc.participants],
         agreements=agreements,
         end=doc.end,
+        participant_ceiling=doc.participant_ceiling,
     )
 
 

@@ -49,6 +49,9 @@ class PaymentFileWriter(Protocol):
     def build(self, *, day: date, debtor_account: str, sequence: int,
               instructions: list[Instruction]) -> tuple[PaymentFileRecord, bytes]: ...
 
+    def check(self, instructions: list[Instruction]) -> None:
+        """Raise ValueError, worded for staff, for a payment no file can carry."""
+
     def store(self, record: PaymentFileRecord, content: bytes) -> None: ...
 
     def stored(self, record: PaymentFileRecord) -> bool: ...
@@ -65,6 +68,7 @@ class RunSummary:
     payment_files: list[str] = field(default_factory=list)
     days: int = 0
     paid_households: set[UUID] = field(default_factory=set, repr=False)
+    held: dict[str, str] = field(default_factory=dict)  # dossier -> why its payments could not be made
 
     @property
     def households_paid(self) -> int:  # once each, also when paid in two months of a catch-up
@@ -80,12 +84,17 @@ class RunSummary:
             "repaid": str(self.repaid),
             "arrears": self.arrears,
             "payment_files": self.payment_files,
+            "held": [{"dossier": dossier, "reason": reason} for dossier, reason in sorted(self.held.items())],
         }
 
 
 def reconcile(engine: Engine, through: date, *, default_account: str, write_file: PaymentFileWriter,
               today: date | None = None, progress: Callable[[int, int], None] | None = None,
-              unrepaid_cycles: int = 3, batch: int = 200) -> RunSummary:
+              unrepaid_cycles: int = 3, batch: int = 200,
+              participant_ceiling: Money | None = None) -> RunSummary:
+    """Pay every household due from the day after the last completed one through
+    `through`, and file its payments. `participant_ceiling`: the municipality's
+    (HHB_PARTICIPANT_CEILING; a household's own comes first)."""
     run = engine.get_or_none(Run.create_id())
     first = _first_day(engine, run, through, today or through)
     summary = RunSummary(through=through)
@@ -98,7 +107,8 @@ def reconcile(engine: Engine, through: date, *, default_account: str, write_file
     windows = list(catch_up_windows(first, through))
     with without_cycle_collection():  # see bulk.py
         for number, (start, end) in enumerate(windows):
-            job = _Job(engine, start, end, default_account, unrepaid_cycles, summary, batch)
+            job = _Job(engine, start, end, default_account, unrepaid_cycles, summary, batch,
+                       getattr(write_file, "check", None), participant_ceiling)
             for done, (hid, _) in enumerate(households, start=1):
                 job.pay(hid)
                 if progress:
@@ -134,8 +144,11 @@ class _Job:
     """
 
     def __init__(self, engine: Engine, first: date, through: date, account: str,
-                 unrepaid_cycles: int, summary: RunSummary, size: int) -> None:
+                 unrepaid_cycles: int, summary: RunSummary, size: int,
+                 check: Callable[[list[Instruction]], None] | None = None,
+                 participant_ceiling: Money | None = None) -> None:
         self.size = max(1, size)
+        self.check, self.ceiling = check, participant_ceiling
         self.engine, self.first, self.through = engine, first, through
         self.account, self.unrepaid_cycles, self.summary = account, unrepaid_cycles, summary
         self.batch: list[tuple[Household, list[CycleResult]]] = []
@@ -143,7 +156,11 @@ class _Job:
         self.issued: dict[str, Instruction] = {}  # every instruction of the run's days, filed or not
 
     def pay(self, hid: UUID) -> None:
-        household, results = self._paid(self.engine.household_by_id(hid))
+        try:
+            household, results = self._paid(self.engine.household_by_id(hid))
+        except Exception as exc:  # noqa: BLE001 - one household never stops the night
+            self._hold(hid, exc)
+            return
         if household.pending_events:
             self.batch.append((household, results))
             if len(self.batch) >= self.size:
@@ -167,18 +184,45 @@ class _Job:
             self._collect(household)
 
     def _paid(self, household: Household) -> tuple[Household, list[CycleResult]]:
-        """Every pay date due, then the household's signals as of `through`."""
+        """Every pay date due, then the household's signals as of `through`.
+
+        Raises when a payment cannot be made, before anything is saved: see `_hold`."""
         results = []
         for pay_date in household.pay_dates_between(self.first, self.through):
-            result = household.pay(pay_date, household.account or self.account)
+            result = household.pay(pay_date, household.account or self.account, self.ceiling)
             if result is not None:
                 results.append(result)
+        if self.check is not None and results:  # the file must be able to carry every payment
+            self.check([i for e in household.pending_events if type(e).__name__ == "PayDateRun"
+                        for i in e.instructions])
         household.update_signals(self.through, self.unrepaid_cycles)
         return household, results
 
+    def _hold(self, hid: UUID, exc: Exception) -> None:
+        """A household whose payments cannot be made or filed is not paid tonight and
+        gets a signal; every other household is paid and filed as usual. Nothing of its
+        pay date is recorded, so its money stays where it is, and once staff corrected
+        the cause (undo a booking, fix an IBAN) the next night pays it."""
+        reason = str(exc) or type(exc).__name__
+        try:
+            household = self.engine.household_by_id(hid)  # as stored: what was paid above is dropped
+            self.summary.held[household.dossier] = reason
+            pay_dates = household.pay_dates_between(self.first, self.through)
+            household.hold_payments(pay_dates[0] if pay_dates else self.through, reason, self.through)
+            if household.pending_events:
+                self.engine.save(household)
+        except (RecordConflictError, IntegrityError) as conflict:
+            release_frames(conflict)  # another writer: the next night looks again
+        except Exception as again:  # noqa: BLE001 - a household that does not even load
+            self.summary.held.setdefault(str(hid), f"{reason}; the signal could not be recorded: {again}")
+
     def _alone(self, hid: UUID) -> Household:
         for _ in range(5):
-            household, results = self._paid(self.engine.household_by_id(hid))
+            try:
+                household, results = self._paid(self.engine.household_by_id(hid))
+            except Exception as exc:  # noqa: BLE001 - as in `pay`
+                self._hold(hid, exc)
+                return self.engine.household_by_id(hid)
             if not household.pending_events:
                 return household
             try:

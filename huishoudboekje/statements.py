@@ -33,6 +33,7 @@ from .domain.ledger import (
     month_of,
     row_of,
 )
+from .domain.limits import PAYABLE_MAX, Limits
 from .domain.matching import MatchIndex
 from .domain.money import Money
 from .domain.statement import BankTransaction, Statement, StatementError
@@ -101,6 +102,11 @@ def check_statements(statements: list[Statement], managed: list[str], allow_unba
                     f"{statement.closing_balance} (off by {abs(off)}; a truncated or corrupted file? "
                     "--allow-unbalanced imports it anyway)")
             result.unbalanced.append(f"{statement.file}, {where}: off by {off}")
+        for transaction in statement.transactions:
+            if abs(transaction.amount) > PAYABLE_MAX.amount:
+                raise StatementError(statement.file, transaction.where or where,
+                                     f"amount {transaction.amount} is more than a SEPA payment can carry "
+                                     f"(at most {PAYABLE_MAX}); a typing error or a corrupted file?")
         transactions = [_with_account(t, account) for t in statement.transactions]
         checked.append(Statement(statement.file, account, statement.statement_id,
                                  statement.opening_balance, statement.closing_balance,
@@ -115,13 +121,14 @@ def _with_account(transaction: BankTransaction, account: str) -> BankTransaction
 
 
 def import_statements(engine: Engine, statements: list[Statement], *, managed: list[str],
-                      allow_unbalanced: bool = False, actor: str = "import") -> ImportResult:
+                      allow_unbalanced: bool = False, actor: str = "import",
+                      limits: Limits = Limits()) -> ImportResult:
     result = ImportResult(files=len({s.file for s in statements}), allow_unbalanced=allow_unbalanced)
     checked = check_statements(statements, managed, allow_unbalanced, result)
     for attempt in range(4):
         try:
             with without_cycle_collection():
-                return _record(engine, checked, managed, actor, ImportResult(**asdict(result)))
+                return _record(engine, checked, managed, actor, ImportResult(**asdict(result)), limits)
         except (RecordConflictError, IntegrityError):
             if attempt == 3:
                 raise
@@ -129,7 +136,7 @@ def import_statements(engine: Engine, statements: list[Statement], *, managed: l
 
 
 def _record(engine: Engine, statements: list[Statement], managed: list[str], actor: str,
-            result: ImportResult) -> ImportResult:
+            result: ImportResult, limits: Limits = Limits()) -> ImportResult:
     identified = identify(statements)
     result.transactions = len(identified)
     result.import_id = _import_id(identified)
@@ -147,6 +154,7 @@ def _record(engine: Engine, statements: list[Statement], managed: list[str], act
     if not fresh:
         return result
     book = _Bookkeeper(engine, managed, actor)
+    book.limits = limits
     recorded = [book.handle(ident, t, result) for ident, t in fresh.items()]  # ledger rows
     aggregates, events = book.changes()
     by_ledger: dict[tuple[str, str], list[list[Any]]] = defaultdict(list)
@@ -209,6 +217,8 @@ class _Bookkeeper:
     loaded, and bookings on those go through the aggregate.
     """
 
+    limits = Limits()  # what `_record` was given
+
     def __init__(self, engine: Engine, managed: list[str], actor: str) -> None:
         self.engine = engine
         self.actor = actor
@@ -238,6 +248,12 @@ class _Bookkeeper:
             return row_of(ident, transaction, UNMATCHED, reason=match.reason,
                           candidates=[c.income.key for c in match.candidates])
         income = chosen.income
+        implausible = self.limits.implausible_income(chosen.expected + chosen.difference, chosen.expected)
+        if implausible is not None:  # far outside its agreement: a person looks before money moves
+            result.unmatched += 1
+            return row_of(ident, transaction, UNMATCHED,
+                          reason=f"{implausible} for {income.key}; book it by hand if it is right",
+                          candidates=[income.key])
         # The candidate was weighed by the rule of `Household.book_income` already.
         deviates = not chosen.within_tolerance
         self._bookings.append((self._hid_of[income.dossier], row_of_booking(
@@ -251,32 +267,27 @@ class _Bookkeeper:
     def _payment_echo(self, ident: str, transaction: BankTransaction,
                       found: tuple[Household, str], result: ImportResult) -> list[Any]:
         household, instruction_id = found
-        instruction = household.instructions[instruction_id]
-        paid, amount = instruction.amount, Money(abs(transaction.amount))
-        # Our end-to-end id on something that does not fit is not ours to settle by
-        # ourselves: a debit of another amount confirms nothing, more back than was paid
-        # would put money in the pot the household never had, and a second debit or
-        # credit for one payment is money moving twice.
-        problem = None
-        if transaction.is_credit and amount > paid:
-            problem = f"returns {amount} of a payment of {paid}"
-        elif transaction.is_credit and instruction.status == "returned":
-            problem = f"returns {amount} of a payment of {paid} that came back already"
-        elif not transaction.is_credit and amount != paid:
-            problem = f"debits {amount} for a payment of {paid}"
-        elif not transaction.is_credit and instruction.status == "confirmed":
-            problem = f"debits {amount} for a payment that is confirmed already"
+        amount = Money(abs(transaction.amount))
+        # Our end-to-end id is no secret: every creditor sees it on its own statement.
+        # A line that does not fit what we sent (`Household.echo_problem`) settles
+        # nothing by itself: staff get it in the queue and a signal on the household.
+        problem = household.echo_problem(instruction_id, amount, transaction.is_credit,
+                                         transaction.counterparty_iban, self.limits.return_fee)
         if problem is not None:
+            household.refuse_echo(instruction_id, ident, transaction.booking_date, amount,
+                                  transaction.counterparty_iban, problem, self.actor)
             result.unmatched += 1
             return row_of(ident, transaction, UNMATCHED,
                           reason=f"{problem}, by its end-to-end id ({household.dossier}); check with the bank")
         if transaction.is_credit:
-            if household.return_payment(instruction_id, ident, transaction.booking_date, amount):
+            if household.return_payment(instruction_id, ident, transaction.booking_date, amount,
+                                        transaction.counterparty_iban, self.limits.return_fee):
                 result.payments_returned += 1
             return row_of(ident, transaction, RETURN, household.dossier)
         # A debit for a payment that came back already: its execution, in a statement
         # imported after the return's; the return said all there is to say.
-        if household.confirm_payment(instruction_id, ident, transaction.booking_date):
+        if household.confirm_payment(instruction_id, ident, transaction.booking_date, amount,
+                                     transaction.counterparty_iban):
             result.payments_confirmed += 1
         return row_of(ident, transaction, CONFIRMATION, household.dossier)
 
@@ -376,6 +387,50 @@ def book(engine: Engine, ident: str, dossier: str, agreement_id: str, actor: str
     return engine.retrying(attempt)
 
 
+def echo_of(engine: Engine, ident: str) -> tuple[str, str] | None:
+    """(dossier, instruction id) of the payment whose end-to-end id a recorded
+    transaction carries, or None."""
+    _, recorded = find_transaction(engine, ident)
+    e2e = (recorded.transaction.end_to_end_id or "").upper()
+    if len(e2e) != 33 or e2e[12] != "-":
+        return None
+    for hid, dossier in engine.household_ids():
+        if hid.hex[:12].upper() == e2e[:12]:
+            instruction_id = engine.household_by_id(hid).instructions.with_end_to_end_id(e2e)
+            return None if instruction_id is None else (dossier, instruction_id)
+    return None
+
+
+def accept_return(engine: Engine, ident: str, actor: str, on: date | None = None) -> Recorded:
+    """A person takes a queued credit with our end-to-end id for the return of that
+    payment after all (say the returning bank kept more than HHB_RETURN_FEE_LIMIT):
+    the pot gets what came back and the charge is owed again. Never more than was paid,
+    and a payment comes back once."""
+
+    def attempt() -> Recorded:
+        ledger, recorded = find_transaction(engine, ident)
+        if recorded.outcome != UNMATCHED:
+            raise HouseholdError(f"{ident} is {recorded.outcome}; only a transaction in the queue can be accepted")
+        if not recorded.transaction.is_credit:
+            raise HouseholdError(f"{ident} is a debit; only a credit can be the return of a payment")
+        echo = echo_of(engine, ident)
+        if echo is None:
+            raise HouseholdError(f"{ident} carries no end-to-end id of a payment the engine still holds")
+        dossier, instruction_id = echo
+        household = engine.household(dossier)
+        if not household.return_payment(instruction_id, ident, recorded.transaction.booking_date,
+                                        Money(recorded.transaction.amount)):
+            raise HouseholdError(f"{ident}: that payment came back already")
+        for key, signal in list(household.signals.items()):
+            if signal.rule == "echo-refused" and signal.details.get("transaction") == ident and signal.is_open:
+                household.resolve_signal(key, on or date.today(), actor, "accepted as the return by hand")
+        ledger.resolve(ident, RETURN, dossier, None, actor, reason="accepted as the return of its payment by hand")
+        engine.save(ledger, household)
+        return ledger.get(ident)
+
+    return engine.retrying(attempt)
+
+
 def ignore(engine: Engine, ident: str, actor: str, reason: str) -> Recorded:
     """Mark a transaction as not ours (bank costs, a stray payment)."""
 
@@ -390,19 +445,29 @@ def ignore(engine: Engine, ident: str, actor: str, reason: str) -> Recorded:
     return engine.retrying(attempt)
 
 
-def undo(engine: Engine, ident: str, actor: str, reason: str) -> Recorded:
-    """Undo a booking (automatic or by hand) or an ignore: back to the queue, as new events."""
+def undo(engine: Engine, ident: str, actor: str, reason: str, on: date | None = None) -> Recorded:
+    """Undo a booking (automatic or by hand) or an ignore: back to the queue, as new events.
+
+    A booking a pay date has paid out already is corrected (`Household.correct_booking`):
+    what the household still holds of it leaves its books, what was paid out becomes a
+    claim with a signal. `on`: the business date of the correction (default today)."""
 
     def attempt() -> Recorded:
         ledger, recorded = find_transaction(engine, ident)
         changed: list[Any] = [ledger]
+        note = f"undone: {reason}"
         if recorded.outcome == BOOKED:
             household = engine.household(recorded.dossier or "")
-            household.undo_booking(ident, reason, actor)
+            if ident in household.bookings:
+                household.undo_booking(ident, reason, actor)
+            else:
+                claim = household.correct_booking(ident, recorded.agreement_id, Money(recorded.transaction.amount),
+                                                  on or date.today(), reason, actor)
+                note = f"corrected after it was paid out (claim {claim} on {household.dossier}): {reason}"
             changed.append(household)
         elif recorded.outcome != IGNORED:
             raise HouseholdError(f"{ident} is {recorded.outcome}; nothing to undo")
-        ledger.resolve(ident, UNMATCHED, None, None, actor, reason=f"undone: {reason}")
+        ledger.resolve(ident, UNMATCHED, None, None, actor, reason=note)
         engine.save(*changed)
         return ledger.get(ident)
 

@@ -159,6 +159,7 @@ def matrix(w: World):
         ("POST", f"/households/{A}/agreements/water/end", {"end": "2099-12-31"}, WRITE_A),
         ("POST", f"/households/{A}/pay-day", {"pay_day": 1, "effective": "2027-01-01"}, WRITE_A),
         ("POST", f"/households/{A}/end", {"end": "2020-01-01"}, REFUSED_A),  # before its start
+        ("POST", f"/households/{A}/release", None, REFUSED_A),  # nothing held above the ceiling
         ("GET", f"/households/{B}", None, READ_B),
         ("GET", f"/households/{B}/left", None, READ_B),
         ("GET", f"/households/{B}/history", None, READ_B),
@@ -167,6 +168,7 @@ def matrix(w: World):
         ("POST", f"/unmatched/{w.unmatched}/book", {"dossier": A, "agreement": "huur"}, REFUSED_A),  # a charge
         ("POST", f"/unmatched/{w.booked}/ignore", {"reason": "x"}, REFUSED_A),  # booked on A
         ("POST", f"/unmatched/{w.unmatched}/undo", {"reason": "x"}, expect(422, 422, 422, 403, 403, 403)),
+        ("POST", f"/unmatched/{w.unmatched}/return", None, expect(422, 422, 422, 403, 403, 403)),  # not ours
         ("POST", "/runs", {"date": "2026-12-01"}, JOB),  # done already
         ("GET", "/payment-files", None, FILES),
         ("GET", f"/payment-files/{w.file}", None, FILES),

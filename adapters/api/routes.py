@@ -503,6 +503,7 @@ class RunOut(BaseModel):
     repaid: str
     arrears: int
     payment_files: list[str]
+    held: list[dict[str, str]] = []  # households whose payments could not be made: dossier, reason
 
 
 class PaymentFileOut(BaseModel):
@@ -699,6 +700,28 @@ def end_participation(dossier: DossierPath, body: EndIn, call: Write = writer(*T
     return call.answer(action, "end")
 
 
+class HeldReleased(BaseModel):
+    dossier: str
+    status: Literal["approved", "released"] = Field(
+        description="approved: a first person approved; a second, different person must release it")
+    amount: str
+    approved_by: str
+    released_by: str | None
+    still_held: str
+
+
+@router.post("/households/{dossier:path}/release", tags=["households"], response_model=HeldReleased,
+             summary="Approve releasing leefgeld held above the participant ceiling (two different people)",
+             responses=WRITE_PROBLEMS)
+def release_held(dossier: DossierPath, call: Write = writer(*TEAM)) -> Response:
+    def action() -> Response:
+        check_own(call.ctx, call.who, dossier)
+        outcome = household_service.release_held(call.ctx.engine, dossier, date.today(), call.actor)
+        return json_answer(HeldReleased(**outcome))
+
+    return call.answer(action, "dossier")
+
+
 @router.get("/households/{dossier:path}", tags=["households"], response_model=HouseholdOut,
             summary="One household: settings, participants, agreements, money owed",
             responses=READ_PROBLEMS)
@@ -774,7 +797,8 @@ def import_statement(
         parsed = parse_statement_bytes(call.body, filename, settings.max_statement_bytes,
                                        days_ahead=settings.value_days_ahead)
         result = statement_service.import_statements(call.ctx.engine, parsed, managed=settings.managed_accounts,
-                                                     allow_unbalanced=allow_unbalanced, actor=call.actor)
+                                                     allow_unbalanced=allow_unbalanced, actor=call.actor,
+                                                     limits=settings.limits)
         return json_answer(ImportOut(**result.as_dict()))
 
     return call.answer(action, "body")
@@ -814,6 +838,21 @@ def ignore(transaction: str, body: ReasonIn, call: Write = writer(*TEAM)) -> Res
     return call.answer(action, "transaction", missing="transaction")
 
 
+@router.post("/unmatched/{transaction}/return", tags=["statements"], response_model=TransactionOut,
+             summary="Accept a queued credit carrying our end-to-end id as the return of that payment",
+             responses=WRITE_PROBLEMS)
+def accept_return(transaction: str, call: Write = writer(*TEAM)) -> Response:
+    def action() -> Response:
+        echo = statement_service.echo_of(call.ctx.engine, transaction)
+        if echo is not None:  # another team's payment is, to staff, not there
+            check_own(call.ctx, call.who, echo[0], Problem(404, "Not found", f"no bank transaction {transaction}",
+                                                           "transaction"))
+        recorded = statement_service.accept_return(call.ctx.engine, transaction, call.actor)
+        return json_answer(TransactionOut(**statement_service.to_dict(recorded)))
+
+    return call.answer(action, "transaction", missing="transaction")
+
+
 @router.post("/unmatched/{transaction}/undo", tags=["statements"], response_model=TransactionOut,
              summary="Undo a booking or an ignore: the transaction returns to the queue",
              responses=WRITE_PROBLEMS)
@@ -848,7 +887,8 @@ def run(body: RunIn | None = None, call: Write = writer(JOB)) -> Response:
         summary = reconcile(call.ctx.engine, (body and body.date) or date.today(),
                             default_account=settings.default_account, write_file=write_file,
                             today=date.today(), unrepaid_cycles=settings.buffer_unrepaid_cycles,
-                            batch=settings.reconcile_batch)
+                            batch=settings.reconcile_batch,
+                            participant_ceiling=settings.limits.participant_ceiling)
         return json_answer(RunOut(**summary.as_dict()))
 
     return call.answer(action, "date")

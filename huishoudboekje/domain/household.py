@@ -20,7 +20,8 @@ from eventsourcing.domain import Aggregate, DomainEvent, event
 from .agreement import CHARGE, INCOME, Agreement, Participant, deviates_from
 from .calendar import add_business_days, next_business_day
 from .money import Money, total
-from .signals import ACKNOWLEDGED, RESOLVED, Signal, SignalFact, evaluate_signals
+from .signals import ACKNOWLEDGED, BOOKING_CORRECTED, ECHO_REFUSED, PAYMENTS_HELD, RESOLVED, Signal, SignalFact, evaluate_signals
+from .signals import fact as signal_fact
 from .paydate import (
     CycleResult,
     CycleState,
@@ -191,7 +192,8 @@ class Household(Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
     # Version 3 (2026-12) keeps its instructions in an `Instructions`, as rows.
-    class_version = 3
+    # Version 4 (2026-12) holds leefgeld above the participant ceiling for approval.
+    class_version = 4
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -228,6 +230,16 @@ class Household(Aggregate):
         held = state.get("instructions")
         if not isinstance(held, Instructions):
             state["instructions"] = Instructions((held or {}).values())
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        """Nothing was ever held before version 4. Also for household rows of the projections."""
+        state.setdefault("participant_ceiling", None)
+        state.setdefault("on_hold", Money.zero())
+        state.setdefault("on_hold_since", None)
+        state.setdefault("release_approval", None)
+        state.setdefault("released", Money.zero())
+        state.setdefault("claim", Money.zero())
 
     @staticmethod
     def create_id(dossier: str) -> UUID:
@@ -280,6 +292,13 @@ class Household(Aggregate):
         self.buffer_cycles = 0  # pay dates since then with something still owed
         self.signals: dict[str, Signal] = {}
         self.totals = {"in": Money.zero(), "out": Money.zero(), "returned": Money.zero()}
+        # Leefgeld above the participant ceiling waits for two people (`approve_release`).
+        self.participant_ceiling: Money | None = None  # None: the municipality's (HHB_PARTICIPANT_CEILING)
+        self.on_hold = Money.zero()
+        self.on_hold_since: date | None = None  # the pay date the oldest held money is of
+        self.release_approval: dict[str, str] | None = None  # the first approval: actor, amount, on
+        self.released = Money.zero()  # approved: the next pay date may pay this much above the ceiling
+        self.claim = Money.zero()  # paid out of a booking staff corrected afterwards: owed back
 
     # -- agreements -------------------------------------------------------------
 
@@ -475,6 +494,52 @@ class Household(Aggregate):
             )
         self._booking_undone(transaction_id=transaction_id, reason=reason, actor=actor)
 
+    def correct_booking(self, transaction_id: str, agreement_id: str | None, amount: Money, on: date,
+                        reason: str, actor: str) -> Money:
+        """Take back a booking a pay date has paid out already (`undo_booking` is for one
+        that has not): a new event, never an edit. What of it the household still holds
+        (held above the ceiling, in the pot, in reserves) leaves its books; what was paid
+        out is recorded as a claim, with a signal for staff. Returns the claim."""
+        if transaction_id in self.bookings:
+            raise HouseholdError(f"transaction {transaction_id} is not paid out yet: undo it instead")
+        if not amount.is_positive:
+            raise HouseholdError(f"transaction {transaction_id}: only a credit booked as income can be corrected")
+        rest = amount
+        from_held = self.on_hold.min(rest)
+        rest = rest - from_held
+        from_pot = self.pot.min(rest)
+        rest = rest - from_pot
+        from_reserves: dict[str, Money] = {}
+        for reserve_id, held in sorted(self.reserves.items()):
+            taken = held.min(rest)
+            if taken:
+                from_reserves[reserve_id] = taken
+                rest = rest - taken
+        signal = Signal.raised(signal_fact(
+            BOOKING_CORRECTED, agreement_id, on, amount, instance=transaction_id, transaction=transaction_id,
+            amount_booked=amount, claim=rest, reason=reason), on)
+        self._booking_corrected(transaction_id=transaction_id, agreement_id=agreement_id, amount=amount,
+                                from_held=from_held, from_pot=from_pot, from_reserves=from_reserves, claim=rest,
+                                on=on, reason=reason, signal=signal, actor=actor)
+        return rest
+
+    @event("BookingCorrected")
+    def _booking_corrected(self, transaction_id: str, agreement_id: str | None, amount: Money, from_held: Money,
+                           from_pot: Money, from_reserves: dict[str, Money], claim: Money, on: date, reason: str,
+                           signal: Signal, actor: str) -> None:
+        self.on_hold = self.on_hold - from_held
+        if not self.on_hold:
+            self.on_hold_since, self.release_approval = None, None
+        self.pot = self.pot - from_pot
+        reserves = dict(self.reserves)
+        for reserve_id, taken in from_reserves.items():
+            reserves[reserve_id] = reserves[reserve_id] - taken
+        self.reserves = {k: v for k, v in reserves.items() if v}
+        self.claim = self.claim + claim
+        self.totals["in"] = self.totals["in"] - amount
+        self.recent_income = [b for b in self.recent_income if b.transaction_id != transaction_id]
+        self.signals[signal.key] = signal
+
     @event("BookingUndone")
     def _booking_undone(self, transaction_id: str, reason: str, actor: str) -> None:
         booking = self.bookings.pop(transaction_id)
@@ -483,10 +548,73 @@ class Household(Aggregate):
 
     # -- payment confirmations from bank statements ------------------------------
 
-    def confirm_payment(self, instruction_id: str, transaction_id: str, booking_date: date) -> bool:
+    def echo_problem(self, instruction_id: str, amount: Money, is_credit: bool, counterparty_iban: str | None,
+                     fee_limit: Money) -> str | None:
+        """Why a statement line carrying this payment's end-to-end id does not fit it
+        (None: it fits). The id is no secret (every creditor sees it on its own
+        statement), so only a line that fits what was sent may change money: a return
+        is a credit from the account the payment went to, of at most what was paid and
+        at least that less `fee_limit` (what a returning bank may keep), of a payment
+        not returned before; a confirmation is a debit of exactly what was paid, to
+        that account."""
+        instruction = self.instructions[instruction_id]
+        paid, to = instruction.amount, instruction.creditor_iban
+        iban = (counterparty_iban or "").replace(" ", "").upper() or None
+        if is_credit:
+            if instruction.status == "returned":
+                return f"returns {amount} of a payment of {paid} that came back already"
+            if iban != to:
+                return f"returns {amount} from {iban or 'no account'}, but the payment of {paid} went to {to}"
+            if amount > paid:
+                return f"returns {amount} of a payment of {paid}"
+            if amount < paid - fee_limit:
+                return (f"returns {amount} of a payment of {paid}: more short than a returning bank may keep "
+                        f"({fee_limit}, HHB_RETURN_FEE_LIMIT)")
+            return None
+        if amount != paid:
+            return f"debits {amount} for a payment of {paid}"
+        if iban != to:
+            return f"debits {amount} to {iban or 'no account'}, but the payment was made out to {to}"
+        if instruction.status == "confirmed":
+            return f"debits {amount} for a payment that is confirmed already"
+        return None
+
+    def refuse_echo(self, instruction_id: str, transaction_id: str, booking_date: date, amount: Money,
+                    counterparty_iban: str | None, reason: str, actor: str) -> None:
+        """A line with our end-to-end id that does not fit (`echo_problem`): no money
+        moves, and staff get a signal of its own for it (the line waits in the queue)."""
+        instruction = self.instructions[instruction_id]
+        signal = Signal.raised(signal_fact(
+            ECHO_REFUSED, instruction.agreement_id or "leefgeld", instruction.period, amount,
+            instance=transaction_id, transaction=transaction_id, reason=reason, received=amount,
+            counterparty=counterparty_iban or "-", paid=instruction.amount, creditor=instruction.creditor_iban,
+            pay_date=instruction.pay_date), booking_date)
+        if signal.key in self.signals:
+            return
+        self._echo_refused(instruction_id=instruction_id, transaction_id=transaction_id,
+                           booking_date=booking_date, reason=reason, signal=signal, actor=actor)
+
+    @event("PaymentEchoRefused")
+    def _echo_refused(self, instruction_id: str, transaction_id: str, booking_date: date, reason: str,
+                      signal: Signal, actor: str) -> None:
+        self.signals[signal.key] = signal
+
+    def _check_echo(self, instruction_id: str, amount: Money, is_credit: bool, counterparty_iban: str | None,
+                    fee_limit: Money | None) -> None:
+        problem = self.echo_problem(instruction_id, amount, is_credit, counterparty_iban,
+                                    fee_limit if fee_limit is not None else self.instructions[instruction_id].amount)
+        if problem is not None:
+            raise HouseholdError(f"{instruction_id}: a line that {problem}")
+
+    def confirm_payment(self, instruction_id: str, transaction_id: str, booking_date: date,
+                        amount: Money | None = None, counterparty_iban: str | None = None) -> bool:
+        """The bank executed a payment; `amount` and `counterparty_iban` (given by an
+        import) must be what was sent."""
         instruction = self.instructions.get(instruction_id)
         if instruction is None or instruction.status != "scheduled":
             return False
+        if amount is not None:
+            self._check_echo(instruction_id, amount, False, counterparty_iban, None)
         self._payment_confirmed(
             instruction_id=instruction_id, transaction_id=transaction_id, booking_date=booking_date
         )
@@ -497,14 +625,18 @@ class Household(Aggregate):
         self.instructions[instruction_id] = replace(self.instructions[instruction_id], status="confirmed")
 
     def return_payment(self, instruction_id: str, transaction_id: str, booking_date: date,
-                       amount: Money | None = None) -> bool:
+                       amount: Money | None = None, counterparty_iban: str | None = None,
+                       fee_limit: Money | None = None) -> bool:
         """The bank sent a payment back: `amount` is what came back (a returning bank may
-        keep a fee), never more than was paid; None: all of it."""
+        keep a fee), never more than was paid; None: all of it. An import also gives
+        the account it came from and the most a returning bank may keep (`echo_problem`)."""
         instruction = self.instructions.get(instruction_id)
         if instruction is None or instruction.status == "returned":
             return False
         if amount is not None and not Money.zero() < amount <= instruction.amount:
             raise HouseholdError(f"{instruction_id}: {amount} cannot come back of a payment of {instruction.amount}")
+        if counterparty_iban is not None or fee_limit is not None:
+            self._check_echo(instruction_id, amount or instruction.amount, True, counterparty_iban, fee_limit)
         self._payment_returned(
             instruction_id=instruction_id, transaction_id=transaction_id, booking_date=booking_date,
             amount=None if amount == instruction.amount else amount,
@@ -536,6 +668,39 @@ class Household(Aggregate):
                     returned=True,
                 )
             )
+
+    # -- leefgeld held above the participant ceiling ---------------------------------
+
+    def approve_release(self, on: date, actor: str) -> str:
+        """Release what is held above the participant ceiling: it takes two people. The
+        first approval records who and how much; a second, different person releases
+        it, and the next pay date pays it (charges and arrears first, as always).
+        Returns 'approved' or 'released'."""
+        if not self.on_hold:
+            raise HouseholdError(f"{self.dossier} holds nothing above its participant ceiling")
+        first = self.release_approval
+        if first is None:
+            self._release_approved(amount=self.on_hold, on=on, actor=actor)
+            return "approved"
+        if first["actor"] == actor:
+            raise HouseholdError(f"release: {actor} approved it already on {first['on']}; "
+                                 "a second person must approve it (--actor)")
+        self._held_released(amount=Money(first["amount"]), approved_by=first["actor"], on=on, actor=actor)
+        return "released"
+
+    @event("HeldReleaseApproved")
+    def _release_approved(self, amount: Money, on: date, actor: str) -> None:
+        self.release_approval = {"actor": actor, "amount": str(amount), "on": on.isoformat()}
+
+    @event("HeldReleased")
+    def _held_released(self, amount: Money, approved_by: str, on: date, actor: str) -> None:
+        amount = amount.min(self.on_hold)  # what the first person approved, never more than is held
+        self.on_hold = self.on_hold - amount
+        self.pot = self.pot + amount
+        self.released = self.released + amount
+        self.release_approval = None
+        if not self.on_hold:
+            self.on_hold_since = None
 
     # -- the pay date ---------------------------------------------------------------
 
@@ -654,8 +819,9 @@ class Household(Aggregate):
             regular = following
         return regular
 
-    def pay(self, pay_date: date, account: str) -> CycleResult | None:
-        """Run the pay-date rules for `pay_date`; once per pay date, never twice."""
+    def pay(self, pay_date: date, account: str, participant_ceiling: Money | None = None) -> CycleResult | None:
+        """Run the pay-date rules for `pay_date`; once per pay date, never twice.
+        `participant_ceiling`: the municipality's (see `policy`)."""
         if self.last_pay_date is not None and pay_date <= self.last_pay_date:
             return None
         final = self.end is not None and pay_date > self.end
@@ -665,7 +831,7 @@ class Household(Aggregate):
         cycle_end = pay_date.fromordinal(pay_date.toordinal() + 1) if final else self.next_pay_date(pay_date)
         swept = [b for b in self.bookings.values() if final or b.value_date <= pay_date]
         pot_before = self.pot + total(b.amount for b in swept)
-        result, offered = self._cycle(pay_date, cycle_end, pot_before, final)
+        result, offered = self._cycle(pay_date, cycle_end, pot_before, final, participant_ceiling)
         instructions = [
             self._instruction(pay_date, payment, account) for payment in result.payments
         ]
@@ -687,11 +853,12 @@ class Household(Aggregate):
             offered=offered,
             final=final,
             charges_start=self.charges_start(pay_date) if self.first_pay_date is None else None,  # read once
+            on_hold=result.on_hold if result.on_hold else None,
         )
         return result
 
     def _cycle(self, pay_date: date, cycle_end: date, pot: Money,
-               final: bool = False) -> tuple[CycleResult, dict[str, date]]:
+               final: bool = False, participant_ceiling: Money | None = None) -> tuple[CycleResult, dict[str, date]]:
         """The rules run on the household's books (for a pay date, or its forecast), and
         the last due date of each charge the cycle was offered.
 
@@ -709,7 +876,7 @@ class Household(Aggregate):
             buffer_outstanding=self.buffer_outstanding,
             arrears=self._arrears_now() + tuple(late),
         )
-        policy = self.policy()
+        policy = self.policy(participant_ceiling)
         if final:
             policy = replace(policy, buffer_limit=Money.zero(), minimum_leefgeld=Money.zero(),
                              leefgeld_weekly=False)
@@ -748,6 +915,7 @@ class Household(Aggregate):
         offered: dict[str, date] | None = None,  # None in events written before 2026-11
         final: bool = False,  # the settlement after the end of participation
         charges_start: date | None = None,  # where the cycle's charges began; None before 2026-12
+        on_hold: Money | None = None,  # leefgeld held above the participant ceiling; None: nothing
     ) -> None:
         for transaction_id in swept:
             del self.bookings[transaction_id]  # in the pot now; the event keeps the history
@@ -757,6 +925,10 @@ class Household(Aggregate):
         self.paid_on[pay_date.isoformat()] = [i.id for i in instructions]
         self._forget_settled(pay_date)
         self.pot = after.pot
+        self.released = Money.zero()  # an approval counts for the pay date after it
+        if on_hold:
+            self.on_hold = self.on_hold + on_hold
+            self.on_hold_since = self.on_hold_since or pay_date
         self.reserves = {k: v for k, v in after.reserves.items() if v}
         if not after.buffer_outstanding:
             self.buffer_since, self.buffer_cycles = None, 0
@@ -783,6 +955,22 @@ class Household(Aggregate):
                 through[agreement_id] = due_date
                 schedules[agreement_id] = schedule_key(self.agreements[agreement_id].schedule)
         self.charged_through, self.charged_schedule = through, schedules
+
+    def hold_payments(self, pay_date: date, reason: str, on: date) -> None:
+        """The nightly job could not make or file this pay date's payments (`reason`):
+        nothing was paid, and staff get a signal, one per household while it stays open
+        (the next nights try again, on the day they run). It clears
+        itself on the night that pays the household after staff corrected the cause."""
+        held = signal_fact(PAYMENTS_HELD, None, "-", self.held(), reason=reason[:500], pay_date=pay_date)
+        signal = self.signals.get(held.key)
+        if signal is not None and signal.is_open:
+            return
+        self._payments_held(pay_date=pay_date, reason=reason[:500], on=on,
+                            signal=Signal.raised(held, on) if signal is None else signal.reopened(held, on))
+
+    @event("PaymentsHeld")
+    def _payments_held(self, pay_date: date, reason: str, on: date, signal: Signal) -> None:
+        self.signals[signal.key] = signal
 
     def _forget_settled(self, pay_date: date) -> None:
         """Keep the aggregate small: settled payments older than a few cycles live on
@@ -878,8 +1066,11 @@ class Household(Aggregate):
                     kept.add(agreement.id)
         return frozenset(kept)
 
-    def policy(self) -> Policy:
+    def policy(self, participant_ceiling: Money | None = None) -> Policy:
+        """The household's rules; `participant_ceiling` is the municipality's, which the
+        household's own replaces. Money a second person released may go above it once."""
         participant = self.participants[0]
+        ceiling = self.participant_ceiling if self.participant_ceiling is not None else participant_ceiling
         return Policy(
             buffer_limit=self.buffer_limit,
             minimum_leefgeld=self.minimum_leefgeld,
@@ -887,6 +1078,7 @@ class Household(Aggregate):
             execute_on_due_date=self.execute_on == DUE_DATE,
             participant_name=participant.name,
             participant_iban=participant.iban,
+            participant_ceiling=None if ceiling is None else ceiling + self.released,
         )
 
     def _due(self, agreement: Agreement, day: date) -> Due:
@@ -1060,7 +1252,7 @@ class Household(Aggregate):
     def held(self) -> Money:
         """What the household's money in the managed account amounts to right now."""
         unswept = total(b.amount for b in self.bookings.values())
-        return self.pot + unswept + total(self.reserves.values())
+        return self.pot + unswept + total(self.reserves.values()) + self.on_hold
 
     def agreements_on(self, day: date) -> list[Agreement]:
         return [a for a in self.agreements.values() if a.is_valid_on(day)]
@@ -1109,6 +1301,7 @@ SETTINGS = frozenset(
         "execute_on",
         "participants",
         "account",
+        "participant_ceiling",
     }
 )
 

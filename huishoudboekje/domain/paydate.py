@@ -15,11 +15,12 @@ running books and returning new ones, in the spirit of beancount plugins:
 3. `pay_arrears` — earlier unpaid periods, oldest first, in full or not at all (an
    irregular charge's arrears from its own reserve first).
 4. `repay_buffer` — repay advances, but never below the minimum leefgeld.
-5. `pay_leefgeld` — the remainder goes to the participant (monthly or weekly).
+5. `pay_leefgeld` — the remainder goes to the participant (monthly or weekly), up to
+   the participant ceiling; what is above it is held for a second person's approval.
 6. Execution dates (`charge_execution_date`, `leefgeld_execution_date`) are applied
    by the steps that create payments.
 
-The books always balance: incomes in == paid out + pot + reserves - buffer outstanding.
+The books always balance: incomes in == paid out + pot + reserves + held - buffer outstanding.
 """
 
 from __future__ import annotations
@@ -142,10 +143,15 @@ class Policy:
     execute_on_due_date: bool
     participant_name: str
     participant_iban: str
+    # The most a cycle pays the participant; the rest is held for a second person's
+    # approval (`CycleResult.on_hold`). None: no ceiling.
+    participant_ceiling: Money | None = None
 
     def __post_init__(self) -> None:
         if self.buffer_limit.is_negative or self.minimum_leefgeld.is_negative:
             raise PayDateError("buffer limit and minimum leefgeld cannot be negative")
+        if self.participant_ceiling is not None and self.participant_ceiling.is_negative:
+            raise PayDateError("a participant ceiling cannot be negative")
 
 
 @dataclass(frozen=True)
@@ -195,6 +201,7 @@ class CycleResult:
     from_reserves: Mapping[str, Money]  # taken out of each reserve for due irregular charges
     leefgeld: Money
     after: CycleState
+    on_hold: Money = _ZERO  # leefgeld above the participant ceiling, held for approval
 
 
 # -- the running books ------------------------------------------------------------------
@@ -234,6 +241,7 @@ class Books:
     reserved: dict[str, Money] = field(default_factory=dict)
     from_reserves: dict[str, Money] = field(default_factory=dict)
     leefgeld: Money = _ZERO
+    on_hold: Money = _ZERO
 
     def reserve(self, agreement_id: str) -> Money:
         return self.reserves.get(agreement_id, _ZERO)
@@ -456,11 +464,15 @@ def leefgeld_part_dates(pay_date: date, next_pay_date: date, weekly: bool) -> li
 
 
 def pay_leefgeld(books: Books, cycle: Cycle) -> Books:
-    """Everything left goes to the participant; the pot ends empty.
+    """Everything left goes to the participant, up to the participant ceiling; the pot
+    ends empty. What is above the ceiling is held (`on_hold`) until a second person
+    approves it: a typo or a forged income must not leave the account at once.
 
     Weekly parts come from Money.split, so they add up exactly with the larger parts
     first. Zero parts (a remainder of a few cents) are left out: no zero payments.
     """
+    ceiling = cycle.policy.participant_ceiling
+    payable = books.pot if ceiling is None else books.pot.min(ceiling)
     part_dates = leefgeld_part_dates(
         cycle.pay_date, cycle.next_pay_date, cycle.policy.leefgeld_weekly
     )
@@ -477,11 +489,12 @@ def pay_leefgeld(books: Books, cycle: Cycle) -> Books:
             reference=None,
         )
         for number, (part_date, amount) in enumerate(
-            zip(part_dates, books.pot.split(len(part_dates))), start=1
+            zip(part_dates, payable.split(len(part_dates))), start=1
         )
         if amount.is_positive
     )
-    return replace(books, pot=_ZERO, leefgeld=books.pot, payments=books.payments + payments)
+    return replace(books, pot=_ZERO, leefgeld=payable, on_hold=books.pot - payable,
+                   payments=books.payments + payments)
 
 
 # -- the pipeline ------------------------------------------------------------------------
@@ -561,6 +574,7 @@ def _result(books: Books) -> CycleResult:
         from_reserves={k: v for k, v in books.from_reserves.items() if v.is_positive},
         leefgeld=books.leefgeld,
         after=after,
+        on_hold=books.on_hold,
     )
 
 

@@ -32,6 +32,10 @@ PAYMENT_RETURNED = "payment-returned"
 PAID_AMOUNT_DIFFERS = "paid-amount-differs"
 STRUCTURAL_DEFICIT = "structural-deficit"
 EXTERNAL = "external"
+LEEFGELD_HELD = "leefgeld-held"  # above the participant ceiling, waiting for a second person
+PAYMENTS_HELD = "payments-held"  # the nightly job could not make or file this household's payments
+BOOKING_CORRECTED = "booking-corrected"  # a booking taken back after it was paid out: a claim to settle
+ECHO_REFUSED = "echo-refused"  # a statement line with our end-to-end id that does not fit the payment
 
 RULES = {
     INCOME_LATE: (HIGH, True),
@@ -44,6 +48,10 @@ RULES = {
     PAID_AMOUNT_DIFFERS: (MEDIUM, False),
     STRUCTURAL_DEFICIT: (MEDIUM, True),
     EXTERNAL: (HIGH, False),
+    ECHO_REFUSED: (HIGH, False),
+    BOOKING_CORRECTED: (HIGH, False),
+    PAYMENTS_HELD: (CRITICAL, True),
+    LEEFGELD_HELD: (HIGH, True),  # clears itself once released  # clears itself once a night has paid the household
 }
 LOOK_BACK = timedelta(days=62)  # how far back a late income is still worth a signal
 PARTNER_TYPES = ("Energie", "Huur", "Water", "Zorgverzekering")
@@ -121,7 +129,7 @@ def evaluate_signals(household: Household, as_of: date, unrepaid_cycles: int) ->
     if household.status != "active" or as_of < household.start:
         # What the household still owes stays in sight after it left: arrears, and an
         # advance its final settlement could not repay.
-        return [*arrears(household), *buffer(household, unrepaid_cycles)]
+        return [*arrears(household), *buffer(household, unrepaid_cycles), *leefgeld_held(household)]
     return [
         *incomes_late(household, as_of),
         *incomes_deviating(household),
@@ -131,6 +139,7 @@ def evaluate_signals(household: Household, as_of: date, unrepaid_cycles: int) ->
         *payments_returned(household),
         *paid_amounts_differing(household),
         *structural_deficit(household, as_of),
+        *leefgeld_held(household),
     ]
 
 
@@ -211,6 +220,17 @@ def paid_amounts_differing(household: Household) -> list[SignalFact]:
                               paid=i.amount, agreement_says=expected, difference=expected - i.amount,
                               creditor=i.creditor_name, pay_date=i.pay_date))
     return facts
+
+
+def leefgeld_held(household: Household) -> list[SignalFact]:
+    """Leefgeld above the participant ceiling waits for two people to release it."""
+    held = getattr(household, "on_hold", None)
+    if not held:
+        return []
+    approval = household.release_approval or {}
+    return [fact(LEEFGELD_HELD, None, household.on_hold_since or "-", held, held=held,
+                 ceiling=household.participant_ceiling or "HHB_PARTICIPANT_CEILING",
+                 approved_by=approval.get("actor", "-"))]
 
 
 def structural_deficit(household: Household, as_of: date) -> list[SignalFact]:

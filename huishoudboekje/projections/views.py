@@ -132,6 +132,7 @@ class Projections:
         household = object.__new__(Household)
         state = self.engine.mapper.transcoder.decode(row["state"].encode("utf8"))
         Household.upcast_v2_v3(state)  # a row projected before version 3
+        Household.upcast_v3_v4(state)  # or before version 4 (nothing held, no claim)
         household.__dict__.update(state)
         household.__dict__["_pending_events"] = []
         return household
