@@ -21,7 +21,7 @@ from pathlib import Path
 
 from _common import ROOT  # noqa: F401 - puts the checkout on sys.path
 
-from adapters.generated import MANAGED, Tx, camt053
+from adapters.generated import Tx, camt053
 
 CHILD = r"""
 import json, sys

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from adapters.cli import app as cli
 from adapters.documents import read_specs
 from adapters.store import open_engine
-from huishoudboekje import access, households, teams
+from huishoudboekje import access, households
 from huishoudboekje.domain.household import Household
 from huishoudboekje.domain.team import REGISTER_ID
 from tests.conftest import ROOT
