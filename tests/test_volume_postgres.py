@@ -13,7 +13,8 @@ of that step so far (generous before there is a median). When it fires, the test
 with what `pg_stat_activity` showed. It detects hangs; it asserts nothing about speed.
 
 CI runs 5 rounds and 10 + 10 kill trials. `HHB_VOLUME_FULL=1` runs 20 rounds and 50 + 50
-trials; `HHB_VOLUME_HOUSEHOLDS` sets a smaller size while developing.
+trials; `HHB_VOLUME_ROUNDS`, `HHB_VOLUME_IMPORT_KILLS` and `HHB_VOLUME_JOB_KILLS` set each
+count, `HHB_VOLUME_HOUSEHOLDS` a smaller size while developing.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from .test_reconcile import check_pain
 ROOT = Path(__file__).resolve().parents[1]
 FULL = os.environ.get("HHB_VOLUME_FULL") == "1"
 HOUSEHOLDS = int(os.environ.get("HHB_VOLUME_HOUSEHOLDS", "5000"))
-ROUNDS, IMPORT_KILLS, JOB_KILLS = (20, 50, 50) if FULL else (5, 10, 10)
+ROUNDS, IMPORT_KILLS, JOB_KILLS = (int(os.environ.get(f"HHB_VOLUME_{name}", default)) for name, default in
+                                   zip(("ROUNDS", "IMPORT_KILLS", "JOB_KILLS"), (20, 50, 50) if FULL else (5, 10, 10)))
 PER_HOUSEHOLD = 5  # four incomes and one credit that is not theirs: 25,000 at 5,000 households
 PAY_DATE = "2026-12-01"
 WATCHDOG_FACTOR, WATCHDOG_FIRST = 10, 900.0
