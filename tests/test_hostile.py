@@ -426,6 +426,7 @@ def test_absurd_incomes_never_stop_the_night_for_the_other_households(incomes, c
     from adapters.documents import read_specs
     from adapters.payments import Pain001Writer
     from huishoudboekje import households as service
+    from huishoudboekje import teams
     from huishoudboekje.domain.limits import PAYABLE_MAX
     from huishoudboekje.reconcile import reconcile
     from tests.conftest import ROOT
@@ -441,6 +442,7 @@ def test_absurd_incomes_never_stop_the_night_for_the_other_households(incomes, c
             docs.append(path)
         engine = open_engine(f"sqlite:///{folder / 'events.sqlite'}", folder / "var")
         try:
+            teams.add(engine, "Wijkteam Noord", "t")
             service.onboard(engine, read_specs(docs), "t", managed=[MANAGED])
             for n, amounts in enumerate(incomes):  # booked by hand: the import would queue the absurd ones
                 for k, amount in enumerate(amounts):
