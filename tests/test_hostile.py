@@ -92,6 +92,34 @@ def test_a_debit_of_the_right_amount_to_another_creditor_iban_is_not_confirmed(p
     assert len(open_signals(paid, "echo-refused")) == 1
 
 
+def test_a_second_debit_after_a_confirmed_payment_came_back_is_refused(paid, tmp_path):
+    rent = next(i for i in instructions(paid, tmp_path) if i.kind == "charge")
+    assert imported(paid, tmp_path, "EXEC", [echo(rent, f"-{rent.amount}", date(2026, 12, 1), "huur")]
+                    )["payments_confirmed"] == 1
+    assert imported(paid, tmp_path, "RET", [echo(rent, f"{rent.amount}", date(2026, 12, 2), "retour")]
+                    )["payments_returned"] == 1
+    again = imported(paid, tmp_path, "EXEC2", [echo(rent, f"-{rent.amount}", date(2026, 12, 3), "huur nogmaals")])
+    assert (again["payments_confirmed"], again["unmatched"]) == (0, 1)
+    after = household(paid, tmp_path)
+    assert after.instructions[rent.id].status == "returned" and after.pot == rent.amount  # no money moved
+    [queued] = queue(paid)
+    assert "confirmed already" in queued["reason"]
+    [signal] = open_signals(paid, "echo-refused")
+    assert signal["details"]["transaction"] == queued["transaction"]
+
+
+def test_an_execution_imported_after_its_return_is_accepted_once_and_a_second_debit_is_refused(paid, tmp_path):
+    rent = next(i for i in instructions(paid, tmp_path) if i.kind == "charge")
+    assert imported(paid, tmp_path, "RET", [echo(rent, f"{rent.amount}", date(2026, 12, 3), "retour")]
+                    )["payments_returned"] == 1
+    first = imported(paid, tmp_path, "EXEC", [echo(rent, f"-{rent.amount}", date(2026, 12, 1), "huur")])
+    assert first["unmatched"] == 0 and queue(paid) == []
+    assert household(paid, tmp_path).instructions[rent.id].confirmed_by is not None
+    second = imported(paid, tmp_path, "EXEC2", [echo(rent, f"-{rent.amount}", date(2026, 12, 4), "huur nogmaals")])
+    assert second["unmatched"] == 1 and len(open_signals(paid, "echo-refused")) == 1
+    assert household(paid, tmp_path).pot == rent.amount
+
+
 def test_a_return_short_by_more_than_the_fee_limit_goes_to_staff_and_one_within_it_is_returned(
         paid, tmp_path, monkeypatch):
     monkeypatch.setenv("HHB_RETURN_FEE_LIMIT", "10.00")

@@ -82,17 +82,22 @@ class Instruction:
     creditor_iban: str
     reference: str | None
     status: str = "scheduled"  # scheduled | confirmed | returned
+    # The transaction that confirmed it, kept when it is returned after: a return
+    # changes the status, and a second debit must still be seen as one (2026-12).
+    confirmed_by: str | None = None
 
 
 def instruction_row(instruction: Instruction) -> list[Any]:
     """An instruction as plain JSON values in field order: how snapshots keep it."""
     i = instruction
     return [i.id, i.end_to_end_id, i.pay_date.isoformat(), i.kind, i.agreement_id, i.period.isoformat(), i.part,
-            str(i.amount), i.execution_date.isoformat(), i.creditor_name, i.creditor_iban, i.reference, i.status]
+            str(i.amount), i.execution_date.isoformat(), i.creditor_name, i.creditor_iban, i.reference, i.status,
+            i.confirmed_by]
 
 
 def instruction_from_row(row: list[Any]) -> Instruction:
-    """`instruction_row` read back; a row of twelve (written before `status`) is scheduled."""
+    """`instruction_row` read back; a row of twelve (written before `status`) is scheduled,
+    one of thirteen (written before `confirmed_by`) names no confirming transaction."""
     ident, e2e, pay_date, kind, agreement_id, period, part, amount, execution_date, *rest = row
     return Instruction(ident, e2e, date.fromisoformat(pay_date), kind, agreement_id, date.fromisoformat(period),
                        part, _amount(amount), date.fromisoformat(execution_date), *rest)
@@ -575,7 +580,7 @@ class Household(Aggregate):
             return f"debits {amount} for a payment of {paid}"
         if iban != to:
             return f"debits {amount} to {iban or 'no account'}, but the payment was made out to {to}"
-        if instruction.status == "confirmed":
+        if instruction.status == "confirmed" or instruction.confirmed_by is not None:
             return f"debits {amount} for a payment that is confirmed already"
         return None
 
@@ -609,20 +614,30 @@ class Household(Aggregate):
     def confirm_payment(self, instruction_id: str, transaction_id: str, booking_date: date,
                         amount: Money | None = None, counterparty_iban: str | None = None) -> bool:
         """The bank executed a payment; `amount` and `counterparty_iban` (given by an
-        import) must be what was sent."""
+        import) must be what was sent.
+
+        A payment returned before its execution was imported keeps its status, but the
+        execution is remembered (`confirmed_by`), so a second debit is seen as one;
+        returns False then, as nothing is newly confirmed.
+        """
         instruction = self.instructions.get(instruction_id)
-        if instruction is None or instruction.status != "scheduled":
+        if instruction is None or instruction.confirmed_by is not None or instruction.status == "confirmed":
             return False
         if amount is not None:
             self._check_echo(instruction_id, amount, False, counterparty_iban, None)
         self._payment_confirmed(
             instruction_id=instruction_id, transaction_id=transaction_id, booking_date=booking_date
         )
-        return True
+        return instruction.status == "scheduled"
 
     @event("PaymentConfirmed")
     def _payment_confirmed(self, instruction_id: str, transaction_id: str, booking_date: date) -> None:
-        self.instructions[instruction_id] = replace(self.instructions[instruction_id], status="confirmed")
+        """Events before 2026-12 confirm only scheduled payments; since, a payment that
+        was returned first stays returned, with its execution remembered."""
+        instruction = self.instructions[instruction_id]
+        self.instructions[instruction_id] = replace(
+            instruction, status="returned" if instruction.status == "returned" else "confirmed",
+            confirmed_by=transaction_id)
 
     def return_payment(self, instruction_id: str, transaction_id: str, booking_date: date,
                        amount: Money | None = None, counterparty_iban: str | None = None,
