@@ -4,6 +4,7 @@ on SQLite and PostgreSQL (issue 16, the money half)."""
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -259,6 +260,56 @@ def test_any_failure_of_one_household_holds_it_and_the_night_finishes_for_the_ot
     assert run(three, "2026-12-02")["held"] == [{"dossier": "HHB-2026-0003", "reason": "something nobody foresaw"}]
     rows = json.loads(ok(hhb(three, "signals", "--dossier", "HHB-2026-0003", "--json")).stdout)
     assert [r["rule"] for r in rows].count("payments-held") == 1  # raised once, not every night
+
+
+def test_a_store_error_during_the_job_holds_no_household_and_fails_the_job_until_a_rerun_pays(
+        three, tmp_path, monkeypatch):
+    from eventsourcing.persistence import OperationalError
+
+    from huishoudboekje.engine import Engine
+
+    load, failures = Engine.household_by_id, []
+
+    def flaky(self, hid, *args, **kwargs):
+        if len(failures) < 2 and sys._getframe(1).f_code.co_name in ("pay", "_hold"):
+            failures.append(hid)
+            raise OperationalError("server closed the connection unexpectedly")
+        return load(self, hid, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "household_by_id", flaky)
+    failed = hhb(three, "reconcile", "--date", "2026-12-01", "--json")
+    monkeypatch.setattr(Engine, "household_by_id", load)
+    assert failed.exit_code not in (0, 2) and "run the job again" in failed.output
+    assert len(failures) == 1  # not even tried to hold: the store, not the household, failed
+    for dossier in THREE:
+        rows = json.loads(ok(hhb(three, "signals", "--dossier", dossier, "--json")).stdout)
+        assert "payments-held" not in [r["rule"] for r in rows]
+    again = run(three, "2026-12-01")  # the day was not completed: the rerun pays it
+    assert again["held"] == [] and again["households_paid"] == 3
+    assert paid_dossiers(three, tmp_path) == set(THREE)
+
+
+def test_a_household_that_does_not_load_is_held_by_its_dossier_and_no_signal_is_claimed(
+        three, tmp_path, monkeypatch):
+    from huishoudboekje.engine import Engine
+
+    engine = open_engine(three, tmp_path / "ev")
+    try:
+        broken = {dossier: hid for hid, dossier in engine.household_ids()}["HHB-2026-0003"]
+    finally:
+        engine.close()
+    load = Engine.household_by_id
+
+    def corrupt(self, hid, *args, **kwargs):
+        if hid == broken and sys._getframe(1).f_code.co_name in ("pay", "_hold"):
+            raise ValueError("an event nobody can read")
+        return load(self, hid, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "household_by_id", corrupt)
+    result = ok(hhb(three, "reconcile", "--date", "2026-12-01", "--json"))
+    [held] = json.loads(result.stdout)["held"]
+    assert held["dossier"] == "HHB-2026-0003" and "could not be recorded" in held["reason"]
+    assert "HHB-2026-0003 is not paid (held; its signal could not be recorded)" in result.stderr
 
 
 # -- leefgeld above the participant ceiling waits for two people ---------------------------
