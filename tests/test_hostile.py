@@ -617,3 +617,20 @@ def test_staff_accept_a_queued_return_by_hand_and_it_comes_back_once(paid, tmp_p
     refused = hhb(paid, "book", second["transaction"], "--as-return")
     assert refused.exit_code == 2 and "came back already" in refused.stderr
     assert household(paid, tmp_path).pot.amount == Decimal("700.00")
+
+
+@pytest.mark.parametrize("sender, amount", [(STRANGER, "0.01"), ("landlord", "712.41")],
+                         ids=["a-cent-from-a-stranger", "more-than-paid"])
+def test_a_queued_credit_that_cannot_be_the_return_is_not_accepted_by_hand(paid, tmp_path, sender, amount):
+    rent = next(i for i in instructions(paid, tmp_path) if i.kind == "charge")
+    iban = rent.creditor_iban if sender == "landlord" else sender
+    attack = Tx(amount, date(2026, 12, 2), iban, "Wie dan ook", "retour", end_to_end_id=rent.end_to_end_id)
+    assert imported(paid, tmp_path, "CENT", [attack])["unmatched"] == 1
+    [queued] = queue(paid)
+    refused = hhb(paid, "book", queued["transaction"], "--as-return", "--actor", "careless")
+    assert refused.exit_code == 2 and "cannot be accepted as the return" in refused.output
+    assert queue(paid) == [queued]  # nothing written: it stays in the queue
+    after = household(paid, tmp_path)
+    assert after.instructions[rent.id].status == "scheduled" and after.arrears == [] and after.pot.amount == 0
+    assert len(open_signals(paid, "echo-refused")) == 1
+    assert run(paid, "2026-12-03")["instructions"] == 0  # the rent is not paid again
