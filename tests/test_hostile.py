@@ -364,6 +364,29 @@ def test_a_households_own_participant_ceiling_comes_before_the_municipalitys(sto
     assert household(store_url, tmp_path).on_hold.amount == Decimal("218.70")  # 718.70 less the ceiling
 
 
+def test_held_leefgeld_of_a_settled_household_is_not_released_into_a_pot_no_run_pays(
+        store_url, tmp_path, example_doc):
+    doc = tmp_path / "ended.yaml"
+    doc.write_text(example_doc.read_text().replace('buffer_limit: "1500.00"',
+                                                   'participant_ceiling: "300.00"\nbuffer_limit: "1500.00"'))
+    ok(hhb(store_url, "onboard", str(doc)))
+    statement = tmp_path / "nov.xml"
+    statement.write_bytes(camt053(november_incomes()))
+    ok(hhb(store_url, "import", str(statement)))
+    run(store_url, "2026-12-01")
+    ok(hhb(store_url, "end-participation", DOSSIER, "--on", "2026-12-10"))
+    run(store_url, "2026-12-31")
+    settled = household(store_url, tmp_path)
+    assert settled.settled_on is not None and settled.on_hold.amount == Decimal("418.70")
+
+    for actor in ("anna", "bert"):
+        refused = hhb(store_url, "release", DOSSIER, "--actor", actor)
+        assert refused.exit_code == 2 and "stays held" in refused.stderr and "by hand" in refused.stderr
+    after = household(store_url, tmp_path)
+    assert after.on_hold.amount == Decimal("418.70") and after.release_approval is None and after.pot.amount == 0
+    assert len(open_signals(store_url, "leefgeld-held")) == 1
+
+
 def test_the_final_settlement_and_weekly_parts_keep_to_the_ceiling_too():
     from huishoudboekje.domain.money import Money
     from tests.test_household_money import monthly_household, with_income

@@ -693,6 +693,12 @@ class Household(Aggregate):
         Returns 'approved' or 'released'."""
         if not self.on_hold:
             raise HouseholdError(f"{self.dossier} holds nothing above its participant ceiling")
+        if self.settled_on is not None:
+            # No pay date comes after the final settlement: released, the money would
+            # sit in the pot for good, and the signal would say it was dealt with.
+            raise HouseholdError(
+                f"{self.dossier}: participation ended and was settled on {self.settled_on}; no run pays "
+                f"{self.on_hold} released now, so it stays held: pay it out to the participant by hand")
         first = self.release_approval
         if first is None:
             self._release_approved(amount=self.on_hold, on=on, actor=actor)
