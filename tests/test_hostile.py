@@ -407,6 +407,24 @@ def test_the_final_settlement_and_weekly_parts_keep_to_the_ceiling_too():
     assert household.totals["in"] == household.totals["out"] + household.held() - household.buffer_outstanding
 
 
+@pytest.mark.parametrize("first, second", [("staff:Anna", "teamlead: anna "),
+                                           ("staff:anna  de  Vries", "teamlead:Anna de vries")])
+def test_one_person_with_a_staff_and_a_teamlead_token_cannot_release_alone(first, second):
+    from huishoudboekje.domain.household import HouseholdError
+    from huishoudboekje.domain.money import Money
+    from tests.test_household_money import monthly_household, with_income
+
+    household = with_income(monthly_household(1, due_days=()))
+    household.change_settings({"participant_ceiling": Money("300.00")}, "t")
+    household.book_income("big", "inkomen", Money("1000.00"), date(2026, 11, 25), "t")
+    household.pay(date(2026, 12, 1), "NL39BNGH0285009999")
+    assert household.on_hold.is_positive
+    assert household.approve_release(date(2026, 12, 2), first) == "approved"
+    with pytest.raises(HouseholdError, match="a second person"):
+        household.approve_release(date(2026, 12, 2), second)
+    assert household.approve_release(date(2026, 12, 2), "teamlead:bram") == "released"
+
+
 def test_a_household_snapshot_of_version_3_loads_with_nothing_held():
     from eventsourcing.domain import Snapshot
 

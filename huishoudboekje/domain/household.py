@@ -193,6 +193,18 @@ class Instructions(MutableMapping[str, Instruction]):
         return None
 
 
+def _person(actor: str) -> str:
+    """Who an actor is, for the two-person rule: an API actor is 'role:name' and one
+    person may hold a token of each role, so the role goes, and the name counts
+    without regard to case or spacing ('staff:Anna' and 'teamlead: anna ' are one)."""
+    from .access import ROLES  # access imports this module
+
+    role, sep, name = actor.partition(":")
+    if sep and role.strip().lower() in ROLES:
+        actor = name
+    return " ".join(actor.split()).casefold()
+
+
 class Household(Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
@@ -703,8 +715,8 @@ class Household(Aggregate):
         if first is None:
             self._release_approved(amount=self.on_hold, on=on, actor=actor)
             return "approved"
-        if first["actor"] == actor:
-            raise HouseholdError(f"release: {actor} approved it already on {first['on']}; "
+        if _person(first["actor"]) == _person(actor):
+            raise HouseholdError(f"release: {first['actor']} approved it already on {first['on']}; "
                                  "a second person must approve it (--actor)")
         self._held_released(amount=Money(first["amount"]), approved_by=first["actor"], on=on, actor=actor)
         return "released"
