@@ -403,7 +403,8 @@ def reconcile_(
         fail(str(exc), UNEXPECTED)
     refresh(store)
     for dossier, reason in sorted(summary.held.items()):
-        sys.stderr.write(f"let op / note: {dossier} is not paid (held, with a signal): {reason}\n")
+        how = "held; its signal could not be recorded" if dossier in summary.unsignalled else "held, with a signal"
+        sys.stderr.write(f"let op / note: {dossier} is not paid ({how}): {reason}\n")
     if as_json:
         emit(summary.as_dict())
         return

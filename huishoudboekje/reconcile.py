@@ -12,6 +12,7 @@ recorded.
 from __future__ import annotations
 
 import calendar
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from dateutil.relativedelta import relativedelta
-from eventsourcing.persistence import IntegrityError, RecordConflictError
+from eventsourcing.persistence import IntegrityError, PersistenceError, RecordConflictError
 
 from .bulk import release_frames, without_cycle_collection
 from .domain.household import Household, Instruction
@@ -34,6 +35,22 @@ MAX_AHEAD = relativedelta(years=1)
 INSTRUCTIONS_PER_FILE = 5000  # one pain.001 of 5,000 transfers is about 3 MB; its record 200 KB
 
 
+try:  # only where PostgreSQL is used
+    import psycopg
+    _DRIVER_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, psycopg.Error)
+    _DRIVER_CONFLICTS: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)
+except ImportError:  # pragma: no cover
+    _DRIVER_ERRORS, _DRIVER_CONFLICTS = (sqlite3.Error,), (sqlite3.IntegrityError,)
+
+
+def _store_failed(exc: BaseException) -> bool:
+    """An error of the store itself (a dropped connection, a locked or full database),
+    not of one household: no reason to hold that household (see `_Job._hold`)."""
+    if isinstance(exc, (RecordConflictError, *_DRIVER_CONFLICTS)):  # another writer: handled where saved
+        return False
+    return isinstance(exc, (PersistenceError, *_DRIVER_ERRORS))
+
+
 class RunError(ValueError):
     """A run that cannot be made (a date before any household, too far ahead…):
     refused before anything is written."""
@@ -41,6 +58,12 @@ class RunError(ValueError):
 
 class JobFailed(RuntimeError):
     """The job stopped after it had recorded something; running it again finishes it."""
+
+
+class StoreFailed(JobFailed):
+    """The store failed during the job: nothing of the day is completed, and no
+    household is held for it; running the job again pays and files (payments are
+    idempotent: a pay date is recorded once)."""
 
 
 class PaymentFileWriter(Protocol):
@@ -69,6 +92,7 @@ class RunSummary:
     days: int = 0
     paid_households: set[UUID] = field(default_factory=set, repr=False)
     held: dict[str, str] = field(default_factory=dict)  # dossier -> why its payments could not be made
+    unsignalled: set[str] = field(default_factory=set, repr=False)  # held dossiers whose signal was not recorded
 
     @property
     def households_paid(self) -> int:  # once each, also when paid in two months of a catch-up
@@ -109,8 +133,8 @@ def reconcile(engine: Engine, through: date, *, default_account: str, write_file
         for number, (start, end) in enumerate(windows):
             job = _Job(engine, start, end, default_account, unrepaid_cycles, summary, batch,
                        getattr(write_file, "check", None), participant_ceiling)
-            for done, (hid, _) in enumerate(households, start=1):
-                job.pay(hid)
+            for done, (hid, dossier) in enumerate(households, start=1):
+                job.pay(hid, dossier)
                 if progress:
                     progress(number * len(households) + done, len(windows) * len(households))
             job.flush()
@@ -155,11 +179,11 @@ class _Job:
         self.pending: dict[tuple[date, str], list[Instruction]] = defaultdict(list)
         self.issued: dict[str, Instruction] = {}  # every instruction of the run's days, filed or not
 
-    def pay(self, hid: UUID) -> None:
+    def pay(self, hid: UUID, dossier: str | None = None) -> None:
         try:
             household, results = self._paid(self.engine.household_by_id(hid))
         except Exception as exc:  # noqa: BLE001 - one household never stops the night
-            self._hold(hid, exc)
+            self._hold(hid, exc, dossier)
             return
         if household.pending_events:
             self.batch.append((household, results))
@@ -177,7 +201,7 @@ class _Job:
         except (RecordConflictError, IntegrityError) as conflict:
             release_frames(conflict)  # the collector is paused (bulk.py)
             for household, _ in batch:
-                self._collect(self._alone(household.id))
+                self._collect(self._alone(household.id, household.dossier))
             return
         for household, results in batch:
             self._count(household, results)
@@ -198,30 +222,43 @@ class _Job:
         household.update_signals(self.through, self.unrepaid_cycles)
         return household, results
 
-    def _hold(self, hid: UUID, exc: Exception) -> None:
+    def _hold(self, hid: UUID, exc: Exception, dossier: str | None = None) -> None:
         """A household whose payments cannot be made or filed is not paid tonight and
         gets a signal; every other household is paid and filed as usual. Nothing of its
         pay date is recorded, so its money stays where it is, and once staff corrected
-        the cause (undo a booking, fix an IBAN) the next night pays it."""
+        the cause (undo a booking, fix an IBAN) the next night pays it.
+
+        A failure of the store itself is no fault of the household: the job stops
+        (`StoreFailed`) before the day is completed, and a rerun pays it."""
+        if _store_failed(exc):
+            raise StoreFailed(f"the store failed while paying ({exc}); no day after the last completed one "
+                              "is completed: run the job again") from exc
         reason = str(exc) or type(exc).__name__
+        name = dossier or str(hid)
         try:
             household = self.engine.household_by_id(hid)  # as stored: what was paid above is dropped
-            self.summary.held[household.dossier] = reason
+            name = household.dossier
+            self.summary.held[name] = reason
             pay_dates = household.pay_dates_between(self.first, self.through)
             household.hold_payments(pay_dates[0] if pay_dates else self.through, reason, self.through)
             if household.pending_events:
                 self.engine.save(household)
         except (RecordConflictError, IntegrityError) as conflict:
             release_frames(conflict)  # another writer: the next night looks again
+            self.summary.unsignalled.add(name)
         except Exception as again:  # noqa: BLE001 - a household that does not even load
-            self.summary.held.setdefault(str(hid), f"{reason}; the signal could not be recorded: {again}")
+            if _store_failed(again):
+                raise StoreFailed(f"the store failed while holding {name} ({again}); no day after the last "
+                                  "completed one is completed: run the job again") from again
+            self.summary.held[name] = f"{reason}; the signal could not be recorded: {again}"
+            self.summary.unsignalled.add(name)
 
-    def _alone(self, hid: UUID) -> Household:
+    def _alone(self, hid: UUID, dossier: str | None = None) -> Household:
         for _ in range(5):
             try:
                 household, results = self._paid(self.engine.household_by_id(hid))
             except Exception as exc:  # noqa: BLE001 - as in `pay`
-                self._hold(hid, exc)
+                self._hold(hid, exc, dossier)
                 return self.engine.household_by_id(hid)
             if not household.pending_events:
                 return household

@@ -418,8 +418,18 @@ def accept_return(engine: Engine, ident: str, actor: str, on: date | None = None
             raise HouseholdError(f"{ident} carries no end-to-end id of a payment the engine still holds")
         dossier, instruction_id = echo
         household = engine.household(dossier)
-        if not household.return_payment(instruction_id, ident, recorded.transaction.booking_date,
-                                        Money(recorded.transaction.amount)):
+        transaction = recorded.transaction
+        amount = Money(transaction.amount)
+        # A person may accept a return short by more than the fee limit (the bank kept
+        # more), but never one from another account than the payment went to, nor more
+        # than was paid: the end-to-end id is no secret (see `Household.echo_problem`).
+        paid = household.instructions[instruction_id].amount
+        problem = household.echo_problem(instruction_id, amount, True, transaction.counterparty_iban, paid)
+        if problem is not None:
+            raise HouseholdError(f"{ident} cannot be accepted as the return of {dossier}'s payment: it {problem}; "
+                                 "it stays in the queue (check with the bank)")
+        if not household.return_payment(instruction_id, ident, transaction.booking_date, amount,
+                                        transaction.counterparty_iban, paid):
             raise HouseholdError(f"{ident}: that payment came back already")
         for key, signal in list(household.signals.items()):
             if signal.rule == "echo-refused" and signal.details.get("transaction") == ident and signal.is_open:

@@ -4,6 +4,7 @@ on SQLite and PostgreSQL (issue 16, the money half)."""
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -90,6 +91,34 @@ def test_a_debit_of_the_right_amount_to_another_creditor_iban_is_not_confirmed(p
     [queued] = queue(paid)
     assert STRANGER in queued["reason"] and rent.creditor_iban in queued["reason"]
     assert len(open_signals(paid, "echo-refused")) == 1
+
+
+def test_a_second_debit_after_a_confirmed_payment_came_back_is_refused(paid, tmp_path):
+    rent = next(i for i in instructions(paid, tmp_path) if i.kind == "charge")
+    assert imported(paid, tmp_path, "EXEC", [echo(rent, f"-{rent.amount}", date(2026, 12, 1), "huur")]
+                    )["payments_confirmed"] == 1
+    assert imported(paid, tmp_path, "RET", [echo(rent, f"{rent.amount}", date(2026, 12, 2), "retour")]
+                    )["payments_returned"] == 1
+    again = imported(paid, tmp_path, "EXEC2", [echo(rent, f"-{rent.amount}", date(2026, 12, 3), "huur nogmaals")])
+    assert (again["payments_confirmed"], again["unmatched"]) == (0, 1)
+    after = household(paid, tmp_path)
+    assert after.instructions[rent.id].status == "returned" and after.pot == rent.amount  # no money moved
+    [queued] = queue(paid)
+    assert "confirmed already" in queued["reason"]
+    [signal] = open_signals(paid, "echo-refused")
+    assert signal["details"]["transaction"] == queued["transaction"]
+
+
+def test_an_execution_imported_after_its_return_is_accepted_once_and_a_second_debit_is_refused(paid, tmp_path):
+    rent = next(i for i in instructions(paid, tmp_path) if i.kind == "charge")
+    assert imported(paid, tmp_path, "RET", [echo(rent, f"{rent.amount}", date(2026, 12, 3), "retour")]
+                    )["payments_returned"] == 1
+    first = imported(paid, tmp_path, "EXEC", [echo(rent, f"-{rent.amount}", date(2026, 12, 1), "huur")])
+    assert first["unmatched"] == 0 and queue(paid) == []
+    assert household(paid, tmp_path).instructions[rent.id].confirmed_by is not None
+    second = imported(paid, tmp_path, "EXEC2", [echo(rent, f"-{rent.amount}", date(2026, 12, 4), "huur nogmaals")])
+    assert second["unmatched"] == 1 and len(open_signals(paid, "echo-refused")) == 1
+    assert household(paid, tmp_path).pot == rent.amount
 
 
 def test_a_return_short_by_more_than_the_fee_limit_goes_to_staff_and_one_within_it_is_returned(
@@ -233,6 +262,56 @@ def test_any_failure_of_one_household_holds_it_and_the_night_finishes_for_the_ot
     assert [r["rule"] for r in rows].count("payments-held") == 1  # raised once, not every night
 
 
+def test_a_store_error_during_the_job_holds_no_household_and_fails_the_job_until_a_rerun_pays(
+        three, tmp_path, monkeypatch):
+    from eventsourcing.persistence import OperationalError
+
+    from huishoudboekje.engine import Engine
+
+    load, failures = Engine.household_by_id, []
+
+    def flaky(self, hid, *args, **kwargs):
+        if len(failures) < 2 and sys._getframe(1).f_code.co_name in ("pay", "_hold"):
+            failures.append(hid)
+            raise OperationalError("server closed the connection unexpectedly")
+        return load(self, hid, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "household_by_id", flaky)
+    failed = hhb(three, "reconcile", "--date", "2026-12-01", "--json")
+    monkeypatch.setattr(Engine, "household_by_id", load)
+    assert failed.exit_code not in (0, 2) and "run the job again" in failed.output
+    assert len(failures) == 1  # not even tried to hold: the store, not the household, failed
+    for dossier in THREE:
+        rows = json.loads(ok(hhb(three, "signals", "--dossier", dossier, "--json")).stdout)
+        assert "payments-held" not in [r["rule"] for r in rows]
+    again = run(three, "2026-12-01")  # the day was not completed: the rerun pays it
+    assert again["held"] == [] and again["households_paid"] == 3
+    assert paid_dossiers(three, tmp_path) == set(THREE)
+
+
+def test_a_household_that_does_not_load_is_held_by_its_dossier_and_no_signal_is_claimed(
+        three, tmp_path, monkeypatch):
+    from huishoudboekje.engine import Engine
+
+    engine = open_engine(three, tmp_path / "ev")
+    try:
+        broken = {dossier: hid for hid, dossier in engine.household_ids()}["HHB-2026-0003"]
+    finally:
+        engine.close()
+    load = Engine.household_by_id
+
+    def corrupt(self, hid, *args, **kwargs):
+        if hid == broken and sys._getframe(1).f_code.co_name in ("pay", "_hold"):
+            raise ValueError("an event nobody can read")
+        return load(self, hid, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "household_by_id", corrupt)
+    result = ok(hhb(three, "reconcile", "--date", "2026-12-01", "--json"))
+    [held] = json.loads(result.stdout)["held"]
+    assert held["dossier"] == "HHB-2026-0003" and "could not be recorded" in held["reason"]
+    assert "HHB-2026-0003 is not paid (held; its signal could not be recorded)" in result.stderr
+
+
 # -- leefgeld above the participant ceiling waits for two people ---------------------------
 
 
@@ -285,6 +364,29 @@ def test_a_households_own_participant_ceiling_comes_before_the_municipalitys(sto
     assert household(store_url, tmp_path).on_hold.amount == Decimal("218.70")  # 718.70 less the ceiling
 
 
+def test_held_leefgeld_of_a_settled_household_is_not_released_into_a_pot_no_run_pays(
+        store_url, tmp_path, example_doc):
+    doc = tmp_path / "ended.yaml"
+    doc.write_text(example_doc.read_text().replace('buffer_limit: "1500.00"',
+                                                   'participant_ceiling: "300.00"\nbuffer_limit: "1500.00"'))
+    ok(hhb(store_url, "onboard", str(doc)))
+    statement = tmp_path / "nov.xml"
+    statement.write_bytes(camt053(november_incomes()))
+    ok(hhb(store_url, "import", str(statement)))
+    run(store_url, "2026-12-01")
+    ok(hhb(store_url, "end-participation", DOSSIER, "--on", "2026-12-10"))
+    run(store_url, "2026-12-31")
+    settled = household(store_url, tmp_path)
+    assert settled.settled_on is not None and settled.on_hold.amount == Decimal("418.70")
+
+    for actor in ("anna", "bert"):
+        refused = hhb(store_url, "release", DOSSIER, "--actor", actor)
+        assert refused.exit_code == 2 and "stays held" in refused.stderr and "by hand" in refused.stderr
+    after = household(store_url, tmp_path)
+    assert after.on_hold.amount == Decimal("418.70") and after.release_approval is None and after.pot.amount == 0
+    assert len(open_signals(store_url, "leefgeld-held")) == 1
+
+
 def test_the_final_settlement_and_weekly_parts_keep_to_the_ceiling_too():
     from huishoudboekje.domain.money import Money
     from tests.test_household_money import monthly_household, with_income
@@ -303,6 +405,24 @@ def test_the_final_settlement_and_weekly_parts_keep_to_the_ceiling_too():
     assert sum(i.amount.amount for i in household.instructions_of(settlement)) == Decimal("300.00")
     assert household.on_hold == Money("1400.00")
     assert household.totals["in"] == household.totals["out"] + household.held() - household.buffer_outstanding
+
+
+@pytest.mark.parametrize("first, second", [("staff:Anna", "teamlead: anna "),
+                                           ("staff:anna  de  Vries", "teamlead:Anna de vries")])
+def test_one_person_with_a_staff_and_a_teamlead_token_cannot_release_alone(first, second):
+    from huishoudboekje.domain.household import HouseholdError
+    from huishoudboekje.domain.money import Money
+    from tests.test_household_money import monthly_household, with_income
+
+    household = with_income(monthly_household(1, due_days=()))
+    household.change_settings({"participant_ceiling": Money("300.00")}, "t")
+    household.book_income("big", "inkomen", Money("1000.00"), date(2026, 11, 25), "t")
+    household.pay(date(2026, 12, 1), "NL39BNGH0285009999")
+    assert household.on_hold.is_positive
+    assert household.approve_release(date(2026, 12, 2), first) == "approved"
+    with pytest.raises(HouseholdError, match="a second person"):
+        household.approve_release(date(2026, 12, 2), second)
+    assert household.approve_release(date(2026, 12, 2), "teamlead:bram") == "released"
 
 
 def test_a_household_snapshot_of_version_3_loads_with_nothing_held():
@@ -538,3 +658,20 @@ def test_staff_accept_a_queued_return_by_hand_and_it_comes_back_once(paid, tmp_p
     refused = hhb(paid, "book", second["transaction"], "--as-return")
     assert refused.exit_code == 2 and "came back already" in refused.stderr
     assert household(paid, tmp_path).pot.amount == Decimal("700.00")
+
+
+@pytest.mark.parametrize("sender, amount", [(STRANGER, "0.01"), ("landlord", "712.41")],
+                         ids=["a-cent-from-a-stranger", "more-than-paid"])
+def test_a_queued_credit_that_cannot_be_the_return_is_not_accepted_by_hand(paid, tmp_path, sender, amount):
+    rent = next(i for i in instructions(paid, tmp_path) if i.kind == "charge")
+    iban = rent.creditor_iban if sender == "landlord" else sender
+    attack = Tx(amount, date(2026, 12, 2), iban, "Wie dan ook", "retour", end_to_end_id=rent.end_to_end_id)
+    assert imported(paid, tmp_path, "CENT", [attack])["unmatched"] == 1
+    [queued] = queue(paid)
+    refused = hhb(paid, "book", queued["transaction"], "--as-return", "--actor", "careless")
+    assert refused.exit_code == 2 and "cannot be accepted as the return" in refused.output
+    assert queue(paid) == [queued]  # nothing written: it stays in the queue
+    after = household(paid, tmp_path)
+    assert after.instructions[rent.id].status == "scheduled" and after.arrears == [] and after.pot.amount == 0
+    assert len(open_signals(paid, "echo-refused")) == 1
+    assert run(paid, "2026-12-03")["instructions"] == 0  # the rent is not paid again

@@ -86,6 +86,19 @@ def test_a_look_alike_team_name_with_a_cyrillic_o_is_refused_and_the_real_one_su
     assert json.loads(ok(store_url, "households", "--json").stdout) == []
 
 
+@pytest.mark.parametrize("name, odd", [("Wijkteam N0ord", "'0' (U+0030 DIGIT ZERO)"),
+                                       ("W1jkteam Noord", "'1' (U+0031 DIGIT ONE)"),
+                                       ("Wljkteam Noord", "'l' (U+006C LATIN SMALL LETTER L)"),
+                                       ("Wijkteam Noord 5", None)])
+def test_a_team_name_with_a_digit_for_a_letter_is_refused_as_a_look_alike(store_url, name, odd):
+    add = hhb(store_url, "teams", "add", name)
+    if odd is None:  # a digit of its own is a name of its own
+        assert add.exit_code == 0, said(add)
+        return
+    assert add.exit_code == 2 and f"team '{name}' looks like the registered team 'Wijkteam Noord' but has {odd}" \
+        in said(add)
+
+
 def test_an_unregistered_team_is_refused_for_onboarding_and_tokens(store_url, tmp_path):
     document = tmp_path / "typo.yaml"
     document.write_text(EXAMPLE.read_text().replace("team: Wijkteam Noord", "team: Wijkteam Noordd"))

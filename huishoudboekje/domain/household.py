@@ -82,17 +82,22 @@ class Instruction:
     creditor_iban: str
     reference: str | None
     status: str = "scheduled"  # scheduled | confirmed | returned
+    # The transaction that confirmed it, kept when it is returned after: a return
+    # changes the status, and a second debit must still be seen as one (2026-12).
+    confirmed_by: str | None = None
 
 
 def instruction_row(instruction: Instruction) -> list[Any]:
     """An instruction as plain JSON values in field order: how snapshots keep it."""
     i = instruction
     return [i.id, i.end_to_end_id, i.pay_date.isoformat(), i.kind, i.agreement_id, i.period.isoformat(), i.part,
-            str(i.amount), i.execution_date.isoformat(), i.creditor_name, i.creditor_iban, i.reference, i.status]
+            str(i.amount), i.execution_date.isoformat(), i.creditor_name, i.creditor_iban, i.reference, i.status,
+            i.confirmed_by]
 
 
 def instruction_from_row(row: list[Any]) -> Instruction:
-    """`instruction_row` read back; a row of twelve (written before `status`) is scheduled."""
+    """`instruction_row` read back; a row of twelve (written before `status`) is scheduled,
+    one of thirteen (written before `confirmed_by`) names no confirming transaction."""
     ident, e2e, pay_date, kind, agreement_id, period, part, amount, execution_date, *rest = row
     return Instruction(ident, e2e, date.fromisoformat(pay_date), kind, agreement_id, date.fromisoformat(period),
                        part, _amount(amount), date.fromisoformat(execution_date), *rest)
@@ -186,6 +191,18 @@ class Instructions(MutableMapping[str, Instruction]):
             if (item[1] if type(item) is list else item.end_to_end_id) == end_to_end_id:  # type: ignore[union-attr]
                 return key
         return None
+
+
+def _person(actor: str) -> str:
+    """Who an actor is, for the two-person rule: an API actor is 'role:name' and one
+    person may hold a token of each role, so the role goes, and the name counts
+    without regard to case or spacing ('staff:Anna' and 'teamlead: anna ' are one)."""
+    from .access import ROLES  # access imports this module
+
+    role, sep, name = actor.partition(":")
+    if sep and role.strip().lower() in ROLES:
+        actor = name
+    return " ".join(actor.split()).casefold()
 
 
 class Household(Aggregate):
@@ -575,7 +592,7 @@ class Household(Aggregate):
             return f"debits {amount} for a payment of {paid}"
         if iban != to:
             return f"debits {amount} to {iban or 'no account'}, but the payment was made out to {to}"
-        if instruction.status == "confirmed":
+        if instruction.status == "confirmed" or instruction.confirmed_by is not None:
             return f"debits {amount} for a payment that is confirmed already"
         return None
 
@@ -609,20 +626,30 @@ class Household(Aggregate):
     def confirm_payment(self, instruction_id: str, transaction_id: str, booking_date: date,
                         amount: Money | None = None, counterparty_iban: str | None = None) -> bool:
         """The bank executed a payment; `amount` and `counterparty_iban` (given by an
-        import) must be what was sent."""
+        import) must be what was sent.
+
+        A payment returned before its execution was imported keeps its status, but the
+        execution is remembered (`confirmed_by`), so a second debit is seen as one;
+        returns False then, as nothing is newly confirmed.
+        """
         instruction = self.instructions.get(instruction_id)
-        if instruction is None or instruction.status != "scheduled":
+        if instruction is None or instruction.confirmed_by is not None or instruction.status == "confirmed":
             return False
         if amount is not None:
             self._check_echo(instruction_id, amount, False, counterparty_iban, None)
         self._payment_confirmed(
             instruction_id=instruction_id, transaction_id=transaction_id, booking_date=booking_date
         )
-        return True
+        return instruction.status == "scheduled"
 
     @event("PaymentConfirmed")
     def _payment_confirmed(self, instruction_id: str, transaction_id: str, booking_date: date) -> None:
-        self.instructions[instruction_id] = replace(self.instructions[instruction_id], status="confirmed")
+        """Events before 2026-12 confirm only scheduled payments; since, a payment that
+        was returned first stays returned, with its execution remembered."""
+        instruction = self.instructions[instruction_id]
+        self.instructions[instruction_id] = replace(
+            instruction, status="returned" if instruction.status == "returned" else "confirmed",
+            confirmed_by=transaction_id)
 
     def return_payment(self, instruction_id: str, transaction_id: str, booking_date: date,
                        amount: Money | None = None, counterparty_iban: str | None = None,
@@ -678,12 +705,18 @@ class Household(Aggregate):
         Returns 'approved' or 'released'."""
         if not self.on_hold:
             raise HouseholdError(f"{self.dossier} holds nothing above its participant ceiling")
+        if self.settled_on is not None:
+            # No pay date comes after the final settlement: released, the money would
+            # sit in the pot for good, and the signal would say it was dealt with.
+            raise HouseholdError(
+                f"{self.dossier}: participation ended and was settled on {self.settled_on}; no run pays "
+                f"{self.on_hold} released now, so it stays held: pay it out to the participant by hand")
         first = self.release_approval
         if first is None:
             self._release_approved(amount=self.on_hold, on=on, actor=actor)
             return "approved"
-        if first["actor"] == actor:
-            raise HouseholdError(f"release: {actor} approved it already on {first['on']}; "
+        if _person(first["actor"]) == _person(actor):
+            raise HouseholdError(f"release: {first['actor']} approved it already on {first['on']}; "
                                  "a second person must approve it (--actor)")
         self._held_released(amount=Money(first["amount"]), approved_by=first["actor"], on=on, actor=actor)
         return "released"

@@ -35,6 +35,11 @@ _LOOKALIKES = str.maketrans({
     "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
 })
 
+# Digits and letters that pass for one another in a name (after case is dropped):
+# 'Wijkteam N0ord' (a zero) is 'Wijkteam Noord' to whoever reads it.
+_SAME_SHAPE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "ı": "l", "5": "s", "8": "b", "2": "z"})
+_SAME_SHAPE_PAIRS = (("rn", "m"), ("vv", "w"))
+
 
 class TeamError(ValueError):
     """A team that cannot be registered or changed, or a name that is not registered."""
@@ -42,10 +47,14 @@ class TeamError(ValueError):
 
 def skeleton(name: str) -> str:
     """What a name looks like: compatibility forms folded, look-alike letters made Latin,
-    accents and case dropped, spaces collapsed."""
+    accents and case dropped, spaces collapsed, and digits and letters of the same shape
+    (0 and o; 1, l and i; 5 and s…) taken as one."""
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name).translate(_LOOKALIKES))
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(text.casefold().split())
+    text = " ".join(text.casefold().split()).translate(_SAME_SHAPE)
+    for pair, letter in _SAME_SHAPE_PAIRS:
+        text = text.replace(pair, letter)
+    return text
 
 
 def strangers(name: str, registered: str) -> list[str]:
