@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import eventsourcing.postgres as library
+import psycopg
 from eventsourcing.persistence import OperationalError, StoredEvent
 from psycopg.sql import SQL
 
@@ -56,8 +57,6 @@ class BoundedPostgresApplicationRecorder(library.PostgresApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
             return []
-        import psycopg
-
         timeout = SQL("SET LOCAL statement_timeout = {0}").format(int(self.write_timeout_seconds * 1000))
         notification_ids: list[int] = []
         try:

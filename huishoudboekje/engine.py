@@ -204,17 +204,10 @@ class Engine(Application[UUID]):
         for shard, part in zip(shards, parts):
             shard.load(part)
         try:
-            self._save_events(shards)
+            self.save(*shards)
         except IntegrityError:
             pass  # another process split it first
         self._directory_split = True
-
-    def _save_events(self, aggregates: list[Any]) -> None:
-        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
-        for aggregate in aggregates:
-            processing_event.events.extend(aggregate.collect_events())
-            processing_event.aggregates[aggregate.id] = aggregate
-        self._notify(self._record(processing_event))
 
     def current_versions(self, ids: list[UUID], recorder: Any = None) -> dict[UUID, int]:
         """The latest stored version of each aggregate, in one query per 500 ids.
