@@ -156,6 +156,24 @@ def volume_documents(rng: random.Random, households: int) -> list[dict]:
     return docs
 
 
+def onboard_volume(url: str, docs: list[dict], var_dir, actor: str) -> None:
+    """Onboard `volume_documents` into the store at `url`, 500 a call, their team first."""
+    from adapters.store import open_engine
+    from huishoudboekje import teams
+    from huishoudboekje.households import onboard
+    from huishoudboekje.onboarding import parse_document
+
+    engine = open_engine(url, var_dir)
+    try:
+        teams.add(engine, "Wijkteam Noord", actor)
+        for start in range(0, len(docs), 500):
+            specs = [(f"{d['dossier']}.yaml", parse_document(d, f"{d['dossier']}.yaml"))
+                     for d in docs[start:start + 500]]
+            onboard(engine, specs, actor=actor, managed=[MANAGED])
+    finally:
+        engine.close()
+
+
 def volume_statement(docs: list[dict], rng: random.Random) -> bytes:
     """A camt.053 of five credits a household: its four November incomes (5% cut by a
     recovery) and one from a stranger that cannot match."""

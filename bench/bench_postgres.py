@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import code_version, log, print_table  # noqa: E402
 
-from adapters.generated import MANAGED, volume_documents, volume_statement  # noqa: E402
+from adapters.generated import MANAGED, onboard_volume, volume_documents, volume_statement  # noqa: E402
 
 SERVER = os.environ.get("HHB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres").split("?")[0]
 
@@ -46,23 +46,6 @@ def _admin(statement: str) -> None:
 
 def _pg(name: str) -> str:
     return f"{SERVER.rsplit('/', 1)[0]}/{name}"
-
-
-def onboard(url: str, docs: list[dict], var: Path) -> None:
-    from adapters.store import open_engine
-    from huishoudboekje import teams
-    from huishoudboekje.households import onboard as onboard_households
-    from huishoudboekje.onboarding import parse_document
-
-    engine = open_engine(url, var)
-    try:
-        teams.add(engine, "Wijkteam Noord", "bench")
-        for start in range(0, len(docs), 500):
-            specs = [(f"{d['dossier']}.yaml", parse_document(d, f"{d['dossier']}.yaml"))
-                     for d in docs[start:start + 500]]
-            onboard_households(engine, specs, actor="bench", managed=[MANAGED])
-    finally:
-        engine.close()
 
 
 def one_round(url: str, statement: Path, var: Path) -> dict[str, float]:
@@ -105,10 +88,10 @@ def main() -> None:
         statement = tmp / "statement.xml"
         statement.write_bytes(volume_statement(docs, rng))
         log(f"{args.households} households, {5 * args.households} transactions; onboarding both stores")
-        onboard(f"sqlite:///{tmp / 'base.sqlite'}", docs, tmp / "var")
+        onboard_volume(f"sqlite:///{tmp / 'base.sqlite'}", docs, tmp / "var", "bench")
         _admin(f"CREATE DATABASE {base_pg}")
         try:
-            onboard(_pg(base_pg), docs, tmp / "var")
+            onboard_volume(_pg(base_pg), docs, tmp / "var", "bench")
             results: dict[str, list[dict[str, float]]] = {"SQLite": [], "PostgreSQL": []}
             for number in range(args.rounds):
                 copy = tmp / f"r{number}.sqlite"

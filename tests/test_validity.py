@@ -12,34 +12,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from adapters.cli import app as cli
 from huishoudboekje import access
 from huishoudboekje.domain.access import Credential, hash_secret
 from huishoudboekje.domain.statement import StatementError
 from tests.conftest import ROOT
 from tests.factories import MANAGED, Tx, camt053, mt940
+from tests.test_teams import hhb, ok, settings_env  # noqa: F401 - the autouse fixture applies here too
 
-runner = CliRunner()
 EXAMPLE = ROOT / "examples" / "HHB-2026-0001.yaml"
 LANDLORD = "NL20INGB0001234567"  # the example's rent goes here
-
-
-@pytest.fixture(autouse=True)
-def settings_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("HHB_MANAGED_ACCOUNTS", MANAGED)
-    monkeypatch.setenv("HHB_VAR_DIR", str(tmp_path / "var"))
-
-
-def hhb(store_url, *args):
-    return runner.invoke(cli, [*args, "--db", store_url])
-
-
-def ok(store_url, *args):
-    result = hhb(store_url, *args)
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def refused(store_url, *args, says: str):

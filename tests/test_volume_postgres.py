@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.generated import MANAGED, volume_documents, volume_statement
+from adapters.generated import MANAGED, onboard_volume, volume_documents, volume_statement
 
 from .conftest import _PG_PROBLEM, POSTGRES_URL
 from .test_reconcile import check_pain
@@ -176,23 +176,6 @@ def largest_rows(db: str) -> dict[str, int]:
 # -- the test ------------------------------------------------------------------------------
 
 
-def _onboard(db: str, docs: list[dict], var: Path) -> None:
-    from adapters.store import open_engine
-    from huishoudboekje import teams
-    from huishoudboekje.households import onboard
-    from huishoudboekje.onboarding import parse_document
-
-    engine = open_engine(_db_url(db), var)
-    try:
-        teams.add(engine, "Wijkteam Noord", "volume")
-        for start in range(0, len(docs), 500):
-            specs = [(f"{d['dossier']}.yaml", parse_document(d, f"{d['dossier']}.yaml"))
-                     for d in docs[start:start + 500]]
-            onboard(engine, specs, actor="volume", managed=[MANAGED])
-    finally:
-        engine.close()
-
-
 @pytest.fixture(scope="module")
 def volume(tmp_path_factory):
     if _PG_PROBLEM:
@@ -204,7 +187,7 @@ def volume(tmp_path_factory):
     docs = volume_documents(rng, HOUSEHOLDS)
     (tmp / "statement.xml").write_bytes(volume_statement(docs, rng))
     vol.onboarded = vol.database()
-    _onboard(vol.onboarded, docs, tmp / "var-onboard")
+    onboard_volume(_db_url(vol.onboarded), docs, tmp / "var-onboard", "volume")
     try:
         yield vol
     finally:
@@ -301,7 +284,7 @@ def test_no_stored_row_is_above_1_mb_after_100000_transactions_for_20000_househo
     vol = Volume(tmp_path)
     try:
         db = vol.database()
-        _onboard(db, docs, tmp_path / "var")
+        onboard_volume(_db_url(db), docs, tmp_path / "var", "volume")
         out = vol.run("import", db, tmp_path / "var", "import", str(statement), "--json")
         assert '"new": %d' % (PER_HOUSEHOLD * households) in out
         largest = largest_rows(db)
