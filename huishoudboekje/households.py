@@ -221,7 +221,7 @@ def _apply_changes(household: Household, spec: HouseholdSpec, actor: str, replac
         # back to the document's pay day from where the change took effect, or after the last pay date
         last = household.last_pay_date
         effective = pay_day.effective if last is None else max(pay_day.effective, last + timedelta(days=1))
-        household.change_pay_day(spec.pay_day, effective, actor)
+        household.change_pay_day(spec.pay_day, effective, actor, via=ONBOARD)
     household.change_settings(_settings(spec), actor)
     wanted = {a.id: a for a in spec.agreements}
     for agreement_id in household.agreements:

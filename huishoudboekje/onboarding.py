@@ -357,7 +357,7 @@ def canonical(data: Any) -> Any:
 
 # -- re-onboarding: never undo a later change by accident -----------------------------
 
-ONBOARD = "onboard"  # `via` of the amount changes and ends an onboarding document asked for
+ONBOARD = "onboard"  # `via` of the amount changes, ends and pay days an onboarding document made
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,12 @@ def test_replace_undoes_the_changes_on_purpose_and_records_which(store_url, tmp_
                                                                                    "PayDayChanged"]
     # and now the document is what the household says: onboarding it again changes nothing
     assert lines(onboard(store_url, old_copy))[0]["status"] == "unchanged"
+    # the pay day it put back is the document's own, no staff change to protect
+    moved = tmp_path / "moved.yaml"
+    moved.write_text(old_copy.read_text().replace("pay_day: 1\n", "pay_day: 15\n"))
+    refused = onboard(store_url, moved)
+    assert refused.exit_code == 2
+    assert "pay_day: change it with `hhb pay-day DOSSIER DAY --from DATE`" in words(refused.stderr)
 
 
 def test_a_document_that_has_the_change_or_takes_back_its_own_is_accepted(store_url, tmp_path, old_copy):

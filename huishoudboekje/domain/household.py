@@ -394,7 +394,8 @@ class Household(Aggregate):
 
     # -- the household itself ---------------------------------------------------
 
-    def change_pay_day(self, pay_day: int | str, effective: date, actor: str) -> None:
+    def change_pay_day(self, pay_day: int | str, effective: date, actor: str, via: str | None = None) -> None:
+        """`via`: see change_amount (an onboarding with --replace puts a pay day back)."""
         self.check_active()
         check_pay_day(pay_day)
         if self.pay_day_on(effective) == pay_day:
@@ -403,10 +404,11 @@ class Household(Aggregate):
             raise HouseholdError(
                 f"pay day: change on {effective} lies before the last pay date {self.last_pay_date}"
             )
-        self._pay_day_changed(pay_day=pay_day, effective=effective, actor=actor)
+        self._pay_day_changed(pay_day=pay_day, effective=effective, actor=actor, via=via)
 
     @event("PayDayChanged")
-    def _pay_day_changed(self, pay_day: int | str, effective: date, actor: str) -> None:
+    def _pay_day_changed(self, pay_day: int | str, effective: date, actor: str,
+                         via: str | None = None) -> None:  # None before 2026-12
         kept = [p for p in self.pay_days if p.effective < effective]
         self.pay_days = kept + [PayDayFrom(effective, pay_day)]
 
