@@ -20,8 +20,8 @@ from .domain.money import Money
 from .domain.run import Run
 from .domain.team import TeamError
 from .engine import Engine
-from .onboarding import ONBOARD, DocumentError, HouseholdSpec, Problem, RevertsChanges, dry_run, may_revert, \
-    reverted_changes
+from .onboarding import (ONBOARD, DocumentError, HouseholdSpec, Problem, RecordedChange, RevertsChanges, dry_run,
+                         may_revert, reverted_changes)
 
 CREATED, UNCHANGED, UPDATED = "created", "unchanged", "updated"
 
@@ -152,7 +152,7 @@ def _plan(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str,
     return results, households
 
 
-def _reverted(engine: Engine, household: Household, spec: HouseholdSpec) -> list[Any]:
+def _reverted(engine: Engine, household: Household, spec: HouseholdSpec) -> list[RecordedChange]:
     """Changes of other commands the document would undo (read from the household's
     events only when the document differs where a command could have changed it)."""
     if household.status != "active" or not may_revert(household, spec):
@@ -199,7 +199,8 @@ def _new_household(spec: HouseholdSpec, actor: str) -> Household:
     return household
 
 
-def _apply_changes(household: Household, spec: HouseholdSpec, actor: str, replaced: list[Any]) -> bool:
+def _apply_changes(household: Household, spec: HouseholdSpec, actor: str,
+                   replaced: list[RecordedChange]) -> bool:
     """Turn the differences between the stored household and the document into events;
     `replaced`: the changes of other commands it undoes, on purpose (`--replace`)."""
     before = len(household.pending_events)
