@@ -22,9 +22,12 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    StrictBool,
     ValidationError,
     WithJsonSchema,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from .domain.agreement import (
     CHARGE,
@@ -167,6 +170,9 @@ class ChargeDoc(AgreementDoc):
 
 class LeefgeldDoc(_Doc):
     schedule: Literal["monthly", "weekly"] = "monthly"
+    # Steady leefgeld: paid each cycle when the money allows, the excess kept in the
+    # household's leefgeld reserve for cycles below it. Not below the minimum leefgeld.
+    target: AmountField | None = None
 
 
 class HouseholdDoc(_Doc):
@@ -184,10 +190,25 @@ class HouseholdDoc(_Doc):
     # The most leefgeld a cycle pays at once; the rest waits for two people (`hhb release`).
     # Leave it out for the municipality's (HHB_PARTICIPANT_CEILING).
     participant_ceiling: AmountField | None = None
+    # Whether the buffer may advance the minimum leefgeld when the pot cannot pay it.
+    buffer_covers_leefgeld: StrictBool = True
+    # The most repaid to the buffer in one cycle (more than 0.00); leave it out for no cap.
+    buffer_repayment_max: AmountField | None = None
     participants: list[ParticipantDoc] = Field(min_length=1)
     incomes: list[IncomeDoc] = []
     charges: list[ChargeDoc] = []
     end: date | None = None
+
+    @model_validator(mode="after")
+    def _leefgeld_rules(self) -> HouseholdDoc:
+        if self.buffer_repayment_max is not None and not self.buffer_repayment_max.is_positive:
+            raise PydanticCustomError("buffer_repayment_max", "buffer_repayment_max: must be more than 0.00 "
+                                      "(leave it out to repay without a cap)")
+        target = self.leefgeld.target
+        if target is not None and target < self.minimum_leefgeld:
+            raise PydanticCustomError("leefgeld.target", f"leefgeld.target: {target} is below the minimum "
+                                      f"leefgeld {self.minimum_leefgeld}")
+        return self
 
 
 @dataclass(frozen=True)
@@ -226,6 +247,9 @@ class HouseholdSpec:
     agreements: list[Agreement]
     end: date | None
     participant_ceiling: Money | None = None
+    buffer_covers_leefgeld: bool = True
+    buffer_repayment_max: Money | None = None
+    leefgeld_target: Money | None = None
 
 
 def parse_document(data: Any, file: str) -> HouseholdSpec:
@@ -251,6 +275,9 @@ def parse_document(data: Any, file: str) -> HouseholdSpec:
         agreements=agreements,
         end=doc.end,
         participant_ceiling=doc.participant_ceiling,
+        buffer_covers_leefgeld=doc.buffer_covers_leefgeld,
+        buffer_repayment_max=doc.buffer_repayment_max,
+        leefgeld_target=doc.leefgeld.target,
     )
 
 

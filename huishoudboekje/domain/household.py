@@ -433,6 +433,13 @@ class Household(Aggregate):
         unknown = set(changes) - SETTINGS
         if unknown:
             raise HouseholdError(f"cannot change {', '.join(sorted(unknown))}")
+        repayment_max = changes.get("buffer_repayment_max")
+        if repayment_max is not None and not repayment_max.is_positive:
+            raise HouseholdError("buffer_repayment_max: must be more than 0.00 (leave it out to repay without a cap)")
+        target = changes.get("leefgeld_target", self.leefgeld_target)
+        minimum = changes.get("minimum_leefgeld", self.minimum_leefgeld)
+        if target is not None and target < minimum:
+            raise HouseholdError(f"leefgeld.target: {target} is below the minimum leefgeld {minimum}")
         real = {k: v for k, v in changes.items() if getattr(self, k) != v}
         if real:
             self._settings_changed(changes=real, actor=actor)
