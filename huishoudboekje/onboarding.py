@@ -24,10 +24,10 @@ from pydantic import (
     PlainValidator,
     StrictBool,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
-    model_validator,
+    field_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from .domain.agreement import (
     CHARGE,
@@ -199,16 +199,20 @@ class HouseholdDoc(_Doc):
     charges: list[ChargeDoc] = []
     end: date | None = None
 
-    @model_validator(mode="after")
-    def _leefgeld_rules(self) -> HouseholdDoc:
-        if self.buffer_repayment_max is not None and not self.buffer_repayment_max.is_positive:
-            raise PydanticCustomError("buffer_repayment_max", "buffer_repayment_max: must be more than 0.00 "
-                                      "(leave it out to repay without a cap)")
-        target = self.leefgeld.target
-        if target is not None and target < self.minimum_leefgeld:
-            raise PydanticCustomError("leefgeld.target", f"leefgeld.target: {target} is below the minimum "
-                                      f"leefgeld {self.minimum_leefgeld}")
-        return self
+    @field_validator("leefgeld")
+    @classmethod
+    def _target_not_below_the_minimum(cls, value: LeefgeldDoc, info: ValidationInfo) -> LeefgeldDoc:
+        minimum = info.data.get("minimum_leefgeld")
+        if value.target is not None and minimum is not None and value.target < minimum:
+            raise ValueError(f"target {value.target} is below the minimum leefgeld {minimum}")
+        return value
+
+    @field_validator("buffer_repayment_max")
+    @classmethod
+    def _a_cap_above_zero(cls, value: Money | None) -> Money | None:
+        if value is not None and not value.is_positive:
+            raise ValueError("must be more than 0.00 (leave it out to repay without a cap)")
+        return value
 
 
 @dataclass(frozen=True)

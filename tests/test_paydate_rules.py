@@ -319,8 +319,22 @@ def test_onboarding_documents_carry_the_new_settings_and_refuse_bad_ones(store_u
     finally:
         engine.close()
     for change, message in [({"buffer_repayment_max": "0.00"}, "buffer_repayment_max: must be more than 0.00"),
-                            ({"leefgeld": {"target": "100.00"}}, "leefgeld.target: 100.00 is below the minimum"),
+                            ({"leefgeld": {"target": "100.00"}}, "leefgeld: target 100.00 is below the minimum"),
                             ({"buffer_covers_leefgeld": "ja"}, "buffer_covers_leefgeld: Input should be a valid")]:
         path.write_text(yaml.safe_dump({**doc, **change}))
         bad = runner.invoke(app, ["onboard", str(path), "--db", store_url], catch_exceptions=False)
         assert bad.exit_code == 2 and message in bad.output, bad.output
+
+
+def test_a_part_payment_and_a_payment_of_the_whole_period_on_one_pay_date_have_different_ids():
+    from huishoudboekje.domain.paydate import Payment
+
+    h = household(date(2026, 12, 1), "650.00", "200.00")
+    whole = Payment("arrears", "huur", date(2026, 11, 1), 1, M("650.00"), P, "W", LANDLORD, None)
+    first = replace(whole, amount=M("400.00"), rest=M("250.00"))
+    second = replace(whole, amount=M("250.00"), settled_before=M("400.00"))
+    ids = {h._instruction(P, payment, ACCOUNT).id for payment in (whole, first, second)}
+    assert len(ids) == 3
+    # A payment of a whole period keeps the id it has always had (stores of earlier versions).
+    from uuid import uuid5
+    assert h._instruction(P, whole, ACCOUNT).id == uuid5(h.id, f"{P}|arrears|huur|2026-11-01|1").hex
