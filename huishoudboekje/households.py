@@ -189,9 +189,11 @@ def _new_household(spec: HouseholdSpec, actor: str) -> Household:
         account=spec.account,
         actor=actor,
     )
-    if spec.participant_ceiling is not None or spec.paid_from is not None:
-        household.change_settings({k: v for k, v in (("participant_ceiling", spec.participant_ceiling),
-                                                      ("paid_from", spec.paid_from)) if v is not None}, actor)
+    defaults = {"participant_ceiling": None, "buffer_covers_leefgeld": True, "buffer_repayment_max": None,
+                "leefgeld_target": None, "paid_from": None}
+    chosen = {name: value for name, value in _settings(spec).items() if name in defaults and value != defaults[name]}
+    if chosen:
+        household.change_settings(chosen, actor)
     for agreement in spec.agreements:
         household.add_agreement(agreement, actor)
     if spec.end is not None:
@@ -269,6 +271,9 @@ def _settings(spec: HouseholdSpec) -> dict[str, Any]:
         "account": spec.account,
         "participant_ceiling": spec.participant_ceiling,
         "paid_from": spec.paid_from,
+        "buffer_covers_leefgeld": spec.buffer_covers_leefgeld,
+        "buffer_repayment_max": spec.buffer_repayment_max,
+        "leefgeld_target": spec.leefgeld_target,
     }
 
 

@@ -23,8 +23,11 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    StrictBool,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
 )
 
 from .domain.agreement import (
@@ -169,6 +172,9 @@ class ChargeDoc(AgreementDoc):
 
 class LeefgeldDoc(_Doc):
     schedule: Literal["monthly", "weekly"] = "monthly"
+    # Steady leefgeld: paid each cycle when the money allows, the excess kept in the
+    # household's leefgeld reserve for cycles below it. Not below the minimum leefgeld.
+    target: AmountField | None = None
 
 
 class HouseholdDoc(_Doc):
@@ -190,10 +196,29 @@ class HouseholdDoc(_Doc):
     # pay, those due from it on are (paid late on the first pay date if due before it).
     # Leave it out for the first pay date. Cannot change once a pay date has run.
     paid_from: date | None = None
+    # Whether the buffer may advance the minimum leefgeld when the pot cannot pay it.
+    buffer_covers_leefgeld: StrictBool = True
+    # The most repaid to the buffer in one cycle (more than 0.00); leave it out for no cap.
+    buffer_repayment_max: AmountField | None = None
     participants: list[ParticipantDoc] = Field(min_length=1)
     incomes: list[IncomeDoc] = []
     charges: list[ChargeDoc] = []
     end: date | None = None
+
+    @field_validator("leefgeld")
+    @classmethod
+    def _target_not_below_the_minimum(cls, value: LeefgeldDoc, info: ValidationInfo) -> LeefgeldDoc:
+        minimum = info.data.get("minimum_leefgeld")
+        if value.target is not None and minimum is not None and value.target < minimum:
+            raise ValueError(f"target {value.target} is below the minimum leefgeld {minimum}")
+        return value
+
+    @field_validator("buffer_repayment_max")
+    @classmethod
+    def _a_cap_above_zero(cls, value: Money | None) -> Money | None:
+        if value is not None and not value.is_positive:
+            raise ValueError("must be more than 0.00 (leave it out to repay without a cap)")
+        return value
 
 
 @dataclass(frozen=True)
@@ -233,6 +258,9 @@ class HouseholdSpec:
     end: date | None
     participant_ceiling: Money | None = None
     paid_from: date | None = None
+    buffer_covers_leefgeld: bool = True
+    buffer_repayment_max: Money | None = None
+    leefgeld_target: Money | None = None
 
 
 def parse_document(data: Any, file: str) -> HouseholdSpec:
@@ -261,6 +289,9 @@ def parse_document(data: Any, file: str) -> HouseholdSpec:
         end=doc.end,
         participant_ceiling=doc.participant_ceiling,
         paid_from=doc.paid_from,
+        buffer_covers_leefgeld=doc.buffer_covers_leefgeld,
+        buffer_repayment_max=doc.buffer_repayment_max,
+        leefgeld_target=doc.leefgeld.target,
     )
 
 

@@ -175,12 +175,12 @@ def test_a_dry_run_shows_what_paid_from_does_to_the_onboarding_month(store_url, 
     assert as_before["paid_from"] == "2026-12-01"
     assert as_before["forecast"]["charges"] == [
         {"agreement": "huur", "kind": "charge", "due": "2026-12-01", "amount": "712.40"}]
-    assert as_before["forecast"]["advanced"] == "712.40"
+    assert as_before["forecast"]["advanced"] == "962.40"  # the rent and the minimum leefgeld of 250.00
 
     [shown] = json.loads(onboard(store_url, "--dry-run", "--json", "--date", "2026-11-20", paid_from).stdout)
     assert shown["paid_from"] == "2027-01-01"
     assert (shown["forecast"]["pay_date"], shown["forecast"]["charges"], shown["forecast"]["advanced"]) == (
-        "2026-12-01", [], "0.00")
+        "2026-12-01", [], "250.00")  # no charges: only the minimum leefgeld is advanced
     assert [e["event"] for e in shown["events"]][:2] == ["Onboarded", "SettingsChanged"]
     assert event_count(store_url, tmp_path) == before
     assert json.loads(hhb(store_url, "households", "--json").stdout) == []

@@ -29,7 +29,7 @@ from .paydate import (
     Policy,
     Reservation,
     next_pay_date,
-    reservation_part,
+    reservation_with_catch_up,
     run_cycle,
 )
 
@@ -85,6 +85,15 @@ class Instruction:
     # The transaction that confirmed it, kept when it is returned after: a return
     # changes the status, and a second debit must still be seen as one (2026-12).
     confirmed_by: str | None = None
+    # A part-payment of arrears (2026-12): what of the period was paid before it, and
+    # what was still owed after it. Zero for a payment of a whole period.
+    settled_before: Money = Money.zero()
+    rest: Money = Money.zero()
+
+    @property
+    def period_amount(self) -> Money:
+        """What the period this payment is (part of) came to when it was paid."""
+        return self.settled_before + self.amount + self.rest
 
 
 def instruction_row(instruction: Instruction) -> list[Any]:
@@ -92,19 +101,22 @@ def instruction_row(instruction: Instruction) -> list[Any]:
     i = instruction
     return [i.id, i.end_to_end_id, i.pay_date.isoformat(), i.kind, i.agreement_id, i.period.isoformat(), i.part,
             str(i.amount), i.execution_date.isoformat(), i.creditor_name, i.creditor_iban, i.reference, i.status,
-            i.confirmed_by]
+            i.confirmed_by, str(i.settled_before), str(i.rest)]
 
 
 def instruction_from_row(row: list[Any]) -> Instruction:
     """`instruction_row` read back; a row of twelve (written before `status`) is scheduled,
-    one of thirteen (written before `confirmed_by`) names no confirming transaction."""
+    one of thirteen (written before `confirmed_by`) names no confirming transaction, one
+    of fourteen (written before part-payments) paid a whole period."""
     ident, e2e, pay_date, kind, agreement_id, period, part, amount, execution_date, *rest = row
+    if len(rest) > 5:
+        rest = [*rest[:5], _amount(rest[5]), _amount(rest[6])]
     return Instruction(ident, e2e, date.fromisoformat(pay_date), kind, agreement_id, date.fromisoformat(period),
                        part, _amount(amount), date.fromisoformat(execution_date), *rest)
 
 
 # Where `instruction_row` keeps what the nightly checks read.
-_PAY_DATE, _KIND, _AGREEMENT, _PERIOD, _AMOUNT, _STATUS = 2, 3, 4, 5, 7, 12
+_PAY_DATE, _KIND, _AGREEMENT, _PERIOD, _AMOUNT, _STATUS, _SETTLED_BEFORE, _REST = 2, 3, 4, 5, 7, 12, 14, 15
 _AMOUNTS: dict[str, Money] = {}  # the same rent comes back every month
 
 
@@ -178,13 +190,17 @@ class Instructions(MutableMapping[str, Instruction]):
                 if (_row_status(item) if type(item) is list else item.status) == "returned"]  # type: ignore[union-attr]
 
     def paid_charges(self) -> Iterator[tuple[str, str, date, Money]]:
-        """(id, agreement, period, amount) of every charge or arrears payment not returned."""
+        """(id, agreement, period, amount) of every charge or arrears payment not returned;
+        the amount is what the period came to (a part-payment's with its other parts)."""
         for key, item in self._items.items():
             if type(item) is list:
                 if item[_KIND] != "leefgeld" and item[_AGREEMENT] is not None and _row_status(item) != "returned":
-                    yield key, item[_AGREEMENT], date.fromisoformat(item[_PERIOD]), _amount(item[_AMOUNT])
+                    amount = _amount(item[_AMOUNT])
+                    if len(item) > _REST:
+                        amount = amount + _amount(item[_SETTLED_BEFORE]) + _amount(item[_REST])
+                    yield key, item[_AGREEMENT], date.fromisoformat(item[_PERIOD]), amount
             elif item.kind != "leefgeld" and item.agreement_id is not None and item.status != "returned":  # type: ignore[union-attr]
-                yield key, item.agreement_id, item.period, item.amount  # type: ignore[union-attr]
+                yield key, item.agreement_id, item.period, item.period_amount  # type: ignore[union-attr]
 
     def with_end_to_end_id(self, end_to_end_id: str) -> str | None:
         for key, item in self._items.items():
@@ -215,6 +231,15 @@ class Household(Aggregate):
     # first pay date, as before. A class default, so households and projected rows of
     # earlier versions read as None without an upcast.
     paid_from = None  # date | None
+
+    # Settings of 2026-12 (issue 18), read from the class where a household's events
+    # or snapshot predate them: the defaults are the rules' defaults.
+    buffer_covers_leefgeld = True  # the buffer may advance the minimum leefgeld
+    buffer_repayment_max: Money | None = None  # the most repaid a cycle; None: no cap
+    leefgeld_target: Money | None = None  # steady leefgeld; the excess kept in the leefgeld reserve
+    # The last pay date's leefgeld below the minimum: (pay date, how far), for a signal.
+    leefgeld_short_on: date | None = None
+    leefgeld_short = Money.zero()
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -418,6 +443,13 @@ class Household(Aggregate):
         unknown = set(changes) - SETTINGS
         if unknown:
             raise HouseholdError(f"cannot change {', '.join(sorted(unknown))}")
+        repayment_max = changes.get("buffer_repayment_max")
+        if repayment_max is not None and not repayment_max.is_positive:
+            raise HouseholdError("buffer_repayment_max: must be more than 0.00 (leave it out to repay without a cap)")
+        target = changes.get("leefgeld_target", self.leefgeld_target)
+        minimum = changes.get("minimum_leefgeld", self.minimum_leefgeld)
+        if target is not None and target < minimum:
+            raise HouseholdError(f"leefgeld.target: {target} is below the minimum leefgeld {minimum}")
         real = {k: v for k, v in changes.items() if getattr(self, k) != v}
         if "paid_from" in real:
             self._check_paid_from(real["paid_from"])
@@ -719,6 +751,13 @@ class Household(Aggregate):
         self.totals["returned"] = self.totals["returned"] + back
         if instruction.kind in ("charge", "arrears") and instruction.agreement_id:
             agreement = self.agreements[instruction.agreement_id]
+            period = (agreement.id, instruction.period)
+            open_due = next((d for d in self.arrears if d.period == period), None)
+            if open_due is not None:  # a part-payment of a period still partly owed: owed again
+                self.arrears = [replace(d, amount=d.amount + instruction.amount,
+                                        paid=(d.paid - instruction.amount).max(Money.zero()), returned=True)
+                                if d is open_due else d for d in self.arrears]
+                return
             self.arrears.append(
                 Due(
                     agreement_id=agreement.id,
@@ -729,6 +768,7 @@ class Household(Aggregate):
                     creditor_iban=instruction.creditor_iban,
                     reference=instruction.reference,
                     returned=True,
+                    paid=instruction.settled_before + instruction.rest,  # the other parts were paid
                 )
             )
 
@@ -923,6 +963,7 @@ class Household(Aggregate):
             final=final,
             charges_start=self.charges_start(pay_date) if self.first_pay_date is None else None,  # read once
             on_hold=result.on_hold if result.on_hold else None,
+            leefgeld_short=result.leefgeld_short if result.leefgeld_short else None,
         )
         return result
 
@@ -948,7 +989,7 @@ class Household(Aggregate):
         policy = self.policy(participant_ceiling)
         if final:
             policy = replace(policy, buffer_limit=Money.zero(), minimum_leefgeld=Money.zero(),
-                             leefgeld_weekly=False)
+                             leefgeld_weekly=False, buffer_repayment_max=None, leefgeld_target=None)
         result = run_cycle(
             pay_date, cycle_end, state, policy,
             [d for d in charges_due if d.due >= window_start],
@@ -985,6 +1026,7 @@ class Household(Aggregate):
         final: bool = False,  # the settlement after the end of participation
         charges_start: date | None = None,  # where the cycle's charges began; None before 2026-12
         on_hold: Money | None = None,  # leefgeld held above the participant ceiling; None: nothing
+        leefgeld_short: Money | None = None,  # how far leefgeld stayed below the minimum; None: not
     ) -> None:
         for transaction_id in swept:
             del self.bookings[transaction_id]  # in the pot now; the event keeps the history
@@ -1007,6 +1049,8 @@ class Household(Aggregate):
             self.buffer_cycles += 1
         self.buffer_outstanding = after.buffer_outstanding
         self.arrears = list(after.arrears)
+        self.leefgeld_short_on, self.leefgeld_short = (pay_date, leefgeld_short) if leefgeld_short else \
+            (None, Money.zero())
         self.last_pay_date = pay_date
         self.first_pay_date = self.first_pay_date or charges_start or pay_date
         self.charges_from = max(next_pay_date, self.charges_from or next_pay_date)
@@ -1077,12 +1121,20 @@ class Household(Aggregate):
             elif agreement.schedule.next_on_or_after(cycle_end) is not None:
                 upcoming = agreement.schedule.next_on_or_after(cycle_end)
                 cycles = agreement.schedule.months_since_previous(upcoming)  # one cycle a month
-                part = reservation_part(agreement.amount_on(upcoming), cycles)
                 held = self.reserves.get(agreement.id, Money.zero())
-                part = part.min(agreement.amount_on(upcoming) - held).max(Money.zero())
+                part = reservation_with_catch_up(agreement.amount_on(upcoming), cycles, held,
+                                                 self._cycles_left(cycle_end, upcoming, cycles))
                 if part:
                     reservations.append(Reservation(agreement.id, part, agreement.priority))
         return regular, irregular, reservations
+
+    def _cycles_left(self, cycle_end: date, upcoming: date, cycles: int) -> int:
+        """The cycles that still set aside for a charge due on `upcoming`, the one ending
+        on `cycle_end` included: those that end on or before it."""
+        left, day = 1, cycle_end
+        while left < cycles and (following := self.next_pay_date(day)) <= upcoming:
+            left, day = left + 1, following
+        return left
 
     def _due_dates(self, agreement: Agreement, first: date, last: date) -> list[date]:
         """A charge's due dates up to `last` that no cycle has offered yet.
@@ -1119,8 +1171,9 @@ class Household(Aggregate):
         current = []
         for due in self.arrears:
             agreement = self.agreements.get(due.agreement_id)
-            if agreement is not None:
-                due = replace(due, amount=agreement.amount_on(due.due), creditor_name=agreement.counterparty.name,
+            if agreement is not None:  # less what part-payments paid of it already
+                due = replace(due, amount=(agreement.amount_on(due.due) - due.paid).max(Money.zero()),
+                              creditor_name=agreement.counterparty.name,
                               creditor_iban=agreement.counterparty.iban,
                               reference=agreement.reference, priority=agreement.priority)
             current.append(due)
@@ -1150,6 +1203,9 @@ class Household(Aggregate):
             participant_name=participant.name,
             participant_iban=participant.iban,
             participant_ceiling=None if ceiling is None else ceiling + self.released,
+            buffer_covers_leefgeld=self.buffer_covers_leefgeld,
+            buffer_repayment_max=self.buffer_repayment_max,
+            leefgeld_target=self.leefgeld_target,
         )
 
     def _due(self, agreement: Agreement, day: date) -> Due:
@@ -1165,6 +1221,12 @@ class Household(Aggregate):
 
     def _instruction(self, pay_date: date, payment: Any, account: str) -> Instruction:
         key = f"{pay_date}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
+        settled_before = getattr(payment, "settled_before", Money.zero())
+        rest = getattr(payment, "rest", Money.zero())
+        if settled_before or rest:
+            # A part-payment of arrears: which part it is tells it apart from a payment
+            # of the whole period and from other parts, in this cycle or a later one.
+            key += f"|{settled_before}|{rest}"
         instruction_id = uuid5(self.id, key).hex
         return Instruction(
             id=instruction_id,
@@ -1179,6 +1241,8 @@ class Household(Aggregate):
             creditor_name=payment.creditor_name,
             creditor_iban=payment.creditor_iban,
             reference=payment.reference,
+            settled_before=settled_before,
+            rest=rest,
         )
 
     # -- forecast and signals -------------------------------------------------------
@@ -1384,6 +1448,9 @@ SETTINGS = frozenset(
         "account",
         "participant_ceiling",
         "paid_from",
+        "buffer_covers_leefgeld",
+        "buffer_repayment_max",
+        "leefgeld_target",
     }
 )
 
