@@ -32,6 +32,7 @@ from .paydate import (
     reservation_part,
     run_cycle,
 )
+from .supplement import CycleInputs, CyclePaid, Supplement, charges_paid, supplement
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://huishoudboekje.example/")
 ACTIVE, ENDED = "active", "ended"
@@ -63,6 +64,9 @@ class Booking:
     value_date: date
     expected: Money
     deviates: bool
+    # The occurrence of its agreement it pays (the one nearest its value date); None in
+    # bookings made before 2026-12 and kept in older snapshots.
+    period: date | None = None
 
 
 @dataclass(frozen=True)
@@ -210,7 +214,9 @@ class Household(Aggregate):
     # was offered; snapshots of version 1 get them from what version 1 would have run.
     # Version 3 (2026-12) keeps its instructions in an `Instructions`, as rows.
     # Version 4 (2026-12) holds leefgeld above the participant ceiling for approval.
-    class_version = 4
+    # Version 5 (2026-12) remembers its last pay date's inputs, to supplement it when an
+    # income meant for it comes late.
+    class_version = 5
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -257,6 +263,15 @@ class Household(Aggregate):
         state.setdefault("release_approval", None)
         state.setdefault("released", Money.zero())
         state.setdefault("claim", Money.zero())
+
+    @staticmethod
+    def upcast_v4_v5(state: dict[str, Any]) -> None:
+        """A pay date run before version 5 recorded no inputs: it gets no supplement.
+        Also for household rows of the projections."""
+        state.setdefault("cycle_inputs", None)
+        state.setdefault("cycle_paid", None)
+        state.setdefault("supplemented_on", {})
+        state.setdefault("supplements", [])
 
     @staticmethod
     def create_id(dossier: str) -> UUID:
@@ -316,6 +331,12 @@ class Household(Aggregate):
         self.release_approval: dict[str, str] | None = None  # the first approval: actor, amount, on
         self.released = Money.zero()  # approved: the next pay date may pay this much above the ceiling
         self.claim = Money.zero()  # paid out of a booking staff corrected afterwards: owed back
+        # The last pay date's inputs and what its cycle paid so far, to supplement it when an
+        # income meant for it is booked after it ran (`supplement_late_incomes`).
+        self.cycle_inputs: CycleInputs | None = None
+        self.cycle_paid: CyclePaid | None = None
+        self.supplemented_on: dict[str, list[str]] = {}  # night (ISO) -> instruction ids, recent ones
+        self.supplements: list[dict[str, Any]] = []  # what recent supplements did, for the household to read
 
     # -- agreements -------------------------------------------------------------
 
@@ -455,6 +476,7 @@ class Household(Aggregate):
             expected=expected,
             deviates=deviates,
             actor=actor,
+            period=self.income_period(agreement_id, value_date),
         )
         return self.bookings[transaction_id]
 
@@ -468,8 +490,9 @@ class Household(Aggregate):
         expected: Money,
         deviates: bool,
         actor: str,
+        period: date | None = None,  # None in events written before 2026-12
     ) -> None:
-        self._add_booking(Booking(transaction_id, agreement_id, amount, value_date, expected, deviates))
+        self._add_booking(Booking(transaction_id, agreement_id, amount, value_date, expected, deviates, period))
 
     @event("IncomesBooked")
     def _incomes_booked(self, bookings: list[list[Any]], actor: str) -> None:
@@ -477,6 +500,10 @@ class Household(Aggregate):
             self._add_booking(booking_from_row(row))
 
     def _add_booking(self, booking: Booking) -> None:
+        if booking.period is None:
+            # An import's rows (and events written before 2026-12) leave it to the
+            # household: the agreement as it stood at this event, so a replay finds the same.
+            booking = replace(booking, period=self.income_period(booking.agreement_id, booking.value_date))
         self.bookings[booking.transaction_id] = booking
         self.recent_income.append(booking)
         self.totals["in"] = self.totals["in"] + booking.amount
@@ -501,6 +528,19 @@ class Household(Aggregate):
             bookings=bookings,
             actor=actor,
         )
+
+    def income_period(self, agreement_id: str, value_date: date) -> date | None:
+        """The occurrence of an income agreement a credit of `value_date` pays: the nearest
+        one (the earlier of two as near). None for an agreement without occurrences."""
+        agreement = self.agreements.get(agreement_id)
+        if agreement is None:
+            return None
+        for reach in (45, 400):
+            days = agreement.schedule.occurrences(value_date - timedelta(days=reach),
+                                                  value_date + timedelta(days=reach))
+            if days:
+                return min(days, key=lambda d: (abs(d.toordinal() - value_date.toordinal()), d))
+        return None
 
     def undo_booking(self, transaction_id: str, reason: str, actor: str) -> None:
         booking = self.bookings.get(transaction_id)
@@ -864,7 +904,7 @@ class Household(Aggregate):
         cycle_end = pay_date.fromordinal(pay_date.toordinal() + 1) if final else self.next_pay_date(pay_date)
         swept = [b for b in self.bookings.values() if final or b.value_date <= pay_date]
         pot_before = self.pot + total(b.amount for b in swept)
-        result, offered = self._cycle(pay_date, cycle_end, pot_before, final, participant_ceiling)
+        result, offered, inputs = self._cycle(pay_date, cycle_end, pot_before, final, participant_ceiling)
         instructions = [
             self._instruction(pay_date, payment, account) for payment in result.payments
         ]
@@ -887,13 +927,15 @@ class Household(Aggregate):
             final=final,
             charges_start=self.charges_start(pay_date) if self.first_pay_date is None else None,  # read once
             on_hold=result.on_hold if result.on_hold else None,
+            inputs=None if final else inputs,
         )
         return result
 
     def _cycle(self, pay_date: date, cycle_end: date, pot: Money,
-               final: bool = False, participant_ceiling: Money | None = None) -> tuple[CycleResult, dict[str, date]]:
-        """The rules run on the household's books (for a pay date, or its forecast), and
-        the last due date of each charge the cycle was offered.
+               final: bool = False, participant_ceiling: Money | None = None
+               ) -> tuple[CycleResult, dict[str, date], CycleInputs]:
+        """The rules run on the household's books (for a pay date, or its forecast), the
+        last due date of each charge the cycle was offered, and what the rules were given.
 
         The final settlement runs the same rules with nothing kept back: every reserve
         returns, no new advance, the buffer repaid in full before any leefgeld."""
@@ -913,12 +955,14 @@ class Household(Aggregate):
         if final:
             policy = replace(policy, buffer_limit=Money.zero(), minimum_leefgeld=Money.zero(),
                              leefgeld_weekly=False)
-        result = run_cycle(
+        inputs = CycleInputs(
             pay_date, cycle_end, state, policy,
-            [d for d in charges_due if d.due >= window_start],
-            [d for d in irregular_due if d.due >= window_start],
-            [] if final else reservations, frozenset() if final else self._kept_reserves(cycle_end),
+            tuple(d for d in charges_due if d.due >= window_start),
+            tuple(d for d in irregular_due if d.due >= window_start),
+            () if final else tuple(reservations),
+            () if final else tuple(sorted(self._kept_reserves(cycle_end))),
         )
+        result = inputs.run()
         if late:  # report them as what they are: periods of this cycle's run, not old arrears
             periods = {d.period for d in late}
             result = replace(
@@ -926,7 +970,7 @@ class Household(Aggregate):
                 new_arrears=result.new_arrears + tuple(d for d in result.after.arrears if d.period in periods),
                 paid_arrears=tuple(d for d in result.paid_arrears if d.period not in periods),
             )
-        return result, offered
+        return result, offered, inputs
 
     @event("PayDateRun")
     def _paid(
@@ -949,7 +993,12 @@ class Household(Aggregate):
         final: bool = False,  # the settlement after the end of participation
         charges_start: date | None = None,  # where the cycle's charges began; None before 2026-12
         on_hold: Money | None = None,  # leefgeld held above the participant ceiling; None: nothing
+        inputs: CycleInputs | None = None,  # what the rules were given; None before 2026-12 and when settled
     ) -> None:
+        self.cycle_inputs = inputs
+        self.cycle_paid = None if inputs is None else CyclePaid(
+            pay_date=pay_date, pot=pot_before, after=after, leefgeld=leefgeld, on_hold=on_hold or Money.zero(),
+            charges=charges_paid(instructions))
         for transaction_id in swept:
             del self.bookings[transaction_id]  # in the pot now; the event keeps the history
         for instruction in instructions:
@@ -989,6 +1038,95 @@ class Household(Aggregate):
                 schedules[agreement_id] = schedule_key(self.agreements[agreement_id].schedule)
         self.charged_through, self.charged_schedule = through, schedules
 
+    # -- an income that came too late for its pay date -----------------------------------
+
+    def late_incomes(self, through: date) -> list[Booking]:
+        """Bookings meant for the last pay date or one before it (by their period) that it
+        did not have: booked after it ran, or of a value date after it, and in the account
+        by `through`. Only a pay date that recorded its inputs can be supplemented."""
+        if self.cycle_inputs is None or self.cycle_paid is None or self.last_pay_date is None or \
+                self.settled_on is not None:
+            return []
+        return sorted((b for b in self.bookings.values()
+                       if b.period is not None and b.period <= self.last_pay_date and b.value_date <= through),
+                      key=lambda b: (b.value_date, b.transaction_id))
+
+    def supplement_late_incomes(self, first: date, through: date, account: str) -> Supplement | None:
+        """The night's supplement of the last pay date (see `domain/supplement.py`): what it
+        would have paid with the late incomes in its pot, less what it paid, executed on
+        the next business day. Also when a later pay date has run since the income's own:
+        the money goes to the cycle the household lives in now, not a month later. Once per
+        income: the incomes leave the bookings for the cycle's pot."""
+        late = self.late_incomes(through)
+        if not late:
+            return None
+        assert self.cycle_inputs is not None and self.cycle_paid is not None and self.last_pay_date is not None
+        pay_date = self.last_pay_date
+        latest = max(max(b.value_date for b in late), pay_date)
+        day = max(first, min(through, latest + timedelta(days=1)))
+        if day <= pay_date:
+            return None
+        execution_date = next_business_day(day)
+        found = supplement(self.cycle_inputs, self.cycle_paid, total(b.amount for b in late), day, execution_date)
+        if found is None:
+            return None
+        instructions = [self._instruction(pay_date, payment, account, f"supplement {day}")
+                        for payment in found.payments]
+        self._supplemented(
+            pay_date=pay_date, day=day, execution_date=execution_date, swept=[b.transaction_id for b in late],
+            incomes=sorted({b.agreement_id for b in late}), income=found.income, instructions=instructions,
+            leefgeld=found.leefgeld, advanced=found.advanced, repaid=found.repaid, pot=found.pot,
+            reserves=dict(found.reserves), on_hold=found.on_hold, arrears_paid=list(found.arrears_paid),
+            paid=found.paid,
+        )
+        return found
+
+    @event("PayDateSupplemented")
+    def _supplemented(self, pay_date: date, day: date, execution_date: date, swept: list[str], incomes: list[str],
+                      income: Money, instructions: list[Instruction], leefgeld: Money, advanced: Money,
+                      repaid: Money, pot: Money, reserves: dict[str, Money], on_hold: Money,
+                      arrears_paid: list[Due], paid: CyclePaid) -> None:
+        for transaction_id in swept:
+            del self.bookings[transaction_id]  # in the supplemented cycle's pot now
+        for instruction in instructions:
+            self.instructions[instruction.id] = instruction
+            self.totals["out"] = self.totals["out"] + instruction.amount
+        key = day.isoformat()
+        self.supplemented_on[key] = self.supplemented_on.get(key, []) + [i.id for i in instructions]
+        self.pot = self.pot + pot
+        reserves_now = dict(self.reserves)
+        for agreement_id, change in reserves.items():
+            reserves_now[agreement_id] = reserves_now.get(agreement_id, Money.zero()) + change
+        self.reserves = {k: v for k, v in reserves_now.items() if v}
+        if on_hold:
+            self.on_hold = self.on_hold + on_hold
+            self.on_hold_since = self.on_hold_since or pay_date
+        self.buffer_outstanding = self.buffer_outstanding + advanced - repaid
+        if not self.buffer_outstanding:
+            self.buffer_since, self.buffer_cycles = None, 0
+        elif self.buffer_since is None:
+            self.buffer_since, self.buffer_cycles = pay_date, 1
+        arrears = []
+        settled = {due.period: due.amount for due in arrears_paid}
+        for due in self.arrears:
+            if due.period in settled and not due.returned:
+                rest = due.amount - settled.pop(due.period)
+                if rest.is_positive:
+                    arrears.append(replace(due, amount=rest))
+                continue
+            arrears.append(due)
+        self.arrears = arrears
+        self.cycle_paid = paid
+        self.supplements = [s for s in self.supplements
+                            if date.fromisoformat(s["day"]).toordinal() >= day.toordinal() - KEEP_DAYS] + [{
+            "pay_date": pay_date.isoformat(), "day": key, "execution_date": execution_date.isoformat(),
+            "incomes": list(incomes), "income": str(income), "leefgeld": str(leefgeld), "repaid": str(repaid),
+            "arrears": str(total(d.amount for d in arrears_paid))}]
+
+    def supplements_of(self, pay_date: date) -> list[dict[str, Any]]:
+        """What the supplements of a pay date's cycle did, oldest first."""
+        return [s for s in self.supplements if s["pay_date"] == pay_date.isoformat()]
+
     def hold_payments(self, pay_date: date, reason: str, on: date) -> None:
         """The nightly job could not make or file this pay date's payments (`reason`):
         nothing was paid, and staff get a signal, one per household while it stays open
@@ -1014,6 +1152,8 @@ class Household(Aggregate):
             del self.instructions[ident]
         for day in [d for d in self.paid_on if date.fromisoformat(d).toordinal() < horizon]:
             del self.paid_on[day]
+        for day in [d for d in self.supplemented_on if date.fromisoformat(d).toordinal() < horizon]:
+            del self.supplemented_on[day]
         self.recent_income = [b for b in self.recent_income if b.value_date.toordinal() >= horizon]
         for key in [k for k, v in self.signals.items()
                     if v.status == RESOLVED and v.changed_on.toordinal() < horizon]:
@@ -1022,6 +1162,17 @@ class Household(Aggregate):
     def instructions_of(self, pay_date: date) -> list[Instruction]:
         ids = self.paid_on.get(pay_date.isoformat(), [])
         return [self.instructions[i] for i in ids if i in self.instructions]
+
+    def supplement_instructions_of(self, day: date) -> list[Instruction]:
+        """The payments the supplements decided on night `day` (see `supplement_late_incomes`)."""
+        ids = self.supplemented_on.get(day.isoformat(), [])
+        return [self.instructions[i] for i in ids if i in self.instructions]
+
+    def cycle_instructions(self, pay_date: date) -> list[Instruction]:
+        """Every payment of a pay date's cycle: its own, then its supplements'."""
+        extra = [self.instructions[i] for ids in self.supplemented_on.values() for i in ids
+                 if i in self.instructions and self.instructions[i].pay_date == pay_date]
+        return self.instructions_of(pay_date) + sorted(extra, key=lambda i: (i.execution_date, i.kind, i.part))
 
     def charges_between(
         self, first: date, cycle_end: date
@@ -1125,8 +1276,10 @@ class Household(Aggregate):
             reference=agreement.reference,
         )
 
-    def _instruction(self, pay_date: date, payment: Any, account: str) -> Instruction:
+    def _instruction(self, pay_date: date, payment: Any, account: str, of: str | None = None) -> Instruction:
         key = f"{pay_date}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
+        if of is not None:  # a supplement's payment: its own id, never one of the pay date's
+            key = f"{pay_date}|{of}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
         instruction_id = uuid5(self.id, key).hex
         return Instruction(
             id=instruction_id,
@@ -1162,8 +1315,8 @@ class Household(Aggregate):
         cycle_end = next_pay.fromordinal(next_pay.toordinal() + 1) if final else self.next_pay_date(next_pay)
         received = total(b.amount for b in self.bookings.values() if final or b.value_date <= next_pay)
         expected = self.expected_incomes(as_of, next_pay)
-        result, _ = self._cycle(next_pay, cycle_end, self.pot + received + total(amount for _, _, amount in expected),
-                                final)
+        result, _, _ = self._cycle(next_pay, cycle_end,
+                                   self.pot + received + total(amount for _, _, amount in expected), final)
         shortfall = result.advanced + total(d.amount for d in result.new_arrears)
         return Forecast(next_pay, result.leefgeld, shortfall, result.advanced,
                         total(d.amount for d in result.new_arrears))
@@ -1352,9 +1505,12 @@ def row_of_booking(transaction_id: str, agreement_id: str, amount: Money, value_
 
 
 def booking_from_row(row: list[Any]) -> Booking:
-    transaction_id, agreement_id, amount, value_date, expected, deviates = row
+    """A row of six (an import's: the household works out the period) or of seven."""
+    transaction_id, agreement_id, amount, value_date, expected, deviates, *rest = row
+    period = date.fromisoformat(rest[0]) if rest and rest[0] else None
     return Booking(transaction_id, agreement_id, Money(amount), date.fromisoformat(value_date),
-                   Money(expected), deviates)
+                   Money(expected), deviates, period)
+
 
 
 def bookings_in(event: Any) -> list[Booking]:
@@ -1362,7 +1518,7 @@ def bookings_in(event: Any) -> list[Booking]:
     name = type(event).__name__
     if name == "IncomeBooked":
         return [Booking(event.transaction_id, event.agreement_id, event.amount, event.value_date,
-                        event.expected, event.deviates)]
+                        event.expected, event.deviates, getattr(event, "period", None))]
     if name == "IncomesBooked":
         return [booking_from_row(row) for row in event.bookings]
     return []
