@@ -18,7 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from .agreement import CHARGE, INCOME, Agreement, Participant, deviates_from
-from .calendar import add_business_days, next_business_day
+from .calendar import add_business_days, next_business_day, previous_business_day
 from .money import Money, total
 from .signals import ACKNOWLEDGED, BOOKING_CORRECTED, ECHO_REFUSED, PAYMENTS_HELD, RESOLVED, Signal, SignalFact, evaluate_signals
 from .signals import fact as signal_fact
@@ -1047,8 +1047,11 @@ class Household(Aggregate):
         if self.cycle_inputs is None or self.cycle_paid is None or self.last_pay_date is None or \
                 self.settled_on is not None:
             return []
+        # An income due on a closing day (New Year's Day) is paid the business day before,
+        # as the pay date is: it belongs to the pay date of that business day.
         return sorted((b for b in self.bookings.values()
-                       if b.period is not None and b.period <= self.last_pay_date and b.value_date <= through),
+                       if b.period is not None and previous_business_day(b.period) <= self.last_pay_date
+                       and b.value_date <= through),
                       key=lambda b: (b.value_date, b.transaction_id))
 
     def supplement_late_incomes(self, first: date, through: date, account: str) -> Supplement | None:
