@@ -350,6 +350,10 @@ def view_model(household: Household, left: dict[str, Any], lang: str, as_of: dat
         hero.next_line = m["next"].format(day=day(left["cycle"]["next_pay_date"]))
         if expected_next.is_positive:
             hero.next_detail = m["next_expected"].format(amount=eur(expected_next))
+    # An income that came late and was used after all (projections/wording.py says it).
+    hero.about.extend(done["text"][lang] for done in left.get("supplements", []))
+    if forecast.get("supplement"):
+        hero.about.append(forecast["supplement"]["text"][lang])
 
     part_rows = []
     if len(parts) > 1 or any(p["status"] == "returned" for p in parts):

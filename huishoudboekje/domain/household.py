@@ -1060,19 +1060,11 @@ class Household(Aggregate):
         the next business day. Also when a later pay date has run since the income's own:
         the money goes to the cycle the household lives in now, not a month later. Once per
         income: the incomes leave the bookings for the cycle's pot."""
-        late = self.late_incomes(through)
-        if not late:
+        planned = self.planned_supplement(first, through)
+        if planned is None:
             return None
-        assert self.cycle_inputs is not None and self.cycle_paid is not None and self.last_pay_date is not None
-        pay_date = self.last_pay_date
-        latest = max(max(b.value_date for b in late), pay_date)
-        day = max(first, min(through, latest + timedelta(days=1)))
-        if day <= pay_date:
-            return None
-        execution_date = next_business_day(day)
-        found = supplement(self.cycle_inputs, self.cycle_paid, total(b.amount for b in late), day, execution_date)
-        if found is None:
-            return None
+        late, found = planned
+        pay_date, day, execution_date = found.pay_date, found.day, found.execution_date
         instructions = [self._instruction(pay_date, payment, account, f"supplement {day}")
                         for payment in found.payments]
         self._supplemented(
@@ -1083,6 +1075,21 @@ class Household(Aggregate):
             paid=found.paid,
         )
         return found
+
+    def planned_supplement(self, first: date, through: date) -> tuple[list[Booking], Supplement] | None:
+        """The late incomes and the supplement a job over [first, through] would record
+        (nothing is recorded): what the forecast tells before the night comes."""
+        late = self.late_incomes(through)
+        if not late or self.cycle_inputs is None or self.cycle_paid is None or self.last_pay_date is None:
+            return None
+        pay_date = self.last_pay_date
+        latest = max(max(b.value_date for b in late), pay_date)
+        day = max(first, min(through, latest + timedelta(days=1)))
+        if day <= pay_date:
+            return None
+        found = supplement(self.cycle_inputs, self.cycle_paid, total(b.amount for b in late), day,
+                           next_business_day(day))
+        return None if found is None else (late, found)
 
     @event("PayDateSupplemented")
     def _supplemented(self, pay_date: date, day: date, execution_date: date, swept: list[str], incomes: list[str],
@@ -1316,7 +1323,11 @@ class Household(Aggregate):
                 return Forecast(self.settled_on or next_pay, Money.zero(), Money.zero(), Money.zero(), Money.zero())
             next_pay = settlement
         cycle_end = next_pay.fromordinal(next_pay.toordinal() + 1) if final else self.next_pay_date(next_pay)
-        received = total(b.amount for b in self.bookings.values() if final or b.value_date <= next_pay)
+        tomorrow = as_of + timedelta(days=1)
+        planned = None if final else self.planned_supplement(tomorrow, tomorrow)
+        tonight = set() if planned is None else {b.transaction_id for b in planned[0]}  # they top up this cycle
+        received = total(b.amount for b in self.bookings.values()
+                         if (final or b.value_date <= next_pay) and b.transaction_id not in tonight)
         expected = self.expected_incomes(as_of, next_pay)
         result, _, _ = self._cycle(next_pay, cycle_end,
                                    self.pot + received + total(amount for _, _, amount in expected), final)
