@@ -103,6 +103,17 @@ def test_every_euro_is_accounted_for_at_every_pay_date(household, incomes, data)
             returned = household.totals["returned"].cents
             assert booked + returned == out + household.held().cents - household.buffer_outstanding.cents
             assert Money.zero() <= household.buffer_outstanding <= household.buffer_limit.max(Money.zero())
+        # An income of a period on or before the last pay date that it did not have (its value
+        # date came after): the next night supplements that pay date with it.
+        found = household.supplement_late_incomes(day, day + timedelta(days=31), "NL39BNGH0285009999")
+        for payment in found.payments if found else ():
+            assert payment.amount.is_positive and payment.creditor_iban in creditors
+            if payment.kind != "leefgeld":
+                assert (payment.agreement_id, payment.period) not in paid_periods
+                paid_periods.add((payment.agreement_id, payment.period))
+        out, returned = household.totals["out"].cents, household.totals["returned"].cents
+        assert booked + returned == out + household.held().cents - household.buffer_outstanding.cents
+        assert Money.zero() <= household.buffer_outstanding <= household.buffer_limit.max(Money.zero())
         day += timedelta(days=31)
     if household.status != "active":
         assert household.settled_on is not None  # once, at the first business day after the end
