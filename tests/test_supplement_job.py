@@ -87,6 +87,16 @@ def test_acceptance_a_the_job_repays_the_buffer_and_tops_up_the_leefgeld_the_nig
                                   "2 december. Ook hebben wij terugbetaald wat u de gemeente nog schuldig was.")
     assert said["text"]["en"].startswith("Your benefit came in late; we topped up your leefgeld on 2 December.")
 
+    engine = open_engine(store_url, tmp_path / "ev")
+    try:  # the printable overview of December has it too
+        from huishoudboekje.followup import monthly_overview
+
+        overview = monthly_overview(engine, DOSSIER, "2026-12")
+    finally:
+        engine.close()
+    assert overview["total_leefgeld"] == Money("350.00") and overview["repaid"] == Money("850.00")
+    assert overview["advanced"] == Money("850.00") and overview["buffer_owed"] == Money.zero()
+
     again = run(store_url, "2026-12-02")  # a second run of the night pays nothing twice
     assert again["instructions"] == 0 and len(payment_files(tmp_path)) == 2
     assert run(store_url, "2026-12-03")["instructions"] == 0
