@@ -227,3 +227,19 @@ def _would_take_back(h: Household) -> bool:
     late = h.late_incomes(date.max)
     return bool(late) and supplement(h.cycle_inputs, h.cycle_paid, total(b.amount for b in late),
                                      date.max, date.max) is None
+
+
+def test_a_returned_supplement_has_a_signal_of_its_own_beside_the_pay_dates_payment():
+    h = household()
+    h.book_income("tx-a", "uitkering", Money("1000.00"), P, "t")
+    night(h, P)
+    h.book_income("tx-b", "uitkering", Money("300.00"), P, "t")  # a second part, booked after the run
+    night(h, date(2026, 12, 2))
+    [paid] = [i for i in h.instructions_of(P) if i.kind == "leefgeld"]
+    [top_up] = h.supplement_instructions_of(date(2026, 12, 2))
+    assert (paid.amount, top_up.amount) == (Money("150.00"), Money("300.00"))
+    h.return_payment(paid.id, "r1", date(2026, 12, 3))
+    h.return_payment(top_up.id, "r2", date(2026, 12, 4))
+    h.update_signals(date(2026, 12, 4), 3)
+    returned = sorted(s.amount for s in h.signals.values() if s.rule == "payment-returned")
+    assert returned == [Money("150.00"), Money("300.00")]

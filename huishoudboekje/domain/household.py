@@ -1127,8 +1127,7 @@ class Household(Aggregate):
             arrears.append(due)
         self.arrears = arrears
         self.cycle_paid = paid
-        self.supplements = [s for s in self.supplements
-                            if date.fromisoformat(s["day"]).toordinal() >= day.toordinal() - KEEP_DAYS] + [{
+        self.supplements = self.supplements + [{
             "pay_date": pay_date.isoformat(), "day": key, "execution_date": execution_date.isoformat(),
             "incomes": list(incomes), "income": str(income), "leefgeld": str(leefgeld), "repaid": str(repaid),
             "arrears": str(total(d.amount for d in arrears_paid))}]
@@ -1164,6 +1163,7 @@ class Household(Aggregate):
             del self.paid_on[day]
         for day in [d for d in self.supplemented_on if date.fromisoformat(d).toordinal() < horizon]:
             del self.supplemented_on[day]
+        self.supplements = [s for s in self.supplements if date.fromisoformat(s["day"]).toordinal() >= horizon]
         self.recent_income = [b for b in self.recent_income if b.value_date.toordinal() >= horizon]
         for key in [k for k, v in self.signals.items()
                     if v.status == RESOLVED and v.changed_on.toordinal() < horizon]:
