@@ -39,6 +39,7 @@ from huishoudboekje.domain.money import Money
 from huishoudboekje.followup import monthly_overview
 from huishoudboekje.projections.left import cycle_of, left_this_month, what_is_left
 from huishoudboekje.projections.views import Projections
+from huishoudboekje.projections.wording import MONTHS
 
 from ..api.app import Context, Problem, context, participant_principal, refuse_failed
 from ..overview import render_html
@@ -60,12 +61,6 @@ _env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
 
 # -- words ----------------------------------------------------------------------------------
 
-MONTHS = {
-    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-           "oktober", "november", "december"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"),
-}
 WEEKDAYS = {
     "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
