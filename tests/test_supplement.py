@@ -77,8 +77,11 @@ def test_acceptance_a_the_night_after_a_late_income_the_buffer_is_repaid_and_the
     [huur] = late.instructions_of(P)  # today's rules: the rent advanced, no leefgeld
     assert (huur.kind, huur.amount) == ("charge", Money("850.00"))
     assert late.buffer_outstanding == Money("850.00")
+    waiting = late.forecast(P)  # the next pay date's forecast does not count the income twice
 
     found = night(late, P + timedelta(days=1))
+
+    assert late.forecast(P) == waiting == on_time.forecast(P)
 
     assert found.repaid == Money("850.00") and late.buffer_outstanding == Money.zero()
     [top_up] = late.supplement_instructions_of(P + timedelta(days=1))

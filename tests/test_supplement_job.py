@@ -97,6 +97,10 @@ def test_acceptance_a_the_job_repays_the_buffer_and_tops_up_the_leefgeld_the_nig
     assert overview["total_leefgeld"] == Money("350.00") and overview["repaid"] == Money("850.00")
     assert overview["advanced"] == Money("850.00") and overview["buffer_owed"] == Money.zero()
 
+    history = json.loads(ok(hhb(store_url, "history", DOSSIER, "--json")).stdout)
+    [line] = [row for row in history["events"] if row["event"] == "PayDateSupplemented"]
+    assert line["business_date"] == "2026-12-02" and "leefgeld 350.00" in line["details"]
+
     again = run(store_url, "2026-12-02")  # a second run of the night pays nothing twice
     assert again["instructions"] == 0 and len(payment_files(tmp_path)) == 2
     assert run(store_url, "2026-12-03")["instructions"] == 0

@@ -7,6 +7,7 @@ the time an event was written is never used as a business date.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, MutableMapping
@@ -1315,6 +1316,12 @@ class Household(Aggregate):
         income whose expected date has passed without arriving is not: a warning
         should come early rather than late.
         """
+        tomorrow = as_of + timedelta(days=1)
+        if self.planned_supplement(tomorrow, tomorrow) is not None:
+            # A late income the next night uses in this cycle: the next pay date comes after that.
+            supplemented = copy.deepcopy(self)
+            supplemented.supplement_late_incomes(tomorrow, tomorrow, self.account or "")
+            return supplemented.forecast(as_of)
         next_pay = self.next_unpaid_pay_date(as_of)
         final = self.end is not None and next_pay > self.end  # the settlement comes instead
         if final:
@@ -1323,11 +1330,7 @@ class Household(Aggregate):
                 return Forecast(self.settled_on or next_pay, Money.zero(), Money.zero(), Money.zero(), Money.zero())
             next_pay = settlement
         cycle_end = next_pay.fromordinal(next_pay.toordinal() + 1) if final else self.next_pay_date(next_pay)
-        tomorrow = as_of + timedelta(days=1)
-        planned = None if final else self.planned_supplement(tomorrow, tomorrow)
-        tonight = set() if planned is None else {b.transaction_id for b in planned[0]}  # they top up this cycle
-        received = total(b.amount for b in self.bookings.values()
-                         if (final or b.value_date <= next_pay) and b.transaction_id not in tonight)
+        received = total(b.amount for b in self.bookings.values() if final or b.value_date <= next_pay)
         expected = self.expected_incomes(as_of, next_pay)
         result, _, _ = self._cycle(next_pay, cycle_end,
                                    self.pot + received + total(amount for _, _, amount in expected), final)
