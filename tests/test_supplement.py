@@ -246,3 +246,12 @@ def test_a_returned_supplement_has_a_signal_of_its_own_beside_the_pay_dates_paym
     h.update_signals(date(2026, 12, 4), 3)
     returned = sorted(s.amount for s in h.signals.values() if s.rule == "payment-returned")
     assert returned == [Money("150.00"), Money("300.00")]
+
+
+def test_a_booking_pays_the_occurrence_nearest_its_value_date_and_halfway_the_later_one():
+    h = household(income_day=25)
+    assert h.income_period("uitkering", date(2026, 12, 3)) == date(2026, 11, 25)  # 8 days late
+    assert h.income_period("uitkering", date(2026, 12, 20)) == date(2026, 12, 25)  # 5 days early
+    assert h.income_period("uitkering", date(2026, 12, 10)) == date(2026, 12, 25)  # halfway: not late
+    h.book_income("tx", "uitkering", Money("1200.00"), date(2026, 12, 3), "t")
+    assert h.bookings["tx"].period == date(2026, 11, 25)

@@ -532,7 +532,8 @@ class Household(Aggregate):
 
     def income_period(self, agreement_id: str, value_date: date) -> date | None:
         """The occurrence of an income agreement a credit of `value_date` pays: the nearest
-        one (the earlier of two as near). None for an agreement without occurrences."""
+        one; of two as near, the later (halfway between is no reason to call it late, and a
+        late income is what makes a supplement). None for an agreement without occurrences."""
         agreement = self.agreements.get(agreement_id)
         if agreement is None:
             return None
@@ -540,7 +541,7 @@ class Household(Aggregate):
             days = agreement.schedule.occurrences(value_date - timedelta(days=reach),
                                                   value_date + timedelta(days=reach))
             if days:
-                return min(days, key=lambda d: (abs(d.toordinal() - value_date.toordinal()), d))
+                return min(days, key=lambda d: (abs(d.toordinal() - value_date.toordinal()), -d.toordinal()))
         return None
 
     def undo_booking(self, transaction_id: str, reason: str, actor: str) -> None:
