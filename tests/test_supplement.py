@@ -255,3 +255,11 @@ def test_a_booking_pays_the_occurrence_nearest_its_value_date_and_halfway_the_la
     assert h.income_period("uitkering", date(2026, 12, 10)) == date(2026, 12, 25)  # halfway: not late
     h.book_income("tx", "uitkering", Money("1200.00"), date(2026, 12, 3), "t")
     assert h.bookings["tx"].period == date(2026, 11, 25)
+
+
+def test_a_supplement_pays_the_participants_account_as_it_is_now():
+    _, late = on_time_and_late()
+    late.change_settings({"participants": [Participant("P", "NL91ABNA0417164300")]}, "t")  # corrected by staff
+    [top_up] = night(late, date(2026, 12, 2)).payments
+    [instruction] = late.supplement_instructions_of(date(2026, 12, 2))
+    assert top_up.creditor_iban == PARTICIPANT and instruction.creditor_iban == "NL91ABNA0417164300"

@@ -1067,7 +1067,7 @@ class Household(Aggregate):
             return None
         late, found = planned
         pay_date, day, execution_date = found.pay_date, found.day, found.execution_date
-        instructions = [self._instruction(pay_date, payment, account, f"supplement {day}")
+        instructions = [self._instruction(pay_date, self._paid_to_now(payment), account, f"supplement {day}")
                         for payment in found.payments]
         self._supplemented(
             pay_date=pay_date, day=day, execution_date=execution_date, swept=[b.transaction_id for b in late],
@@ -1092,6 +1092,18 @@ class Household(Aggregate):
         found = supplement(self.cycle_inputs, self.cycle_paid, total(b.amount for b in late), day,
                            next_business_day(day))
         return None if found is None else (late, found)
+
+    def _paid_to_now(self, payment: Any) -> Any:
+        """A supplement's payment to the account its payee has now: an IBAN staff corrected
+        after the pay date (its leefgeld came back) must not be paid again (see `_arrears_now`)."""
+        if payment.kind == "leefgeld":
+            participant = self.participants[0]
+            return replace(payment, creditor_name=participant.name, creditor_iban=participant.iban)
+        agreement = self.agreements.get(payment.agreement_id)
+        if agreement is None:
+            return payment
+        return replace(payment, creditor_name=agreement.counterparty.name, creditor_iban=agreement.counterparty.iban,
+                       reference=agreement.reference)
 
     @event("PayDateSupplemented")
     def _supplemented(self, pay_date: date, day: date, execution_date: date, swept: list[str], incomes: list[str],
