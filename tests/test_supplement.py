@@ -263,3 +263,4 @@ def test_a_supplement_pays_the_participants_account_as_it_is_now():
     [top_up] = night(late, date(2026, 12, 2)).payments
     [instruction] = late.supplement_instructions_of(date(2026, 12, 2))
     assert top_up.creditor_iban == PARTICIPANT and instruction.creditor_iban == "NL91ABNA0417164300"
+
