@@ -109,12 +109,30 @@ def onboard(
     files: Annotated[list[Path], typer.Argument(help="YAML or JSON onboarding documents")],
     db: DbOption = None,
     actor: ActorOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing; print the events and the first "
+                                                             "pay date's forecast")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Undo changes other commands recorded since, "
+                                                             "on purpose (recorded)")] = False,
+    day: Annotated[Optional[str], typer.Option("--date", help="--dry-run: forecast as of (default: today)")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Onboard households (or apply edits to them) from documents; all or nothing."""
     specs = guarded(lambda: read_specs(files))
     store = engine(db)
     managed = settings().managed_accounts
-    results = guarded(lambda: household_service.onboard(store, specs, actor_of(actor), managed=managed))
+    if dry_run:
+        from .dry_run import dry_run_text
+
+        as_of = parse_day(day, "--date") if day is not None else date.today()
+        reports = guarded(lambda: household_service.preview(store, specs, actor_of(actor), managed=managed,
+                                                            as_of=as_of, replace=replace))
+        if as_json:
+            emit(reports)
+        else:
+            out.print(dry_run_text(reports), markup=False, highlight=False)
+        return
+    results = guarded(lambda: household_service.onboard(store, specs, actor_of(actor), managed=managed,
+                                                        replace=replace))
     refresh(store)
     for result in results:
         emit(result.as_dict())
@@ -135,6 +153,7 @@ def list_households(db: DbOption = None, as_json: JsonOption = False) -> None:
                 "status": h.status,
                 "start": h.start.isoformat(),
                 "pay_day": h.pay_day_on(date.max),
+                "paid_from": h.charges_paid_from().isoformat(),
                 "participants": [p.name for p in h.participants],
                 "agreements": len(h.agreements),
                 "buffer_outstanding": str(h.buffer_outstanding),

@@ -14,26 +14,30 @@ BUSINESS_DATE_FIELDS = ("day", "effective", "end", "pay_date", "value_date", "bo
 
 
 def timeline(engine: Engine, household_id: UUID) -> list[dict[str, Any]]:
+    return [row for event in engine.events.get(household_id) for row in event_rows(event)]
+
+
+def event_rows(event: Any) -> list[dict[str, Any]]:
+    """One household event as the timeline shows it (an import's bookings one by one)."""
     rows = []
-    for event in engine.events.get(household_id):
-        name = type(event).__qualname__.split(".")[-1]
-        fields = {k: v for k, v in event.__dict__.items()
-                  if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")}
-        if name == "IncomesBooked":
-            # One import's bookings arrive as one event; staff read them one by one.
-            name, each = "IncomeBooked", [{**b.__dict__, "actor": fields["actor"]} for b in bookings_in(event)]
-        else:
-            each = [fields]
-        for shown in each:
-            business = next((shown[k] for k in BUSINESS_DATE_FIELDS if isinstance(shown.get(k), date)), None)
-            rows.append({
-                "version": event.originator_version,
-                "event": name,
-                "recorded": event.timestamp.isoformat(),
-                "business_date": business.isoformat() if business else None,
-                "actor": shown.get("actor"),
-                "details": _details(shown),
-            })
+    name = type(event).__qualname__.split(".")[-1]
+    fields = {k: v for k, v in event.__dict__.items()
+              if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")}
+    if name == "IncomesBooked":
+        # One import's bookings arrive as one event; staff read them one by one.
+        name, each = "IncomeBooked", [{**b.__dict__, "actor": fields["actor"]} for b in bookings_in(event)]
+    else:
+        each = [fields]
+    for shown in each:
+        business = next((shown[k] for k in BUSINESS_DATE_FIELDS if isinstance(shown.get(k), date)), None)
+        rows.append({
+            "version": event.originator_version,
+            "event": name,
+            "recorded": event.timestamp.isoformat(),
+            "business_date": business.isoformat() if business else None,
+            "actor": shown.get("actor"),
+            "details": _details(shown),
+        })
     return rows
 
 
@@ -41,6 +45,9 @@ def _details(fields: dict[str, Any]) -> str:
     if "agreement" in fields and hasattr(fields["agreement"], "id"):
         a = fields["agreement"]
         return f"{a.kind} {a.id} ({a.category}) {a.amount} to/from {a.counterparty.name}"
+    if isinstance(fields.get("changes"), list):  # ChangesReplaced: what a document undid on purpose
+        return "undid " + "; ".join(f"{c['command']} {c['agreement'] or ''} {c['value']} from {c['effective']} "
+                                    f"by {c['actor']}".replace("  ", " ") for c in fields["changes"])
     if "instructions" in fields:
         return (f"{len(fields['instructions'])} payments, leefgeld {fields['leefgeld']}, "
                 f"advanced {fields['advanced']}, repaid {fields['repaid']}")

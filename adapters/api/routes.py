@@ -40,7 +40,7 @@ from huishoudboekje.domain.run import Run
 from huishoudboekje.domain.statement import StatementError
 from huishoudboekje.engine import NotFound
 from huishoudboekje.followup import CreditorSignals
-from huishoudboekje.onboarding import AmountField, DocumentError, HouseholdDoc, PayDay, parse_document
+from huishoudboekje.onboarding import AmountField, DocumentError, HouseholdDoc, PayDay, RevertsChanges, parse_document
 from huishoudboekje.projections.left import what_is_left
 from huishoudboekje.reconcile import JobFailed, RunError, files_dir, reconcile
 from huishoudboekje.views import household_on, timeline
@@ -385,6 +385,9 @@ class HouseholdOut(BaseModel):
     end: str | None
     pay_day: int | str
     pay_days: list[PayDayFromOut]
+    paid_from: str = Field(description="The first due date whose charges are ours to pay (the creditors' "
+                                       "direct debits stop that day): the document's `paid_from`, or the "
+                                       "first pay date")
     buffer_limit: str
     minimum_leefgeld: str
     leefgeld_schedule: str
@@ -587,10 +590,15 @@ class ReportOut(BaseModel):
              summary="Onboard a household, or apply an edited onboarding document",
              description="The body is the onboarding document (as `hhb onboard` reads it), as JSON. "
                          "Amounts are text. 201 when the household is new; 200 when it was unchanged "
-                         "or updated (exactly the events for what changed are written).",
+                         "or updated (exactly the events for what changed are written). A document "
+                         "that would undo a change recorded since by another command (an amount "
+                         "change, an agreement's end, a pay-day change) is refused with 409 naming "
+                         "each (`changes`), unless `replace=true`, which undoes them and records it.",
              responses={200: {"model": Onboarded, "description": "Unchanged or updated"},
                         **WRITE_PROBLEMS})
-def onboard(document: HouseholdDoc, call: Write = writer(*TEAM)) -> Response:
+def onboard(document: HouseholdDoc, call: Write = writer(*TEAM),
+            replace: Annotated[bool, Query(description="Undo changes other commands recorded since, "
+                                                       "on purpose (recorded on the household)")] = False) -> Response:
     def action() -> Response:
         spec = parse_document(document, UPLOAD)
         existing = call.ctx.engine.get_or_none(household_id(spec.dossier))
@@ -599,8 +607,12 @@ def onboard(document: HouseholdDoc, call: Write = writer(*TEAM)) -> Response:
         if call.who.role in TEAM and spec.team != call.who.team:
             raise Problem(403, "Forbidden", f"a {call.who.role} onboards households of team "
                           f"{call.who.team} only", "team")
-        [result] = household_service.onboard(call.ctx.engine, [(UPLOAD, spec)], call.actor,
-                                             managed=call.ctx.settings.managed_accounts)
+        try:
+            [result] = household_service.onboard(call.ctx.engine, [(UPLOAD, spec)], call.actor,
+                                                 managed=call.ctx.settings.managed_accounts, replace=replace)
+        except RevertsChanges as exc:
+            raise Problem(409, "Conflict", "; ".join(str(p) for p in exc.problems), exc.problems[0].path,
+                          {"changes": [c.as_dict() for c in exc.changes]}) from None
         status = 201 if result.status == household_service.CREATED else 200
         return json_answer(Onboarded(**result.as_dict()), status,
                        f"{router.prefix}/households/{quote(result.dossier, safe='')}")
@@ -740,6 +752,7 @@ def household_out(h: Household) -> dict[str, Any]:
         "start": h.start.isoformat(), "end": h.end.isoformat() if h.end else None,
         "pay_day": h.pay_day_on(date.max),
         "pay_days": [{"effective": p.effective.isoformat(), "pay_day": p.pay_day} for p in h.pay_days],
+        "paid_from": h.charges_paid_from().isoformat(),
         "buffer_limit": str(h.buffer_limit), "minimum_leefgeld": str(h.minimum_leefgeld),
         "leefgeld_schedule": h.leefgeld_schedule, "execute_on": h.execute_on, "account": h.account,
         "participants": [{"name": p.name, "iban": p.iban, "contact": p.contact} for p in h.participants],

@@ -31,7 +31,6 @@ from .paydate import (
     Reservation,
     next_pay_date,
     reservation_part,
-    run_cycle,
 )
 from .supplement import CycleInputs, CyclePaid, Supplement, charges_paid, supplement
 
@@ -218,6 +217,10 @@ class Household(Aggregate):
     # Version 5 (2026-12) remembers its last pay date's inputs, to supplement it when an
     # income meant for it comes late.
     class_version = 5
+    # The first due date whose charges are ours to pay (`paid_from`, 2026-12); None: the
+    # first pay date, as before. A class default, so households and projected rows of
+    # earlier versions read as None without an upcast.
+    paid_from = None  # date | None
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -378,8 +381,10 @@ class Household(Aggregate):
         schedules.pop(agreement_id, None)  # counted by date from here: the last pay date is no period of it
         self.charged_through, self.charged_schedule = through, schedules
 
-    def change_amount(self, agreement_id: str, amount: Money, effective: date, actor: str) -> None:
-        """A new amount from a date on, e.g. the rent rise on 1 July."""
+    def change_amount(self, agreement_id: str, amount: Money, effective: date, actor: str,
+                      via: str | None = None) -> None:
+        """A new amount from a date on, e.g. the rent rise on 1 July. `via`: "onboard"
+        when an onboarding document asked for it, None for a command of its own."""
         agreement = self.check_agreement(agreement_id)
         if effective < agreement.start:
             raise HouseholdError(
@@ -387,28 +392,31 @@ class Household(Aggregate):
             )
         if agreement.amount_on(effective) == amount:
             return
-        self._amount_changed(agreement_id=agreement_id, amount=amount, effective=effective, actor=actor)
+        self._amount_changed(agreement_id=agreement_id, amount=amount, effective=effective, actor=actor, via=via)
 
     @event("AgreementAmountChanged")
-    def _amount_changed(self, agreement_id: str, amount: Money, effective: date, actor: str) -> None:
+    def _amount_changed(self, agreement_id: str, amount: Money, effective: date, actor: str,
+                        via: str | None = None) -> None:  # None in events before 2026-12
         agreement = self.agreements[agreement_id]
         self.agreements[agreement_id] = agreement.with_amount_from(effective, amount)
 
-    def end_agreement(self, agreement_id: str, end: date, actor: str) -> None:
+    def end_agreement(self, agreement_id: str, end: date, actor: str, via: str | None = None) -> None:
         agreement = self.check_agreement(agreement_id)
         if end < agreement.start:
             raise HouseholdError(f"{agreement_id}: cannot end on {end}, before it starts")
         if agreement.end is not None and agreement.end <= end:
             return
-        self._agreement_ended(agreement_id=agreement_id, end=end, actor=actor)
+        self._agreement_ended(agreement_id=agreement_id, end=end, actor=actor, via=via)
 
     @event("AgreementEnded")
-    def _agreement_ended(self, agreement_id: str, end: date, actor: str) -> None:
+    def _agreement_ended(self, agreement_id: str, end: date, actor: str,
+                         via: str | None = None) -> None:  # see change_amount; None before 2026-12
         self.agreements[agreement_id] = self.agreements[agreement_id].ended_on(end)
 
     # -- the household itself ---------------------------------------------------
 
-    def change_pay_day(self, pay_day: int | str, effective: date, actor: str) -> None:
+    def change_pay_day(self, pay_day: int | str, effective: date, actor: str, via: str | None = None) -> None:
+        """`via`: see change_amount (an onboarding with --replace puts a pay day back)."""
         self.check_active()
         check_pay_day(pay_day)
         if self.pay_day_on(effective) == pay_day:
@@ -417,10 +425,11 @@ class Household(Aggregate):
             raise HouseholdError(
                 f"pay day: change on {effective} lies before the last pay date {self.last_pay_date}"
             )
-        self._pay_day_changed(pay_day=pay_day, effective=effective, actor=actor)
+        self._pay_day_changed(pay_day=pay_day, effective=effective, actor=actor, via=via)
 
     @event("PayDayChanged")
-    def _pay_day_changed(self, pay_day: int | str, effective: date, actor: str) -> None:
+    def _pay_day_changed(self, pay_day: int | str, effective: date, actor: str,
+                         via: str | None = None) -> None:  # None before 2026-12
         kept = [p for p in self.pay_days if p.effective < effective]
         self.pay_days = kept + [PayDayFrom(effective, pay_day)]
 
@@ -431,6 +440,8 @@ class Household(Aggregate):
         if unknown:
             raise HouseholdError(f"cannot change {', '.join(sorted(unknown))}")
         real = {k: v for k, v in changes.items() if getattr(self, k) != v}
+        if "paid_from" in real:
+            self._check_paid_from(real["paid_from"])
         if real:
             self._settings_changed(changes=real, actor=actor)
 
@@ -438,6 +449,30 @@ class Household(Aggregate):
     def _settings_changed(self, changes: dict[str, Any], actor: str) -> None:
         for name, value in changes.items():
             setattr(self, name, list(value) if name == "participants" else value)
+
+    def _check_paid_from(self, paid_from: date | None) -> None:
+        if paid_from is not None and paid_from < self.start:
+            raise HouseholdError(f"paid_from: {paid_from} lies before the start {self.start}")
+        if self.last_pay_date is not None:
+            raise HouseholdError(
+                f"paid_from: cannot change once a pay date has run (the first ran on {self.first_pay_date}); "
+                "what fell due since is paid, or in arrears, already")
+
+    def charges_paid_from(self) -> date:
+        """The first due date whose charges are ours to pay: `paid_from` where staff set it
+        (the creditors' direct debits stop that day), otherwise the first pay date."""
+        if self.paid_from is not None:
+            return self.paid_from
+        return self.first_pay_date or self.pay_date_on_or_after(self.start)
+
+    def replace_changes(self, changes: list[dict[str, str]], actor: str) -> None:
+        """Staff onboarded a document that undoes changes recorded by other commands
+        since, on purpose (`--replace`): which ones, before the events that undo them."""
+        self._changes_replaced(changes=changes, actor=actor)
+
+    @event("ChangesReplaced")
+    def _changes_replaced(self, changes: list[dict[str, str]], actor: str) -> None:
+        pass
 
     def end_participation(self, end: date, actor: str) -> None:
         self.check_active()
@@ -1233,12 +1268,14 @@ class Household(Aggregate):
         started in a cycle that has run still has those periods paid (late). When staff
         move the due day or months of a monthly, quarterly or yearly charge, its periods
         are counted per month, or per n-th date of the year (`_period`). A charge never
-        offered starts at the first pay date.
+        offered starts at the first pay date, or at `paid_from` where staff set it: a
+        period due before it is the creditor's direct debit's to collect, one after it
+        but before the first pay date is ours, paid late on that pay date.
         """
         through = self.charged_through.get(agreement.id)
         schedule = agreement.schedule
         if through is None:
-            return schedule.occurrences(self.first_pay_date or first, last)
+            return schedule.occurrences(self.paid_from or self.first_pay_date or first, last)
         days = schedule.occurrences(through.fromordinal(through.toordinal() + 1), last)
         then = self.charged_schedule.get(agreement.id)
         if days and then is not None and then != schedule_key(schedule):  # staff changed the schedule
@@ -1335,21 +1372,31 @@ class Household(Aggregate):
             supplemented = copy.deepcopy(self)
             supplemented.supplement_late_incomes(tomorrow, tomorrow, self.account or "")
             return supplemented.forecast(as_of)
+        next_pay, result = self.forecast_cycle(as_of)
+        if result is None:  # settled: nothing more will be paid
+            return Forecast(next_pay, Money.zero(), Money.zero(), Money.zero(), Money.zero())
+        shortfall = result.advanced + total(d.amount for d in result.new_arrears)
+        return Forecast(next_pay, result.leefgeld, shortfall, result.advanced,
+                        total(d.amount for d in result.new_arrears))
+
+    def forecast_cycle(self, as_of: date, expected_since: date | None = None) -> tuple[date, CycleResult | None]:
+        """The next pay date and what the rules would pay on it (see `forecast`); None
+        once settled. `expected_since`: count incomes expected from that day on instead
+        of after `as_of` (a household not onboarded yet has booked none of them)."""
         next_pay = self.next_unpaid_pay_date(as_of)
         final = self.end is not None and next_pay > self.end  # the settlement comes instead
         if final:
             settlement = self.settles_on(as_of)
-            if settlement is None:  # settled: nothing more will be paid
-                return Forecast(self.settled_on or next_pay, Money.zero(), Money.zero(), Money.zero(), Money.zero())
+            if settlement is None:
+                return self.settled_on or next_pay, None
             next_pay = settlement
         cycle_end = next_pay.fromordinal(next_pay.toordinal() + 1) if final else self.next_pay_date(next_pay)
         received = total(b.amount for b in self.bookings.values() if final or b.value_date <= next_pay)
-        expected = self.expected_incomes(as_of, next_pay)
+        since = as_of if expected_since is None else expected_since.fromordinal(expected_since.toordinal() - 1)
+        expected = self.expected_incomes(since, next_pay)
         result, _, _ = self._cycle(next_pay, cycle_end,
                                    self.pot + received + total(amount for _, _, amount in expected), final)
-        shortfall = result.advanced + total(d.amount for d in result.new_arrears)
-        return Forecast(next_pay, result.leefgeld, shortfall, result.advanced,
-                        total(d.amount for d in result.new_arrears))
+        return next_pay, result
 
     def next_unpaid_pay_date(self, as_of: date) -> date:
         """The day the job next pays this household, as `pay_dates_between` decides it:
@@ -1518,6 +1565,7 @@ SETTINGS = frozenset(
         "participants",
         "account",
         "participant_ceiling",
+        "paid_from",
     }
 )
 
