@@ -1583,12 +1583,10 @@ def row_of_booking(transaction_id: str, agreement_id: str, amount: Money, value_
 
 
 def booking_from_row(row: list[Any]) -> Booking:
-    """A row of six (an import's: the household works out the period) or of seven."""
-    transaction_id, agreement_id, amount, value_date, expected, deviates, *rest = row
-    period = date.fromisoformat(rest[0]) if rest and rest[0] else None
+    """An import's row: the household works out the period it pays (`_add_booking`)."""
+    transaction_id, agreement_id, amount, value_date, expected, deviates = row
     return Booking(transaction_id, agreement_id, Money(amount), date.fromisoformat(value_date),
-                   Money(expected), deviates, period)
-
+                   Money(expected), deviates)
 
 
 def bookings_in(event: Any) -> list[Booking]:
