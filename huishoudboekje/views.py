@@ -9,7 +9,8 @@ from uuid import UUID
 from .domain.household import Household, bookings_in
 from .engine import Engine
 
-BUSINESS_DATE_FIELDS = ("effective", "end", "pay_date", "value_date", "booking_date", "start", "on")
+BUSINESS_DATE_FIELDS = ("day", "effective", "end", "pay_date", "value_date", "booking_date", "start",
+                        "on")  # "day": the night a supplement was decided (PayDateSupplemented)
 
 
 def timeline(engine: Engine, household_id: UUID) -> list[dict[str, Any]]:

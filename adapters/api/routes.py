@@ -536,7 +536,11 @@ class LeftOut(BaseModel):
     charges: list[dict[str, Any]]
     buffer_owed: str
     reserves: dict[str, str]
-    forecast: dict[str, str]
+    forecast: dict[str, Any] = Field(description="The next pay date as the rules would run it; `supplement`: "
+                                                 "what the coming night pays for an income that came late, or null")
+    supplements: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "What this cycle's supplements paid for incomes that came too late for its pay date, each with "
+        "its sentence for the household (`text`: nl, en)"))
     projection: ProjectionOut
 
 

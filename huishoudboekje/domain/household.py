@@ -7,6 +7,7 @@ the time an event was written is never used as a business date.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, MutableMapping
@@ -18,7 +19,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from .agreement import CHARGE, INCOME, Agreement, Participant, deviates_from
-from .calendar import add_business_days, next_business_day
+from .calendar import add_business_days, next_business_day, previous_business_day
 from .money import Money, total
 from .signals import ACKNOWLEDGED, BOOKING_CORRECTED, ECHO_REFUSED, PAYMENTS_HELD, RESOLVED, Signal, SignalFact, evaluate_signals
 from .signals import fact as signal_fact
@@ -30,8 +31,8 @@ from .paydate import (
     Reservation,
     next_pay_date,
     reservation_with_catch_up,
-    run_cycle,
 )
+from .supplement import CycleInputs, CyclePaid, Supplement, charges_paid, supplement
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://huishoudboekje.example/")
 ACTIVE, ENDED = "active", "ended"
@@ -63,6 +64,9 @@ class Booking:
     value_date: date
     expected: Money
     deviates: bool
+    # The occurrence of its agreement it pays (the one nearest its value date); None in
+    # bookings made before 2026-12 and kept in older snapshots.
+    period: date | None = None
 
 
 @dataclass(frozen=True)
@@ -226,7 +230,9 @@ class Household(Aggregate):
     # was offered; snapshots of version 1 get them from what version 1 would have run.
     # Version 3 (2026-12) keeps its instructions in an `Instructions`, as rows.
     # Version 4 (2026-12) holds leefgeld above the participant ceiling for approval.
-    class_version = 4
+    # Version 5 (2026-12) remembers its last pay date's inputs, to supplement it when an
+    # income meant for it comes late.
+    class_version = 5
     # The first due date whose charges are ours to pay (`paid_from`, 2026-12); None: the
     # first pay date, as before. A class default, so households and projected rows of
     # earlier versions read as None without an upcast.
@@ -288,6 +294,15 @@ class Household(Aggregate):
         state.setdefault("claim", Money.zero())
 
     @staticmethod
+    def upcast_v4_v5(state: dict[str, Any]) -> None:
+        """A pay date run before version 5 recorded no inputs: it gets no supplement.
+        Also for household rows of the projections."""
+        state.setdefault("cycle_inputs", None)
+        state.setdefault("cycle_paid", None)
+        state.setdefault("supplemented_on", {})
+        state.setdefault("supplements", [])
+
+    @staticmethod
     def create_id(dossier: str) -> UUID:
         return household_id(dossier)
 
@@ -345,6 +360,12 @@ class Household(Aggregate):
         self.release_approval: dict[str, str] | None = None  # the first approval: actor, amount, on
         self.released = Money.zero()  # approved: the next pay date may pay this much above the ceiling
         self.claim = Money.zero()  # paid out of a booking staff corrected afterwards: owed back
+        # The last pay date's inputs and what its cycle paid so far, to supplement it when an
+        # income meant for it is booked after it ran (`supplement_late_incomes`).
+        self.cycle_inputs: CycleInputs | None = None
+        self.cycle_paid: CyclePaid | None = None
+        self.supplemented_on: dict[str, list[str]] = {}  # night (ISO) -> instruction ids, recent ones
+        self.supplements: list[dict[str, Any]] = []  # what recent supplements did, for the household to read
 
     # -- agreements -------------------------------------------------------------
 
@@ -523,6 +544,7 @@ class Household(Aggregate):
             expected=expected,
             deviates=deviates,
             actor=actor,
+            period=self.income_period(agreement_id, value_date),
         )
         return self.bookings[transaction_id]
 
@@ -536,8 +558,9 @@ class Household(Aggregate):
         expected: Money,
         deviates: bool,
         actor: str,
+        period: date | None = None,  # None in events written before 2026-12
     ) -> None:
-        self._add_booking(Booking(transaction_id, agreement_id, amount, value_date, expected, deviates))
+        self._add_booking(Booking(transaction_id, agreement_id, amount, value_date, expected, deviates, period))
 
     @event("IncomesBooked")
     def _incomes_booked(self, bookings: list[list[Any]], actor: str) -> None:
@@ -545,6 +568,10 @@ class Household(Aggregate):
             self._add_booking(booking_from_row(row))
 
     def _add_booking(self, booking: Booking) -> None:
+        if booking.period is None:
+            # An import's rows (and events written before 2026-12) leave it to the
+            # household: the agreement as it stood at this event, so a replay finds the same.
+            booking = replace(booking, period=self.income_period(booking.agreement_id, booking.value_date))
         self.bookings[booking.transaction_id] = booking
         self.recent_income.append(booking)
         self.totals["in"] = self.totals["in"] + booking.amount
@@ -569,6 +596,20 @@ class Household(Aggregate):
             bookings=bookings,
             actor=actor,
         )
+
+    def income_period(self, agreement_id: str, value_date: date) -> date | None:
+        """The occurrence of an income agreement a credit of `value_date` pays: the nearest
+        one; of two as near, the later (halfway between is no reason to call it late, and a
+        late income is what makes a supplement). None for an agreement without occurrences."""
+        agreement = self.agreements.get(agreement_id)
+        if agreement is None:
+            return None
+        for reach in (45, 400):
+            days = agreement.schedule.occurrences(value_date - timedelta(days=reach),
+                                                  value_date + timedelta(days=reach))
+            if days:
+                return min(days, key=lambda d: (abs(d.toordinal() - value_date.toordinal()), -d.toordinal()))
+        return None
 
     def undo_booking(self, transaction_id: str, reason: str, actor: str) -> None:
         booking = self.bookings.get(transaction_id)
@@ -940,7 +981,7 @@ class Household(Aggregate):
         cycle_end = pay_date.fromordinal(pay_date.toordinal() + 1) if final else self.next_pay_date(pay_date)
         swept = [b for b in self.bookings.values() if final or b.value_date <= pay_date]
         pot_before = self.pot + total(b.amount for b in swept)
-        result, offered = self._cycle(pay_date, cycle_end, pot_before, final, participant_ceiling)
+        result, offered, inputs = self._cycle(pay_date, cycle_end, pot_before, final, participant_ceiling)
         instructions = [
             self._instruction(pay_date, payment, account) for payment in result.payments
         ]
@@ -964,13 +1005,15 @@ class Household(Aggregate):
             charges_start=self.charges_start(pay_date) if self.first_pay_date is None else None,  # read once
             on_hold=result.on_hold if result.on_hold else None,
             leefgeld_short=result.leefgeld_short if result.leefgeld_short else None,
+            inputs=None if final else inputs,
         )
         return result
 
     def _cycle(self, pay_date: date, cycle_end: date, pot: Money,
-               final: bool = False, participant_ceiling: Money | None = None) -> tuple[CycleResult, dict[str, date]]:
-        """The rules run on the household's books (for a pay date, or its forecast), and
-        the last due date of each charge the cycle was offered.
+               final: bool = False, participant_ceiling: Money | None = None
+               ) -> tuple[CycleResult, dict[str, date], CycleInputs]:
+        """The rules run on the household's books (for a pay date, or its forecast), the
+        last due date of each charge the cycle was offered, and what the rules were given.
 
         The final settlement runs the same rules with nothing kept back: every reserve
         returns, no new advance, the buffer repaid in full before any leefgeld."""
@@ -990,12 +1033,14 @@ class Household(Aggregate):
         if final:
             policy = replace(policy, buffer_limit=Money.zero(), minimum_leefgeld=Money.zero(),
                              leefgeld_weekly=False, buffer_repayment_max=None, leefgeld_target=None)
-        result = run_cycle(
+        inputs = CycleInputs(
             pay_date, cycle_end, state, policy,
-            [d for d in charges_due if d.due >= window_start],
-            [d for d in irregular_due if d.due >= window_start],
-            [] if final else reservations, frozenset() if final else self._kept_reserves(cycle_end),
+            tuple(d for d in charges_due if d.due >= window_start),
+            tuple(d for d in irregular_due if d.due >= window_start),
+            () if final else tuple(reservations),
+            () if final else tuple(sorted(self._kept_reserves(cycle_end))),
         )
+        result = inputs.run()
         if late:  # report them as what they are: periods of this cycle's run, not old arrears
             periods = {d.period for d in late}
             result = replace(
@@ -1003,7 +1048,7 @@ class Household(Aggregate):
                 new_arrears=result.new_arrears + tuple(d for d in result.after.arrears if d.period in periods),
                 paid_arrears=tuple(d for d in result.paid_arrears if d.period not in periods),
             )
-        return result, offered
+        return result, offered, inputs
 
     @event("PayDateRun")
     def _paid(
@@ -1027,7 +1072,12 @@ class Household(Aggregate):
         charges_start: date | None = None,  # where the cycle's charges began; None before 2026-12
         on_hold: Money | None = None,  # leefgeld held above the participant ceiling; None: nothing
         leefgeld_short: Money | None = None,  # how far leefgeld stayed below the minimum; None: not
+        inputs: CycleInputs | None = None,  # what the rules were given; None before 2026-12 and when settled
     ) -> None:
+        self.cycle_inputs = inputs
+        self.cycle_paid = None if inputs is None else CyclePaid(
+            pay_date=pay_date, pot=pot_before, after=after, leefgeld=leefgeld, on_hold=on_hold or Money.zero(),
+            charges=charges_paid(instructions))
         for transaction_id in swept:
             del self.bookings[transaction_id]  # in the pot now; the event keeps the history
         for instruction in instructions:
@@ -1069,6 +1119,116 @@ class Household(Aggregate):
                 schedules[agreement_id] = schedule_key(self.agreements[agreement_id].schedule)
         self.charged_through, self.charged_schedule = through, schedules
 
+    # -- an income that came too late for its pay date -----------------------------------
+
+    def late_incomes(self, through: date) -> list[Booking]:
+        """Bookings meant for the last pay date or one before it (by their period) that it
+        did not have: booked after it ran, or of a value date after it, and in the account
+        by `through`. Only a pay date that recorded its inputs can be supplemented."""
+        if self.cycle_inputs is None or self.cycle_paid is None or self.last_pay_date is None or \
+                self.settled_on is not None:
+            return []
+        # An income due on a closing day (New Year's Day) is paid the business day before,
+        # as the pay date is: it belongs to the pay date of that business day.
+        return sorted((b for b in self.bookings.values()
+                       if b.period is not None and previous_business_day(b.period) <= self.last_pay_date
+                       and b.value_date <= through),
+                      key=lambda b: (b.value_date, b.transaction_id))
+
+    def supplement_late_incomes(self, first: date, through: date, account: str) -> Supplement | None:
+        """The night's supplement of the last pay date (see `domain/supplement.py`): what it
+        would have paid with the late incomes in its pot, less what it paid, executed on
+        the next business day. Also when a later pay date has run since the income's own:
+        the money goes to the cycle the household lives in now, not a month later. Once per
+        income: the incomes leave the bookings for the cycle's pot."""
+        planned = self.planned_supplement(first, through)
+        if planned is None:
+            return None
+        late, found = planned
+        pay_date, day, execution_date = found.pay_date, found.day, found.execution_date
+        instructions = [self._instruction(pay_date, self._paid_to_now(payment), account, f"supplement {day}")
+                        for payment in found.payments]
+        self._supplemented(
+            pay_date=pay_date, day=day, execution_date=execution_date, swept=[b.transaction_id for b in late],
+            incomes=sorted({b.agreement_id for b in late}), income=found.income, instructions=instructions,
+            leefgeld=found.leefgeld, advanced=found.advanced, repaid=found.repaid, pot=found.pot,
+            reserves=dict(found.reserves), on_hold=found.on_hold, arrears_paid=list(found.arrears_paid),
+            paid=found.paid,
+        )
+        return found
+
+    def planned_supplement(self, first: date, through: date) -> tuple[list[Booking], Supplement] | None:
+        """The late incomes and the supplement a job over [first, through] would record
+        (nothing is recorded): what the forecast tells before the night comes."""
+        late = self.late_incomes(through)
+        if not late or self.cycle_inputs is None or self.cycle_paid is None or self.last_pay_date is None:
+            return None
+        pay_date = self.last_pay_date
+        latest = max(max(b.value_date for b in late), pay_date)
+        day = max(first, min(through, latest + timedelta(days=1)))
+        if day <= pay_date:
+            return None
+        found = supplement(self.cycle_inputs, self.cycle_paid, total(b.amount for b in late), day,
+                           next_business_day(day))
+        return None if found is None else (late, found)
+
+    def _paid_to_now(self, payment: Any) -> Any:
+        """A supplement's payment to the account its payee has now: an IBAN staff corrected
+        after the pay date (its leefgeld came back) must not be paid again (see `_arrears_now`)."""
+        if payment.kind == "leefgeld":
+            participant = self.participants[0]
+            return replace(payment, creditor_name=participant.name, creditor_iban=participant.iban)
+        agreement = self.agreements.get(payment.agreement_id)
+        if agreement is None:
+            return payment
+        return replace(payment, creditor_name=agreement.counterparty.name, creditor_iban=agreement.counterparty.iban,
+                       reference=agreement.reference)
+
+    @event("PayDateSupplemented")
+    def _supplemented(self, pay_date: date, day: date, execution_date: date, swept: list[str], incomes: list[str],
+                      income: Money, instructions: list[Instruction], leefgeld: Money, advanced: Money,
+                      repaid: Money, pot: Money, reserves: dict[str, Money], on_hold: Money,
+                      arrears_paid: list[Due], paid: CyclePaid) -> None:
+        for transaction_id in swept:
+            del self.bookings[transaction_id]  # in the supplemented cycle's pot now
+        for instruction in instructions:
+            self.instructions[instruction.id] = instruction
+            self.totals["out"] = self.totals["out"] + instruction.amount
+        key = day.isoformat()
+        self.supplemented_on[key] = self.supplemented_on.get(key, []) + [i.id for i in instructions]
+        self.pot = self.pot + pot
+        reserves_now = dict(self.reserves)
+        for agreement_id, change in reserves.items():
+            reserves_now[agreement_id] = reserves_now.get(agreement_id, Money.zero()) + change
+        self.reserves = {k: v for k, v in reserves_now.items() if v}
+        if on_hold:
+            self.on_hold = self.on_hold + on_hold
+            self.on_hold_since = self.on_hold_since or pay_date
+        self.buffer_outstanding = self.buffer_outstanding + advanced - repaid
+        if not self.buffer_outstanding:
+            self.buffer_since, self.buffer_cycles = None, 0
+        elif self.buffer_since is None:
+            self.buffer_since, self.buffer_cycles = pay_date, 1
+        arrears = []
+        settled = {due.period: due.amount for due in arrears_paid}
+        for due in self.arrears:
+            if due.period in settled and not due.returned:
+                rest = due.amount - settled.pop(due.period)
+                if rest.is_positive:
+                    arrears.append(replace(due, amount=rest))
+                continue
+            arrears.append(due)
+        self.arrears = arrears
+        self.cycle_paid = paid
+        self.supplements = self.supplements + [{
+            "pay_date": pay_date.isoformat(), "day": key, "execution_date": execution_date.isoformat(),
+            "incomes": list(incomes), "income": str(income), "leefgeld": str(leefgeld), "repaid": str(repaid),
+            "arrears": str(total(d.amount for d in arrears_paid))}]
+
+    def supplements_of(self, pay_date: date) -> list[dict[str, Any]]:
+        """What the supplements of a pay date's cycle did, oldest first."""
+        return [s for s in self.supplements if s["pay_date"] == pay_date.isoformat()]
+
     def hold_payments(self, pay_date: date, reason: str, on: date) -> None:
         """The nightly job could not make or file this pay date's payments (`reason`):
         nothing was paid, and staff get a signal, one per household while it stays open
@@ -1094,6 +1254,9 @@ class Household(Aggregate):
             del self.instructions[ident]
         for day in [d for d in self.paid_on if date.fromisoformat(d).toordinal() < horizon]:
             del self.paid_on[day]
+        for day in [d for d in self.supplemented_on if date.fromisoformat(d).toordinal() < horizon]:
+            del self.supplemented_on[day]
+        self.supplements = [s for s in self.supplements if date.fromisoformat(s["day"]).toordinal() >= horizon]
         self.recent_income = [b for b in self.recent_income if b.value_date.toordinal() >= horizon]
         for key in [k for k, v in self.signals.items()
                     if v.status == RESOLVED and v.changed_on.toordinal() < horizon]:
@@ -1102,6 +1265,17 @@ class Household(Aggregate):
     def instructions_of(self, pay_date: date) -> list[Instruction]:
         ids = self.paid_on.get(pay_date.isoformat(), [])
         return [self.instructions[i] for i in ids if i in self.instructions]
+
+    def supplement_instructions_of(self, day: date) -> list[Instruction]:
+        """The payments the supplements decided on night `day` (see `supplement_late_incomes`)."""
+        ids = self.supplemented_on.get(day.isoformat(), [])
+        return [self.instructions[i] for i in ids if i in self.instructions]
+
+    def cycle_instructions(self, pay_date: date) -> list[Instruction]:
+        """Every payment of a pay date's cycle: its own, then its supplements'."""
+        extra = [self.instructions[i] for ids in self.supplemented_on.values() for i in ids
+                 if i in self.instructions and self.instructions[i].pay_date == pay_date]
+        return self.instructions_of(pay_date) + sorted(extra, key=lambda i: (i.execution_date, i.kind, i.part))
 
     def charges_between(
         self, first: date, cycle_end: date
@@ -1219,8 +1393,10 @@ class Household(Aggregate):
             reference=agreement.reference,
         )
 
-    def _instruction(self, pay_date: date, payment: Any, account: str) -> Instruction:
+    def _instruction(self, pay_date: date, payment: Any, account: str, of: str | None = None) -> Instruction:
         key = f"{pay_date}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
+        if of is not None:  # a supplement's payment: its own id, never one of the pay date's
+            key = f"{pay_date}|{of}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
         settled_before = getattr(payment, "settled_before", Money.zero())
         rest = getattr(payment, "rest", Money.zero())
         if settled_before or rest:
@@ -1254,6 +1430,12 @@ class Household(Aggregate):
         income whose expected date has passed without arriving is not: a warning
         should come early rather than late.
         """
+        tomorrow = as_of + timedelta(days=1)
+        if self.planned_supplement(tomorrow, tomorrow) is not None:
+            # A late income the next night uses in this cycle: the next pay date comes after that.
+            supplemented = copy.deepcopy(self)
+            supplemented.supplement_late_incomes(tomorrow, tomorrow, self.account or "")
+            return supplemented.forecast(as_of)
         next_pay, result = self.forecast_cycle(as_of)
         if result is None:  # settled: nothing more will be paid
             return Forecast(next_pay, Money.zero(), Money.zero(), Money.zero(), Money.zero())
@@ -1276,8 +1458,8 @@ class Household(Aggregate):
         received = total(b.amount for b in self.bookings.values() if final or b.value_date <= next_pay)
         since = as_of if expected_since is None else expected_since.fromordinal(expected_since.toordinal() - 1)
         expected = self.expected_incomes(since, next_pay)
-        result, _ = self._cycle(next_pay, cycle_end, self.pot + received + total(amount for _, _, amount in expected),
-                                final)
+        result, _, _ = self._cycle(next_pay, cycle_end,
+                                   self.pot + received + total(amount for _, _, amount in expected), final)
         return next_pay, result
 
     def next_unpaid_pay_date(self, as_of: date) -> date:
@@ -1468,6 +1650,7 @@ def row_of_booking(transaction_id: str, agreement_id: str, amount: Money, value_
 
 
 def booking_from_row(row: list[Any]) -> Booking:
+    """An import's row: the household works out the period it pays (`_add_booking`)."""
     transaction_id, agreement_id, amount, value_date, expected, deviates = row
     return Booking(transaction_id, agreement_id, Money(amount), date.fromisoformat(value_date),
                    Money(expected), deviates)
@@ -1478,7 +1661,7 @@ def bookings_in(event: Any) -> list[Booking]:
     name = type(event).__name__
     if name == "IncomeBooked":
         return [Booking(event.transaction_id, event.agreement_id, event.amount, event.value_date,
-                        event.expected, event.deviates)]
+                        event.expected, event.deviates, getattr(event, "period", None))]
     if name == "IncomesBooked":
         return [booking_from_row(row) for row in event.bookings]
     return []

@@ -197,12 +197,16 @@ def arrears(household: Household) -> list[SignalFact]:
 def payments_returned(household: Household) -> list[SignalFact]:
     """One signal per returned payment: the arrears paid for a returned rent, returned
     in turn, or a second weekly leefgeld part, is news for staff of its own."""
+    supplemented = {ident for ids in household.supplemented_on.values() for ident in ids}
     return [fact(PAYMENT_RETURNED, i.agreement_id or "leefgeld", i.period, i.amount,
-                 instance=_returned_instance(i), returned=i.amount, creditor=i.creditor_name, pay_date=i.pay_date)
+                 instance=_returned_instance(i, i.id in supplemented), returned=i.amount,
+                 creditor=i.creditor_name, pay_date=i.pay_date)
             for i in household.instructions.returned()]
 
 
-def _returned_instance(instruction: Any) -> str:
+def _returned_instance(instruction: Any, supplement: bool = False) -> str:
+    if supplement:  # a late income's supplement pays the same period again: a signal of its own
+        return f"supplement-{instruction.kind}-{instruction.id[:12]}"
     if instruction.kind == "charge" or (instruction.kind == "leefgeld" and instruction.part == 1):
         return ""  # the first payment of a period: the key signals have always had
     return f"{instruction.kind}-{instruction.pay_date.isoformat()}-{instruction.part}"
