@@ -311,7 +311,7 @@ def _printable_overview(request: Request, token: str) -> Response:
         household = _views(ctx).fresh().household(principal.dossier or "")
         if household is None:
             return visit.refuse(503, "wait")
-        month = f"{cycle_of(household, as_of)[0]:%Y-%m}"
+        month = f"{cycle_of(household, as_of).pay_date:%Y-%m}"
     overview = monthly_overview(ctx.engine, principal.dossier or "", month)
     if lang == "nl":
         html = render_html(overview, made_on=as_of)
