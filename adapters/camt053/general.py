@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -36,6 +37,11 @@ _NOT_BOOKED = {"PDNG", "INFO"}  # pending or informational entries are not on th
 # --- statement header -------------------------------------------------------------
 
 
+class _Balance(NamedTuple):
+    amount: Decimal | None  # signed
+    day: date | None
+
+
 def _statement(stmt: etree._Element, file: str, where: str) -> Statement:
     opening = _balance(stmt, ("OPBD", "PRCD"), file, where)
     closing = _balance(stmt, ("CLBD",), file, where)
@@ -43,10 +49,10 @@ def _statement(stmt: etree._Element, file: str, where: str) -> Statement:
         file=file,
         account=_account(stmt, file, where),
         statement_id=_text(stmt, "Id"),
-        opening_balance=opening[0],
-        closing_balance=closing[0],
-        opening_date=opening[1],
-        closing_date=closing[1],
+        opening_balance=opening.amount,
+        closing_balance=closing.amount,
+        opening_date=opening.day,
+        closing_date=closing.day,
     )
 
 
@@ -65,24 +71,22 @@ def _header_account(stmt: etree._Element | None) -> str:
     return _text(stmt, "Acct", "Id", "Othr", "Id") or ""
 
 
-def _balance(
-    stmt: etree._Element, codes: tuple[str, ...], file: str, where: str
-) -> tuple[Decimal | None, date | None]:
+def _balance(stmt: etree._Element, codes: tuple[str, ...], file: str, where: str) -> _Balance:
     """The first balance of the first code present (OPBD before PRCD), signed; or Nones."""
     balances = _children(stmt, "Bal")
     for code in codes:
         bal = next((b for b in balances if _text(b, "Tp", "CdOrPrtry", "Cd") == code), None)
         if bal is not None:
             return _balance_value(bal, f"{code} balance", file, where)
-    return None, None
+    return _Balance(None, None)
 
 
-def _balance_value(bal: etree._Element, what: str, file: str, where: str) -> tuple[Decimal, date | None]:
+def _balance_value(bal: etree._Element, what: str, file: str, where: str) -> _Balance:
     amount, indicator = _text(bal, "Amt"), _text(bal, "CdtDbtInd")
     if amount is None or indicator is None:
         raise StatementError(file, where, f"{what} has no amount or no credit/debit indicator")
     signed = _signed(amount, indicator, what, file, where)
-    return signed, _date_of(_child(bal, "Dt"), what, file, where)
+    return _Balance(signed, _date_of(_child(bal, "Dt"), what, file, where))
 
 
 # --- entries ----------------------------------------------------------------------
