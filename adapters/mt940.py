@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 import mt940
 
@@ -161,6 +162,11 @@ def parse_mt940(data: bytes, file: str) -> list[Statement]:
     return [_statement(block, file, context) for block in _blocks(_tokenize(text))]
 
 
+class _Entry(NamedTuple):
+    line: _Tag  # the :61: statement line
+    information: list[_Tag]  # the :86: that follows it, if any
+
+
 @dataclass
 class _Draft:
     """What one :20: block says, gathered before the records are built."""
@@ -168,7 +174,7 @@ class _Draft:
     head: dict[str, str] = field(default_factory=dict)
     opening: tuple[Decimal, date] | None = None
     closing: tuple[Decimal, date] | None = None
-    entries: list[tuple[_Tag, list[_Tag]]] = field(default_factory=list)
+    entries: list[_Entry] = field(default_factory=list)
 
 
 def _statement(block: list[_Tag], file: str, context: mt940.models.Transactions) -> Statement:
@@ -197,9 +203,9 @@ def _gather(block: list[_Tag], file: str, context: mt940.models.Transactions) ->
     attach = False  # whether a :86: here belongs to the last :61:
     for tag in block:
         if tag.name == "61":
-            draft.entries.append((tag, []))
+            draft.entries.append(_Entry(tag, []))
         elif tag.name == "86" and attach:
-            draft.entries[-1][1].append(tag)
+            draft.entries[-1].information.append(tag)
         elif tag.name in ("60", "60F", "60M"):
             draft.opening = draft.opening or _balance(tag, file, context)
         elif tag.name in ("62", "62F", "62M"):

@@ -23,6 +23,7 @@ from .bulk import without_cycle_collection
 from .domain.household import NAMESPACE, Household, HouseholdError, booking_from_row, row_of_booking
 from .domain.ledger import (
     BOOKED,
+    COLUMN,
     CONFIRMATION,
     IGNORED,
     RETURN,
@@ -159,7 +160,7 @@ def _record(engine: Engine, statements: list[Statement], managed: list[str], act
     aggregates, events = book.changes()
     by_ledger: dict[tuple[str, str], list[list[Any]]] = defaultdict(list)
     for row in recorded:
-        by_ledger[(row[1], row[2][:7])].append(row)  # account, month of the ISO booking date
+        by_ledger[(row[COLUMN.account], row[COLUMN.booking_date][:7])].append(row)  # month of the ISO date
     files = sorted({s.file for s in statements})
     for key, rows in by_ledger.items():
         ledgers[key].record(import_id=result.import_id, files=files,

@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 from adapters.cli import app as cli  # noqa: E402
 from adapters.store import open_engine  # noqa: E402
-from adapters.web.participant import money  # noqa: E402
+from adapters.web.words import money  # noqa: E402
 from huishoudboekje import access  # noqa: E402
 from huishoudboekje.projections.left import left_this_month, what_is_left  # noqa: E402
 from huishoudboekje.projections.views import Projections  # noqa: E402

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from adapters.api.app import FailedLogins, create_app
 from adapters.cli import app as cli
-from adapters.web.participant import day_words, headline, money
+from adapters.web.view import headline
+from adapters.web.words import day_words, money
 from huishoudboekje import access
 from huishoudboekje.domain.money import Money
 from huishoudboekje.projections.left import left_this_month, what_is_left

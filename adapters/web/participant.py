@@ -11,8 +11,9 @@ no-referrer` and `Cache-Control: no-store`, and every link on the page is relati
 token never leaves for another site. An unknown, expired or revoked link gets a friendly
 page (404), not a JSON problem.
 
-Everything a person reads is prepared here (`view_model`) from `what_is_left`, so the
-templates only lay it out; the words are in `MESSAGES`, Dutch at B1 level and English.
+Everything a person reads is prepared in `view.py` (`view_model`) from `what_is_left`, so
+the templates only lay it out; the words are in `words.py` (`MESSAGES`), Dutch at B1
+level and English. This module holds the routes and their plumbing.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,15 +35,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader
 
-from huishoudboekje.domain.household import Household
-from huishoudboekje.domain.money import Money
 from huishoudboekje.followup import monthly_overview
-from huishoudboekje.projections.left import cycle_of, left_this_month, what_is_left
+from huishoudboekje.projections.left import cycle_of, what_is_left
 from huishoudboekje.projections.views import Projections
-from huishoudboekje.projections.wording import MONTHS
 
 from ..api.app import Context, Problem, context, participant_principal, refuse_failed
 from ..overview import render_html
+from .view import view_model
+from .words import MESSAGES, day_words, label, money, month_words
 
 log = logging.getLogger(__name__)
 
@@ -58,364 +58,6 @@ router = APIRouter(include_in_schema=False)
 
 _env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
                    trim_blocks=True, lstrip_blocks=True)
-
-# -- words ----------------------------------------------------------------------------------
-
-WEEKDAYS = {
-    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-LABELS = {  # agreement ids and categories as a person says them
-    "nl": {"huur": "Huur", "energie": "Energie", "water": "Water", "stadsverwarming": "Stadsverwarming",
-           "zorgverzekering": "Zorgverzekering", "gemeentelijke-belastingen": "Gemeentelijke belastingen",
-           "belastingen": "Gemeentelijke belastingen", "bijstand": "Bijstand", "toeslag": "Toeslag",
-           "zorgtoeslag": "Zorgtoeslag", "huurtoeslag": "Huurtoeslag",
-           "kindgebonden-budget": "Kindgebonden budget", "loon": "Loon", "salaris": "Salaris",
-           "uitkering": "Uitkering", "kinderbijslag": "Kinderbijslag", "alimentatie": "Alimentatie",
-           "overig": "Overig"},
-    "en": {"huur": "Rent", "energie": "Energy", "water": "Water", "stadsverwarming": "District heating",
-           "zorgverzekering": "Health insurance", "gemeentelijke-belastingen": "Municipal taxes",
-           "belastingen": "Municipal taxes", "bijstand": "Social assistance", "toeslag": "Allowance",
-           "zorgtoeslag": "Healthcare allowance", "huurtoeslag": "Housing allowance",
-           "kindgebonden-budget": "Child budget", "loon": "Wages", "salaris": "Salary",
-           "uitkering": "Benefit", "kinderbijslag": "Child benefit", "alimentatie": "Alimony",
-           "overig": "Other"},
-}
-
-MESSAGES: dict[str, dict[str, str]] = {
-    "nl": {
-        "brand": "Huishoudboekje",
-        "title": "Uw leefgeld",
-        "skip": "Naar de inhoud",
-        "switch": "English",
-        "switch_lang": "en",
-        "hello": "Hallo {name}",
-        "hero_to_come": "Nog te krijgen deze maand",
-        "hero_paid": "Dit is uw leefgeld voor deze maand",
-        "hero_upcoming": "Uw volgende leefgeld is ongeveer",
-        "upcoming_detail": "Op die dag ziet u hier het precieze bedrag.",
-        "hero_none": "Uw leefgeld voor deze maand",
-        "next": "Volgend leefgeld: {day}",
-        "next_amount": "U krijgt dan {amount}.",
-        "next_expected": "Wij verwachten dan ongeveer {amount}.",
-        "already": "U kreeg deze maand al {amount}.",
-        "paid_on": "Op uw rekening gezet op {day}.",
-        "none_left": "Deze maand bleef er na de vaste lasten geen geld over voor leefgeld.",
-        "updated": "Bijgewerkt op {day}",
-        "updated_never": "Er zijn nog geen bankgegevens verwerkt.",
-        "parts": "Uw leefgeld per week",
-        "part_paid": "Op uw rekening gezet",
-        "part_coming": "Komt nog",
-        "part_returned": "Niet gelukt. Neem contact op met uw wijkteam.",
-        "came_in": "Wat er binnenkwam",
-        "came_in_none": "Er is nog geen geld binnengekomen.",
-        "expected": "Wat we nog verwachten",
-        "in_received": "Binnengekomen op {day}",
-        "in_more": "Binnengekomen op {day}. Dat is meer dan de {expected} die we verwachtten.",
-        "in_less": "Binnengekomen op {day}. Dat is minder dan de {expected} die we verwachtten.",
-        "in_expected": "Verwacht op {day}",
-        "in_late": "Nog niet binnen. Het werd verwacht op {day}.",
-        "in_missing": "Niet binnengekomen. Het werd verwacht op {day}.",
-        "charges": "Wat wij voor u betalen",
-        "charges_none": "Deze maand hoeven wij niets voor u te betalen.",
-        "ch_paid": "Betaald op {day}",
-        "ch_will": "Wordt betaald op {day}",
-        "ch_before": "Wij betalen dit vóór {day}",
-        "ch_pending": "Wordt nog betaald",
-        "ch_returned": "De betaling is teruggekomen. Neem contact op met uw wijkteam.",
-        "ch_arrears": "Nog niet betaald: er was niet genoeg geld. Wij betalen dit zodra het kan.",
-        "saving": "Wij sparen voor u",
-        "saving_intro": "Sommige rekeningen komen niet elke maand. Daar zetten wij elke maand een deel voor opzij.",
-        "saved": "{amount} gespaard",
-        "owed_title": "Geld van de gemeente",
-        "owed": "U moet nog {amount} terugbetalen aan de gemeente. Dat gaat vanzelf.",
-        "owed_minimum": "Door het terugbetalen krijgt u nooit minder dan {amount} leefgeld.",
-        "shortfall": "Let op: volgende maand komt er misschien te weinig geld binnen voor alle vaste lasten.",
-        "questions": "Heeft u vragen? Neem contact op met {team}.",
-        "questions_plain": "Heeft u vragen? Neem contact op met uw wijkteam.",
-        "print_title": "Overzicht om te printen",
-        "print_month": "Overzicht van {month}",
-        "back": "Terug naar uw leefgeld",
-        "nf_title": "Deze link werkt niet",
-        "nf_text": "Misschien is de link verlopen of gestopt. Of er ging iets mis bij het overnemen.",
-        "nf_ask": "Vraag uw wijkteam om een nieuwe link.",
-        "many_title": "Even wachten",
-        "many_text": "Er is te vaak een verkeerde link geprobeerd. Wacht een minuut en probeer het opnieuw.",
-        "wait_title": "Even geduld",
-        "wait_text": "Uw gegevens worden nu klaargezet. Probeer het over een paar minuten opnieuw.",
-        "bad_title": "Deze pagina bestaat niet",
-        "bad_text": "Controleer de datum of maand in de link.",
-        "error_title": "Er ging iets mis",
-        "error_text": "Probeer het later nog eens. Lukt het dan nog niet? Neem contact op met uw wijkteam.",
-        "root_title": "Uw persoonlijke link",
-        "root_text": "Gebruik de link die u van uw wijkteam kreeg. Die link is alleen voor u.",
-        "amount_label": "Bedrag",
-    },
-    "en": {
-        "brand": "Huishoudboekje",
-        "title": "Your leefgeld",
-        "skip": "Skip to content",
-        "switch": "Nederlands",
-        "switch_lang": "nl",
-        "hello": "Hello {name}",
-        "hero_to_come": "Still to come this month",
-        "hero_paid": "This is your leefgeld (money to live on) for this month",
-        "hero_upcoming": "Your next leefgeld (money to live on) is about",
-        "upcoming_detail": "On that day you will see the exact amount here.",
-        "hero_none": "Your leefgeld (money to live on) for this month",
-        "next": "Next leefgeld: {day}",
-        "next_amount": "You will get {amount}.",
-        "next_expected": "We expect about {amount}.",
-        "already": "You already got {amount} this month.",
-        "paid_on": "Paid into your account on {day}.",
-        "none_left": "This month no money was left for leefgeld after the fixed bills.",
-        "updated": "Updated on {day}",
-        "updated_never": "No bank information has been processed yet.",
-        "parts": "Your leefgeld per week",
-        "part_paid": "Paid into your account",
-        "part_coming": "Still to come",
-        "part_returned": "This did not work. Please contact your neighbourhood team.",
-        "came_in": "What came in",
-        "came_in_none": "No money has come in yet.",
-        "expected": "What we still expect",
-        "in_received": "Received on {day}",
-        "in_more": "Received on {day}. This is more than the {expected} we expected.",
-        "in_less": "Received on {day}. This is less than the {expected} we expected.",
-        "in_expected": "Expected on {day}",
-        "in_late": "Not in yet. It was expected on {day}.",
-        "in_missing": "Did not come in. It was expected on {day}.",
-        "charges": "What we pay for you",
-        "charges_none": "We do not need to pay anything for you this month.",
-        "ch_paid": "Paid on {day}",
-        "ch_will": "Will be paid on {day}",
-        "ch_before": "We will pay this before {day}",
-        "ch_pending": "Will be paid",
-        "ch_returned": "The payment came back. Please contact your neighbourhood team.",
-        "ch_arrears": "Not paid yet: there was not enough money. We will pay it as soon as we can.",
-        "saving": "We save for you",
-        "saving_intro": "Some bills do not come every month. We put part of the money aside every month.",
-        "saved": "{amount} saved",
-        "owed_title": "Money from the municipality",
-        "owed": "You still have to pay back {amount} to the municipality. This happens automatically.",
-        "owed_minimum": "Paying it back never leaves you with less than {amount} leefgeld.",
-        "shortfall": "Please note: next month there may not be enough money coming in for all fixed bills.",
-        "questions": "Any questions? Please contact {team}.",
-        "questions_plain": "Any questions? Please contact your neighbourhood team.",
-        "print_title": "Overview to print",
-        "print_month": "Overview of {month}",
-        "back": "Back to your leefgeld",
-        "nf_title": "This link does not work",
-        "nf_text": "The link may have expired or been stopped. Or something went wrong when it was copied.",
-        "nf_ask": "Ask your neighbourhood team for a new link.",
-        "many_title": "Please wait",
-        "many_text": "A wrong link was tried too often. Wait a minute and try again.",
-        "wait_title": "Please be patient",
-        "wait_text": "Your information is being prepared. Please try again in a few minutes.",
-        "bad_title": "This page does not exist",
-        "bad_text": "Please check the date or month in the link.",
-        "error_title": "Something went wrong",
-        "error_text": "Please try again later. If it still does not work, please contact your neighbourhood team.",
-        "root_title": "Your personal link",
-        "root_text": "Use the link you got from your neighbourhood team. That link is only for you.",
-        "amount_label": "Amount",
-    },
-}
-
-
-# -- formatting -------------------------------------------------------------------------------
-
-
-def money(amount: Money | str, lang: str) -> str:
-    """€ 1.234,56 in Dutch, €1,234.56 in English."""
-    value = Money(amount) if not isinstance(amount, Money) else amount
-    whole, cents = f"{abs(value.amount):.2f}".split(".")
-    grouped = f"{int(whole):,}"
-    sign = "-" if value.amount < 0 else ""
-    if lang == "en":
-        return f"{sign}€{grouped}.{cents}"
-    return f"{sign}€\u00a0{grouped.replace(',', '.')},{cents}"
-
-
-def day_words(day: date | str, lang: str, *, weekday: bool = True, year: bool | None = None,
-              today: date | None = None) -> str:
-    """'maandag 8 december' / 'Monday 8 December'; the year only when asked or not this year."""
-    day = date.fromisoformat(day) if isinstance(day, str) else day
-    show_year = year if year is not None else (today is not None and day.year != today.year)
-    text = f"{day.day} {MONTHS[lang][day.month - 1]}"
-    if show_year:
-        text += f" {day.year}"
-    if weekday:
-        text = f"{WEEKDAYS[lang][day.weekday()]} {text}"
-    return text
-
-
-def month_words(first: date, lang: str) -> str:
-    return f"{MONTHS[lang][first.month - 1]} {first.year}"
-
-
-def label(agreement: str, category: str, lang: str) -> str:
-    labels = LABELS[lang]
-    key = agreement.lower().replace("_", "-")
-    if key in labels:
-        return labels[key]
-    return labels.get(category, category.replace("-", " ").capitalize())
-
-
-# -- what a person reads ----------------------------------------------------------------------
-
-
-@dataclass
-class Row:
-    title: str
-    amount: str
-    status: str
-    tone: str = "done"  # done | coming | attention
-    who: str = ""
-
-
-@dataclass
-class Hero:
-    kind: str  # to-come | paid | upcoming | none
-    label: str
-    amount: Money
-    amount_text: str
-    about: list[str] = field(default_factory=list)  # sentences about the big number
-    next_line: str = ""  # when the next leefgeld comes
-    next_detail: str = ""
-
-
-def headline(left: dict[str, Any], ran: bool = True) -> tuple[str, Money]:
-    """The one number at the top, and what it means.
-
-    Leefgeld still to come this cycle (`left_this_month`) while there is any; once all of
-    it is paid, what was paid this cycle ("this is your leefgeld for this month"); when
-    this cycle's pay date has not been run (before the household's first pay date), the
-    leefgeld the forecast expects on the next one.
-    """
-    scheduled = left_this_month(left)
-    paid = Money(left["leefgeld"]["paid"])
-    if scheduled.is_positive:
-        return "to-come", scheduled
-    if paid.is_positive:
-        return "paid", paid
-    if not ran and not left["leefgeld"]["parts"]:
-        return "upcoming", Money(left["forecast"]["expected_leefgeld"])
-    return "none", Money.zero()
-
-
-def cycle_ran(household: Household, left: dict[str, Any]) -> bool:
-    """Whether the pay date of the cycle shown has been run for this household."""
-    pay_date = date.fromisoformat(left["cycle"]["pay_date"])
-    return (pay_date >= household.start and household.last_pay_date is not None
-            and pay_date <= household.last_pay_date)
-
-
-def view_model(household: Household, left: dict[str, Any], lang: str, as_of: date) -> dict[str, Any]:
-    m = MESSAGES[lang]
-
-    def eur(value: Money | str) -> str:
-        return money(value, lang)
-
-    def day(value: date | str, weekday: bool = True) -> str:
-        return day_words(value, lang, weekday=weekday, today=as_of)
-
-    parts = left["leefgeld"]["parts"]
-    kind, amount = headline(left, cycle_ran(household, left))
-    forecast = left["forecast"]
-    hero = Hero(kind, m[{"to-come": "hero_to_come", "paid": "hero_paid", "upcoming": "hero_upcoming",
-                         "none": "hero_none"}[kind]], amount, eur(amount))
-    coming = [p for p in parts if p["date"] > as_of.isoformat()]  # what `scheduled` adds up
-    expected_next = Money(forecast["expected_leefgeld"])
-    if kind == "to-come":
-        first = min(coming, key=lambda p: p["date"])
-        paid = Money(left["leefgeld"]["paid"])
-        if paid.is_positive:
-            hero.about.append(m["already"].format(amount=eur(paid)))
-        hero.next_line = m["next"].format(day=day(first["date"]))
-        hero.next_detail = m["next_amount"].format(amount=eur(first["amount"]))
-    elif kind == "upcoming":  # the earlier of: the next unpaid pay date, the end of the cycle shown
-        hero.next_line = m["next"].format(day=day(min(forecast["next_pay_date"], left["cycle"]["next_pay_date"])))
-        hero.next_detail = m["upcoming_detail"]
-    else:
-        done = [p for p in parts if p["status"] in ("paid", "confirmed")]
-        if kind == "paid" and done:
-            hero.about.append(m["paid_on"].format(day=day(max(p["date"] for p in done))))
-        if kind == "none":
-            hero.about.append(m["none_left"])
-        hero.next_line = m["next"].format(day=day(left["cycle"]["next_pay_date"]))
-        if expected_next.is_positive:
-            hero.next_detail = m["next_expected"].format(amount=eur(expected_next))
-    # An income that came late and was used after all (projections/wording.py says it).
-    hero.about.extend(done["text"][lang] for done in left.get("supplements", []))
-    if forecast.get("supplement"):
-        hero.about.append(forecast["supplement"]["text"][lang])
-
-    part_rows = []
-    if len(parts) > 1 or any(p["status"] == "returned" for p in parts):
-        for p in parts:
-            status, tone = {"paid": (m["part_paid"], "done"), "confirmed": (m["part_paid"], "done"),
-                            "returned": (m["part_returned"], "attention")}.get(
-                p["status"], (m["part_coming"], "coming"))
-            part_rows.append(Row(day(p["date"]), eur(p["amount"]), status, tone))
-
-    came_in, expected = [], []
-    for income in left["incomes"]:
-        title = label(income["agreement"], income["category"], lang)
-        status = income["status"]
-        if status in ("received", "deviating"):
-            text = m["in_received"].format(day=day(income["received_on"], weekday=False))
-            tone = "done"
-            if status == "deviating":
-                more = Money(income["received"]) > Money(income["expected"])
-                text = m["in_more" if more else "in_less"].format(
-                    day=day(income["received_on"], weekday=False), expected=eur(income["expected"]))
-                tone = "done" if more else "attention"
-            came_in.append(Row(title, eur(income["received"]), text, tone, income["counterparty"]))
-        else:
-            key, tone = {"late": ("in_late", "attention"), "missing": ("in_missing", "attention")}.get(
-                status, ("in_expected", "coming"))
-            expected.append(Row(title, eur(income["expected"]), m[key].format(day=day(income["date"], weekday=False)),
-                                tone, income["counterparty"]))
-
-    charges = []
-    for charge in left["charges"]:
-        status = charge["status"]
-        if status in ("paid", "confirmed"):
-            text, tone = m["ch_paid"].format(day=day(charge["paid_on"] or charge["due"], weekday=False)), "done"
-        elif status == "returned":
-            text, tone = m["ch_returned"], "attention"
-        elif status == "in-arrears":
-            text, tone = m["ch_arrears"], "attention"
-        elif charge["paid_on"]:
-            text, tone = m["ch_will"].format(day=day(charge["paid_on"], weekday=False)), "coming"
-        elif charge["due"] >= as_of.isoformat():
-            text, tone = m["ch_before"].format(day=day(charge["due"], weekday=False)), "coming"
-        else:
-            text, tone = m["ch_pending"], "coming"
-        charges.append(Row(label(charge["agreement"], charge["category"], lang), eur(charge["amount"]), text, tone,
-                           charge["counterparty"]))
-
-    categories = {a.id: a.category for a in household.agreements.values()}
-    saving = [Row(label(agreement, categories.get(agreement, agreement), lang), eur(amount),
-                  m["saved"].format(amount=eur(amount)))
-              for agreement, amount in left["reserves"].items() if Money(amount).is_positive]
-
-    owed = Money(left["buffer_owed"])
-    team = household.team or ""
-    return {
-        "hero": hero,
-        "updated": (m["updated"].format(day=day_words(left["data_as_of"], lang, weekday=False, year=True))
-                    if left["data_as_of"] else m["updated_never"]),
-        "parts": part_rows,
-        "came_in": came_in,
-        "expected": expected,
-        "charges": charges,
-        "saving": saving,
-        "owed": [m["owed"].format(amount=eur(owed)),
-                 m["owed_minimum"].format(amount=eur(household.minimum_leefgeld))] if owed.is_positive else [],
-        "shortfall": m["shortfall"] if Money(forecast["shortfall"]).is_positive else "",
-        "questions": m["questions"].format(team=team) if team else m["questions_plain"],
-    }
 
 
 # -- plumbing ---------------------------------------------------------------------------------
@@ -669,7 +311,7 @@ def _printable_overview(request: Request, token: str) -> Response:
         household = _views(ctx).fresh().household(principal.dossier or "")
         if household is None:
             return visit.refuse(503, "wait")
-        month = f"{cycle_of(household, as_of)[0]:%Y-%m}"
+        month = f"{cycle_of(household, as_of).pay_date:%Y-%m}"
     overview = monthly_overview(ctx.engine, principal.dossier or "", month)
     if lang == "nl":
         html = render_html(overview, made_on=as_of)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID, uuid5
 
 import orjson
@@ -45,12 +45,48 @@ class Recorded:
     import_id: str | None = None
 
 
+class LedgerRow(NamedTuple):
+    """The fields of a ledger row, in the order a row keeps them.
+
+    Rows are stored and kept as plain JSON lists (see `Ledger`: orjson decodes a list at
+    C speed, and a tuple subclass would not be written as one), so this names their
+    places rather than being the row itself: `LedgerRow(*row).outcome`, or in a loop over
+    thousands of rows `row[COLUMN.outcome]`.
+    """
+
+    id: str
+    account: str
+    booking_date: str  # ISO date
+    value_date: str  # ISO date
+    amount: str  # a decimal
+    counterparty_iban: str | None
+    counterparty_name: str | None
+    description: str
+    end_to_end_id: str | None
+    bank_reference: str | None
+    where: str | None
+    outcome: str
+    dossier: str | None
+    agreement_id: str | None
+    reason: str | None
+    candidates: list[str]
+    import_id: str | None
+
+
+# Where each field sits in a row: `row[COLUMN.value_date]`. Loops over the rows of an
+# import or a ledger load read one or two fields of each; a LedgerRow made of every row
+# would cost ten times the indexing.
+COLUMN = LedgerRow(*range(len(LedgerRow._fields)))
+
+
 def row_of(ident: str, t: BankTransaction, outcome: str, dossier: str | None = None,
            agreement_id: str | None = None, reason: str | None = None, candidates: list[str] | None = None,
            import_id: str | None = None) -> list[Any]:
     """A transaction as recorded, as a list of plain JSON values (see `Ledger`).
 
-    The same fields as `Recorded`; an import makes one per transaction straight away.
+    The same fields as `Recorded`, in `LedgerRow` order; an import makes one per
+    transaction straight away, so the list is written out rather than made from a
+    `LedgerRow` (a test holds the two to the same order).
     """
     return [ident, t.account, t.booking_date.isoformat(), t.value_date.isoformat(), str(t.amount),
             t.counterparty_iban, t.counterparty_name, t.description, t.end_to_end_id, t.bank_reference,
@@ -63,14 +99,12 @@ def to_row(recorded: Recorded) -> list[Any]:
 
 
 def from_row(row: list[Any]) -> Recorded:
-    (ident, account, booked, valued, amount, iban, name, description, e2e, reference, where,
-     outcome, dossier, agreement_id, reason, candidates, import_id) = row
-    transaction = BankTransaction.read(account, date.fromisoformat(booked), date.fromisoformat(valued),
-                                       Decimal(amount), iban, name, description, e2e, reference, where)
-    return Recorded(ident, transaction, outcome, dossier, agreement_id, reason, tuple(candidates), import_id)
-
-
-_OUTCOME, _IMPORT_ID = 11, 16  # where in a row the outcome (and what follows it) and the import sit
+    r = LedgerRow(*row)
+    transaction = BankTransaction.read(
+        r.account, date.fromisoformat(r.booking_date), date.fromisoformat(r.value_date), Decimal(r.amount),
+        r.counterparty_iban, r.counterparty_name, r.description, r.end_to_end_id, r.bank_reference, r.where)
+    return Recorded(r.id, transaction, r.outcome, r.dossier, r.agreement_id, r.reason, tuple(r.candidates),
+                    r.import_id)
 
 # One `TransactionsImported` event carries at most this many rows, and at most this
 # many bytes of rows (a row larger than that alone): no stored event grows with the
@@ -140,7 +174,7 @@ class Ledger(Aggregate):
                rows: list[list[Any]], actor: str) -> None:
         """Record new transactions (`row_of`); each carries the id of the import that brought it."""
         for row in rows:
-            row[_IMPORT_ID] = import_id
+            row[COLUMN.import_id] = import_id
         for chunk in chunked(rows):
             self._imported(import_id=import_id, files=files, allow_unbalanced=allow_unbalanced,
                            rows=chunk, actor=actor)
@@ -149,9 +183,10 @@ class Ledger(Aggregate):
     def _imported(self, import_id: str, files: list[str], allow_unbalanced: bool,
                   rows: list[list[Any]], actor: str) -> None:
         newest = self.newest_value_date.isoformat() if self.newest_value_date else ""
+        ident, valued = COLUMN.id, COLUMN.value_date
         for row in rows:
-            self.rows[row[0]] = row
-            newest = max(newest, row[3])  # ISO dates sort as dates
+            self.rows[row[ident]] = row
+            newest = max(newest, row[valued])  # ISO dates sort as dates
         self.newest_value_date = date.fromisoformat(newest) if newest else None
 
     @event("TransactionsRecorded")
@@ -171,15 +206,16 @@ class Ledger(Aggregate):
     @event("TransactionResolved")
     def _resolved(self, transaction_id: str, outcome: str, dossier: str | None,
                   agreement_id: str | None, actor: str, reason: str | None) -> None:
-        row = list(self.rows[transaction_id])
-        row[_OUTCOME:_OUTCOME + 4] = [outcome, dossier, agreement_id, reason if reason is not None else row[14]]
-        self.rows[transaction_id] = row
+        row = LedgerRow(*self.rows[transaction_id])
+        self.rows[transaction_id] = list(row._replace(
+            outcome=outcome, dossier=dossier, agreement_id=agreement_id,
+            reason=reason if reason is not None else row.reason))
 
     def recorded(self) -> list[Recorded]:
         return [from_row(row) for row in self.rows.values()]
 
     def unmatched(self) -> list[Recorded]:
-        return [from_row(row) for row in self.rows.values() if row[_OUTCOME] == UNMATCHED]
+        return [from_row(row) for row in self.rows.values() if row[COLUMN.outcome] == UNMATCHED]
 
 
 def ledger_id(account: str, month: str) -> UUID:

@@ -9,7 +9,7 @@ charges scheduled | paid | confirmed | returned | in-arrears.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..domain.agreement import CHARGE, INCOME
 from ..domain.calendar import add_business_days
@@ -18,15 +18,22 @@ from ..domain.money import Money, total
 from .wording import texts
 
 
-def cycle_of(household: Household, as_of: date) -> tuple[date, date]:
+class Cycle(NamedTuple):
+    """A pay-date cycle: from its pay date up to (not including) the next."""
+
+    pay_date: date
+    next_pay_date: date
+
+
+def cycle_of(household: Household, as_of: date) -> Cycle:
     """The pay-date cycle `as_of` lies in: [pay date, next pay date). After the final
     settlement: the settlement, which paid out the last of the household's money."""
     settled = household.settled_on
     if settled is not None and as_of >= settled:
-        return settled, date.fromordinal(settled.toordinal() + 1)
+        return Cycle(settled, date.fromordinal(settled.toordinal() + 1))
     upcoming = household.pay_date_on_or_after(as_of)
     if upcoming == as_of:
-        return as_of, household.next_pay_date(as_of)
+        return Cycle(as_of, household.next_pay_date(as_of))
     # A cycle is about a month, up to two when the pay day moved: start well before.
     previous = household.pay_date_on_or_after(date.fromordinal(as_of.toordinal() - 70))
     while True:
@@ -36,7 +43,7 @@ def cycle_of(household: Household, as_of: date) -> tuple[date, date]:
         previous = following
     # A pay date the job caught up on a later day (see Household.pay_dates_between).
     ran = [d for d in map(date.fromisoformat, household.paid_on) if previous < d <= as_of]
-    return (max(ran) if ran else previous), following
+    return Cycle(max(ran) if ran else previous, following)
 
 
 def what_is_left(household: Household, as_of: date, data_as_of: date | None) -> dict[str, Any]:
@@ -55,7 +62,7 @@ def what_is_left(household: Household, as_of: date, data_as_of: date | None) -> 
             "parts": [{"date": i.execution_date.isoformat(), "amount": str(i.amount),
                        "status": _payment_status(i, as_of)} for i in leefgeld],
         },
-        "incomes": _incomes(household, cycle_of(household, date.fromordinal(pay_date.toordinal() - 1))[0],
+        "incomes": _incomes(household, cycle_of(household, date.fromordinal(pay_date.toordinal() - 1)).pay_date,
                             pay_date, next_pay, as_of),
         "charges": _charges(household, pay_date, next_pay, as_of, instructions),
         "buffer_owed": str(household.buffer_outstanding),

@@ -20,7 +20,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from ..domain.household import Household
-from ..domain.ledger import Ledger
+from ..domain.ledger import COLUMN, Ledger
 from ..domain.signals import SEVERITY_RANK, Signal
 from ..engine import Engine
 from .store import ReadModel, read_model_class
@@ -220,8 +220,9 @@ def _value_dates(event: Any) -> list[tuple[str, date]]:
     """The newest value date per account among the transactions a ledger event records."""
     if isinstance(event, Ledger.TransactionsImported):
         newest: dict[str, str] = {}
+        account, valued = COLUMN.account, COLUMN.value_date
         for row in event.rows:
-            newest[row[1]] = max(newest.get(row[1], ""), row[3])  # account, ISO value date
+            newest[row[account]] = max(newest.get(row[account], ""), row[valued])  # ISO dates sort as dates
         return [(account, date.fromisoformat(day)) for account, day in newest.items()]
     if isinstance(event, Ledger.TransactionsRecorded):  # stores from before rows
         return [(r.transaction.account, r.transaction.value_date) for r in event.transactions]

@@ -1,0 +1,216 @@
+"""The participant page's view model: everything a person reads, prepared from
+`what_is_left`, so that the templates only lay it out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from huishoudboekje.domain.household import Household
+from huishoudboekje.domain.money import Money
+from huishoudboekje.projections.left import left_this_month
+
+from .words import MESSAGES, day_words, label, money
+
+# -- what a person reads ----------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    title: str
+    amount: str
+    status: str
+    tone: str = "done"  # done | coming | attention
+    who: str = ""
+
+
+@dataclass
+class Hero:
+    kind: str  # to-come | paid | upcoming | none
+    label: str
+    amount: Money
+    amount_text: str
+    about: list[str] = field(default_factory=list)  # sentences about the big number
+    next_line: str = ""  # when the next leefgeld comes
+    next_detail: str = ""
+
+
+def headline(left: dict[str, Any], ran: bool = True) -> tuple[str, Money]:
+    """The one number at the top, and what it means.
+
+    Leefgeld still to come this cycle (`left_this_month`) while there is any; once all of
+    it is paid, what was paid this cycle ("this is your leefgeld for this month"); when
+    this cycle's pay date has not been run (before the household's first pay date), the
+    leefgeld the forecast expects on the next one.
+    """
+    scheduled = left_this_month(left)
+    paid = Money(left["leefgeld"]["paid"])
+    if scheduled.is_positive:
+        return "to-come", scheduled
+    if paid.is_positive:
+        return "paid", paid
+    if not ran and not left["leefgeld"]["parts"]:
+        return "upcoming", Money(left["forecast"]["expected_leefgeld"])
+    return "none", Money.zero()
+
+
+def cycle_ran(household: Household, left: dict[str, Any]) -> bool:
+    """Whether the pay date of the cycle shown has been run for this household."""
+    pay_date = date.fromisoformat(left["cycle"]["pay_date"])
+    return (pay_date >= household.start and household.last_pay_date is not None
+            and pay_date <= household.last_pay_date)
+
+
+@dataclass(frozen=True)
+class Say:
+    """How amounts and days are written for one reader: their language, as of their day."""
+
+    lang: str
+    as_of: date
+
+    @property
+    def m(self) -> dict[str, str]:
+        return MESSAGES[self.lang]
+
+    def eur(self, value: Money | str) -> str:
+        return money(value, self.lang)
+
+    def day(self, value: date | str, weekday: bool = True) -> str:
+        return day_words(value, self.lang, weekday=weekday, today=self.as_of)
+
+    def label(self, agreement: str, category: str) -> str:
+        return label(agreement, category, self.lang)
+
+
+def view_model(household: Household, left: dict[str, Any], lang: str, as_of: date) -> dict[str, Any]:
+    """Everything the participant page shows; each part is made by its own function below."""
+    say = Say(lang, as_of)
+    m = say.m
+    came_in, expected = income_rows(say, left["incomes"])
+    owed = Money(left["buffer_owed"])
+    team = household.team or ""
+    return {
+        "hero": hero(say, household, left),
+        "updated": (m["updated"].format(day=day_words(left["data_as_of"], lang, weekday=False, year=True))
+                    if left["data_as_of"] else m["updated_never"]),
+        "parts": part_rows(say, left["leefgeld"]["parts"]),
+        "came_in": came_in,
+        "expected": expected,
+        "charges": [charge_row(say, charge) for charge in left["charges"]],
+        "saving": saving_rows(say, household, left["reserves"]),
+        "owed": [m["owed"].format(amount=say.eur(owed)),
+                 m["owed_minimum"].format(amount=say.eur(household.minimum_leefgeld))] if owed.is_positive else [],
+        "shortfall": m["shortfall"] if Money(left["forecast"]["shortfall"]).is_positive else "",
+        "questions": m["questions"].format(team=team) if team else m["questions_plain"],
+    }
+
+
+HERO_LABELS = {"to-come": "hero_to_come", "paid": "hero_paid", "upcoming": "hero_upcoming", "none": "hero_none"}
+
+
+def hero(say: Say, household: Household, left: dict[str, Any]) -> Hero:
+    """The big number at the top, what it means and when the next leefgeld comes."""
+    m, day = say.m, say.day
+    parts, forecast = left["leefgeld"]["parts"], left["forecast"]
+    kind, amount = headline(left, cycle_ran(household, left))
+    shown = Hero(kind, m[HERO_LABELS[kind]], amount, say.eur(amount))
+    if kind == "to-come":
+        coming = [p for p in parts if p["date"] > say.as_of.isoformat()]  # what `scheduled` adds up
+        first = min(coming, key=lambda p: p["date"])
+        paid = Money(left["leefgeld"]["paid"])
+        if paid.is_positive:
+            shown.about.append(m["already"].format(amount=say.eur(paid)))
+        shown.next_line = m["next"].format(day=day(first["date"]))
+        shown.next_detail = m["next_amount"].format(amount=say.eur(first["amount"]))
+    elif kind == "upcoming":  # the earlier of: the next unpaid pay date, the end of the cycle shown
+        shown.next_line = m["next"].format(day=day(min(forecast["next_pay_date"], left["cycle"]["next_pay_date"])))
+        shown.next_detail = m["upcoming_detail"]
+    else:
+        done = [p for p in parts if p["status"] in ("paid", "confirmed")]
+        if kind == "paid" and done:
+            shown.about.append(m["paid_on"].format(day=day(max(p["date"] for p in done))))
+        if kind == "none":
+            shown.about.append(m["none_left"])
+        shown.next_line = m["next"].format(day=day(left["cycle"]["next_pay_date"]))
+        expected_next = Money(forecast["expected_leefgeld"])
+        if expected_next.is_positive:
+            shown.next_detail = m["next_expected"].format(amount=say.eur(expected_next))
+    # An income that came late and was used after all (projections/wording.py says it).
+    shown.about.extend(done["text"][say.lang] for done in left.get("supplements", []))
+    if forecast.get("supplement"):
+        shown.about.append(forecast["supplement"]["text"][say.lang])
+    return shown
+
+
+# Part status: (message key, tone); any other status is still to come.
+PART_STATUS = {"paid": ("part_paid", "done"), "confirmed": ("part_paid", "done"),
+               "returned": ("part_returned", "attention")}
+
+
+def part_rows(say: Say, parts: list[dict[str, Any]]) -> list[Row]:
+    """The weekly parts of the leefgeld; none when it comes in one part that did not fail."""
+    if not (len(parts) > 1 or any(p["status"] == "returned" for p in parts)):
+        return []
+    rows = []
+    for p in parts:
+        key, tone = PART_STATUS.get(p["status"], ("part_coming", "coming"))
+        rows.append(Row(say.day(p["date"]), say.eur(p["amount"]), say.m[key], tone))
+    return rows
+
+
+# Income not (yet) received, by status: (message key with {day}, tone).
+EXPECTED_STATUS = {"late": ("in_late", "attention"), "missing": ("in_missing", "attention")}
+RECEIVED = ("received", "deviating")
+
+
+def income_rows(say: Say, incomes: list[dict[str, Any]]) -> tuple[list[Row], list[Row]]:
+    """The incomes that came in, and those still expected."""
+    came_in, expected = [], []
+    for income in incomes:
+        title = say.label(income["agreement"], income["category"])
+        if income["status"] in RECEIVED:
+            text, tone = received_words(say, income)
+            came_in.append(Row(title, say.eur(income["received"]), text, tone, income["counterparty"]))
+        else:
+            key, tone = EXPECTED_STATUS.get(income["status"], ("in_expected", "coming"))
+            text = say.m[key].format(day=say.day(income["date"], weekday=False))
+            expected.append(Row(title, say.eur(income["expected"]), text, tone, income["counterparty"]))
+    return came_in, expected
+
+
+def received_words(say: Say, income: dict[str, Any]) -> tuple[str, str]:
+    """When an income came in, and whether it was more or less than expected; its tone."""
+    on = say.day(income["received_on"], weekday=False)
+    if income["status"] != "deviating":
+        return say.m["in_received"].format(day=on), "done"
+    more = Money(income["received"]) > Money(income["expected"])
+    text = say.m["in_more" if more else "in_less"].format(day=on, expected=say.eur(income["expected"]))
+    return text, "done" if more else "attention"
+
+
+def charge_row(say: Say, charge: dict[str, Any]) -> Row:
+    """A fixed bill we pay for the household, and where its payment stands."""
+    m, status = say.m, charge["status"]
+    if status in ("paid", "confirmed"):
+        text, tone = m["ch_paid"].format(day=say.day(charge["paid_on"] or charge["due"], weekday=False)), "done"
+    elif status == "returned":
+        text, tone = m["ch_returned"], "attention"
+    elif status == "in-arrears":
+        text, tone = m["ch_arrears"], "attention"
+    elif charge["paid_on"]:
+        text, tone = m["ch_will"].format(day=say.day(charge["paid_on"], weekday=False)), "coming"
+    elif charge["due"] >= say.as_of.isoformat():
+        text, tone = m["ch_before"].format(day=say.day(charge["due"], weekday=False)), "coming"
+    else:
+        text, tone = m["ch_pending"], "coming"
+    return Row(say.label(charge["agreement"], charge["category"]), say.eur(charge["amount"]), text, tone,
+               charge["counterparty"])
+
+
+def saving_rows(say: Say, household: Household, reserves: dict[str, Any]) -> list[Row]:
+    """What is put aside for bills that do not come every month."""
+    categories = {a.id: a.category for a in household.agreements.values()}
+    return [Row(say.label(agreement, categories.get(agreement, agreement)), say.eur(amount),
+                say.m["saved"].format(amount=say.eur(amount)))
+            for agreement, amount in reserves.items() if Money(amount).is_positive]
