@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from huishoudboekje.config import Settings
-from huishoudboekje.domain.access import AccessError
+from huishoudboekje.domain.access import PARTICIPANT, AccessError
 from huishoudboekje.domain.household import HouseholdError
 from huishoudboekje.domain.money import MoneyError, parse_money
 from huishoudboekje.domain.statement import StatementError
@@ -676,7 +676,7 @@ def tokens_issue(
     """Issue a staff token; the secret is shown once and stored only as a hash."""
     from huishoudboekje import access
 
-    if role == "participant":
+    if role == PARTICIPANT:
         fail("--role: participants get a personal link: hhb tokens link DOSSIER")
     config = settings()
     guarded(lambda: access.lifetime(role, days, no_expiry, config.max_credential_days))  # before opening the store
@@ -701,10 +701,10 @@ def tokens_link(
     from huishoudboekje import access
 
     config = settings()
-    guarded(lambda: access.lifetime("participant", days, False, config.max_credential_days))
+    guarded(lambda: access.lifetime(PARTICIPANT, days, False, config.max_credential_days))
     store = engine(db)
     name = guarded(lambda: store.household(dossier)).participants[0].name
-    secret, credential = guarded(lambda: access.issue(store, "participant", name, actor_of(actor),
+    secret, credential = guarded(lambda: access.issue(store, PARTICIPANT, name, actor_of(actor),
                                                       dossier=dossier, valid_days=days,
                                                       max_days=config.max_credential_days))
     emit({"link": f"{base_url.rstrip('/')}/p/{secret}", "id": credential.short_id, "dossier": dossier,

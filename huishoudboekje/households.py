@@ -10,19 +10,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, RecordConflictError
-
 from .domain.agreement import CHARGE, Agreement
-from .domain.household import Household, HouseholdError, household_id
+from .domain.household import ACTIVE, Household, HouseholdError, household_id
 from .domain.money import Money
 from .domain.run import Run
 from .domain.team import TeamError
 from .engine import Engine
+from .retry import retrying
 from .onboarding import DocumentError, HouseholdSpec, Problem
 
-CREATED, UNCHANGED, UPDATED = "created", "unchanged", "updated"
+
+
+class Onboarding(StrEnum):
+    """What onboarding did with one document."""
+    CREATED = "created"
+    UNCHANGED = "unchanged"
+    UPDATED = "updated"
+
+
+CREATED, UNCHANGED, UPDATED = Onboarding
 
 
 @dataclass(frozen=True)
@@ -44,12 +53,8 @@ def onboard(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str, 
     """
     _check_accounts(specs, managed)
     _check_teams(engine, specs)
-    for _ in range(3):
-        try:
-            return _onboard_once(engine, specs, actor)
-        except (RecordConflictError, IntegrityError):
-            continue  # another process wrote in between: look again
-    return _onboard_once(engine, specs, actor)
+    # another process wrote in between: look again
+    return retrying(lambda: _onboard_once(engine, specs, actor), attempts=4)
 
 
 def _check_accounts(specs: list[tuple[str, HouseholdSpec]], managed: Sequence[str]) -> None:
@@ -172,7 +177,7 @@ def _apply_changes(household: Household, spec: HouseholdSpec, actor: str) -> boo
     before = len(household.pending_events)
     if spec.start != household.start:
         raise HouseholdError(f"start: was {household.start}; a start date cannot change")
-    if household.status != "active":
+    if household.status != ACTIVE:
         if spec.end != household.end:
             raise HouseholdError(f"end: {household.dossier} ended on {household.end}")
         return False

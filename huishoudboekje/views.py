@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from .domain.household import Household, bookings_in
+from .domain.household import ACTIVE, ENDED, Household, bookings_in
 from .engine import Engine
 
 BUSINESS_DATE_FIELDS = ("effective", "end", "pay_date", "value_date", "booking_date", "start", "on")
@@ -53,7 +53,7 @@ def household_on(household: Household, day: date) -> dict[str, Any]:
         "date": day.isoformat(),
         "dossier": household.dossier,
         "status": "not yet started" if day < household.start else (
-            "ended" if household.end is not None and day > household.end else "active"),
+            ENDED if household.end is not None and day > household.end else ACTIVE),
         "pay_day": household.pay_day_on(day),
         "next_pay_date": household.pay_date_on_or_after(day).isoformat(),
         "agreements": [

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huishoudboekje import access
 from huishoudboekje.access import Principal
+from huishoudboekje.domain.access import PARTICIPANT
 from huishoudboekje.config import Settings
 from huishoudboekje.engine import Engine
 from huishoudboekje.projections.views import Projections
@@ -304,7 +305,7 @@ def principal(request: Request, credentials: HTTPAuthorizationCredentials | None
 def participant_principal(request: Request, token: str, ctx: Context) -> Principal:
     """A participant's personal link token (from the URL path)."""
     found = access.authenticate(ctx.engine, token)
-    if found is None or found.role != "participant":
+    if found is None or found.role != PARTICIPANT:
         refuse_failed(request, ctx, token)
         raise Problem(404, "Not found", "this link is unknown, expired or revoked")
     return found

@@ -34,6 +34,7 @@ from huishoudboekje import statements as statement_service
 from huishoudboekje import teams as team_service
 from huishoudboekje.access import AccessError, Principal
 from huishoudboekje.domain.access import AUDITOR, JOB, PARTICIPANT, STAFF, TEAMLEAD
+from huishoudboekje.domain.agreement import INCOME
 from huishoudboekje.domain.household import Household, HouseholdError, household_id
 from huishoudboekje.domain.money import MoneyError, total
 from huishoudboekje.domain.run import Run
@@ -747,7 +748,7 @@ def household_out(h: Household) -> dict[str, Any]:
 
 
 def agreement_out(a: Any) -> dict[str, Any]:
-    income = a.kind == "income"
+    income = a.kind == INCOME
     return {
         "id": a.id, "kind": a.kind, "category": a.category,
         "counterparty": {"name": a.counterparty.name, "iban": a.counterparty.iban},

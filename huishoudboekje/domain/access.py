@@ -9,14 +9,26 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from enum import StrEnum
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from .household import NAMESPACE
 
-STAFF, TEAMLEAD, AUDITOR, JOB, PARTICIPANT = "staff", "teamlead", "auditor", "job", "participant"
-ROLES = (STAFF, TEAMLEAD, AUDITOR, JOB, PARTICIPANT)
+
+
+class Role(StrEnum):
+    """Who a credential speaks for; members equal the strings stored in events."""
+    STAFF = "staff"
+    TEAMLEAD = "teamlead"
+    AUDITOR = "auditor"
+    JOB = "job"
+    PARTICIPANT = "participant"
+
+
+STAFF, TEAMLEAD, AUDITOR, JOB, PARTICIPANT = Role
+ROLES = tuple(Role)
 
 
 class AccessError(ValueError):

@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -34,9 +35,28 @@ from .paydate import (
 )
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://huishoudboekje.example/")
-ACTIVE, ENDED = "active", "ended"
-MONTHLY, WEEKLY = "monthly", "weekly"
-PAY_DATE, DUE_DATE = "pay-date", "due-date"
+
+
+class Status(StrEnum):
+    """A household's status; members equal the strings stored in events."""
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class Frequency(StrEnum):
+    MONTHLY = "monthly"
+    WEEKLY = "weekly"
+
+
+class PayRule(StrEnum):
+    """When a charge is paid: on the pay date, or just before its due date."""
+    PAY_DATE = "pay-date"
+    DUE_DATE = "due-date"
+
+
+ACTIVE, ENDED = Status.ACTIVE, Status.ENDED
+MONTHLY, WEEKLY = Frequency.MONTHLY, Frequency.WEEKLY
+PAY_DATE, DUE_DATE = PayRule.PAY_DATE, PayRule.DUE_DATE
 
 
 class HouseholdError(ValueError):
