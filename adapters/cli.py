@@ -18,18 +18,16 @@ from rich.console import Console
 from rich.table import Table
 
 from huishoudboekje.config import Settings
-from huishoudboekje.domain.access import PARTICIPANT, AccessError
-from huishoudboekje.domain.household import HouseholdError
-from huishoudboekje.domain.money import MoneyError, parse_money
-from huishoudboekje.domain.statement import StatementError
-from huishoudboekje.domain.team import TeamError
-from huishoudboekje.engine import Engine, NotFound
+from huishoudboekje.domain.access import PARTICIPANT
+from huishoudboekje.domain.money import parse_money
+from huishoudboekje.engine import Engine
 from huishoudboekje import households as household_service
-from huishoudboekje.onboarding import DocumentError, json_schema
+from huishoudboekje.onboarding import json_schema
 
-from .documents import DocumentErrors, read_specs
-from .pgstore import WriteTimeout
-from .store import StoreError, open_engine
+from .bootstrap import Services, bootstrap
+from .documents import read_specs
+from .errors import BAD_INPUT, REFUSED, UNEXPECTED, refusal
+from .store import StoreError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Huishoudboekje: one pay date a month.")
 out = Console(width=None if sys.stdout.isatty() else 140)
@@ -42,7 +40,6 @@ DbOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
 ActorOption = Annotated[Optional[str], typer.Option("--actor", envvar="HHB_ACTOR", help="Who gives the command")]
 
-BAD_INPUT, NOT_FOUND, UNEXPECTED = 2, 3, 1
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -53,13 +50,15 @@ def settings() -> Settings:
         fail(f"settings: {exc}")
 
 
-def engine(db: str | None) -> Engine:
+def services(db: str | None) -> Services:
     try:
-        config = settings()
-        return open_engine(db or config.database_url, config.var_dir, config.db_write_timeout,
-                           config.db_lock_timeout)
+        return bootstrap(db, settings())
     except StoreError as exc:
         fail(str(exc))
+
+
+def engine(db: str | None) -> Engine:
+    return services(db).engine
 
 
 def fail(message: str, code: int = BAD_INPUT) -> Any:
@@ -68,16 +67,13 @@ def fail(message: str, code: int = BAD_INPUT) -> Any:
 
 
 def guarded(action: Callable[[], Any]) -> Any:
-    """Run a command; turn the errors a user can fix into a message and exit code 2."""
+    """Run a command; turn the errors a user can fix into a message and their exit code
+    (`adapters/errors.py`: 2 bad input, 3 not found, 1 a job stopped part-way)."""
     try:
         return action()
-    except NotFound as exc:
-        fail(str(exc), NOT_FOUND)
-    except (DocumentErrors, DocumentError, StatementError, HouseholdError, MoneyError, StoreError,
-            AccessError, TeamError) as exc:
-        fail(str(exc))
-    except WriteTimeout as exc:
-        fail(str(exc), UNEXPECTED)
+    except REFUSED as exc:
+        meaning = refusal(exc)
+        fail(str(exc), meaning.exit_code if meaning else UNEXPECTED)
 
 
 def emit(data: Any) -> None:
@@ -112,42 +108,39 @@ def onboard(
 ) -> None:
     """Onboard households (or apply edits to them) from documents; all or nothing."""
     specs = guarded(lambda: read_specs(files))
-    store = engine(db)
-    managed = settings().managed_accounts
-    results = guarded(lambda: household_service.onboard(store, specs, actor_of(actor), managed=managed))
-    refresh(store)
+    svc = services(db)
+    results = guarded(lambda: svc.onboard(specs, actor_of(actor)))
+    svc.catch_up()
     for result in results:
         emit(result.as_dict())
 
 
 @app.command("households")
-def list_households(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """List households."""
-    store = engine(db)
-    rows = []
-    for ident, dossier in store.household_ids():
-        h = store.household_by_id(ident)
-        rows.append(
-            {
-                "dossier": h.dossier,
-                "household_id": str(h.id),
-                "team": h.team,
-                "status": h.status,
-                "start": h.start.isoformat(),
-                "pay_day": h.pay_day_on(date.max),
-                "participants": [p.name for p in h.participants],
-                "agreements": len(h.agreements),
-                "buffer_outstanding": str(h.buffer_outstanding),
-            }
-        )
+def list_households(team: Annotated[Optional[str], typer.Option("--team")] = None,
+                    db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List households (as GET /households: from the read model, brought up to date first)."""
+    svc = services(db)
+    svc.catch_up()
+    rows = svc.households(team)
     if as_json:
         emit(rows)
         return
-    table = Table("dossier", "team", "status", "start", "pay day", "participants", "agreements", "buffer owed")
+    table = Table("dossier", "team", "status", "account", "buffer owed", "arrears")
     for r in rows:
-        table.add_row(r["dossier"], r["team"], r["status"], r["start"], str(r["pay_day"]),
-                      ", ".join(r["participants"]), str(r["agreements"]), r["buffer_outstanding"])
+        table.add_row(r["dossier"], r["team"], r["status"], r["account"] or "", r["buffer_outstanding"],
+                      f"{r['arrears_count']} ({r['arrears_amount']})")
     out.print(table)
+
+
+@app.command("show")
+def show(dossier: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """One household: settings, participants, agreements, money owed."""
+    svc = services(db)
+    detail = guarded(lambda: svc.household_detail(svc.household(dossier)))
+    if as_json:
+        emit(detail)
+        return
+    out.print_json(json.dumps(detail))
 
 
 @app.command()
@@ -158,21 +151,18 @@ def history(
     as_json: JsonOption = False,
 ) -> None:
     """The event timeline of a household, and how it stood on a date."""
-    from huishoudboekje.views import household_on, timeline
-
-    store = engine(db)
-    household = guarded(lambda: store.household(dossier))
-    events = timeline(store, household.id)
-    state = household_on(household, parse_day(as_of, "--as-of")) if as_of is not None else None
+    day = parse_day(as_of, "--as-of") if as_of is not None else None
+    svc = services(db)
+    result = guarded(lambda: svc.history(dossier, day))
     if as_json:
-        emit({"dossier": dossier, "events": events, "as_of": state})
+        emit(result)
         return
     table = Table("#", "event", "business date", "actor", "details")
-    for e in events:
+    for e in result["events"]:
         table.add_row(str(e["version"]), e["event"], e["business_date"] or "", e["actor"] or "", e["details"])
     out.print(table)
-    if state:
-        out.print_json(json.dumps(state, default=str))
+    if result["as_of"]:
+        out.print_json(json.dumps(result["as_of"], default=str))
 
 
 @app.command()
@@ -190,9 +180,10 @@ def change_amount(
     """Change an agreement's amount from a date on (e.g. the rent rise on 1 July)."""
     money = guarded(lambda: parse_money(amount))
     day = parse_day(effective, "--from")
-    store = engine(db)
+    svc = services(db)
+    store = svc.engine
     guarded(lambda: household_service.change_amount(store, dossier, agreement, money, day, actor_of(actor)))
-    refresh(store)
+    svc.catch_up()
     emit({"dossier": dossier, "agreement": agreement, "amount": str(money), "from": day.isoformat()})
 
 
@@ -204,9 +195,10 @@ def end_agreement(
 ) -> None:
     """End an agreement on a date."""
     day = parse_day(end, "--on")
-    store = engine(db)
+    svc = services(db)
+    store = svc.engine
     guarded(lambda: household_service.end_agreement(store, dossier, agreement, day, actor_of(actor)))
-    refresh(store)
+    svc.catch_up()
     emit({"dossier": dossier, "agreement": agreement, "end": day.isoformat()})
 
 
@@ -219,9 +211,10 @@ def pay_day(
     """Change the household's pay day (1–28 or last-business-day) from a date on."""
     value: int | str = int(day) if day.isdigit() else day
     start = parse_day(effective, "--from")
-    store = engine(db)
+    svc = services(db)
+    store = svc.engine
     outcome = guarded(lambda: household_service.change_pay_day(store, dossier, value, start, actor_of(actor)))
-    refresh(store)
+    svc.catch_up()
     emit({"dossier": dossier, "pay_day": value, "from": start.isoformat(), **outcome})
     if outcome["paid_late"]:
         sys.stderr.write(f"let op / note: {len(outcome['paid_late'])} charge(s) fall due before the next pay date "
@@ -237,9 +230,10 @@ def end_participation(
     """End a household's participation; all its agreements end that day, and the next
     business day the final settlement pays out what the household still holds."""
     day = parse_day(end, "--on")
-    store = engine(db)
+    svc = services(db)
+    store = svc.engine
     outcome = guarded(lambda: household_service.end_participation(store, dossier, day, actor_of(actor)))
-    refresh(store)
+    svc.catch_up()
     emit({"dossier": dossier, "end": day.isoformat(), **outcome})
 
 
@@ -247,9 +241,10 @@ def end_participation(
 def release(dossier: str, db: DbOption = None, actor: ActorOption = None) -> None:
     """Release leefgeld held above the participant ceiling: two different people (--actor)
     must each run this; the next pay date then pays it."""
-    store = engine(db)
+    svc = services(db)
+    store = svc.engine
     outcome = guarded(lambda: household_service.release_held(store, dossier, date.today(), actor_of(actor)))
-    refresh(store)
+    svc.catch_up()
     emit(outcome)
     if outcome["status"] == "approved":
         sys.stderr.write(f"let op / note: approved by {outcome['approved_by']}; a second person must run "
@@ -271,19 +266,15 @@ def import_(
     """Import bank statements; all files or none."""
     from functools import partial
 
-    from huishoudboekje.statements import import_statements
-
     from .statements import parse_statement_files
 
     config = settings()
     today = parse_day(day, "--date") if day is not None else date.today()
     parse = partial(parse_statement_files, today=today, days_ahead=config.value_days_ahead)
     statements = guarded(lambda: _parse_with_progress(files, config.max_statement_bytes, parse))
-    store = engine(db)
-    result = guarded(lambda: import_statements(store, statements, managed=config.managed_accounts,
-                                               allow_unbalanced=allow_unbalanced, actor=actor_of(actor),
-                                               limits=config.limits))
-    refresh(store)
+    svc = services(db)
+    result = guarded(lambda: svc.import_statements(statements, actor_of(actor), allow_unbalanced))
+    svc.catch_up()
     summary = {k: getattr(result, k) for k in
                ("files", "transactions", "new", "duplicates", "matched", "unmatched", "payments_confirmed",
                 "payments_returned")}
@@ -311,9 +302,7 @@ def _parse_with_progress(files: list[Path], max_bytes: int, parse: Callable) -> 
 @app.command("unmatched")
 def list_unmatched(db: DbOption = None, as_json: JsonOption = False) -> None:
     """The queue of bank transactions that were not booked automatically."""
-    from huishoudboekje.statements import to_dict, unmatched
-
-    rows = [to_dict(r) for r in unmatched(engine(db))]
+    rows = services(db).unmatched()
     if as_json:
         emit(rows)
         return
@@ -340,7 +329,8 @@ def book_(
     accept a queued credit as the return of one of our payments (--as-return)."""
     from huishoudboekje import statements as service
 
-    store = engine(db)
+    svc = services(db)
+    store = svc.engine
     who = actor_of(actor)
     if undo:
         recorded = guarded(lambda: service.undo(store, transaction, who, reason or "undone by staff"))
@@ -352,37 +342,25 @@ def book_(
         recorded = guarded(lambda: service.book(store, transaction, dossier, agreement, who))
     else:
         fail("book: give DOSSIER and AGREEMENT, or --ignore, or --undo")
-    refresh(store)
+    svc.catch_up()
     emit(service.to_dict(recorded))
 
 
 # -- the pay date ------------------------------------------------------------------------
 
 
-def run_reconcile(store: Engine, through: date, today: date | None = None, show_progress: bool = True):
+def run_reconcile(svc: Services, through: date, today: date | None = None, show_progress: bool = True):
     from rich.progress import Progress
 
-    from huishoudboekje.reconcile import files_dir, reconcile
-
-    from .payments import Pain001Writer
-
-    config = settings()
-    writer = Pain001Writer(files_dir(config.var_dir), config.debtor_name, config.pain_version)
     if not err.is_terminal:  # logs and supervising processes get plain lines
         def report(done: int, of: int) -> None:
             sys.stderr.write(f"reconcile: {done}/{of} households\n")
             sys.stderr.flush()
 
-        return reconcile(store, through, default_account=config.default_account, write_file=writer,
-                         today=today or date.today(), progress=report,
-                         unrepaid_cycles=config.buffer_unrepaid_cycles, batch=config.reconcile_batch,
-                         participant_ceiling=config.limits.participant_ceiling)
+        return svc.pay(through, today, progress=report)
     with Progress(console=err, transient=True, disable=not show_progress) as bar:
         task = bar.add_task("paying households", total=None)
-        return reconcile(store, through, default_account=config.default_account, write_file=writer,
-                         today=today or date.today(), unrepaid_cycles=config.buffer_unrepaid_cycles,
-                         batch=config.reconcile_batch, participant_ceiling=config.limits.participant_ceiling,
-                         progress=lambda done, of: bar.update(task, completed=done, total=of))
+        return svc.pay(through, today, progress=lambda done, of: bar.update(task, completed=done, total=of))
 
 
 @app.command("reconcile")
@@ -391,17 +369,11 @@ def reconcile_(
     db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
     """Run the pay-date job for every day since the last completed run, up to --date."""
-    from huishoudboekje.reconcile import JobFailed, RunError
-
     through = parse_day(day, "--date") if day is not None else date.today()
-    store = engine(db)
-    try:
-        summary = run_reconcile(store, through, show_progress=not as_json)
-    except RunError as exc:  # refused before anything was written
-        fail(str(exc))
-    except JobFailed as exc:  # stopped part-way: not bad input, and a rerun finishes it
-        fail(str(exc), UNEXPECTED)
-    refresh(store)
+    svc = services(db)
+    # refused before anything was written: 2; stopped part-way (a rerun finishes it): 1
+    summary = guarded(lambda: run_reconcile(svc, through, show_progress=not as_json))
+    svc.catch_up()
     for dossier, reason in sorted(summary.held.items()):
         how = "held; its signal could not be recorded" if dossier in summary.unsignalled else "held, with a signal"
         sys.stderr.write(f"let op / note: {dossier} is not paid ({how}): {reason}\n")
@@ -412,12 +384,25 @@ def reconcile_(
         out.print(f"{key:>16}: {value}")
 
 
+@app.command("payment-files")
+def payment_files(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The payment files the runs have written (as GET /payment-files)."""
+    rows = services(db).payment_files()
+    if as_json:
+        emit(rows)
+        return
+    table = Table("file", "payments", "total", "debtor account", "sha256")
+    for r in rows:
+        table.add_row(r["name"], str(r["count"]), r["control_sum"], r["debtor_account"], r["sha256"][:16])
+    out.print(table)
+
+
 @app.command("scheduler")
 def scheduler(db: DbOption = None) -> None:
     """Run the job every night (HHB_SCHEDULER_TIME, HHB_TIMEZONE); catches up at start."""
     from .scheduler import run_scheduler
 
-    run_scheduler(lambda through: run_reconcile(engine(db), through, show_progress=False).as_dict(),
+    run_scheduler(lambda through: run_reconcile(services(db), through, show_progress=False).as_dict(),
                   settings(), err)
 
 
@@ -430,17 +415,6 @@ app.add_typer(signals_app, name="signals")
 app.add_typer(projections_app, name="projections")
 
 
-def projections_of(store: Engine):
-    from huishoudboekje.projections.views import Projections
-
-    return Projections(store)
-
-
-def refresh(store: Engine) -> None:
-    """Bring the read models up to date after a write (cheap: only the new events)."""
-    projections_of(store).catch_up()
-
-
 @app.command()
 def left(
     dossier: str,
@@ -448,16 +422,9 @@ def left(
     db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
     """What's left this month for a household, with the forecast for the next pay date."""
-    from huishoudboekje.projections.left import what_is_left
-
     as_of = parse_day(day, "--date") if day is not None else date.today()
-    store = engine(db)
-    views = projections_of(store)
-    household = views.household(dossier)
-    if household is None:
-        fail(f"no household with dossier {dossier}", NOT_FOUND)
-    result = what_is_left(household, as_of, views.data_as_of(household.account or settings().default_account))
-    result["projection"] = views.status().as_dict()
+    svc = services(db)
+    result = guarded(lambda: svc.left(svc.household(dossier), as_of))
     if as_json:
         emit(result)
         return
@@ -475,8 +442,8 @@ def signals_list(
     """List signals, most urgent first."""
     if ctx.invoked_subcommand is not None:
         return
-    views = projections_of(engine(db))
-    rows = views.signals(dossier, team, status)
+    svc = services(db)
+    rows = svc.signals(dossier, team, status)
     if as_json:
         emit(rows)
         return
@@ -485,15 +452,16 @@ def signals_list(
         table.add_row(r["id"], r["severity"], r["status"], r["rule"], r["amount"], r["raised_on"],
                       ", ".join(f"{k}={v}" for k, v in r["details"].items())[:60])
     out.print(table)
-    lag = views.status().lag
+    lag = svc.projections.status().lag
     if lag:
         out.print(f"[yellow]the signals view is {lag} events behind[/]")
 
 
 def _follow_up(change: Callable, status: str, signal_id: str, note: str, db: str | None, actor: str | None) -> None:
-    store = engine(db)
+    svc = services(db)
+    store = svc.engine
     guarded(lambda: change(store, signal_id, date.today(), actor_of(actor), note))
-    refresh(store)
+    svc.catch_up()
     emit({"signal": signal_id, "status": status})
 
 
@@ -524,16 +492,17 @@ def signals_import(file: Path, db: DbOption = None, actor: ActorOption = None) -
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         fail(f"{file}: not a JSON file ({exc})")
-    store = engine(db)
+    svc = services(db)
+    store = svc.engine
     result = guarded(lambda: import_creditor_signals(store, data, str(file), actor_of(actor)))
-    refresh(store)
+    svc.catch_up()
     emit(result)
 
 
 @projections_app.command("status")
 def projections_status(db: DbOption = None) -> None:
     """How far the read models are behind the events."""
-    emit(projections_of(engine(db)).status().as_dict())
+    emit(services(db).projections.status().as_dict())
 
 
 @projections_app.command("run")
@@ -543,7 +512,7 @@ def projections_run(db: DbOption = None,
     """Catch the read models up with the events (poll the notification log)."""
     import time
 
-    views = projections_of(engine(db))
+    views = services(db).projections
     while True:
         processed = views.catch_up(batch, _projection_progress)
         if not follow:
@@ -555,7 +524,7 @@ def projections_run(db: DbOption = None,
 @projections_app.command("rebuild")
 def projections_rebuild(db: DbOption = None, batch: Annotated[int, typer.Option("--batch")] = 500) -> None:
     """Drop every read model and build it again from the first event."""
-    views = projections_of(engine(db))
+    views = services(db).projections
     processed = views.rebuild(batch, _projection_progress)
     emit({"processed": processed, **views.status().as_dict()})
 
@@ -606,9 +575,7 @@ def report(
     db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
     """Team report: households, open signals by rule, buffer exposure, arrears, shortfalls ahead."""
-    from huishoudboekje.followup import team_report
-
-    result = team_report(projections_of(engine(db)), team, month)
+    result = services(db).report(team, month)
     if as_json:
         emit(result)
         return
@@ -645,9 +612,7 @@ def teams_update(name: str, phone: PhoneOption = None, email: EmailOption = None
 @teams_app.command("list")
 def teams_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the registered teams."""
-    from huishoudboekje import teams
-
-    rows = teams.listing(engine(db))
+    rows = services(db).teams()
     if as_json:
         emit(rows)
         return
@@ -756,10 +721,9 @@ def demo(db: DbOption = None) -> None:
     """Run the main job end to end on the demo personas."""
     from .demo import run_demo
 
-    store = engine(db)
-    config = settings()
-    guarded(lambda: run_demo(store, sorted((ROOT / "personas").glob("*.yaml")), config, out,
-                             lambda day: run_reconcile(store, day, today=day).as_dict()))
+    svc = services(db)
+    guarded(lambda: run_demo(svc.engine, sorted((ROOT / "personas").glob("*.yaml")), svc.settings, out,
+                             lambda day: run_reconcile(svc, day, today=day).as_dict()))
 
 
 if __name__ == "__main__":  # pragma: no cover

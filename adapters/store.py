@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from huishoudboekje.domain.errors import DomainError
 from huishoudboekje.engine import Engine
 from huishoudboekje.retry import retrying
 
 
-class StoreError(ValueError):
+class StoreError(DomainError):
     """A database URL we cannot use."""
 
 

@@ -25,6 +25,7 @@ from dateutil.relativedelta import relativedelta
 from eventsourcing.persistence import IntegrityError, PersistenceError, RecordConflictError
 
 from .bulk import release_frames, without_cycle_collection
+from .domain.errors import DomainError
 from .domain.household import Household, Instruction
 from .domain.paydate import CycleResult
 from .domain.money import Money, total
@@ -52,7 +53,7 @@ def _store_failed(exc: BaseException) -> bool:
     return isinstance(exc, (PersistenceError, *_DRIVER_ERRORS))
 
 
-class RunError(ValueError):
+class RunError(DomainError):
     """A run that cannot be made (a date before any household, too far ahead…):
     refused before anything is written."""
 

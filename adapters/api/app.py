@@ -28,11 +28,16 @@ from huishoudboekje import access
 from huishoudboekje.access import Principal
 from huishoudboekje.domain.access import PARTICIPANT
 from huishoudboekje.config import Settings
+from huishoudboekje.domain.errors import DomainError
+from huishoudboekje.domain.household import NotFound
+from huishoudboekje.domain.statement import StatementError
 from huishoudboekje.engine import Engine
+from huishoudboekje.onboarding import DocumentError
 from huishoudboekje.projections.views import Projections
 
+from ..bootstrap import Services, bootstrap
+from ..errors import REFUSALS, refusal
 from ..pgstore import WriteTimeout
-from ..store import open_engine
 
 PROBLEM = "application/problem+json"
 MAX_BODY = 10 * 1024 * 1024
@@ -56,6 +61,25 @@ class Problem(Exception):
         body.update(self.extra)
         headers = {"Retry-After": str(int(FAILED_LOGIN_WINDOW))} if self.status == 429 else None
         return JSONResponse(body, status_code=self.status, media_type=PROBLEM, headers=headers)
+
+
+REPLAYABLE = tuple(kind for kind, meaning in REFUSALS if meaning.replayable)  # kept for an idempotent retry
+
+
+def problem_of(exc: BaseException, field: str | None = None, missing: str = "dossier") -> Problem:
+    """A refusal (see `adapters/errors.py`) as problem details. It names the field the error
+    carries; else `missing` for what was not found and `field` for any other refusal."""
+    meaning = refusal(exc)
+    if meaning is None:
+        raise exc
+    if isinstance(exc, DocumentError):
+        return Problem(meaning.status, meaning.title, "; ".join(str(p) for p in exc.problems),
+                       exc.problems[0].path if exc.problems else None,
+                       {"errors": [{"field": p.path, "message": p.message} for p in exc.problems]})
+    if isinstance(exc, StatementError):
+        return Problem(meaning.status, meaning.title, exc.reason, exc.field or "body", {"file": exc.file})
+    where = (exc.field or (missing if isinstance(exc, NotFound) else field)) if isinstance(exc, DomainError) else None
+    return Problem(meaning.status, meaning.title, str(exc), where)
 
 
 class FailedLogins:
@@ -155,15 +179,16 @@ def _trusted(address: str, trusted: Sequence[IPv4Network | IPv6Network]) -> bool
 class Context:
     """What every request handler may need, built once per process."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.engine = engine
-        self.settings = settings
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.engine: Engine = services.engine
+        self.settings: Settings = services.settings
         self.failed_logins = FailedLogins()
-        self.trusted_proxies = trusted_networks(settings)
+        self.trusted_proxies = trusted_networks(services.settings)
         self.idempotency: dict[tuple[str, str], tuple[int, Any]] = {}
         self.idempotency_lock = threading.Lock()
-        self.views = Projections(engine)  # one per process: building it creates tables
-        self.views_lock = threading.Lock()  # two catch-ups at once would project one batch twice
+        self.views: Projections = services.projections
+        self.views_lock = services.projections_lock
 
 
 class BodyLimit:
@@ -226,12 +251,10 @@ def _message(error: dict[str, Any]) -> str:
 
 
 def create_app(db_url: str | None = None, settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    engine = open_engine(db_url or settings.database_url, settings.var_dir, settings.db_write_timeout,
-                         settings.db_lock_timeout)
+    services = bootstrap(db_url, settings)
     app = FastAPI(title="huishoudboekje", version="1.0",
                   description="Staff API of the household financial-stabilisation engine.")
-    app.state.context = Context(engine, settings)
+    app.state.context = Context(services)
     app.state.max_body = MAX_BODY  # read per request, so a test may lower it
 
     @app.exception_handler(Problem)
@@ -254,9 +277,9 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
         # fault, never a server error
         return Problem(422, "Invalid request", "an amount is too large to be an amount").response()
 
-    @app.exception_handler(WriteTimeout)
+    @app.exception_handler(WriteTimeout)  # not kept for a retry: the next try may get through
     async def _timeout(request: Request, exc: WriteTimeout) -> JSONResponse:
-        return Problem(503, "Database busy", str(exc)).response()
+        return problem_of(exc).response()
 
     @app.exception_handler(StarletteHTTPException)  # also the router's own 404 and 405
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from eventsourcing.persistence import IntegrityError
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -31,26 +30,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from huishoudboekje import followup
 from huishoudboekje import households as household_service
 from huishoudboekje import statements as statement_service
-from huishoudboekje import teams as team_service
-from huishoudboekje.access import AccessError, Principal
+from huishoudboekje.access import Principal
 from huishoudboekje.domain.access import AUDITOR, JOB, PARTICIPANT, STAFF, TEAMLEAD
-from huishoudboekje.domain.agreement import INCOME
-from huishoudboekje.domain.household import Household, HouseholdError, household_id
-from huishoudboekje.domain.money import MoneyError, total
+from huishoudboekje.domain.household import Household, household_id
 from huishoudboekje.domain.run import Run
-from huishoudboekje.domain.statement import StatementError
-from huishoudboekje.engine import NotFound
 from huishoudboekje.followup import CreditorSignals
-from huishoudboekje.onboarding import AmountField, DocumentError, HouseholdDoc, PayDay, parse_document
-from huishoudboekje.projections.left import what_is_left
-from huishoudboekje.reconcile import JobFailed, RunError, files_dir, reconcile
-from huishoudboekje.views import household_on, timeline
+from huishoudboekje.onboarding import AmountField, HouseholdDoc, PayDay, parse_document
+from huishoudboekje.reconcile import files_dir
 
 from ..overview import render_html
-from ..pain001 import PaymentFileError
-from ..payments import Pain001Writer
 from ..statements import parse_statement_bytes
-from .app import PROBLEM, Context, Problem, context, principal
+from .app import PROBLEM, REPLAYABLE, Context, Problem, context, principal, problem_of
 
 router = APIRouter(prefix="/api/v1")
 
@@ -200,41 +190,17 @@ def writer(*allowed: str) -> Any:
 
 def refresh(ctx: Context) -> None:
     """Bring the read models up to date after a write, so the next read sees it."""
-    with ctx.views_lock:
-        try:
-            ctx.views.catch_up()
-        except IntegrityError:
-            pass  # another process projected the same events first: they are there
+    ctx.services.catch_up()
 
 
 @contextmanager
 def domain_errors(field: str | None = None, missing: str = "dossier") -> Iterator[None]:
-    """The engine's refusals as problem details, naming the field where we can."""
+    """The engine's refusals as problem details, naming the field they are about (or
+    `missing` for what was not found, `field` for anything else)."""
     try:
         yield
-    except NotFound as exc:
-        raise Problem(404, "Not found", str(exc), _field_of(str(exc), missing)) from None
-    except DocumentError as exc:
-        raise Problem(422, "Invalid document", "; ".join(str(p) for p in exc.problems),
-                      exc.problems[0].path if exc.problems else None,
-                      {"errors": [{"field": p.path, "message": p.message} for p in exc.problems]}) from None
-    except StatementError as exc:
-        raise Problem(422, "Not a usable bank statement", exc.reason, exc.where or "body",
-                      {"file": exc.file}) from None
-    except (HouseholdError, MoneyError, RunError, PaymentFileError, AccessError) as exc:
-        raise Problem(422, "Refused", str(exc), _field_of(str(exc), field)) from None
-    except JobFailed as exc:  # stopped after recording part of its work; a rerun finishes it
-        raise Problem(500, "The job stopped part-way", str(exc), None) from None
-
-
-def _field_of(message: str, default: str | None) -> str | None:
-    if "has no agreement" in message:
-        return "agreement"
-    if "has no signal" in message:
-        return "signal"
-    if "ended its participation" in message:
-        return "dossier"
-    return default
+    except REPLAYABLE as exc:
+        raise problem_of(exc, field, missing) from None
 
 
 def json_answer(model: BaseModel, status: int = 200, location: str | None = None) -> JSONResponse:
@@ -596,8 +562,7 @@ def onboard(document: HouseholdDoc, call: Write = writer(*TEAM)) -> Response:
         if call.who.role in TEAM and spec.team != call.who.team:
             raise Problem(403, "Forbidden", f"a {call.who.role} onboards households of team "
                           f"{call.who.team} only", "team")
-        [result] = household_service.onboard(call.ctx.engine, [(UPLOAD, spec)], call.actor,
-                                             managed=call.ctx.settings.managed_accounts)
+        [result] = call.ctx.services.onboard([(UPLOAD, spec)], call.actor)
         status = 201 if result.status == household_service.CREATED else 200
         return json_answer(Onboarded(**result.as_dict()), status,
                        f"{router.prefix}/households/{quote(result.dossier, safe='')}")
@@ -609,14 +574,14 @@ def onboard(document: HouseholdDoc, call: Write = writer(*TEAM)) -> Response:
             summary="The registered teams (hhb teams), with how participants reach them",
             responses=problems(403))
 def list_teams(who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
-    return team_service.listing(ctx.engine)
+    return ctx.services.teams()
 
 
 @router.get("/households", tags=["households"], response_model=list[HouseholdRow],
             summary="List households (staff and teamleads: their own team's)",
             responses=problems(403))
 def list_households(who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
-    return ctx.views.households(who.team if who.role in TEAM else None)
+    return ctx.services.households(who.team if who.role in TEAM else None)
 
 
 @router.get("/households/{dossier:path}/history", tags=["households"], response_model=HistoryOut,
@@ -626,9 +591,7 @@ def history(dossier: DossierPath, as_of: BusinessDate | None = None,
             who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
     visible(ctx, who, dossier)
     with domain_errors():
-        household = ctx.engine.household(dossier)
-    return {"dossier": dossier, "events": timeline(ctx.engine, household.id),
-            "as_of": household_on(household, as_of) if as_of else None}
+        return ctx.services.history(dossier, as_of)
 
 
 @router.get("/households/{dossier:path}/left", tags=["households"], response_model=LeftOut,
@@ -636,7 +599,7 @@ def history(dossier: DossierPath, as_of: BusinessDate | None = None,
             responses=READ_PROBLEMS)
 def left(dossier: DossierPath, day: Annotated[BusinessDate | None, Query(alias="date")] = None,
          who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
-    return left_of(ctx, visible(ctx, who, dossier), day)
+    return ctx.services.left(visible(ctx, who, dossier), day)
 
 
 @router.get("/households/{dossier:path}/overview", tags=["households"], response_class=HTMLResponse,
@@ -728,44 +691,7 @@ def release_held(dossier: DossierPath, call: Write = writer(*TEAM)) -> Response:
             responses=READ_PROBLEMS)
 def get_household(dossier: DossierPath, who: Principal = role(*READERS),
                   ctx: Context = Depends(context)) -> Any:
-    return household_out(visible(ctx, who, dossier))
-
-
-def household_out(h: Household) -> dict[str, Any]:
-    return {
-        "dossier": h.dossier, "household_id": str(h.id), "team": h.team, "status": h.status,
-        "start": h.start.isoformat(), "end": h.end.isoformat() if h.end else None,
-        "pay_day": h.pay_day_on(date.max),
-        "pay_days": [{"effective": p.effective.isoformat(), "pay_day": p.pay_day} for p in h.pay_days],
-        "buffer_limit": str(h.buffer_limit), "minimum_leefgeld": str(h.minimum_leefgeld),
-        "leefgeld_schedule": h.leefgeld_schedule, "execute_on": h.execute_on, "account": h.account,
-        "participants": [{"name": p.name, "iban": p.iban, "contact": p.contact} for p in h.participants],
-        "agreements": [agreement_out(a) for a in h.agreements.values()],
-        "buffer_outstanding": str(h.buffer_outstanding),
-        "arrears": {"count": len(h.arrears), "amount": str(total(d.amount for d in h.arrears))},
-        "last_pay_date": h.last_pay_date.isoformat() if h.last_pay_date else None,
-    }
-
-
-def agreement_out(a: Any) -> dict[str, Any]:
-    income = a.kind == INCOME
-    return {
-        "id": a.id, "kind": a.kind, "category": a.category,
-        "counterparty": {"name": a.counterparty.name, "iban": a.counterparty.iban},
-        "amount": str(a.amount),
-        "amounts": [{"effective": s.effective.isoformat(), "amount": str(s.amount)} for s in a.amounts],
-        "schedule": a.schedule.to_dict(), "start": a.start.isoformat(),
-        "end": a.end.isoformat() if a.end else None, "reference": a.reference, "priority": a.priority,
-        "tolerance": {"days": a.tolerance.days, "amount": str(a.tolerance.amount)} if income else None,
-        "match_terms": list(a.match_terms),
-    }
-
-
-def left_of(ctx: Context, household: Household, day: date | None) -> dict[str, Any]:
-    account = household.account or ctx.settings.default_account
-    result = what_is_left(household, day or date.today(), ctx.views.data_as_of(account))
-    result["projection"] = ctx.views.status().as_dict()
-    return result
+    return ctx.services.household_detail(visible(ctx, who, dossier))
 
 
 def overview_of(ctx: Context, dossier: str, month: str) -> HTMLResponse:
@@ -797,9 +723,7 @@ def import_statement(
         settings = call.ctx.settings
         parsed = parse_statement_bytes(call.body, filename, settings.max_statement_bytes,
                                        days_ahead=settings.value_days_ahead)
-        result = statement_service.import_statements(call.ctx.engine, parsed, managed=settings.managed_accounts,
-                                                     allow_unbalanced=allow_unbalanced, actor=call.actor,
-                                                     limits=settings.limits)
+        result = call.ctx.services.import_statements(parsed, call.actor, allow_unbalanced)
         return json_answer(ImportOut(**result.as_dict()))
 
     return call.answer(action, "body")
@@ -809,7 +733,7 @@ def import_statement(
             summary="Bank transactions not booked automatically, with reasons and candidates",
             responses=problems(403))
 def list_unmatched(who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
-    rows = [statement_service.to_dict(r) for r in statement_service.unmatched(ctx.engine)]
+    rows = ctx.services.unmatched()
     if who.role in TEAM:  # other teams' households are not named, not even as candidates
         own = {h["dossier"] for h in ctx.views.households(who.team)}
         for row in rows:
@@ -883,13 +807,7 @@ def check_transaction(call: Write, ident: str) -> None:
              responses=WRITE_PROBLEMS)
 def run(body: RunIn | None = None, call: Write = writer(JOB)) -> Response:
     def action() -> Response:
-        settings = call.ctx.settings
-        write_file = Pain001Writer(files_dir(settings.var_dir), settings.debtor_name, settings.pain_version)
-        summary = reconcile(call.ctx.engine, (body and body.date) or date.today(),
-                            default_account=settings.default_account, write_file=write_file,
-                            today=date.today(), unrepaid_cycles=settings.buffer_unrepaid_cycles,
-                            batch=settings.reconcile_batch,
-                            participant_ceiling=settings.limits.participant_ceiling)
+        summary = call.ctx.services.pay((body and body.date) or date.today())
         return json_answer(RunOut(**summary.as_dict()))
 
     return call.answer(action, "date")
@@ -898,11 +816,7 @@ def run(body: RunIn | None = None, call: Write = writer(JOB)) -> Response:
 @router.get("/payment-files", tags=["runs"], response_model=list[PaymentFileOut],
             summary="The payment files the runs have written", responses=problems(403))
 def payment_files(who: Principal = role(JOB, AUDITOR), ctx: Context = Depends(context)) -> Any:
-    run_ = ctx.engine.get_or_none(Run.create_id())
-    records = sorted(run_.files.values(), key=lambda r: r.name) if run_ else []
-    return [{"name": r.name, "sha256": r.sha256, "count": r.count, "control_sum": str(r.control_sum),
-             "debtor_account": r.debtor_account, "message_id": r.message_id, "version": r.version,
-             "instructions": r.count} for r in records]
+    return ctx.services.payment_files()
 
 
 @router.get("/payment-files/{name}", tags=["runs"], response_class=Response,
@@ -939,7 +853,7 @@ def signals(dossier: Annotated[str | None, Query(max_length=40)] = None,
         if team and team != who.team:
             return []
         team = who.team
-    return ctx.views.signals(dossier, team, status)
+    return ctx.services.signals(dossier, team, status)
 
 
 @router.post("/signals/import", tags=["signals"], response_model=SignalsImported,
@@ -1006,7 +920,7 @@ def report(team: Annotated[str | None, Query(max_length=100)] = None,
         if team and team != who.team:
             raise Problem(403, "Forbidden", f"a teamlead reads the report of team {who.team} only", "team")
         team = who.team
-    return followup.team_report(ctx.views, team, month)
+    return ctx.services.report(team, month)
 
 
 # -- participants ---------------------------------------------------------------------------------
@@ -1020,7 +934,7 @@ def my_left(day: Annotated[BusinessDate | None, Query(alias="date")] = None,
     household = ctx.views.household(who.dossier or "")
     if household is None:
         raise hidden(who.dossier or "")
-    return left_of(ctx, household, day)
+    return ctx.services.left(household, day)
 
 
 @router.get("/me/overview", tags=["participant"], response_class=HTMLResponse,

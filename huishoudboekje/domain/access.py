@@ -14,6 +14,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from .errors import DomainError
 from .household import NAMESPACE
 
 
@@ -31,7 +32,7 @@ STAFF, TEAMLEAD, AUDITOR, JOB, PARTICIPANT = Role
 ROLES = tuple(Role)
 
 
-class AccessError(ValueError):
+class AccessError(DomainError):
     """A credential that cannot be issued or changed."""
 
 

@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from .agreement import CHARGE, INCOME, Agreement, Participant, deviates_from
 from .calendar import add_business_days, next_business_day
+from .errors import DomainError
 from .money import Money, total
 from .signals import ACKNOWLEDGED, BOOKING_CORRECTED, ECHO_REFUSED, PAYMENTS_HELD, RESOLVED, Signal, SignalFact, evaluate_signals
 from .signals import fact as signal_fact
@@ -59,7 +60,7 @@ MONTHLY, WEEKLY = Frequency.MONTHLY, Frequency.WEEKLY
 PAY_DATE, DUE_DATE = PayRule.PAY_DATE, PayRule.DUE_DATE
 
 
-class HouseholdError(ValueError):
+class HouseholdError(DomainError):
     """A command the household cannot accept, with the reason in staff's words."""
 
 
@@ -460,7 +461,7 @@ class Household(Aggregate):
             self.check_active()
         agreement = self.agreements.get(agreement_id)
         if agreement is None:
-            raise NotFound(f"{self.dossier} has no agreement '{agreement_id}'")
+            raise NotFound(f"{self.dossier} has no agreement '{agreement_id}'", field="agreement")
         if agreement.kind != INCOME:
             raise HouseholdError(f"{agreement_id} is not an income agreement")
         if transaction_id in self.bookings:
@@ -1283,7 +1284,7 @@ class Household(Aggregate):
     def _check_signal(self, key: str) -> None:
         signal = self.signals.get(key)
         if signal is None:
-            raise NotFound(f"{self.dossier} has no signal {key}")
+            raise NotFound(f"{self.dossier} has no signal {key}", field="signal")
         if signal.status == RESOLVED:
             raise HouseholdError(f"signal {key} is resolved already")
 
@@ -1291,14 +1292,14 @@ class Household(Aggregate):
 
     def check_active(self) -> None:
         if self.status != ACTIVE:
-            raise HouseholdError(f"{self.dossier} ended its participation on {self.end}")
+            raise HouseholdError(f"{self.dossier} ended its participation on {self.end}", field="dossier")
 
     def check_agreement(self, agreement_id: str) -> Agreement:
         self.check_active()
         try:
             return self.agreements[agreement_id]
         except KeyError:
-            raise NotFound(f"{self.dossier} has no agreement '{agreement_id}'") from None
+            raise NotFound(f"{self.dossier} has no agreement '{agreement_id}'", field="agreement") from None
 
     # -- reading -------------------------------------------------------------------
 

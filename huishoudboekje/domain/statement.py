@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from .errors import DomainError
 
-class StatementError(ValueError):
+
+class StatementError(DomainError):
     """A statement file that cannot be imported. Names the file and where in it."""
 
     def __init__(self, file: str, where: str | None, reason: str) -> None:
@@ -19,7 +21,7 @@ class StatementError(ValueError):
         self.where = where
         self.reason = reason
         location = f"{file}, {where}" if where else file
-        super().__init__(f"{location}: {reason}")
+        super().__init__(f"{location}: {reason}", field=where)
 
 
 _new, _set = object.__new__, object.__setattr__
