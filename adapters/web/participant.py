@@ -40,7 +40,8 @@ from huishoudboekje.followup import monthly_overview
 from huishoudboekje.projections.left import cycle_of, left_this_month, what_is_left
 from huishoudboekje.projections.views import Projections
 
-from ..api.app import Context, Problem, context, participant_principal, refuse_failed
+from ..api.dependencies import Context, context, participant_principal, refuse_failed
+from ..api.errors import Problem
 from ..overview import render_html
 
 log = logging.getLogger(__name__)
