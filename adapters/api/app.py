@@ -11,23 +11,18 @@ module per tag.
 
 from __future__ import annotations
 
-import decimal
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import FastAPI, HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huishoudboekje.config import Settings
 
 from ..bootstrap import bootstrap
-from ..pgstore import WriteTimeout
 from ..web.participant import router as participant_router
 from . import routes
 from .dependencies import Context
-from .errors import PROBLEM, Problem, _field, _message, _titles, problem_of
+from .errors import PROBLEM, Problem, install_handlers
 from .limiter import FAILED_LOGIN_LIMIT, FAILED_LOGIN_WINDOW, FailedLogins, trusted_networks
 
 MAX_BODY = 10 * 1024 * 1024
@@ -76,36 +71,7 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     app.state.context = Context(services)
     app.state.max_body = MAX_BODY  # read per request, so a test may lower it
 
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return exc.response()
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors() or [{"loc": ("body",), "msg": "invalid request"}]
-        detail = _message(errors[0])
-        if tuple(errors[0].get("loc", ())) == ("body",) and "json" not in request.headers.get("content-type", ""):
-            detail = f"send the body as JSON (Content-Type: application/json): {detail}"
-        return Problem(422, "Invalid request", detail, _field(errors[0]),
-                       {"errors": [{"field": _field(e), "message": _message(e)}
-                                   for e in errors]}).response()
-
-    @app.exception_handler(decimal.InvalidOperation)
-    async def _number(request: Request, exc: decimal.InvalidOperation) -> JSONResponse:
-        # Money raises this (not MoneyError) for amounts of 27 digits and more; a request's
-        # fault, never a server error
-        return Problem(422, "Invalid request", "an amount is too large to be an amount").response()
-
-    @app.exception_handler(WriteTimeout)  # not kept for a retry: the next try may get through
-    async def _timeout(request: Request, exc: WriteTimeout) -> JSONResponse:
-        return problem_of(exc).response()
-
-    @app.exception_handler(StarletteHTTPException)  # also the router's own 404 and 405
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        where = "body" if exc.status_code in (400, 413) else None  # FastAPI's 400: a body it cannot read
-        return Problem(exc.status_code, _titles.get(exc.status_code, "Error"), str(exc.detail or ""),
-                       where).response()
-
+    install_handlers(app)
     app.add_middleware(BodyLimit, state=app.state)
 
     from . import routes  # noqa: PLC0415 - routes import this module's helpers

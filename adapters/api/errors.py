@@ -6,12 +6,16 @@ module shapes them, and a request that FastAPI cannot validate, as problem detai
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from huishoudboekje.domain.errors import DomainError
 from huishoudboekje.domain.household import NotFound
@@ -19,6 +23,7 @@ from huishoudboekje.domain.statement import StatementError
 from huishoudboekje.onboarding import DocumentError
 
 from ..errors import REFUSALS, refusal
+from ..pgstore import WriteTimeout
 from .limiter import FAILED_LOGIN_WINDOW
 
 PROBLEM = "application/problem+json"
@@ -96,3 +101,37 @@ def _message(error: dict[str, Any]) -> str:
 _titles = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
            405: "Method not allowed", 409: "Conflict", 413: "Request body too large",
            415: "Unsupported media type", 422: "Invalid request", 429: "Too many requests"}
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Every error the app raises or meets, answered as problem details."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return exc.response()
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors() or [{"loc": ("body",), "msg": "invalid request"}]
+        detail = _message(errors[0])
+        if tuple(errors[0].get("loc", ())) == ("body",) and "json" not in request.headers.get("content-type", ""):
+            detail = f"send the body as JSON (Content-Type: application/json): {detail}"
+        return Problem(422, "Invalid request", detail, _field(errors[0]),
+                       {"errors": [{"field": _field(e), "message": _message(e)}
+                                   for e in errors]}).response()
+
+    @app.exception_handler(decimal.InvalidOperation)
+    async def _number(request: Request, exc: decimal.InvalidOperation) -> JSONResponse:
+        # Money raises this (not MoneyError) for amounts of 27 digits and more; a request's
+        # fault, never a server error
+        return Problem(422, "Invalid request", "an amount is too large to be an amount").response()
+
+    @app.exception_handler(WriteTimeout)  # not kept for a retry: the next try may get through
+    async def _timeout(request: Request, exc: WriteTimeout) -> JSONResponse:
+        return problem_of(exc).response()
+
+    @app.exception_handler(StarletteHTTPException)  # also the router's own 404 and 405
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        where = "body" if exc.status_code in (400, 413) else None  # FastAPI's 400: a body it cannot read
+        return Problem(exc.status_code, _titles.get(exc.status_code, "Error"), str(exc.detail or ""),
+                       where).response()
