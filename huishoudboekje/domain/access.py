@@ -9,27 +9,16 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from enum import StrEnum
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from .errors import DomainError
 from .household import NAMESPACE
+from .roles import AUDITOR, JOB, PARTICIPANT, ROLES, STAFF, TEAMLEAD, Role  # noqa: F401 - where they were defined
 
 
-
-class Role(StrEnum):
-    """Who a credential speaks for; members equal the strings stored in events."""
-    STAFF = "staff"
-    TEAMLEAD = "teamlead"
-    AUDITOR = "auditor"
-    JOB = "job"
-    PARTICIPANT = "participant"
-
-
-STAFF, TEAMLEAD, AUDITOR, JOB, PARTICIPANT = Role
-ROLES = tuple(Role)
+CREDENTIAL_LOG_ID = uuid5(NAMESPACE, "/credentials")  # the index of every credential issued
 
 
 class AccessError(DomainError):

@@ -218,7 +218,7 @@ def _person(actor: str) -> str:
     """Who an actor is, for the two-person rule: an API actor is 'role:name' and one
     person may hold a token of each role, so the role goes, and the name counts
     without regard to case or spacing ('staff:Anna' and 'teamlead: anna ' are one)."""
-    from .access import ROLES  # access imports this module
+    from .roles import ROLES
 
     role, sep, name = actor.partition(":")
     if sep and role.strip().lower() in ROLES:
