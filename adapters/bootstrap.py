@@ -15,11 +15,10 @@ import threading
 from collections.abc import Callable
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import IntegrityError
 
-from huishoudboekje import followup
 from huishoudboekje import households as household_service
 from huishoudboekje import statements as statement_service
 from huishoudboekje import teams as team_service
@@ -30,13 +29,15 @@ from huishoudboekje.domain.statement import Statement
 from huishoudboekje.engine import Engine
 from huishoudboekje.onboarding import HouseholdSpec
 from huishoudboekje.projections.left import what_is_left
-from huishoudboekje.projections.views import Projections
 from huishoudboekje.reconcile import RunSummary, files_dir, reconcile
 from huishoudboekje.statements import ImportResult
 from huishoudboekje.views import household_detail, household_on, timeline
 
 from .payments import Pain001Writer
 from .store import open_engine
+
+if TYPE_CHECKING:  # pragma: no cover
+    from huishoudboekje.projections.views import Projections
 
 Progress = Callable[[int, int], None]
 
@@ -51,6 +52,9 @@ class Services:
 
     @cached_property
     def projections(self) -> Projections:
+        # imported here: SQLAlchemy takes a second to load, and many commands never read a view
+        from huishoudboekje.projections.views import Projections
+
         return Projections(self.engine)  # one per process: building it creates tables
 
     # -- writes ------------------------------------------------------------------------
@@ -121,7 +125,9 @@ class Services:
         return team_service.listing(self.engine)
 
     def report(self, team: str | None = None, month: str | None = None) -> dict[str, Any]:
-        return followup.team_report(self.projections, team, month)
+        from huishoudboekje.followup import team_report
+
+        return team_report(self.projections, team, month)
 
     def payment_files(self) -> list[dict[str, Any]]:
         run = self.engine.get_or_none(Run.create_id())
