@@ -37,6 +37,7 @@ from .domain.ledger import (
 from .domain.limits import PAYABLE_MAX, Limits
 from .domain.matching import MatchIndex
 from .domain.money import Money
+from .domain.signals import ECHO_REFUSED
 from .domain.statement import BankTransaction, Statement, StatementError
 from .engine import Engine, NotFound
 
@@ -431,7 +432,7 @@ def accept_return(engine: Engine, ident: str, actor: str, on: date | None = None
                                         transaction.counterparty_iban, paid):
             raise HouseholdError(f"{ident}: that payment came back already")
         for key, signal in list(household.signals.items()):
-            if signal.rule == "echo-refused" and signal.details.get("transaction") == ident and signal.is_open:
+            if signal.rule == ECHO_REFUSED and signal.details.get("transaction") == ident and signal.is_open:
                 household.resolve_signal(key, on or date.today(), actor, "accepted as the return by hand")
         ledger.resolve(ident, RETURN, dossier, None, actor, reason="accepted as the return of its payment by hand")
         engine.save(ledger, household)

@@ -12,6 +12,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
+from huishoudboekje.domain.signals import ACKNOWLEDGED, RESOLVED
+
 from .common import (ActorOption, DbOption, JsonOption, actor_of, app, emit, engine, err, fail, guarded, out,
                      parse_day, services)
 
@@ -81,7 +83,7 @@ def signals_ack(signal_id: str, note: Annotated[str, typer.Option("--note")] = "
     """Acknowledge a signal: someone is on it."""
     from huishoudboekje.followup import acknowledge
 
-    _follow_up(acknowledge, "acknowledged", signal_id, note, db, actor)
+    _follow_up(acknowledge, ACKNOWLEDGED, signal_id, note, db, actor)
 
 
 @signals_app.command("resolve")
@@ -90,7 +92,7 @@ def signals_resolve(signal_id: str, note: Annotated[str, typer.Option("--note")]
     """Resolve a signal."""
     from huishoudboekje.followup import resolve
 
-    _follow_up(resolve, "resolved", signal_id, note, db, actor)
+    _follow_up(resolve, RESOLVED, signal_id, note, db, actor)
 
 
 @signals_app.command("import")

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from huishoudboekje import followup
 from huishoudboekje.access import Principal
 from huishoudboekje.domain.access import AUDITOR, JOB, TEAMLEAD
+from huishoudboekje.domain.signals import ACKNOWLEDGED, RESOLVED
 from huishoudboekje.followup import CreditorSignals
 
 from ..dependencies import READERS, TEAM, UPLOAD, Context, check_own, context, role
@@ -69,14 +70,14 @@ def check_report(call: Write, reports: list[dict[str, Any]]) -> None:
              summary="Acknowledge a signal: someone is on it", responses=WRITE_PROBLEMS)
 def acknowledge(signal: Annotated[str, PathParam(description="DOSSIER|rule:agreement:period")],
                 body: NoteIn | None = None, call: Write = writer(*TEAM)) -> Response:
-    return change_signal(call, signal, body, followup.acknowledge, "acknowledged")
+    return change_signal(call, signal, body, followup.acknowledge, ACKNOWLEDGED)
 
 
 @router.post("/signals/{signal:path}/resolve", tags=["signals"], response_model=SignalChanged,
              summary="Resolve a signal", responses=WRITE_PROBLEMS)
 def resolve(signal: Annotated[str, PathParam(description="DOSSIER|rule:agreement:period")],
             body: NoteIn | None = None, call: Write = writer(*TEAM)) -> Response:
-    return change_signal(call, signal, body, followup.resolve, "resolved")
+    return change_signal(call, signal, body, followup.resolve, RESOLVED)
 
 
 def change_signal(call: Write, signal: str, body: NoteIn | None, command: Callable[..., None],
