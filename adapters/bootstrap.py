@@ -84,8 +84,16 @@ class Services:
         return statement_service.import_statements(self.engine, statements, managed=s.managed_accounts,
                                                    allow_unbalanced=allow_unbalanced, actor=actor, limits=s.limits)
 
-    def onboard(self, specs: list[tuple[str, HouseholdSpec]], actor: str) -> list[household_service.Onboarded]:
-        return household_service.onboard(self.engine, specs, actor, managed=self.settings.managed_accounts)
+    def onboard(self, specs: list[tuple[str, HouseholdSpec]], actor: str,
+                replace: bool = False) -> list[household_service.Onboarded]:
+        return household_service.onboard(self.engine, specs, actor, managed=self.settings.managed_accounts,
+                                         replace=replace)
+
+    def preview(self, specs: list[tuple[str, HouseholdSpec]], actor: str, as_of: date,
+                replace: bool = False) -> list[dict[str, Any]]:
+        """What `onboard` would write, and the first pay date's forecast; writes nothing."""
+        return household_service.preview(self.engine, specs, actor, managed=self.settings.managed_accounts,
+                                         as_of=as_of, replace=replace)
 
     # -- reads: the CLI and the API answer each of these with the same fields -----------
 

@@ -18,8 +18,8 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from . import transcodings
 from .domain.access import Credential
-from .domain.directory import (CHANGES_INCOMES, DIRECTORY_ID, SHARD_IDS, SHARDS, Directory, IncomeDirectory,
-                               entry_of, shard_of)
+from .domain.directory import (CHANGES_INCOMES, DIRECTORY_ID, SHARD_IDS, Directory, IncomeDirectory, entry_of,
+                               shard_of, split)
 from .domain.household import NAMESPACE, Household, NotFound, household_id
 from .domain.run import Run
 from .retry import retrying
@@ -198,14 +198,8 @@ class Engine(Application[UUID]):
             entries = old.households
         else:
             entries = {hid.hex: entry_of(self.household_by_id(hid)) for hid, _ in self.household_ids()}
-        shards = [IncomeDirectory(shard=k) for k in range(SHARDS)]
-        parts: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
-        for hid, entry in entries.items():
-            parts[shard_of(UUID(hid))][hid] = entry
-        for shard, part in zip(shards, parts):
-            shard.load(part)
         try:
-            self.save(*shards)
+            self.save(*split(entries))
         except IntegrityError:
             pass  # another process split it first
         self._directory_split = True

@@ -108,7 +108,8 @@ def monthly_overview(engine: Engine, dossier: str, month: str) -> dict[str, Any]
                                 "amount": booking.amount})
         elif name == "BookingUndone":
             came_in = [c for c in came_in if c.get("transaction") != event.transaction_id]
-        elif name == "PayDateRun" and first <= event.pay_date <= last:
+        elif (name == "PayDateRun" and first <= event.pay_date <= last) or \
+                (name == "PayDateSupplemented" and first <= event.day <= last):  # a late income used after all
             advanced, repaid = advanced + event.advanced, repaid + event.repaid
             for i in event.instructions:
                 paid.append({"date": i.execution_date, "to": i.creditor_name, "kind": i.kind,

@@ -19,8 +19,9 @@ from .domain.money import Money
 from .domain.run import Run
 from .domain.team import TeamError
 from .engine import Engine
+from .onboarding import (ONBOARD, DocumentError, HouseholdSpec, Problem, RecordedChange, RevertsChanges, dry_run,
+                         may_revert, reverted_changes)
 from .retry import retrying
-from .onboarding import DocumentError, HouseholdSpec, Problem
 
 
 
@@ -45,16 +46,28 @@ class Onboarded:
 
 
 def onboard(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str, *,
-            managed: Sequence[str]) -> list[Onboarded]:
+            managed: Sequence[str], replace: bool = False) -> list[Onboarded]:
     """Onboard or update every (file, spec); nothing is written unless all succeed.
 
     `managed`: the municipality's managed accounts (HHB_MANAGED_ACCOUNTS), the only
-    accounts a household may name as its own `account`.
+    accounts a household may name as its own `account`. A document that would undo a
+    change another command recorded is refused (`RevertsChanges`) unless `replace`.
     """
     _check_accounts(specs, managed)
     _check_teams(engine, specs)
     # another process wrote in between: look again
-    return retrying(lambda: _onboard_once(engine, specs, actor), attempts=4)
+    return retrying(lambda: _onboard_once(engine, specs, actor, replace), attempts=4)
+
+
+def preview(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str, *, managed: Sequence[str],
+            as_of: date, replace: bool = False) -> list[dict[str, Any]]:
+    """What `onboard` would do, writing nothing: per document the events it would write
+    and the forecast of the household's next pay date as of `as_of` (`dry_run`).
+    Refuses what `onboard` refuses."""
+    _check_accounts(specs, managed)
+    _check_teams(engine, specs)
+    results, households = _plan(engine, specs, actor, replace)
+    return [dry_run(result.status, household, as_of) for result, household in zip(results, households)]
 
 
 def _check_accounts(specs: list[tuple[str, HouseholdSpec]], managed: Sequence[str]) -> None:
@@ -110,28 +123,46 @@ def _crossed_accounts(spec: HouseholdSpec, managed: Sequence[str]) -> list[Probl
     return problems
 
 
-def _onboard_once(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str) -> list[Onboarded]:
+def _onboard_once(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str,
+                  replace: bool) -> list[Onboarded]:
+    results, households = _plan(engine, specs, actor, replace)
+    _save(engine, [h for r, h in zip(results, households) if r.status == CREATED],
+          [h for r, h in zip(results, households) if r.status == UPDATED])
+    return results
+
+
+def _plan(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str,
+          replace: bool) -> tuple[list[Onboarded], list[Household]]:
+    """Every document as its household with the events onboarding it makes, unsaved."""
     dossiers = [spec.dossier for _, spec in specs]
     for file, spec in specs:
         if dossiers.count(spec.dossier) > 1:
             raise DocumentError(file, [Problem("dossier", f"{spec.dossier} appears in more than one document")])
-    results, new, changed = [], [], []
+    results, households = [], []
     for file, spec in specs:
         try:
             household = engine.get_or_none(household_id(spec.dossier))
             if household is None:
                 household = _new_household(spec, actor)
-                new.append(household)
                 status = CREATED
             else:
-                status = UPDATED if _apply_changes(household, spec, actor) else UNCHANGED
-                if status == UPDATED:
-                    changed.append(household)
+                reverted = _reverted(engine, household, spec)
+                if reverted and not replace:
+                    raise RevertsChanges(file, reverted)
+                status = UPDATED if _apply_changes(household, spec, actor, reverted) else UNCHANGED
         except HouseholdError as exc:
             raise DocumentError(file, [_problem_of(exc)]) from None
         results.append(Onboarded(spec.dossier, str(household.id), status))
-    _save(engine, new, changed)
-    return results
+        households.append(household)
+    return results, households
+
+
+def _reverted(engine: Engine, household: Household, spec: HouseholdSpec) -> list[RecordedChange]:
+    """Changes of other commands the document would undo (read from the household's
+    events only when the document differs where a command could have changed it)."""
+    if household.status != "active" or not may_revert(household, spec):
+        return []
+    return reverted_changes(household, spec, engine.events.get(household.id))
 
 
 def _save(engine: Engine, new: list[Household], changed: list[Household]) -> None:
@@ -163,8 +194,11 @@ def _new_household(spec: HouseholdSpec, actor: str) -> Household:
         account=spec.account,
         actor=actor,
     )
-    if spec.participant_ceiling is not None:
-        household.change_settings({"participant_ceiling": spec.participant_ceiling}, actor)
+    defaults = {"participant_ceiling": None, "buffer_covers_leefgeld": True, "buffer_repayment_max": None,
+                "leefgeld_target": None, "paid_from": None}
+    chosen = {name: value for name, value in _settings(spec).items() if name in defaults and value != defaults[name]}
+    if chosen:
+        household.change_settings(chosen, actor)
     for agreement in spec.agreements:
         household.add_agreement(agreement, actor)
     if spec.end is not None:
@@ -172,8 +206,10 @@ def _new_household(spec: HouseholdSpec, actor: str) -> Household:
     return household
 
 
-def _apply_changes(household: Household, spec: HouseholdSpec, actor: str) -> bool:
-    """Turn the differences between the stored household and the document into events."""
+def _apply_changes(household: Household, spec: HouseholdSpec, actor: str,
+                   replaced: list[RecordedChange]) -> bool:
+    """Turn the differences between the stored household and the document into events;
+    `replaced`: the changes of other commands it undoes, on purpose (`--replace`)."""
     before = len(household.pending_events)
     if spec.start != household.start:
         raise HouseholdError(f"start: was {household.start}; a start date cannot change")
@@ -181,11 +217,19 @@ def _apply_changes(household: Household, spec: HouseholdSpec, actor: str) -> boo
         if spec.end != household.end:
             raise HouseholdError(f"end: {household.dossier} ended on {household.end}")
         return False
+    if replaced:
+        household.replace_changes([change.as_dict() for change in replaced], actor)
     if spec.pay_day != household.pay_day_on(date.max):
-        raise HouseholdError(
-            "pay_day: change it with `hhb pay-day DOSSIER DAY --from DATE`, "
-            "so the date it takes effect is explicit"
-        )
+        pay_day = next((c for c in replaced if c.command == "pay-day"), None)
+        if pay_day is None:
+            raise HouseholdError(
+                "pay_day: change it with `hhb pay-day DOSSIER DAY --from DATE`, "
+                "so the date it takes effect is explicit"
+            )
+        # back to the document's pay day from where the change took effect, or after the last pay date
+        last = household.last_pay_date
+        effective = pay_day.effective if last is None else max(pay_day.effective, last + timedelta(days=1))
+        household.change_pay_day(spec.pay_day, effective, actor, via=ONBOARD)
     household.change_settings(_settings(spec), actor)
     wanted = {a.id: a for a in spec.agreements}
     for agreement_id in household.agreements:
@@ -208,10 +252,10 @@ def _apply_agreement(household: Household, wanted: Agreement, actor: str) -> Non
     elif wanted == current:
         return
     elif wanted.end is not None and current.ended_on(wanted.end) == wanted:
-        household.end_agreement(wanted.id, wanted.end, actor)
+        household.end_agreement(wanted.id, wanted.end, actor, via=ONBOARD)
     elif wanted.definition() == current.definition() and _extends(current, wanted):
         for step in wanted.amounts[len(current.amounts):]:
-            household.change_amount(wanted.id, step.amount, step.effective, actor)
+            household.change_amount(wanted.id, step.amount, step.effective, actor, via=ONBOARD)
     else:
         household.revise_agreement(wanted, actor)
 
@@ -231,6 +275,10 @@ def _settings(spec: HouseholdSpec) -> dict[str, Any]:
         "participants": list(spec.participants),
         "account": spec.account,
         "participant_ceiling": spec.participant_ceiling,
+        "paid_from": spec.paid_from,
+        "buffer_covers_leefgeld": spec.buffer_covers_leefgeld,
+        "buffer_repayment_max": spec.buffer_repayment_max,
+        "leefgeld_target": spec.leefgeld_target,
     }
 
 

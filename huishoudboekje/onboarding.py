@@ -8,6 +8,7 @@ every problem is reported with its field path, e.g.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 import datetime as dt
 from datetime import date
@@ -22,8 +23,11 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    StrictBool,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
 )
 
 from .domain.agreement import (
@@ -38,6 +42,7 @@ from .domain.agreement import (
     Participant,
     Tolerance,
 )
+from .domain.household import Household, PayDayFrom
 from .domain.iban import Iban, IbanError
 from .domain.money import Money, MoneyError, parse_money
 from .domain.schedule import Schedule, ScheduleError
@@ -167,6 +172,9 @@ class ChargeDoc(AgreementDoc):
 
 class LeefgeldDoc(_Doc):
     schedule: Literal["monthly", "weekly"] = "monthly"
+    # Steady leefgeld: paid each cycle when the money allows, the excess kept in the
+    # household's leefgeld reserve for cycles below it. Not below the minimum leefgeld.
+    target: AmountField | None = None
 
 
 class HouseholdDoc(_Doc):
@@ -184,10 +192,33 @@ class HouseholdDoc(_Doc):
     # The most leefgeld a cycle pays at once; the rest waits for two people (`hhb release`).
     # Leave it out for the municipality's (HHB_PARTICIPANT_CEILING).
     participant_ceiling: AmountField | None = None
+    # The day the creditors' direct debits stop: charges due before it are not ours to
+    # pay, those due from it on are (paid late on the first pay date if due before it).
+    # Leave it out for the first pay date. Cannot change once a pay date has run.
+    paid_from: date | None = None
+    # Whether the buffer may advance the minimum leefgeld when the pot cannot pay it.
+    buffer_covers_leefgeld: StrictBool = True
+    # The most repaid to the buffer in one cycle (more than 0.00); leave it out for no cap.
+    buffer_repayment_max: AmountField | None = None
     participants: list[ParticipantDoc] = Field(min_length=1)
     incomes: list[IncomeDoc] = []
     charges: list[ChargeDoc] = []
     end: date | None = None
+
+    @field_validator("leefgeld")
+    @classmethod
+    def _target_not_below_the_minimum(cls, value: LeefgeldDoc, info: ValidationInfo) -> LeefgeldDoc:
+        minimum = info.data.get("minimum_leefgeld")
+        if value.target is not None and minimum is not None and value.target < minimum:
+            raise ValueError(f"target {value.target} is below the minimum leefgeld {minimum}")
+        return value
+
+    @field_validator("buffer_repayment_max")
+    @classmethod
+    def _a_cap_above_zero(cls, value: Money | None) -> Money | None:
+        if value is not None and not value.is_positive:
+            raise ValueError("must be more than 0.00 (leave it out to repay without a cap)")
+        return value
 
 
 @dataclass(frozen=True)
@@ -226,6 +257,10 @@ class HouseholdSpec:
     agreements: list[Agreement]
     end: date | None
     participant_ceiling: Money | None = None
+    paid_from: date | None = None
+    buffer_covers_leefgeld: bool = True
+    buffer_repayment_max: Money | None = None
+    leefgeld_target: Money | None = None
 
 
 def parse_document(data: Any, file: str) -> HouseholdSpec:
@@ -234,6 +269,8 @@ def parse_document(data: Any, file: str) -> HouseholdSpec:
     except ValidationError as exc:
         raise DocumentError(file, [_problem(e) for e in exc.errors()]) from None
     problems: list[Problem] = []
+    if doc.paid_from is not None and doc.paid_from < doc.start:
+        problems.append(Problem("paid_from", f"{doc.paid_from} lies before the start {doc.start}"))
     agreements = _agreements(doc, problems)
     if problems:
         raise DocumentError(file, problems)
@@ -251,6 +288,10 @@ def parse_document(data: Any, file: str) -> HouseholdSpec:
         agreements=agreements,
         end=doc.end,
         participant_ceiling=doc.participant_ceiling,
+        paid_from=doc.paid_from,
+        buffer_covers_leefgeld=doc.buffer_covers_leefgeld,
+        buffer_repayment_max=doc.buffer_repayment_max,
+        leefgeld_target=doc.leefgeld.target,
     )
 
 
@@ -343,3 +384,145 @@ def canonical(data: Any) -> Any:
     if isinstance(data, Decimal):
         return str(data)
     return data
+
+
+# -- re-onboarding: never undo a later change by accident -----------------------------
+
+ONBOARD = "onboard"  # `via` of the amount changes, ends and pay days an onboarding document made
+
+
+@dataclass(frozen=True)
+class RecordedChange:
+    """A change another command recorded (change-amount, end-agreement, pay-day) that a
+    document would undo: the document was made before it, or without it."""
+
+    field: str  # where the document differs: charges[0].amount, charges[0].end, pay_day
+    command: str  # change-amount | end-agreement | pay-day
+    agreement: str | None
+    effective: date  # the date the change takes effect (for an end: the end)
+    value: str  # what the change set: the amount, the end, the pay day
+    document: str  # what the document says instead
+    actor: str
+    recorded: date  # the day it was recorded
+
+    def __str__(self) -> str:
+        what = {"change-amount": f"{self.agreement} {self.value} from {self.effective}",
+                "end-agreement": f"{self.agreement} ending on {self.effective}",
+                "pay-day": f"pay day {self.value} from {self.effective}"}[self.command]
+        return (f"would undo `hhb {self.command}` ({what}), recorded on {self.recorded} by {self.actor}; "
+                f"the document says {self.document}")
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"field": self.field, "command": self.command, "agreement": self.agreement,
+                "effective": self.effective.isoformat(), "value": self.value, "document": self.document,
+                "actor": self.actor, "recorded": self.recorded.isoformat()}
+
+
+class RevertsChanges(DocumentError):
+    """A document that would undo changes recorded later by other commands: refused,
+    unless staff onboard it with `--replace` (the household then records which)."""
+
+    def __init__(self, file: str, changes: list[RecordedChange]) -> None:
+        self.changes = changes
+        super().__init__(file, [Problem(c.field, str(c)) for c in changes] + [Problem(
+            "", "nothing was written: add these changes to the document, or onboard it with --replace "
+                "to undo them on purpose")])
+
+
+def may_revert(household: Household, spec: HouseholdSpec) -> bool:
+    """Whether the document differs from the household where a command could have
+    changed it (cheap: only then is the household's history read)."""
+    if spec.pay_day != household.pay_day_on(date.max):
+        return True
+    return any(household.agreements.get(a.id) not in (None, a) for a in spec.agreements)
+
+
+def reverted_changes(household: Household, spec: HouseholdSpec, history: Iterable[Any]) -> list[RecordedChange]:
+    """The changes of other commands in `history` (the household's events) that are in
+    effect now and that onboarding `spec` would undo: an amount the document does not
+    have on that date, an end it does not have (or puts later), a pay day it does not
+    have. A change an earlier document asked for (`via` "onboard") is the document's
+    own: a later document may take it back."""
+    wanted = {a.id: a for a in spec.agreements}
+    paths = _agreement_paths(spec)
+    found: list[RecordedChange] = []
+    pay_day_change = None
+    for event in history:
+        name = type(event).__name__
+        if getattr(event, "via", None) == ONBOARD:
+            continue
+        recorded = event.timestamp.date()
+        if name == "PayDayChanged":
+            pay_day_change = event
+            continue
+        if name not in ("AgreementAmountChanged", "AgreementEnded"):
+            continue
+        current, new = household.agreements.get(event.agreement_id), wanted.get(event.agreement_id)
+        if current is None or new is None:
+            continue
+        path = paths[new.id]
+        if name == "AgreementAmountChanged":
+            day = event.effective
+            if current.amount_on(day) == event.amount != new.amount_on(day):
+                found.append(RecordedChange(f"{path}.amount", "change-amount", new.id, day, str(event.amount),
+                                            f"{new.amount_on(day)} on {day}", event.actor, recorded))
+        elif current.end == event.end and (new.end is None or new.end > event.end):
+            found.append(RecordedChange(f"{path}.end", "end-agreement", new.id, event.end, event.end.isoformat(),
+                                        f"end {new.end}" if new.end else "no end", event.actor, recorded))
+    if pay_day_change is not None and spec.pay_day != household.pay_day_on(date.max) and \
+            household.pay_days[-1] == PayDayFrom(pay_day_change.effective, pay_day_change.pay_day):
+        found.append(RecordedChange("pay_day", "pay-day", None, pay_day_change.effective,
+                                    str(pay_day_change.pay_day), f"pay day {spec.pay_day}",
+                                    pay_day_change.actor, pay_day_change.timestamp.date()))
+    return found
+
+
+def _agreement_paths(spec: HouseholdSpec) -> dict[str, str]:
+    """Each agreement's place in the document: incomes[0], charges[1], …"""
+    paths, counts = {}, {INCOME: 0, CHARGE: 0}
+    for agreement in spec.agreements:
+        group = "incomes" if agreement.kind == INCOME else "charges"
+        paths[agreement.id] = f"{group}[{counts[agreement.kind]}]"
+        counts[agreement.kind] += 1
+    return paths
+
+
+# -- a dry run: what onboarding would write, and the first pay date it leads to ---------
+
+
+def dry_run(status: str, household: Household, as_of: date) -> dict[str, Any]:
+    """The events onboarding would write for one document (none are written) and the
+    forecast of the household's next pay date (for a new household its first): the
+    charges it pays, what the buffer advances, the leefgeld. A new household has booked
+    no income yet, so every income expected from its start counts in."""
+    from .views import event_rows
+
+    since = household.start if status == "created" else None
+    as_of = max(as_of, household.start)  # no pay date comes before the start
+    pay_date, result = household.forecast_cycle(as_of, expected_since=since)
+    report: dict[str, Any] = {
+        "dossier": household.dossier, "household_id": str(household.id), "status": status,
+        "events": [row for event in household.pending_events for row in event_rows(event)],
+        "paid_from": household.charges_paid_from().isoformat(), "forecast": None,
+    }
+    if result is None:
+        return report
+    after = as_of if since is None else since.fromordinal(since.toordinal() - 1)
+    booked = [(b.agreement_id, b.value_date, b.amount) for b in household.bookings.values()
+              if b.value_date <= pay_date]
+    incomes = booked + household.expected_incomes(after, pay_date)
+    report["forecast"] = {
+        "pay_date": pay_date.isoformat(),
+        "pot_before": str(household.pot),
+        "incomes": [{"agreement": a, "date": d.isoformat(), "amount": str(m)} for a, d, m in sorted(
+            incomes, key=lambda i: (i[1], i[0]))],
+        "charges": [{"agreement": p.agreement_id, "kind": p.kind, "due": p.period.isoformat(),
+                     "amount": str(p.amount)} for p in result.payments if p.kind != "leefgeld"],
+        "unpaid": [{"agreement": d.agreement_id, "due": d.due.isoformat(), "amount": str(d.amount)}
+                   for d in result.new_arrears],
+        "reserved": {k: str(v) for k, v in result.reserved.items() if v},
+        "advanced": str(result.advanced),
+        "repaid": str(result.repaid),
+        "leefgeld": str(result.leefgeld),
+    }
+    return report

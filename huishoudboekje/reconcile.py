@@ -27,7 +27,6 @@ from eventsourcing.persistence import IntegrityError, PersistenceError, RecordCo
 from .bulk import release_frames, without_cycle_collection
 from .domain.errors import DomainError
 from .domain.household import Household, Instruction
-from .domain.paydate import CycleResult
 from .domain.money import Money, total
 from .domain.run import PaymentFileRecord, Run
 from .engine import Engine
@@ -177,7 +176,7 @@ class _Job:
         self.check, self.ceiling = check, participant_ceiling
         self.engine, self.first, self.through = engine, first, through
         self.account, self.unrepaid_cycles, self.summary = account, unrepaid_cycles, summary
-        self.batch: list[tuple[Household, list[CycleResult]]] = []
+        self.batch: list[tuple[Household, list[Any]]] = []
         self.pending: dict[tuple[date, str], list[Instruction]] = defaultdict(list)
         self.issued: dict[str, Instruction] = {}  # every instruction of the run's days, filed or not
 
@@ -209,18 +208,22 @@ class _Job:
             self._count(household, results)
             self._collect(household)
 
-    def _paid(self, household: Household) -> tuple[Household, list[CycleResult]]:
-        """Every pay date due, then the household's signals as of `through`.
+    def _paid(self, household: Household) -> tuple[Household, list[Any]]:
+        """Every pay date due, then the supplement of the last one for incomes that came
+        too late for it, then the household's signals as of `through`.
 
         Raises when a payment cannot be made, before anything is saved: see `_hold`."""
-        results = []
+        results: list[Any] = []
         for pay_date in household.pay_dates_between(self.first, self.through):
             result = household.pay(pay_date, household.account or self.account, self.ceiling)
             if result is not None:
                 results.append(result)
+        supplement = household.supplement_late_incomes(self.first, self.through, household.account or self.account)
+        if supplement is not None:
+            results.append(supplement)
         if self.check is not None and results:  # the file must be able to carry every payment
-            self.check([i for e in household.pending_events if type(e).__name__ == "PayDateRun"
-                        for i in e.instructions])
+            self.check([i for e in household.pending_events
+                        if type(e).__name__ in ("PayDateRun", "PayDateSupplemented") for i in e.instructions])
         household.update_signals(self.through, self.unrepaid_cycles)
         return household, results
 
@@ -271,7 +274,8 @@ class _Job:
         return retrying(attempt, attempts=5, between=release_frames, exhausted=lambda: JobFailed(
             f"household {hid} kept changing while it was paid; run the job again"))
 
-    def _count(self, household: Household, results: list[CycleResult]) -> None:
+    def _count(self, household: Household, results: list[Any]) -> None:
+        """`results`: the `CycleResult`s of the pay dates and any `Supplement`."""
         if not results:
             return
         summary = self.summary
@@ -287,7 +291,7 @@ class _Job:
         """The household's instructions of this run's days that no file holds yet."""
         account = household.account or self.account
         for pay_date in _pay_dates_in(household, self.first, self.through):
-            for instruction in household.instructions_of(pay_date):
+            for instruction in household.instructions_of(pay_date) + household.supplement_instructions_of(pay_date):
                 self.issued[instruction.id] = instruction
                 self.pending[(pay_date, account)].append(instruction)
 
@@ -310,7 +314,9 @@ def _first_day(engine: Engine, run: Run | None, through: date, today: date) -> d
 
 
 def _pay_dates_in(household: Household, first: date, through: date) -> list[date]:
-    return [date.fromisoformat(d) for d in household.paid_on if first <= date.fromisoformat(d) <= through]
+    """The days in [first, through] the household was paid on: pay dates and supplements."""
+    days = {date.fromisoformat(d) for d in [*household.paid_on, *household.supplemented_on]}
+    return sorted(d for d in days if first <= d <= through)
 
 
 def _file_and_complete(engine: Engine, first: date, through: date, job: _Job,

@@ -20,11 +20,12 @@ from .domain.agreement import Agreement, AmountFrom, Counterparty, Participant, 
 from .domain.household import Booking, Instruction, Instructions, PayDayFrom
 from .domain.ledger import Recorded
 from .domain.money import Money
-from .domain.paydate import CycleState, Due
+from .domain.paydate import CycleState, Due, Policy, Reservation
 from .domain.run import PaymentFileRecord
 from .domain.schedule import Schedule
 from .domain.signals import Signal, SignalFact
 from .domain.statement import BankTransaction
+from .domain.supplement import CycleInputs, CyclePaid
 
 
 class DateAsISO(Transcoding):
@@ -170,6 +171,12 @@ DATACLASSES = {
     PayDayFrom: "pay_day_from",
     Due: "due",
     CycleState: "cycle_state",
+    # What a pay date's rules were given, and what its cycle paid (since 2026-12): a
+    # field added to one of these later needs a default, so older ones still read.
+    CycleInputs: "cycle_inputs",
+    CyclePaid: "cycle_paid",
+    Policy: "policy",
+    Reservation: "reservation",
     BankTransaction: "bank_transaction",
     Recorded: "recorded_transaction",
     PaymentFileRecord: "payment_file",

@@ -12,30 +12,35 @@ from .domain.household import ACTIVE, ENDED, Household, bookings_in
 from .domain.money import total
 from .engine import Engine
 
-BUSINESS_DATE_FIELDS = ("effective", "end", "pay_date", "value_date", "booking_date", "start", "on")
+BUSINESS_DATE_FIELDS = ("day", "effective", "end", "pay_date", "value_date", "booking_date", "start",
+                        "on")  # "day": the night a supplement was decided (PayDateSupplemented)
 
 
 def timeline(engine: Engine, household_id: UUID) -> list[dict[str, Any]]:
+    return [row for event in engine.events.get(household_id) for row in event_rows(event)]
+
+
+def event_rows(event: Any) -> list[dict[str, Any]]:
+    """One household event as the timeline shows it (an import's bookings one by one)."""
     rows = []
-    for event in engine.events.get(household_id):
-        name = type(event).__qualname__.split(".")[-1]
-        fields = {k: v for k, v in event.__dict__.items()
-                  if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")}
-        if name == "IncomesBooked":
-            # One import's bookings arrive as one event; staff read them one by one.
-            name, each = "IncomeBooked", [{**b.__dict__, "actor": fields["actor"]} for b in bookings_in(event)]
-        else:
-            each = [fields]
-        for shown in each:
-            business = next((shown[k] for k in BUSINESS_DATE_FIELDS if isinstance(shown.get(k), date)), None)
-            rows.append({
-                "version": event.originator_version,
-                "event": name,
-                "recorded": event.timestamp.isoformat(),
-                "business_date": business.isoformat() if business else None,
-                "actor": shown.get("actor"),
-                "details": _details(shown),
-            })
+    name = type(event).__qualname__.split(".")[-1]
+    fields = {k: v for k, v in event.__dict__.items()
+              if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")}
+    if name == "IncomesBooked":
+        # One import's bookings arrive as one event; staff read them one by one.
+        name, each = "IncomeBooked", [{**b.__dict__, "actor": fields["actor"]} for b in bookings_in(event)]
+    else:
+        each = [fields]
+    for shown in each:
+        business = next((shown[k] for k in BUSINESS_DATE_FIELDS if isinstance(shown.get(k), date)), None)
+        rows.append({
+            "version": event.originator_version,
+            "event": name,
+            "recorded": event.timestamp.isoformat(),
+            "business_date": business.isoformat() if business else None,
+            "actor": shown.get("actor"),
+            "details": _details(shown),
+        })
     return rows
 
 
@@ -43,6 +48,9 @@ def _details(fields: dict[str, Any]) -> str:
     if "agreement" in fields and hasattr(fields["agreement"], "id"):
         a = fields["agreement"]
         return f"{a.kind} {a.id} ({a.category}) {a.amount} to/from {a.counterparty.name}"
+    if isinstance(fields.get("changes"), list):  # ChangesReplaced: what a document undid on purpose
+        return "undid " + "; ".join(f"{c['command']} {c['agreement'] or ''} {c['value']} from {c['effective']} "
+                                    f"by {c['actor']}".replace("  ", " ") for c in fields["changes"])
     if "instructions" in fields:
         return (f"{len(fields['instructions'])} payments, leefgeld {fields['leefgeld']}, "
                 f"advanced {fields['advanced']}, repaid {fields['repaid']}")
@@ -73,6 +81,7 @@ def household_detail(h: Household) -> dict[str, Any]:
         "start": h.start.isoformat(), "end": h.end.isoformat() if h.end else None,
         "pay_day": h.pay_day_on(date.max),
         "pay_days": [{"effective": p.effective.isoformat(), "pay_day": p.pay_day} for p in h.pay_days],
+        "paid_from": h.charges_paid_from().isoformat(),
         "buffer_limit": str(h.buffer_limit), "minimum_leefgeld": str(h.minimum_leefgeld),
         "leefgeld_schedule": h.leefgeld_schedule, "execute_on": h.execute_on, "account": h.account,
         "participants": [{"name": p.name, "iban": p.iban, "contact": p.contact} for p in h.participants],

@@ -334,6 +334,8 @@ AMOUNT = f"/households/{A}/agreements/huur/amount-changes"
     ("/households", {**DOC_C, "charges": DOC_C["charges"][:1] * 2}, "charges[1].id"),
     ("/households", {**DOC_C, "team": NOORD, "buffer_limit": True}, "buffer_limit"),
     ("/households", {**DOC_C, "account": "NL02ABNA0123456789"}, "account"),  # not a managed account
+    ("/households", {**DOC_C, "team": NOORD, "buffer_repayment_max": "0.00"}, "buffer_repayment_max"),
+    ("/households", {**DOC_C, "team": NOORD, "leefgeld": {"target": "10.00"}}, "leefgeld"),  # below the minimum
     ("/households", {**DOC_A, "account": "NL02ABNA0123456789"}, "account"),  # nor in an edit
 ])
 def test_wrong_fields_are_named_and_nothing_is_written(world, path, body, field):

@@ -81,15 +81,27 @@ def test_persona_3_late_benefit_day_by_day(store_url, tmp_path, personas):
     assert seen["shortfall-ahead:2026-12-01"] < date(2026, 12, 1)  # known before the pay date
     assert seen["income-late:2026-11-30"] == date(2026, 12, 4)  # 30 Nov + 3 business days tolerance
     assert seen["buffer-drawn:2026-12-01"] == date(2026, 12, 1)
-    assert left[date(2026, 12, 1)]["buffer_owed"] == "834.50"
+    # Issue 18: the buffer advances the charges and the minimum leefgeld, so the newly
+    # arrived resident has 200.00 to live on in December and January instead of nothing.
+    assert left[date(2026, 12, 1)]["buffer_owed"] == "1034.50"
+    assert left[date(2026, 12, 1)]["leefgeld"]["paid"] == "200.00"
     assert [c["status"] for c in left[date(2026, 12, 1)]["charges"] if c["due"] == "2026-12-01"] == ["paid", "paid"]
     assert left[date(2026, 12, 10)]["incomes"][0]["status"] in ("late", "missing")
-    # the buffer limit is reached on 31 December: energy and insurance fall into arrears
-    assert {k for k in seen if k.startswith("arrears:")} == {"arrears:2027-01-01", "arrears:2027-01-15"}
+    # the buffer limit is reached on 31 December: the rent (598.60, more than the 465.50
+    # the buffer has left) cannot be paid in full; insurance, energy and the minimum
+    # leefgeld are, and the landlord gets the last 29.60 as a part-payment
+    assert {k for k in seen if k.startswith("arrears:")} == {"arrears:2027-01-01"}
+    assert left[date(2026, 12, 31)]["buffer_owed"] == "1500.00"
+    assert left[date(2026, 12, 31)]["leefgeld"]["paid"] == "200.00"
+    assert [(c["agreement"], c["status"]) for c in left[date(2026, 12, 31)]["charges"]] == [
+        ("huur", "in-arrears"), ("zorgverzekering", "paid"), ("energie", "paid")]
+    assert not [k for k in seen if k.startswith("leefgeld-below-minimum")]
     final = open_signals(store_url, dossier)
     assert not [k for k in final if k[0] in ("income-late", "shortfall-ahead", "buffer-drawn", "arrears")]
     assert left[date(2027, 2, 1)]["buffer_owed"] == "0.00"
-    assert left[date(2027, 2, 1)]["leefgeld"]["paid"] == "1976.50"
+    # the back pay pays the rest of January's rent (569.00) and the buffer (1500.00) first:
+    # 200.00 + 200.00 + 1576.50 over three months, as 0 + 0 + 1976.50 before
+    assert left[date(2027, 2, 1)]["leefgeld"]["paid"] == "1576.50"
     history = out(store_url, "signals", "--dossier", dossier, "--status", "resolved")
     late = next(s for s in history if s["rule"] == "income-late" and s["period"] == "2026-11-30")
     assert [h["status"] for h in late["history"]] == ["open", "resolved"]
@@ -185,7 +197,9 @@ def test_monthly_overview_and_team_report(store_url, tmp_path, personas):
     assert "€\u00a0983,41" in nov
     report = out(store_url, "report", "--team", "Wijkteam Noord")
     assert report["households"] == 2
-    assert report["buffer_outstanding"] == "1998.90"  # 1164.40 + 834.50: nothing came in for 1 and 3
+    # nothing came in for 1 and 3: their charges and their minimum leefgeld were advanced,
+    # (1164.40 + 250.00) + (834.50 + 200.00)
+    assert report["buffer_outstanding"] == "2448.90"
     assert set(report["households_with_shortfall_ahead"]) <= {"HHB-DEMO-0001", "HHB-DEMO-0003"}
     assert report["open_signals"]["buffer-drawn"] == 2
 

@@ -9,7 +9,7 @@ already registered elsewhere) but not loaded globally, so other test files keep 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pytest
@@ -21,6 +21,7 @@ from huishoudboekje.domain.calendar import is_business_day
 from huishoudboekje.domain.money import Money, total
 from huishoudboekje.domain.paydate import (
     LAST_BUSINESS_DAY,
+    LEEFGELD_RESERVE,
     STEPS,
     CycleResult,
     CycleState,
@@ -214,7 +215,9 @@ def test_example_a_bijstand_with_rent_and_water_reservation():
     assert result.after.pot == ZERO
 
 
-def test_example_b_buffer_advances_then_is_repaid_above_the_minimum():
+def test_example_b_buffer_advances_the_charges_and_the_minimum_leefgeld_then_is_repaid():
+    # Issue 18: the minimum leefgeld comes before repayment and may be advanced too; a
+    # month with 400.00 in and 861.35 of charges leaves the participant 250.00, not 0.00.
     pol = policy(limit="1500.00", minimum="250.00")
 
     def charges(month_pay_date: date, due_month: tuple[int, int]):
@@ -226,10 +229,11 @@ def test_example_b_buffer_advances_then_is_repaid_above_the_minimum():
         ]
 
     december = run(state("400.00"), pol, charges(P, (2026, 12)))
-    assert december.advanced == M("461.35")
-    assert december.after.buffer_outstanding == M("461.35")
-    assert december.leefgeld == ZERO
-    assert leefgeld_payments(december) == []
+    assert december.advanced == M("711.35")
+    assert december.after.buffer_outstanding == M("711.35")
+    assert december.leefgeld == M("250.00")
+    assert [p.amount for p in leefgeld_payments(december)] == [M("250.00")]
+    assert december.leefgeld_short == ZERO
     assert [a for a, _ in paid(december, "charge")] == ["huur", "energie", "zorgverzekering"]
 
     january_state = CycleState(
@@ -249,25 +253,29 @@ def test_example_b_buffer_advances_then_is_repaid_above_the_minimum():
     assert january.advanced == ZERO
     assert january.repaid == M("288.65")
     assert january.leefgeld == M("250.00")
-    assert january.after.buffer_outstanding == M("172.70")
+    assert january.after.buffer_outstanding == M("422.70")
 
 
 # -- step 1: charges due ------------------------------------------------------------------------
 
 
-def test_short_pot_at_buffer_limit_sends_big_priority_charge_to_arrears():
-    # Pot 100, buffer 200: huur needs 400 from the buffer and cannot be paid; energie
-    # (pot 100 + advance 50) still fits; zorg would need 160 more (total 210 > 200).
+def test_short_pot_at_buffer_limit_sends_big_priority_charge_to_arrears_and_part_pays_it():
+    # Pot 100, buffer 200: huur needs 400 from the buffer and cannot be paid in full;
+    # energie (pot 100 + advance 50) still fits; zorg would need 160 more (total 210 >
+    # 200); internet takes 40. What the buffer still has (110) goes to the oldest
+    # arrears, huur, as a part-payment: in arrears from step 1 on, part-paid in step 3.
     huur = due("huur", "500.00", 1)
     energie = due("energie", "150.00", 2, date(2026, 12, 5))
     zorg = due("zorg", "160.00", 3, date(2026, 12, 2))
     internet = due("internet", "40.00", 4, date(2026, 12, 2))
     result = run(state("100.00"), policy(limit="200.00"), [zorg, internet, huur, energie])
-    assert paid(result) == [("energie", M("150.00")), ("internet", M("40.00"))]
-    assert result.new_arrears == (huur, zorg)
-    assert result.advanced == M("90.00")
-    assert result.after.buffer_outstanding == M("90.00")
-    assert result.after.arrears == (huur, zorg)
+    assert paid(result) == [("energie", M("150.00")), ("internet", M("40.00")), ("huur", M("110.00"))]
+    huur_rest = replace(huur, amount=M("390.00"), paid=M("110.00"))
+    assert result.new_arrears == (huur_rest, zorg)
+    assert result.part_paid == (huur_rest,)
+    assert result.advanced == M("200.00")
+    assert result.after.buffer_outstanding == M("200.00")
+    assert result.after.arrears == (huur_rest, zorg)
     assert result.leefgeld == ZERO
 
 
@@ -276,18 +284,22 @@ def test_the_buffer_may_reach_its_limit_exactly_but_not_pass_it():
     assert paid(result, "charge") == [("huur", M("600.00"))]
     assert result.after.buffer_outstanding == M("700.00")
     result = run(state("99.99", outstanding="200.00"), policy(limit="700.00"), [due("huur", "600.00")])
-    assert result.new_arrears == (due("huur", "600.00"),)
-    assert result.advanced == ZERO
-    # The unspent pot repays the buffer instead (minimum leefgeld 0).
-    assert result.repaid == M("99.99")
-    assert result.after.buffer_outstanding == M("100.01")
+    # Not in full: in arrears, and part-paid with the pot and the room up to the limit.
+    assert paid(result) == [("huur", M("599.99"))]
+    assert result.new_arrears == (replace(due("huur", "600.00"), amount=M("0.01"), paid=M("599.99")),)
+    assert result.advanced == M("500.00")
+    assert result.after.buffer_outstanding == M("700.00")
 
 
-def test_charges_are_paid_in_full_or_not_at_all_without_a_buffer():
+def test_charges_are_paid_in_full_or_not_at_all_then_part_paid_as_arrears_without_a_buffer():
     result = run(state("500.00"), policy(), [due("huur", "600.00", 1), due("gwl", "80.00", 2)])
-    assert paid(result, "charge") == [("gwl", M("80.00"))]
-    assert [d.agreement_id for d in result.new_arrears] == ["huur"]
-    assert result.leefgeld == M("420.00")
+    # Step 1 pays gwl in full and cannot pay huur; step 3 pays what is left to the landlord.
+    assert [(p.kind, p.agreement_id, p.amount) for p in result.payments] == [
+        ("charge", "gwl", M("80.00")), ("arrears", "huur", M("420.00"))]
+    [part] = [p for p in result.payments if p.kind == "arrears"]
+    assert (part.settled_before, part.rest) == (ZERO, M("180.00"))
+    assert [(d.agreement_id, d.amount, d.paid) for d in result.new_arrears] == [("huur", M("180.00"), M("420.00"))]
+    assert result.leefgeld == ZERO
 
 
 def test_same_priority_is_paid_by_due_date_then_agreement():
@@ -362,13 +374,14 @@ def test_released_excess_helps_a_higher_priority_charge():
     assert result.leefgeld == M("18.80")
 
 
-def test_unpaid_irregular_charge_leaves_its_reserve_alone():
+def test_unpaid_irregular_charge_is_part_paid_from_its_reserve_and_the_pot():
     water = due("water", "61.20", 3, date(2026, 12, 15))
     result = run(state("10.00", reserves={"water": "20.40"}), policy(), [], [water])
-    assert result.new_arrears == (water,)
-    assert result.from_reserves == {}
-    assert result.after.reserves["water"] == M("20.40")
-    assert result.leefgeld == M("10.00")
+    assert paid(result) == [("water", M("30.40"))]
+    assert result.new_arrears == (replace(water, amount=M("30.80"), paid=M("30.40")),)
+    assert result.from_reserves == {"water": M("20.40")}
+    assert result.after.reserves["water"] == ZERO
+    assert result.leefgeld == ZERO
 
 
 def test_irregular_charge_may_use_the_buffer():
@@ -417,14 +430,15 @@ def test_arrears_are_paid_oldest_first_after_the_current_charges():
     result = run(
         state("720.00", arrears=[newer, oldest, same_day_higher]), policy(), [current]
     )
-    assert [(p.kind, p.agreement_id, p.period) for p in result.payments[:3]] == [
-        ("charge", "huur", P),
-        ("arrears", "huur", date(2026, 10, 5)),
-        ("arrears", "energie", date(2026, 10, 5)),
+    assert [(p.kind, p.agreement_id, p.period, p.amount) for p in result.payments] == [
+        ("charge", "huur", P, M("500.00")),
+        ("arrears", "huur", date(2026, 10, 5), M("100.00")),
+        ("arrears", "energie", date(2026, 10, 5), M("100.00")),
+        ("arrears", "huur", date(2026, 11, 1), M("20.00")),  # what is left: a part-payment
     ]
     assert result.paid_arrears == (same_day_higher, oldest)
-    assert result.after.arrears == (newer,)
-    assert result.leefgeld == M("20.00")
+    assert result.after.arrears == (replace(newer, amount=M("80.00"), paid=M("20.00")),)
+    assert result.leefgeld == ZERO
 
 
 def test_arrears_may_use_the_buffer_and_unpaid_ones_stay_with_the_new_ones():
@@ -432,17 +446,17 @@ def test_arrears_may_use_the_buffer_and_unpaid_ones_stay_with_the_new_ones():
     older = due("energie", "900.00", 2, date(2026, 10, 5))
     current = due("zorg", "500.00", 1)
     result = run(state("250.00", arrears=[old, older]), policy(limit="400.00"), [current])
-    # Zorg takes the whole pot and 250 from the buffer.
-    assert paid(result, "charge") == [("zorg", M("500.00"))]
-    assert result.advanced == M("250.00")
-    # Energie would need 900 more; huur 300 would take outstanding to 550 > 400.
+    # Zorg takes the whole pot and 250 from the buffer; the oldest, energie, gets the
+    # buffer's last 150 as a part-payment; huur waits.
+    assert paid(result) == [("zorg", M("500.00")), ("energie", M("150.00"))]
+    assert result.advanced == M("400.00")
     assert result.paid_arrears == ()
-    assert result.after.arrears == (older, old)
+    assert result.after.arrears == (replace(older, amount=M("750.00"), paid=M("150.00")), old)
     result = run(state("600.00", arrears=[old, older]), policy(limit="400.00"), [current])
-    # 100 left after zorg: energie needs 800 from the buffer (too much), huur 200 (fits).
-    assert result.paid_arrears == (old,)
-    assert result.advanced == M("200.00")
-    assert result.after.arrears == (older,)
+    # 100 left after zorg, and 400 of room: energie, the oldest, gets all 500 of it.
+    assert paid(result, "arrears") == [("energie", M("500.00"))]
+    assert result.advanced == M("400.00")
+    assert result.after.arrears == (replace(older, amount=M("400.00"), paid=M("500.00")), old)
     assert [p.execution_date for p in result.payments if p.kind == "arrears"] == [P]
 
 
@@ -451,7 +465,7 @@ def test_new_arrears_join_the_open_ones_in_after_state():
     current = due("huur", "600.00", 1)
     result = run(state("100.00", arrears=[old]), policy(), [current])
     assert result.new_arrears == (current,)
-    assert result.after.arrears == (old, current)
+    assert result.after.arrears == (replace(old, amount=M("800.00"), paid=M("100.00")), current)
 
 
 # -- step 4: buffer repayment --------------------------------------------------------------------
@@ -472,11 +486,12 @@ def test_full_repayment_when_there_is_room():
 
 
 @pytest.mark.parametrize("pot", ["250.00", "249.99", "0.00"])
-def test_nothing_repaid_when_left_is_at_or_below_the_minimum(pot):
+def test_nothing_repaid_at_or_below_the_minimum_which_the_buffer_makes_up(pot):
     result = run(state(pot, outstanding="500.00"), policy(limit="1000.00", minimum="250.00"))
     assert result.repaid == ZERO
-    assert result.leefgeld == M(pot)
-    assert result.after.buffer_outstanding == M("500.00")
+    assert result.leefgeld == M("250.00")
+    assert result.advanced == M("250.00") - M(pot)
+    assert result.after.buffer_outstanding == M("500.00") + M("250.00") - M(pot)
 
 
 # -- step 5: leefgeld ---------------------------------------------------------------------------
@@ -577,8 +592,9 @@ def test_the_steps_run_in_the_documented_order():
     assert [step.__name__ for step in STEPS] == [
         "release_excess_reserves",
         "pay_charges_due",
-        "reserve_irregular",
+        "set_aside_minimum_leefgeld",
         "pay_arrears",
+        "reserve_irregular",
         "repay_buffer",
         "pay_leefgeld",
     ]
@@ -653,13 +669,17 @@ def households(draw, cycles: int = 24) -> Household:
     count = draw(st.integers(1, 8))
     pay_day = draw(st.one_of(st.integers(1, 28), st.just(LAST_BUSINESS_DAY)))
     year, month = draw(st.integers(2025, 2030)), draw(st.integers(1, 12))
+    minimum = Money.from_cents(draw(st.integers(0, 100_000)))
     pol = Policy(
         buffer_limit=Money.from_cents(draw(st.integers(0, 300_000))),
-        minimum_leefgeld=Money.from_cents(draw(st.integers(0, 100_000))),
+        minimum_leefgeld=minimum,
         leefgeld_weekly=draw(st.booleans()),
         execute_on_due_date=draw(st.booleans()),
         participant_name="Deelnemer",
         participant_iban=PARTICIPANT_IBAN,
+        buffer_covers_leefgeld=draw(st.booleans()),
+        buffer_repayment_max=draw(st.none() | st.integers(1, 100_000).map(Money.from_cents)),
+        leefgeld_target=draw(st.none() | st.integers(0, 200_000).map(lambda c: minimum + Money.from_cents(c))),
     )
     incomes = draw(st.lists(st.integers(0, 400_000), min_size=cycles, max_size=cycles))
     return Household(
@@ -686,7 +706,8 @@ def cycle_inputs(household: Household, pay: date, following: date):
     return regular, irregular, reservations
 
 
-def check_cycle(household: Household, result: CycleResult, pay: date, following: date) -> None:
+def check_cycle(household: Household, result: CycleResult, pay: date, following: date,
+                saved_before: Money = ZERO) -> None:
     pol = household.policy
     ibans = {c.creditor_iban for c in household.charges} | {pol.participant_iban}
     after = result.after
@@ -705,30 +726,49 @@ def check_cycle(household: Household, result: CycleResult, pay: date, following:
     amounts = [p.amount.cents for p in parts]
     assert amounts == sorted(amounts, reverse=True)
     assert not amounts or amounts[0] - amounts[-1] <= 1
-    # The buffer never funds leefgeld, and repays only above the minimum.
+    # The buffer funds at most the minimum leefgeld (more only from the household's own
+    # leefgeld reserve), and nothing is repaid in a cycle that advances.
+    from_saved = (saved_before - after.reserves.get(LEEFGELD_RESERVE, ZERO)).max(ZERO)
     if result.advanced.is_positive:
-        assert result.repaid == ZERO and result.leefgeld == ZERO
+        assert result.repaid == ZERO and result.leefgeld <= pol.minimum_leefgeld + from_saved
+    if after.buffer_outstanding.is_positive and pol.buffer_repayment_max is None:
+        assert result.leefgeld <= pol.minimum_leefgeld + from_saved
+    # The minimum comes first: short of it only when the buffer had no room (or may not
+    # pay leefgeld), and then nothing went to arrears, reserves or repayment.
+    assert result.leefgeld == pol.minimum_leefgeld - result.leefgeld_short or result.leefgeld >= pol.minimum_leefgeld
+    if result.leefgeld_short.is_positive:
+        assert not pol.buffer_covers_leefgeld or after.buffer_outstanding >= pol.buffer_limit
+        assert not [p for p in result.payments if p.kind == "arrears" and p.amount.is_positive] or \
+            after.buffer_outstanding >= pol.buffer_limit or not pol.buffer_covers_leefgeld
+        assert result.repaid == ZERO and not any(m.is_positive for m in result.reserved.values())
+    # Repayment comes after every arrear and reserve part, and within its cap.
     if result.repaid.is_positive:
-        assert result.leefgeld >= pol.minimum_leefgeld
-    if after.buffer_outstanding.is_positive:
-        assert result.leefgeld <= pol.minimum_leefgeld
+        assert after.arrears == () and result.leefgeld >= pol.minimum_leefgeld
+    if pol.buffer_repayment_max is not None:
+        assert result.repaid <= pol.buffer_repayment_max
+    # A target is never passed; the leefgeld reserve only holds a target's excess.
+    if pol.leefgeld_target is not None:
+        assert result.leefgeld <= pol.leefgeld_target.max(pol.minimum_leefgeld)
+    elif LEEFGELD_RESERVE in after.reserves:
+        assert after.reserves[LEEFGELD_RESERVE] == ZERO
 
 
 def simulate(household: Household) -> None:
     before = CycleState(ZERO, {}, ZERO, ())
     incomes_in = paid_out = ZERO
-    offered: set[tuple[str, date]] = set()  # every period ever due
-    paid_periods: set[tuple[str, date]] = set()
+    offered: dict[tuple[str, date], Money] = {}  # every period ever due, and its amount
+    paid_periods: dict[tuple[str, date], Money] = {}  # what was paid of each, in one or more parts
+    payment_keys: set[tuple] = set()
     leefgeld_parts: set[tuple[date, int]] = set()
     pay = household.first_pay_date
     for income in household.incomes:
         following = next_pay_date(pay, household.pay_day)
         regular, irregular, reservations = cycle_inputs(household, pay, following)
-        offered |= {d.period for d in regular + irregular}
+        offered |= {d.period: d.amount for d in regular + irregular}
         state = CycleState(before.pot + income, before.reserves, before.buffer_outstanding, before.arrears)
         incomes_in += income
         result = run_cycle(pay, following, state, household.policy, regular, irregular, reservations)
-        check_cycle(household, result, pay, following)
+        check_cycle(household, result, pay, following, before.reserves.get(LEEFGELD_RESERVE, ZERO))
 
         for payment in result.payments:
             if payment.kind == "leefgeld":
@@ -737,8 +777,14 @@ def simulate(household: Household) -> None:
                 leefgeld_parts.add(key)
             else:
                 key = (payment.agreement_id, payment.period)
-                assert key not in paid_periods, f"{key} paid twice"
-                paid_periods.add(key)
+                so_far = paid_periods.get(key, ZERO)
+                assert payment.settled_before == so_far  # each part knows what was paid before it
+                assert so_far + payment.amount + payment.rest == offered[key]
+                paid_periods[key] = so_far + payment.amount
+                # What tells instructions apart (see Household._instruction) never repeats.
+                ident = (pay, payment.kind, key, payment.part, payment.settled_before, payment.rest)
+                assert ident not in payment_keys
+                payment_keys.add(ident)
         assert {d.period for d in result.paid_arrears} <= {d.period for d in before.arrears}
 
         paid_out += total(p.amount for p in result.payments)
@@ -748,11 +794,15 @@ def simulate(household: Household) -> None:
         assert incomes_in == paid_out + after.pot + reserved - after.buffer_outstanding
         before, pay = after, following
 
-    # Every period that fell due is either paid exactly once or still in arrears.
-    open_periods = {d.period for d in before.arrears}
+    # Every period that fell due is paid in full, or what it still owes is in arrears,
+    # once: its parts and what stays owed add up to its amount.
+    open_periods = {d.period: d for d in before.arrears}
     assert len(open_periods) == len(before.arrears)
-    assert paid_periods.isdisjoint(open_periods)
-    assert paid_periods | open_periods == offered
+    for period, amount in offered.items():
+        owed = open_periods[period].amount if period in open_periods else ZERO
+        assert paid_periods.get(period, ZERO) + owed == amount, period
+        if period in open_periods:
+            assert open_periods[period].paid == paid_periods.get(period, ZERO)
 
 
 @SIMULATION

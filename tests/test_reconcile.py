@@ -429,6 +429,43 @@ def test_killing_the_job_at_any_moment_and_rerunning_issues_every_instruction_on
 
 
 @pytest.mark.slow
+def test_killing_a_night_of_supplements_and_rerunning_pays_each_supplement_once(store_url, tmp_path, example_doc):
+    # The benefit of 30 November is imported after the job paid 1 December: the night of
+    # 2 December supplements every household, killed at five moments and run again.
+    count = 12
+    dossiers = [f"HHB-KILL-{n:04d}" for n in range(count)]
+    ok(hhb(store_url, "onboard", *map(str, _households(tmp_path, example_doc, count))))
+    statement = tmp_path / "toeslag.xml"
+    statement.write_bytes(camt053([november_incomes(d)[0] for d in dossiers]))
+    ok(hhb(store_url, "import", str(statement)))
+    run(store_url, "2026-12-01")
+    late = tmp_path / "late.xml"
+    late.write_bytes(camt053([november_incomes(d)[1] for d in dossiers]))
+    ok(hhb(store_url, "import", str(late), "--date", "2026-12-01"))
+    files_before = {path.name for path in payment_files(tmp_path)}
+
+    kills = _kill_and_rerun(store_url, tmp_path, "2026-12-02", (1, 3, 6, 9, count))
+    assert kills >= 3
+
+    engine = open_engine(store_url, tmp_path / "ev")
+    try:
+        issued = []
+        for dossier in dossiers:
+            supplements = [e for e in engine.events.get(household_id(dossier))
+                           if type(e).__name__ == "PayDateSupplemented"]
+            assert len(supplements) == 1
+            assert [(i.kind, i.amount.amount) for i in supplements[0].instructions] == [("leefgeld", Decimal("718.70"))]
+            assert supplements[0].repaid.amount == Decimal("581.40")
+            issued += [i.end_to_end_id for i in supplements[0].instructions]
+            assert engine.household(dossier).buffer_outstanding.amount == Decimal("0.00")
+    finally:
+        engine.close()
+    new_files = [path for path in payment_files(tmp_path) if path.name not in files_before]
+    in_files = [e2e for path in new_files for e2e in check_pain(path)[2]]
+    assert sorted(in_files) == sorted(issued) and len(set(issued)) == count  # each in exactly one file
+
+
+@pytest.mark.slow
 def test_killing_a_catch_up_of_months_and_rerunning_files_every_instruction_once(
         store_url, tmp_path, example_doc):
     count = 6

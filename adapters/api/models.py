@@ -164,6 +164,9 @@ class HouseholdOut(BaseModel):
     end: str | None
     pay_day: int | str
     pay_days: list[PayDayFromOut]
+    paid_from: str = Field(description="The first due date whose charges are ours to pay (the creditors' "
+                                       "direct debits stop that day): the document's `paid_from`, or the "
+                                       "first pay date")
     buffer_limit: str
     minimum_leefgeld: str
     leefgeld_schedule: str
@@ -312,7 +315,11 @@ class LeftOut(BaseModel):
     charges: list[dict[str, Any]]
     buffer_owed: str
     reserves: dict[str, str]
-    forecast: dict[str, str]
+    forecast: dict[str, Any] = Field(description="The next pay date as the rules would run it; `supplement`: "
+                                                 "what the coming night pays for an income that came late, or null")
+    supplements: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "What this cycle's supplements paid for incomes that came too late for its pay date, each with "
+        "its sentence for the household (`text`: nl, en)"))
     projection: ProjectionOut
 
 

@@ -24,11 +24,27 @@ def onboard(
     files: Annotated[list[Path], typer.Argument(help="YAML or JSON onboarding documents")],
     db: DbOption = None,
     actor: ActorOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing; print the events and the first "
+                                                             "pay date's forecast")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Undo changes other commands recorded since, "
+                                                             "on purpose (recorded)")] = False,
+    day: Annotated[Optional[str], typer.Option("--date", help="--dry-run: forecast as of (default: today)")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Onboard households (or apply edits to them) from documents; all or nothing."""
     specs = guarded(lambda: read_specs(files))
     svc = services(db)
-    results = guarded(lambda: svc.onboard(specs, actor_of(actor)))
+    if dry_run:
+        from ..dry_run import dry_run_text
+
+        as_of = parse_day(day, "--date") if day is not None else date.today()
+        reports = guarded(lambda: svc.preview(specs, actor_of(actor), as_of, replace))
+        if as_json:
+            emit(reports)
+        else:
+            out.print(dry_run_text(reports), markup=False, highlight=False)
+        return
+    results = guarded(lambda: svc.onboard(specs, actor_of(actor), replace))
     svc.catch_up()
     for result in results:
         emit(result.as_dict())

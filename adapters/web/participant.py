@@ -39,6 +39,7 @@ from huishoudboekje.domain.money import Money
 from huishoudboekje.followup import monthly_overview
 from huishoudboekje.projections.left import cycle_of, left_this_month, what_is_left
 from huishoudboekje.projections.views import Projections
+from huishoudboekje.projections.wording import MONTHS
 
 from ..api.dependencies import Context, context, participant_principal, refuse_failed
 from ..api.errors import Problem
@@ -61,12 +62,6 @@ _env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
 
 # -- words ----------------------------------------------------------------------------------
 
-MONTHS = {
-    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-           "oktober", "november", "december"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"),
-}
 WEEKDAYS = {
     "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
@@ -351,6 +346,10 @@ def view_model(household: Household, left: dict[str, Any], lang: str, as_of: dat
         hero.next_line = m["next"].format(day=day(left["cycle"]["next_pay_date"]))
         if expected_next.is_positive:
             hero.next_detail = m["next_expected"].format(amount=eur(expected_next))
+    # An income that came late and was used after all (projections/wording.py says it).
+    hero.about.extend(done["text"][lang] for done in left.get("supplements", []))
+    if forecast.get("supplement"):
+        hero.about.append(forecast["supplement"]["text"][lang])
 
     part_rows = []
     if len(parts) > 1 or any(p["status"] == "returned" for p in parts):

@@ -95,6 +95,18 @@ class IncomeDirectory(Aggregate):
         return found
 
 
+def split(entries: dict[str, list[Any]]) -> list[IncomeDirectory]:
+    """The SHARDS new shards holding `entries` (household id hex -> `entry_of`), each
+    entry in the shard `shard_of` gives it: how an older store's directory is split."""
+    shards = [IncomeDirectory(shard=k) for k in range(SHARDS)]
+    parts: list[dict[str, list[Any]]] = [{} for _ in range(SHARDS)]
+    for hid, entry in entries.items():
+        parts[shard_of(UUID(hid))][hid] = entry
+    for shard, part in zip(shards, parts):
+        shard.load(part)
+    return shards
+
+
 class Directory:
     """All shards of the directory, as one import reads them."""
 

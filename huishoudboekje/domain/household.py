@@ -7,6 +7,7 @@ the time an event was written is never used as a business date.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, MutableMapping
@@ -19,7 +20,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from .agreement import CHARGE, INCOME, Agreement, Participant, deviates_from
-from .calendar import add_business_days, next_business_day
+from .calendar import add_business_days, next_business_day, previous_business_day
 from .errors import DomainError
 from .money import Money, total
 from .signals import ACKNOWLEDGED, BOOKING_CORRECTED, ECHO_REFUSED, PAYMENTS_HELD, RESOLVED, Signal, SignalFact, evaluate_signals
@@ -31,9 +32,9 @@ from .paydate import (
     Policy,
     Reservation,
     next_pay_date,
-    reservation_part,
-    run_cycle,
+    reservation_with_catch_up,
 )
+from .supplement import CycleInputs, CyclePaid, Supplement, charges_paid, supplement
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://huishoudboekje.example/")
 
@@ -84,6 +85,9 @@ class Booking:
     value_date: date
     expected: Money
     deviates: bool
+    # The occurrence of its agreement it pays (the one nearest its value date); None in
+    # bookings made before 2026-12 and kept in older snapshots.
+    period: date | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,15 @@ class Instruction:
     # The transaction that confirmed it, kept when it is returned after: a return
     # changes the status, and a second debit must still be seen as one (2026-12).
     confirmed_by: str | None = None
+    # A part-payment of arrears (2026-12): what of the period was paid before it, and
+    # what was still owed after it. Zero for a payment of a whole period.
+    settled_before: Money = Money.zero()
+    rest: Money = Money.zero()
+
+    @property
+    def period_amount(self) -> Money:
+        """What the period this payment is (part of) came to when it was paid."""
+        return self.settled_before + self.amount + self.rest
 
 
 def instruction_row(instruction: Instruction) -> list[Any]:
@@ -113,19 +126,22 @@ def instruction_row(instruction: Instruction) -> list[Any]:
     i = instruction
     return [i.id, i.end_to_end_id, i.pay_date.isoformat(), i.kind, i.agreement_id, i.period.isoformat(), i.part,
             str(i.amount), i.execution_date.isoformat(), i.creditor_name, i.creditor_iban, i.reference, i.status,
-            i.confirmed_by]
+            i.confirmed_by, str(i.settled_before), str(i.rest)]
 
 
 def instruction_from_row(row: list[Any]) -> Instruction:
     """`instruction_row` read back; a row of twelve (written before `status`) is scheduled,
-    one of thirteen (written before `confirmed_by`) names no confirming transaction."""
+    one of thirteen (written before `confirmed_by`) names no confirming transaction, one
+    of fourteen (written before part-payments) paid a whole period."""
     ident, e2e, pay_date, kind, agreement_id, period, part, amount, execution_date, *rest = row
+    if len(rest) > 5:
+        rest = [*rest[:5], _amount(rest[5]), _amount(rest[6])]
     return Instruction(ident, e2e, date.fromisoformat(pay_date), kind, agreement_id, date.fromisoformat(period),
                        part, _amount(amount), date.fromisoformat(execution_date), *rest)
 
 
 # Where `instruction_row` keeps what the nightly checks read.
-_PAY_DATE, _KIND, _AGREEMENT, _PERIOD, _AMOUNT, _STATUS = 2, 3, 4, 5, 7, 12
+_PAY_DATE, _KIND, _AGREEMENT, _PERIOD, _AMOUNT, _STATUS, _SETTLED_BEFORE, _REST = 2, 3, 4, 5, 7, 12, 14, 15
 _AMOUNTS: dict[str, Money] = {}  # the same rent comes back every month
 
 
@@ -199,13 +215,17 @@ class Instructions(MutableMapping[str, Instruction]):
                 if (_row_status(item) if type(item) is list else item.status) == "returned"]  # type: ignore[union-attr]
 
     def paid_charges(self) -> Iterator[tuple[str, str, date, Money]]:
-        """(id, agreement, period, amount) of every charge or arrears payment not returned."""
+        """(id, agreement, period, amount) of every charge or arrears payment not returned;
+        the amount is what the period came to (a part-payment's with its other parts)."""
         for key, item in self._items.items():
             if type(item) is list:
                 if item[_KIND] != "leefgeld" and item[_AGREEMENT] is not None and _row_status(item) != "returned":
-                    yield key, item[_AGREEMENT], date.fromisoformat(item[_PERIOD]), _amount(item[_AMOUNT])
+                    amount = _amount(item[_AMOUNT])
+                    if len(item) > _REST:
+                        amount = amount + _amount(item[_SETTLED_BEFORE]) + _amount(item[_REST])
+                    yield key, item[_AGREEMENT], date.fromisoformat(item[_PERIOD]), amount
             elif item.kind != "leefgeld" and item.agreement_id is not None and item.status != "returned":  # type: ignore[union-attr]
-                yield key, item.agreement_id, item.period, item.amount  # type: ignore[union-attr]
+                yield key, item.agreement_id, item.period, item.period_amount  # type: ignore[union-attr]
 
     def with_end_to_end_id(self, end_to_end_id: str) -> str | None:
         for key, item in self._items.items():
@@ -231,7 +251,22 @@ class Household(Aggregate):
     # was offered; snapshots of version 1 get them from what version 1 would have run.
     # Version 3 (2026-12) keeps its instructions in an `Instructions`, as rows.
     # Version 4 (2026-12) holds leefgeld above the participant ceiling for approval.
-    class_version = 4
+    # Version 5 (2026-12) remembers its last pay date's inputs, to supplement it when an
+    # income meant for it comes late.
+    class_version = 5
+    # The first due date whose charges are ours to pay (`paid_from`, 2026-12); None: the
+    # first pay date, as before. A class default, so households and projected rows of
+    # earlier versions read as None without an upcast.
+    paid_from = None  # date | None
+
+    # Settings of 2026-12 (issue 18), read from the class where a household's events
+    # or snapshot predate them: the defaults are the rules' defaults.
+    buffer_covers_leefgeld = True  # the buffer may advance the minimum leefgeld
+    buffer_repayment_max: Money | None = None  # the most repaid a cycle; None: no cap
+    leefgeld_target: Money | None = None  # steady leefgeld; the excess kept in the leefgeld reserve
+    # The last pay date's leefgeld below the minimum: (pay date, how far), for a signal.
+    leefgeld_short_on: date | None = None
+    leefgeld_short = Money.zero()
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -278,6 +313,15 @@ class Household(Aggregate):
         state.setdefault("release_approval", None)
         state.setdefault("released", Money.zero())
         state.setdefault("claim", Money.zero())
+
+    @staticmethod
+    def upcast_v4_v5(state: dict[str, Any]) -> None:
+        """A pay date run before version 5 recorded no inputs: it gets no supplement.
+        Also for household rows of the projections."""
+        state.setdefault("cycle_inputs", None)
+        state.setdefault("cycle_paid", None)
+        state.setdefault("supplemented_on", {})
+        state.setdefault("supplements", [])
 
     @staticmethod
     def create_id(dossier: str) -> UUID:
@@ -337,6 +381,12 @@ class Household(Aggregate):
         self.release_approval: dict[str, str] | None = None  # the first approval: actor, amount, on
         self.released = Money.zero()  # approved: the next pay date may pay this much above the ceiling
         self.claim = Money.zero()  # paid out of a booking staff corrected afterwards: owed back
+        # The last pay date's inputs and what its cycle paid so far, to supplement it when an
+        # income meant for it is booked after it ran (`supplement_late_incomes`).
+        self.cycle_inputs: CycleInputs | None = None
+        self.cycle_paid: CyclePaid | None = None
+        self.supplemented_on: dict[str, list[str]] = {}  # night (ISO) -> instruction ids, recent ones
+        self.supplements: list[dict[str, Any]] = []  # what recent supplements did, for the household to read
 
     # -- agreements -------------------------------------------------------------
 
@@ -377,8 +427,10 @@ class Household(Aggregate):
         schedules.pop(agreement_id, None)  # counted by date from here: the last pay date is no period of it
         self.charged_through, self.charged_schedule = through, schedules
 
-    def change_amount(self, agreement_id: str, amount: Money, effective: date, actor: str) -> None:
-        """A new amount from a date on, e.g. the rent rise on 1 July."""
+    def change_amount(self, agreement_id: str, amount: Money, effective: date, actor: str,
+                      via: str | None = None) -> None:
+        """A new amount from a date on, e.g. the rent rise on 1 July. `via`: "onboard"
+        when an onboarding document asked for it, None for a command of its own."""
         agreement = self.check_agreement(agreement_id)
         if effective < agreement.start:
             raise HouseholdError(
@@ -386,28 +438,31 @@ class Household(Aggregate):
             )
         if agreement.amount_on(effective) == amount:
             return
-        self._amount_changed(agreement_id=agreement_id, amount=amount, effective=effective, actor=actor)
+        self._amount_changed(agreement_id=agreement_id, amount=amount, effective=effective, actor=actor, via=via)
 
     @event("AgreementAmountChanged")
-    def _amount_changed(self, agreement_id: str, amount: Money, effective: date, actor: str) -> None:
+    def _amount_changed(self, agreement_id: str, amount: Money, effective: date, actor: str,
+                        via: str | None = None) -> None:  # None in events before 2026-12
         agreement = self.agreements[agreement_id]
         self.agreements[agreement_id] = agreement.with_amount_from(effective, amount)
 
-    def end_agreement(self, agreement_id: str, end: date, actor: str) -> None:
+    def end_agreement(self, agreement_id: str, end: date, actor: str, via: str | None = None) -> None:
         agreement = self.check_agreement(agreement_id)
         if end < agreement.start:
             raise HouseholdError(f"{agreement_id}: cannot end on {end}, before it starts")
         if agreement.end is not None and agreement.end <= end:
             return
-        self._agreement_ended(agreement_id=agreement_id, end=end, actor=actor)
+        self._agreement_ended(agreement_id=agreement_id, end=end, actor=actor, via=via)
 
     @event("AgreementEnded")
-    def _agreement_ended(self, agreement_id: str, end: date, actor: str) -> None:
+    def _agreement_ended(self, agreement_id: str, end: date, actor: str,
+                         via: str | None = None) -> None:  # see change_amount; None before 2026-12
         self.agreements[agreement_id] = self.agreements[agreement_id].ended_on(end)
 
     # -- the household itself ---------------------------------------------------
 
-    def change_pay_day(self, pay_day: int | str, effective: date, actor: str) -> None:
+    def change_pay_day(self, pay_day: int | str, effective: date, actor: str, via: str | None = None) -> None:
+        """`via`: see change_amount (an onboarding with --replace puts a pay day back)."""
         self.check_active()
         check_pay_day(pay_day)
         if self.pay_day_on(effective) == pay_day:
@@ -416,10 +471,11 @@ class Household(Aggregate):
             raise HouseholdError(
                 f"pay day: change on {effective} lies before the last pay date {self.last_pay_date}"
             )
-        self._pay_day_changed(pay_day=pay_day, effective=effective, actor=actor)
+        self._pay_day_changed(pay_day=pay_day, effective=effective, actor=actor, via=via)
 
     @event("PayDayChanged")
-    def _pay_day_changed(self, pay_day: int | str, effective: date, actor: str) -> None:
+    def _pay_day_changed(self, pay_day: int | str, effective: date, actor: str,
+                         via: str | None = None) -> None:  # None before 2026-12
         kept = [p for p in self.pay_days if p.effective < effective]
         self.pay_days = kept + [PayDayFrom(effective, pay_day)]
 
@@ -429,7 +485,16 @@ class Household(Aggregate):
         unknown = set(changes) - SETTINGS
         if unknown:
             raise HouseholdError(f"cannot change {', '.join(sorted(unknown))}")
+        repayment_max = changes.get("buffer_repayment_max")
+        if repayment_max is not None and not repayment_max.is_positive:
+            raise HouseholdError("buffer_repayment_max: must be more than 0.00 (leave it out to repay without a cap)")
+        target = changes.get("leefgeld_target", self.leefgeld_target)
+        minimum = changes.get("minimum_leefgeld", self.minimum_leefgeld)
+        if target is not None and target < minimum:
+            raise HouseholdError(f"leefgeld.target: {target} is below the minimum leefgeld {minimum}")
         real = {k: v for k, v in changes.items() if getattr(self, k) != v}
+        if "paid_from" in real:
+            self._check_paid_from(real["paid_from"])
         if real:
             self._settings_changed(changes=real, actor=actor)
 
@@ -437,6 +502,30 @@ class Household(Aggregate):
     def _settings_changed(self, changes: dict[str, Any], actor: str) -> None:
         for name, value in changes.items():
             setattr(self, name, list(value) if name == "participants" else value)
+
+    def _check_paid_from(self, paid_from: date | None) -> None:
+        if paid_from is not None and paid_from < self.start:
+            raise HouseholdError(f"paid_from: {paid_from} lies before the start {self.start}")
+        if self.last_pay_date is not None:
+            raise HouseholdError(
+                f"paid_from: cannot change once a pay date has run (the first ran on {self.first_pay_date}); "
+                "what fell due since is paid, or in arrears, already")
+
+    def charges_paid_from(self) -> date:
+        """The first due date whose charges are ours to pay: `paid_from` where staff set it
+        (the creditors' direct debits stop that day), otherwise the first pay date."""
+        if self.paid_from is not None:
+            return self.paid_from
+        return self.first_pay_date or self.pay_date_on_or_after(self.start)
+
+    def replace_changes(self, changes: list[dict[str, str]], actor: str) -> None:
+        """Staff onboarded a document that undoes changes recorded by other commands
+        since, on purpose (`--replace`): which ones, before the events that undo them."""
+        self._changes_replaced(changes=changes, actor=actor)
+
+    @event("ChangesReplaced")
+    def _changes_replaced(self, changes: list[dict[str, str]], actor: str) -> None:
+        pass
 
     def end_participation(self, end: date, actor: str) -> None:
         self.check_active()
@@ -476,6 +565,7 @@ class Household(Aggregate):
             expected=expected,
             deviates=deviates,
             actor=actor,
+            period=self.income_period(agreement_id, value_date),
         )
         return self.bookings[transaction_id]
 
@@ -489,8 +579,9 @@ class Household(Aggregate):
         expected: Money,
         deviates: bool,
         actor: str,
+        period: date | None = None,  # None in events written before 2026-12
     ) -> None:
-        self._add_booking(Booking(transaction_id, agreement_id, amount, value_date, expected, deviates))
+        self._add_booking(Booking(transaction_id, agreement_id, amount, value_date, expected, deviates, period))
 
     @event("IncomesBooked")
     def _incomes_booked(self, bookings: list[list[Any]], actor: str) -> None:
@@ -498,6 +589,10 @@ class Household(Aggregate):
             self._add_booking(booking_from_row(row))
 
     def _add_booking(self, booking: Booking) -> None:
+        if booking.period is None:
+            # An import's rows (and events written before 2026-12) leave it to the
+            # household: the agreement as it stood at this event, so a replay finds the same.
+            booking = replace(booking, period=self.income_period(booking.agreement_id, booking.value_date))
         self.bookings[booking.transaction_id] = booking
         self.recent_income.append(booking)
         self.totals["in"] = self.totals["in"] + booking.amount
@@ -522,6 +617,20 @@ class Household(Aggregate):
             bookings=bookings,
             actor=actor,
         )
+
+    def income_period(self, agreement_id: str, value_date: date) -> date | None:
+        """The occurrence of an income agreement a credit of `value_date` pays: the nearest
+        one; of two as near, the later (halfway between is no reason to call it late, and a
+        late income is what makes a supplement). None for an agreement without occurrences."""
+        agreement = self.agreements.get(agreement_id)
+        if agreement is None:
+            return None
+        for reach in (45, 400):
+            days = agreement.schedule.occurrences(value_date - timedelta(days=reach),
+                                                  value_date + timedelta(days=reach))
+            if days:
+                return min(days, key=lambda d: (abs(d.toordinal() - value_date.toordinal()), -d.toordinal()))
+        return None
 
     def undo_booking(self, transaction_id: str, reason: str, actor: str) -> None:
         booking = self.bookings.get(transaction_id)
@@ -704,6 +813,13 @@ class Household(Aggregate):
         self.totals["returned"] = self.totals["returned"] + back
         if instruction.kind in ("charge", "arrears") and instruction.agreement_id:
             agreement = self.agreements[instruction.agreement_id]
+            period = (agreement.id, instruction.period)
+            open_due = next((d for d in self.arrears if d.period == period), None)
+            if open_due is not None:  # a part-payment of a period still partly owed: owed again
+                self.arrears = [replace(d, amount=d.amount + instruction.amount,
+                                        paid=(d.paid - instruction.amount).max(Money.zero()), returned=True)
+                                if d is open_due else d for d in self.arrears]
+                return
             self.arrears.append(
                 Due(
                     agreement_id=agreement.id,
@@ -714,6 +830,7 @@ class Household(Aggregate):
                     creditor_iban=instruction.creditor_iban,
                     reference=instruction.reference,
                     returned=True,
+                    paid=instruction.settled_before + instruction.rest,  # the other parts were paid
                 )
             )
 
@@ -885,7 +1002,7 @@ class Household(Aggregate):
         cycle_end = pay_date.fromordinal(pay_date.toordinal() + 1) if final else self.next_pay_date(pay_date)
         swept = [b for b in self.bookings.values() if final or b.value_date <= pay_date]
         pot_before = self.pot + total(b.amount for b in swept)
-        result, offered = self._cycle(pay_date, cycle_end, pot_before, final, participant_ceiling)
+        result, offered, inputs = self._cycle(pay_date, cycle_end, pot_before, final, participant_ceiling)
         instructions = [
             self._instruction(pay_date, payment, account) for payment in result.payments
         ]
@@ -908,13 +1025,16 @@ class Household(Aggregate):
             final=final,
             charges_start=self.charges_start(pay_date) if self.first_pay_date is None else None,  # read once
             on_hold=result.on_hold if result.on_hold else None,
+            leefgeld_short=result.leefgeld_short if result.leefgeld_short else None,
+            inputs=None if final else inputs,
         )
         return result
 
     def _cycle(self, pay_date: date, cycle_end: date, pot: Money,
-               final: bool = False, participant_ceiling: Money | None = None) -> tuple[CycleResult, dict[str, date]]:
-        """The rules run on the household's books (for a pay date, or its forecast), and
-        the last due date of each charge the cycle was offered.
+               final: bool = False, participant_ceiling: Money | None = None
+               ) -> tuple[CycleResult, dict[str, date], CycleInputs]:
+        """The rules run on the household's books (for a pay date, or its forecast), the
+        last due date of each charge the cycle was offered, and what the rules were given.
 
         The final settlement runs the same rules with nothing kept back: every reserve
         returns, no new advance, the buffer repaid in full before any leefgeld."""
@@ -933,13 +1053,15 @@ class Household(Aggregate):
         policy = self.policy(participant_ceiling)
         if final:
             policy = replace(policy, buffer_limit=Money.zero(), minimum_leefgeld=Money.zero(),
-                             leefgeld_weekly=False)
-        result = run_cycle(
+                             leefgeld_weekly=False, buffer_repayment_max=None, leefgeld_target=None)
+        inputs = CycleInputs(
             pay_date, cycle_end, state, policy,
-            [d for d in charges_due if d.due >= window_start],
-            [d for d in irregular_due if d.due >= window_start],
-            [] if final else reservations, frozenset() if final else self._kept_reserves(cycle_end),
+            tuple(d for d in charges_due if d.due >= window_start),
+            tuple(d for d in irregular_due if d.due >= window_start),
+            () if final else tuple(reservations),
+            () if final else tuple(sorted(self._kept_reserves(cycle_end))),
         )
+        result = inputs.run()
         if late:  # report them as what they are: periods of this cycle's run, not old arrears
             periods = {d.period for d in late}
             result = replace(
@@ -947,7 +1069,7 @@ class Household(Aggregate):
                 new_arrears=result.new_arrears + tuple(d for d in result.after.arrears if d.period in periods),
                 paid_arrears=tuple(d for d in result.paid_arrears if d.period not in periods),
             )
-        return result, offered
+        return result, offered, inputs
 
     @event("PayDateRun")
     def _paid(
@@ -970,7 +1092,13 @@ class Household(Aggregate):
         final: bool = False,  # the settlement after the end of participation
         charges_start: date | None = None,  # where the cycle's charges began; None before 2026-12
         on_hold: Money | None = None,  # leefgeld held above the participant ceiling; None: nothing
+        leefgeld_short: Money | None = None,  # how far leefgeld stayed below the minimum; None: not
+        inputs: CycleInputs | None = None,  # what the rules were given; None before 2026-12 and when settled
     ) -> None:
+        self.cycle_inputs = inputs
+        self.cycle_paid = None if inputs is None else CyclePaid(
+            pay_date=pay_date, pot=pot_before, after=after, leefgeld=leefgeld, on_hold=on_hold or Money.zero(),
+            charges=charges_paid(instructions))
         for transaction_id in swept:
             del self.bookings[transaction_id]  # in the pot now; the event keeps the history
         for instruction in instructions:
@@ -992,6 +1120,8 @@ class Household(Aggregate):
             self.buffer_cycles += 1
         self.buffer_outstanding = after.buffer_outstanding
         self.arrears = list(after.arrears)
+        self.leefgeld_short_on, self.leefgeld_short = (pay_date, leefgeld_short) if leefgeld_short else \
+            (None, Money.zero())
         self.last_pay_date = pay_date
         self.first_pay_date = self.first_pay_date or charges_start or pay_date
         self.charges_from = max(next_pay_date, self.charges_from or next_pay_date)
@@ -1009,6 +1139,116 @@ class Household(Aggregate):
                 through[agreement_id] = due_date
                 schedules[agreement_id] = schedule_key(self.agreements[agreement_id].schedule)
         self.charged_through, self.charged_schedule = through, schedules
+
+    # -- an income that came too late for its pay date -----------------------------------
+
+    def late_incomes(self, through: date) -> list[Booking]:
+        """Bookings meant for the last pay date or one before it (by their period) that it
+        did not have: booked after it ran, or of a value date after it, and in the account
+        by `through`. Only a pay date that recorded its inputs can be supplemented."""
+        if self.cycle_inputs is None or self.cycle_paid is None or self.last_pay_date is None or \
+                self.settled_on is not None:
+            return []
+        # An income due on a closing day (New Year's Day) is paid the business day before,
+        # as the pay date is: it belongs to the pay date of that business day.
+        return sorted((b for b in self.bookings.values()
+                       if b.period is not None and previous_business_day(b.period) <= self.last_pay_date
+                       and b.value_date <= through),
+                      key=lambda b: (b.value_date, b.transaction_id))
+
+    def supplement_late_incomes(self, first: date, through: date, account: str) -> Supplement | None:
+        """The night's supplement of the last pay date (see `domain/supplement.py`): what it
+        would have paid with the late incomes in its pot, less what it paid, executed on
+        the next business day. Also when a later pay date has run since the income's own:
+        the money goes to the cycle the household lives in now, not a month later. Once per
+        income: the incomes leave the bookings for the cycle's pot."""
+        planned = self.planned_supplement(first, through)
+        if planned is None:
+            return None
+        late, found = planned
+        pay_date, day, execution_date = found.pay_date, found.day, found.execution_date
+        instructions = [self._instruction(pay_date, self._paid_to_now(payment), account, f"supplement {day}")
+                        for payment in found.payments]
+        self._supplemented(
+            pay_date=pay_date, day=day, execution_date=execution_date, swept=[b.transaction_id for b in late],
+            incomes=sorted({b.agreement_id for b in late}), income=found.income, instructions=instructions,
+            leefgeld=found.leefgeld, advanced=found.advanced, repaid=found.repaid, pot=found.pot,
+            reserves=dict(found.reserves), on_hold=found.on_hold, arrears_paid=list(found.arrears_paid),
+            paid=found.paid,
+        )
+        return found
+
+    def planned_supplement(self, first: date, through: date) -> tuple[list[Booking], Supplement] | None:
+        """The late incomes and the supplement a job over [first, through] would record
+        (nothing is recorded): what the forecast tells before the night comes."""
+        late = self.late_incomes(through)
+        if not late or self.cycle_inputs is None or self.cycle_paid is None or self.last_pay_date is None:
+            return None
+        pay_date = self.last_pay_date
+        latest = max(max(b.value_date for b in late), pay_date)
+        day = max(first, min(through, latest + timedelta(days=1)))
+        if day <= pay_date:
+            return None
+        found = supplement(self.cycle_inputs, self.cycle_paid, total(b.amount for b in late), day,
+                           next_business_day(day))
+        return None if found is None else (late, found)
+
+    def _paid_to_now(self, payment: Any) -> Any:
+        """A supplement's payment to the account its payee has now: an IBAN staff corrected
+        after the pay date (its leefgeld came back) must not be paid again (see `_arrears_now`)."""
+        if payment.kind == "leefgeld":
+            participant = self.participants[0]
+            return replace(payment, creditor_name=participant.name, creditor_iban=participant.iban)
+        agreement = self.agreements.get(payment.agreement_id)
+        if agreement is None:
+            return payment
+        return replace(payment, creditor_name=agreement.counterparty.name, creditor_iban=agreement.counterparty.iban,
+                       reference=agreement.reference)
+
+    @event("PayDateSupplemented")
+    def _supplemented(self, pay_date: date, day: date, execution_date: date, swept: list[str], incomes: list[str],
+                      income: Money, instructions: list[Instruction], leefgeld: Money, advanced: Money,
+                      repaid: Money, pot: Money, reserves: dict[str, Money], on_hold: Money,
+                      arrears_paid: list[Due], paid: CyclePaid) -> None:
+        for transaction_id in swept:
+            del self.bookings[transaction_id]  # in the supplemented cycle's pot now
+        for instruction in instructions:
+            self.instructions[instruction.id] = instruction
+            self.totals["out"] = self.totals["out"] + instruction.amount
+        key = day.isoformat()
+        self.supplemented_on[key] = self.supplemented_on.get(key, []) + [i.id for i in instructions]
+        self.pot = self.pot + pot
+        reserves_now = dict(self.reserves)
+        for agreement_id, change in reserves.items():
+            reserves_now[agreement_id] = reserves_now.get(agreement_id, Money.zero()) + change
+        self.reserves = {k: v for k, v in reserves_now.items() if v}
+        if on_hold:
+            self.on_hold = self.on_hold + on_hold
+            self.on_hold_since = self.on_hold_since or pay_date
+        self.buffer_outstanding = self.buffer_outstanding + advanced - repaid
+        if not self.buffer_outstanding:
+            self.buffer_since, self.buffer_cycles = None, 0
+        elif self.buffer_since is None:
+            self.buffer_since, self.buffer_cycles = pay_date, 1
+        arrears = []
+        settled = {due.period: due.amount for due in arrears_paid}
+        for due in self.arrears:
+            if due.period in settled and not due.returned:
+                rest = due.amount - settled.pop(due.period)
+                if rest.is_positive:
+                    arrears.append(replace(due, amount=rest))
+                continue
+            arrears.append(due)
+        self.arrears = arrears
+        self.cycle_paid = paid
+        self.supplements = self.supplements + [{
+            "pay_date": pay_date.isoformat(), "day": key, "execution_date": execution_date.isoformat(),
+            "incomes": list(incomes), "income": str(income), "leefgeld": str(leefgeld), "repaid": str(repaid),
+            "arrears": str(total(d.amount for d in arrears_paid))}]
+
+    def supplements_of(self, pay_date: date) -> list[dict[str, Any]]:
+        """What the supplements of a pay date's cycle did, oldest first."""
+        return [s for s in self.supplements if s["pay_date"] == pay_date.isoformat()]
 
     def hold_payments(self, pay_date: date, reason: str, on: date) -> None:
         """The nightly job could not make or file this pay date's payments (`reason`):
@@ -1035,6 +1275,9 @@ class Household(Aggregate):
             del self.instructions[ident]
         for day in [d for d in self.paid_on if date.fromisoformat(d).toordinal() < horizon]:
             del self.paid_on[day]
+        for day in [d for d in self.supplemented_on if date.fromisoformat(d).toordinal() < horizon]:
+            del self.supplemented_on[day]
+        self.supplements = [s for s in self.supplements if date.fromisoformat(s["day"]).toordinal() >= horizon]
         self.recent_income = [b for b in self.recent_income if b.value_date.toordinal() >= horizon]
         for key in [k for k, v in self.signals.items()
                     if v.status == RESOLVED and v.changed_on.toordinal() < horizon]:
@@ -1043,6 +1286,17 @@ class Household(Aggregate):
     def instructions_of(self, pay_date: date) -> list[Instruction]:
         ids = self.paid_on.get(pay_date.isoformat(), [])
         return [self.instructions[i] for i in ids if i in self.instructions]
+
+    def supplement_instructions_of(self, day: date) -> list[Instruction]:
+        """The payments the supplements decided on night `day` (see `supplement_late_incomes`)."""
+        ids = self.supplemented_on.get(day.isoformat(), [])
+        return [self.instructions[i] for i in ids if i in self.instructions]
+
+    def cycle_instructions(self, pay_date: date) -> list[Instruction]:
+        """Every payment of a pay date's cycle: its own, then its supplements'."""
+        extra = [self.instructions[i] for ids in self.supplemented_on.values() for i in ids
+                 if i in self.instructions and self.instructions[i].pay_date == pay_date]
+        return self.instructions_of(pay_date) + sorted(extra, key=lambda i: (i.execution_date, i.kind, i.part))
 
     def charges_between(
         self, first: date, cycle_end: date
@@ -1062,12 +1316,20 @@ class Household(Aggregate):
             elif agreement.schedule.next_on_or_after(cycle_end) is not None:
                 upcoming = agreement.schedule.next_on_or_after(cycle_end)
                 cycles = agreement.schedule.months_since_previous(upcoming)  # one cycle a month
-                part = reservation_part(agreement.amount_on(upcoming), cycles)
                 held = self.reserves.get(agreement.id, Money.zero())
-                part = part.min(agreement.amount_on(upcoming) - held).max(Money.zero())
+                part = reservation_with_catch_up(agreement.amount_on(upcoming), cycles, held,
+                                                 self._cycles_left(cycle_end, upcoming, cycles))
                 if part:
                     reservations.append(Reservation(agreement.id, part, agreement.priority))
         return regular, irregular, reservations
+
+    def _cycles_left(self, cycle_end: date, upcoming: date, cycles: int) -> int:
+        """The cycles that still set aside for a charge due on `upcoming`, the one ending
+        on `cycle_end` included: those that end on or before it."""
+        left, day = 1, cycle_end
+        while left < cycles and (following := self.next_pay_date(day)) <= upcoming:
+            left, day = left + 1, following
+        return left
 
     def _due_dates(self, agreement: Agreement, first: date, last: date) -> list[date]:
         """A charge's due dates up to `last` that no cycle has offered yet.
@@ -1079,12 +1341,14 @@ class Household(Aggregate):
         started in a cycle that has run still has those periods paid (late). When staff
         move the due day or months of a monthly, quarterly or yearly charge, its periods
         are counted per month, or per n-th date of the year (`_period`). A charge never
-        offered starts at the first pay date.
+        offered starts at the first pay date, or at `paid_from` where staff set it: a
+        period due before it is the creditor's direct debit's to collect, one after it
+        but before the first pay date is ours, paid late on that pay date.
         """
         through = self.charged_through.get(agreement.id)
         schedule = agreement.schedule
         if through is None:
-            return schedule.occurrences(self.first_pay_date or first, last)
+            return schedule.occurrences(self.paid_from or self.first_pay_date or first, last)
         days = schedule.occurrences(through.fromordinal(through.toordinal() + 1), last)
         then = self.charged_schedule.get(agreement.id)
         if days and then is not None and then != schedule_key(schedule):  # staff changed the schedule
@@ -1102,8 +1366,9 @@ class Household(Aggregate):
         current = []
         for due in self.arrears:
             agreement = self.agreements.get(due.agreement_id)
-            if agreement is not None:
-                due = replace(due, amount=agreement.amount_on(due.due), creditor_name=agreement.counterparty.name,
+            if agreement is not None:  # less what part-payments paid of it already
+                due = replace(due, amount=(agreement.amount_on(due.due) - due.paid).max(Money.zero()),
+                              creditor_name=agreement.counterparty.name,
                               creditor_iban=agreement.counterparty.iban,
                               reference=agreement.reference, priority=agreement.priority)
             current.append(due)
@@ -1133,6 +1398,9 @@ class Household(Aggregate):
             participant_name=participant.name,
             participant_iban=participant.iban,
             participant_ceiling=None if ceiling is None else ceiling + self.released,
+            buffer_covers_leefgeld=self.buffer_covers_leefgeld,
+            buffer_repayment_max=self.buffer_repayment_max,
+            leefgeld_target=self.leefgeld_target,
         )
 
     def _due(self, agreement: Agreement, day: date) -> Due:
@@ -1146,8 +1414,16 @@ class Household(Aggregate):
             reference=agreement.reference,
         )
 
-    def _instruction(self, pay_date: date, payment: Any, account: str) -> Instruction:
+    def _instruction(self, pay_date: date, payment: Any, account: str, of: str | None = None) -> Instruction:
         key = f"{pay_date}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
+        if of is not None:  # a supplement's payment: its own id, never one of the pay date's
+            key = f"{pay_date}|{of}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
+        settled_before = getattr(payment, "settled_before", Money.zero())
+        rest = getattr(payment, "rest", Money.zero())
+        if settled_before or rest:
+            # A part-payment of arrears: which part it is tells it apart from a payment
+            # of the whole period and from other parts, in this cycle or a later one.
+            key += f"|{settled_before}|{rest}"
         instruction_id = uuid5(self.id, key).hex
         return Instruction(
             id=instruction_id,
@@ -1162,6 +1438,8 @@ class Household(Aggregate):
             creditor_name=payment.creditor_name,
             creditor_iban=payment.creditor_iban,
             reference=payment.reference,
+            settled_before=settled_before,
+            rest=rest,
         )
 
     # -- forecast and signals -------------------------------------------------------
@@ -1173,21 +1451,37 @@ class Household(Aggregate):
         income whose expected date has passed without arriving is not: a warning
         should come early rather than late.
         """
+        tomorrow = as_of + timedelta(days=1)
+        if self.planned_supplement(tomorrow, tomorrow) is not None:
+            # A late income the next night uses in this cycle: the next pay date comes after that.
+            supplemented = copy.deepcopy(self)
+            supplemented.supplement_late_incomes(tomorrow, tomorrow, self.account or "")
+            return supplemented.forecast(as_of)
+        next_pay, result = self.forecast_cycle(as_of)
+        if result is None:  # settled: nothing more will be paid
+            return Forecast(next_pay, Money.zero(), Money.zero(), Money.zero(), Money.zero())
+        shortfall = result.advanced + total(d.amount for d in result.new_arrears)
+        return Forecast(next_pay, result.leefgeld, shortfall, result.advanced,
+                        total(d.amount for d in result.new_arrears))
+
+    def forecast_cycle(self, as_of: date, expected_since: date | None = None) -> tuple[date, CycleResult | None]:
+        """The next pay date and what the rules would pay on it (see `forecast`); None
+        once settled. `expected_since`: count incomes expected from that day on instead
+        of after `as_of` (a household not onboarded yet has booked none of them)."""
         next_pay = self.next_unpaid_pay_date(as_of)
         final = self.end is not None and next_pay > self.end  # the settlement comes instead
         if final:
             settlement = self.settles_on(as_of)
-            if settlement is None:  # settled: nothing more will be paid
-                return Forecast(self.settled_on or next_pay, Money.zero(), Money.zero(), Money.zero(), Money.zero())
+            if settlement is None:
+                return self.settled_on or next_pay, None
             next_pay = settlement
         cycle_end = next_pay.fromordinal(next_pay.toordinal() + 1) if final else self.next_pay_date(next_pay)
         received = total(b.amount for b in self.bookings.values() if final or b.value_date <= next_pay)
-        expected = self.expected_incomes(as_of, next_pay)
-        result, _ = self._cycle(next_pay, cycle_end, self.pot + received + total(amount for _, _, amount in expected),
-                                final)
-        shortfall = result.advanced + total(d.amount for d in result.new_arrears)
-        return Forecast(next_pay, result.leefgeld, shortfall, result.advanced,
-                        total(d.amount for d in result.new_arrears))
+        since = as_of if expected_since is None else expected_since.fromordinal(expected_since.toordinal() - 1)
+        expected = self.expected_incomes(since, next_pay)
+        result, _, _ = self._cycle(next_pay, cycle_end,
+                                   self.pot + received + total(amount for _, _, amount in expected), final)
+        return next_pay, result
 
     def next_unpaid_pay_date(self, as_of: date) -> date:
         """The day the job next pays this household, as `pay_dates_between` decides it:
@@ -1356,6 +1650,10 @@ SETTINGS = frozenset(
         "participants",
         "account",
         "participant_ceiling",
+        "paid_from",
+        "buffer_covers_leefgeld",
+        "buffer_repayment_max",
+        "leefgeld_target",
     }
 )
 
@@ -1373,6 +1671,7 @@ def row_of_booking(transaction_id: str, agreement_id: str, amount: Money, value_
 
 
 def booking_from_row(row: list[Any]) -> Booking:
+    """An import's row: the household works out the period it pays (`_add_booking`)."""
     transaction_id, agreement_id, amount, value_date, expected, deviates = row
     return Booking(transaction_id, agreement_id, Money(amount), date.fromisoformat(value_date),
                    Money(expected), deviates)
@@ -1383,7 +1682,7 @@ def bookings_in(event: Any) -> list[Booking]:
     name = type(event).__name__
     if name == "IncomeBooked":
         return [Booking(event.transaction_id, event.agreement_id, event.amount, event.value_date,
-                        event.expected, event.deviates)]
+                        event.expected, event.deviates, getattr(event, "period", None))]
     if name == "IncomesBooked":
         return [booking_from_row(row) for row in event.bookings]
     return []

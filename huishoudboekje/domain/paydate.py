@@ -11,16 +11,25 @@ running books and returning new ones, in the spirit of beancount plugins:
 1. `release_excess_reserves` + `pay_charges_due` — charges due in the cycle, by
    priority, each in full or not at all; pot first, then the buffer within its limit.
    A reserve beyond what its charge needs, or for a charge that ended, returns first.
-2. `reserve_irregular` — set aside a part for each irregular charge not due this cycle.
-3. `pay_arrears` — earlier unpaid periods, oldest first, in full or not at all (an
-   irregular charge's arrears from its own reserve first).
-4. `repay_buffer` — repay advances, but never below the minimum leefgeld.
-5. `pay_leefgeld` — the remainder goes to the participant (monthly or weekly), up to
-   the participant ceiling; what is above it is held for a second person's approval.
-6. Execution dates (`charge_execution_date`, `leefgeld_execution_date`) are applied
-   by the steps that create payments.
+   A charge that cannot be paid in full is in arrears from that moment.
+2. `set_aside_minimum_leefgeld` — the participant's minimum leefgeld: pot first, then
+   the household's leefgeld reserve, then the buffer's room (`buffer_covers_leefgeld`).
+   The protected minimum to live on comes before old debts, as the beslagvrije voet does.
+3. `pay_arrears` — unpaid periods (earlier ones and those step 1 could not pay),
+   oldest first, part-payments allowed: a landlord takes part now over nothing (an
+   irregular charge's arrears from its own reserve first); pot first, then the buffer.
+4. `reserve_irregular` — set aside a part for each irregular charge not due this cycle
+   (the application adds parts missed earlier, `reservation_with_catch_up`).
+5. `repay_buffer` — repay advances from what remains, at most `buffer_repayment_max`.
+6. `pay_leefgeld` — the minimum set aside plus the rest goes to the participant
+   (monthly or weekly); with a leefgeld target, up to the target, the excess kept in
+   the household's leefgeld reserve that tops up months below it. Up to the
+   participant ceiling; what is above it is held for a second person's approval.
+Execution dates (`charge_execution_date`, `leefgeld_execution_date`) are applied
+by the steps that create payments.
 
-The books always balance: incomes in == paid out + pot + reserves + held - buffer outstanding.
+The books always balance: incomes in == paid out + pot + reserves + held - buffer outstanding
+(the leefgeld reserve is one of the reserves, under `LEEFGELD_RESERVE`).
 """
 
 from __future__ import annotations
@@ -36,6 +45,9 @@ LAST_BUSINESS_DAY = "last-business-day"
 
 ONE_WEEK = timedelta(days=7)
 _ZERO = Money.zero()
+# The household's leefgeld reserve (a leefgeld target's excess) is kept among the
+# reserves under this key, which no agreement id can be (ids have no spaces).
+LEEFGELD_RESERVE = "leefgeld reserve"
 
 
 class PayDateError(ValueError):
@@ -95,6 +107,22 @@ def reservation_part(amount: Money, cycles_per_period: int) -> Money:
     return Money.from_cents(-(-amount.cents // cycles_per_period))
 
 
+def reservation_with_catch_up(amount: Money, cycles_per_period: int, held: Money, cycles_left: int) -> Money:
+    """What to set aside this cycle for an irregular charge of `amount`: its part, plus
+    the parts missed in earlier cycles (a short pot, a household that came in halfway)
+    spread over the `cycles_left` reserving cycles before its due date, this one
+    included. On schedule the reserve holds all parts but one when the due cycle comes,
+    which pays that last part from its own pot; never more than the amount is reserved.
+    """
+    if not isinstance(cycles_left, int) or cycles_left < 1:
+        raise PayDateError("a reservation is set aside over at least one cycle")
+    part = reservation_part(amount, cycles_per_period)
+    target = Money.from_cents(part.cents * (cycles_per_period - 1)).min(amount)  # held when the due cycle comes
+    missing = target.cents - held.cents - part.cents * cycles_left  # behind the parts' schedule
+    catch_up = Money.from_cents(-(-missing // cycles_left)) if missing > 0 else _ZERO
+    return (part + catch_up).min(amount - held).max(_ZERO)
+
+
 # -- the inputs and outputs of a cycle ---------------------------------------------------
 
 
@@ -110,12 +138,17 @@ class Due:
     creditor_iban: str
     reference: str | None = None
     returned: bool = False  # arrears of a payment the bank returned (its money is back in the pot)
+    # What of the period was paid already (part-payments of arrears, since 2026-12):
+    # `amount` is what is still owed, the agreement's amount less this.
+    paid: Money = _ZERO
 
     def __post_init__(self) -> None:
         # Zero is allowed (an agreement may cost nothing for a while); run_cycle then
         # pays nothing for it, because a bank refuses a zero payment.
         if self.amount.is_negative:
             raise PayDateError(f"{self.agreement_id} {self.due}: a due amount cannot be negative")
+        if self.paid.is_negative:
+            raise PayDateError(f"{self.agreement_id} {self.due}: a paid amount cannot be negative")
 
     @property
     def period(self) -> tuple[str, date]:
@@ -146,12 +179,21 @@ class Policy:
     # The most a cycle pays the participant; the rest is held for a second person's
     # approval (`CycleResult.on_hold`). None: no ceiling.
     participant_ceiling: Money | None = None
+    # Whether the buffer advances the minimum leefgeld when the pot cannot pay it.
+    buffer_covers_leefgeld: bool = True
+    # The most repaid to the buffer in one cycle. None: no cap.
+    buffer_repayment_max: Money | None = None
+    # Leefgeld paid each cycle when the money allows; the excess is kept in the
+    # leefgeld reserve, which tops up cycles below it. None: everything left is paid.
+    leefgeld_target: Money | None = None
 
     def __post_init__(self) -> None:
         if self.buffer_limit.is_negative or self.minimum_leefgeld.is_negative:
             raise PayDateError("buffer limit and minimum leefgeld cannot be negative")
-        if self.participant_ceiling is not None and self.participant_ceiling.is_negative:
-            raise PayDateError("a participant ceiling cannot be negative")
+        for name in ("participant_ceiling", "buffer_repayment_max", "leefgeld_target"):
+            value = getattr(self, name)
+            if value is not None and value.is_negative:
+                raise PayDateError(f"{name.replace('_', ' ')} cannot be negative")
 
 
 @dataclass(frozen=True)
@@ -184,6 +226,10 @@ class Payment:
     creditor_name: str
     creditor_iban: str
     reference: str | None
+    # A part-payment of arrears: what of the period was paid before it, and what is
+    # still owed after it (both zero for a payment of the whole period).
+    settled_before: Money = _ZERO
+    rest: Money = _ZERO
 
     def __post_init__(self) -> None:
         if not self.amount.is_positive:
@@ -202,6 +248,10 @@ class CycleResult:
     leefgeld: Money
     after: CycleState
     on_hold: Money = _ZERO  # leefgeld above the participant ceiling, held for approval
+    # How far the leefgeld stayed below the minimum (the buffer had no room left, or
+    # may not pay leefgeld): a high signal for staff.
+    leefgeld_short: Money = _ZERO
+    part_paid: tuple[Due, ...] = ()  # arrears part-paid in this run, as they stand after it
 
 
 # -- the running books ------------------------------------------------------------------
@@ -242,6 +292,9 @@ class Books:
     from_reserves: dict[str, Money] = field(default_factory=dict)
     leefgeld: Money = _ZERO
     on_hold: Money = _ZERO
+    minimum_set_aside: Money = _ZERO  # the minimum leefgeld, paid out with the rest in step 6
+    leefgeld_short: Money = _ZERO
+    part_paid: tuple[Due, ...] = ()
 
     def reserve(self, agreement_id: str) -> Money:
         return self.reserves.get(agreement_id, _ZERO)
@@ -250,13 +303,17 @@ class Books:
 Step = Callable[[Books, Cycle], Books]
 
 
+def _room(books: Books, policy: Policy) -> Money:
+    """What the buffer may still advance: its limit less what is outstanding (a limit
+    lowered below what is outstanding leaves no room, and blocks nothing the pot pays)."""
+    return (policy.buffer_limit - books.outstanding).max(_ZERO)
+
+
 def _funding(books: Books, need: Money, policy: Policy) -> tuple[Money, Money] | None:
     """(from pot, advance) to pay `need`, or None when even the buffer cannot cover it."""
     from_pot = books.pot.min(need)
     advance = need - from_pot
-    # Only a real advance is held to the limit: a lowered limit below what is already
-    # outstanding must not block charges the pot can pay by itself.
-    if advance.is_positive and books.outstanding + advance > policy.buffer_limit:
+    if advance > _room(books, policy):
         return None
     return from_pot, advance
 
@@ -326,8 +383,13 @@ def release_excess_reserves(books: Books, cycle: Cycle) -> Books:
         # A reserve for nothing (its charge ended, stopped being irregular, or costs
         # nothing now) is the household's money: back to the pot, not held for ever.
         for agreement_id in books.reserves:
-            if agreement_id not in due_per_agreement and agreement_id not in cycle.kept_reserves:
+            if agreement_id not in due_per_agreement and agreement_id not in cycle.kept_reserves \
+                    and agreement_id != LEEFGELD_RESERVE:
                 due_per_agreement[agreement_id] = _ZERO
+    if cycle.policy.leefgeld_target is None and books.reserve(LEEFGELD_RESERVE).is_positive:
+        # No target (any more, or the final settlement): the leefgeld reserve has no
+        # purpose left and is the household's money like the rest of the pot.
+        due_per_agreement[LEEFGELD_RESERVE] = _ZERO
     for agreement_id, amount in due_per_agreement.items():
         excess = books.reserve(agreement_id) - amount
         if excess.is_positive:
@@ -374,14 +436,96 @@ def _priority_order(due: Due) -> tuple[int, date, str]:
     return (due.priority, due.due, due.agreement_id)
 
 
-# -- step 2: equalising irregular charges ---------------------------------------------------
+# -- step 2: the minimum leefgeld ------------------------------------------------------------
+
+
+def set_aside_minimum_leefgeld(books: Books, cycle: Cycle) -> Books:
+    """The participant's minimum leefgeld comes before arrears, reserves and repayment:
+    pot first, then the household's leefgeld reserve, then as much as the buffer's room
+    allows (unless `buffer_covers_leefgeld` is off). It is paid out with the rest of the
+    leefgeld in the last step; what is missing of it (`leefgeld_short`) is a signal.
+    """
+    policy = cycle.policy
+    minimum = policy.minimum_leefgeld
+    if policy.participant_ceiling is not None:
+        minimum = minimum.min(policy.participant_ceiling)  # never advance money only to hold it
+    from_pot = books.pot.min(minimum)
+    from_reserve = books.reserve(LEEFGELD_RESERVE).min(minimum - from_pot)
+    advance = _ZERO
+    if policy.buffer_covers_leefgeld:
+        advance = _room(books, policy).min(minimum - from_pot - from_reserve)
+    set_aside = from_pot + from_reserve + advance
+    return replace(
+        books,
+        pot=books.pot - from_pot,
+        reserves=_add(books.reserves, LEEFGELD_RESERVE, -from_reserve) if from_reserve else books.reserves,
+        outstanding=books.outstanding + advance,
+        advanced=books.advanced + advance,
+        minimum_set_aside=set_aside,
+        leefgeld_short=minimum - set_aside,
+    )
+
+
+# -- step 3: arrears --------------------------------------------------------------------
+
+
+def pay_arrears(books: Books, cycle: Cycle) -> Books:
+    """Unpaid periods, oldest first (then by priority), part-payments allowed: a landlord
+    takes part now over nothing, and two months of rent arrears is when one reports.
+
+    Earlier arrears and the current charges step 1 could not pay in full alike; they
+    come after the current charges and the minimum leefgeld, so catching up never
+    creates new arrears nor leaves the participant without the minimum. What stays
+    owed of a part-paid period is paid (or part-paid) next cycle.
+    """
+    failed_now = {due.period for due in books.new_arrears}
+    still_open: list[Due] = []
+    new_open: list[Due] = []
+    part_paid: list[Due] = []
+    for due in sorted(books.open_arrears + books.new_arrears, key=_age_order):
+        # An irregular charge that went into arrears kept its reserve: that pays first.
+        # A returned payment's money came back to the pot, which pays it again; the
+        # reserve is already saving for the next date.
+        from_reserve = _ZERO if due.returned else books.reserve(due.agreement_id).min(due.amount)
+        amount = from_reserve + (due.amount - from_reserve).min(books.pot + _room(books, cycle.policy))
+        left = (new_open if due.period in failed_now else still_open)
+        if not amount.is_positive:
+            left.append(due)
+            continue
+        from_pot = books.pot.min(amount - from_reserve)
+        rest = due.amount - amount
+        payment = replace(_charge_payment("arrears", due, amount, cycle.pay_date), settled_before=due.paid, rest=rest)
+        books = _spend(books, from_pot, amount - from_reserve - from_pot, payment)
+        if from_reserve.is_positive:
+            books = replace(
+                books,
+                reserves=_add(books.reserves, due.agreement_id, -from_reserve),
+                from_reserves=_add(books.from_reserves, due.agreement_id, from_reserve),
+            )
+        if rest.is_positive:
+            owed = replace(due, amount=rest, paid=due.paid + amount)
+            left.append(owed)
+            part_paid.append(owed)
+        elif due.period not in failed_now:
+            books = replace(books, paid_arrears=books.paid_arrears + (due,))
+    return replace(books, open_arrears=tuple(still_open), new_arrears=tuple(new_open),
+                   part_paid=books.part_paid + tuple(part_paid))
+
+
+def _age_order(due: Due) -> tuple[date, int, str]:
+    return (due.due, due.priority, due.agreement_id)
+
+
+# -- step 4: equalising irregular charges ---------------------------------------------------
 
 
 def reserve_irregular(books: Books, cycle: Cycle) -> Books:
     """Set aside each reservation's part, from the pot only.
 
     Never from the buffer: advancing money only to park it would put the household in
-    debt for a bill that is not due. A short pot reserves what there is, possibly zero.
+    debt for a bill that is not due. A short pot reserves what there is, possibly zero;
+    the application adds what was missed to the parts of the cycles left
+    (`reservation_with_catch_up`).
     """
     for reservation in sorted(cycle.reservations, key=lambda r: (r.priority, r.agreement_id)):
         amount = reservation.part.min(books.pot)
@@ -394,52 +538,20 @@ def reserve_irregular(books: Books, cycle: Cycle) -> Books:
     return books
 
 
-# -- step 3: arrears --------------------------------------------------------------------
-
-
-def pay_arrears(books: Books, cycle: Cycle) -> Books:
-    """Earlier unpaid periods, oldest first (then by priority), each in full or not at all.
-
-    They come after the current charges so that catching up never creates new arrears.
-    """
-    still_open: list[Due] = []
-    for due in sorted(books.open_arrears, key=_age_order):
-        # An irregular charge that went into arrears kept its reserve: that pays first.
-        # A returned payment's money came back to the pot, which pays it again; the
-        # reserve is already saving for the next date.
-        from_reserve = _ZERO if due.returned else books.reserve(due.agreement_id).min(due.amount)
-        funding = _funding(books, due.amount - from_reserve, cycle.policy)
-        if funding is None:
-            still_open.append(due)
-            continue
-        payment = _charge_payment("arrears", due, due.amount, cycle.pay_date)
-        books = _spend(books, *funding, payment)
-        books = replace(books, paid_arrears=books.paid_arrears + (due,))
-        if from_reserve.is_positive:
-            books = replace(
-                books,
-                reserves=_add(books.reserves, due.agreement_id, -from_reserve),
-                from_reserves=_add(books.from_reserves, due.agreement_id, from_reserve),
-            )
-    return replace(books, open_arrears=tuple(still_open))
-
-
-def _age_order(due: Due) -> tuple[date, int, str]:
-    return (due.due, due.priority, due.agreement_id)
-
-
-# -- step 4: buffer repayment -----------------------------------------------------------------
+# -- step 5: buffer repayment -----------------------------------------------------------------
 
 
 def repay_buffer(books: Books, cycle: Cycle) -> Books:
-    """Repay advances from what is left, keeping at least the minimum leefgeld.
+    """Repay advances from what is left, at most `buffer_repayment_max` a cycle.
 
-    The household must be able to live this month; the buffer can wait.
+    The minimum leefgeld was set aside before: the household can live this month. The
+    cap keeps a back-payment from vanishing into repayment in one go.
     """
-    room = books.pot - cycle.policy.minimum_leefgeld
-    if not room.is_positive:
+    repay = books.pot.min(books.outstanding)
+    if cycle.policy.buffer_repayment_max is not None:
+        repay = repay.min(cycle.policy.buffer_repayment_max)
+    if not repay.is_positive:
         return books
-    repay = room.min(books.outstanding)
     return replace(
         books,
         pot=books.pot - repay,
@@ -448,7 +560,7 @@ def repay_buffer(books: Books, cycle: Cycle) -> Books:
     )
 
 
-# -- step 5: leefgeld ---------------------------------------------------------------------
+# -- step 6: leefgeld ---------------------------------------------------------------------
 
 
 def leefgeld_part_dates(pay_date: date, next_pay_date: date, weekly: bool) -> list[date]:
@@ -464,15 +576,32 @@ def leefgeld_part_dates(pay_date: date, next_pay_date: date, weekly: bool) -> li
 
 
 def pay_leefgeld(books: Books, cycle: Cycle) -> Books:
-    """Everything left goes to the participant, up to the participant ceiling; the pot
-    ends empty. What is above the ceiling is held (`on_hold`) until a second person
-    approves it: a typo or a forged income must not leave the account at once.
+    """The minimum set aside and everything left go to the participant, up to the
+    participant ceiling; the pot ends empty. With a leefgeld target, what is above the
+    target goes into the household's leefgeld reserve, and a cycle below the target is
+    topped up from it: steady leefgeld for irregular earners. What is above the ceiling
+    is held (`on_hold`) until a second person approves it: a typo or a forged income
+    must not leave the account at once.
 
     Weekly parts come from Money.split, so they add up exactly with the larger parts
     first. Zero parts (a remainder of a few cents) are left out: no zero payments.
     """
+    leefgeld = books.minimum_set_aside + books.pot
+    reserves = books.reserves
+    target = cycle.policy.leefgeld_target
+    if target is not None:
+        goal = target.max(books.minimum_set_aside)
+        if leefgeld >= goal:
+            if leefgeld > goal:
+                reserves = _add(reserves, LEEFGELD_RESERVE, leefgeld - goal)
+            leefgeld = goal
+        else:
+            top_up = books.reserve(LEEFGELD_RESERVE).min(goal - leefgeld)
+            if top_up.is_positive:
+                reserves = _add(reserves, LEEFGELD_RESERVE, -top_up)
+                leefgeld = leefgeld + top_up
     ceiling = cycle.policy.participant_ceiling
-    payable = books.pot if ceiling is None else books.pot.min(ceiling)
+    payable = leefgeld if ceiling is None else leefgeld.min(ceiling)
     part_dates = leefgeld_part_dates(
         cycle.pay_date, cycle.next_pay_date, cycle.policy.leefgeld_weekly
     )
@@ -493,7 +622,7 @@ def pay_leefgeld(books: Books, cycle: Cycle) -> Books:
         )
         if amount.is_positive
     )
-    return replace(books, pot=_ZERO, leefgeld=payable, on_hold=books.pot - payable,
+    return replace(books, pot=_ZERO, reserves=reserves, leefgeld=payable, on_hold=leefgeld - payable,
                    payments=books.payments + payments)
 
 
@@ -502,8 +631,9 @@ def pay_leefgeld(books: Books, cycle: Cycle) -> Books:
 STEPS: tuple[Step, ...] = (
     release_excess_reserves,
     pay_charges_due,
-    reserve_irregular,
+    set_aside_minimum_leefgeld,
     pay_arrears,
+    reserve_irregular,
     repay_buffer,
     pay_leefgeld,
 )
@@ -575,6 +705,8 @@ def _result(books: Books) -> CycleResult:
         leefgeld=books.leefgeld,
         after=after,
         on_hold=books.on_hold,
+        leefgeld_short=books.leefgeld_short,
+        part_paid=books.part_paid,
     )
 
 

@@ -36,6 +36,7 @@ LEEFGELD_HELD = "leefgeld-held"  # above the participant ceiling, waiting for a 
 PAYMENTS_HELD = "payments-held"  # the nightly job could not make or file this household's payments
 BOOKING_CORRECTED = "booking-corrected"  # a booking taken back after it was paid out: a claim to settle
 ECHO_REFUSED = "echo-refused"  # a statement line with our end-to-end id that does not fit the payment
+LEEFGELD_BELOW_MINIMUM = "leefgeld-below-minimum"  # a pay date paid less than the minimum leefgeld
 
 RULES = {
     INCOME_LATE: (HIGH, True),
@@ -52,6 +53,7 @@ RULES = {
     BOOKING_CORRECTED: (HIGH, False),
     PAYMENTS_HELD: (CRITICAL, True),
     LEEFGELD_HELD: (HIGH, True),  # clears itself once released  # clears itself once a night has paid the household
+    LEEFGELD_BELOW_MINIMUM: (HIGH, True),  # clears itself once a pay date pays the minimum again
 }
 LOOK_BACK = timedelta(days=62)  # how far back a late income is still worth a signal
 PARTNER_TYPES = ("Energie", "Huur", "Water", "Zorgverzekering")
@@ -140,6 +142,7 @@ def evaluate_signals(household: Household, as_of: date, unrepaid_cycles: int) ->
         *paid_amounts_differing(household),
         *structural_deficit(household, as_of),
         *leefgeld_held(household),
+        *leefgeld_below_minimum(household),
     ]
 
 
@@ -194,12 +197,16 @@ def arrears(household: Household) -> list[SignalFact]:
 def payments_returned(household: Household) -> list[SignalFact]:
     """One signal per returned payment: the arrears paid for a returned rent, returned
     in turn, or a second weekly leefgeld part, is news for staff of its own."""
+    supplemented = {ident for ids in household.supplemented_on.values() for ident in ids}
     return [fact(PAYMENT_RETURNED, i.agreement_id or "leefgeld", i.period, i.amount,
-                 instance=_returned_instance(i), returned=i.amount, creditor=i.creditor_name, pay_date=i.pay_date)
+                 instance=_returned_instance(i, i.id in supplemented), returned=i.amount,
+                 creditor=i.creditor_name, pay_date=i.pay_date)
             for i in household.instructions.returned()]
 
 
-def _returned_instance(instruction: Any) -> str:
+def _returned_instance(instruction: Any, supplement: bool = False) -> str:
+    if supplement:  # a late income's supplement pays the same period again: a signal of its own
+        return f"supplement-{instruction.kind}-{instruction.id[:12]}"
     if instruction.kind == "charge" or (instruction.kind == "leefgeld" and instruction.part == 1):
         return ""  # the first payment of a period: the key signals have always had
     return f"{instruction.kind}-{instruction.pay_date.isoformat()}-{instruction.part}"
@@ -210,14 +217,15 @@ def paid_amounts_differing(household: Household) -> list[SignalFact]:
     amount change recorded after the period was paid. Staff settle the difference."""
     facts = []
     for ident, agreement_id, period, amount in household.instructions.paid_charges():
+        # `amount`: what the period came to when paid (a part-payment's with its other parts)
         agreement = household.agreements.get(agreement_id)
         if agreement is None:
             continue
         expected = agreement.amount_on(period)
         if expected != amount:
             i = household.instructions[ident]
-            facts.append(fact(PAID_AMOUNT_DIFFERS, i.agreement_id, i.period, abs(expected - i.amount),
-                              paid=i.amount, agreement_says=expected, difference=expected - i.amount,
+            facts.append(fact(PAID_AMOUNT_DIFFERS, i.agreement_id, i.period, abs(expected - amount),
+                              paid=amount, agreement_says=expected, difference=expected - amount,
                               creditor=i.creditor_name, pay_date=i.pay_date))
     return facts
 
@@ -233,8 +241,21 @@ def leefgeld_held(household: Household) -> list[SignalFact]:
                  approved_by=approval.get("actor", "-"))]
 
 
+def leefgeld_below_minimum(household: Household) -> list[SignalFact]:
+    """The last pay date left the participant below the minimum leefgeld: the buffer had
+    no room left (or may not pay leefgeld). Someone has to see this household now."""
+    short_on = household.leefgeld_short_on
+    if short_on is None or not household.leefgeld_short:
+        return []
+    minimum = household.minimum_leefgeld
+    return [fact(LEEFGELD_BELOW_MINIMUM, None, short_on, household.leefgeld_short, pay_date=short_on,
+                 minimum=minimum, paid=(minimum - household.leefgeld_short).max(Money.zero()),
+                 short=household.leefgeld_short)]
+
+
 def structural_deficit(household: Household, as_of: date) -> list[SignalFact]:
-    """The agreements' charges exceed the agreements' incomes, per year, as of today."""
+    """The agreements' charges plus the minimum leefgeld exceed the agreements' incomes,
+    per year, as of today: a household cannot live on what comes in."""
     incomes, charges = Money.zero(), Money.zero()
     for agreement in household.agreements_on(as_of):
         yearly = agreement.amount_on(as_of).times_fraction(agreement.schedule.periods_per_year(), 1)
@@ -242,11 +263,13 @@ def structural_deficit(household: Household, as_of: date) -> list[SignalFact]:
             incomes = incomes + yearly
         else:
             charges = charges + yearly
-    if charges <= incomes:
+    needed = charges + household.minimum_leefgeld.times_fraction(12, 1)
+    if needed <= incomes:
         return []
-    gap = (charges - incomes).times_fraction(1, 12)
+    gap = (needed - incomes).times_fraction(1, 12)
     return [fact(STRUCTURAL_DEFICIT, None, "-", gap, monthly_gap=gap,
-                 monthly_incomes=incomes.times_fraction(1, 12), monthly_charges=charges.times_fraction(1, 12))]
+                 monthly_incomes=incomes.times_fraction(1, 12), monthly_charges=charges.times_fraction(1, 12),
+                 minimum_leefgeld=household.minimum_leefgeld)]
 
 
 def external(partner: str, amount: Money, start: date, signal_date: date, crisis: bool,

@@ -15,6 +15,7 @@ from ..domain.agreement import CHARGE, INCOME
 from ..domain.calendar import add_business_days
 from ..domain.household import Household
 from ..domain.money import Money, total
+from .wording import texts
 
 
 def cycle_of(household: Household, as_of: date) -> tuple[date, date]:
@@ -40,7 +41,7 @@ def cycle_of(household: Household, as_of: date) -> tuple[date, date]:
 
 def what_is_left(household: Household, as_of: date, data_as_of: date | None) -> dict[str, Any]:
     pay_date, next_pay = cycle_of(household, as_of)
-    instructions = household.instructions_of(pay_date)
+    instructions = household.cycle_instructions(pay_date)  # with what supplements paid since
     leefgeld = [i for i in instructions if i.kind == "leefgeld"]
     forecast = household.forecast(as_of)
     return {
@@ -63,8 +64,40 @@ def what_is_left(household: Household, as_of: date, data_as_of: date | None) -> 
             "next_pay_date": forecast.next_pay_date.isoformat(),
             "expected_leefgeld": str(forecast.expected_leefgeld),
             "shortfall": str(forecast.shortfall),
+            "supplement": _coming_supplement(household, as_of),
         },
+        "supplements": _supplements(household, pay_date),
     }
+
+
+def _categories(household: Household, agreement_ids: list[str]) -> list[str]:
+    return [household.agreements[a].category if a in household.agreements else "overig" for a in agreement_ids]
+
+
+def _supplements(household: Household, pay_date: date) -> list[dict[str, Any]]:
+    """What the supplements of this cycle did, each with its sentence for the household."""
+    weekly = household.leefgeld_schedule == "weekly"
+    rows = []
+    for done in household.supplements_of(pay_date):
+        rows.append({**{k: done[k] for k in ("day", "execution_date", "incomes", "income", "leefgeld", "repaid",
+                                             "arrears")},
+                     "text": texts(_categories(household, done["incomes"]), Money(done["leefgeld"]).is_positive,
+                                   done["execution_date"], repaid=Money(done["repaid"]).is_positive,
+                                   arrears=Money(done["arrears"]).is_positive, weeks=weekly)})
+    return rows
+
+
+def _coming_supplement(household: Household, as_of: date) -> dict[str, Any] | None:
+    """A late income the next night supplements this cycle with: what it will pay, when."""
+    tomorrow = date.fromordinal(as_of.toordinal() + 1)
+    planned = household.planned_supplement(tomorrow, tomorrow)
+    if planned is None:
+        return None
+    late, found = planned
+    return {"execution_date": found.execution_date.isoformat(), "leefgeld": str(found.leefgeld),
+            "repaid": str(found.repaid), "text": texts(_categories(household, sorted({b.agreement_id for b in late})),
+                                                        found.leefgeld.is_positive, found.execution_date,
+                                                        done=False)}
 
 
 def _incomes(household: Household, previous_pay: date, pay_date: date, next_pay: date,

@@ -13,7 +13,7 @@ from huishoudboekje import followup
 from huishoudboekje import households as household_service
 from huishoudboekje.access import Principal
 from huishoudboekje.domain.household import household_id
-from huishoudboekje.onboarding import HouseholdDoc, parse_document
+from huishoudboekje.onboarding import HouseholdDoc, RevertsChanges, parse_document
 
 from ...overview import render_html
 from ..dependencies import READERS, TEAM, UPLOAD, Context, check_own, context, hidden, may_see, role, visible
@@ -29,10 +29,15 @@ router = APIRouter(prefix="/api/v1")
              summary="Onboard a household, or apply an edited onboarding document",
              description="The body is the onboarding document (as `hhb onboard` reads it), as JSON. "
                          "Amounts are text. 201 when the household is new; 200 when it was unchanged "
-                         "or updated (exactly the events for what changed are written).",
+                         "or updated (exactly the events for what changed are written). A document "
+                         "that would undo a change recorded since by another command (an amount "
+                         "change, an agreement's end, a pay-day change) is refused with 409 naming "
+                         "each (`changes`), unless `replace=true`, which undoes them and records it.",
              responses={200: {"model": Onboarded, "description": "Unchanged or updated"},
                         **WRITE_PROBLEMS})
-def onboard(document: HouseholdDoc, call: Write = writer(*TEAM)) -> Response:
+def onboard(document: HouseholdDoc, call: Write = writer(*TEAM),
+            replace: Annotated[bool, Query(description="Undo changes other commands recorded since, "
+                                                       "on purpose (recorded on the household)")] = False) -> Response:
     def action() -> Response:
         spec = parse_document(document, UPLOAD)
         existing = call.ctx.engine.get_or_none(household_id(spec.dossier))
@@ -41,7 +46,11 @@ def onboard(document: HouseholdDoc, call: Write = writer(*TEAM)) -> Response:
         if call.who.role in TEAM and spec.team != call.who.team:
             raise Problem(403, "Forbidden", f"a {call.who.role} onboards households of team "
                           f"{call.who.team} only", "team")
-        [result] = call.ctx.services.onboard([(UPLOAD, spec)], call.actor)
+        try:
+            [result] = call.ctx.services.onboard([(UPLOAD, spec)], call.actor, replace)
+        except RevertsChanges as exc:
+            raise Problem(409, "Conflict", "; ".join(str(p) for p in exc.problems), exc.problems[0].path,
+                          {"changes": [c.as_dict() for c in exc.changes]}) from None
         status = 201 if result.status == household_service.CREATED else 200
         return json_answer(Onboarded(**result.as_dict()), status,
                        f"{router.prefix}/households/{quote(result.dossier, safe='')}")
