@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from huishoudboekje.domain.errors import DomainError
 from huishoudboekje.onboarding import DocumentError, HouseholdSpec, Problem, canonical, parse_document
 
 
@@ -71,7 +72,7 @@ def read_specs(paths: list[Path]) -> list[tuple[str, HouseholdSpec]]:
     return specs
 
 
-class DocumentErrors(ValueError):
+class DocumentErrors(DomainError):
     def __init__(self, errors: list[DocumentError]) -> None:
         self.errors = errors
         super().__init__("\n".join(str(e) for e in errors))

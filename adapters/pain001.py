@@ -19,6 +19,7 @@ from pathlib import Path
 import sepaxml
 from lxml import etree
 
+from huishoudboekje.domain.errors import DomainError
 from huishoudboekje.domain.iban import Iban, IbanError
 from huishoudboekje.domain.money import Money, total
 from huishoudboekje.domain.sepa_text import NAME_MAX, REMITTANCE_MAX, SepaTextError
@@ -37,7 +38,7 @@ _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 
-class PaymentFileError(ValueError):
+class PaymentFileError(DomainError):
     """A payment file that cannot be made, or content that is not a valid pain.001."""
 
 

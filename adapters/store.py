@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from huishoudboekje.domain.errors import DomainError
 from huishoudboekje.engine import Engine
+from huishoudboekje.retry import retrying
 
 
-class StoreError(ValueError):
+class StoreError(DomainError):
     """A database URL we cannot use."""
 
 
@@ -75,13 +77,9 @@ def open_engine(url: str | None, var_dir: Path = Path("var"), write_timeout: int
         # PostgreSQL refuses concurrent CREATE OR REPLACE of the library's functions
         # ("tuple concurrently updated"); once the tables exist, leave them be.
         env["CREATE_TABLE"] = "n"
-    for attempt in range(5):
-        try:
-            return Engine(env=env)
-        except Exception as exc:  # noqa: BLE001 - only the known race is retried
-            if "concurrently updated" not in str(exc) or attempt == 4:
-                raise
-    raise AssertionError("unreachable")
+    # only the known race is retried
+    return retrying(lambda: Engine(env=env), attempts=5, on=(Exception,),
+                    when=lambda exc: "concurrently updated" in str(exc))
 
 
 def _postgres_tables_exist(env: dict[str, str]) -> bool:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import DomainEvent
 
-from .domain.access import JOB, PARTICIPANT, AccessError, Credential, hash_secret
-from .domain.household import NAMESPACE
+from . import teams
+from .domain.access import CREDENTIAL_LOG_ID, JOB, PARTICIPANT, AccessError, Credential, hash_secret
 from .domain.team import TeamError
 from .engine import Engine, NotFound
 
@@ -40,7 +40,7 @@ class Principal:
 
 
 def _log(engine: Engine) -> EventSourcedLog[CredentialLogged]:
-    return EventSourcedLog(engine.events, uuid5(NAMESPACE, "/credentials"), CredentialLogged)
+    return EventSourcedLog(engine.events, CREDENTIAL_LOG_ID, CredentialLogged)
 
 
 def issue(engine: Engine, role: str, name: str, actor: str, *, team: str | None = None,
@@ -58,8 +58,6 @@ def issue(engine: Engine, role: str, name: str, actor: str, *, team: str | None 
     if role == PARTICIPANT:
         engine.household(dossier or "")  # NotFound for an unknown dossier
     if team is not None:
-        from . import teams
-
         try:
             teams.require(engine, team, "--team")
         except TeamError as exc:

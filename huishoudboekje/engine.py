@@ -14,7 +14,7 @@ from uuid import UUID, uuid5
 from eventsourcing.application import (AggregateNotFoundError, Application, EventSourcedLog, ProcessingEvent,
                                        Repository)
 from eventsourcing.domain import DomainEvent, Snapshot
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, RecordConflictError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from . import transcodings
 from .domain.access import Credential
@@ -22,6 +22,7 @@ from .domain.directory import (CHANGES_INCOMES, DIRECTORY_ID, SHARD_IDS, Directo
                                shard_of, split)
 from .domain.household import NAMESPACE, Household, NotFound, household_id
 from .domain.run import Run
+from .retry import retrying
 
 T = TypeVar("T")
 RETRIES = 5
@@ -264,9 +265,6 @@ class Engine(Application[UUID]):
     def household_by_id(self, ident: UUID) -> Household:
         return self.repository.get(ident)
 
-    def household_exists(self, dossier: str) -> bool:
-        return household_id(dossier) in self.repository
-
     def household_ids(self) -> Iterator[tuple[UUID, str]]:
         for logged in self.household_log.get():
             yield logged.household_id, logged.dossier
@@ -293,14 +291,11 @@ class Engine(Application[UUID]):
         return result
 
     def retrying(self, attempt: Callable[[], T]) -> T:
-        for remaining in range(RETRIES, 0, -1):
-            try:
-                return attempt()
-            except (RecordConflictError, IntegrityError):
-                if remaining == 1:
-                    raise
-                self.repository.cache and self.repository.cache.clear()  # type: ignore[func-returns-value]
-        raise AssertionError("unreachable")
+        return retrying(attempt, attempts=RETRIES, between=lambda _: self._forget_cached())
+
+    def _forget_cached(self) -> None:
+        if self.repository.cache:
+            self.repository.cache.clear()
 
     # -- generic aggregates ---------------------------------------------------------
 

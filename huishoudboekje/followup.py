@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .domain.household import HouseholdError, bookings_in
 from .domain.money import Money, MoneyError, parse_money
-from .domain.signals import PARTNER_TYPES, external
+from .domain.signals import PARTNER_TYPES, RESOLVED, SHORTFALL_AHEAD, external
 from .engine import Engine, NotFound
 from .onboarding import DocumentError, Problem
 from .projections.views import Projections
@@ -136,7 +136,7 @@ def monthly_overview(engine: Engine, dossier: str, month: str) -> dict[str, Any]
 
 def team_report(projections: Projections, team: str | None, month: str | None = None) -> dict[str, Any]:
     households = projections.households(team)
-    signals = [s for s in projections.signals(team=team) if s["status"] != "resolved"
+    signals = [s for s in projections.signals(team=team) if s["status"] != RESOLVED
                and (month is None or s["raised_on"].startswith(month))]
     by_rule = Counter(s["rule"] for s in signals)
     per_team: dict[str, dict[str, Any]] = defaultdict(lambda: {"households": 0})
@@ -144,7 +144,7 @@ def team_report(projections: Projections, team: str | None, month: str | None = 
         per_team[h["team"]]["households"] += 1
     buffer_total = sum((Money(h["buffer_outstanding"]) for h in households), Money.zero())
     arrears_total = sum((Money(h["arrears_amount"]) for h in households), Money.zero())
-    shortfall = sorted({s["dossier"] for s in signals if s["rule"] == "shortfall-ahead"})
+    shortfall = sorted({s["dossier"] for s in signals if s["rule"] == SHORTFALL_AHEAD})
     return {
         "team": team,
         "month": month,

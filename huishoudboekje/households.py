@@ -10,20 +10,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, RecordConflictError
-
 from .domain.agreement import CHARGE, Agreement
-from .domain.household import Household, HouseholdError, household_id
+from .domain.household import ACTIVE, Household, HouseholdError, household_id
 from .domain.money import Money
 from .domain.run import Run
 from .domain.team import TeamError
 from .engine import Engine
 from .onboarding import (ONBOARD, DocumentError, HouseholdSpec, Problem, RecordedChange, RevertsChanges, dry_run,
                          may_revert, reverted_changes)
+from .retry import retrying
 
-CREATED, UNCHANGED, UPDATED = "created", "unchanged", "updated"
+
+
+class Onboarding(StrEnum):
+    """What onboarding did with one document."""
+    CREATED = "created"
+    UNCHANGED = "unchanged"
+    UPDATED = "updated"
+
+
+CREATED, UNCHANGED, UPDATED = Onboarding
 
 
 @dataclass(frozen=True)
@@ -46,12 +55,8 @@ def onboard(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str, 
     """
     _check_accounts(specs, managed)
     _check_teams(engine, specs)
-    for _ in range(3):
-        try:
-            return _onboard_once(engine, specs, actor, replace)
-        except (RecordConflictError, IntegrityError):
-            continue  # another process wrote in between: look again
-    return _onboard_once(engine, specs, actor, replace)
+    # another process wrote in between: look again
+    return retrying(lambda: _onboard_once(engine, specs, actor, replace), attempts=4)
 
 
 def preview(engine: Engine, specs: list[tuple[str, HouseholdSpec]], actor: str, *, managed: Sequence[str],
@@ -208,7 +213,7 @@ def _apply_changes(household: Household, spec: HouseholdSpec, actor: str,
     before = len(household.pending_events)
     if spec.start != household.start:
         raise HouseholdError(f"start: was {household.start}; a start date cannot change")
-    if household.status != "active":
+    if household.status != ACTIVE:
         if spec.end != household.end:
             raise HouseholdError(f"end: {household.dossier} ended on {household.end}")
         return False

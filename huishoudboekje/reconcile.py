@@ -25,10 +25,12 @@ from dateutil.relativedelta import relativedelta
 from eventsourcing.persistence import IntegrityError, PersistenceError, RecordConflictError
 
 from .bulk import release_frames, without_cycle_collection
+from .domain.errors import DomainError
 from .domain.household import Household, Instruction
 from .domain.money import Money, total
 from .domain.run import PaymentFileRecord, Run
 from .engine import Engine
+from .retry import retrying
 
 MAX_AHEAD = relativedelta(years=1)
 INSTRUCTIONS_PER_FILE = 5000  # one pain.001 of 5,000 transfers is about 3 MB; its record 200 KB
@@ -50,7 +52,7 @@ def _store_failed(exc: BaseException) -> bool:
     return isinstance(exc, (PersistenceError, *_DRIVER_ERRORS))
 
 
-class RunError(ValueError):
+class RunError(DomainError):
     """A run that cannot be made (a date before any household, too far ahead…):
     refused before anything is written."""
 
@@ -257,7 +259,7 @@ class _Job:
             self.summary.unsignalled.add(name)
 
     def _alone(self, hid: UUID, dossier: str | None = None) -> Household:
-        for _ in range(5):
+        def attempt() -> Household:
             try:
                 household, results = self._paid(self.engine.household_by_id(hid))
             except Exception as exc:  # noqa: BLE001 - as in `pay`
@@ -265,14 +267,12 @@ class _Job:
                 return self.engine.household_by_id(hid)
             if not household.pending_events:
                 return household
-            try:
-                self.engine.save(household)
-            except (RecordConflictError, IntegrityError) as conflict:
-                release_frames(conflict)
-                continue  # changed again meanwhile: load again
+            self.engine.save(household)  # changed again meanwhile: load again
             self._count(household, results)
             return household
-        raise JobFailed(f"household {hid} kept changing while it was paid; run the job again")
+
+        return retrying(attempt, attempts=5, between=release_frames, exhausted=lambda: JobFailed(
+            f"household {hid} kept changing while it was paid; run the job again"))
 
     def _count(self, household: Household, results: list[Any]) -> None:
         """`results`: the `CycleResult`s of the pay dates and any `Supplement`."""
@@ -328,20 +328,18 @@ def _file_and_complete(engine: Engine, first: date, through: date, job: _Job,
     is written to disk only once recorded, and a recorded file that is missing (the
     job was killed in between) is written again, byte for byte, from its ids.
     """
-    for _ in range(10):
+    def attempt() -> None:
         run = engine.get_or_none(Run.create_id()) or Run(first_day=first)
         new = _new_files(run, first, through, job, files)
-        try:
-            engine.save(run)
-        except (RecordConflictError, IntegrityError):
-            continue
+        engine.save(run)
         for record, content in new:
             files.store(record, content)
             summary.payment_files.append(record.name)
         _restore_missing(run, job, files)
-        if _complete(engine, run, first, through, summary):
-            return
-    raise JobFailed("other jobs kept recording payment files at the same time; run the job again")
+        _complete(engine, run, first, through, summary)  # someone else moved on: look again
+
+    retrying(attempt, attempts=10, exhausted=lambda: JobFailed(
+        "other jobs kept recording payment files at the same time; run the job again"))
 
 
 def _new_files(run: Run, first: date, through: date, job: _Job,
@@ -383,19 +381,14 @@ def _restore_missing(run: Run, job: _Job, files: PaymentFileWriter) -> None:
         files.store(rebuilt, content)
 
 
-def _complete(engine: Engine, run: Run, first: date, through: date, summary: RunSummary) -> bool:
+def _complete(engine: Engine, run: Run, first: date, through: date, summary: RunSummary) -> None:
     day = max(first, (run.completed_through or first - timedelta(days=1)) + timedelta(days=1))
     while day <= through:
         run.day_completed(day=day, households_paid=summary.households_paid, instructions=summary.instructions)
         summary.days += 1
         day += timedelta(days=1)
-    if not run.pending_events:
-        return True
-    try:
+    if run.pending_events:
         engine.save(run)
-    except (RecordConflictError, IntegrityError):
-        return False  # someone else moved on: look again
-    return True
 
 
 def message_id(day: date, account: str, sequence: int = 1) -> str:

@@ -17,9 +17,10 @@ from uuid import UUID, uuid5
 
 from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import IntegrityError, RecordConflictError
+from eventsourcing.persistence import RecordConflictError
 
 from .bulk import without_cycle_collection
+from .retry import retrying
 from .domain.household import NAMESPACE, Household, HouseholdError, booking_from_row, row_of_booking
 from .domain.ledger import (
     BOOKED,
@@ -37,6 +38,7 @@ from .domain.ledger import (
 from .domain.limits import PAYABLE_MAX, Limits
 from .domain.matching import MatchIndex
 from .domain.money import Money
+from .domain.signals import ECHO_REFUSED
 from .domain.statement import BankTransaction, Statement, StatementError
 from .engine import Engine, NotFound
 
@@ -126,14 +128,12 @@ def import_statements(engine: Engine, statements: list[Statement], *, managed: l
                       limits: Limits = Limits()) -> ImportResult:
     result = ImportResult(files=len({s.file for s in statements}), allow_unbalanced=allow_unbalanced)
     checked = check_statements(statements, managed, allow_unbalanced, result)
-    for attempt in range(4):
-        try:
-            with without_cycle_collection():
-                return _record(engine, checked, managed, actor, ImportResult(**asdict(result)), limits)
-        except (RecordConflictError, IntegrityError):
-            if attempt == 3:
-                raise
-    raise AssertionError("unreachable")
+
+    def attempt() -> ImportResult:
+        with without_cycle_collection():
+            return _record(engine, checked, managed, actor, ImportResult(**asdict(result)), limits)
+
+    return retrying(attempt, attempts=4)
 
 
 def _record(engine: Engine, statements: list[Statement], managed: list[str], actor: str,
@@ -173,8 +173,8 @@ def _record(engine: Engine, statements: list[Statement], managed: list[str], act
 def identify(statements: list[Statement]) -> list[tuple[str, BankTransaction]]:
     """Ids that survive overlapping files: equal bookings within a statement are numbered.
 
-    An id is 'T', the booking month and the first 20 hex digits of the transaction's
-    `fingerprint` for its occurrence; each transaction's identity is made once.
+    An id is 'T', the booking month and the first 20 hex digits of a digest of the transaction's
+    identity and its occurrence; each transaction's identity is made once.
     """
     identified = []
     sha256 = hashlib.sha256
@@ -433,7 +433,7 @@ def accept_return(engine: Engine, ident: str, actor: str, on: date | None = None
                                         transaction.counterparty_iban, paid):
             raise HouseholdError(f"{ident}: that payment came back already")
         for key, signal in list(household.signals.items()):
-            if signal.rule == "echo-refused" and signal.details.get("transaction") == ident and signal.is_open:
+            if signal.rule == ECHO_REFUSED and signal.details.get("transaction") == ident and signal.is_open:
                 household.resolve_signal(key, on or date.today(), actor, "accepted as the return by hand")
         ledger.resolve(ident, RETURN, dossier, None, actor, reason="accepted as the return of its payment by hand")
         engine.save(ledger, household)
@@ -483,11 +483,6 @@ def undo(engine: Engine, ident: str, actor: str, reason: str, on: date | None = 
         return ledger.get(ident)
 
     return engine.retrying(attempt)
-
-
-def newest_value_date(engine: Engine, account: str) -> date | None:
-    dates = [l.newest_value_date for l in ledgers(engine) if l.account == account and l.newest_value_date]
-    return max(dates) if dates else None
 
 
 def to_dict(recorded: Recorded) -> dict[str, Any]:

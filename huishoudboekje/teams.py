@@ -11,6 +11,7 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
+from .domain.access import CREDENTIAL_LOG_ID
 from .domain.team import REGISTER_ID, TeamError, TeamRegister
 from .engine import Engine
 
@@ -31,10 +32,9 @@ def register(engine: Engine) -> TeamRegister:
 
 
 def _names_in_use(engine: Engine) -> list[str]:
-    from . import access
-
     names = {engine.household_by_id(ident).team for ident, _ in engine.household_ids()}
-    names |= {credential.team for credential in access.credentials(engine) if credential.team}
+    credentials = (engine.repository.get(logged.credential_id) for logged in engine.events.get(CREDENTIAL_LOG_ID))
+    names |= {credential.team for credential in credentials if credential.team}
     return sorted(names)
 
 

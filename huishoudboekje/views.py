@@ -1,4 +1,5 @@
-"""Read-side views straight from the event store (timelines, a household on a date)."""
+"""Read-side views straight from the event store (timelines, a household on a date) and
+the shape in which the CLI and the API show one household."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from .domain.household import Household, bookings_in
+from .domain.agreement import INCOME, Agreement
+from .domain.household import ACTIVE, ENDED, Household, bookings_in
+from .domain.money import total
 from .engine import Engine
 
 BUSINESS_DATE_FIELDS = ("day", "effective", "end", "pay_date", "value_date", "booking_date", "start",
@@ -61,7 +64,7 @@ def household_on(household: Household, day: date) -> dict[str, Any]:
         "date": day.isoformat(),
         "dossier": household.dossier,
         "status": "not yet started" if day < household.start else (
-            "ended" if household.end is not None and day > household.end else "active"),
+            ENDED if household.end is not None and day > household.end else ACTIVE),
         "pay_day": household.pay_day_on(day),
         "next_pay_date": household.pay_date_on_or_after(day).isoformat(),
         "agreements": [
@@ -69,4 +72,35 @@ def household_on(household: Household, day: date) -> dict[str, Any]:
              "counterparty": a.counterparty.name, "schedule": a.schedule.to_dict()}
             for a in household.agreements_on(day)
         ],
+    }
+
+
+def household_detail(h: Household) -> dict[str, Any]:
+    return {
+        "dossier": h.dossier, "household_id": str(h.id), "team": h.team, "status": h.status,
+        "start": h.start.isoformat(), "end": h.end.isoformat() if h.end else None,
+        "pay_day": h.pay_day_on(date.max),
+        "pay_days": [{"effective": p.effective.isoformat(), "pay_day": p.pay_day} for p in h.pay_days],
+        "paid_from": h.charges_paid_from().isoformat(),
+        "buffer_limit": str(h.buffer_limit), "minimum_leefgeld": str(h.minimum_leefgeld),
+        "leefgeld_schedule": h.leefgeld_schedule, "execute_on": h.execute_on, "account": h.account,
+        "participants": [{"name": p.name, "iban": p.iban, "contact": p.contact} for p in h.participants],
+        "agreements": [agreement_detail(a) for a in h.agreements.values()],
+        "buffer_outstanding": str(h.buffer_outstanding),
+        "arrears": {"count": len(h.arrears), "amount": str(total(d.amount for d in h.arrears))},
+        "last_pay_date": h.last_pay_date.isoformat() if h.last_pay_date else None,
+    }
+
+
+def agreement_detail(a: Agreement) -> dict[str, Any]:
+    income = a.kind == INCOME
+    return {
+        "id": a.id, "kind": a.kind, "category": a.category,
+        "counterparty": {"name": a.counterparty.name, "iban": a.counterparty.iban},
+        "amount": str(a.amount),
+        "amounts": [{"effective": s.effective.isoformat(), "amount": str(s.amount)} for s in a.amounts],
+        "schedule": a.schedule.to_dict(), "start": a.start.isoformat(),
+        "end": a.end.isoformat() if a.end else None, "reference": a.reference, "priority": a.priority,
+        "tolerance": {"days": a.tolerance.days, "amount": str(a.tolerance.amount)} if income else None,
+        "match_terms": list(a.match_terms),
     }

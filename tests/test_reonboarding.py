@@ -80,7 +80,7 @@ def test_an_older_copy_does_not_undo_an_end_nor_a_pay_day_change(store_url, tmp_
     assert (f"pay_day: would undo `hhb pay-day` (pay day 15 from 2027-02-01), recorded on "
             f"{recorded(store_url, 'PayDayChanged')} by carla; the document says pay day 1") in message
     assert event_count(store_url, tmp_path) == before
-    [listed] = json.loads(hhb(store_url, "households", "--json").stdout)
+    listed = json.loads(hhb(store_url, "show", DOSSIER, "--json").stdout)  # one household, all its settings
     assert listed["pay_day"] == 15
 
 
@@ -95,7 +95,7 @@ def test_replace_undoes_the_changes_on_purpose_and_records_which(store_url, tmp_
     assert rent_on(store_url, "2027-01-01") == "780.00"
     water = next(a for a in history(store_url, "--as-of", "2027-05-01")["as_of"]["agreements"] if a["id"] == "water")
     assert "end" not in water["schedule"]
-    [listed] = json.loads(hhb(store_url, "households", "--json").stdout)
+    listed = json.loads(hhb(store_url, "show", DOSSIER, "--json").stdout)  # one household, all its settings
     assert listed["pay_day"] == 1
 
     events = history(store_url)["events"]
@@ -186,7 +186,7 @@ def test_a_dry_run_shows_what_paid_from_does_to_the_onboarding_month(store_url, 
     assert json.loads(hhb(store_url, "households", "--json").stdout) == []
 
     assert onboard(store_url, paid_from).exit_code == 0
-    [listed] = json.loads(hhb(store_url, "households", "--json").stdout)
+    listed = json.loads(hhb(store_url, "show", DOSSIER, "--json").stdout)  # one household, all its settings
     assert listed["paid_from"] == "2027-01-01"
 
 

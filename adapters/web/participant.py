@@ -39,7 +39,8 @@ from huishoudboekje.followup import monthly_overview
 from huishoudboekje.projections.left import cycle_of, what_is_left
 from huishoudboekje.projections.views import Projections
 
-from ..api.app import Context, Problem, context, participant_principal, refuse_failed
+from ..api.dependencies import Context, context, participant_principal, refuse_failed
+from ..api.errors import Problem
 from ..overview import render_html
 from .view import view_model
 from .words import MESSAGES, day_words, label, money, month_words

@@ -13,13 +13,15 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from .errors import DomainError
 from .household import NAMESPACE
-
-STAFF, TEAMLEAD, AUDITOR, JOB, PARTICIPANT = "staff", "teamlead", "auditor", "job", "participant"
-ROLES = (STAFF, TEAMLEAD, AUDITOR, JOB, PARTICIPANT)
+from .roles import AUDITOR, JOB, PARTICIPANT, ROLES, STAFF, TEAMLEAD, Role  # noqa: F401 - where they were defined
 
 
-class AccessError(ValueError):
+CREDENTIAL_LOG_ID = uuid5(NAMESPACE, "/credentials")  # the index of every credential issued
+
+
+class AccessError(DomainError):
     """A credential that cannot be issued or changed."""
 
 

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from enum import StrEnum
 
 from .money import Money
 from .schedule import Schedule
 
-INCOME = "income"
-CHARGE = "charge"
+
+
+class Kind(StrEnum):
+    """An agreement's kind; members equal the strings stored in events."""
+    INCOME = "income"
+    CHARGE = "charge"
+
+
+INCOME, CHARGE = Kind.INCOME, Kind.CHARGE
 
 INCOME_CATEGORIES = (
     "loon",

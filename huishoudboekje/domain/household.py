@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -20,6 +21,7 @@ from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from .agreement import CHARGE, INCOME, Agreement, Participant, deviates_from
 from .calendar import add_business_days, next_business_day, previous_business_day
+from .errors import DomainError
 from .money import Money, total
 from .signals import ACKNOWLEDGED, BOOKING_CORRECTED, ECHO_REFUSED, PAYMENTS_HELD, RESOLVED, Signal, SignalFact, evaluate_signals
 from .signals import fact as signal_fact
@@ -35,12 +37,31 @@ from .paydate import (
 from .supplement import CycleInputs, CyclePaid, Supplement, charges_paid, supplement
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://huishoudboekje.example/")
-ACTIVE, ENDED = "active", "ended"
-MONTHLY, WEEKLY = "monthly", "weekly"
-PAY_DATE, DUE_DATE = "pay-date", "due-date"
 
 
-class HouseholdError(ValueError):
+class Status(StrEnum):
+    """A household's status; members equal the strings stored in events."""
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class Frequency(StrEnum):
+    MONTHLY = "monthly"
+    WEEKLY = "weekly"
+
+
+class PayRule(StrEnum):
+    """When a charge is paid: on the pay date, or just before its due date."""
+    PAY_DATE = "pay-date"
+    DUE_DATE = "due-date"
+
+
+ACTIVE, ENDED = Status.ACTIVE, Status.ENDED
+MONTHLY, WEEKLY = Frequency.MONTHLY, Frequency.WEEKLY
+PAY_DATE, DUE_DATE = PayRule.PAY_DATE, PayRule.DUE_DATE
+
+
+class HouseholdError(DomainError):
     """A command the household cannot accept, with the reason in staff's words."""
 
 
@@ -217,7 +238,7 @@ def _person(actor: str) -> str:
     """Who an actor is, for the two-person rule: an API actor is 'role:name' and one
     person may hold a token of each role, so the role goes, and the name counts
     without regard to case or spacing ('staff:Anna' and 'teamlead: anna ' are one)."""
-    from .access import ROLES  # access imports this module
+    from .roles import ROLES
 
     role, sep, name = actor.partition(":")
     if sep and role.strip().lower() in ROLES:
@@ -529,7 +550,7 @@ class Household(Aggregate):
             self.check_active()
         agreement = self.agreements.get(agreement_id)
         if agreement is None:
-            raise NotFound(f"{self.dossier} has no agreement '{agreement_id}'")
+            raise NotFound(f"{self.dossier} has no agreement '{agreement_id}'", field="agreement")
         if agreement.kind != INCOME:
             raise HouseholdError(f"{agreement_id} is not an income agreement")
         if transaction_id in self.bookings:
@@ -1557,7 +1578,7 @@ class Household(Aggregate):
     def _check_signal(self, key: str) -> None:
         signal = self.signals.get(key)
         if signal is None:
-            raise NotFound(f"{self.dossier} has no signal {key}")
+            raise NotFound(f"{self.dossier} has no signal {key}", field="signal")
         if signal.status == RESOLVED:
             raise HouseholdError(f"signal {key} is resolved already")
 
@@ -1565,14 +1586,14 @@ class Household(Aggregate):
 
     def check_active(self) -> None:
         if self.status != ACTIVE:
-            raise HouseholdError(f"{self.dossier} ended its participation on {self.end}")
+            raise HouseholdError(f"{self.dossier} ended its participation on {self.end}", field="dossier")
 
     def check_agreement(self, agreement_id: str) -> Agreement:
         self.check_active()
         try:
             return self.agreements[agreement_id]
         except KeyError:
-            raise NotFound(f"{self.dossier} has no agreement '{agreement_id}'") from None
+            raise NotFound(f"{self.dossier} has no agreement '{agreement_id}'", field="agreement") from None
 
     # -- reading -------------------------------------------------------------------
 

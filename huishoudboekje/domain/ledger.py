@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any, NamedTuple
 from uuid import UUID, uuid5
@@ -21,14 +22,19 @@ from eventsourcing.domain import Aggregate, event
 from .household import NAMESPACE
 from .statement import BankTransaction
 
-UNMATCHED, BOOKED, IGNORED, CONFIRMATION, RETURN, DEBIT = (
-    "unmatched",
-    "booked",
-    "ignored",
-    "confirmation",
-    "return",
-    "debit",
-)
+
+
+class Outcome(StrEnum):
+    """What became of a bank transaction; members equal the strings stored in rows."""
+    UNMATCHED = "unmatched"
+    BOOKED = "booked"
+    IGNORED = "ignored"
+    CONFIRMATION = "confirmation"
+    RETURN = "return"
+    DEBIT = "debit"
+
+
+UNMATCHED, BOOKED, IGNORED, CONFIRMATION, RETURN, DEBIT = Outcome
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+from .errors import DomainError
+
 CENT = Decimal("0.01")
 LIMIT = Decimal(10) ** 15  # a thousand billion euros: anything larger is a typing error
 
 
-class MoneyError(ValueError):
+class MoneyError(DomainError):
     """An amount that is not a valid euro amount."""
 
 

@@ -67,10 +67,6 @@ class Schedule:
         dates = self.occurrences(day, day + timedelta(days=horizon_days))
         return dates[0] if dates else None
 
-    def previous_on_or_before(self, day: date, horizon_days: int = 800) -> date | None:
-        dates = self.occurrences(day - timedelta(days=horizon_days), day)
-        return dates[-1] if dates else None
-
     def is_irregular(self) -> bool:
         """Charges due less often than monthly are reserved for in equal parts."""
         return self.every in ("quarter", "year")

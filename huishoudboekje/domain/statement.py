@@ -6,13 +6,14 @@ import service decides what is new, what matches and what must be refused.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from .errors import DomainError
 
-class StatementError(ValueError):
+
+class StatementError(DomainError):
     """A statement file that cannot be imported. Names the file and where in it."""
 
     def __init__(self, file: str, where: str | None, reason: str) -> None:
@@ -20,7 +21,7 @@ class StatementError(ValueError):
         self.where = where
         self.reason = reason
         location = f"{file}, {where}" if where else file
-        super().__init__(f"{location}: {reason}")
+        super().__init__(f"{location}: {reason}", field=where)
 
 
 _new, _set = object.__new__, object.__setattr__
@@ -64,19 +65,8 @@ class BankTransaction:
     def is_credit(self) -> bool:
         return self.amount > 0
 
-    def fingerprint(self, occurrence: int = 0) -> str:
-        """Identity of this bank transaction across files.
-
-        Two statements whose periods overlap carry the same transaction; it must be
-        recorded once. The bank's own reference is not reliable across formats and
-        exports, so identity is built from what every export of the same booking
-        agrees on. `occurrence` tells apart identical bookings within one statement
-        (two equal payments on one day) — their position among equals.
-        """
-        return hashlib.sha256(f"{self.identity()}|{occurrence}".encode()).hexdigest()[:32]
-
     def identity(self) -> str:
-        """What `fingerprint` digests, but the occurrence: equal for equal bookings."""
+        """What every export of the same booking agrees on: equal for equal bookings."""
         return "|".join((
             self.account,
             self.booking_date.isoformat(),

@@ -16,6 +16,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from .errors import DomainError
 from .household import NAMESPACE
 
 REGISTER_ID = uuid5(NAMESPACE, "/teams")
@@ -41,7 +42,7 @@ _SAME_SHAPE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "ı": "l", 
 _SAME_SHAPE_PAIRS = (("rn", "m"), ("vv", "w"))
 
 
-class TeamError(ValueError):
+class TeamError(DomainError):
     """A team that cannot be registered or changed, or a name that is not registered."""
 
 

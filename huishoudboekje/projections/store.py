@@ -10,7 +10,7 @@ written in the SQL that SQLite and PostgreSQL share.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -160,8 +160,3 @@ class PostgresReadModel(ReadModel, PostgresTrackingRecorder):
 def read_model_class(persistence_module: str) -> type:
     postgres = persistence_module in ("eventsourcing.postgres", "adapters.pgstore")
     return PostgresReadModel if postgres else SQLiteReadModel
-
-
-def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

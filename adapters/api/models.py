@@ -1,0 +1,372 @@
+"""The API's request and response models, and the problems each operation may answer."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import Path as PathParam
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from huishoudboekje.onboarding import AmountField, PayDay
+
+from .errors import PROBLEM
+
+# Dates far outside any household's life only make the calendar arithmetic overflow.
+BusinessDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31),
+                                     description="A business date, YYYY-MM-DD (2000–2099)")]
+MONTH = r"^20\d\d-(0[1-9]|1[0-2])$"
+MAX_DIGITS = 12  # no household amount comes near; Money itself fails past 26
+DossierPath = Annotated[str, PathParam(description="Dossier number", examples=["HHB-2026-0001"])]
+
+
+# -- OpenAPI helpers -----------------------------------------------------------------------
+
+
+class ProblemOut(BaseModel):
+    """RFC 9457 problem details; `field` names the part of the request that is wrong."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = ""
+    field: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+_PROBLEM_SCHEMA = ProblemOut.model_json_schema()
+_MEANING = {401: "Missing, unknown, expired or revoked token", 403: "The role may not do this",
+            404: "Unknown (or another team's) household, transaction, signal or file",
+            409: "The request conflicts with the current state", 413: "Request body too large",
+            422: "Invalid input, or a change the engine refuses; nothing was written",
+            429: "Too many failed sign-ins from this client or with this token; wait a minute"}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"description": _MEANING[code], "content": {PROBLEM: {"schema": _PROBLEM_SCHEMA}}}
+            for code in sorted({401, 429, *codes})}
+
+
+READ_PROBLEMS = problems(403, 404, 422)
+WRITE_PROBLEMS = problems(403, 404, 409, 413, 422)
+
+
+# -- models --------------------------------------------------------------------------------
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AmountChangeIn(In):
+    amount: AmountField = Field(description="The new amount, as text (\"735.00\")")
+    effective: BusinessDate
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _not_huge(cls, value: Any) -> Any:
+        if isinstance(value, str) and len(value.split(".")[0]) > MAX_DIGITS:
+            raise ValueError(f"at most {MAX_DIGITS} digits before the decimal point")
+        return value
+
+
+class EndIn(In):
+    end: BusinessDate = Field(description="The last day it applies")
+
+
+class PayDayIn(In):
+    pay_day: PayDay
+    effective: BusinessDate
+
+
+class BookIn(In):
+    dossier: str = Field(min_length=1, max_length=40, examples=["HHB-2026-0001"])
+    agreement: str = Field(min_length=1, max_length=40, examples=["bijstand"])
+
+
+class ReasonIn(In):
+    reason: str = Field(default="", max_length=500)
+
+
+class NoteIn(In):
+    note: str = Field(default="", max_length=500)
+
+
+class RunIn(In):
+    date: BusinessDate | None = Field(default=None, description="Run through this date (default: today)")
+
+
+class Onboarded(BaseModel):
+    dossier: str
+    household_id: str
+    status: Literal["created", "unchanged", "updated"]
+
+
+class TeamOut(BaseModel):
+    name: str
+    phone: str | None
+    email: str | None
+    hours: str | None = Field(description="When the team can be reached")
+
+
+class HouseholdRow(BaseModel):
+    dossier: str
+    household_id: str
+    team: str
+    status: str
+    buffer_outstanding: str
+    arrears_count: int
+    arrears_amount: str
+    account: str | None
+
+
+class CounterpartyOut(BaseModel):
+    name: str
+    iban: str
+
+
+class ParticipantOut(CounterpartyOut):
+    contact: str | None
+
+
+class AmountFromOut(BaseModel):
+    effective: str
+    amount: str
+
+
+class AgreementOut(BaseModel):
+    id: str
+    kind: str
+    category: str
+    counterparty: CounterpartyOut
+    amount: str
+    amounts: list[AmountFromOut]
+    schedule: dict[str, Any]
+    start: str
+    end: str | None
+    reference: str | None
+    priority: int
+    tolerance: dict[str, Any] | None
+    match_terms: list[str]
+
+
+class PayDayFromOut(BaseModel):
+    effective: str
+    pay_day: int | str
+
+
+class HouseholdOut(BaseModel):
+    dossier: str
+    household_id: str
+    team: str
+    status: str
+    start: str
+    end: str | None
+    pay_day: int | str
+    pay_days: list[PayDayFromOut]
+    paid_from: str = Field(description="The first due date whose charges are ours to pay (the creditors' "
+                                       "direct debits stop that day): the document's `paid_from`, or the "
+                                       "first pay date")
+    buffer_limit: str
+    minimum_leefgeld: str
+    leefgeld_schedule: str
+    execute_on: str
+    account: str | None
+    participants: list[ParticipantOut]
+    agreements: list[AgreementOut]
+    buffer_outstanding: str
+    arrears: dict[str, Any]
+    last_pay_date: str | None
+
+
+class EventOut(BaseModel):
+    version: int
+    event: str
+    recorded: str
+    business_date: str | None
+    actor: str | None
+    details: str
+
+
+class HouseholdOnOut(BaseModel):
+    date: str
+    dossier: str
+    status: str
+    pay_day: int | str
+    next_pay_date: str
+    agreements: list[dict[str, Any]]
+
+
+class HistoryOut(BaseModel):
+    dossier: str
+    events: list[EventOut]
+    as_of: HouseholdOnOut | None
+
+
+class AmountChanged(BaseModel):
+    dossier: str
+    agreement: str
+    amount: str
+    effective: str
+
+
+class AgreementEnded(BaseModel):
+    dossier: str
+    agreement: str
+    end: str
+
+
+class LateCharge(BaseModel):
+    agreement: str
+    due: str
+    amount: str
+
+
+class PayDayChanged(BaseModel):
+    dossier: str
+    pay_day: int | str
+    effective: str
+    next_pay_date: str
+    paid_late: list[LateCharge] = Field(
+        description="charges due before the next pay date that the last cycle did not cover: "
+                    "a pay day moved later pays them on the next pay date, late")
+
+
+class ParticipationEnded(BaseModel):
+    dossier: str
+    end: str
+    settlement_date: str | None = Field(
+        description="the business day after the end, when the nightly job pays out what the household holds; "
+                    "if the job has completed that day already, the day its next run does")
+
+
+class ImportOut(BaseModel):
+    files: int
+    transactions: int
+    new: int
+    duplicates: int
+    matched: int
+    unmatched: int
+    payments_confirmed: int
+    payments_returned: int
+    deviating: int
+    import_id: str
+    allow_unbalanced: bool
+    unbalanced: list[str]
+
+
+class PartyOut(BaseModel):
+    name: str | None
+    iban: str | None
+
+
+class TransactionOut(BaseModel):
+    transaction: str
+    account: str
+    booking_date: str
+    value_date: str
+    amount: str
+    counterparty: PartyOut
+    description: str
+    end_to_end_id: str | None
+    outcome: str
+    dossier: str | None
+    agreement: str | None
+    reason: str | None
+    candidates: list[str] = Field(description="'DOSSIER/agreement', best first (own team only for staff)")
+
+
+class RunOut(BaseModel):
+    through: str
+    households_paid: int
+    instructions: int
+    total: str
+    advanced: str
+    repaid: str
+    arrears: int
+    payment_files: list[str]
+    held: list[dict[str, str]] = []  # households whose payments could not be made: dossier, reason
+
+
+class PaymentFileOut(BaseModel):
+    name: str
+    sha256: str
+    count: int
+    control_sum: str
+    debtor_account: str
+    message_id: str
+    version: str
+    instructions: int
+
+
+class ProjectionOut(BaseModel):
+    position: int
+    newest_event: int
+    events_behind: int
+
+
+class LeftOut(BaseModel):
+    dossier: str
+    as_of: str
+    data_as_of: str | None = Field(description="Newest value date of the account's imported statements")
+    cycle: dict[str, str]
+    leefgeld: dict[str, Any]
+    incomes: list[dict[str, Any]]
+    charges: list[dict[str, Any]]
+    buffer_owed: str
+    reserves: dict[str, str]
+    forecast: dict[str, Any] = Field(description="The next pay date as the rules would run it; `supplement`: "
+                                                 "what the coming night pays for an income that came late, or null")
+    supplements: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "What this cycle's supplements paid for incomes that came too late for its pay date, each with "
+        "its sentence for the household (`text`: nl, en)"))
+    projection: ProjectionOut
+
+
+class SignalOut(BaseModel):
+    id: str = Field(description="DOSSIER|rule:agreement:period")
+    dossier: str
+    team: str
+    rule: str
+    agreement: str | None
+    period: str
+    severity: str
+    status: str
+    amount: str
+    raised_on: str
+    changed_on: str
+    details: dict[str, Any]
+    history: list[dict[str, Any]]
+
+
+class SignalChanged(BaseModel):
+    signal: str
+    status: Literal["acknowledged", "resolved"]
+
+
+class SignalsImported(BaseModel):
+    signals: int
+    new: int
+    known: int
+
+
+class ReportOut(BaseModel):
+    team: str | None
+    month: str | None
+    households: int
+    open_signals: dict[str, int]
+    open_signals_total: int
+    buffer_outstanding: str
+    arrears: dict[str, Any]
+    households_with_shortfall_ahead: list[str]
+    projection: ProjectionOut
+
+
+class HeldReleased(BaseModel):
+    dossier: str
+    status: Literal["approved", "released"] = Field(
+        description="approved: a first person approved; a second, different person must release it")
+    amount: str
+    approved_by: str
+    released_by: str | None
+    still_held: str

@@ -1,0 +1,105 @@
+"""Staff API: early signals, creditors' reports and the team report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+
+from huishoudboekje import followup
+from huishoudboekje.access import Principal
+from huishoudboekje.domain.access import AUDITOR, JOB, TEAMLEAD
+from huishoudboekje.domain.signals import ACKNOWLEDGED, RESOLVED
+from huishoudboekje.followup import CreditorSignals
+
+from ..dependencies import READERS, TEAM, UPLOAD, Context, check_own, context, role
+from ..errors import Problem
+from ..idempotency import Write, json_answer, writer
+from ..models import MONTH, WRITE_PROBLEMS, NoteIn, ReportOut, SignalChanged, SignalOut, SignalsImported, problems
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/signals", tags=["signals"], response_model=list[SignalOut],
+            summary="Early signals, most urgent first (staff and teamleads: their own team's)",
+            responses=problems(403, 422))
+def signals(dossier: Annotated[str | None, Query(max_length=40)] = None,
+            team: Annotated[str | None, Query(max_length=100)] = None,
+            status: Literal["open", "acknowledged", "resolved"] | None = None,
+            who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
+    if who.role in TEAM:
+        if team and team != who.team:
+            return []
+        team = who.team
+    return ctx.services.signals(dossier, team, status)
+
+
+@router.post("/signals/import", tags=["signals"], response_model=SignalsImported,
+             summary="Import creditors' reports of arrears (vroegsignalering), all or nothing",
+             responses=WRITE_PROBLEMS)
+def import_signals(report: CreditorSignals, call: Write = writer(JOB, *TEAM)) -> Response:
+    def action() -> Response:
+        data = report.model_dump(mode="json", by_alias=True)
+        check_report(call, data["signals"])
+        result = followup.import_creditor_signals(call.ctx.engine, data, UPLOAD, call.actor)
+        return json_answer(SignalsImported(**result))
+
+    return call.answer(action, "signals")
+
+
+def check_report(call: Write, reports: list[dict[str, Any]]) -> None:
+    """Staff report only on their own team's households; others read as unknown dossiers."""
+    if call.who.role not in TEAM:
+        return
+    problems_ = []
+    for index, item in enumerate(reports):
+        try:
+            check_own(call.ctx, call.who, item["dossier"])
+        except Problem as problem:
+            problems_.append((f"signals[{index}].dossier", problem.detail))
+    if problems_:
+        raise Problem(422, "Invalid document", "; ".join(f"{f}: {m}" for f, m in problems_), problems_[0][0],
+                      {"errors": [{"field": f, "message": m} for f, m in problems_]})
+
+
+@router.post("/signals/{signal:path}/acknowledge", tags=["signals"], response_model=SignalChanged,
+             summary="Acknowledge a signal: someone is on it", responses=WRITE_PROBLEMS)
+def acknowledge(signal: Annotated[str, PathParam(description="DOSSIER|rule:agreement:period")],
+                body: NoteIn | None = None, call: Write = writer(*TEAM)) -> Response:
+    return change_signal(call, signal, body, followup.acknowledge, ACKNOWLEDGED)
+
+
+@router.post("/signals/{signal:path}/resolve", tags=["signals"], response_model=SignalChanged,
+             summary="Resolve a signal", responses=WRITE_PROBLEMS)
+def resolve(signal: Annotated[str, PathParam(description="DOSSIER|rule:agreement:period")],
+            body: NoteIn | None = None, call: Write = writer(*TEAM)) -> Response:
+    return change_signal(call, signal, body, followup.resolve, RESOLVED)
+
+
+def change_signal(call: Write, signal: str, body: NoteIn | None, command: Callable[..., None],
+                  status: str) -> Response:
+    def action() -> Response:
+        dossier, _ = followup.split_signal_id(signal)
+        check_own(call.ctx, call.who, dossier, Problem(404, "Not found", f"no signal {signal}", "signal"))
+        command(call.ctx.engine, signal, date.today(), call.actor, body.note if body else "")
+        return json_answer(SignalChanged(signal=signal, status=status))
+
+    return call.answer(action, "signal", missing="signal")
+
+
+@router.get("/reports", tags=["signals"], response_model=ReportOut,
+            summary="Team report: households, open signals, buffer exposure, arrears, shortfalls",
+            description="Teamleads get their own team's report; auditors any team's, or all teams'.",
+            responses=problems(403, 422))
+def report(team: Annotated[str | None, Query(max_length=100)] = None,
+           month: Annotated[str | None, Query(pattern=MONTH, description="Signals raised in this month")] = None,
+           who: Principal = role(TEAMLEAD, AUDITOR), ctx: Context = Depends(context)) -> Any:
+    if who.role == TEAMLEAD:
+        if team and team != who.team:
+            raise Problem(403, "Forbidden", f"a teamlead reads the report of team {who.team} only", "team")
+        team = who.team
+    return ctx.services.report(team, month)

@@ -1,0 +1,153 @@
+"""The composition root: settings → engine, read models, payment-file writer, services.
+
+The CLI, the API, the participants' page and the scheduler all start here and call
+the same `Services`: one place builds the pain.001 writer and calls the pay-date job
+with the settings, assembles "what's left", catches the read models up, and answers
+every read question the CLI and the API both offer (so both give the same fields).
+
+It lives in `adapters/` because it is the one place that knows both the application
+(`huishoudboekje/`) and the adapters it is wired to (the store, the payment files).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.persistence import IntegrityError
+
+from huishoudboekje import households as household_service
+from huishoudboekje import statements as statement_service
+from huishoudboekje import teams as team_service
+from huishoudboekje.config import Settings
+from huishoudboekje.domain.household import Household, NotFound
+from huishoudboekje.domain.run import Run
+from huishoudboekje.domain.statement import Statement
+from huishoudboekje.engine import Engine
+from huishoudboekje.onboarding import HouseholdSpec
+from huishoudboekje.projections.left import what_is_left
+from huishoudboekje.reconcile import RunSummary, files_dir, reconcile
+from huishoudboekje.statements import ImportResult
+from huishoudboekje.views import household_detail, household_on, timeline
+
+from .payments import Pain001Writer
+from .store import open_engine
+
+if TYPE_CHECKING:  # pragma: no cover
+    from huishoudboekje.projections.views import Projections
+
+Progress = Callable[[int, int], None]
+
+
+class Services:
+    """What the entry points do, each written once, with the settings applied."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.projections_lock = threading.Lock()  # two catch-ups at once would project one batch twice
+
+    @cached_property
+    def projections(self) -> Projections:
+        # imported here: SQLAlchemy takes a second to load, and many commands never read a view
+        from huishoudboekje.projections.views import Projections
+
+        return Projections(self.engine)  # one per process: building it creates tables
+
+    # -- writes ------------------------------------------------------------------------
+
+    def catch_up(self) -> None:
+        """Bring the read models up to date after a write, so the next read sees it."""
+        with self.projections_lock:
+            try:
+                self.projections.catch_up()
+            except IntegrityError:
+                pass  # another process projected the same events first: they are there
+
+    def payment_writer(self) -> Pain001Writer:
+        s = self.settings
+        return Pain001Writer(files_dir(s.var_dir), s.debtor_name, s.pain_version)
+
+    def pay(self, through: date, today: date | None = None, progress: Progress | None = None) -> RunSummary:
+        """The pay-date job through `through`, with the municipality's settings."""
+        s = self.settings
+        return reconcile(self.engine, through, default_account=s.default_account, write_file=self.payment_writer(),
+                         today=today or date.today(), progress=progress, unrepaid_cycles=s.buffer_unrepaid_cycles,
+                         batch=s.reconcile_batch, participant_ceiling=s.limits.participant_ceiling)
+
+    def import_statements(self, statements: list[Statement], actor: str,
+                          allow_unbalanced: bool = False) -> ImportResult:
+        s = self.settings
+        return statement_service.import_statements(self.engine, statements, managed=s.managed_accounts,
+                                                   allow_unbalanced=allow_unbalanced, actor=actor, limits=s.limits)
+
+    def onboard(self, specs: list[tuple[str, HouseholdSpec]], actor: str,
+                replace: bool = False) -> list[household_service.Onboarded]:
+        return household_service.onboard(self.engine, specs, actor, managed=self.settings.managed_accounts,
+                                         replace=replace)
+
+    def preview(self, specs: list[tuple[str, HouseholdSpec]], actor: str, as_of: date,
+                replace: bool = False) -> list[dict[str, Any]]:
+        """What `onboard` would write, and the first pay date's forecast; writes nothing."""
+        return household_service.preview(self.engine, specs, actor, managed=self.settings.managed_accounts,
+                                         as_of=as_of, replace=replace)
+
+    # -- reads: the CLI and the API answer each of these with the same fields -----------
+
+    def households(self, team: str | None = None) -> list[dict[str, Any]]:
+        return self.projections.households(team)
+
+    def household(self, dossier: str) -> Household:
+        """A household as the read model has it; NotFound if there is none."""
+        household = self.projections.household(dossier)
+        if household is None:
+            raise NotFound(f"no household with dossier {dossier}", field="dossier")
+        return household
+
+    def household_detail(self, household: Household) -> dict[str, Any]:
+        return household_detail(household)
+
+    def history(self, dossier: str, as_of: date | None = None) -> dict[str, Any]:
+        household = self.engine.household(dossier)
+        return {"dossier": dossier, "events": timeline(self.engine, household.id),
+                "as_of": household_on(household, as_of) if as_of else None}
+
+    def left(self, household: Household, day: date | None = None) -> dict[str, Any]:
+        """What's left this cycle, with the forecast, and how current the read model is."""
+        account = household.account or self.settings.default_account
+        result = what_is_left(household, day or date.today(), self.projections.data_as_of(account))
+        result["projection"] = self.projections.status().as_dict()
+        return result
+
+    def signals(self, dossier: str | None = None, team: str | None = None,
+                status: str | None = None) -> list[dict[str, Any]]:
+        return self.projections.signals(dossier, team, status)
+
+    def unmatched(self) -> list[dict[str, Any]]:
+        return [statement_service.to_dict(r) for r in statement_service.unmatched(self.engine)]
+
+    def teams(self) -> list[dict[str, Any]]:
+        return team_service.listing(self.engine)
+
+    def report(self, team: str | None = None, month: str | None = None) -> dict[str, Any]:
+        from huishoudboekje.followup import team_report
+
+        return team_report(self.projections, team, month)
+
+    def payment_files(self) -> list[dict[str, Any]]:
+        run = self.engine.get_or_none(Run.create_id())
+        records = sorted(run.files.values(), key=lambda r: r.name) if run else []
+        return [{"name": r.name, "sha256": r.sha256, "count": r.count, "control_sum": str(r.control_sum),
+                 "debtor_account": r.debtor_account, "message_id": r.message_id, "version": r.version,
+                 "instructions": r.count} for r in records]
+
+
+def bootstrap(db_url: str | None = None, settings: Settings | None = None) -> Services:
+    """Settings (from the environment unless given) → an open store → the services."""
+    settings = settings or Settings()
+    engine = open_engine(db_url or settings.database_url, settings.var_dir, settings.db_write_timeout,
+                         settings.db_lock_timeout)
+    return Services(engine, settings)

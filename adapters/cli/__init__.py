@@ -1,0 +1,12 @@
+"""The `hhb` command line: one module per group of commands, all on one Typer app.
+
+Exit codes: 0 success, 1 unexpected failure, 2 bad input (nothing was written),
+3 not found.
+"""
+
+from __future__ import annotations
+
+from . import access, followup, households, runs, statements  # noqa: F401 - each registers its commands
+from .common import app
+
+__all__ = ["app"]

@@ -1,0 +1,5 @@
+"""`python -m adapters.cli`: the `hhb` command line."""
+
+from . import app
+
+app()

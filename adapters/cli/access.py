@@ -1,0 +1,144 @@
+"""`hhb` commands for teams, tokens and links, and serving the API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from huishoudboekje.domain.access import PARTICIPANT
+
+from .common import (ActorOption, DbOption, JsonOption, actor_of, app, emit, engine, err, fail, guarded, out,
+                     services, settings)
+
+
+# -- teams ------------------------------------------------------------------------------------
+
+teams_app = typer.Typer(help="The team register: the teams households and staff belong to.", no_args_is_help=True)
+app.add_typer(teams_app, name="teams")
+PhoneOption = Annotated[Optional[str], typer.Option("--phone", help="How participants call the team")]
+EmailOption = Annotated[Optional[str], typer.Option("--email", help="The team's e-mail address")]
+HoursOption = Annotated[Optional[str], typer.Option("--hours", help="When the team can be reached, e.g. 'ma-vr 9-17'")]
+
+
+@teams_app.command("add")
+def teams_add(name: str, phone: PhoneOption = None, email: EmailOption = None, hours: HoursOption = None,
+              db: DbOption = None, actor: ActorOption = None) -> None:
+    """Register a team; onboarding documents and staff tokens must name a registered team."""
+    from huishoudboekje import teams
+
+    emit(guarded(lambda: teams.add(engine(db), name, actor_of(actor), phone=phone, email=email, hours=hours)))
+
+
+@teams_app.command("update")
+def teams_update(name: str, phone: PhoneOption = None, email: EmailOption = None, hours: HoursOption = None,
+                 db: DbOption = None, actor: ActorOption = None) -> None:
+    """Change a team's phone, e-mail or hours (what is not given stays)."""
+    from huishoudboekje import teams
+
+    emit(guarded(lambda: teams.update(engine(db), name, actor_of(actor), phone=phone, email=email, hours=hours)))
+
+
+@teams_app.command("list")
+def teams_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the registered teams."""
+    rows = services(db).teams()
+    if as_json:
+        emit(rows)
+        return
+    table = Table("team", "phone", "e-mail", "hours")
+    for r in rows:
+        table.add_row(r["name"], r["phone"] or "", r["email"] or "", r["hours"] or "")
+    out.print(table)
+
+
+# -- access -----------------------------------------------------------------------------------
+
+tokens_app = typer.Typer(help="Staff tokens and participants' personal links.", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
+
+
+@tokens_app.command("issue")
+def tokens_issue(
+    role: Annotated[str, typer.Option("--role", help="staff, teamlead, auditor or job")],
+    name: Annotated[str, typer.Option("--name", help="Whose token (recorded as the actor)")],
+    team: Annotated[Optional[str], typer.Option("--team")] = None,
+    days: Annotated[Optional[int], typer.Option(
+        "--days", help="Valid for this many days, 1 to HHB_MAX_CREDENTIAL_DAYS (default: that maximum, 365)")] = None,
+    no_expiry: Annotated[bool, typer.Option("--no-expiry", help="Job tokens only: never expires")] = False,
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """Issue a staff token; the secret is shown once and stored only as a hash."""
+    from huishoudboekje import access
+
+    if role == PARTICIPANT:
+        fail("--role: participants get a personal link: hhb tokens link DOSSIER")
+    config = settings()
+    guarded(lambda: access.lifetime(role, days, no_expiry, config.max_credential_days))  # before opening the store
+    secret, credential = guarded(lambda: access.issue(engine(db), role, name, actor_of(actor), team=team,
+                                                      valid_days=days, no_expiry=no_expiry,
+                                                      max_days=config.max_credential_days))
+    if no_expiry:
+        err.print("[yellow]warning:[/] this token never expires; revoke it (hhb tokens revoke "
+                  f"{credential.short_id}) when the job no longer needs it", highlight=False)
+    emit({"token": secret, "id": credential.short_id, "role": role, "team": team,
+          "expires": credential.expires.isoformat() if credential.expires else None})
+
+
+@tokens_app.command("link")
+def tokens_link(
+    dossier: str,
+    days: Annotated[int, typer.Option("--days", help="Valid for this many days, 1 to HHB_MAX_CREDENTIAL_DAYS")] = 90,
+    base_url: Annotated[str, typer.Option("--base-url", envvar="HHB_PUBLIC_URL")] = "http://127.0.0.1:8000",
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """Create a participant's personal link to their own page (revocable, expires)."""
+    from huishoudboekje import access
+
+    config = settings()
+    guarded(lambda: access.lifetime(PARTICIPANT, days, False, config.max_credential_days))
+    store = engine(db)
+    name = guarded(lambda: store.household(dossier)).participants[0].name
+    secret, credential = guarded(lambda: access.issue(store, PARTICIPANT, name, actor_of(actor),
+                                                      dossier=dossier, valid_days=days,
+                                                      max_days=config.max_credential_days))
+    emit({"link": f"{base_url.rstrip('/')}/p/{secret}", "id": credential.short_id, "dossier": dossier,
+          "expires": credential.expires.isoformat() if credential.expires else None})
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: str, db: DbOption = None, actor: ActorOption = None) -> None:
+    """Revoke a token or link by its id."""
+    from huishoudboekje import access
+
+    credential = guarded(lambda: access.revoke(engine(db), token_id, actor_of(actor)))
+    emit({"id": credential.short_id, "revoked": credential.revoked.isoformat()})
+
+
+@tokens_app.command("list")
+def tokens_list(db: DbOption = None) -> None:
+    """List tokens and links (never their secrets)."""
+    from huishoudboekje import access
+
+    emit([{"id": c.short_id, "role": c.role, "name": c.name, "team": c.team, "dossier": c.dossier,
+           "issued": c.issued.isoformat(), "expires": c.expires.isoformat() if c.expires else None,
+           "revoked": c.revoked.isoformat() if c.revoked else None} for c in access.credentials(engine(db))])
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option("--host", help="Default: HHB_HOST or 127.0.0.1")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", help="Default: HHB_PORT or 8000")] = None,
+    db: DbOption = None,
+) -> None:
+    """Serve the staff API (/api/v1, OpenAPI at /openapi.json) and the participants' page (/p/…)."""
+    import uvicorn
+
+    from ..api.app import create_app
+
+    config = settings()
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1,
+    # and a client there could claim any address; the app decides (HHB_TRUSTED_PROXIES).
+    uvicorn.run(create_app(db, config), host=host or config.host, port=port or config.port,
+                log_level="warning", proxy_headers=False)

@@ -1,0 +1,194 @@
+"""`hhb` commands for what's left, signals, read models, overviews and reports."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from huishoudboekje.domain.signals import ACKNOWLEDGED, RESOLVED
+
+from .common import (ActorOption, DbOption, JsonOption, actor_of, app, emit, engine, err, fail, guarded, out,
+                     parse_day, services)
+
+
+# -- what's left, signals, overviews, reports -----------------------------------------------
+
+signals_app = typer.Typer(help="Early signals: list, acknowledge, resolve, import creditors' reports.",
+                          invoke_without_command=True)
+projections_app = typer.Typer(help="Read models: status, catch up, rebuild.", no_args_is_help=True)
+app.add_typer(signals_app, name="signals")
+app.add_typer(projections_app, name="projections")
+
+
+@app.command()
+def left(
+    dossier: str,
+    day: Annotated[Optional[str], typer.Option("--date", help="As of this date (default: today)")] = None,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """What's left this month for a household, with the forecast for the next pay date."""
+    as_of = parse_day(day, "--date") if day is not None else date.today()
+    svc = services(db)
+    result = guarded(lambda: svc.left(svc.household(dossier), as_of))
+    if as_json:
+        emit(result)
+        return
+    out.print_json(json.dumps(result))
+
+
+@signals_app.callback()
+def signals_list(
+    ctx: typer.Context,
+    dossier: Annotated[Optional[str], typer.Option("--dossier")] = None,
+    team: Annotated[Optional[str], typer.Option("--team")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="open, acknowledged or resolved")] = None,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """List signals, most urgent first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    svc = services(db)
+    rows = svc.signals(dossier, team, status)
+    if as_json:
+        emit(rows)
+        return
+    table = Table("id", "severity", "status", "rule", "amount", "raised", "details")
+    for r in rows:
+        table.add_row(r["id"], r["severity"], r["status"], r["rule"], r["amount"], r["raised_on"],
+                      ", ".join(f"{k}={v}" for k, v in r["details"].items())[:60])
+    out.print(table)
+    lag = svc.projections.status().lag
+    if lag:
+        out.print(f"[yellow]the signals view is {lag} events behind[/]")
+
+
+def _follow_up(change: Callable, status: str, signal_id: str, note: str, db: str | None, actor: str | None) -> None:
+    svc = services(db)
+    store = svc.engine
+    guarded(lambda: change(store, signal_id, date.today(), actor_of(actor), note))
+    svc.catch_up()
+    emit({"signal": signal_id, "status": status})
+
+
+@signals_app.command("ack")
+def signals_ack(signal_id: str, note: Annotated[str, typer.Option("--note")] = "",
+                db: DbOption = None, actor: ActorOption = None) -> None:
+    """Acknowledge a signal: someone is on it."""
+    from huishoudboekje.followup import acknowledge
+
+    _follow_up(acknowledge, ACKNOWLEDGED, signal_id, note, db, actor)
+
+
+@signals_app.command("resolve")
+def signals_resolve(signal_id: str, note: Annotated[str, typer.Option("--note")] = "",
+                    db: DbOption = None, actor: ActorOption = None) -> None:
+    """Resolve a signal."""
+    from huishoudboekje.followup import resolve
+
+    _follow_up(resolve, RESOLVED, signal_id, note, db, actor)
+
+
+@signals_app.command("import")
+def signals_import(file: Path, db: DbOption = None, actor: ActorOption = None) -> None:
+    """Import creditors' reports of arrears (vroegsignalering JSON); all or nothing."""
+    from huishoudboekje.followup import import_creditor_signals
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        fail(f"{file}: not a JSON file ({exc})")
+    svc = services(db)
+    store = svc.engine
+    result = guarded(lambda: import_creditor_signals(store, data, str(file), actor_of(actor)))
+    svc.catch_up()
+    emit(result)
+
+
+@projections_app.command("status")
+def projections_status(db: DbOption = None) -> None:
+    """How far the read models are behind the events."""
+    emit(services(db).projections.status().as_dict())
+
+
+@projections_app.command("run")
+def projections_run(db: DbOption = None,
+                    follow: Annotated[bool, typer.Option("--follow", help="Keep polling for new events")] = False,
+                    batch: Annotated[int, typer.Option("--batch")] = 500) -> None:
+    """Catch the read models up with the events (poll the notification log)."""
+    import time
+
+    views = services(db).projections
+    while True:
+        processed = views.catch_up(batch, _projection_progress)
+        if not follow:
+            emit({"processed": processed, **views.status().as_dict()})
+            return
+        time.sleep(1.0 if not processed else 0)
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(db: DbOption = None, batch: Annotated[int, typer.Option("--batch")] = 500) -> None:
+    """Drop every read model and build it again from the first event."""
+    views = services(db).projections
+    processed = views.rebuild(batch, _projection_progress)
+    emit({"processed": processed, **views.status().as_dict()})
+
+
+def _projection_progress(position: int, newest: int) -> None:
+    if err.is_terminal:  # a bar that redraws in place
+        err.print(f"projections: {position}/{newest} events ({position * 100 // max(newest, 1)} %)",
+                  end="\r", highlight=False)
+        return
+    sys.stderr.write(f"projections: {position}/{newest} events\n")  # plain lines for logs
+    sys.stderr.flush()
+
+
+@app.command()
+def overview(
+    dossier: str,
+    month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
+    fmt: Annotated[str, typer.Option("--format", help="html or pdf")] = "html",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
+    db: DbOption = None,
+) -> None:
+    """A printable monthly overview in plain Dutch for the participant."""
+    from huishoudboekje.followup import monthly_overview
+
+    from ..overview import render_html, render_pdf
+
+    store = engine(db)
+    data = guarded(lambda: monthly_overview(store, dossier, month))
+    html = render_html(data)
+    if fmt == "html":
+        if output:
+            output.write_text(html, encoding="utf-8")
+            emit({"file": str(output)})
+        else:
+            sys.stdout.write(html)
+    elif fmt == "pdf":
+        target = output or Path(f"overzicht-{dossier}-{month}.pdf")
+        guarded(lambda: render_pdf(html, target))
+        emit({"file": str(target)})
+    else:
+        fail("--format: html or pdf")
+
+
+@app.command()
+def report(
+    team: Annotated[Optional[str], typer.Option("--team")] = None,
+    month: Annotated[Optional[str], typer.Option("--month", help="Signals raised in this month (YYYY-MM)")] = None,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """Team report: households, open signals by rule, buffer exposure, arrears, shortfalls ahead."""
+    result = services(db).report(team, month)
+    if as_json:
+        emit(result)
+        return
+    out.print_json(json.dumps(result))

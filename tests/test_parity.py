@@ -1,0 +1,71 @@
+"""The CLI and the API answer the same question with the same fields (issue 17).
+
+Both call one `Services` object (`adapters/bootstrap.py`); this test holds them to it:
+for every read command the CLI's `--json` output equals the API's answer, on SQLite
+and on PostgreSQL. A field added to one and not the other fails here.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import pytest
+from typer.testing import CliRunner
+
+from adapters.cli import app as cli
+from tests.test_api import A, NOORD, app, client, settings_env, world  # noqa: F401 - fixtures
+
+runner = CliRunner()
+D = quote(A, safe="")
+
+# (the CLI's command, the API's path and who asks): one row per read command
+READS = [
+    (["households"], "/households", "auditor"),
+    (["households", "--team", NOORD], "/households", "staff"),
+    (["show", A], f"/households/{D}", "auditor"),
+    (["history", A], f"/households/{D}/history", "auditor"),
+    (["history", A, "--as-of", "2026-12-15"], f"/households/{D}/history?as_of=2026-12-15", "auditor"),
+    (["left", A, "--date", "2026-12-15"], f"/households/{D}/left?date=2026-12-15", "auditor"),
+    (["signals"], "/signals", "auditor"),
+    (["signals", "--dossier", A, "--status", "open"], f"/signals?dossier={D}&status=open", "auditor"),
+    (["unmatched"], "/unmatched", "auditor"),
+    (["teams", "list"], "/teams", "auditor"),
+    (["report"], "/reports", "auditor"),
+    (["report", "--team", NOORD, "--month", "2026-11"], "/reports?month=2026-11", "lead"),
+    (["payment-files"], "/payment-files", "job"),
+]
+
+
+def cli_json(store_url: str, args: list[str]):
+    result = runner.invoke(cli, [*args, "--json", "--db", store_url])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("command, path, who", READS, ids=[" ".join(r[0]) for r in READS])
+def test_the_cli_and_the_api_give_the_same_answer(world, store_url, command, path, who):
+    from_api = world.ok(who, "GET", path).json()
+    from_cli = cli_json(store_url, command)
+    assert from_cli, "an empty answer would compare equal without showing anything"
+    assert from_cli == from_api
+
+
+def test_the_overview_is_the_same_page(world, store_url):
+    result = runner.invoke(cli, ["overview", A, "--month", "2026-12", "--db", store_url])
+    assert result.exit_code == 0, result.output
+    page = world.ok("auditor", "GET", f"/households/{D}/overview?month=2026-12").text
+    assert "<html" in page and result.stdout == page
+
+
+def test_every_read_the_api_offers_is_compared(app):
+    """A new GET under /api/v1 needs its CLI command and a row in READS (or a reason here)."""
+    gets = {path.removeprefix("/api/v1") for path, operations in app.openapi()["paths"].items()
+            if "get" in operations and path.startswith("/api/v1")}
+    compared = {path.split("?")[0].replace(D, "{dossier}") for _, path, _ in READS}
+    elsewhere = {
+        "/households/{dossier}/overview",  # HTML: test_the_overview_is_the_same_page
+        "/payment-files/{name}",  # the file itself: the CLI writes it to disk (HHB_VAR_DIR)
+        "/me/left", "/me/overview",  # a participant's own household: the same services as /households/…
+    }
+    assert gets - compared - elsewhere == set()
