@@ -102,7 +102,7 @@ def _mt_balance(amount: Decimal, day: date) -> str:
     return f"{mark}{day:%y%m%d}EUR{str(abs(amount)).replace('.', ',')}"
 
 
-# -- the benchmarks' volume (tests/test_volume_postgres.py, bench/bench_postgres.py) ----------
+# -- the benchmarks' volume (tests/integration/test_volume_postgres.py, bench/bench_postgres.py) ----------
 
 _GEMEENTE = ("NL14BNGH0285001234", "Gemeente Utrecht")
 _TOESLAGEN = ("NL86INGB0002445588", "Belastingdienst/Toeslagen")

@@ -9,7 +9,7 @@ one pass, date texts read once) each showed in `bench/results/import_profile.txt
 keep them unless the benchmark says otherwise.
 
 It reads exactly what the general reader (`general.py`) reads, or hands the entry to
-it: `tests/test_camt053_fast.py` reads generated entries both ways and requires the
+it: `tests/unit/test_camt053_fast.py` reads generated entries both ways and requires the
 same statements, or the same refusal.
 """
 

@@ -7,7 +7,7 @@ It runs `python -m adapters.cli` from the current directory, so the code of that
 writes the store: 45 households onboarded one by one (the one income directory of that
 version is snapshotted at 40), their November zorgtoeslag and 45 strangers imported in one
 statement (one ledger event), and 41 strangers marked as not ours by hand (the month's
-ledger is snapshotted at 40). `tests/test_upgrade.py` then imports, pays and rebuilds it
+ledger is snapshotted at 40). `tests/integration/test_upgrade.py` then imports, pays and rebuilds it
 with today's code, and compares with a store that today's code wrote from the start.
 """
 

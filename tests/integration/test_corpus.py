@@ -15,7 +15,7 @@ from adapters.store import open_engine
 from huishoudboekje.domain.statement import StatementError
 from huishoudboekje.statements import import_statements
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "huishoudboekje-vng"
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "huishoudboekje-vng"
 FILES = sorted(p for folder in ("camt", "camt-edge-cases", "mt940") for p in (SAMPLES / folder).glob("*")
                if p.is_file()) if SAMPLES.is_dir() else []
 BROKEN = {  # file: what the refusal must say

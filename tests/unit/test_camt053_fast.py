@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from adapters.camt053 import fast, parse_camt053
 from huishoudboekje.domain.statement import StatementError
-from tests.test_camt053 import CREDITOR_IBAN, DEBTOR_IBAN, NS02, NS08, document, entry, statement, tx
+from tests.unit.test_camt053 import CREDITOR_IBAN, DEBTOR_IBAN, NS02, NS08, document, entry, statement, tx
 
 
 def _parse_or_refusal(xml: bytes, planned: bool, monkeypatch: pytest.MonkeyPatch):

@@ -16,7 +16,7 @@ import pytest
 from adapters.mt940 import is_mt940, parse_mt940, split_86
 from huishoudboekje.domain.statement import StatementError
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 SAMPLES = SHARED / "samples" / "huishoudboekje-vng" / "mt940"
 
 

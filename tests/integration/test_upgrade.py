@@ -21,12 +21,12 @@ from huishoudboekje.domain.directory import DIRECTORY_ID, SHARD_IDS
 from huishoudboekje.projections.views import Projections
 from huishoudboekje.statements import ledgers, unmatched
 
-from . import upgrade_story as story
-from .conftest import empty_store
-from .factories import MANAGED
-from .test_reconcile import check_pain
+from tests import upgrade_story as story
+from tests.conftest import empty_store
+from tests.factories import MANAGED
+from tests.e2e.test_reconcile import check_pain
 
-STORE_V13 = Path(__file__).parent / "data" / "store-v13.sqlite"
+STORE_V13 = Path(__file__).resolve().parents[1] / "data" / "store-v13.sqlite"
 runner = CliRunner()
 
 

@@ -27,7 +27,7 @@ from huishoudboekje.projections.left import left_this_month, what_is_left
 from huishoudboekje.projections.views import Projections
 from tests.factories import MANAGED, Tx, camt053
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 GEMEENTE = ("NL14BNGH0285001234", "Gemeente Utrecht")
 TOESLAGEN = ("NL86INGB0002445588", "Belastingdienst/Toeslagen")

@@ -13,7 +13,7 @@ import pytest
 from adapters.store import open_engine
 from huishoudboekje.domain.money import Money
 from tests.factories import Tx, camt053
-from tests.test_reconcile import echo, hhb, instructions, november_incomes, ok, run, settings_env  # noqa: F401
+from tests.e2e.test_reconcile import echo, hhb, instructions, november_incomes, ok, run, settings_env  # noqa: F401
 
 DOSSIER = "HHB-2026-0001"
 STRANGER = "NL91ABNA0417164300"  # anyone who ever saw the rent's end-to-end id
@@ -201,7 +201,7 @@ def three(store_url, tmp_path, example_doc):
 
 
 def paid_dossiers(store_url, tmp_path):
-    from tests.test_reconcile import check_pain, payment_files
+    from tests.e2e.test_reconcile import check_pain, payment_files
 
     filed = {e2e for path in payment_files(tmp_path) for e2e in check_pain(path)[2]}
     return {dossier for dossier in THREE
@@ -390,7 +390,7 @@ def test_held_leefgeld_of_a_settled_household_is_not_released_into_a_pot_no_run_
 
 def test_the_final_settlement_and_weekly_parts_keep_to_the_ceiling_too():
     from huishoudboekje.domain.money import Money
-    from tests.test_household_money import monthly_household, with_income
+    from tests.unit.test_household_money import monthly_household, with_income
 
     household = with_income(monthly_household(1, due_days=()))
     household.change_settings({"leefgeld_schedule": "weekly", "participant_ceiling": Money("300.00")}, "t")
@@ -413,7 +413,7 @@ def test_the_final_settlement_and_weekly_parts_keep_to_the_ceiling_too():
 def test_one_person_with_a_staff_and_a_teamlead_token_cannot_release_alone(first, second):
     from huishoudboekje.domain.household import HouseholdError
     from huishoudboekje.domain.money import Money
-    from tests.test_household_money import monthly_household, with_income
+    from tests.unit.test_household_money import monthly_household, with_income
 
     household = with_income(monthly_household(1, due_days=()))
     household.change_settings({"participant_ceiling": Money("300.00")}, "t")
@@ -429,7 +429,7 @@ def test_one_person_with_a_staff_and_a_teamlead_token_cannot_release_alone(first
 def test_a_household_snapshot_of_version_3_loads_with_nothing_held():
     from eventsourcing.domain import Snapshot
 
-    from tests.test_household_money import monthly_household
+    from tests.unit.test_household_money import monthly_household
 
     household = monthly_household(1)
     taken = Snapshot.take(household)
@@ -447,7 +447,7 @@ def test_a_household_snapshot_of_version_3_loads_with_nothing_held():
 from hypothesis import event, given, settings as hypothesis_settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from tests.test_household_money import PARTICIPANT, START, households  # noqa: E402
+from tests.unit.test_household_money import PARTICIPANT, START, households  # noqa: E402
 
 ECHOES = ["one-cent", "wrong-iban-return", "wrong-amount-confirm", "wrong-iban-confirm", "too-much-back",
           "duplicate-return", "return", "confirm"]
@@ -552,7 +552,7 @@ def test_absurd_incomes_never_stop_the_night_for_the_other_households(incomes, c
     from huishoudboekje.reconcile import reconcile
     from tests.conftest import ROOT
     from tests.factories import MANAGED
-    from tests.test_reconcile import check_pain
+    from tests.e2e.test_reconcile import check_pain
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -18,7 +18,7 @@ from huishoudboekje.domain.access import Credential, hash_secret
 from huishoudboekje.domain.statement import StatementError
 from tests.conftest import ROOT
 from tests.factories import MANAGED, Tx, camt053, mt940
-from tests.test_teams import hhb, ok, settings_env  # noqa: F401 - the autouse fixture applies here too
+from tests.e2e.test_teams import hhb, ok, settings_env  # noqa: F401 - the autouse fixture applies here too
 
 EXAMPLE = ROOT / "examples" / "HHB-2026-0001.yaml"
 LANDLORD = "NL20INGB0001234567"  # the example's rent goes here

@@ -17,7 +17,7 @@ from huishoudboekje.domain.agreement import CHARGE, INCOME, Agreement, AmountFro
 from huishoudboekje.domain.household import Household
 from huishoudboekje.domain.money import Money, total
 from huishoudboekje.domain.schedule import Schedule
-from tests.test_household_money import households
+from tests.unit.test_household_money import households
 
 START = date(2026, 11, 1)
 PARTICIPANT = "NL44RABO0123456789"

@@ -46,9 +46,9 @@ from huishoudboekje.projections.views import Projections  # noqa: E402
 from tests.factories import MANAGED, Tx, camt053  # noqa: E402
 from tests.conftest import register_teams  # noqa: E402
 from tests.serving import free_port, wait_until_serving  # noqa: E402
-from tests.test_participant_page import GEMEENTE, TOESLAGEN, A, B, B_NAME, weekly_copy  # noqa: E402
+from tests.e2e.test_participant_page import GEMEENTE, TOESLAGEN, A, B, B_NAME, weekly_copy  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("HHB_CHROMIUM", "/usr/bin/chromium"))
 AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 RESULTS = ROOT / "bench" / "results"
@@ -62,7 +62,7 @@ if not CHROMIUM.exists():
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """A store prepared like tests/test_participant_page.py, served by a real `hhb serve`."""
+    """A store prepared like tests/e2e/test_participant_page.py, served by a real `hhb serve`."""
     tmp = tmp_path_factory.mktemp("browser")
     db = f"sqlite:///{tmp / 'events.sqlite'}"
     env = {**os.environ, "HHB_MANAGED_ACCOUNTS": MANAGED, "HHB_VAR_DIR": str(tmp / "var")}

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.cli import app as cli_app
-from tests.test_api import A, DOC_A, app, client, problem, settings_env, world  # noqa: F401
-from tests.test_onboarding import event_count, hhb, lines
+from tests.e2e.test_api import A, DOC_A, app, client, problem, settings_env, world  # noqa: F401
+from tests.e2e.test_onboarding import event_count, hhb, lines
 
 runner = CliRunner()
 DOSSIER = "HHB-2026-0001"

@@ -34,10 +34,10 @@ import pytest
 
 from adapters.generated import MANAGED, onboard_volume, volume_documents, volume_statement
 
-from .conftest import _PG_PROBLEM, POSTGRES_URL
-from .test_reconcile import check_pain
+from tests.conftest import _PG_PROBLEM, POSTGRES_URL
+from tests.e2e.test_reconcile import check_pain
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FULL = os.environ.get("HHB_VOLUME_FULL") == "1"
 HOUSEHOLDS = int(os.environ.get("HHB_VOLUME_HOUSEHOLDS", "5000"))
 ROUNDS, IMPORT_KILLS, JOB_KILLS = (int(os.environ.get(f"HHB_VOLUME_{name}", default)) for name, default in

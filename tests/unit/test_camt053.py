@@ -19,7 +19,7 @@ OWN_IBAN = "NL91ABNA0417164300"
 DEBTOR_IBAN = "NL20INGB0001234567"
 CREDITOR_IBAN = "NL44RABO0123456789"
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "huishoudboekje-vng"
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "huishoudboekje-vng"
 
 
 # --- fixture builders ---------------------------------------------------------------

@@ -21,7 +21,7 @@ from huishoudboekje.projections.views import Projections
 from tests.factories import MANAGED, Tx, camt053
 
 runner = CliRunner()
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GEMEENTE = ("NL14BNGH0285001234", "Gemeente Utrecht")
 TOESLAGEN = ("NL86INGB0002445588", "Belastingdienst/Toeslagen")
 

@@ -9,7 +9,7 @@ from adapters.store import open_engine
 from huishoudboekje.domain.household import household_id
 from huishoudboekje.domain.money import Money
 from tests.factories import camt053
-from tests.test_reconcile import GEMEENTE, check_pain, hhb, ok, payment_files, run, settings_env  # noqa: F401
+from tests.e2e.test_reconcile import GEMEENTE, check_pain, hhb, ok, payment_files, run, settings_env  # noqa: F401
 
 DOSSIER = "HHB-2026-0042"
 DOCUMENT = f"""\

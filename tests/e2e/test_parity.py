@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.cli import app as cli
-from tests.test_api import A, NOORD, app, client, settings_env, world  # noqa: F401 - fixtures
+from tests.e2e.test_api import A, NOORD, app, client, settings_env, world  # noqa: F401 - fixtures
 
 runner = CliRunner()
 D = quote(A, safe="")

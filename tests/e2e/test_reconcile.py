@@ -22,7 +22,7 @@ from huishoudboekje.domain.run import Run
 from tests.factories import MANAGED, Tx, camt053
 
 runner = CliRunner()
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 XSD = {v: Path(__import__("sepaxml").__file__).parent / "schemas" / f"{v}.xsd"
        for v in ("pain.001.001.09", "pain.001.001.03")}
 GEMEENTE = ("NL14BNGH0285001234", "Gemeente Utrecht")
