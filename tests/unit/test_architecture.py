@@ -98,3 +98,32 @@ def test_the_cycle_finder_finds_a_cycle_hidden_in_a_function(tmp_path):
     hidden.write_text("def f():\n    from adapters.api import app\n", encoding="utf-8")
     assert imports_of("adapters.web.m", hidden, {"adapters.api.app": hidden, "adapters.web.m": hidden}) == \
         {"adapters.api.app"}
+
+
+# What the pure domain may use besides the standard library: libraries that compute, never
+# reach a file, a socket, a clock or a database.
+DOMAIN_MAY_USE = {"eventsourcing", "dateutil", "holidays", "schwifty", "orjson", "text_unidecode"}
+STDLIB_IO = {"os", "io", "socket", "sqlite3", "subprocess", "shutil", "pathlib", "time", "random", "urllib",
+             "http", "logging", "tempfile", "threading", "multiprocessing", "asyncio"}
+
+
+def test_the_domain_imports_nothing_of_the_outside_world():
+    """Dependencies point inwards: the domain knows no service, adapter, store or file."""
+    import sys
+
+    wrong = []
+    for path in (ROOT / "huishoudboekje" / "domain").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue  # relative imports stay inside the domain package
+            for name in names:
+                top = name.split(".")[0]
+                ours = top in PACKAGES
+                outside = top not in sys.stdlib_module_names and top not in DOMAIN_MAY_USE
+                if ours or outside or top in STDLIB_IO:
+                    wrong.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not wrong, wrong
