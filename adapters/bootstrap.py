@@ -115,11 +115,13 @@ class Services:
         return {"dossier": dossier, "events": timeline(self.engine, household.id),
                 "as_of": household_on(household, as_of) if as_of else None}
 
-    def left(self, household: Household, day: date | None = None) -> dict[str, Any]:
-        """What's left this cycle, with the forecast, and how current the read model is."""
+    def left(self, household: Household, day: date | None = None, *, with_projection: bool = True) -> dict[str, Any]:
+        """What's left this cycle, with the forecast, and (for staff) how current the read
+        model is; the participant's page leaves that out, as it reads no such thing."""
         account = household.account or self.settings.default_account
         result = what_is_left(household, day or date.today(), self.projections.data_as_of(account))
-        result["projection"] = self.projections.status().as_dict()
+        if with_projection:
+            result["projection"] = self.projections.status().as_dict()
         return result
 
     def signals(self, dossier: str | None = None, team: str | None = None,

@@ -36,7 +36,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader
 
 from huishoudboekje.followup import monthly_overview
-from huishoudboekje.projections.left import cycle_of, what_is_left
+from huishoudboekje.projections.left import cycle_of
 from huishoudboekje.projections.views import Projections
 
 from ..api.dependencies import Context, context, participant_principal, refuse_failed
@@ -285,8 +285,7 @@ def _participant_page(request: Request, token: str) -> Response:
     household = views.household(principal.dossier or "")
     if household is None:
         return visit.refuse(503, "wait")
-    account = household.account or ctx.settings.default_account
-    left = what_is_left(household, as_of, views.data_as_of(account))
+    left = ctx.services.left(household, as_of, with_projection=False)
     model = view_model(household, left, lang, as_of)
     date_param = request.query_params.get("date")
     this_month = date.fromisoformat(left["cycle"]["pay_date"]).replace(day=1)
