@@ -31,7 +31,7 @@ from huishoudboekje.onboarding import HouseholdSpec
 from huishoudboekje.projections.left import what_is_left
 from huishoudboekje.reconcile import RunSummary, files_dir, reconcile
 from huishoudboekje.statements import ImportResult
-from huishoudboekje.views import household_detail, household_on, timeline
+from huishoudboekje.history import household_detail, household_on, timeline
 
 from .payments import Pain001Writer
 from .store import open_engine
@@ -135,7 +135,7 @@ class Services:
         return team_service.listing(self.engine)
 
     def report(self, team: str | None = None, month: str | None = None) -> dict[str, Any]:
-        from huishoudboekje.followup import team_report
+        from huishoudboekje.reports import team_report
 
         return team_report(self.projections, team, month)
 

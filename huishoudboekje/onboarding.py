@@ -495,7 +495,7 @@ def dry_run(status: str, household: Household, as_of: date) -> dict[str, Any]:
     forecast of the household's next pay date (for a new household its first): the
     charges it pays, what the buffer advances, the leefgeld. A new household has booked
     no income yet, so every income expected from its start counts in."""
-    from .views import event_rows
+    from .history import event_rows
 
     since = household.start if status == "created" else None
     as_of = max(as_of, household.start)  # no pay date comes before the start

@@ -159,7 +159,7 @@ def overview(
     db: DbOption = None,
 ) -> None:
     """A printable monthly overview in plain Dutch for the participant."""
-    from huishoudboekje.followup import monthly_overview
+    from huishoudboekje.reports import monthly_overview
 
     from ..overview import render_html, render_pdf
 

@@ -35,7 +35,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader
 
-from huishoudboekje.followup import monthly_overview
+from huishoudboekje.reports import monthly_overview
 from huishoudboekje.projections.left import cycle_of
 from huishoudboekje.projections.views import Projections
 

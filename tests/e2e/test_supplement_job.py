@@ -89,7 +89,7 @@ def test_acceptance_a_the_job_repays_the_buffer_and_tops_up_the_leefgeld_the_nig
 
     engine = open_engine(store_url, tmp_path / "ev")
     try:  # the printable overview of December has it too
-        from huishoudboekje.followup import monthly_overview
+        from huishoudboekje.reports import monthly_overview
 
         overview = monthly_overview(engine, DOSSIER, "2026-12")
     finally:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
-from huishoudboekje import followup
+from huishoudboekje import reports
 from huishoudboekje import households as household_service
 from huishoudboekje.access import Principal
 from huishoudboekje.domain.household import household_id
@@ -167,5 +167,5 @@ def get_household(dossier: DossierPath, who: Principal = role(*READERS),
 
 def overview_of(ctx: Context, dossier: str, month: str) -> HTMLResponse:
     with domain_errors("month"):
-        data = followup.monthly_overview(ctx.engine, dossier, month)
+        data = reports.monthly_overview(ctx.engine, dossier, month)
     return HTMLResponse(render_html(data))
