@@ -390,3 +390,14 @@ def test_recorded_inputs_written_before_the_new_settings_read_with_the_rules_def
     assert (old.policy.leefgeld_target, old.policy.buffer_repayment_max, old.policy.buffer_covers_leefgeld) == (
         None, None, True)
     assert old.charges_due == h.cycle_inputs.charges_due
+
+
+def test_what_is_left_shows_a_charge_whose_rest_a_supplement_paid_as_paid():
+    from huishoudboekje.projections.left import what_is_left
+
+    _, late = on_time_and_late(limit="500.00")  # 250.00 of the rent paid on the pay date
+    [huur] = what_is_left(late, date(2026, 12, 1), None)["charges"]
+    assert (huur["due"], huur["status"]) == ("2026-12-01", "in-arrears")
+    night(late, date(2026, 12, 2))
+    [huur] = what_is_left(late, date(2026, 12, 2), None)["charges"]
+    assert (huur["status"], huur["paid_on"], huur["amount"]) == ("paid", "2026-12-02", "850.00")
