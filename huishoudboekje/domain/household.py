@@ -1174,7 +1174,7 @@ class Household(Aggregate):
             incomes=sorted({b.agreement_id for b in late}), income=found.income, instructions=instructions,
             leefgeld=found.leefgeld, advanced=found.advanced, repaid=found.repaid, pot=found.pot,
             reserves=dict(found.reserves), on_hold=found.on_hold, arrears_paid=list(found.arrears_paid),
-            paid=found.paid,
+            paid=found.paid, leefgeld_short=found.leefgeld_short if found.leefgeld_short else None,
         )
         return found
 
@@ -1209,7 +1209,9 @@ class Household(Aggregate):
     def _supplemented(self, pay_date: date, day: date, execution_date: date, swept: list[str], incomes: list[str],
                       income: Money, instructions: list[Instruction], leefgeld: Money, advanced: Money,
                       repaid: Money, pot: Money, reserves: dict[str, Money], on_hold: Money,
-                      arrears_paid: list[Due], paid: CyclePaid) -> None:
+                      arrears_paid: list[Due], paid: CyclePaid,
+                      leefgeld_short: Money | None = None,  # still below the minimum; None: not (or before 2026-12)
+                      ) -> None:
         for transaction_id in swept:
             del self.bookings[transaction_id]  # in the supplemented cycle's pot now
         for instruction in instructions:
@@ -1233,14 +1235,20 @@ class Household(Aggregate):
         arrears = []
         settled = {due.period: due.amount for due in arrears_paid}
         for due in self.arrears:
-            if due.period in settled and not due.returned:
-                rest = due.amount - settled.pop(due.period)
-                if rest.is_positive:
-                    arrears.append(replace(due, amount=rest))
+            if due.period in settled:
+                # Also a period a return made owed again since: the return added what came
+                # back, the supplement pays what the pay date could not.
+                part = settled.pop(due.period)
+                rest = due.amount - part
+                if rest.is_positive:  # part-paid: the next pay date owes the agreement's amount less `paid`
+                    arrears.append(replace(due, amount=rest, paid=due.paid + part))
                 continue
             arrears.append(due)
         self.arrears = arrears
         self.cycle_paid = paid
+        if self.leefgeld_short_on == pay_date:  # topped up to the minimum: the signal clears itself
+            self.leefgeld_short_on, self.leefgeld_short = (pay_date, leefgeld_short) if leefgeld_short else \
+                (None, Money.zero())
         self.supplements = self.supplements + [{
             "pay_date": pay_date.isoformat(), "day": key, "execution_date": execution_date.isoformat(),
             "incomes": list(incomes), "income": str(income), "leefgeld": str(leefgeld), "repaid": str(repaid),

@@ -107,6 +107,7 @@ class Supplement:
     arrears_paid: tuple[Due, ...]  # arrears periods now paid, with the amount paid
     paid: CyclePaid  # what the cycle has paid with this supplement
     new_arrears: tuple[Due, ...] = ()  # never any: for the job's summary, like a CycleResult
+    leefgeld_short: Money = _ZERO  # how far the cycle's leefgeld stays below the minimum now
 
     @property
     def paid_out(self) -> Money:
@@ -138,11 +139,17 @@ def supplement(inputs: CycleInputs, paid: CyclePaid, income: Money, day: date,
     for payment in on_time.payments:
         if payment.kind == "leefgeld":
             continue
-        more = charges[_key(payment.agreement_id, payment.period)] - paid.charges.get(
-            _key(payment.agreement_id, payment.period), _ZERO)
+        already = paid.charges.get(_key(payment.agreement_id, payment.period), _ZERO)
+        more = charges[_key(payment.agreement_id, payment.period)] - already
         if more.is_positive and all(p.period != payment.period or p.agreement_id != payment.agreement_id
                                     for p in payments):
-            payments.append(replace(payment, amount=more,
+            # What of the period was paid before this payment (before the cycle, and by
+            # the pay date or an earlier supplement) and what stays owed after it: a period
+            # the pay date left in arrears is paid (the rest of) as arrears, and a return
+            # of this payment owes only this payment again.
+            in_arrears = (payment.agreement_id, payment.period) in before
+            payments.append(replace(payment, kind="arrears" if in_arrears else payment.kind, amount=more,
+                                    settled_before=payment.settled_before + already,
                                     execution_date=max(payment.execution_date, execution_date)))
     arrears_paid = tuple(
         replace(due, amount=due.amount - (now[period].amount if period in now else _ZERO))
@@ -164,7 +171,7 @@ def supplement(inputs: CycleInputs, paid: CyclePaid, income: Money, day: date,
         payments=tuple(payments), leefgeld=top_up, advanced=buffer_change.max(_ZERO),
         repaid=(-buffer_change).max(_ZERO), pot=on_time.after.pot - paid.after.pot, reserves=reserves,
         on_hold=on_time.on_hold - paid.on_hold, arrears_paid=arrears_paid,
-        paid=CyclePaid.of(inputs.pay_date, paid.pot + income, on_time),
+        paid=CyclePaid.of(inputs.pay_date, paid.pot + income, on_time), leefgeld_short=on_time.leefgeld_short,
     )
     # Every euro of the income is accounted for: paid out, held, or repaid less advanced.
     held = result.pot + total(reserves.values()) + result.on_hold

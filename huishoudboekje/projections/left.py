@@ -140,7 +140,10 @@ def _incomes(household: Household, previous_pay: date, pay_date: date, next_pay:
 
 def _charges(household: Household, pay_date: date, next_pay: date, as_of: date,
              instructions: list[Any]) -> list[dict[str, Any]]:
-    paid = {(i.agreement_id, i.period): i for i in instructions if i.kind == CHARGE}
+    paid = {(i.agreement_id, i.period): i for i in instructions if i.kind == "charge"}
+    for i in instructions:  # a charge of this cycle part-paid as arrears, its last part paid since
+        if i.kind == "arrears" and not i.rest and i.period >= pay_date:
+            paid.setdefault((i.agreement_id, i.period), i)
     owed = {(d.agreement_id, d.due) for d in household.arrears}
     first = max(pay_date, household.pay_date_on_or_after(household.start))  # the engine pays from here
     # ...or from before the pay date, when a run paid this cycle late (a household

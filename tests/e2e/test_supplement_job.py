@@ -63,9 +63,9 @@ def events_of(store_url, tmp_path, dossier=DOSSIER):
 
 def test_acceptance_a_the_job_repays_the_buffer_and_tops_up_the_leefgeld_the_night_after(store_url, tmp_path):
     onboard(store_url, tmp_path)
-    run(store_url, "2026-12-01")  # no income yet: the rent is advanced
+    run(store_url, "2026-12-01")  # no income yet: the rent and the minimum leefgeld are advanced
     before = json.loads(ok(hhb(store_url, "left", DOSSIER, "--date", "2026-12-01", "--json")).stdout)
-    assert before["buffer_owed"] == "850.00" and before["leefgeld"]["paid"] == "0.00"
+    assert before["buffer_owed"] == "1100.00" and before["leefgeld"]["paid"] == "250.00"
     late_benefit(store_url, tmp_path)
     told = json.loads(ok(hhb(store_url, "left", DOSSIER, "--date", "2026-12-01", "--json")).stdout)
     assert told["forecast"]["supplement"]["text"]["nl"] == (
@@ -73,10 +73,10 @@ def test_acceptance_a_the_job_repays_the_buffer_and_tops_up_the_leefgeld_the_nig
 
     summary = run(store_url, "2026-12-02")
 
-    assert summary["households_paid"] == 1 and summary["repaid"] == "850.00" and summary["instructions"] == 1
+    assert summary["households_paid"] == 1 and summary["repaid"] == "1100.00" and summary["instructions"] == 1
     [supplemented] = [e for e in events_of(store_url, tmp_path) if type(e).__name__ == "PayDateSupplemented"]
     [top_up] = supplemented.instructions
-    assert (top_up.kind, top_up.amount, top_up.execution_date) == ("leefgeld", Money("350.00"), date(2026, 12, 2))
+    assert (top_up.kind, top_up.amount, top_up.execution_date) == ("leefgeld", Money("100.00"), date(2026, 12, 2))
     filed = {e2e for path in payment_files(tmp_path) for e2e in check_pain(path)[2]}
     assert top_up.end_to_end_id in filed and len(payment_files(tmp_path)) == 2  # 1 and 2 December
     left = json.loads(ok(hhb(store_url, "left", DOSSIER, "--date", "2026-12-02", "--json")).stdout)
@@ -94,12 +94,12 @@ def test_acceptance_a_the_job_repays_the_buffer_and_tops_up_the_leefgeld_the_nig
         overview = monthly_overview(engine, DOSSIER, "2026-12")
     finally:
         engine.close()
-    assert overview["total_leefgeld"] == Money("350.00") and overview["repaid"] == Money("850.00")
-    assert overview["advanced"] == Money("850.00") and overview["buffer_owed"] == Money.zero()
+    assert overview["total_leefgeld"] == Money("350.00") and overview["repaid"] == Money("1100.00")
+    assert overview["advanced"] == Money("1100.00") and overview["buffer_owed"] == Money.zero()
 
     history = json.loads(ok(hhb(store_url, "history", DOSSIER, "--json")).stdout)
     [line] = [row for row in history["events"] if row["event"] == "PayDateSupplemented"]
-    assert line["business_date"] == "2026-12-02" and "leefgeld 350.00" in line["details"]
+    assert line["business_date"] == "2026-12-02" and "leefgeld 100.00" in line["details"]
 
     again = run(store_url, "2026-12-02")  # a second run of the night pays nothing twice
     assert again["instructions"] == 0 and len(payment_files(tmp_path)) == 2
@@ -152,7 +152,7 @@ def test_a_pay_date_run_before_the_upgrade_gets_no_supplement(tmp_path):
 
     assert run(url, "2026-12-02")["instructions"] == 0
     left = json.loads(ok(hhb(url, "left", DOSSIER, "--date", "2026-12-02", "--json")).stdout)
-    assert left["buffer_owed"] == "850.00" and left["supplements"] == []
-    # The next pay date (31 December) has it in its pot, as before: January's rent, 100.00
-    # of the advance, and the minimum leefgeld.
+    assert left["buffer_owed"] == "1100.00" and left["supplements"] == []
+    # The next pay date (31 December) has it in its pot, as before: January's rent, the
+    # minimum leefgeld, and 100.00 of the advance.
     assert left["forecast"]["expected_leefgeld"] == "250.00"

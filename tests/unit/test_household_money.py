@@ -117,7 +117,7 @@ def test_every_euro_is_accounted_for_at_every_pay_date(household, incomes, data)
         found = household.supplement_late_incomes(day, day + timedelta(days=31), "NL39BNGH0285009999")
         for payment in found.payments if found else ():
             assert payment.amount.is_positive and payment.creditor_iban in creditors
-            if payment.kind != "leefgeld":
+            if payment.kind != "leefgeld" and not payment.rest:  # a part-payment leaves the period in arrears
                 assert (payment.agreement_id, payment.period) not in paid_periods
                 paid_periods.add((payment.agreement_id, payment.period))
         out, returned = household.totals["out"].cents, household.totals["returned"].cents

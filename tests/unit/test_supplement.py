@@ -53,13 +53,15 @@ def leefgeld_paid(h: Household) -> Money:
 
 
 def books(h: Household) -> tuple:
-    """What the participant and the creditors end with: leefgeld, buffer, arrears, reserves, held."""
+    """What the participant and the creditors end with: leefgeld, buffer, arrears (what is
+    owed and what of it was paid), reserves (the leefgeld reserve among them), held, and
+    how far the leefgeld stays below the minimum."""
     charges: dict = {}
     for i in h.instructions.values():
         if i.kind != "leefgeld":
             charges[(i.agreement_id, i.period)] = charges.get((i.agreement_id, i.period), Money.zero()) + i.amount
-    return (leefgeld_paid(h), h.buffer_outstanding, sorted((d.period, d.amount) for d in h.arrears),
-            dict(h.reserves), h.pot, h.on_hold, charges)
+    return (leefgeld_paid(h), h.buffer_outstanding, sorted((d.period, d.amount, d.paid) for d in h.arrears),
+            dict(h.reserves), h.pot, h.on_hold, charges, h.leefgeld_short)
 
 
 def on_time_and_late(**kwargs) -> tuple[Household, Household]:
@@ -74,18 +76,21 @@ def on_time_and_late(**kwargs) -> tuple[Household, Household]:
 
 def test_acceptance_a_the_night_after_a_late_income_the_buffer_is_repaid_and_the_leefgeld_topped_up():
     on_time, late = on_time_and_late()
-    [huur] = late.instructions_of(P)  # today's rules: the rent advanced, no leefgeld
-    assert (huur.kind, huur.amount) == ("charge", Money("850.00"))
-    assert late.buffer_outstanding == Money("850.00")
+    # On the pay date the rent and the minimum leefgeld are advanced.
+    [huur, minimum] = late.instructions_of(P)
+    assert [(i.kind, i.amount) for i in (huur, minimum)] == [("charge", Money("850.00")), ("leefgeld", Money("250.00"))]
+    assert late.buffer_outstanding == Money("1100.00")
     waiting = late.forecast(P)  # the next pay date's forecast does not count the income twice
 
     found = night(late, P + timedelta(days=1))
 
     assert late.forecast(P) == waiting == on_time.forecast(P)
 
-    assert found.repaid == Money("850.00") and late.buffer_outstanding == Money.zero()
+    # The night after the income is booked: the buffer repaid in full, 100.00 more leefgeld.
+    assert found.repaid == Money("1100.00") and late.buffer_outstanding == Money.zero()
     [top_up] = late.supplement_instructions_of(P + timedelta(days=1))
-    assert (top_up.kind, top_up.amount, top_up.execution_date) == ("leefgeld", Money("350.00"), date(2026, 12, 2))
+    assert (top_up.kind, top_up.amount, top_up.execution_date) == ("leefgeld", Money("100.00"), date(2026, 12, 2))
+    assert leefgeld_paid(late) == Money("350.00")
     assert books(late) == books(on_time)  # exactly what the income in time would have given
     assert late.bookings == {} and late.totals["in"] == late.totals["out"] == Money("1200.00")
 
@@ -95,7 +100,7 @@ def test_a_supplement_is_made_once_and_its_payments_have_their_own_ids():
     night(late, date(2026, 12, 2))
     assert night(late, date(2026, 12, 3)) is None
     ids = [i.id for i in late.instructions.values()]
-    assert len(ids) == len(set(ids)) == 2
+    assert len(ids) == len(set(ids)) == 3  # the rent, the minimum leefgeld, the top-up
     again = household()  # the same history gives the same ids: a rerun pays nothing twice
     night(again, P)
     again.book_income("tx-dec", "uitkering", Money("1200.00"), P, "t")
@@ -106,11 +111,16 @@ def test_a_supplement_is_made_once_and_its_payments_have_their_own_ids():
 
 def test_a_supplement_pays_arrears_before_repaying_the_buffer():
     # A buffer too small for the rent: it goes into arrears; the late income pays it.
+    # On the pay date the minimum leefgeld takes 250.00 of the buffer's room and the rest
+    # of it part-pays the rent: 600.00 stays in arrears.
     on_time, late = on_time_and_late(limit="500.00")
-    assert [(d.agreement_id, d.amount) for d in late.arrears] == [("huur", Money("850.00"))]
+    assert [(d.agreement_id, d.amount, d.paid) for d in late.arrears] == [("huur", Money("600.00"), Money("250.00"))]
+    assert late.buffer_outstanding == Money("500.00")
     found = night(late, date(2026, 12, 2))
-    assert [(p.kind, p.amount, p.execution_date) for p in found.payments] == [
-        ("charge", Money("850.00"), date(2026, 12, 2)), ("leefgeld", Money("350.00"), date(2026, 12, 2))]
+    assert [(p.kind, p.amount, p.settled_before, p.rest, p.execution_date) for p in found.payments] == [
+        ("arrears", Money("600.00"), Money("250.00"), Money.zero(), date(2026, 12, 2)),
+        ("leefgeld", Money("100.00"), Money.zero(), Money.zero(), date(2026, 12, 2))]
+    assert found.repaid == Money("500.00")
     assert late.arrears == [] and books(late) == books(on_time)
 
 
@@ -119,12 +129,14 @@ def test_weekly_leefgeld_is_topped_up_over_the_parts_still_to_come_the_first_the
     on_time.book_income("tx-dec", "uitkering", Money("1200.00"), P, "t")
     night(on_time, P)
     night(late, P)
-    # Weekly parts of this cycle: 1, 8, 15, 22 and 29 December. The income comes on the 9th.
+    # Weekly parts of this cycle: 1, 8, 15, 22 and 29 December, 50.00 each of the minimum
+    # leefgeld the buffer advanced. The income comes on the 9th: 100.00 more, over the
+    # three parts still to come.
     late.book_income("tx-dec", "uitkering", Money("1200.00"), date(2026, 12, 9), "t")
     found = night(late, date(2026, 12, 10))
     assert [(p.part, p.amount, p.execution_date) for p in found.payments] == [
-        (1, Money("116.67"), date(2026, 12, 10)), (2, Money("116.67"), date(2026, 12, 22)),
-        (3, Money("116.66"), date(2026, 12, 29))]
+        (1, Money("33.34"), date(2026, 12, 10)), (2, Money("33.33"), date(2026, 12, 22)),
+        (3, Money("33.33"), date(2026, 12, 29))]
     assert books(late) == books(on_time)
     assert [p.amount for p in on_time.instructions_of(P) if p.kind == "leefgeld"] == [Money("70.00")] * 5
 
@@ -135,7 +147,7 @@ def test_an_income_whose_period_is_after_the_pay_date_waits_for_the_next_one():
     h.book_income("tx-dec", "uitkering", Money("1200.00"), date(2026, 12, 2), "t")  # the income of 2 December
     assert h.bookings["tx-dec"].period == date(2026, 12, 2)
     assert night(h, date(2026, 12, 3)) is None and "tx-dec" in h.bookings
-    assert h.buffer_outstanding == Money("850.00")
+    assert h.buffer_outstanding == Money("1100.00")  # the rent and the minimum leefgeld
     h.pay(date(2026, 12, 31), ACCOUNT)  # the next pay date has it in its pot, as always
     assert "tx-dec" not in h.bookings
 
@@ -238,14 +250,14 @@ def test_a_returned_supplement_has_a_signal_of_its_own_beside_the_pay_dates_paym
     night(h, P)
     h.book_income("tx-b", "uitkering", Money("300.00"), P, "t")  # a second part, booked after the run
     night(h, date(2026, 12, 2))
-    [paid] = [i for i in h.instructions_of(P) if i.kind == "leefgeld"]
-    [top_up] = h.supplement_instructions_of(date(2026, 12, 2))
-    assert (paid.amount, top_up.amount) == (Money("150.00"), Money("300.00"))
+    [paid] = [i for i in h.instructions_of(P) if i.kind == "leefgeld"]  # the minimum, 100.00 of it advanced
+    [top_up] = h.supplement_instructions_of(date(2026, 12, 2))  # 100.00 of the 300.00 repays that
+    assert (paid.amount, top_up.amount) == (Money("250.00"), Money("200.00"))
     h.return_payment(paid.id, "r1", date(2026, 12, 3))
     h.return_payment(top_up.id, "r2", date(2026, 12, 4))
     h.update_signals(date(2026, 12, 4), 3)
     returned = sorted(s.amount for s in h.signals.values() if s.rule == "payment-returned")
-    assert returned == [Money("150.00"), Money("300.00")]
+    assert returned == [Money("200.00"), Money("250.00")]
 
 
 def test_a_booking_pays_the_occurrence_nearest_its_value_date_and_halfway_the_later_one():
@@ -264,3 +276,128 @@ def test_a_supplement_pays_the_participants_account_as_it_is_now():
     [instruction] = late.supplement_instructions_of(date(2026, 12, 2))
     assert top_up.creditor_iban == PARTICIPANT and instruction.creditor_iban == "NL91ABNA0417164300"
 
+
+
+# -- the rules of issue 18 in a supplement ----------------------------------------------------
+
+
+def test_the_repayment_cap_does_not_limit_repaying_the_same_cycles_advance():
+    # At most 100.00 a cycle repays older advances; the 1,100.00 the pay date advanced
+    # only because its income came late is repaid in full, as if it had come in time.
+    late, on_time = household(limit="3000.00"), household(limit="3000.00")
+    for h in (late, on_time):
+        h.change_settings({"buffer_repayment_max": Money("100.00")}, "t")
+        night(h, P)  # no income in December: 1,100.00 advanced
+        assert h.buffer_outstanding == Money("1100.00")
+    on_time.book_income("tx-jan", "uitkering", Money("1200.00"), date(2026, 12, 31), "t")
+    night(on_time, date(2026, 12, 31))
+    assert on_time.buffer_outstanding == Money("1000.00")  # the cap: 100.00 of the older advance
+    night(late, date(2026, 12, 31))
+    assert late.buffer_outstanding == Money("2200.00")
+    late.book_income("tx-jan", "uitkering", Money("1200.00"), date(2026, 12, 31), "t")
+
+    found = night(late, date(2027, 1, 1))
+
+    assert found.repaid == Money("1200.00")  # this cycle's 1,100.00, and the cap's 100.00 of the older
+    assert late.buffer_outstanding == Money("1000.00") and books(late) == books(on_time)
+
+
+def test_a_supplement_runs_the_rules_the_pay_date_ran_with():
+    # The leefgeld target of the pay date holds for its supplement, though staff removed
+    # it since: its excess goes into the leefgeld reserve, as it would have on time.
+    on_time, late = household(), household()
+    for h in (on_time, late):
+        h.change_settings({"leefgeld_target": Money("300.00"), "buffer_covers_leefgeld": True}, "t")
+    on_time.book_income("tx-dec", "uitkering", Money("1200.00"), P, "t")
+    night(on_time, P)
+    night(late, P)
+    assert late.cycle_inputs.policy.leefgeld_target == Money("300.00")
+    late.change_settings({"leefgeld_target": None}, "t")
+    late.book_income("tx-dec", "uitkering", Money("1200.00"), P, "t")
+
+    found = night(late, date(2026, 12, 2))
+
+    assert (found.leefgeld, found.repaid) == (Money("50.00"), Money("1100.00"))
+    assert found.reserves == {"leefgeld reserve": Money("50.00")}
+    assert late.reserves == on_time.reserves == {"leefgeld reserve": Money("50.00")}
+    assert books(late) == books(on_time) and leefgeld_paid(late) == Money("300.00")
+
+
+def test_a_supplement_that_reaches_the_minimum_clears_the_signal_and_part_pays_the_rent():
+    # No buffer room: the pay date pays nothing, and the participant nothing to live on
+    # (a high signal). 700.00 comes in late: the minimum leefgeld first, then 450.00 of
+    # the rent; 400.00 stays in arrears, and the next pay date owes only that.
+    on_time, late = household(limit="0.00"), household(limit="0.00")
+    on_time.book_income("tx-dec", "uitkering", Money("700.00"), P, "t")
+    night(on_time, P)
+    night(late, P)
+    assert late.instructions_of(P) == [] and late.leefgeld_short == Money("250.00")
+    late.update_signals(P, 3)
+    [short] = [s for s in late.signals.values() if s.rule == "leefgeld-below-minimum"]
+    assert short.is_open and short.severity == "high"
+    late.book_income("tx-dec", "uitkering", Money("700.00"), P, "t")
+
+    found = night(late, date(2026, 12, 2))
+    late.update_signals(date(2026, 12, 2), 3)
+
+    assert [(p.kind, p.amount, p.settled_before, p.rest) for p in found.payments] == [
+        ("arrears", Money("450.00"), Money.zero(), Money("400.00")),
+        ("leefgeld", Money("250.00"), Money.zero(), Money.zero())]
+    assert late.leefgeld_short == Money.zero() and not late.signals[short.key].is_open
+    assert [(d.amount, d.paid) for d in late.arrears] == [(Money("400.00"), Money("450.00"))]
+    assert books(late) == books(on_time)
+    for h in (on_time, late):  # the income of January comes in time
+        h.book_income("tx-jan", "uitkering", Money("1200.00"), date(2026, 12, 31), "t")
+        night(h, date(2026, 12, 31))
+    [rest] = [i for i in late.instructions_of(date(2026, 12, 31)) if i.kind == "arrears"]
+    assert (rest.amount, rest.settled_before, rest.rest) == (Money("100.00"), Money("450.00"), Money("300.00"))
+    assert books(late) == books(on_time)
+
+
+def test_a_returned_supplement_payment_owes_that_payment_again_not_the_whole_period():
+    _, late = on_time_and_late(limit="500.00")  # 250.00 of the rent paid on the pay date
+    found = night(late, date(2026, 12, 2))
+    [rest] = [i for i in late.supplement_instructions_of(date(2026, 12, 2)) if i.kind == "arrears"]
+    assert (rest.amount, rest.settled_before, rest.period_amount) == (Money("600.00"), Money("250.00"),
+                                                                      Money("850.00"))
+    assert found.arrears_paid[0].amount == Money("600.00")
+    late.return_payment(rest.id, "r1", date(2026, 12, 3))
+    [owed] = late.arrears
+    assert (owed.amount, owed.paid) == (Money("600.00"), Money("250.00"))
+
+
+def test_recorded_inputs_written_before_the_new_settings_read_with_the_rules_defaults():
+    import json
+
+    from eventsourcing.persistence import JSONTranscoder
+
+    from huishoudboekje import transcodings
+
+    h = household()
+    h.change_settings({"leefgeld_target": Money("300.00"), "buffer_repayment_max": Money("50.00"),
+                       "buffer_covers_leefgeld": False}, "t")
+    night(h, P)
+    policy = h.cycle_inputs.policy
+    assert (policy.leefgeld_target, policy.buffer_repayment_max, policy.buffer_covers_leefgeld) == (
+        Money("300.00"), Money("50.00"), False)
+    t = JSONTranscoder()
+    transcodings.register(t)
+    stored = json.loads(t.encode({"inputs": h.cycle_inputs}))
+    data = stored["inputs"]["_data_"]["policy"]["_data_"]
+    for name in ("buffer_covers_leefgeld", "buffer_repayment_max", "leefgeld_target"):
+        del data[name]  # as the supplement's first version wrote them
+    old = t.decode(json.dumps(stored).encode())["inputs"]
+    assert (old.policy.leefgeld_target, old.policy.buffer_repayment_max, old.policy.buffer_covers_leefgeld) == (
+        None, None, True)
+    assert old.charges_due == h.cycle_inputs.charges_due
+
+
+def test_what_is_left_shows_a_charge_whose_rest_a_supplement_paid_as_paid():
+    from huishoudboekje.projections.left import what_is_left
+
+    _, late = on_time_and_late(limit="500.00")  # 250.00 of the rent paid on the pay date
+    [huur] = what_is_left(late, date(2026, 12, 1), None)["charges"]
+    assert (huur["due"], huur["status"]) == ("2026-12-01", "in-arrears")
+    night(late, date(2026, 12, 2))
+    [huur] = what_is_left(late, date(2026, 12, 2), None)["charges"]
+    assert (huur["status"], huur["paid_on"], huur["amount"]) == ("paid", "2026-12-02", "850.00")
