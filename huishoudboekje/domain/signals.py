@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .calendar import add_business_days
-from .money import Money, total
+from .money import Money
 
 if TYPE_CHECKING:  # pragma: no cover
     from .household import Household
@@ -281,13 +281,3 @@ def external(partner: str, amount: Money, start: date, signal_date: date, crisis
                       {"partner": partner, "amount": str(amount), "arrears_since": start.isoformat(),
                        "signal_date": signal_date.isoformat(), "crisis": str(crisis).lower(),
                        "reference": reference})
-
-
-def urgency(signal: Signal) -> tuple[int, int, int, str]:
-    """Most urgent first: severity, then open before acknowledged, then most money, then oldest."""
-    return (SEVERITY_RANK[signal.severity], 0 if signal.status == OPEN else 1,
-            -signal.amount.cents, signal.raised_on.isoformat())
-
-
-def summed(signals: list[Signal]) -> Money:
-    return total(s.amount for s in signals)
