@@ -182,7 +182,7 @@ def view(overview: dict[str, Any], lang: str) -> dict[str, Any]:
         text = w["returned"] if status == "returned" else \
             w[{"planned": "planned", "sent": "sent", "paid": "done"}[status]].format(day=day(r["status_date"]))
         return {"title": title, "amount": euro(r["amount"]), "who": w["to"].format(name=r["to"]),
-                "status": text, "tone": TONES[status], "state": status}
+                "status": text, "tone": TONES[status]}
 
     paid = [payment(r, (w["arrears"] if r["kind"] == "arrears" else "{what}").format(
         what=agreement_name(r["what"], lang))) for r in overview["paid"]]

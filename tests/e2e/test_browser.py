@@ -272,8 +272,8 @@ def test_the_page_and_the_overview_fit_every_width_and_axe_finds_nothing(served,
         assert heading == ("Uw overzicht van december 2026" if lang == "nl" else "Your overview of December 2026")
         facts = plain(page.locator("#facts").inner_text())
         assert B in facts and ("9 december 2026" if lang == "nl" else "9 December 2026") in facts
-        planned = page.locator('[data-state="planned"]')  # the weekly leefgeld after 9 December
-        assert planned.count() == 3
+        planned = page.locator(".row-status", has_text="Gepland op" if lang == "nl" else "Planned for")
+        assert planned.count() == 3  # the weekly leefgeld after 9 December
         back = "Terug naar uw leefgeld" if lang == "nl" else "Back to your leefgeld"
         page.get_by_role("link", name=back).click()
         page.wait_for_load_state()
