@@ -213,7 +213,7 @@ def view(overview: dict[str, Any], lang: str) -> dict[str, Any]:
         "contact": contact and {
             "team": contact.get("name") or overview.get("team", ""),
             "lines": [(w[key], contact[key]) for key in ("coach", "phone", "hours", "email") if contact.get(key)]},
-        "questions": w["questions"].format(team=overview.get("team") or "uw wijkteam"),
+        "questions": w["questions"].format(team=overview["team"]),
         "came_in": came_in,
         "total_in": euro(overview["total_in"]),
         "kept": kept,
