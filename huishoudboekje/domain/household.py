@@ -34,9 +34,9 @@ from .paydate import (
 )
 from .supplement import CycleInputs, CyclePaid, Supplement, charges_paid, supplement
 from .bookings import Booking, booking_from_row, booking_row, bookings_in, row_of_booking  # noqa: F401 (re-exported)
+from .ids import NAMESPACE, end_to_end_id, household_id  # noqa: F401 (re-exported)
 from .instructions import Instruction, Instructions, instruction_from_row, instruction_row  # noqa: F401 (re-exported)
 
-NAMESPACE = uuid5(NAMESPACE_URL, "https://huishoudboekje.example/")
 ACTIVE, ENDED = "active", "ended"
 MONTHLY, WEEKLY = "monthly", "weekly"
 PAY_DATE, DUE_DATE = "pay-date", "due-date"
@@ -1478,20 +1478,6 @@ SETTINGS = frozenset(
         "leefgeld_target",
     }
 )
-
-
-def household_id(dossier: str) -> UUID:
-    return uuid5(NAMESPACE, f"household/{dossier}")
-
-
-def end_to_end_id(household: UUID, instruction_id: str) -> str:
-    """Unique, deterministic, 35 characters at most, and traceable to the household.
-
-    The bank echoes it in the statement of the executed payment; the first twelve
-    characters say which household to confirm it on.
-    """
-    digest = hashlib.sha256(instruction_id.encode()).hexdigest()[:20]
-    return f"{household.hex[:12]}-{digest}".upper()
 
 
 def check_pay_day(pay_day: int | str) -> None:
