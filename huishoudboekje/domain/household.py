@@ -37,19 +37,12 @@ from .bookings import Booking, booking_from_row, booking_row, bookings_in, row_o
 from .ids import NAMESPACE, end_to_end_id, household_id  # noqa: F401 (re-exported)
 from .cycles import PayCalendar, schedule_key
 from .forecasting import EARLY_DAYS, Forecast, Forecasting  # noqa: F401 (re-exported)
+from .errors import HouseholdError, NotFound
 from .instructions import Instruction, Instructions, instruction_from_row, instruction_row  # noqa: F401 (re-exported)
 
 ACTIVE, ENDED = "active", "ended"
 MONTHLY, WEEKLY = "monthly", "weekly"
 PAY_DATE, DUE_DATE = "pay-date", "due-date"
-
-
-class HouseholdError(ValueError):
-    """A command the household cannot accept, with the reason in staff's words."""
-
-
-class NotFound(HouseholdError):
-    """An unknown dossier, agreement, transaction, signal or run."""
 
 
 @dataclass(frozen=True)
