@@ -41,6 +41,7 @@ from .errors import HouseholdError, NotFound
 from .terms import ACTIVE, DUE_DATE, ENDED, MONTHLY, PAY_DATE, SETTINGS, WEEKLY, PayDayFrom, Terms, check_pay_day  # noqa: F401 (re-exported)
 from .bookings import IncomeBookings
 from .echoes import PaymentEchoes
+from .signalling import Signalling
 from .instructions import Instruction, Instructions, instruction_from_row, instruction_row  # noqa: F401 (re-exported)
 
 def _person(actor: str) -> str:
@@ -55,7 +56,7 @@ def _person(actor: str) -> str:
     return " ".join(actor.split()).casefold()
 
 
-class Household(Terms, IncomeBookings, PaymentEchoes, PayCalendar, Forecasting, Aggregate):
+class Household(Terms, IncomeBookings, PaymentEchoes, Signalling, PayCalendar, Forecasting, Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
     # Version 3 (2026-12) keeps its instructions in an `Instructions`, as rows.
@@ -639,18 +640,6 @@ class Household(Terms, IncomeBookings, PaymentEchoes, PayCalendar, Forecasting, 
         """What the supplements of a pay date's cycle did, oldest first."""
         return [s for s in self.supplements if s["pay_date"] == pay_date.isoformat()]
 
-    def hold_payments(self, pay_date: date, reason: str, on: date) -> None:
-        """The nightly job could not make or file this pay date's payments (`reason`):
-        nothing was paid, and staff get a signal, one per household while it stays open
-        (the next nights try again, on the day they run). It clears
-        itself on the night that pays the household after staff corrected the cause."""
-        held = signal_fact(PAYMENTS_HELD, None, "-", self.held(), reason=reason[:500], pay_date=pay_date)
-        signal = self.signals.get(held.key)
-        if signal is not None and signal.is_open:
-            return
-        self._payments_held(pay_date=pay_date, reason=reason[:500], on=on,
-                            signal=Signal.raised(held, on) if signal is None else signal.reopened(held, on))
-
     @event("PaymentsHeld")
     def _payments_held(self, pay_date: date, reason: str, on: date, signal: Signal) -> None:
         self.signals[signal.key] = signal
@@ -749,33 +738,7 @@ class Household(Terms, IncomeBookings, PaymentEchoes, PayCalendar, Forecasting, 
             rest=rest,
         )
 
-    # -- forecast and signals -------------------------------------------------------
-
-    def update_signals(self, as_of: date, unrepaid_cycles: int) -> int:
-        """Raise what the rules find today; clear what has gone away. Returns changes."""
-        facts = {fact.key: fact for fact in evaluate_signals(self, as_of, unrepaid_cycles)}
-        changes = 0
-        for key, fact in facts.items():
-            signal = self.signals.get(key)
-            if signal is None:
-                self._signal_raised(signal=Signal.raised(fact, as_of), on=as_of)
-                changes += 1
-            elif signal.cleared_itself:  # its cause came back; one staff resolved stays resolved
-                self._signal_raised(signal=signal.reopened(fact, as_of), on=as_of)
-                changes += 1
-        for key, signal in list(self.signals.items()):
-            if signal.is_open and signal.clears_itself and key not in facts and self._cause_gone(signal):
-                self._signal_cleared(key=key, on=as_of)
-                changes += 1
-        return changes
-
-    def _cause_gone(self, signal: Signal) -> bool:
-        """A late income is cleared by its arrival, not by growing old."""
-        if signal.rule != "income-late" or signal.agreement_id not in self.agreements:
-            return True
-        expected_on = date.fromisoformat(signal.period)
-        agreement = self.agreements[signal.agreement_id]
-        return bool(self.income_received(agreement.id, expected_on)) or not agreement.is_valid_on(expected_on)
+    # -- signals -------------------------------------------------------------------
 
     @event("SignalRaised")
     def _signal_raised(self, signal: Signal, on: date) -> None:
@@ -785,38 +748,17 @@ class Household(Terms, IncomeBookings, PaymentEchoes, PayCalendar, Forecasting, 
     def _signal_cleared(self, key: str, on: date) -> None:
         self.signals[key] = self.signals[key].changed(RESOLVED, on, "system", "cause gone")
 
-    def receive_external_signal(self, fact: SignalFact, on: date, actor: str) -> bool:
-        if fact.key in self.signals:
-            return False
-        self._external_signal(signal=Signal.raised(fact, on), on=on, actor=actor)
-        return True
-
     @event("ExternalSignalReceived")
     def _external_signal(self, signal: Signal, on: date, actor: str) -> None:
         self.signals[signal.key] = signal
-
-    def acknowledge_signal(self, key: str, on: date, actor: str, note: str = "") -> None:
-        self._check_signal(key)
-        self._signal_acknowledged(key=key, on=on, actor=actor, note=note)
 
     @event("SignalAcknowledged")
     def _signal_acknowledged(self, key: str, on: date, actor: str, note: str) -> None:
         self.signals[key] = self.signals[key].changed(ACKNOWLEDGED, on, actor, note)
 
-    def resolve_signal(self, key: str, on: date, actor: str, note: str = "") -> None:
-        self._check_signal(key)
-        self._signal_resolved(key=key, on=on, actor=actor, note=note)
-
     @event("SignalResolved")
     def _signal_resolved(self, key: str, on: date, actor: str, note: str) -> None:
         self.signals[key] = self.signals[key].changed(RESOLVED, on, actor, note)
-
-    def _check_signal(self, key: str) -> None:
-        signal = self.signals.get(key)
-        if signal is None:
-            raise NotFound(f"{self.dossier} has no signal {key}")
-        if signal.status == RESOLVED:
-            raise HouseholdError(f"signal {key} is resolved already")
 
     # -- reading -------------------------------------------------------------------
 
