@@ -42,21 +42,10 @@ from .terms import ACTIVE, DUE_DATE, ENDED, MONTHLY, PAY_DATE, SETTINGS, WEEKLY,
 from .bookings import IncomeBookings
 from .echoes import PaymentEchoes
 from .signalling import Signalling
+from .release import HeldRelease
 from .instructions import Instruction, Instructions, instruction_from_row, instruction_row  # noqa: F401 (re-exported)
 
-def _person(actor: str) -> str:
-    """Who an actor is, for the two-person rule: an API actor is 'role:name' and one
-    person may hold a token of each role, so the role goes, and the name counts
-    without regard to case or spacing ('staff:Anna' and 'teamlead: anna ' are one)."""
-    from .access import ROLES  # access imports this module
-
-    role, sep, name = actor.partition(":")
-    if sep and role.strip().lower() in ROLES:
-        actor = name
-    return " ".join(actor.split()).casefold()
-
-
-class Household(Terms, IncomeBookings, PaymentEchoes, Signalling, PayCalendar, Forecasting, Aggregate):
+class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, PayCalendar, Forecasting, Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
     # Version 3 (2026-12) keeps its instructions in an `Instructions`, as rows.
@@ -340,29 +329,6 @@ class Household(Terms, IncomeBookings, PaymentEchoes, Signalling, PayCalendar, F
             )
 
     # -- leefgeld held above the participant ceiling ---------------------------------
-
-    def approve_release(self, on: date, actor: str) -> str:
-        """Release what is held above the participant ceiling: it takes two people. The
-        first approval records who and how much; a second, different person releases
-        it, and the next pay date pays it (charges and arrears first, as always).
-        Returns 'approved' or 'released'."""
-        if not self.on_hold:
-            raise HouseholdError(f"{self.dossier} holds nothing above its participant ceiling")
-        if self.settled_on is not None:
-            # No pay date comes after the final settlement: released, the money would
-            # sit in the pot for good, and the signal would say it was dealt with.
-            raise HouseholdError(
-                f"{self.dossier}: participation ended and was settled on {self.settled_on}; no run pays "
-                f"{self.on_hold} released now, so it stays held: pay it out to the participant by hand")
-        first = self.release_approval
-        if first is None:
-            self._release_approved(amount=self.on_hold, on=on, actor=actor)
-            return "approved"
-        if _person(first["actor"]) == _person(actor):
-            raise HouseholdError(f"release: {first['actor']} approved it already on {first['on']}; "
-                                 "a second person must approve it (--actor)")
-        self._held_released(amount=Money(first["amount"]), approved_by=first["actor"], on=on, actor=actor)
-        return "released"
 
     @event("HeldReleaseApproved")
     def _release_approved(self, amount: Money, on: date, actor: str) -> None:
