@@ -43,9 +43,11 @@ from .bookings import IncomeBookings
 from .echoes import PaymentEchoes
 from .signalling import Signalling
 from .release import HeldRelease
+from .instructions import PaymentInstructions
 from .instructions import Instruction, Instructions, instruction_from_row, instruction_row  # noqa: F401 (re-exported)
 
-class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, PayCalendar, Forecasting, Aggregate):
+class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions, PayCalendar,
+                Forecasting, Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
     # Version 3 (2026-12) keeps its instructions in an `Instructions`, as rows.
@@ -627,21 +629,6 @@ class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, P
                     if v.status == RESOLVED and v.changed_on.toordinal() < horizon]:
             del self.signals[key]
 
-    def instructions_of(self, pay_date: date) -> list[Instruction]:
-        ids = self.paid_on.get(pay_date.isoformat(), [])
-        return [self.instructions[i] for i in ids if i in self.instructions]
-
-    def supplement_instructions_of(self, day: date) -> list[Instruction]:
-        """The payments the supplements decided on night `day` (see `supplement_late_incomes`)."""
-        ids = self.supplemented_on.get(day.isoformat(), [])
-        return [self.instructions[i] for i in ids if i in self.instructions]
-
-    def cycle_instructions(self, pay_date: date) -> list[Instruction]:
-        """Every payment of a pay date's cycle: its own, then its supplements'."""
-        extra = [self.instructions[i] for ids in self.supplemented_on.values() for i in ids
-                 if i in self.instructions and self.instructions[i].pay_date == pay_date]
-        return self.instructions_of(pay_date) + sorted(extra, key=lambda i: (i.execution_date, i.kind, i.part))
-
     def _arrears_now(self) -> tuple[Due, ...]:
         """Arrears as the agreement says today: to the IBAN it has now (a payment
         returned because of a wrong IBAN must not go there again once staff corrected
@@ -674,34 +661,6 @@ class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, P
             buffer_covers_leefgeld=self.buffer_covers_leefgeld,
             buffer_repayment_max=self.buffer_repayment_max,
             leefgeld_target=self.leefgeld_target,
-        )
-
-    def _instruction(self, pay_date: date, payment: Any, account: str, of: str | None = None) -> Instruction:
-        key = f"{pay_date}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
-        if of is not None:  # a supplement's payment: its own id, never one of the pay date's
-            key = f"{pay_date}|{of}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
-        settled_before = getattr(payment, "settled_before", Money.zero())
-        rest = getattr(payment, "rest", Money.zero())
-        if settled_before or rest:
-            # A part-payment of arrears: which part it is tells it apart from a payment
-            # of the whole period and from other parts, in this cycle or a later one.
-            key += f"|{settled_before}|{rest}"
-        instruction_id = uuid5(self.id, key).hex
-        return Instruction(
-            id=instruction_id,
-            end_to_end_id=end_to_end_id(self.id, instruction_id),
-            pay_date=pay_date,
-            kind=payment.kind,
-            agreement_id=payment.agreement_id,
-            period=payment.period,
-            part=payment.part,
-            amount=payment.amount,
-            execution_date=payment.execution_date,
-            creditor_name=payment.creditor_name,
-            creditor_iban=payment.creditor_iban,
-            reference=payment.reference,
-            settled_before=settled_before,
-            rest=rest,
         )
 
     # -- signals -------------------------------------------------------------------

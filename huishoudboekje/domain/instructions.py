@@ -7,7 +7,9 @@ from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from uuid import uuid5
 
+from .ids import end_to_end_id
 from .money import Money
 
 
@@ -153,3 +155,52 @@ class Instructions(MutableMapping[str, Instruction]):
             if (item[1] if type(item) is list else item.end_to_end_id) == end_to_end_id:  # type: ignore[union-attr]
                 return key
         return None
+
+
+
+class PaymentInstructions:
+    """A `Household`'s payment instructions: made for a pay date's payments, and read
+    back per pay date (see `domain/household.py`)."""
+
+    def instructions_of(self, pay_date: date) -> list[Instruction]:
+        ids = self.paid_on.get(pay_date.isoformat(), [])
+        return [self.instructions[i] for i in ids if i in self.instructions]
+
+    def supplement_instructions_of(self, day: date) -> list[Instruction]:
+        """The payments the supplements decided on night `day` (see `supplement_late_incomes`)."""
+        ids = self.supplemented_on.get(day.isoformat(), [])
+        return [self.instructions[i] for i in ids if i in self.instructions]
+
+    def cycle_instructions(self, pay_date: date) -> list[Instruction]:
+        """Every payment of a pay date's cycle: its own, then its supplements'."""
+        extra = [self.instructions[i] for ids in self.supplemented_on.values() for i in ids
+                 if i in self.instructions and self.instructions[i].pay_date == pay_date]
+        return self.instructions_of(pay_date) + sorted(extra, key=lambda i: (i.execution_date, i.kind, i.part))
+
+    def _instruction(self, pay_date: date, payment: Any, account: str, of: str | None = None) -> Instruction:
+        key = f"{pay_date}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
+        if of is not None:  # a supplement's payment: its own id, never one of the pay date's
+            key = f"{pay_date}|{of}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
+        settled_before = getattr(payment, "settled_before", Money.zero())
+        rest = getattr(payment, "rest", Money.zero())
+        if settled_before or rest:
+            # A part-payment of arrears: which part it is tells it apart from a payment
+            # of the whole period and from other parts, in this cycle or a later one.
+            key += f"|{settled_before}|{rest}"
+        instruction_id = uuid5(self.id, key).hex
+        return Instruction(
+            id=instruction_id,
+            end_to_end_id=end_to_end_id(self.id, instruction_id),
+            pay_date=pay_date,
+            kind=payment.kind,
+            agreement_id=payment.agreement_id,
+            period=payment.period,
+            part=payment.part,
+            amount=payment.amount,
+            execution_date=payment.execution_date,
+            creditor_name=payment.creditor_name,
+            creditor_iban=payment.creditor_iban,
+            reference=payment.reference,
+            settled_before=settled_before,
+            rest=rest,
+        )
