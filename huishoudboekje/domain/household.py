@@ -43,11 +43,12 @@ from .bookings import IncomeBookings
 from .echoes import PaymentEchoes
 from .signalling import Signalling
 from .release import HeldRelease
+from .late_incomes import LateIncomes
 from .instructions import PaymentInstructions
 from .instructions import Instruction, Instructions, instruction_from_row, instruction_row  # noqa: F401 (re-exported)
 
 class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions, PayCalendar,
-                Forecasting, Aggregate):
+                LateIncomes, Forecasting, Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
     # Version 3 (2026-12) keeps its instructions in an `Instructions`, as rows.
@@ -500,20 +501,6 @@ class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, P
 
     # -- an income that came too late for its pay date -----------------------------------
 
-    def late_incomes(self, through: date) -> list[Booking]:
-        """Bookings meant for the last pay date or one before it (by their period) that it
-        did not have: booked after it ran, or of a value date after it, and in the account
-        by `through`. Only a pay date that recorded its inputs can be supplemented."""
-        if self.cycle_inputs is None or self.cycle_paid is None or self.last_pay_date is None or \
-                self.settled_on is not None:
-            return []
-        # An income due on a closing day (New Year's Day) is paid the business day before,
-        # as the pay date is: it belongs to the pay date of that business day.
-        return sorted((b for b in self.bookings.values()
-                       if b.period is not None and previous_business_day(b.period) <= self.last_pay_date
-                       and b.value_date <= through),
-                      key=lambda b: (b.value_date, b.transaction_id))
-
     def supplement_late_incomes(self, first: date, through: date, account: str) -> Supplement | None:
         """The night's supplement of the last pay date (see `domain/supplement.py`): what it
         would have paid with the late incomes in its pot, less what it paid, executed on
@@ -535,33 +522,6 @@ class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, P
             paid=found.paid,
         )
         return found
-
-    def planned_supplement(self, first: date, through: date) -> tuple[list[Booking], Supplement] | None:
-        """The late incomes and the supplement a job over [first, through] would record
-        (nothing is recorded): what the forecast tells before the night comes."""
-        late = self.late_incomes(through)
-        if not late or self.cycle_inputs is None or self.cycle_paid is None or self.last_pay_date is None:
-            return None
-        pay_date = self.last_pay_date
-        latest = max(max(b.value_date for b in late), pay_date)
-        day = max(first, min(through, latest + timedelta(days=1)))
-        if day <= pay_date:
-            return None
-        found = supplement(self.cycle_inputs, self.cycle_paid, total(b.amount for b in late), day,
-                           next_business_day(day))
-        return None if found is None else (late, found)
-
-    def _paid_to_now(self, payment: Any) -> Any:
-        """A supplement's payment to the account its payee has now: an IBAN staff corrected
-        after the pay date (its leefgeld came back) must not be paid again (see `_arrears_now`)."""
-        if payment.kind == "leefgeld":
-            participant = self.participants[0]
-            return replace(payment, creditor_name=participant.name, creditor_iban=participant.iban)
-        agreement = self.agreements.get(payment.agreement_id)
-        if agreement is None:
-            return payment
-        return replace(payment, creditor_name=agreement.counterparty.name, creditor_iban=agreement.counterparty.iban,
-                       reference=agreement.reference)
 
     @event("PayDateSupplemented")
     def _supplemented(self, pay_date: date, day: date, execution_date: date, swept: list[str], incomes: list[str],
@@ -603,10 +563,6 @@ class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, P
             "pay_date": pay_date.isoformat(), "day": key, "execution_date": execution_date.isoformat(),
             "incomes": list(incomes), "income": str(income), "leefgeld": str(leefgeld), "repaid": str(repaid),
             "arrears": str(total(d.amount for d in arrears_paid))}]
-
-    def supplements_of(self, pay_date: date) -> list[dict[str, Any]]:
-        """What the supplements of a pay date's cycle did, oldest first."""
-        return [s for s in self.supplements if s["pay_date"] == pay_date.isoformat()]
 
     @event("PaymentsHeld")
     def _payments_held(self, pay_date: date, reason: str, on: date, signal: Signal) -> None:
