@@ -559,23 +559,6 @@ class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, P
     def _payments_held(self, pay_date: date, reason: str, on: date, signal: Signal) -> None:
         self.signals[signal.key] = signal
 
-    def _forget_settled(self, pay_date: date) -> None:
-        """Keep the aggregate small: settled payments older than a few cycles live on
-        only in the events (and the projections), so loading a household costs the
-        same after five years as after one month."""
-        horizon = pay_date.toordinal() - KEEP_DAYS
-        for ident in self.instructions.settled_before(date.fromordinal(horizon)):
-            del self.instructions[ident]
-        for day in [d for d in self.paid_on if date.fromisoformat(d).toordinal() < horizon]:
-            del self.paid_on[day]
-        for day in [d for d in self.supplemented_on if date.fromisoformat(d).toordinal() < horizon]:
-            del self.supplemented_on[day]
-        self.supplements = [s for s in self.supplements if date.fromisoformat(s["day"]).toordinal() >= horizon]
-        self.recent_income = [b for b in self.recent_income if b.value_date.toordinal() >= horizon]
-        for key in [k for k, v in self.signals.items()
-                    if v.status == RESOLVED and v.changed_on.toordinal() < horizon]:
-            del self.signals[key]
-
     def _arrears_now(self) -> tuple[Due, ...]:
         """Arrears as the agreement says today: to the IBAN it has now (a payment
         returned because of a wrong IBAN must not go there again once staff corrected
@@ -638,6 +621,3 @@ class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, P
         """What the household's money in the managed account amounts to right now."""
         unswept = total(b.amount for b in self.bookings.values())
         return self.pot + unswept + total(self.reserves.values()) + self.on_hold
-
-
-KEEP_DAYS = 100

@@ -11,6 +11,9 @@ from uuid import uuid5
 
 from .ids import end_to_end_id
 from .money import Money
+from .signals import RESOLVED
+
+KEEP_DAYS = 100
 
 
 @dataclass(frozen=True)
@@ -204,3 +207,20 @@ class PaymentInstructions:
             settled_before=settled_before,
             rest=rest,
         )
+
+    def _forget_settled(self, pay_date: date) -> None:
+        """Keep the aggregate small: settled payments older than a few cycles live on
+        only in the events (and the projections), so loading a household costs the
+        same after five years as after one month."""
+        horizon = pay_date.toordinal() - KEEP_DAYS
+        for ident in self.instructions.settled_before(date.fromordinal(horizon)):
+            del self.instructions[ident]
+        for day in [d for d in self.paid_on if date.fromisoformat(d).toordinal() < horizon]:
+            del self.paid_on[day]
+        for day in [d for d in self.supplemented_on if date.fromisoformat(d).toordinal() < horizon]:
+            del self.supplemented_on[day]
+        self.supplements = [s for s in self.supplements if date.fromisoformat(s["day"]).toordinal() >= horizon]
+        self.recent_income = [b for b in self.recent_income if b.value_date.toordinal() >= horizon]
+        for key in [k for k, v in self.signals.items()
+                    if v.status == RESOLVED and v.changed_on.toordinal() < horizon]:
+            del self.signals[key]
