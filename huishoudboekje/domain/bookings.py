@@ -176,3 +176,15 @@ class IncomeBookings:
                                 from_held=from_held, from_pot=from_pot, from_reserves=from_reserves, claim=rest,
                                 on=on, reason=reason, signal=signal, actor=actor)
         return rest
+
+    def _take_back(self, from_held: Money, from_pot: Money, from_reserves: dict[str, Money]) -> None:
+        """What of a corrected booking the household still held leaves its books
+        (`BookingCorrected`)."""
+        self.on_hold = self.on_hold - from_held
+        if not self.on_hold:
+            self.on_hold_since, self.release_approval = None, None
+        self.pot = self.pot - from_pot
+        reserves = dict(self.reserves)
+        for reserve_id, taken in from_reserves.items():
+            reserves[reserve_id] = reserves[reserve_id] - taken
+        self.reserves = {k: v for k, v in reserves.items() if v}

@@ -4,10 +4,13 @@ payment's end-to-end id confirms it, returns it, or is refused. A mixin of
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from .errors import HouseholdError
+from .instructions import Instruction
 from .money import Money
+from .paydate import Due
 from .signals import ECHO_REFUSED, Signal
 from .signals import fact as signal_fact
 
@@ -105,3 +108,28 @@ class PaymentEchoes:
             amount=None if amount == instruction.amount else amount,
         )
         return True
+
+    def _owed_again(self, instruction: Instruction) -> None:
+        """A returned charge or arrears payment: its period is owed again, for what the
+        payment paid of it (`PaymentReturned`)."""
+        agreement = self.agreements[instruction.agreement_id]
+        period = (agreement.id, instruction.period)
+        open_due = next((d for d in self.arrears if d.period == period), None)
+        if open_due is not None:  # a part-payment of a period still partly owed: owed again
+            self.arrears = [replace(d, amount=d.amount + instruction.amount,
+                                    paid=(d.paid - instruction.amount).max(Money.zero()), returned=True)
+                            if d is open_due else d for d in self.arrears]
+            return
+        self.arrears.append(
+            Due(
+                agreement_id=agreement.id,
+                due=instruction.period,
+                amount=instruction.amount,
+                priority=agreement.priority,
+                creditor_name=instruction.creditor_name,
+                creditor_iban=instruction.creditor_iban,
+                reference=instruction.reference,
+                returned=True,
+                paid=instruction.settled_before + instruction.rest,  # the other parts were paid
+            )
+        )

@@ -253,14 +253,7 @@ class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, P
     def _booking_corrected(self, transaction_id: str, agreement_id: str | None, amount: Money, from_held: Money,
                            from_pot: Money, from_reserves: dict[str, Money], claim: Money, on: date, reason: str,
                            signal: Signal, actor: str) -> None:
-        self.on_hold = self.on_hold - from_held
-        if not self.on_hold:
-            self.on_hold_since, self.release_approval = None, None
-        self.pot = self.pot - from_pot
-        reserves = dict(self.reserves)
-        for reserve_id, taken in from_reserves.items():
-            reserves[reserve_id] = reserves[reserve_id] - taken
-        self.reserves = {k: v for k, v in reserves.items() if v}
+        self._take_back(from_held, from_pot, from_reserves)
         self.claim = self.claim + claim
         self.totals["in"] = self.totals["in"] - amount
         self.recent_income = [b for b in self.recent_income if b.transaction_id != transaction_id]
@@ -300,27 +293,7 @@ class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, P
         self.pot = self.pot + back
         self.totals["returned"] = self.totals["returned"] + back
         if instruction.kind in ("charge", "arrears") and instruction.agreement_id:
-            agreement = self.agreements[instruction.agreement_id]
-            period = (agreement.id, instruction.period)
-            open_due = next((d for d in self.arrears if d.period == period), None)
-            if open_due is not None:  # a part-payment of a period still partly owed: owed again
-                self.arrears = [replace(d, amount=d.amount + instruction.amount,
-                                        paid=(d.paid - instruction.amount).max(Money.zero()), returned=True)
-                                if d is open_due else d for d in self.arrears]
-                return
-            self.arrears.append(
-                Due(
-                    agreement_id=agreement.id,
-                    due=instruction.period,
-                    amount=instruction.amount,
-                    priority=agreement.priority,
-                    creditor_name=instruction.creditor_name,
-                    creditor_iban=instruction.creditor_iban,
-                    reference=instruction.reference,
-                    returned=True,
-                    paid=instruction.settled_before + instruction.rest,  # the other parts were paid
-                )
-            )
+            self._owed_again(instruction)
 
     # -- leefgeld held above the participant ceiling ---------------------------------
 
