@@ -7,9 +7,8 @@ from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from uuid import uuid5
 
-from .ids import end_to_end_id
+from .ids import end_to_end_id, instruction_id
 from .money import Money
 from .signals import RESOLVED
 
@@ -181,19 +180,12 @@ class PaymentInstructions:
         return self.instructions_of(pay_date) + sorted(extra, key=lambda i: (i.execution_date, i.kind, i.part))
 
     def _instruction(self, pay_date: date, payment: Any, account: str, of: str | None = None) -> Instruction:
-        key = f"{pay_date}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
-        if of is not None:  # a supplement's payment: its own id, never one of the pay date's
-            key = f"{pay_date}|{of}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
         settled_before = getattr(payment, "settled_before", Money.zero())
         rest = getattr(payment, "rest", Money.zero())
-        if settled_before or rest:
-            # A part-payment of arrears: which part it is tells it apart from a payment
-            # of the whole period and from other parts, in this cycle or a later one.
-            key += f"|{settled_before}|{rest}"
-        instruction_id = uuid5(self.id, key).hex
+        ident = instruction_id(self.id, pay_date, payment, of)
         return Instruction(
-            id=instruction_id,
-            end_to_end_id=end_to_end_id(self.id, instruction_id),
+            id=ident,
+            end_to_end_id=end_to_end_id(self.id, ident),
             pay_date=pay_date,
             kind=payment.kind,
             agreement_id=payment.agreement_id,
