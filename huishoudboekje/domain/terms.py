@@ -11,6 +11,7 @@ from typing import Any
 from .agreement import Agreement
 from .errors import HouseholdError, NotFound
 from .money import Money
+from .paydate import PayDateError, _check_pay_day
 
 ACTIVE, ENDED = "active", "ended"
 MONTHLY, WEEKLY = "monthly", "weekly"
@@ -42,10 +43,11 @@ SETTINGS = frozenset(
 
 
 def check_pay_day(pay_day: int | str) -> None:
-    if pay_day == "last-business-day":
-        return
-    if not isinstance(pay_day, int) or isinstance(pay_day, bool) or not 1 <= pay_day <= 28:
-        raise HouseholdError(f"pay day: {pay_day!r} is not 1–28 or last-business-day")
+    """The pay day rule of `domain/paydate.py`, as a command's error."""
+    try:
+        _check_pay_day(pay_day)
+    except PayDateError as error:
+        raise HouseholdError(str(error)) from None
 
 
 class Terms:

@@ -44,3 +44,4 @@ def test_an_end_to_end_id_the_engine_did_not_make_names_no_household():
     for foreign in ("", "NOTPROVIDED", "INV-2026-0042", "87D8A069D82A_B67E36F3960EE83BCCE5",
                     "87D8A069D82A-B67E36F3960EE83BCCE5X"):
         assert end_to_end_prefix(foreign) is None
+
