@@ -118,13 +118,18 @@ class PayCalendar:
             day = add_business_days(self.last_pay_date, 1)
         return day
 
-    def charges_paid_late(self) -> tuple[date, list[Due]]:
+    def charges_paid_late(self, paid_on: date | None = None) -> tuple[date, list[Due]]:
         """The next pay date, and the charge periods due before it that no cycle paid
         yet: a pay day moved later, a due day moved earlier, a charge added or started
-        in a cycle that has run. The next pay date pays them, late."""
-        if self.last_pay_date is None:
+        in a cycle that has run. The next pay date pays them, late. `paid_on`: the day
+        the job pays that cycle when it has passed the next pay date already; what
+        falls due until then is late too."""
+        if paid_on is not None:
+            next_pay = paid_on
+        elif self.last_pay_date is None:
             return self.pay_date_on_or_after(self.start), []
-        next_pay = self.next_pay_date(self.last_pay_date)
+        else:
+            next_pay = self.next_pay_date(self.last_pay_date)
         regular, irregular, _ = self.charges_between(self.charges_start(next_pay), next_pay)
         late = [d for d in regular + irregular if d.amount.is_positive]
         return next_pay, sorted(late, key=lambda d: (d.due, d.agreement_id))
