@@ -3,6 +3,8 @@
 Every command is a method recorded as the event it causes (named in the past tense).
 Every command carries the business date it takes effect and the actor who gave it;
 the time an event was written is never used as a business date.
+The events stay here (their stored topics name this module); the commands and rules
+are the mixins `Household` inherits, each in its own module (see the README).
 """
 
 from __future__ import annotations
