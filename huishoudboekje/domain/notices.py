@@ -68,11 +68,11 @@ def clean_address(channel: str, address: str | None) -> str | None:
         return None
     text = (address or "").strip()
     if channel == EMAIL and not _EMAIL.fullmatch(text):
-        raise NoticeError(f"--email: {text!r} is not an e-mail address such as naam@voorbeeld.nl")
+        raise NoticeError(f"address: {text!r} is not an e-mail address such as naam@voorbeeld.nl", field="address")
     if channel == SMS:
         text = re.sub(r"[\s\-().]", "", text)
         if not _PHONE.fullmatch(text):
-            raise NoticeError(f"--sms: {address!r} is not a mobile number such as +31612345678")
+            raise NoticeError(f"address: {address!r} is not a mobile number such as +31612345678", field="address")
     return text
 
 

@@ -252,7 +252,7 @@ def test_a_failing_gateway_is_tried_again_and_sends_once(store_url, tmp_path, mo
 def test_a_bad_address_is_refused_and_writes_nothing(store_url, tmp_path):
     onboard(store_url, tmp_path, "HHB-2026-0001")
     bad = hhb(store_url, "notices", "set", "HHB-2026-0001", "--email", "sanne-at-example")
-    assert bad.exit_code == 2 and "--email" in bad.output
+    assert bad.exit_code == 2 and "not an e-mail address" in bad.output
     assert hhb(store_url, "notices", "set", "HHB-2026-0001", "--sms", "12").exit_code == 2
     assert hhb(store_url, "notices", "set", "HHB-2026-0001", "--email", "a@b.nl", "--off").exit_code == 2
     assert hhb(store_url, "notices", "set", "HHB-0000", "--email", "a@b.nl").exit_code == 3
@@ -263,3 +263,30 @@ def test_a_misspelt_notice_setting_is_refused(store_url, monkeypatch):
     monkeypatch.setenv("HHB_SMPT_URL", "smtp://127.0.0.1:25")
     result = hhb(store_url, "notices", "send")
     assert result.exit_code == 2 and "HHB_SMPT_URL" in result.output and "HHB_SMTP_URL" in result.output
+
+
+def test_the_api_records_the_choice_for_the_team_only(store_url, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from adapters.api.app import create_app
+    from tests.e2e.test_api import DOC_A, NOORD, ZUID
+
+    app = create_app(db_url=store_url)
+    engine = app.state.context.engine
+    try:
+        with TestClient(app) as client:
+            def bearer(role, name, team):
+                return {"Authorization": "Bearer " + access.issue(engine, role, name, "test", team=team)[0]}
+
+            staff, other = bearer("staff", "j.devries", NOORD), bearer("staff", "m.bakker", ZUID)
+            assert client.post("/api/v1/households", json=DOC_A, headers=staff).status_code == 201
+            path = "/api/v1/households/HHB-2026-0001/notices"
+            choice = {"channel": "sms", "address": "+31612345678", "language": "en", "on": "2026-11-25"}
+            assert client.post(path, json=choice, headers=other).status_code == 404
+            answer = client.post(path, json=choice, headers=staff)
+            assert answer.status_code == 200, answer.text
+            assert answer.json() == {"dossier": "HHB-2026-0001", "channel": "sms", "address": "+31612345678",
+                                     "language": "en", "since": "2026-11-25", "sent": 0}
+            assert client.get(path, headers=staff).json() == answer.json()
+    finally:
+        engine.close()
