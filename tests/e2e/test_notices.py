@@ -290,3 +290,32 @@ def test_the_api_records_the_choice_for_the_team_only(store_url, monkeypatch):
             assert client.get(path, headers=staff).json() == answer.json()
     finally:
         engine.close()
+
+
+def test_the_nightly_job_pays_then_notifies_and_a_failing_notice_leaves_the_payments(store_url, tmp_path,
+                                                                                     monkeypatch, smtp_stub):
+    from adapters.bootstrap import bootstrap
+    from adapters.cli.runs import nightly
+
+    monkeypatch.setenv("HHB_SMTP_URL", f"smtp://127.0.0.1:{smtp_stub.server_address[1]}")
+    onboard(store_url, tmp_path, "HHB-2026-0001")
+    ok(hhb(store_url, "notices", "set", "HHB-2026-0001", "--email", "sanne@example.nl", "--date", "2026-11-25"))
+    import_incomes(store_url, tmp_path, "HHB-2026-0001")
+    svc = bootstrap(store_url)
+    try:
+        def broken(today):
+            raise ConnectionError("mail server gone")
+
+        svc.send_notices = broken
+        summary = nightly(svc, date(2026, 12, 1))
+        assert summary["households_paid"] == 1 and summary["notices"].startswith("not sent: ConnectionError")
+    finally:
+        svc.engine.close()
+    assert drained(smtp_stub.received) == []
+    svc = bootstrap(store_url)
+    try:
+        summary = nightly(svc, date(2026, 12, 2))  # nothing more to pay; the notice goes out now
+        assert summary["households_paid"] == 0 and len(summary["notices"]["sent"]) == 1
+    finally:
+        svc.engine.close()
+    assert len(drained(smtp_stub.received)) == 1
