@@ -104,28 +104,21 @@ class Settings(BaseSettings):
                                  "(such as 10.0.0.1 or 10.0.0.0/8)") from None
         return value
 
-    @field_validator("smtp_url")
+    @field_validator("smtp_url", "sms_gateway_url")
     @classmethod
-    def _smtp(cls, value: str | None) -> str | None:
+    def _gateway(cls, value: str | None, info: ValidationInfo) -> str | None:
         if not value:
             return None
+        schemes, example = {"smtp_url": (("smtp", "smtps"), "smtp://host[:port] or smtps://host[:port]"),
+                            "sms_gateway_url": (("http", "https"), "an http:// or https:// address")}[info.field_name]
+        name = f"HHB_{info.field_name.upper()}"
         parts = urlsplit(value)
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ValueError(f"HHB_SMTP_URL: '{value}' is not smtp://host[:port] or smtps://host[:port]")
+        if parts.scheme not in schemes or not parts.hostname:
+            raise ValueError(f"{name}: '{value}' is not {example}")
         try:
             parts.port
         except ValueError:
-            raise ValueError(f"HHB_SMTP_URL: '{value}' has a port that is not a number") from None
-        return value
-
-    @field_validator("sms_gateway_url")
-    @classmethod
-    def _gateway(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"HHB_SMS_GATEWAY_URL: '{value}' is not an http:// or https:// address")
+            raise ValueError(f"{name}: '{value}' has a port that is not a number") from None
         return value
 
     @field_validator("pain_version")

@@ -319,3 +319,12 @@ def test_the_nightly_job_pays_then_notifies_and_a_failing_notice_leaves_the_paym
     finally:
         svc.engine.close()
     assert len(drained(smtp_stub.received)) == 1
+
+
+@pytest.mark.parametrize("name, value", [("HHB_SMTP_URL", "http://mail.example.nl"),
+                                         ("HHB_SMTP_URL", "smtp://mail.example.nl:port"),
+                                         ("HHB_SMS_GATEWAY_URL", "gateway.example.nl/send")])
+def test_a_gateway_address_that_cannot_work_is_refused(store_url, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    result = hhb(store_url, "notices", "send")
+    assert result.exit_code == 2 and name in result.output
