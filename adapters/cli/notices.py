@@ -10,7 +10,7 @@ import typer
 
 from huishoudboekje.domain.notices import EMAIL, OFF, SMS
 
-from .common import ActorOption, DbOption, actor_of, app, emit, fail, guarded, parse_day, services
+from .common import ActorOption, DbOption, JsonOption, actor_of, app, emit, fail, guarded, out, parse_day, services
 
 notices_app = typer.Typer(help="Notices to participants who chose them (e-mail or text message).",
                           no_args_is_help=True)
@@ -41,11 +41,16 @@ def notices_set(
 
 
 @notices_app.command("show")
-def notices_show(dossier: str, db: DbOption = None) -> None:
-    """The household's choice of notices and how many were sent."""
+def notices_show(dossier: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The household's choice of notices and how many were sent (as GET /households/{dossier}/notices)."""
     from huishoudboekje import notices
 
-    emit(guarded(lambda: notices.show(services(db).engine, dossier)))
+    shown = guarded(lambda: notices.show(services(db).engine, dossier))
+    if as_json:
+        emit(shown)
+        return
+    for key, value in shown.items():
+        out.print(f"{key:>9}: {value if value is not None else '-'}")
 
 
 @notices_app.command("send")

@@ -184,7 +184,7 @@ def test_leefgeld_notice_by_email_once_and_only_to_who_chose_it(store_url, tmp_p
     body = message.get_payload()
     assert "leefgeld is verstuurd" in body
     nothing_personal(body + message["Subject"])
-    shown = json.loads(ok(hhb(store_url, "notices", "show", "HHB-2026-0001")).stdout)
+    shown = json.loads(ok(hhb(store_url, "notices", "show", "HHB-2026-0001", "--json")).stdout)
     assert shown["channel"] == "email" and shown["sent"] == 1
 
 
@@ -256,7 +256,7 @@ def test_a_bad_address_is_refused_and_writes_nothing(store_url, tmp_path):
     assert hhb(store_url, "notices", "set", "HHB-2026-0001", "--sms", "12").exit_code == 2
     assert hhb(store_url, "notices", "set", "HHB-2026-0001", "--email", "a@b.nl", "--off").exit_code == 2
     assert hhb(store_url, "notices", "set", "HHB-0000", "--email", "a@b.nl").exit_code == 3
-    assert json.loads(ok(hhb(store_url, "notices", "show", "HHB-2026-0001")).stdout)["channel"] == "none"
+    assert json.loads(ok(hhb(store_url, "notices", "show", "HHB-2026-0001", "--json")).stdout)["channel"] == "none"
 
 
 def test_a_misspelt_notice_setting_is_refused(store_url, monkeypatch):
