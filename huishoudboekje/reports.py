@@ -10,6 +10,7 @@ from typing import Any
 from .domain.household import bookings_in
 from .domain.money import Money
 from .domain.signals import RESOLVED, SHORTFALL_AHEAD
+from . import teams
 from .engine import Engine
 from .projections.views import Projections
 
@@ -59,6 +60,7 @@ def monthly_overview(engine: Engine, dossier: str, month: str) -> dict[str, Any]
         "advanced": advanced,
         "repaid": repaid,
         "buffer_owed": household.buffer_outstanding,
+        "contact": teams.contact(engine, household),  # the contact card: team, coach, phone, hours, e-mail
     }
 
 
