@@ -15,38 +15,19 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
 from adapters.api.app import create_app
-from adapters.cli import app as cli
 from adapters.store import open_engine
 from huishoudboekje import access, teams
 from huishoudboekje.domain.team import REGISTER_ID, TeamError, clean_contact, tel_href
 from huishoudboekje.reports import monthly_overview
 from tests.conftest import ROOT
-from tests.factories import MANAGED
+from tests.e2e.test_teams import hhb, ok, settings_env  # noqa: F401 - settings_env: a fixture
 
-runner = CliRunner()
 A = "HHB-2026-0001"
 NOORD = "Wijkteam Noord"
 CARD = ("--phone", "030 286 12 34", "--email", "noord@example.nl", "--hours", "ma–vr 9.00–17.00")
 STORE_V13 = ROOT / "tests" / "data" / "store-v13.sqlite"
-
-
-@pytest.fixture(autouse=True)
-def settings_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("HHB_MANAGED_ACCOUNTS", MANAGED)
-    monkeypatch.setenv("HHB_VAR_DIR", str(tmp_path / "var"))
-
-
-def hhb(store_url, *args):
-    return runner.invoke(cli, [*args, "--db", store_url])
-
-
-def ok(store_url, *args):
-    result = hhb(store_url, *args)
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def register_events(store_url, tmp_path) -> int:
