@@ -168,6 +168,12 @@ def test_the_monthly_overview_carries_the_contact_card(page):
         "hours": "ma–vr 9.00–17.00", "email": "noord@example.nl", "email_href": "mailto:noord@example.nl"}
 
 
+def test_staff_see_the_coach_the_document_names_and_onboarding_without_it_clears_it(page, store_url):
+    assert json.loads(ok(store_url, "show", A, "--json").stdout)["coach"] == "Anna Jansen"
+    ok(store_url, "onboard", str(ROOT / "examples" / "HHB-2026-0001.yaml"))
+    assert json.loads(ok(store_url, "show", A, "--json").stdout)["coach"] is None
+
+
 # -- an older store -------------------------------------------------------------------------------
 
 
