@@ -211,7 +211,7 @@ def view(overview: dict[str, Any], lang: str) -> dict[str, Any]:
                   (w["period"], w["period_text"].format(first=day(first), last=day(last))),
                   (w["made_on"], day(overview["made_on"]))],
         "contact": contact and {
-            "team": contact.get("name") or overview.get("team", ""),
+            "team": contact.get("team") or overview.get("team", ""),
             "lines": [(w[key], contact[key]) for key in ("coach", "phone", "hours", "email") if contact.get(key)]},
         "questions": w["questions"].format(team=overview["team"]),
         "came_in": came_in,

@@ -77,7 +77,7 @@ def household_on(household: Household, day: date) -> dict[str, Any]:
 
 def household_detail(h: Household) -> dict[str, Any]:
     return {
-        "dossier": h.dossier, "household_id": str(h.id), "team": h.team, "status": h.status,
+        "dossier": h.dossier, "household_id": str(h.id), "team": h.team, "coach": h.coach, "status": h.status,
         "start": h.start.isoformat(), "end": h.end.isoformat() if h.end else None,
         "pay_day": h.pay_day_on(date.max),
         "pay_days": [{"effective": p.effective.isoformat(), "pay_day": p.pay_day} for p in h.pay_days],

@@ -195,7 +195,7 @@ def _new_household(spec: HouseholdSpec, actor: str) -> Household:
         actor=actor,
     )
     defaults = {"participant_ceiling": None, "buffer_covers_leefgeld": True, "buffer_repayment_max": None,
-                "leefgeld_target": None, "paid_from": None}
+                "leefgeld_target": None, "paid_from": None, "coach": None}
     chosen = {name: value for name, value in _settings(spec).items() if name in defaults and value != defaults[name]}
     if chosen:
         household.change_settings(chosen, actor)
@@ -279,6 +279,7 @@ def _settings(spec: HouseholdSpec) -> dict[str, Any]:
         "buffer_covers_leefgeld": spec.buffer_covers_leefgeld,
         "buffer_repayment_max": spec.buffer_repayment_max,
         "leefgeld_target": spec.leefgeld_target,
+        "coach": spec.coach,
     }
 
 

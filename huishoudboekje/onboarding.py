@@ -14,6 +14,7 @@ import datetime as dt
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
+import unicodedata
 
 from pydantic import (
     AfterValidator,
@@ -182,6 +183,9 @@ class HouseholdDoc(_Doc):
 
     dossier: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]*$")
     team: str = Field(min_length=1, max_length=100)
+    # The household's budget coach, by name, for the contact card on the participant's
+    # page and overview; leave it out where the team has none to name.
+    coach: str | None = Field(default=None, max_length=100)
     start: date
     pay_day: PayDay
     buffer_limit: AmountField
@@ -212,6 +216,18 @@ class HouseholdDoc(_Doc):
         if value.target is not None and minimum is not None and value.target < minimum:
             raise ValueError(f"target {value.target} is below the minimum leefgeld {minimum}")
         return value
+
+    @field_validator("coach")
+    @classmethod
+    def _a_coach_by_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if any(unicodedata.category(c).startswith("C") for c in value):
+            raise ValueError("contains a control or invisible character")
+        name = " ".join(value.split())
+        if not name:
+            raise ValueError("is empty; leave it out where no coach is named")
+        return name
 
     @field_validator("buffer_repayment_max")
     @classmethod
@@ -261,6 +277,7 @@ class HouseholdSpec:
     buffer_covers_leefgeld: bool = True
     buffer_repayment_max: Money | None = None
     leefgeld_target: Money | None = None
+    coach: str | None = None
 
 
 def parse_document(data: Any, file: str) -> HouseholdSpec:
@@ -292,6 +309,7 @@ def parse_document(data: Any, file: str) -> HouseholdSpec:
         buffer_covers_leefgeld=doc.buffer_covers_leefgeld,
         buffer_repayment_max=doc.buffer_repayment_max,
         leefgeld_target=doc.leefgeld.target,
+        coach=doc.coach,
     )
 
 

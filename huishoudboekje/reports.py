@@ -7,10 +7,10 @@ from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
+from . import teams
 from .domain.household import HouseholdError, bookings_in
 from .domain.money import Money
 from .domain.signals import RESOLVED, SHORTFALL_AHEAD
-from .domain.team import REGISTER_ID
 from .engine import Engine
 from .projections.views import Projections
 
@@ -85,7 +85,6 @@ def monthly_overview(engine: Engine, dossier: str, month: str, as_of: date | Non
         "dossier": dossier,
         "participant": household.participants[0].name,
         "team": household.team,
-        "contact": team_contact(engine, household.team),
         "month": first,
         "made_on": made_on,
         "came_in": sorted(came_in, key=lambda r: r["date"]),
@@ -105,6 +104,7 @@ def monthly_overview(engine: Engine, dossier: str, month: str, as_of: date | Non
         "advanced": advanced,
         "repaid": repaid,
         "buffer_owed": household.buffer_outstanding,
+        "contact": teams.contact(engine, household),  # the contact card: team, coach, phone, hours, e-mail
     }
 
 
@@ -127,16 +127,6 @@ def _kept_for(kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in kept:
         by_day[row["kept_for"]] = by_day.get(row["kept_for"], Money.zero()) + row["amount"]
     return [{"pay_date": day, "amount": amount} for day, amount in sorted(by_day.items())]
-
-
-def team_contact(engine: Engine, team: str) -> dict[str, Any] | None:
-    """How a participant reaches the team (the team register's card), or None when the
-    register holds no phone, e-mail or hours for it. Reads only: never opens the register."""
-    register = engine.get_or_none(REGISTER_ID)
-    card = register.teams.get(team) if register is not None else None
-    if not card or not any(v for k, v in card.items() if k != "name"):
-        return None
-    return dict(card)
 
 
 # -- the team report ------------------------------------------------------------------------

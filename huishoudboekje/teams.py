@@ -12,7 +12,8 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
 from .domain.access import CREDENTIAL_LOG_ID
-from .domain.team import REGISTER_ID, TeamError, TeamRegister
+from .domain.household import Household
+from .domain.team import REGISTER_ID, TeamError, TeamRegister, contact_card
 from .engine import Engine
 
 UPGRADE_ACTOR = "upgrade"
@@ -62,9 +63,17 @@ def listing(engine: Engine) -> list[dict[str, Any]]:
     return [dict(team) for _, team in sorted(register(engine).teams.items())]
 
 
+def contact(engine: Engine, household: Household) -> dict[str, str | None]:
+    """The household's contact card (`contact_card`): its team's phone, hours and e-mail
+    from the register, and its coach. Reads only: a store whose register was never opened
+    gives a card with the team's name alone."""
+    found = engine.get_or_none(REGISTER_ID)
+    return contact_card(found.teams.get(household.team) if found is not None else None, household)
+
+
 def require(engine: Engine, name: str, field: str = "team") -> str:
     """`name` if it is a registered team; TeamError otherwise (naming the team it resembles)."""
     return register(engine).require(name, field)
 
 
-__all__ = ["TeamError", "register", "add", "update", "listing", "require"]
+__all__ = ["TeamError", "register", "add", "update", "listing", "contact", "require"]

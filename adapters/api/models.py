@@ -178,6 +178,8 @@ class HouseholdOut(BaseModel):
     dossier: str
     household_id: str
     team: str
+    coach: str | None = Field(description="The household's budget coach (the document's `coach`), named on "
+                                          "the participant's contact card; null where none is named")
     status: str
     start: str
     end: str | None

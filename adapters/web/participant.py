@@ -33,6 +33,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader
 
+from huishoudboekje import teams as team_service
 from huishoudboekje.reports import monthly_overview
 from huishoudboekje.projections.left import cycle_of
 from huishoudboekje.projections.views import Projections
@@ -284,7 +285,7 @@ def _participant_page(request: Request, token: str) -> Response:
     if household is None:
         return visit.refuse(503, "wait")
     left = ctx.services.left(household, as_of, with_projection=False)
-    model = view_model(household, left, lang, as_of)
+    model = view_model(household, left, lang, as_of, contact=team_service.contact(ctx.engine, household))
     date_param = request.query_params.get("date")
     this_month = date.fromisoformat(left["cycle"]["pay_date"]).replace(day=1)
     last_month = date.fromordinal(this_month.toordinal() - 1).replace(day=1)

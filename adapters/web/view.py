@@ -9,6 +9,7 @@ from typing import Any
 
 from huishoudboekje.domain.household import Household
 from huishoudboekje.domain.money import Money
+from huishoudboekje.domain.team import contact_card
 from huishoudboekje.projections.left import left_this_month
 
 from .words import MESSAGES, day_words, label, money
@@ -83,8 +84,11 @@ class Say:
         return label(agreement, category, self.lang)
 
 
-def view_model(household: Household, left: dict[str, Any], lang: str, as_of: date) -> dict[str, Any]:
-    """Everything the participant page shows; each part is made by its own function below."""
+def view_model(household: Household, left: dict[str, Any], lang: str, as_of: date,
+               contact: dict[str, str | None] | None = None) -> dict[str, Any]:
+    """Everything the participant page shows; each part is made by its own function below.
+    `contact`: the household's contact card (`huishoudboekje.teams.contact`); without it,
+    the card names the team alone."""
     say = Say(lang, as_of)
     m = say.m
     came_in, expected = income_rows(say, left["incomes"])
@@ -103,6 +107,7 @@ def view_model(household: Household, left: dict[str, Any], lang: str, as_of: dat
                  m["owed_minimum"].format(amount=say.eur(household.minimum_leefgeld))] if owed.is_positive else [],
         "shortfall": m["shortfall"] if Money(left["forecast"]["shortfall"]).is_positive else "",
         "questions": m["questions"].format(team=team) if team else m["questions_plain"],
+        "contact": contact if contact is not None else contact_card(None, household),
     }
 
 

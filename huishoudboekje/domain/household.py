@@ -60,6 +60,7 @@ class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, P
     buffer_covers_leefgeld = True  # the buffer may advance the minimum leefgeld
     buffer_repayment_max: Money | None = None  # the most repaid a cycle; None: no cap
     leefgeld_target: Money | None = None  # steady leefgeld; the excess kept in the leefgeld reserve
+    coach: str | None = None  # the budget coach's name, for the contact card (issue 19); None: not named
     # The last pay date's leefgeld below the minimum: (pay date, how far), for a signal.
     leefgeld_short_on: date | None = None
     leefgeld_short = Money.zero()

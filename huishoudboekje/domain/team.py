@@ -21,8 +21,13 @@ from .household import NAMESPACE
 
 REGISTER_ID = uuid5(NAMESPACE, "/teams")
 NAME_MAX = 100
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-PHONE = re.compile(r"\+?[0-9][0-9 ()\-]{5,19}")
+# An address a mailto: link can carry as it is: no spaces, quotes, brackets or '?'.
+EMAIL = re.compile(r"[A-Za-z0-9._%+'\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+PHONE_CHARS = re.compile(r"[0-9 ()+.\-]{2,30}")
+# A Dutch number once written nationally (spaces, dashes, dots and brackets dropped, +31
+# or 0031 read as 0): ten digits from 0 (030…, 06…), a service number (0800, 0900, 0906,
+# 0909 and four to seven digits) or a municipality's 14 number (14 and its area code).
+DUTCH_PHONE = re.compile(r"0[1-9][0-9]{8}|0[89]0[069][0-9]{4,7}|14[0-9]{3,4}")
 HOURS_MAX = 200
 
 # Letters of other scripts that look like Latin ones (Unicode's confusables, the common part).
@@ -79,13 +84,37 @@ def clean_name(name: str) -> str:
     return text
 
 
+def national(phone: str) -> str | None:
+    """A Dutch phone number as dialled within the Netherlands (digits only), or None
+    when `phone` does not have the shape of one."""
+    text = phone.strip().replace("(0)", "")  # +31 (0)30 …: the 0 is not dialled after +31
+    if not PHONE_CHARS.fullmatch(text) or "+" in text[1:]:
+        return None
+    digits = re.sub(r"[^0-9+]", "", text)
+    for prefix in ("+31", "0031"):
+        if digits.startswith(prefix):
+            digits = "0" + digits[len(prefix):]
+            break
+    return digits if DUTCH_PHONE.fullmatch(digits) else None
+
+
+def tel_href(phone: str) -> str:
+    """The `tel:` link of a registered (Dutch) phone number: +31 and the number without its 0,
+    so that it also dials from a phone abroad; a 14 number stays as it is (no +31 form)."""
+    digits = national(phone) or re.sub(r"[^0-9+]", "", phone)
+    return "tel:" + ("+31" + digits[1:] if digits.startswith("0") else digits)
+
+
 def clean_contact(phone: str | None, email: str | None, hours: str | None) -> dict[str, str | None]:
-    if phone is not None and not PHONE.fullmatch(phone.strip()):
-        raise TeamError(f"--phone: '{phone}' is not a phone number (digits, spaces, +, - and brackets)")
+    if phone is not None and national(phone) is None:
+        raise TeamError(f"--phone: '{phone}' is not a Dutch phone number "
+                        "(like 030 286 12 34, +31 30 286 12 34, 0800 1234 or 14 030)")
     if email is not None and not EMAIL.fullmatch(email.strip()):
-        raise TeamError(f"--email: '{email}' is not an e-mail address")
+        raise TeamError(f"--email: '{email}' is not an e-mail address (like wijkteam@example.nl)")
     if hours is not None and len(hours.strip()) > HOURS_MAX:
         raise TeamError(f"--hours: at most {HOURS_MAX} characters")
+    if hours is not None and any(unicodedata.category(c).startswith("C") and c not in "\t\n" for c in hours):
+        raise TeamError("--hours: contains a control or invisible character")
     return {"phone": phone.strip() if phone else None, "email": email.strip() if email else None,
             "hours": " ".join(hours.split()) if hours else None}
 
@@ -152,6 +181,20 @@ class TeamRegister(Aggregate):
     @event("TeamUpdated")
     def _updated(self, name: str, changes: dict[str, str], actor: str) -> None:
         self.teams[name] = {**self.teams[name], **changes}
+
+
+def contact_card(entry: dict[str, Any] | None, household: Any) -> dict[str, str | None]:
+    """How a participant of `household` reaches their team: the team register's entry
+    for the household's team (None when the register does not hold it) and the
+    household's coach where it names one.
+    Plain strings for any template; `phone_href` (tel:) and `email_href` (mailto:) are
+    None where the team left phone or e-mail out."""
+    entry = entry or {}
+    phone, email = entry.get("phone"), entry.get("email")
+    return {"team": entry.get("name") or household.team, "coach": getattr(household, "coach", None) or None,
+            "phone": phone,
+            "phone_href": tel_href(phone) if phone else None, "hours": entry.get("hours"),
+            "email": email, "email_href": f"mailto:{email}" if email else None}
 
 
 def _differs(name: str, similar: str) -> str:

@@ -57,6 +57,7 @@ SETTINGS = frozenset(
         "buffer_covers_leefgeld",
         "buffer_repayment_max",
         "leefgeld_target",
+        "coach",
     }
 )
 

@@ -76,7 +76,12 @@ def served(tmp_path_factory):
             assert result.exit_code == 0, result.output
 
         register_teams(db, tmp)
-        hhb("onboard", str(ROOT / "examples" / "HHB-2026-0001.yaml"), str(weekly_copy(tmp)))
+        # B's team has a contact card with a long e-mail address, and B names a coach (issue 19)
+        hhb("teams", "update", "Wijkteam Oost", "--phone", "030 286 12 34", "--hours", "ma–vr 9.00–17.00",
+            "--email", "wijkteam.oost.overvecht-utrecht@example.nl")
+        b_doc = weekly_copy(tmp)
+        b_doc.write_text(b_doc.read_text().replace("team: Wijkteam Oost\n", "team: Wijkteam Oost\ncoach: Anna Jansen\n"))
+        hhb("onboard", str(ROOT / "examples" / "HHB-2026-0001.yaml"), str(b_doc))
         (tmp / "nov.xml").write_bytes(camt053([
             Tx("131.00", date(2026, 11, 20), *TOESLAGEN, f"zorgtoeslag {A}"),
             Tx("131.00", date(2026, 11, 20), *TOESLAGEN, f"zorgtoeslag {B}"),
@@ -154,6 +159,9 @@ def test_a_person_sees_what_is_left_and_switches_to_english(served, browser, tmp
         assert "Bijgewerkt op 30 november 2026" in plain(page.locator("#updated").inner_text())
         font_px = page.locator("#left-amount").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
         assert font_px >= 36  # large type
+        card = page.locator("footer .contact-card")  # the team's contact card (issue 19)
+        assert card.is_visible() and "Uw coach: Anna Jansen" in plain(card.inner_text())
+        assert page.get_by_role("link", name="030 286 12 34").get_attribute("href") == "tel:+31302861234"
         RESULTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(tmp_path / "participant-page.png"), full_page=True)
         shutil.copyfile(tmp_path / "participant-page.png", RESULTS / "participant-page.png")

@@ -19,7 +19,8 @@ from adapters.cli import app
 from adapters.overview import render_overview
 from adapters.store import open_engine
 from huishoudboekje.domain.money import Money
-from huishoudboekje.reports import monthly_overview, team_contact
+from huishoudboekje import teams
+from huishoudboekje.reports import monthly_overview
 
 runner = CliRunner()
 DOSSIER = "HHB-DEMO-0001"
@@ -120,10 +121,10 @@ def test_the_pdf_is_a4_and_carries_dossier_period_date_made_and_contact(demo):
             assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)  # A4
         first = " ".join(pdf.pages[0].extract_text().split())
         assert DOSSIER in first and period in first and made in first
-        contact = team_contact(demo["engine"], demo["engine"].household(DOSSIER).team)
-        assert contact is not None  # the demo's teams have a contact card
+        contact = teams.contact(demo["engine"], demo["engine"].household(DOSSIER))
+        assert contact["phone"]  # the demo's teams have a contact card
         for key, value in contact.items():  # whatever the team register holds for it
-            if value:
+            if value and not key.endswith("_href"):
                 assert " ".join(str(value).split()) in first, (key, value)
 
 

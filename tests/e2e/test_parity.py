@@ -70,3 +70,12 @@ def test_every_read_the_api_offers_is_compared(app):
         "/me/left", "/me/overview",  # a participant's own household: the same services as /households/…
     }
     assert gets - compared - elsewhere == set()
+
+
+def test_the_teams_contact_card_is_the_same_in_the_cli_and_the_api(world, store_url):
+    runner.invoke(cli, ["teams", "update", NOORD, "--phone", "030 286 12 34", "--email", "noord@example.nl",
+                        "--hours", "ma–vr 9.00–17.00", "--db", store_url])
+    from_api = world.ok("auditor", "GET", "/teams").json()
+    assert cli_json(store_url, ["teams", "list"]) == from_api
+    assert {"name": NOORD, "phone": "030 286 12 34", "email": "noord@example.nl",
+            "hours": "ma–vr 9.00–17.00"} in from_api
