@@ -15,11 +15,8 @@ from .engine import Engine
 from .projections.views import Projections
 
 
-def monthly_overview(engine: Engine, dossier: str, month: str, as_of: date | None = None) -> dict[str, Any]:
-    """What came in, what was paid (and what is still planned), what was kept and why,
-    the reserves and the advance of one month, as the events say on `as_of` (the day the
-    overview is made; default today): a payment whose execution date is after it is
-    planned, one a statement confirmed by then is paid."""
+def _month_bounds(month: str) -> tuple[date, date]:
+    """The first and last day of `month` (YYYY-MM), or a HouseholdError naming --month."""
     try:
         year, number = (int(part) for part in month.split("-"))
         first = date(year, number, 1)
@@ -27,59 +24,90 @@ def monthly_overview(engine: Engine, dossier: str, month: str, as_of: date | Non
         raise HouseholdError(f"--month: '{month}' is not a month (YYYY-MM)") from None
     if not 2000 <= year <= 2099:
         raise HouseholdError(f"--month: {month} is outside the years the engine works with (2000 to 2099)")
-    made_on = as_of or date.today()
-    last = date(year + (number == 12), number % 12 + 1, 1).fromordinal(
-        date(year + (number == 12), number % 12 + 1, 1).toordinal() - 1)
-    household = engine.household(dossier)
-    came_in, paid, advanced, repaid = [], [], Money.zero(), Money.zero()
-    swept_on: dict[str, date] = {}  # transaction -> the pay date whose pot it went into
-    confirmed: dict[str, date] = {}
-    returned: set[str] = set()
-    reserves: dict[str, Money] | None = None  # after the month's last pay date; None: none ran
-    on_hold, pay_dates = Money.zero(), []
-    for event in engine.events.get(household.id):
+    following = date(year + (number == 12), number % 12 + 1, 1)
+    return first, following.fromordinal(following.toordinal() - 1)
+
+
+class _MonthOfEvents:
+    """One walk over a household's events, keeping what the overview of a month needs."""
+
+    def __init__(self, household: Any, first: date, last: date, made_on: date) -> None:
+        self.household, self.first, self.last, self.made_on = household, first, last, made_on
+        self.came_in: list[dict[str, Any]] = []
+        self.paid: list[dict[str, Any]] = []
+        self.advanced = self.repaid = self.on_hold = Money.zero()
+        self.swept_on: dict[str, date] = {}  # transaction -> the pay date whose pot it went into
+        self.confirmed: dict[str, date] = {}
+        self.returned: set[str] = set()
+        self.reserves: dict[str, Money] | None = None  # after the month's last pay date; None: none ran
+        self.pay_dates: list[date] = []
+
+    def read(self, event: Any) -> None:
         name = type(event).__name__
         if name in ("IncomeBooked", "IncomesBooked"):
-            for booking in bookings_in(event):
-                if not first <= booking.value_date <= last:
-                    continue
-                agreement = household.agreements.get(booking.agreement_id)
-                came_in.append({"transaction": booking.transaction_id, "date": booking.value_date,
-                                "agreement": booking.agreement_id,
-                                "what": agreement.category if agreement else booking.agreement_id,
-                                "from": agreement.counterparty.name if agreement else "",
-                                "amount": booking.amount})
+            self._booked(event)
         elif name == "BookingUndone":
-            came_in = [c for c in came_in if c.get("transaction") != event.transaction_id]
-        elif name == "PaymentConfirmed" and event.booking_date <= made_on:
-            confirmed[event.instruction_id] = event.booking_date
-        elif name == "PaymentReturned" and event.booking_date <= made_on:
-            returned.add(event.instruction_id)
+            self.came_in = [c for c in self.came_in if c.get("transaction") != event.transaction_id]
+        elif name == "PaymentConfirmed" and event.booking_date <= self.made_on:
+            self.confirmed[event.instruction_id] = event.booking_date
+        elif name == "PaymentReturned" and event.booking_date <= self.made_on:
+            self.returned.add(event.instruction_id)
         if name in ("PayDateRun", "PayDateSupplemented"):
             for transaction in event.swept:
-                swept_on.setdefault(transaction, event.pay_date)
-        if (name == "PayDateRun" and first <= event.pay_date <= last) or \
-                (name == "PayDateSupplemented" and first <= event.day <= last):  # a late income used after all
-            advanced, repaid = advanced + event.advanced, repaid + event.repaid
-            on_hold = on_hold + (event.on_hold or Money.zero())
-            if name == "PayDateRun":
-                pay_dates.append(event.pay_date)
-                reserves = dict(event.after.reserves)
-            elif reserves is not None:
-                for reserve, change in event.reserves.items():
-                    reserves[reserve] = reserves.get(reserve, Money.zero()) + change
-            for i in event.instructions:
-                paid.append({"id": i.id, "date": i.execution_date, "to": i.creditor_name, "kind": i.kind,
-                             "what": i.agreement_id or "leefgeld", "amount": i.amount})
-    for row in paid:
-        row["status"], row["status_date"] = _payment_status(row, confirmed, returned, made_on)
-    for row in came_in:  # money that waited in the account for a later pay date, and which
-        used = swept_on.get(row["transaction"])
-        row["kept_for"] = None if used is not None and used <= last else \
-            used or household.pay_date_on_or_after(row["date"])
-    kept = [r for r in came_in if r["kept_for"] is not None]
-    leefgeld = [p for p in paid if p["kind"] == "leefgeld"]
-    charges = [p for p in paid if p["kind"] != "leefgeld"]
+                self.swept_on.setdefault(transaction, event.pay_date)
+        if (name == "PayDateRun" and self.first <= event.pay_date <= self.last) or \
+                (name == "PayDateSupplemented" and self.first <= event.day <= self.last):  # a late income used
+            self._paid(name, event)
+
+    def _booked(self, event: Any) -> None:
+        for booking in bookings_in(event):
+            if not self.first <= booking.value_date <= self.last:
+                continue
+            agreement = self.household.agreements.get(booking.agreement_id)
+            self.came_in.append({"transaction": booking.transaction_id, "date": booking.value_date,
+                                 "agreement": booking.agreement_id,
+                                 "what": agreement.category if agreement else booking.agreement_id,
+                                 "from": agreement.counterparty.name if agreement else "",
+                                 "amount": booking.amount})
+
+    def _paid(self, name: str, event: Any) -> None:
+        self.advanced, self.repaid = self.advanced + event.advanced, self.repaid + event.repaid
+        self.on_hold = self.on_hold + (event.on_hold or Money.zero())
+        if name == "PayDateRun":
+            self.pay_dates.append(event.pay_date)
+            self.reserves = dict(event.after.reserves)
+        elif self.reserves is not None:
+            for reserve, change in event.reserves.items():
+                self.reserves[reserve] = self.reserves.get(reserve, Money.zero()) + change
+        for i in event.instructions:
+            self.paid.append({"id": i.id, "date": i.execution_date, "to": i.creditor_name, "kind": i.kind,
+                              "what": i.agreement_id or "leefgeld", "amount": i.amount})
+
+    def finish(self) -> list[dict[str, Any]]:
+        """Each payment's status on the day made, and each income's pay date; returns what was kept."""
+        for row in self.paid:
+            row["status"], row["status_date"] = _payment_status(row, self.confirmed, self.returned, self.made_on)
+        for row in self.came_in:  # money that waited in the account for a later pay date, and which
+            used = self.swept_on.get(row["transaction"])
+            row["kept_for"] = None if used is not None and used <= self.last else \
+                used or self.household.pay_date_on_or_after(row["date"])
+        return [r for r in self.came_in if r["kept_for"] is not None]
+
+
+def monthly_overview(engine: Engine, dossier: str, month: str, as_of: date | None = None) -> dict[str, Any]:
+    """What came in, what was paid (and what is still planned), what was kept and why,
+    the reserves and the advance of one month, as the events say on `as_of` (the day the
+    overview is made; default today): a payment whose execution date is after it is
+    planned, one a statement confirmed by then is paid."""
+    first, last = _month_bounds(month)
+    made_on = as_of or date.today()
+    household = engine.household(dossier)
+    walk = _MonthOfEvents(household, first, last, made_on)
+    for event in engine.events.get(household.id):
+        walk.read(event)
+    kept = walk.finish()
+    leefgeld = [p for p in walk.paid if p["kind"] == "leefgeld"]
+    charges = [p for p in walk.paid if p["kind"] != "leefgeld"]
     agreements = household.agreements
     return {
         "dossier": dossier,
@@ -87,22 +115,22 @@ def monthly_overview(engine: Engine, dossier: str, month: str, as_of: date | Non
         "team": household.team,
         "month": first,
         "made_on": made_on,
-        "came_in": sorted(came_in, key=lambda r: r["date"]),
+        "came_in": sorted(walk.came_in, key=lambda r: r["date"]),
         "paid": sorted(charges, key=lambda r: r["date"]),
         "leefgeld": sorted(leefgeld, key=lambda r: r["date"]),
-        "total_in": sum((c["amount"] for c in came_in), Money.zero()),
+        "total_in": sum((c["amount"] for c in walk.came_in), Money.zero()),
         "total_paid": sum((p["amount"] for p in charges), Money.zero()),
         "total_leefgeld": sum((p["amount"] for p in leefgeld), Money.zero()),
         "planned_paid": sum((p["amount"] for p in charges if p["status"] == "planned"), Money.zero()),
         "planned_leefgeld": sum((p["amount"] for p in leefgeld if p["status"] == "planned"), Money.zero()),
-        "pay_dates": pay_dates,
+        "pay_dates": walk.pay_dates,
         "kept": _kept_for(kept),
-        "on_hold": on_hold,
+        "on_hold": walk.on_hold,
         "reserves": [{"agreement": reserve, "what": agreements[reserve].category if reserve in agreements
                       else reserve, "amount": amount}
-                     for reserve, amount in sorted((reserves or {}).items()) if amount.is_positive],
-        "advanced": advanced,
-        "repaid": repaid,
+                     for reserve, amount in sorted((walk.reserves or {}).items()) if amount.is_positive],
+        "advanced": walk.advanced,
+        "repaid": walk.repaid,
         "buffer_owed": household.buffer_outstanding,
         "contact": teams.contact(engine, household),  # the contact card: team, coach, phone, hours, e-mail
     }
