@@ -142,9 +142,14 @@ def month_story(say: Say, left: dict[str, Any]) -> list[str]:
     if not first and advanced.is_positive:
         pay_date = facts["pay_date"]
         missing = [i for i in left["incomes"] if i["status"] in ("missing", "late") and i["date"] <= pay_date]
+        came = [i for i in left["incomes"] if i["received_on"] and i["date"] <= pay_date < i["received_on"]]
         if missing:
             first = m["m_missing"].format(income=income_words([i["category"] for i in missing], say.lang),
                                           day=say.day(pay_date, weekday=False))
+        elif came:  # in since, the coming night uses it (the forecast's supplement says how)
+            first = m["m_came_after"].format(income=income_words([i["category"] for i in came], say.lang),
+                                             pay=say.day(pay_date, weekday=False),
+                                             day=say.day(max(i["received_on"] for i in came), weekday=False))
         else:
             first = m["m_short"].format(day=say.day(pay_date, weekday=False))
         leefgeld_too = Money(facts["leefgeld"]).is_positive
