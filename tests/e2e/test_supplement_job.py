@@ -3,9 +3,8 @@ its supplement is paid once, filed in the day's payment file, and told in plain 
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 from datetime import date
 from adapters.store import open_engine
 from huishoudboekje.domain.household import household_id
