@@ -10,7 +10,6 @@ from typing import Any
 from huishoudboekje.domain.household import Household
 from huishoudboekje.domain.money import Money, total
 from huishoudboekje.projections.left import left_this_month
-
 from huishoudboekje.projections.wording import income_words
 
 from .words import MESSAGES, day_words, label, money
@@ -189,8 +188,8 @@ def hero(say: Say, household: Household, left: dict[str, Any]) -> Hero:
     else:
         done = [p for p in parts if p["status"] in ("paid", "confirmed")]
         confirmed = [p["confirmed_on"] for p in done if p.get("progress") == "paid" and p.get("confirmed_on")]
-        waiting = [p for p in done if p.get("progress") in ("sent", "planned")]
-        if kind == "paid" and waiting:  # the execution date came; the bank has not confirmed it
+        waiting = [p for p in done if p.get("progress") == "sent"]
+        if kind == "paid" and waiting:  # in a file, its execution date come; the bank has not confirmed it
             shown.about.append(m["sent_on"].format(day=day(max(p["date"] for p in waiting))))
         elif kind == "paid" and confirmed:
             shown.about.append(m["paid_on"].format(day=day(max(confirmed))))

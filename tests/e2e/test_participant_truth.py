@@ -268,3 +268,14 @@ def assert_the_bad_month_explains_itself(stories: dict[date, str]) -> None:
     assert f"Uw volgende leefgeld komt op 31 december: ongeveer {money(coming, 'nl')}." in after
     assert stories[date(2026, 12, 18)] == after  # the month keeps its explanation
     assert Decimal(str(rest.amount)) == Decimal("85.50")
+
+
+def test_stale_counts_target2_business_days_not_calendar_days():
+    """Christmas: data of Thursday 24 December 2026 is two business days old until Tuesday
+    29 December (25 December and the weekend are closing days), more from Wednesday 30."""
+    from huishoudboekje.projections.left import stale
+
+    thursday = date(2026, 12, 24)
+    assert not any(stale(thursday, thursday + timedelta(days=n)) for n in range(6))  # through Tuesday 29
+    assert stale(thursday, date(2026, 12, 30))
+    assert not stale(None, date(2026, 12, 30)) and not stale(date(2026, 12, 31), date(2026, 12, 30))
