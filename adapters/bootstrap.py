@@ -78,6 +78,16 @@ class Services:
                          today=today or date.today(), progress=progress, unrepaid_cycles=s.buffer_unrepaid_cycles,
                          batch=s.reconcile_batch, participant_ceiling=s.limits.participant_ceiling)
 
+    def send_notices(self, today: date | None = None) -> dict[str, Any]:
+        """The notices due today, to the participants who chose them (after the job has paid)."""
+        from huishoudboekje import notices
+
+        from .notices import senders
+
+        s = self.settings
+        return notices.send(self.engine, senders(s), today or date.today(), public_url=s.public_url,
+                            link_days=s.notice_link_days, max_days=s.max_credential_days).as_dict()
+
     def import_statements(self, statements: list[Statement], actor: str,
                           allow_unbalanced: bool = False) -> ImportResult:
         s = self.settings

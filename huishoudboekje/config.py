@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
+from difflib import get_close_matches
 from ipaddress import ip_network
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from decimal import Decimal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from .domain.iban import Iban, IbanError
 from .domain.limits import Limits
@@ -51,6 +54,27 @@ class Settings(BaseSettings):
     income_max_factor: Decimal = Decimal(3)  # a matched income above this many times its amount waits for a person
     income_ceiling: str = "10000.00"  # a matched income above this waits for a person
     participant_ceiling: str = "5000.00"  # leefgeld above this in a cycle is held for a second person
+    # Notices to participants who chose them (huishoudboekje/notices.py); none configured:
+    # notices are recorded as not sent.
+    smtp_url: str | None = None  # smtp://[user:password@]host[:port] or smtps://…
+    smtp_from: str = "huishoudboekje@localhost"
+    sms_gateway_url: str | None = None  # http(s)://…: POST {to, text, id}
+    sms_gateway_token: str | None = None  # sent as Authorization: Bearer …
+    notice_link_days: int = Field(default=14, ge=1)  # a link expiring within this many days is renewed
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_misspelt_notice_settings(cls, values: Any) -> Any:
+        # pydantic-settings ignores an unknown variable: a misspelt HHB_SMPT_URL would
+        # silently send nothing. Refuse unknown names of the notice settings' families.
+        known = {f"HHB_{name.upper()}" for name in cls.model_fields}
+        for name in os.environ:
+            upper = name.upper()
+            if upper.startswith(("HHB_SMTP", "HHB_SMPT", "HHB_SMS", "HHB_NOTICE")) and upper not in known:
+                close = get_close_matches(upper, sorted(known), n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise ValueError(f"{name}: not a setting{hint}")
+        return values
 
     @field_validator("managed_accounts", mode="before")
     @classmethod
@@ -78,6 +102,23 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"HHB_TRUSTED_PROXIES: '{part}' is not an IP address or network "
                                  "(such as 10.0.0.1 or 10.0.0.0/8)") from None
+        return value
+
+    @field_validator("smtp_url", "sms_gateway_url")
+    @classmethod
+    def _gateway(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            return None
+        schemes, example = {"smtp_url": (("smtp", "smtps"), "smtp://host[:port] or smtps://host[:port]"),
+                            "sms_gateway_url": (("http", "https"), "an http:// or https:// address")}[info.field_name]
+        name = f"HHB_{info.field_name.upper()}"
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not parts.hostname:
+            raise ValueError(f"{name}: '{value}' is not {example}")
+        try:
+            parts.port
+        except ValueError:
+            raise ValueError(f"{name}: '{value}' has a port that is not a number") from None
         return value
 
     @field_validator("pain_version")

@@ -313,10 +313,7 @@ def change_pay_day(engine: Engine, dossier: str, pay_day, effective: date, actor
         next_pay, late = household.charges_paid_late()
         paid_on = _paid_by_job_on(household, next_pay, _first_day_to_run(engine))
         if paid_on != next_pay:  # the job has passed that date: what falls due until it pays is late too
-            regular, irregular, _ = household.charges_between(household.charges_start(paid_on), paid_on)
-            late = sorted((d for d in regular + irregular if d.amount.is_positive),
-                          key=lambda d: (d.due, d.agreement_id))
-            next_pay = paid_on
+            next_pay, late = household.charges_paid_late(paid_on)
         return {"next_pay_date": next_pay.isoformat(),
                 "paid_late": [{"agreement": d.agreement_id, "due": d.due.isoformat(), "amount": str(d.amount)}
                               for d in late]}

@@ -22,6 +22,7 @@ from eventsourcing.persistence import RecordConflictError
 from .bulk import without_cycle_collection
 from .retry import retrying
 from .domain.household import NAMESPACE, Household, HouseholdError, booking_from_row, row_of_booking
+from .domain.ids import end_to_end_prefix, household_prefix
 from .domain.ledger import (
     BOOKED,
     COLUMN,
@@ -294,11 +295,12 @@ class _Bookkeeper:
 
     def _instruction_for(self, transaction: BankTransaction) -> tuple[Household, str] | None:
         e2e = (transaction.end_to_end_id or "").upper()
-        if len(e2e) != 33 or e2e[12] != "-":
+        prefix = end_to_end_prefix(e2e)
+        if prefix is None:
             return None
         if self._by_prefix is None:
-            self._by_prefix = {hid[:12].upper(): UUID(hid) for hid in self.directory.households}
-        hid = self._by_prefix.get(e2e[:12])
+            self._by_prefix = {household_prefix(hid): UUID(hid) for hid in self.directory.households}
+        hid = self._by_prefix.get(prefix)
         if hid is None:
             return None
         if hid not in self._households:
@@ -393,10 +395,11 @@ def echo_of(engine: Engine, ident: str) -> tuple[str, str] | None:
     transaction carries, or None."""
     _, recorded = find_transaction(engine, ident)
     e2e = (recorded.transaction.end_to_end_id or "").upper()
-    if len(e2e) != 33 or e2e[12] != "-":
+    prefix = end_to_end_prefix(e2e)
+    if prefix is None:
         return None
     for hid, dossier in engine.household_ids():
-        if hid.hex[:12].upper() == e2e[:12]:
+        if household_prefix(hid) == prefix:
             instruction_id = engine.household_by_id(hid).instructions.with_end_to_end_id(e2e)
             return None if instruction_id is None else (dossier, instruction_id)
     return None

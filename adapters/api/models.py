@@ -74,6 +74,25 @@ class EndIn(In):
     end: BusinessDate = Field(description="The last day it applies")
 
 
+class NoticesIn(In):
+    channel: Literal["email", "sms", "none"] = Field(description="The participant's own choice: e-mail, text "
+                                                                 "message, or no notices")
+    address: str | None = Field(default=None, max_length=254,
+                                description="The e-mail address or mobile number; none for `none`")
+    language: Literal["nl", "en"] = "nl"
+    on: BusinessDate | None = Field(default=None, description="The day of the choice (default: today); "
+                                                              "notices are of what happens from then on")
+
+
+class NoticesOut(BaseModel):
+    dossier: str
+    channel: str
+    address: str | None
+    language: str
+    since: str | None = Field(description="Notices are of facts from this day on; none without consent")
+    sent: int = Field(description="How many notices were sent")
+
+
 class PayDayIn(In):
     pay_day: PayDay
     effective: BusinessDate

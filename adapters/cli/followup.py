@@ -156,16 +156,22 @@ def overview(
     month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
     fmt: Annotated[str, typer.Option("--format", help="html or pdf")] = "html",
     output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
+    day: Annotated[Optional[str], typer.Option("--date", help="Made on this date (default: today): "
+                                                              "payments after it are planned")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="nl or en")] = "nl",
     db: DbOption = None,
 ) -> None:
-    """A printable monthly overview in plain Dutch for the participant."""
+    """A printable monthly overview for the participant (plain Dutch, or English), A4 as PDF."""
     from huishoudboekje.reports import monthly_overview
 
-    from ..overview import render_html, render_pdf
+    from ..overview import render_overview, render_pdf
 
+    if lang not in ("nl", "en"):
+        fail("--lang: nl or en")
+    made_on = parse_day(day, "--date") if day is not None else date.today()
     store = engine(db)
-    data = guarded(lambda: monthly_overview(store, dossier, month))
-    html = render_html(data)
+    data = guarded(lambda: monthly_overview(store, dossier, month, made_on))
+    html = render_overview(data, lang)
     if fmt == "html":
         if output:
             output.write_text(html, encoding="utf-8")

@@ -66,8 +66,18 @@ def scheduler(db: DbOption = None) -> None:
     """Run the job every night (HHB_SCHEDULER_TIME, HHB_TIMEZONE); catches up at start."""
     from ..scheduler import run_scheduler
 
-    run_scheduler(lambda through: run_reconcile(services(db), through, show_progress=False).as_dict(),
-                  settings(), err)
+    run_scheduler(lambda through: nightly(services(db), through), settings(), err)
+
+
+def nightly(svc: Services, through: date) -> dict:
+    """Pay, then send the notices due: a notice that fails never touches a payment,
+    which is recorded before any notice is looked at."""
+    summary = run_reconcile(svc, through, show_progress=False).as_dict()
+    try:
+        summary["notices"] = svc.send_notices(through)
+    except Exception as exc:  # noqa: BLE001 - the payments stand; `hhb notices send` tries again
+        summary["notices"] = f"not sent: {type(exc).__name__}: {exc}"
+    return summary
 
 
 # -- the demo (the README's first command) ----------------------------------------------

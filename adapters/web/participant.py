@@ -18,8 +18,6 @@ level and English. This module holds the routes and their plumbing.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import re
 import threading
@@ -41,9 +39,9 @@ from huishoudboekje.projections.views import Projections
 
 from ..api.dependencies import Context, context, participant_principal, refuse_failed
 from ..api.errors import Problem
-from ..overview import render_html
+from ..overview import render_overview
 from .view import view_model
-from .words import MESSAGES, day_words, label, money, month_words
+from .words import MESSAGES, month_words
 
 log = logging.getLogger(__name__)
 
@@ -312,36 +310,9 @@ def _printable_overview(request: Request, token: str) -> Response:
         if household is None:
             return visit.refuse(503, "wait")
         month = f"{cycle_of(household, as_of).pay_date:%Y-%m}"
-    overview = monthly_overview(ctx.engine, principal.dossier or "", month)
-    if lang == "nl":
-        html = render_html(overview, made_on=as_of)
-        styles = re.findall(r"<style[^>]*>(.*?)</style>", html, flags=re.S)
-        hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
-                          for s in styles)
-        response: Response = security_headers(HTMLResponse(html), hashes or "'none'")
-    else:
-        response = _overview_en(overview, as_of, token, request.query_params.get("date"))
-    return visit.finish(request, response)
-
-
-def _overview_en(overview: dict[str, Any], as_of: date, token: str, date_param: str | None) -> HTMLResponse:
-    def what(value: str) -> str:
-        return label(value, value, "en")
-
-    rows_in = [{"date": day_words(r["date"], "en", weekday=False, year=True), "what": what(r["what"]),
-                "from": r["from"], "amount": money(r["amount"], "en")} for r in overview["came_in"]]
-    rows_paid = [{"date": day_words(r["date"], "en", weekday=False, year=True), "to": r["to"],
-                  "what": what(r["what"]) + (" (was overdue)" if r["kind"] == "arrears" else ""),
-                  "amount": money(r["amount"], "en")} for r in overview["paid"]]
-    rows_leefgeld = [{"date": day_words(r["date"], "en", weekday=False, year=True),
-                      "amount": money(r["amount"], "en")} for r in overview["leefgeld"]]
-    return _html("overview_en.html", lang="en", static="../static/", o=overview,
-                 month_name=month_words(overview["month"], "en"),
-                 made_on=day_words(as_of, "en", weekday=False, year=True),
-                 rows_in=rows_in, rows_paid=rows_paid, rows_leefgeld=rows_leefgeld,
-                 total_in=money(overview["total_in"], "en"), total_paid=money(overview["total_paid"], "en"),
-                 total_leefgeld=money(overview["total_leefgeld"], "en"),
-                 advanced=money(overview["advanced"], "en") if overview["advanced"].is_positive else "",
-                 repaid=money(overview["repaid"], "en") if overview["repaid"].is_positive else "",
-                 owed=money(overview["buffer_owed"], "en") if overview["buffer_owed"].is_positive else "",
-                 back_href="../" + token + _query(lang="en", date=date_param))
+    overview = monthly_overview(ctx.engine, principal.dossier or "", month, as_of)
+    date_param = request.query_params.get("date")
+    html = render_overview(overview, lang, static="../static/",
+                           back_href="../" + token + _query(lang=lang, date=date_param),
+                           switch_href=_query(month=month, lang="en" if lang == "nl" else "nl", date=date_param))
+    return visit.finish(request, security_headers(HTMLResponse(html)))

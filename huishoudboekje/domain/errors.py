@@ -18,3 +18,11 @@ class DomainError(ValueError):
         super().__init__(*args)
         if field is not None:
             self.field = field
+
+
+class HouseholdError(DomainError):
+    """A command the household cannot accept, with the reason in staff's words."""
+
+
+class NotFound(HouseholdError):
+    """An unknown dossier, agreement, transaction, signal or run."""

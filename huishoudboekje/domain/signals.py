@@ -146,13 +146,19 @@ def evaluate_signals(household: Household, as_of: date, unrepaid_cycles: int) ->
     ]
 
 
+def income_deadline(agreement: Any, expected_on: date) -> date:
+    """The last day an income expected on `expected_on` may arrive before it is late:
+    its agreement's tolerance in business days after it."""
+    return add_business_days(expected_on, agreement.tolerance.days)
+
+
 def incomes_late(household: Household, as_of: date) -> list[SignalFact]:
     facts = []
     for agreement in household.agreements.values():
         if agreement.kind != "income":
             continue
         for day in agreement.schedule.occurrences(max(household.start, as_of - LOOK_BACK), as_of):
-            deadline = add_business_days(day, agreement.tolerance.days)
+            deadline = income_deadline(agreement, day)
             if deadline < as_of and not household.income_received(agreement.id, day):
                 facts.append(fact(INCOME_LATE, agreement.id, day, agreement.amount_on(day),
                                   expected_on=day, deadline=deadline, expected=agreement.amount_on(day),

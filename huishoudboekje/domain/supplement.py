@@ -135,22 +135,7 @@ def supplement(inputs: CycleInputs, paid: CyclePaid, income: Money, day: date,
     if any(period not in before or due.amount > before[period].amount for period, due in now.items()):
         return None  # an on-time income would have left a period owed that is paid: not ours to undo
 
-    payments: list[Payment] = []
-    for payment in on_time.payments:
-        if payment.kind == "leefgeld":
-            continue
-        already = paid.charges.get(_key(payment.agreement_id, payment.period), _ZERO)
-        more = charges[_key(payment.agreement_id, payment.period)] - already
-        if more.is_positive and all(p.period != payment.period or p.agreement_id != payment.agreement_id
-                                    for p in payments):
-            # What of the period was paid before this payment (before the cycle, and by
-            # the pay date or an earlier supplement) and what stays owed after it: a period
-            # the pay date left in arrears is paid (the rest of) as arrears, and a return
-            # of this payment owes only this payment again.
-            in_arrears = (payment.agreement_id, payment.period) in before
-            payments.append(replace(payment, kind="arrears" if in_arrears else payment.kind, amount=more,
-                                    settled_before=payment.settled_before + already,
-                                    execution_date=max(payment.execution_date, execution_date)))
+    payments = _charge_differences(on_time, paid, charges, before, execution_date)
     arrears_paid = tuple(
         replace(due, amount=due.amount - (now[period].amount if period in now else _ZERO))
         for period, due in sorted(before.items(), key=lambda item: (item[0][1], item[0][0]))
@@ -179,6 +164,28 @@ def supplement(inputs: CycleInputs, paid: CyclePaid, income: Money, day: date,
         raise AssertionError(f"supplement of {inputs.pay_date}: {income} in, {result.paid_out} out, "
                              f"{held} held, {result.repaid} repaid, {result.advanced} advanced")
     return result
+
+
+def _charge_differences(on_time: CycleResult, paid: CyclePaid, charges: Mapping[str, Money],
+                        before: Mapping[tuple[str, date], Due], execution_date: date) -> list[Payment]:
+    """The charge and arrears payments an on-time income would have made beyond what was paid."""
+    payments: list[Payment] = []
+    for payment in on_time.payments:
+        if payment.kind == "leefgeld":
+            continue
+        already = paid.charges.get(_key(payment.agreement_id, payment.period), _ZERO)
+        more = charges[_key(payment.agreement_id, payment.period)] - already
+        if more.is_positive and all(p.period != payment.period or p.agreement_id != payment.agreement_id
+                                    for p in payments):
+            # What of the period was paid before this payment (before the cycle, and by
+            # the pay date or an earlier supplement) and what stays owed after it: a period
+            # the pay date left in arrears is paid (the rest of) as arrears, and a return
+            # of this payment owes only this payment again.
+            in_arrears = (payment.agreement_id, payment.period) in before
+            payments.append(replace(payment, kind="arrears" if in_arrears else payment.kind, amount=more,
+                                    settled_before=payment.settled_before + already,
+                                    execution_date=max(payment.execution_date, execution_date)))
+    return payments
 
 
 def _leefgeld_top_up(inputs: CycleInputs, amount: Money, execution_date: date) -> list[Payment]:

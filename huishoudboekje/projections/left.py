@@ -17,9 +17,10 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from ..domain.agreement import CHARGE, INCOME
-from ..domain.calendar import add_business_days, is_business_day
+from ..domain.calendar import is_business_day
 from ..domain.household import Household
 from ..domain.money import Money, total
+from ..domain.signals import income_deadline
 from .wording import texts
 
 
@@ -177,7 +178,7 @@ def _incomes(household: Household, previous_pay: date, pay_date: date, next_pay:
                 status = "deviating" if booking.deviates else "received"
             elif day <= pay_date <= as_of:
                 status = "missing"
-            elif add_business_days(day, agreement.tolerance.days) < as_of:
+            elif income_deadline(agreement, day) < as_of:
                 status = "late"
             else:
                 status = "expected"

@@ -158,6 +158,8 @@ def matrix(w: World):
          {"amount": "712.40", "effective": "2026-11-01"}, WRITE_A),  # the amount it has
         ("POST", f"/households/{A}/agreements/water/end", {"end": "2099-12-31"}, WRITE_A),
         ("POST", f"/households/{A}/pay-day", {"pay_day": 1, "effective": "2027-01-01"}, WRITE_A),
+        ("POST", f"/households/{A}/notices", {"channel": "none"}, WRITE_A),  # the choice it has
+        ("GET", f"/households/{A}/notices", None, READ_A),
         ("POST", f"/households/{A}/end", {"end": "2020-01-01"}, REFUSED_A),  # before its start
         ("POST", f"/households/{A}/release", None, REFUSED_A),  # nothing held above the ceiling
         ("GET", f"/households/{B}", None, READ_B),
@@ -330,6 +332,9 @@ AMOUNT = f"/households/{A}/agreements/huur/amount-changes"
     (AMOUNT, ["735.00"], "body"),
     (f"/households/{A}/pay-day", {"pay_day": "often", "effective": "2027-01-01"}, "pay_day"),
     (f"/households/{A}/pay-day", {"pay_day": 29, "effective": "2027-01-01"}, "pay_day"),
+    (f"/households/{A}/notices", {"channel": "email", "address": "sanne-at-example"}, "address"),
+    (f"/households/{A}/notices", {"channel": "fax", "address": "0301234567"}, "channel"),
+    (f"/households/{A}/notices", {"channel": "none", "address": "sanne@example.nl"}, "address"),
     ("/households", {**DOC_C, "participants": [{"name": "X", "iban": "NL00RABO0123456789"}]}, "participants[0].iban"),
     ("/households", {**DOC_C, "charges": DOC_C["charges"][:1] * 2}, "charges[1].id"),
     ("/households", {**DOC_C, "team": NOORD, "buffer_limit": True}, "buffer_limit"),

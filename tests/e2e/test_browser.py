@@ -172,8 +172,8 @@ def test_a_person_sees_what_is_left_and_switches_to_english(served, browser, tmp
         shutil.copyfile(tmp_path / "participant-page-en.png", RESULTS / "participant-page-en.png")
         assert (tmp_path / "participant-page-en.png").stat().st_size > 10_000
 
-        # the printable overviews: the English one (our stylesheet) and the Dutch one (its
-        # own inline style, allowed by its hash): both styled, neither refused by the CSP
+        # the printable overview, one page in both languages with our stylesheet and a way
+        # back: styled, not refused by the CSP
         page.get_by_role("link", name="Overview of December 2026").click()
         page.wait_for_load_state()
         assert "Your overview of December 2026" in page.locator("h1").inner_text()
@@ -184,9 +184,10 @@ def test_a_person_sees_what_is_left_and_switches_to_english(served, browser, tmp
         page.get_by_role("link", name="Overzicht van december 2026").click()
         page.wait_for_load_state()
         assert "Uw overzicht van december 2026" in page.locator("h1").inner_text()
-        assert page.locator("body").evaluate("e => getComputedStyle(e).maxWidth") != "none"
+        assert page.locator("main").evaluate("e => getComputedStyle(e).maxWidth") != "none"
+        assert page.get_by_role("link", name="Terug naar uw leefgeld").is_visible()
         assert not complaints, complaints  # no Content-Security-Policy refusals, no errors at all
-        assert not failed, failed  # the stylesheet and icon load (the Dutch overview names no icon)
+        assert not failed, failed  # the stylesheet and icon load
     finally:
         context.close()
 
@@ -233,5 +234,58 @@ def test_axe_finds_nothing_serious(served, browser):
             if url.startswith(served["bad_month"]):  # issue 19's page: the story, the warning, the rows
                 assert page.locator("#story").is_visible() and page.locator("#stale").is_visible()
                 assert not result["violations"], (url, [(v["id"], v["impact"]) for v in result["violations"]])
+    finally:
+        context.close()
+
+
+# -- the page and the printable overview at three widths, in both languages -------------------
+
+SCREENS = ROOT / "docs" / "screens"
+WIDTHS = (320, 390, 1280)
+
+
+def _axe(page) -> list:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => await axe.run(document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
+        resultTypes: ['violations']})""")
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("width", WIDTHS, ids=[f"{w}px" for w in WIDTHS])
+def test_the_page_and_the_overview_fit_every_width_and_axe_finds_nothing(served, browser, width, lang):
+    if not AXE.exists():
+        if REQUIRED:
+            pytest.fail(f"axe-core not installed at {AXE}")
+        pytest.skip(f"axe-core not installed at {AXE} (npm install --prefix .cache/axe axe-core@4)")
+    context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 900},
+                                  device_scale_factor=1)
+    page = context.new_page()
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    try:
+        page.goto(served["url"] + f"&lang={lang}")
+        overview_link = "Overzicht van december 2026" if lang == "nl" else "Overview of December 2026"
+        overview_href = page.get_by_role("link", name=overview_link).get_attribute("href")
+        for kind, url in (("page", page.url), ("overview", None)):
+            if url is None:
+                page.goto(served["url"].split("?")[0] + "/" + overview_href.split("/", 1)[1])
+            width_seen, inner = no_horizontal_scroll(page)
+            assert width_seen <= inner, (kind, width_seen, inner)
+            for amount in page.locator(".row-amount").all():  # every amount is on the screen
+                box = amount.bounding_box()
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= inner, (kind, box)
+            page.screenshot(path=str(SCREENS / f"{kind}-{lang}-{width}.png"))  # the first screen: small files
+            assert not _axe(page), (kind, _axe(page))
+        heading = page.locator("h1").inner_text()
+        assert heading == ("Uw overzicht van december 2026" if lang == "nl" else "Your overview of December 2026")
+        facts = plain(page.locator("#facts").inner_text())
+        assert B in facts and ("9 december 2026" if lang == "nl" else "9 December 2026") in facts
+        planned = page.locator(".row-status", has_text="Gepland op" if lang == "nl" else "Planned for")
+        assert planned.count() == 3  # the weekly leefgeld after 9 December
+        back = "Terug naar uw leefgeld" if lang == "nl" else "Back to your leefgeld"
+        page.get_by_role("link", name=back).click()
+        page.wait_for_load_state()
+        assert page.locator("#left-amount").is_visible()
     finally:
         context.close()

@@ -34,6 +34,7 @@ READS = [
     (["report"], "/reports", "auditor"),
     (["report", "--team", NOORD, "--month", "2026-11"], "/reports?month=2026-11", "lead"),
     (["payment-files"], "/payment-files", "job"),
+    (["notices", "show", A], f"/households/{D}/notices", "auditor"),
 ]
 
 

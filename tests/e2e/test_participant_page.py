@@ -334,9 +334,10 @@ def test_the_overview_link_works_in_both_languages(site):
     overview = site.client.get(urljoin(page_url, links[0]))
     assert overview.status_code == 200
     assert "Uw overzicht van december 2026" in overview.text and "€\u00a0718,70" in overview.text
-    assert "Woningcorporatie Portaal" in overview.text and "gemaakt op 9 december 2026" in overview.text
+    assert "Woningcorporatie Portaal" in overview.text and "<dd>9 december 2026</dd>" in overview.text
     csp = overview.headers["content-security-policy"]
-    assert "'sha256-" in csp and "unsafe-inline" not in csp  # its own inline style, by hash
+    assert "style-src 'self';" in csp and "unsafe-inline" not in csp  # the page's stylesheet, nothing inline
+    assert "<style" not in overview.text and 'href="../static/participant.css"' in overview.text
     assert overview.headers["referrer-policy"] == "no-referrer" and overview.headers["cache-control"] == "no-store"
     default = site.get(A, "?date=2026-12-09", "/overzicht")
     assert "Uw overzicht van december 2026" in default.text

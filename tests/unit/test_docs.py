@@ -81,7 +81,7 @@ def test_there_is_an_architecture_page():
 @pytest.mark.parametrize("name,text", documents(), ids=[d[0] for d in documents()])
 def test_every_module_path_and_name_in_the_design_pages_exists(name: str, text: str):
     names = defined_names()
-    missing_paths = [t for t in quoted(text) if PATH.match(t) and not t.startswith(("http", "../"))
+    missing_paths = [t for t in quoted(text) if PATH.match(t) and not t.startswith(("http", "../", "."))
                      and not any(c in t for c in "*{}") and not path_exists(t)]
     missing_names = [t for t in quoted(text) if not PATH.match(t)
                      for part in code_names(t) if part not in names and part not in EXTERNAL]

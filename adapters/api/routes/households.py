@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from huishoudboekje import reports
 from huishoudboekje import households as household_service
+from huishoudboekje import notices as notice_service
 from huishoudboekje.access import Principal
 from huishoudboekje.domain.household import household_id
 from huishoudboekje.onboarding import HouseholdDoc, RevertsChanges, parse_document
@@ -21,7 +22,7 @@ from ..errors import Problem, domain_errors
 from ..idempotency import Write, json_answer, writer
 from ..models import (MONTH, READ_PROBLEMS, WRITE_PROBLEMS, AgreementEnded, AmountChanged, AmountChangeIn,
                       BusinessDate, DossierPath, EndIn, HeldReleased, HistoryOut, HouseholdOut, HouseholdRow,
-                      LeftOut, Onboarded, ParticipationEnded, PayDayChanged, PayDayIn, problems)
+                      LeftOut, NoticesIn, NoticesOut, Onboarded, ParticipationEnded, PayDayChanged, PayDayIn, problems)
 router = APIRouter(prefix="/api/v1")
 
 
@@ -81,6 +82,29 @@ def history(dossier: DossierPath, as_of: BusinessDate | None = None,
 def left(dossier: DossierPath, day: Annotated[BusinessDate | None, Query(alias="date")] = None,
          who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
     return ctx.services.left(visible(ctx, who, dossier), day)
+
+
+@router.get("/households/{dossier:path}/notices", tags=["households"], response_model=NoticesOut,
+            summary="The participant's choice of notices (e-mail or text message)", responses=READ_PROBLEMS)
+def notices_of(dossier: DossierPath, who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
+    visible(ctx, who, dossier)
+    with domain_errors():
+        return notice_service.show(ctx.services.engine, dossier)
+
+
+@router.post("/households/{dossier:path}/notices", tags=["households"], response_model=NoticesOut,
+             summary="Record the participant's own choice of notices (consent)",
+             description="E-mail or text message when leefgeld is sent, when an income is late or a payment "
+                         "came back, and a fresh link when theirs is about to expire; the message says only "
+                         "that there is news. `none` stops them.", responses=WRITE_PROBLEMS)
+def choose_notices(dossier: DossierPath, body: NoticesIn, call: Write = writer(*TEAM)) -> Response:
+    def action() -> Response:
+        check_own(call.ctx, call.who, dossier)
+        return json_answer(NoticesOut(**notice_service.choose(
+            call.ctx.engine, dossier, body.channel, body.address, body.language, body.on or date.today(),
+            call.actor)))
+
+    return call.answer(action, "address")
 
 
 @router.get("/households/{dossier:path}/overview", tags=["households"], response_class=HTMLResponse,
