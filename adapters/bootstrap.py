@@ -129,7 +129,8 @@ class Services:
         """What's left this cycle, with the forecast, and (for staff) how current the read
         model is; the participant's page leaves that out, as it reads no such thing."""
         account = household.account or self.settings.default_account
-        result = what_is_left(household, day or date.today(), self.projections.data_as_of(account))
+        result = what_is_left(household, day or date.today(), self.projections.data_as_of(account),
+                              self.projections.filed_through())
         if with_projection:
             result["projection"] = self.projections.status().as_dict()
         return result

@@ -330,8 +330,11 @@ class LeftOut(BaseModel):
     dossier: str
     as_of: str
     data_as_of: str | None = Field(description="Newest value date of the account's imported statements")
+    data_stale: bool = Field(False, description="The newest bank data is more than two TARGET2 business days old")
     cycle: dict[str, str]
-    leefgeld: dict[str, Any]
+    leefgeld: dict[str, Any] = Field(description=(
+        "`paid`/`scheduled`: execution date come or not; `received`: confirmed by a statement; `on_its_way`: "
+        "planned or sent, not confirmed. Each part's `progress`: planned | sent | paid | returned"))
     incomes: list[dict[str, Any]]
     charges: list[dict[str, Any]]
     buffer_owed: str
@@ -341,6 +344,9 @@ class LeftOut(BaseModel):
     supplements: list[dict[str, Any]] = Field(default_factory=list, description=(
         "What this cycle's supplements paid for incomes that came too late for its pay date, each with "
         "its sentence for the household (`text`: nl, en)"))
+    month: dict[str, Any] = Field(default_factory=dict, description=(
+        "The cycle's facts a bad month is explained with (`bad`): what the pay date advanced, incomes that "
+        "came late and what was paid from them, what is still owed, the next pay date and its leefgeld"))
     projection: ProjectionOut
 
 

@@ -8,9 +8,10 @@ from datetime import date
 from typing import Any
 
 from huishoudboekje.domain.household import Household
-from huishoudboekje.domain.money import Money
+from huishoudboekje.domain.money import Money, total
 from huishoudboekje.domain.team import contact_card
 from huishoudboekje.projections.left import left_this_month
+from huishoudboekje.projections.wording import income_words
 
 from .words import MESSAGES, day_words, label, money
 
@@ -94,21 +95,76 @@ def view_model(household: Household, left: dict[str, Any], lang: str, as_of: dat
     came_in, expected = income_rows(say, left["incomes"])
     owed = Money(left["buffer_owed"])
     team = household.team or ""
+    story = month_story(say, left)
+    cycle_leefgeld = Money(left.get("month", {}).get("leefgeld", left["leefgeld"]["paid"]))
     return {
         "hero": hero(say, household, left),
         "updated": (m["updated"].format(day=day_words(left["data_as_of"], lang, weekday=False, year=True))
                     if left["data_as_of"] else m["updated_never"]),
+        "stale": (m["stale"].format(day=day_words(left["data_as_of"], lang, weekday=True, year=True))
+                  if left.get("data_stale") else ""),
+        "story": story,
+        # the advance, explained where the page first names it: the story, or else the section
+        "voorschot_means": m["voorschot_means"] if story or owed.is_positive else "",
         "parts": part_rows(say, left["leefgeld"]["parts"]),
         "came_in": came_in,
         "expected": expected,
         "charges": [charge_row(say, charge) for charge in left["charges"]],
         "saving": saving_rows(say, household, left["reserves"]),
-        "owed": [m["owed"].format(amount=say.eur(owed)),
-                 m["owed_minimum"].format(amount=say.eur(household.minimum_leefgeld))] if owed.is_positive else [],
+        # never "you always keep the minimum" on a month that left less (issue 19)
+        "owed": ([m["owed"].format(amount=say.eur(owed))] +
+                 ([m["owed_minimum"].format(amount=say.eur(household.minimum_leefgeld))]
+                  if cycle_leefgeld >= household.minimum_leefgeld else [])) if owed.is_positive else [],
         "shortfall": m["shortfall"] if Money(left["forecast"]["shortfall"]).is_positive else "",
         "questions": m["questions"].format(team=team) if team else m["questions_plain"],
         "contact": contact if contact is not None else contact_card(None, household),
     }
+
+
+def month_story(say: Say, left: dict[str, Any]) -> list[str]:
+    """A bad month in one or two sentences, from its facts (`what_is_left`'s `month`): what
+    came in and what was paid from it, or what was missing and what the municipality
+    advanced; then what is still owed and when the next leefgeld comes, and about how much."""
+    facts = left.get("month") or {}
+    if not facts.get("bad"):
+        return []
+    m, eur = say.m, say.eur
+    first = ""
+    for late in facts["late_incomes"]:
+        first += (" " if first else "") + m["m_late"].format(income=income_words(late["categories"], say.lang),
+                                                              day=say.day(late["on"], weekday=False))
+        repaid, leefgeld = Money(late["repaid"]), Money(late["leefgeld"])
+        if repaid.is_positive and leefgeld.is_positive:
+            first += m["m_from_both"].format(repaid=eur(repaid), leefgeld=eur(leefgeld))
+        elif repaid.is_positive:
+            first += m["m_from_repaid"].format(repaid=eur(repaid))
+        elif leefgeld.is_positive:
+            first += m["m_from_leefgeld"].format(leefgeld=eur(leefgeld))
+        else:
+            first += m["m_from_bills"]
+    advanced = Money(facts["advanced"])
+    if not first and advanced.is_positive:
+        pay_date = facts["pay_date"]
+        missing = [i for i in left["incomes"] if i["status"] in ("missing", "late") and i["date"] <= pay_date]
+        came = [i for i in left["incomes"] if i["received_on"] and i["date"] <= pay_date < i["received_on"]]
+        if missing:
+            first = m["m_missing"].format(income=income_words([i["category"] for i in missing], say.lang),
+                                          day=say.day(pay_date, weekday=False))
+        elif came:  # in since, the coming night uses it (the forecast's supplement says how)
+            first = m["m_came_after"].format(income=income_words([i["category"] for i in came], say.lang),
+                                             pay=say.day(pay_date, weekday=False),
+                                             day=say.day(max(i["received_on"] for i in came), weekday=False))
+        else:
+            first = m["m_short"].format(day=say.day(pay_date, weekday=False))
+        leefgeld_too = Money(facts["leefgeld"]).is_positive
+        first += m["m_advanced" if leefgeld_too else "m_advanced_bills"].format(amount=eur(advanced))
+    second = ""
+    owed = Money(facts["buffer_owed"])
+    if owed.is_positive:
+        second = m["m_owed"].format(amount=eur(owed))
+    second += m["m_next"].format(day=say.day(facts["next_pay_date"], weekday=False),
+                                 amount=eur(facts["next_leefgeld"]))
+    return [line.strip() for line in (first, second) if line.strip()]
 
 
 HERO_LABELS = {"to-come": "hero_to_come", "paid": "hero_paid", "upcoming": "hero_upcoming", "none": "hero_none"}
@@ -123,9 +179,12 @@ def hero(say: Say, household: Household, left: dict[str, Any]) -> Hero:
     if kind == "to-come":
         coming = [p for p in parts if p["date"] > say.as_of.isoformat()]  # what `scheduled` adds up
         first = min(coming, key=lambda p: p["date"])
-        paid = Money(left["leefgeld"]["paid"])
-        if paid.is_positive:
-            shown.about.append(m["already"].format(amount=say.eur(paid)))
+        received = Money(left["leefgeld"].get("received", left["leefgeld"]["paid"]))
+        if received.is_positive:
+            shown.about.append(m["already"].format(amount=say.eur(received)))
+        sent = total(Money(p["amount"]) for p in parts if p.get("progress") == "sent")
+        if sent.is_positive:
+            shown.about.append(m["on_its_way"].format(amount=say.eur(sent)))
         shown.next_line = m["next"].format(day=day(first["date"]))
         shown.next_detail = m["next_amount"].format(amount=say.eur(first["amount"]))
     elif kind == "upcoming":  # the earlier of: the next unpaid pay date, the end of the cycle shown
@@ -133,34 +192,42 @@ def hero(say: Say, household: Household, left: dict[str, Any]) -> Hero:
         shown.next_detail = m["upcoming_detail"]
     else:
         done = [p for p in parts if p["status"] in ("paid", "confirmed")]
-        if kind == "paid" and done:
-            shown.about.append(m["paid_on"].format(day=day(max(p["date"] for p in done))))
+        confirmed = [p["confirmed_on"] for p in done if p.get("progress") == "paid" and p.get("confirmed_on")]
+        waiting = [p for p in done if p.get("progress") == "sent"]
+        if kind == "paid" and waiting:  # in a file, its execution date come; the bank has not confirmed it
+            shown.about.append(m["sent_on"].format(day=day(max(p["date"] for p in waiting))))
+        elif kind == "paid" and confirmed:
+            shown.about.append(m["paid_on"].format(day=day(max(confirmed))))
         if kind == "none":
             shown.about.append(m["none_left"])
         shown.next_line = m["next"].format(day=day(left["cycle"]["next_pay_date"]))
         expected_next = Money(forecast["expected_leefgeld"])
         if expected_next.is_positive:
             shown.next_detail = m["next_expected"].format(amount=say.eur(expected_next))
-    # An income that came late and was used after all (projections/wording.py says it).
-    shown.about.extend(done["text"][say.lang] for done in left.get("supplements", []))
+    # An income that came late and was used after all (projections/wording.py says it),
+    # unless the month's story at the top says it already (`month_story`).
+    if not left.get("month", {}).get("bad"):
+        shown.about.extend(done["text"][say.lang] for done in left.get("supplements", []))
     if forecast.get("supplement"):
         shown.about.append(forecast["supplement"]["text"][say.lang])
     return shown
 
 
-# Part status: (message key, tone); any other status is still to come.
-PART_STATUS = {"paid": ("part_paid", "done"), "confirmed": ("part_paid", "done"),
-               "returned": ("part_returned", "attention")}
+# A part's progress: (message key, tone); a part without one (an older API answer) is planned.
+PART_PROGRESS = {"paid": ("part_paid", "done"), "sent": ("part_sent", "coming"),
+                 "returned": ("part_returned", "attention")}
 
 
 def part_rows(say: Say, parts: list[dict[str, Any]]) -> list[Row]:
     """The weekly parts of the leefgeld; none when it comes in one part that did not fail."""
-    if not (len(parts) > 1 or any(p["status"] == "returned" for p in parts)):
+    if not (len(parts) > 1 or any(p.get("progress") == "returned" for p in parts)):
         return []
     rows = []
     for p in parts:
-        key, tone = PART_STATUS.get(p["status"], ("part_coming", "coming"))
-        rows.append(Row(say.day(p["date"]), say.eur(p["amount"]), say.m[key], tone))
+        key, tone = PART_PROGRESS.get(p.get("progress") or "planned", ("part_coming", "coming"))
+        text = say.m[key].format(day=say.day(p["confirmed_on"], weekday=False)) if p.get("confirmed_on") else \
+            say.m[key].replace(" op {day}", "").replace(" on {day}", "")
+        rows.append(Row(say.day(p["date"]), say.eur(p["amount"]), text, tone))
     return rows
 
 
@@ -195,14 +262,18 @@ def received_words(say: Say, income: dict[str, Any]) -> tuple[str, str]:
 
 
 def charge_row(say: Say, charge: dict[str, Any]) -> Row:
-    """A fixed bill we pay for the household, and where its payment stands."""
-    m, status = say.m, charge["status"]
-    if status in ("paid", "confirmed"):
-        text, tone = m["ch_paid"].format(day=say.day(charge["paid_on"] or charge["due"], weekday=False)), "done"
-    elif status == "returned":
-        text, tone = m["ch_returned"], "attention"
-    elif status == "in-arrears":
+    """A fixed bill we pay for the household, and where its payment stands by the bank data:
+    planned, sent to the bank, paid (confirmed by a statement) or returned."""
+    m, status, progress = say.m, charge["status"], charge.get("progress")
+    if status == "in-arrears":
         text, tone = m["ch_arrears"], "attention"
+    elif progress == "returned" or status == "returned":
+        text, tone = m["ch_returned"], "attention"
+    elif progress == "paid" or (progress is None and status in ("paid", "confirmed")):
+        on = charge.get("confirmed_on")
+        text, tone = (m["ch_paid"].format(day=say.day(on, weekday=False)) if on else m["ch_paid_plain"]), "done"
+    elif progress == "sent":
+        text, tone = m["ch_sent"].format(day=say.day(charge["paid_on"], weekday=False)), "coming"
     elif charge["paid_on"]:
         text, tone = m["ch_will"].format(day=say.day(charge["paid_on"], weekday=False)), "coming"
     elif charge["due"] >= say.as_of.isoformat():

@@ -283,7 +283,7 @@ class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, P
         instruction = self.instructions[instruction_id]
         self.instructions[instruction_id] = replace(
             instruction, status="returned" if instruction.status == "returned" else "confirmed",
-            confirmed_by=transaction_id)
+            confirmed_by=transaction_id, confirmed_on=booking_date)
 
     @event("PaymentReturned")
     def _payment_returned(self, instruction_id: str, transaction_id: str, booking_date: date,

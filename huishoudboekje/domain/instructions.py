@@ -39,6 +39,10 @@ class Instruction:
     # what was still owed after it. Zero for a payment of a whole period.
     settled_before: Money = Money.zero()
     rest: Money = Money.zero()
+    # The booking date of the statement line that confirmed it (2026-12): what the
+    # participant's page calls "betaald op …". None: not confirmed, or confirmed in a
+    # snapshot written before it was kept.
+    confirmed_on: date | None = None
 
     @property
     def period_amount(self) -> Money:
@@ -51,16 +55,20 @@ def instruction_row(instruction: Instruction) -> list[Any]:
     i = instruction
     return [i.id, i.end_to_end_id, i.pay_date.isoformat(), i.kind, i.agreement_id, i.period.isoformat(), i.part,
             str(i.amount), i.execution_date.isoformat(), i.creditor_name, i.creditor_iban, i.reference, i.status,
-            i.confirmed_by, str(i.settled_before), str(i.rest)]
+            i.confirmed_by, str(i.settled_before), str(i.rest),
+            i.confirmed_on.isoformat() if i.confirmed_on else None]
 
 
 def instruction_from_row(row: list[Any]) -> Instruction:
     """`instruction_row` read back; a row of twelve (written before `status`) is scheduled,
     one of thirteen (written before `confirmed_by`) names no confirming transaction, one
-    of fourteen (written before part-payments) paid a whole period."""
+    of fourteen (written before part-payments) paid a whole period, one of sixteen
+    (written before `confirmed_on`) keeps no confirmation date."""
     ident, e2e, pay_date, kind, agreement_id, period, part, amount, execution_date, *rest = row
     if len(rest) > 5:
-        rest = [*rest[:5], _amount(rest[5]), _amount(rest[6])]
+        rest = [*rest[:5], _amount(rest[5]), _amount(rest[6]), *rest[7:]]
+    if len(rest) > 7 and rest[7] is not None:
+        rest[7] = date.fromisoformat(rest[7])
     return Instruction(ident, e2e, date.fromisoformat(pay_date), kind, agreement_id, date.fromisoformat(period),
                        part, _amount(amount), date.fromisoformat(execution_date), *rest)
 

@@ -4,6 +4,11 @@ The household's projected state holds its agreements, its money and the payments
 its recent pay dates; this module only looks at it on a date. Statuses:
 incomes expected | received | late | missing | deviating;
 charges scheduled | paid | confirmed | returned | in-arrears.
+
+`status` of a payment says whether its execution date has come (kept for the API);
+`progress` says what the bank data shows, for the participant to read:
+planned (with its date) | sent (in a payment file the job completed, its execution date
+come) | paid (a statement confirmed it, `confirmed_on`) | returned.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from ..domain.agreement import CHARGE, INCOME
+from ..domain.calendar import is_business_day
 from ..domain.household import Household
 from ..domain.money import Money, total
 from ..domain.signals import income_deadline
@@ -46,25 +52,37 @@ def cycle_of(household: Household, as_of: date) -> Cycle:
     return Cycle(max(ran) if ran else previous, following)
 
 
-def what_is_left(household: Household, as_of: date, data_as_of: date | None) -> dict[str, Any]:
+STALE_AFTER = 2  # business days: bank data older than this is said at the top of the page
+
+
+def what_is_left(household: Household, as_of: date, data_as_of: date | None,
+                 filed_through: date | None = None) -> dict[str, Any]:
+    """`filed_through`: the last day the nightly job completed (`Projections.filed_through`);
+    None: not known, and a payment whose execution date has come counts as sent."""
     pay_date, next_pay = cycle_of(household, as_of)
     instructions = household.cycle_instructions(pay_date)  # with what supplements paid since
     leefgeld = [i for i in instructions if i.kind == "leefgeld"]
     forecast = household.forecast(as_of)
+    progress = _Progress(household, as_of, filed_through)
+    parts = [{"date": i.execution_date.isoformat(), "amount": str(i.amount), "status": _payment_status(i, as_of),
+              **progress.of(i)} for i in leefgeld]
     return {
         "dossier": household.dossier,
         "as_of": as_of.isoformat(),
         "data_as_of": data_as_of.isoformat() if data_as_of else None,
+        "data_stale": stale(data_as_of, as_of),
         "cycle": {"pay_date": pay_date.isoformat(), "next_pay_date": next_pay.isoformat()},
         "leefgeld": {
             "paid": str(total(i.amount for i in leefgeld if i.execution_date <= as_of and i.status != "returned")),
             "scheduled": str(total(i.amount for i in leefgeld if i.execution_date > as_of)),
-            "parts": [{"date": i.execution_date.isoformat(), "amount": str(i.amount),
-                       "status": _payment_status(i, as_of)} for i in leefgeld],
+            # what the bank confirmed, and what is on its way (planned or sent, not confirmed)
+            "received": str(total(Money(p["amount"]) for p in parts if p["progress"] == "paid")),
+            "on_its_way": str(total(Money(p["amount"]) for p in parts if p["progress"] in ("planned", "sent"))),
+            "parts": parts,
         },
         "incomes": _incomes(household, cycle_of(household, date.fromordinal(pay_date.toordinal() - 1)).pay_date,
                             pay_date, next_pay, as_of),
-        "charges": _charges(household, pay_date, next_pay, as_of, instructions),
+        "charges": _charges(household, pay_date, next_pay, as_of, instructions, progress),
         "buffer_owed": str(household.buffer_outstanding),
         "reserves": {k: str(v) for k, v in sorted(household.reserves.items())},
         "forecast": {
@@ -74,7 +92,42 @@ def what_is_left(household: Household, as_of: date, data_as_of: date | None) -> 
             "supplement": _coming_supplement(household, as_of),
         },
         "supplements": _supplements(household, pay_date),
+        "month": _month(household, pay_date, parts, forecast),
     }
+
+
+def _month(household: Household, pay_date: date, parts: list[dict[str, Any]], forecast: Any) -> dict[str, Any]:
+    """The cycle's facts a bad month is explained with: what the pay date advanced, what
+    came in late and what was paid from it, what is still owed, what comes next.
+
+    `bad`: the buffer advanced or is owed, a payment is in arrears, or the leefgeld
+    stayed below the minimum. Read from the household's state only: the last pay date's
+    inputs (the buffer before it) and the cycle's supplements (the buffer repaid since).
+    """
+    supplements = household.supplements_of(pay_date)
+    repaid_since = total(Money(s["repaid"]) for s in supplements)
+    inputs = household.cycle_inputs
+    advanced = Money.zero()
+    if inputs is not None and inputs.pay_date == pay_date:  # supplements advance nothing
+        advanced = (household.buffer_outstanding + repaid_since - inputs.state.buffer_outstanding).max(Money.zero())
+    late = []
+    for done in supplements:
+        night = date.fromisoformat(done["day"])
+        booked = [b for b in household.recent_income if b.agreement_id in done["incomes"] and b.value_date <= night
+                  and b.value_date > pay_date.fromordinal(pay_date.toordinal() - 45)]
+        late.append({"incomes": list(done["incomes"]),
+                     "categories": [household.agreements[a].category if a in household.agreements else "overig"
+                                    for a in done["incomes"]],
+                     "amount": done["income"], "on": max(b.value_date for b in booked).isoformat() if booked
+                     else done["day"], "repaid": done["repaid"], "leefgeld": done["leefgeld"],
+                     "arrears": done["arrears"]})
+    leefgeld = total(Money(p["amount"]) for p in parts if p["progress"] != "returned")
+    owed = household.buffer_outstanding
+    bad = (advanced.is_positive or owed.is_positive or repaid_since.is_positive or bool(household.arrears)
+           or (bool(parts) and leefgeld < household.minimum_leefgeld))
+    return {"bad": bad, "pay_date": pay_date.isoformat(), "advanced": str(advanced), "late_incomes": late,
+            "leefgeld": str(leefgeld), "buffer_owed": str(owed), "minimum_leefgeld": str(household.minimum_leefgeld),
+            "next_pay_date": forecast.next_pay_date.isoformat(), "next_leefgeld": str(forecast.expected_leefgeld)}
 
 
 def _categories(household: Household, agreement_ids: list[str]) -> list[str]:
@@ -139,7 +192,7 @@ def _incomes(household: Household, previous_pay: date, pay_date: date, next_pay:
 
 
 def _charges(household: Household, pay_date: date, next_pay: date, as_of: date,
-             instructions: list[Any]) -> list[dict[str, Any]]:
+             instructions: list[Any], progress: _Progress) -> list[dict[str, Any]]:
     paid = {(i.agreement_id, i.period): i for i in instructions if i.kind == "charge"}
     for i in instructions:  # a charge of this cycle part-paid as arrears, its last part paid since
         if i.kind == "arrears" and not i.rest and i.period >= pay_date:
@@ -166,13 +219,16 @@ def _charges(household: Household, pay_date: date, next_pay: date, as_of: date,
                          "counterparty": agreement.counterparty.name,
                          "amount": str(agreement.amount_on(day)), "due": day.isoformat(),
                          "paid_on": instruction.execution_date.isoformat() if instruction else None,
-                         "status": status})
+                         "status": status,
+                         **(progress.of(instruction) if instruction is not None and status != "in-arrears"
+                            else {"progress": None, "confirmed_on": None})})
     for due in household.arrears:
         if due.due < pay_date:
             rows.append({"agreement": due.agreement_id, "category": household.agreements[due.agreement_id].category
                          if due.agreement_id in household.agreements else "overig",
                          "counterparty": due.creditor_name, "amount": str(due.amount),
-                         "due": due.due.isoformat(), "paid_on": None, "status": "in-arrears"})
+                         "due": due.due.isoformat(), "paid_on": None, "status": "in-arrears",
+                         "progress": None, "confirmed_on": None})
     return sorted(rows, key=lambda r: (r["due"], r["agreement"]))
 
 
@@ -180,6 +236,56 @@ def _payment_status(instruction: Any, as_of: date) -> str:
     if instruction.status in ("confirmed", "returned"):
         return instruction.status
     return "paid" if instruction.execution_date <= as_of else "scheduled"
+
+
+class _Progress:
+    """Where a payment stands by the bank data: planned | sent | paid | returned.
+
+    Sent needs its execution date come and its payment file recorded: the file of the
+    night that issued it (a pay date's, or a supplement's), which is recorded before that
+    night completes. The nights are in the household (`paid_on`, `supplemented_on`), the
+    last completed one in the read model: no event is read for it.
+    """
+
+    def __init__(self, household: Household, as_of: date, filed_through: date | None) -> None:
+        self.as_of, self.filed_through = as_of, filed_through
+        self.night: dict[str, str] = {}
+        for nights in (household.paid_on, household.supplemented_on):
+            for night, ids in nights.items():
+                for ident in ids:
+                    self.night.setdefault(ident, night)
+
+    def of(self, instruction: Any) -> dict[str, Any]:
+        confirmed_on = getattr(instruction, "confirmed_on", None)
+        if instruction.status == "returned":
+            word = "returned"
+        elif instruction.status == "confirmed":
+            word = "paid"
+        elif instruction.execution_date <= self.as_of and self._filed(instruction):
+            word = "sent"
+        else:
+            word = "planned"
+        return {"progress": word, "confirmed_on": confirmed_on.isoformat() if word == "paid" and confirmed_on
+                else None}
+
+    def _filed(self, instruction: Any) -> bool:
+        if self.filed_through is None:
+            return True
+        night = self.night.get(instruction.id, instruction.pay_date.isoformat())
+        return night <= self.filed_through.isoformat()
+
+
+def stale(data_as_of: date | None, as_of: date) -> bool:
+    """Whether the newest bank data is more than `STALE_AFTER` TARGET2 business days old."""
+    if data_as_of is None or data_as_of >= as_of:
+        return False
+    days, day = 0, data_as_of
+    while day < as_of:
+        day = date.fromordinal(day.toordinal() + 1)
+        days += is_business_day(day)
+        if days > STALE_AFTER:
+            return True
+    return False
 
 
 def left_this_month(left: dict[str, Any]) -> Money:

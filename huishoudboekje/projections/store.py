@@ -41,6 +41,9 @@ Table("hhb_signals", METADATA,
       Index("hhb_signals_team", "team", "status", "severity_rank"))
 Table("hhb_accounts", METADATA,
       Column("account", Text, primary_key=True), Column("newest_value_date", Text, nullable=False))
+# How far the nightly job has filed every payment (`Run.DayCompleted`): one row, "run".
+Table("hhb_runs", METADATA,
+      Column("run", Text, primary_key=True), Column("completed_through", Text, nullable=False))
 Table("hhb_event_counts", METADATA,
       Column("event_type", Text, primary_key=True), Column("event_count", BigInteger, nullable=False))
 TABLES = list(METADATA.tables)

@@ -28,6 +28,7 @@ from .store import ReadModel, read_model_class
 BATCH = 500
 HOUSEHOLD_EVENTS = "huishoudboekje.domain.household:Household."
 LEDGER_EVENTS = "huishoudboekje.domain.ledger:Ledger."
+DAY_COMPLETED = "huishoudboekje.domain.run:Run.DayCompleted"
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Projections:
         households: dict[UUID, int] = {}
         freshest: dict[str, date] = {}
         counts: Counter[str] = Counter()
+        completed: date | None = None
         for notification in notifications:
             counts[notification.topic.rsplit(":", 1)[-1]] += 1
             if notification.topic.startswith(HOUSEHOLD_EVENTS):
@@ -94,7 +96,12 @@ class Projections:
                 for account, newest in _value_dates(self.engine.mapper.to_domain_event(notification)):
                     if newest > freshest.get(account, date.min):
                         freshest[account] = newest
-        upserts: dict[str, list[dict[str, Any]]] = {"hhb_households": [], "hhb_signals": [], "hhb_accounts": []}
+            elif notification.topic == DAY_COMPLETED:
+                completed = self.engine.mapper.to_domain_event(notification).day  # days complete in order
+        upserts: dict[str, list[dict[str, Any]]] = {"hhb_households": [], "hhb_signals": [], "hhb_accounts": [],
+                                                     "hhb_runs": []}
+        if completed is not None:
+            upserts["hhb_runs"].append({"run": "run", "completed_through": completed.isoformat()})
         for hid, version in households.items():
             household = self.engine.repository.get(hid, version=version)
             upserts["hhb_households"].append(self._household_row(household))
@@ -148,6 +155,13 @@ class Projections:
         row = self.view.row("SELECT newest_value_date FROM {t}hhb_accounts WHERE account = :account",
                             {"account": account})
         return date.fromisoformat(row["newest_value_date"]) if row else None
+
+    def filed_through(self) -> date | None:
+        """The last day the nightly job completed: every payment issued on it or before is
+        in a payment file. None: no day completed yet, or a read model projected before
+        this was kept (`hhb projections rebuild` fills it in; so does the next night)."""
+        row = self.view.row("SELECT completed_through FROM {t}hhb_runs WHERE run = 'run'")
+        return date.fromisoformat(row["completed_through"]) if row else None
 
     def signals(self, dossier: str | None = None, team: str | None = None,
                 status: str | None = None) -> list[dict[str, Any]]:

@@ -46,7 +46,8 @@ from huishoudboekje.projections.views import Projections  # noqa: E402
 from tests.factories import MANAGED, Tx, camt053  # noqa: E402
 from tests.conftest import register_teams  # noqa: E402
 from tests.serving import free_port, wait_until_serving  # noqa: E402
-from tests.e2e.test_participant_page import GEMEENTE, TOESLAGEN, A, B, B_NAME, weekly_copy  # noqa: E402
+from tests.e2e.test_participant_page import (GEMEENTE, TOESLAGEN, A, B, B_NAME, C, C_NAME,  # noqa: E402
+                                             weekly_copy)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("HHB_CHROMIUM", "/usr/bin/chromium"))
@@ -81,7 +82,8 @@ def served(tmp_path_factory):
             "--email", "wijkteam.oost.overvecht-utrecht@example.nl")
         b_doc = weekly_copy(tmp)
         b_doc.write_text(b_doc.read_text().replace("team: Wijkteam Oost\n", "team: Wijkteam Oost\ncoach: Anna Jansen\n"))
-        hhb("onboard", str(ROOT / "examples" / "HHB-2026-0001.yaml"), str(b_doc))
+        hhb("onboard", str(ROOT / "examples" / "HHB-2026-0001.yaml"), str(b_doc),
+            str(ROOT / "personas" / "persona-3-statushouder.yaml"))  # the late benefit: a bad month
         (tmp / "nov.xml").write_bytes(camt053([
             Tx("131.00", date(2026, 11, 20), *TOESLAGEN, f"zorgtoeslag {A}"),
             Tx("131.00", date(2026, 11, 20), *TOESLAGEN, f"zorgtoeslag {B}"),
@@ -93,6 +95,7 @@ def served(tmp_path_factory):
         engine = open_engine(db, tmp / "var")
         try:
             token, _ = access.issue(engine, "participant", B_NAME, "test", dossier=B, valid_days=30)
+            late, _ = access.issue(engine, "participant", C_NAME, "test", dossier=C, valid_days=30)
             views = Projections(engine)
             views.catch_up()
             household = views.household(B)
@@ -106,7 +109,8 @@ def served(tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(process, f"{base}/p/static/participant.css")
-        yield {"base": base, "url": f"{base}/p/{token}?date={AS_OF}", "left": left, "tmp": tmp}
+        yield {"base": base, "url": f"{base}/p/{token}?date={AS_OF}", "left": left, "tmp": tmp,
+               "bad_month": f"{base}/p/{late}?date={AS_OF}"}
     finally:
         process.terminate()
         try:
@@ -203,7 +207,8 @@ def test_nothing_scrolls_sideways(served, browser, viewport, scale):
     context = browser.new_context(viewport=viewport, device_scale_factor=scale)
     page = context.new_page()
     try:
-        for url in (served["url"], served["url"] + "&lang=en", f"{served['base']}/p/hhbp_no-such-link"):
+        for url in (served["url"], served["url"] + "&lang=en", f"{served['base']}/p/hhbp_no-such-link",
+                    served["bad_month"], served["bad_month"] + "&lang=en"):
             page.goto(url)
             width, inner = no_horizontal_scroll(page)
             assert width <= inner, (url, width, inner)
@@ -224,7 +229,8 @@ def test_axe_finds_nothing_serious(served, browser):
     context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
-        for url in (served["url"], served["url"] + "&lang=en", f"{served['base']}/p/hhbp_no-such-link"):
+        for url in (served["url"], served["url"] + "&lang=en", f"{served['base']}/p/hhbp_no-such-link",
+                    served["bad_month"], served["bad_month"] + "&lang=en"):
             page.goto(url)
             page.add_script_tag(path=str(AXE))
             result = page.evaluate("""async () => await axe.run(document, {
@@ -233,6 +239,9 @@ def test_axe_finds_nothing_serious(served, browser):
             bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
                    for v in result["violations"] if v["impact"] in ("serious", "critical")]
             assert not bad, (url, bad)
+            if url.startswith(served["bad_month"]):  # issue 19's page: the story, the warning, the rows
+                assert page.locator("#story").is_visible() and page.locator("#stale").is_visible()
+                assert not result["violations"], (url, [(v["id"], v["impact"]) for v in result["violations"]])
     finally:
         context.close()
 
