@@ -188,20 +188,8 @@ def view(overview: dict[str, Any], lang: str) -> dict[str, Any]:
         what=agreement_name(r["what"], lang))) for r in overview["paid"]]
     leefgeld = [payment(r, w["leefgeld_row"]) for r in overview["leefgeld"]]
     no_pay_date = not overview["pay_dates"]
-    kept = [w["kept_line" if k["pay_date"] > overview["made_on"] else "kept_used"].format(
-        amount=euro(k["amount"]), day=day(k["pay_date"])) for k in overview["kept"]]
-    if overview["on_hold"].is_positive:
-        kept.append(w["on_hold"].format(amount=euro(overview["on_hold"])))
-    reserves = [{"title": w["leefgeld_reserve"] if r["agreement"] == LEEFGELD_RESERVE
-                 else agreement_name(r["agreement"], lang),
-                 "amount": euro(r["amount"]), "status": w["saved"], "tone": "done"} for r in overview["reserves"]]
-    advance = [w["advance_what"]]
-    if overview["advanced"].is_positive:
-        advance.append(w["advanced"].format(amount=euro(overview["advanced"])))
-    if overview["repaid"].is_positive:
-        advance.append(w["repaid"].format(amount=euro(overview["repaid"])))
-    advance.append(w["owed"].format(amount=euro(overview["buffer_owed"])) if overview["buffer_owed"].is_positive
-                   else w["owed_none"])
+    kept, reserves, advance = _kept_lines(overview, w, euro, day), _reserve_rows(overview, w, euro, lang), \
+        _advance_lines(overview, w, euro)
     contact = overview.get("contact")
     return {
         "w": w,
@@ -231,6 +219,33 @@ def view(overview: dict[str, Any], lang: str) -> dict[str, Any]:
         "reserves_none": w["reserves_no_pay_date" if no_pay_date else "reserves_none"],
         "advance": advance,
     }
+
+
+def _kept_lines(overview: dict[str, Any], w: dict[str, str], euro: Any, day: Any) -> list[str]:
+    """Where money that came in was kept, and why (for a later pay date, or held)."""
+    kept = [w["kept_line" if k["pay_date"] > overview["made_on"] else "kept_used"].format(
+        amount=euro(k["amount"]), day=day(k["pay_date"])) for k in overview["kept"]]
+    if overview["on_hold"].is_positive:
+        kept.append(w["on_hold"].format(amount=euro(overview["on_hold"])))
+    return kept
+
+
+def _reserve_rows(overview: dict[str, Any], w: dict[str, str], euro: Any, lang: str) -> list[dict[str, str]]:
+    return [{"title": w["leefgeld_reserve"] if r["agreement"] == LEEFGELD_RESERVE
+             else agreement_name(r["agreement"], lang),
+             "amount": euro(r["amount"]), "status": w["saved"], "tone": "done"} for r in overview["reserves"]]
+
+
+def _advance_lines(overview: dict[str, Any], w: dict[str, str], euro: Any) -> list[str]:
+    """The voorschot: what it is, what was advanced and repaid this month, what is owed."""
+    advance = [w["advance_what"]]
+    if overview["advanced"].is_positive:
+        advance.append(w["advanced"].format(amount=euro(overview["advanced"])))
+    if overview["repaid"].is_positive:
+        advance.append(w["repaid"].format(amount=euro(overview["repaid"])))
+    advance.append(w["owed"].format(amount=euro(overview["buffer_owed"])) if overview["buffer_owed"].is_positive
+                   else w["owed_none"])
+    return advance
 
 
 def render_overview(overview: dict[str, Any], lang: str = "nl", *, static: str | None = None,
