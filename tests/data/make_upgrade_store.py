@@ -1,4 +1,5 @@
-"""Writes `store-v13.sqlite`: a store as the engine of stop 13 (commit 08a9a95) left it.
+"""Writes `store-v13.sqlite` (stop 13, commit 08a9a95) or `store-v14.sqlite` (stop 14, commit
+154d582): a store as the engine of that stop left it.
 
     git worktree add /tmp/old 08a9a95
     cd /tmp/old && /work/main/.venv/bin/python /work/main/tests/data/make_upgrade_store.py OUT.sqlite
@@ -37,6 +38,12 @@ def main() -> None:
     out = Path(sys.argv[1]).resolve()
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "store.sqlite")
+        teams = sorted({line.split(":", 1)[1].strip() for text in documents() for line in text.splitlines()
+                        if line.startswith("team:")})
+        help_text = subprocess.run([sys.executable, "-m", "adapters.cli", "--help"], capture_output=True,
+                                   text=True, check=False).stdout
+        for team in teams if " teams " in help_text else ():  # from stop 14 on, onboarding takes registered teams only
+            hhb(db, "teams", "add", team)
         for n, text in enumerate(documents()):
             path = Path(tmp) / f"doc{n}.yaml"
             path.write_text(text)

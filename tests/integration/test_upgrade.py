@@ -26,7 +26,10 @@ from tests.conftest import empty_store
 from tests.factories import MANAGED
 from tests.e2e.test_reconcile import check_pain
 
-STORE_V13 = Path(__file__).resolve().parents[1] / "data" / "store-v13.sqlite"
+DATA = Path(__file__).resolve().parents[1] / "data"
+STORE_V13 = DATA / "store-v13.sqlite"  # stop 13 (08a9a95): one income directory, a ledger snapshot
+# stop 14 (154d582), the code before issues 17–19: a sharded directory, registered teams
+STORE_V14 = DATA / "store-v14.sqlite"
 runner = CliRunner()
 
 
@@ -48,12 +51,12 @@ def hhb(url: str, *args: str) -> str:
     return result.stdout
 
 
-def _copy_old_store(url: str, tmp_path: Path) -> None:
+def _copy_old_store(url: str, tmp_path: Path, store: Path = STORE_V13) -> None:
     """The old store's rows into the store at `url`, in their order."""
     if url.startswith("sqlite:///"):
-        shutil.copy(STORE_V13, url[len("sqlite:///"):])
+        shutil.copy(store, url[len("sqlite:///"):])
         return
-    source = open_engine(f"sqlite:///{shutil.copy(STORE_V13, tmp_path / 'copy.sqlite')}", tmp_path / "old")
+    source = open_engine(f"sqlite:///{shutil.copy(store, tmp_path / 'copy.sqlite')}", tmp_path / "old")
     target = open_engine(url, tmp_path / "var")
     try:
         stored = source.recorder.select_notifications(start=1, limit=100_000)
@@ -116,17 +119,19 @@ def _sequel(url: str, tmp_path: Path) -> dict:
             "read_models": {k: len(v) for k, v in live_rows.items()}}
 
 
+@pytest.mark.parametrize("store", [STORE_V13, STORE_V14], ids=["stop13", "stop14"])
 def test_a_store_of_the_previous_version_imports_pays_and_rebuilds_like_a_new_one(
-        empty_url, tmp_path, monkeypatch):
+        empty_url, tmp_path, monkeypatch, store):
     old, new = tmp_path / "old", tmp_path / "new"
     old.mkdir(), new.mkdir()
 
     monkeypatch.setenv("HHB_VAR_DIR", str(old / "var"))
     old_url = empty_url
-    _copy_old_store(old_url, old)
+    _copy_old_store(old_url, old, store)
     engine = open_engine(old_url, old / "var")
     try:
-        assert engine.get_or_none(DIRECTORY_ID) is not None and engine.get_or_none(SHARD_IDS[0]) is None
+        single = engine.get_or_none(DIRECTORY_ID) is not None and engine.get_or_none(SHARD_IDS[0]) is None
+        assert single == (store == STORE_V13)  # stop 14 wrote the sharded directory already
     finally:
         engine.close()
     upgraded = _sequel(old_url, old)
