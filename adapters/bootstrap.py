@@ -59,13 +59,19 @@ class Services:
 
     # -- writes ------------------------------------------------------------------------
 
-    def catch_up(self) -> None:
-        """Bring the read models up to date after a write, so the next read sees it."""
-        with self.projections_lock:
-            try:
-                self.projections.catch_up()
-            except IntegrityError:
-                pass  # another process projected the same events first: they are there
+    def catch_up(self, wait: bool = True) -> bool:
+        """Bring the read models up to date after a write, so the next read sees it.
+        `wait=False`: when another thread is catching up, return False at once (a page
+        then reads what is there rather than wait)."""
+        if not self.projections_lock.acquire(blocking=wait):
+            return False
+        try:
+            self.projections.catch_up()
+        except IntegrityError:
+            pass  # another process projected the same events first: they are there
+        finally:
+            self.projections_lock.release()
+        return True
 
     def payment_writer(self) -> Pain001Writer:
         s = self.settings

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from eventsourcing.persistence import IntegrityError
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader
@@ -64,30 +63,24 @@ _env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
 
 
 class _Views:
-    """The process's read models, brought up to date at most every few seconds.
-
-    Shares the API's `ctx.views` and `ctx.views_lock` (one catch-up at a time per process);
-    a request that finds the lock taken does not wait: it reads what is there.
+    """The process's read models (the services'), brought up to date at most every few
+    seconds; a request that finds another catching up does not wait: it reads what is there.
     """
 
-    def __init__(self, projections: Projections, lock: Any) -> None:
-        self.projections = projections
-        self._lock = lock
+    def __init__(self, services: Any) -> None:
+        self.services = services
         self._last: float | None = None  # monotonic seconds of the last catch-up
 
     def fresh(self) -> Projections:
-        due = self._last is None or time.monotonic() - self._last >= CATCH_UP_EVERY
-        if due and self._lock.acquire(blocking=False):
+        if self._last is None or time.monotonic() - self._last >= CATCH_UP_EVERY:
             try:
-                self._last = time.monotonic()
-                self.projections.catch_up()
-            except IntegrityError:
-                pass  # another process projected the same events first: they are there
+                caught_up = self.services.catch_up(wait=False)
             except Exception:  # noqa: BLE001 - a stale page beats no page
                 log.warning("catching up the read models failed; serving what is there", exc_info=True)
-            finally:
-                self._lock.release()
-        return self.projections
+                caught_up = True
+            if caught_up:
+                self._last = time.monotonic()
+        return self.services.projections
 
 
 _views_lock = threading.Lock()
@@ -99,9 +92,7 @@ def _views(ctx: Context) -> _Views:
         with _views_lock:
             views = getattr(ctx, "participant_views", None)
             if views is None:
-                projections = getattr(ctx, "views", None) or Projections(ctx.engine)
-                views = _Views(projections, getattr(ctx, "views_lock", None) or threading.Lock())
-                ctx.participant_views = views  # type: ignore[attr-defined]
+                views = ctx.participant_views = _Views(ctx.services)  # type: ignore[attr-defined]
     return views
 
 
