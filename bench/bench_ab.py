@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_instructions  # noqa: E402
 from _common import ROOT, log, print_table  # noqa: E402
 
 MAKE = """
@@ -83,21 +82,7 @@ engine.close()
 
 def instructions(code: Path, source: Path, work: Path, mode: str, *extra: str) -> int:
     """Instructions executed by a child process running `code` on a fresh copy of `source`."""
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    for f in source.glob("events.sqlite*"):
-        shutil.copy2(f, work / f.name)
-    script = work / "child.py"
-    script.write_text(CHILD.format(root=str(code)))
-    out = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={work / 'callgrind.out'}",
-                          sys.executable, str(script), str(work), mode, *extra],
-                         capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
-    if out.returncode != 0:
-        raise SystemExit(f"callgrind failed ({mode} with {code}):\n{out.stderr[-3000:]}")
-    found = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
-    if not found:
-        raise SystemExit(f"no instruction count in callgrind's output:\n{out.stderr[-2000:]}")
-    return int(found.group(1).replace(",", ""))
+    return bench_instructions.instructions(source, work, mode, CHILD.format(root=str(code)), *extra)
 
 
 def revision(code: Path) -> str:

@@ -49,16 +49,18 @@ engine.close()
 """
 
 
-def instructions(source: Path, work: Path, mode: str) -> int:
-    """Instructions executed by the child process on a fresh copy of the store."""
+def instructions(source: Path, work: Path, mode: str, child: str | None = None, *extra: str) -> int:
+    """Instructions executed by the child process (this bench's, or the script `child`,
+    given `work`, `mode` and `extra` as arguments) on a fresh copy of the store."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     for f in source.glob("events.sqlite*"):
         shutil.copy2(f, work / f.name)
     script = work / "child.py"
-    script.write_text(CHILD.format(root=str(ROOT), bench=str(Path(__file__).resolve().parent)))
+    script.write_text(child if child is not None else
+                      CHILD.format(root=str(ROOT), bench=str(Path(__file__).resolve().parent)))
     out = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={work / 'callgrind.out'}",
-                          sys.executable, str(script), str(work), mode],
+                          sys.executable, str(script), str(work), mode, *extra],
                          capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
     if out.returncode != 0:
         raise SystemExit(f"callgrind failed ({mode} on {source}):\n{out.stderr[-2000:]}")
