@@ -35,6 +35,8 @@ def persistence_env(url: str | None, var_dir: Path = Path("var"), write_timeout:
             path = path[1:]
         elif path.startswith("/"):  # sqlite:///relative (three slashes)
             path = path[1:]
+        if not path.strip():
+            raise StoreError(f"database URL: '{url}' names no file (sqlite:///FILE)")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return _sqlite(path)
     raise StoreError(f"database URL: '{parsed.scheme}' is not supported (sqlite:///FILE or postgresql://)")
