@@ -11,7 +11,9 @@ It lives in `adapters/` because it is the one place that knows both the applicat
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+from zoneinfo import ZoneInfo
 from collections.abc import Callable
 from datetime import date
 from functools import cached_property
@@ -20,20 +22,21 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.persistence import IntegrityError
 
 from huishoudboekje import households as household_service
+from huishoudboekje import payment_files
 from huishoudboekje import statements as statement_service
 from huishoudboekje import teams as team_service
 from huishoudboekje.config import Settings
 from huishoudboekje.domain.household import Household, NotFound
-from huishoudboekje.domain.run import Run
 from huishoudboekje.domain.statement import Statement
 from huishoudboekje.engine import Engine
 from huishoudboekje.onboarding import HouseholdSpec
 from huishoudboekje.projections.left import what_is_left
+from huishoudboekje.payment_files import Available
 from huishoudboekje.reconcile import RunSummary, files_dir, reconcile
 from huishoudboekje.statements import ImportResult
 from huishoudboekje.history import household_detail, household_on, timeline
 
-from .payments import Pain001Writer
+from .payments import Pain001Writer, PaymentFiles
 from .store import open_engine
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,9 +48,14 @@ Progress = Callable[[int, int], None]
 class Services:
     """What the entry points do, each written once, with the settings applied."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, settings: Settings, available: Available = payment_files.unknown) -> None:
         self.engine = engine
         self.settings = settings
+        # What a managed account holds for payments, asked before a payment file is
+        # released; the default knows nothing (None), so nothing is checked. The daily
+        # balance check (kasaansluiting) is to answer it: the closing balance less what
+        # is on its way already.
+        self.available = available
         self.projections_lock = threading.Lock()  # two catch-ups at once would project one batch twice
 
     @cached_property
@@ -78,11 +86,27 @@ class Services:
         return Pain001Writer(files_dir(s.var_dir), s.debtor_name, s.pain_version)
 
     def pay(self, through: date, today: date | None = None, progress: Progress | None = None) -> RunSummary:
-        """The pay-date job through `through`, with the municipality's settings."""
+        """The pay-date job through `through`, with the municipality's settings; then the
+        escalation of payment files nobody released in time (as of `through`)."""
         s = self.settings
-        return reconcile(self.engine, through, default_account=s.default_account, write_file=self.payment_writer(),
-                         today=today or date.today(), progress=progress, unrepaid_cycles=s.buffer_unrepaid_cycles,
-                         batch=s.reconcile_batch, participant_ceiling=s.limits.participant_ceiling)
+        summary = reconcile(self.engine, through, default_account=s.default_account,
+                            write_file=self.payment_writer(), today=today or date.today(), progress=progress,
+                            unrepaid_cycles=s.buffer_unrepaid_cycles, batch=s.reconcile_batch,
+                            participant_ceiling=s.limits.participant_ceiling)
+        self.catch_up()  # the escalation finds pending files in the read model
+        summary.escalated = payment_files.escalate(self.engine, self.projections, through)
+        return summary
+
+    def payment_store(self) -> PaymentFiles:
+        return PaymentFiles(files_dir(self.settings.var_dir), self.settings.outbox)
+
+    def release_payment_file(self, name: str, actor: str, today: date | None = None) -> dict[str, Any]:
+        """Four eyes: a person with the role finance sends a pending file to the bank."""
+        return payment_files.release(self.engine, self.payment_store(), name, actor, today or date.today(),
+                                     zone=ZoneInfo(self.settings.timezone), available=self.available)
+
+    def hold_payment_file(self, name: str, actor: str, reason: str, today: date | None = None) -> dict[str, Any]:
+        return payment_files.hold(self.engine, self.payment_store(), name, actor, today or date.today(), reason)
 
     def send_notices(self, today: date | None = None) -> dict[str, Any]:
         """The notices due today, to the participants who chose them (after the job has paid)."""
@@ -102,8 +126,13 @@ class Services:
 
     def onboard(self, specs: list[tuple[str, HouseholdSpec]], actor: str,
                 replace: bool = False) -> list[household_service.Onboarded]:
-        return household_service.onboard(self.engine, specs, actor, managed=self.settings.managed_accounts,
-                                         replace=replace)
+        """Onboard, then warn (not refuse) of a participant IBAN or a creditor reference
+        another household uses too (from the read model, brought up to date first)."""
+        results = household_service.onboard(self.engine, specs, actor, managed=self.settings.managed_accounts,
+                                            replace=replace)
+        self.catch_up()
+        shared = household_service.shared_with_others(self.projections, specs)
+        return [dataclasses.replace(r, warnings=tuple(shared.get(r.dossier, ()))) for r in results]
 
     def preview(self, specs: list[tuple[str, HouseholdSpec]], actor: str, as_of: date,
                 replace: bool = False) -> list[dict[str, Any]]:
@@ -136,7 +165,7 @@ class Services:
         model is; the participant's page leaves that out, as it reads no such thing."""
         account = household.account or self.settings.default_account
         result = what_is_left(household, day or date.today(), self.projections.data_as_of(account),
-                              self.projections.filed_through())
+                              self.projections.filed_through(), self.projections.unreleased(household.instructions))
         if with_projection:
             result["projection"] = self.projections.status().as_dict()
         return result
@@ -144,9 +173,10 @@ class Services:
     def signals(self, dossier: str | None = None, team: str | None = None, status: str | None = None,
                 *, households: bool = True, controls: bool | None = None) -> list[dict[str, Any]]:
         """Households' signals and the engine's own (`Controls`: a payment file nobody
-        released, …), which belong to no dossier: with them unless a dossier is asked for."""
+        released, …), which belong to no dossier or team: with them unless a dossier or a
+        team is asked for."""
         return self.projections.signals(dossier, team, status, households=households,
-                                        controls=dossier is None if controls is None else controls)
+                                        controls=not (dossier or team) if controls is None else controls)
 
     def unmatched(self) -> list[dict[str, Any]]:
         return [statement_service.to_dict(r) for r in statement_service.unmatched(self.engine)]
@@ -159,12 +189,15 @@ class Services:
 
         return team_report(self.projections, team, month)
 
-    def payment_files(self) -> list[dict[str, Any]]:
-        run = self.engine.get_or_none(Run.create_id())
-        records = sorted(run.files.values(), key=lambda r: r.name) if run else []
-        return [{"name": r.name, "sha256": r.sha256, "count": r.count, "control_sum": str(r.control_sum),
-                 "debtor_account": r.debtor_account, "message_id": r.message_id, "version": r.version,
-                 "instructions": r.count} for r in records]
+    def payment_files(self, states: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """Every payment file with its review's state (pending, held, released, before-review)."""
+        return payment_files.listing(self.engine, self.projections, states)
+
+    def payment_file(self, name: str) -> dict[str, Any]:
+        """One file as its reviewer reads it: payments by creditor, and what is unusual."""
+        from huishoudboekje.payment_review import show
+
+        return show(self.engine, self.payment_store(), self.projections, name)
 
 
 def bootstrap(db_url: str | None = None, settings: Settings | None = None) -> Services:

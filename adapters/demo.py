@@ -2,15 +2,18 @@
 
 Onboard the three personas, import a generated bank statement with their November
 incomes (persona 3's benefit has not started yet), run the pay date of 1 December,
-write the pain.001 file and show what each household was paid. Running it again
-changes nothing: every step is idempotent.
+write the pain.001 file and show what each household was paid; then a finance person
+(not the one who onboarded) reviews the pending file and releases it to the outbox.
+Running it again changes nothing: every step is idempotent.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -32,6 +35,8 @@ LATE = {"HHB-DEMO-0003"}  # the statushouder's benefit starts two months late
 WAGES = {"HHB-DEMO-0002": "983.41"}  # a thin month for the zero-hours worker
 
 
+DEMO_FINANCE = "Fatima Financiën"  # the second pair of eyes: not "demo", who onboarded the households
+
 # The demo's teams, as staff would register them before onboarding their first household.
 DEMO_TEAMS = {"phone": "030 286 00 00", "email": "wijkteam@example.org", "hours": "ma-vr 9.00-17.00"}
 
@@ -45,7 +50,10 @@ def register_teams(engine: Engine, names: list[str], contact: dict[str, str] | N
 
 
 def run_demo(engine: Engine, documents: list[Path], settings: Settings, console: Console,
-             reconcile: Callable[[date], object]) -> None:
+             reconcile: Callable[[date], object],
+             release: Callable[[date], list[dict[str, Any]]] | None = None) -> None:
+    """`release`: a finance person's review and release of the files still pending (as
+    of the day given), returning each file's review; without it the files stay pending."""
     specs = read_specs(documents)
     register_teams(engine, sorted({spec.team for _, spec in specs}), DEMO_TEAMS)
     results = households.onboard(engine, specs, actor="demo", managed=settings.managed_accounts)
@@ -65,6 +73,14 @@ def run_demo(engine: Engine, documents: list[Path], settings: Settings, console:
     console.print(_paid_table(engine, [r.dossier for r in results]))
     for name in sorted((settings.var_dir / "payments").glob("*.xml")):
         console.print(f"[bold]4. Payment file[/] {name}")
+    reviewed = release(PAY_DATE) if release is not None else []
+    if release is not None and not reviewed:
+        console.print("[bold]5. Nothing waits[/] for a second person's release")
+    for review in reviewed:
+        flags = Counter(flag["flag"] for flag in review["flags"])
+        noted = ", ".join(f"{count}× {flag}" for flag, count in sorted(flags.items())) or "nothing unusual"
+        console.print(f"[bold]5. Reviewed[/] {review['name']}: {review['count']} payments, {review['control_sum']}, "
+                      f"flagged: {noted}; [bold]released[/] by {DEMO_FINANCE} into {settings.outbox}")
 
 
 def _november_statement(engine: Engine, dossiers: list[str], account: str) -> bytes:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from huishoudboekje.domain.errors import DomainError
 from huishoudboekje.domain.household import NotFound
+from huishoudboekje.domain.payment_files import FourEyes, ReleaseRefused
 from huishoudboekje.domain.statement import StatementError
 from huishoudboekje.onboarding import DocumentError
 from huishoudboekje.reconcile import JobFailed
@@ -32,6 +33,9 @@ REFUSALS: tuple[tuple[type[BaseException], Refusal], ...] = (
     (NotFound, Refusal(NOT_FOUND, 404, "Not found")),
     (DocumentError, Refusal(BAD_INPUT, 422, "Invalid document")),
     (StatementError, Refusal(BAD_INPUT, 422, "Not a usable bank statement")),
+    # a payment file's release: someone who may not (four eyes), or a file that may not go
+    (FourEyes, Refusal(BAD_INPUT, 403, "Forbidden")),
+    (ReleaseRefused, Refusal(BAD_INPUT, 409, "Conflict")),
     (DomainError, Refusal(BAD_INPUT, 422, "Refused")),
     # stopped after recording part of its work: not bad input, and a rerun finishes it
     (JobFailed, Refusal(UNEXPECTED, 500, "The job stopped part-way")),

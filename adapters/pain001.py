@@ -22,6 +22,7 @@ from lxml import etree
 from huishoudboekje.domain.errors import DomainError
 from huishoudboekje.domain.iban import Iban, IbanError
 from huishoudboekje.domain.money import Money, total
+from huishoudboekje.domain.payment_files import FilePayment
 from huishoudboekje.domain.sepa_text import NAME_MAX, REMITTANCE_MAX, SepaTextError
 from huishoudboekje.domain.sepa_text import sepa_safe as _sepa_safe
 
@@ -353,3 +354,34 @@ def build_pain001(
         control_sum=control_sum,
         message_id=message_id,
     )
+
+
+# --- reading a file back (for its review) -------------------------------------------
+
+
+def read_pain001(content: bytes) -> list[FilePayment]:
+    """The transfers a pain.001 file (either version) carries, as the bank will read them:
+    what a person reviews before releasing it (`hhb payment-files show`)."""
+    try:
+        root = etree.fromstring(content, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise PaymentFileError(f"not well-formed XML: {exc}") from None
+    version = etree.QName(root).namespace.rsplit(":", 1)[-1] if etree.QName(root).namespace else ""
+    _check_version(version)
+    tree = _Tree.__new__(_Tree)
+    tree.ns, tree.root = f"urn:iso:std:iso:20022:tech:xsd:{version}", root
+    payments = []
+    for block in _payment_blocks(tree):
+        day = date.fromisoformat(_execution_date(tree, block))
+        for tx in tree.findall(block, "CdtTrfTxInf"):
+            reference = tx.find(tree.tag("RmtInf/Strd/CdtrRefInf/Ref"))
+            text = tx.find(tree.tag("RmtInf/Ustrd"))
+            payments.append(FilePayment(
+                end_to_end_id=tree.find(tx, "PmtId/EndToEndId").text or "",
+                creditor_name=tree.find(tx, "Cdtr/Nm").text or "",
+                creditor_iban=tree.find(tx, "CdtrAcct/Id/IBAN").text or "",
+                amount=Money(tree.find(tx, "Amt/InstdAmt").text or ""),
+                execution_date=day,
+                reference=reference.text if reference is not None else None,
+                remittance=text.text if text is not None else None))
+    return payments

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -12,10 +13,11 @@ from pathlib import Path
 
 from huishoudboekje.domain.household import Instruction
 from huishoudboekje.domain.iban import Iban
+from huishoudboekje.domain.payment_files import FilePayment
 from huishoudboekje.domain.run import PaymentFileRecord
 from huishoudboekje.reconcile import created_at, message_id
 
-from .pain001 import Transfer, build_pain001, check_transfer
+from .pain001 import Transfer, build_pain001, check_transfer, read_pain001
 
 _SEPARATORS = re.compile(r"[\s.]")
 
@@ -101,3 +103,59 @@ def _description(instruction: Instruction) -> str:
         return f"Leefgeld {instruction.period:%d-%m-%Y} deel {instruction.part}"
     what = "Achterstand" if instruction.kind == "arrears" else "Betaling"
     return f"{what} {instruction.agreement_id} {instruction.period:%m-%Y}"
+
+
+@dataclass(frozen=True)
+class PaymentFiles:
+    """The job's pending files (`HHB_VAR_DIR/payments`) and the outbox a bank connection
+    collects from (`HHB_OUTBOX_DIR`): only a released file is ever put there.
+
+    A release stages its copy beside it (`NAME.<id>.part`, which a connection collecting
+    `*.xml` does not take), records the release, then renames the copy into place,
+    removing any other staged copy first: a release interrupted after its record is
+    completed by the next `release` of that file, and a copy is never put there twice.
+    """
+
+    pending: Path
+    outbox: Path
+
+    def read(self, name: str) -> bytes | None:
+        path = self._path(self.pending, name)
+        return path.read_bytes() if path.is_file() else None
+
+    def payments(self, content: bytes) -> list[FilePayment]:
+        return read_pain001(content)
+
+    def stage(self, name: str, content: bytes) -> str:
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        staged = f"{self._path(self.outbox, name).name}.{secrets.token_hex(6)}.part"
+        with open(self.outbox / staged, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return staged
+
+    def publish(self, name: str, staged: str) -> None:
+        for other in self.staged(name):
+            if other != staged:
+                (self.outbox / other).unlink(missing_ok=True)
+        os.replace(self.outbox / staged, self._path(self.outbox, name))  # a collector never sees half a file
+
+    def staged(self, name: str) -> list[str]:
+        if not self.outbox.is_dir():
+            return []
+        prefix = self._path(self.outbox, name).name + "."
+        return sorted(p.name for p in self.outbox.iterdir() if p.name.startswith(prefix) and p.name.endswith(".part"))
+
+    def discard(self, name: str, staged: str | None = None) -> None:
+        for copy in [staged] if staged else self.staged(name):
+            (self.outbox / copy).unlink(missing_ok=True)
+
+    def in_outbox(self, name: str) -> bool:
+        return self._path(self.outbox, name).is_file()
+
+    @staticmethod
+    def _path(directory: Path, name: str) -> Path:
+        if Path(name).name != name or name.startswith("."):
+            raise ValueError(f"not a payment file's name: {name!r}")  # names come from records, never paths
+        return directory / name

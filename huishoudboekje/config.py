@@ -27,6 +27,9 @@ class Settings(BaseSettings):
 
     database_url: str | None = None  # default: a SQLite file in var_dir
     var_dir: Path = Path("var")
+    # Where released payment files go, for a bank connection to collect: only a file a
+    # second person released (`hhb payment-files release`) is ever put there.
+    outbox_dir: Path | None = None  # default: var_dir / "outbox"
     managed_accounts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["NL39BNGH0285009999"]
     )
@@ -178,6 +181,10 @@ class Settings(BaseSettings):
     def limits(self) -> Limits:
         return Limits(return_fee=Money(self.return_fee_limit), income_factor=self.income_max_factor,
                       income_ceiling=Money(self.income_ceiling), participant_ceiling=Money(self.participant_ceiling))
+
+    @property
+    def outbox(self) -> Path:
+        return self.outbox_dir or self.var_dir / "outbox"
 
     @property
     def default_account(self) -> str:

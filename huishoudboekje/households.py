@@ -16,6 +16,7 @@ from typing import Any
 from .domain.agreement import CHARGE, Agreement
 from .domain.household import ACTIVE, Household, HouseholdError, household_id
 from .domain.money import Money
+from .domain.payment_files import PARTICIPANT_IBAN, REFERENCE, key_of
 from .domain.run import Run
 from .domain.team import TeamError
 from .engine import Engine
@@ -40,6 +41,11 @@ class Onboarded:
     dossier: str
     household_id: str
     status: str
+    # What another household uses too (a participant's IBAN, a creditor's reference): a
+    # warning, not a refusal, since two dossiers of one household are a typo but a
+    # shared account can be real (`shared_with_others`). Not in `as_dict`: the CLI
+    # prints warnings on stderr.
+    warnings: tuple[dict[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, str]:
         return {"dossier": self.dossier, "household_id": self.household_id, "status": self.status}
@@ -369,3 +375,34 @@ def release_held(engine: Engine, dossier: str, on: date, actor: str) -> dict[str
                 "still_held": str(household.on_hold)}
 
     return engine.change_household(dossier, approve)
+
+
+_SHARED = {
+    PARTICIPANT_IBAN: {"nl": "Rekening {value} is ook van een deelnemer van huishouden {others}.",
+                       "en": "Account {value} also belongs to a participant of household {others}."},
+    REFERENCE: {"nl": "Betalingskenmerk {value} wordt ook betaald voor huishouden {others}.",
+                "en": "Payment reference {value} is also paid for household {others}."},
+}
+
+
+def shared_with_others(index: Any, specs: list[tuple[str, HouseholdSpec]]) -> dict[str, list[dict[str, Any]]]:
+    """Per dossier, the participant IBANs and creditor references another active
+    household uses too; `index.known_by(kind, values)` as the read model answers it."""
+    asked: dict[str, list[tuple[str, str, str]]] = {}  # dossier -> (field, kind, value)
+    for _, spec in specs:
+        fields = [(f"participants[{n}].iban", PARTICIPANT_IBAN, p.iban) for n, p in enumerate(spec.participants)]
+        charges = [a for a in spec.agreements if a.kind == CHARGE]
+        fields += [(f"charges[{n}].reference", REFERENCE, a.reference) for n, a in enumerate(charges) if a.reference]
+        asked[spec.dossier] = fields
+    known = {kind: index.known_by(kind, [v for fields in asked.values() for _, k, v in fields if k == kind])
+             for kind in (PARTICIPANT_IBAN, REFERENCE)}
+    found: dict[str, list[dict[str, Any]]] = {}
+    for dossier, fields in asked.items():
+        for where, kind, value in fields:
+            others = sorted(known[kind].get(key_of(value), set()) - {dossier})
+            if others:
+                found.setdefault(dossier, []).append({
+                    "field": where, "others": others,
+                    "text": {lang: text.format(value=value, others=", ".join(others))
+                             for lang, text in _SHARED[kind].items()}})
+    return found

@@ -28,6 +28,7 @@ from .bulk import release_frames, without_cycle_collection
 from .domain.errors import DomainError
 from .domain.household import Household, Instruction
 from .domain.money import Money, total
+from .domain.payment_files import PaymentFile
 from .domain.run import PaymentFileRecord, Run
 from .engine import Engine
 from .retry import retrying
@@ -94,6 +95,7 @@ class RunSummary:
     paid_households: set[UUID] = field(default_factory=set, repr=False)
     held: dict[str, str] = field(default_factory=dict)  # dossier -> why its payments could not be made
     unsignalled: set[str] = field(default_factory=set, repr=False)  # held dossiers whose signal was not recorded
+    escalated: list[str] = field(default_factory=list)  # pending files escalated (payment_files.escalate)
 
     @property
     def households_paid(self) -> int:  # once each, also when paid in two months of a catch-up
@@ -110,6 +112,7 @@ class RunSummary:
             "arrears": self.arrears,
             "payment_files": self.payment_files,
             "held": [{"dossier": dossier, "reason": reason} for dossier, reason in sorted(self.held.items())],
+            "escalated": self.escalated,
         }
 
 
@@ -326,13 +329,18 @@ def _file_and_complete(engine: Engine, first: date, through: date, job: _Job,
     Recording comes first and is optimistic: if another job recorded files meanwhile,
     the Run is read again and only what no file holds yet goes into a new one. A file
     is written to disk only once recorded, and a recorded file that is missing (the
-    job was killed in between) is written again, byte for byte, from its ids.
+    job was killed in between) is written again, byte for byte, from its ids. Every
+    file is written *pending*: only a person's release sends it to the bank
+    (`payment_files.release`, which copies it to the outbox).
     """
     def attempt() -> None:
         run = engine.get_or_none(Run.create_id()) or Run(first_day=first)
         new = _new_files(run, first, through, job, files)
-        engine.save(run)
-        for record, content in new:
+        # Each new file waits for a person's review (domain/payment_files.py), recorded in
+        # the same write: no file exists that the review does not know.
+        engine.save(run, *(PaymentFile(name=record.name, record=record, first_execution=earliest)
+                           for record, _, earliest in new))
+        for record, content, _ in new:
             files.store(record, content)
             summary.payment_files.append(record.name)
         _restore_missing(run, job, files)
@@ -343,7 +351,8 @@ def _file_and_complete(engine: Engine, first: date, through: date, job: _Job,
 
 
 def _new_files(run: Run, first: date, through: date, job: _Job,
-               files: PaymentFileWriter) -> list[tuple[PaymentFileRecord, bytes]]:
+               files: PaymentFileWriter) -> list[tuple[PaymentFileRecord, bytes, date]]:
+    """The files of the instructions no file holds yet: record, content, earliest execution date."""
     new = []
     done = run.completed_through or date.min  # a completed day is never filed again
     for (day, account), instructions in sorted(job.pending.items()):
@@ -362,7 +371,7 @@ def _new_files(run: Run, first: date, through: date, job: _Job,
                                 f"could not be made: {exc}. Correct that and run the job again: it writes "
                                 "the file then, and pays nothing twice") from None
             run.file_written(day=day, file=record)
-            new.append((record, content))
+            new.append((record, content, min(i.execution_date for i in part)))
     return new
 
 

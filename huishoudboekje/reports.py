@@ -4,6 +4,7 @@ in, what was paid, what was kept) and the team lead's report."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,8 @@ from .domain.money import Money
 from .domain.signals import RESOLVED, SHORTFALL_AHEAD
 from .engine import Engine
 from .projections.views import Projections
+
+Unreleased = Callable[[Iterable[str]], set[str]]  # which of these payment ids wait for a file's release
 
 
 def _month_bounds(month: str) -> tuple[date, date]:
@@ -83,10 +86,12 @@ class _MonthOfEvents:
             self.paid.append({"id": i.id, "date": i.execution_date, "to": i.creditor_name, "kind": i.kind,
                               "what": i.agreement_id or "leefgeld", "amount": i.amount})
 
-    def finish(self) -> list[dict[str, Any]]:
+    def finish(self, unreleased: Unreleased | None = None) -> list[dict[str, Any]]:
         """Each payment's status on the day made, and each income's pay date; returns what was kept."""
+        waiting = unreleased([row["id"] for row in self.paid]) if unreleased and self.paid else set()
         for row in self.paid:
-            row["status"], row["status_date"] = _payment_status(row, self.confirmed, self.returned, self.made_on)
+            row["status"], row["status_date"] = _payment_status(row, self.confirmed, self.returned, self.made_on,
+                                                                waiting)
         for row in self.came_in:  # money that waited in the account for a later pay date, and which
             used = self.swept_on.get(row["transaction"])
             row["kept_for"] = None if used is not None and used <= self.last else \
@@ -94,18 +99,21 @@ class _MonthOfEvents:
         return [r for r in self.came_in if r["kept_for"] is not None]
 
 
-def monthly_overview(engine: Engine, dossier: str, month: str, as_of: date | None = None) -> dict[str, Any]:
+def monthly_overview(engine: Engine, dossier: str, month: str, as_of: date | None = None,
+                     unreleased: Unreleased | None = None) -> dict[str, Any]:
     """What came in, what was paid (and what is still planned), what was kept and why,
     the reserves and the advance of one month, as the events say on `as_of` (the day the
     overview is made; default today): a payment whose execution date is after it is
-    planned, one a statement confirmed by then is paid."""
+    planned, one a statement confirmed by then is paid. `unreleased`: which of some
+    payment ids wait in a payment file nobody released yet (`Projections.unreleased`):
+    planned too, whatever their date."""
     first, last = _month_bounds(month)
     made_on = as_of or date.today()
     household = engine.household(dossier)
     walk = _MonthOfEvents(household, first, last, made_on)
     for event in engine.events.get(household.id):
         walk.read(event)
-    kept = walk.finish()
+    kept = walk.finish(unreleased)
     leefgeld = [p for p in walk.paid if p["kind"] == "leefgeld"]
     charges = [p for p in walk.paid if p["kind"] != "leefgeld"]
     agreements = household.agreements
@@ -137,14 +145,15 @@ def monthly_overview(engine: Engine, dossier: str, month: str, as_of: date | Non
 
 
 def _payment_status(row: dict[str, Any], confirmed: dict[str, date], returned: set[str],
-                    made_on: date) -> tuple[str, date]:
-    """planned (its day has not come), sent (in a payment file, not yet on a statement),
-    paid (a statement confirmed it, on that day) or returned."""
+                    made_on: date, waiting: set[str] = frozenset()) -> tuple[str, date]:
+    """planned (its day has not come, or its payment file waits for a person's release),
+    sent (in a released payment file, not yet on a statement), paid (a statement confirmed
+    it, on that day) or returned."""
     if row["id"] in returned:
         return "returned", row["date"]
     if row["id"] in confirmed:
         return "paid", confirmed[row["id"]]
-    if row["date"] > made_on:
+    if row["date"] > made_on or row["id"] in waiting:
         return "planned", row["date"]
     return "sent", row["date"]
 

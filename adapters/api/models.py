@@ -111,14 +111,27 @@ class NoteIn(In):
     note: str = Field(default="", max_length=500)
 
 
+class HoldIn(In):
+    reason: str = Field(min_length=1, max_length=500, description="Why the file is kept from the bank")
+
+
 class RunIn(In):
     date: BusinessDate | None = Field(default=None, description="Run through this date (default: today)")
+
+
+class OnboardingWarning(BaseModel):
+    field: str = Field(description="participants[n].iban or charges[n].reference")
+    others: list[str] = Field(description="The other households (dossiers) that use it too")
+    text: dict[str, str] = Field(description="In Dutch (nl) and English (en)")
 
 
 class Onboarded(BaseModel):
     dossier: str
     household_id: str
     status: Literal["created", "unchanged", "updated"]
+    warnings: list[OnboardingWarning] = Field(
+        default=[], description="Written, but another household uses this participant IBAN or creditor reference "
+                                "too: two dossiers of one household? (a warning, not a refusal)")
 
 
 class TeamOut(BaseModel):
@@ -307,10 +320,19 @@ class RunOut(BaseModel):
     arrears: int
     payment_files: list[str]
     held: list[dict[str, str]] = []  # households whose payments could not be made: dossier, reason
+    escalated: list[str] = []  # pending payment files nobody released in time: a payment-file-unreleased signal
+
+
+FileState = Literal["pending", "held", "released", "before-review"]
 
 
 class PaymentFileOut(BaseModel):
     name: str
+    state: FileState = Field(description="pending: waits for a person's release; held: kept from the bank; "
+                                         "released: in the outbox; before-review: written before files were "
+                                         "reviewed, sent as written")
+    day: str | None
+    first_execution: str | None
     sha256: str
     count: int
     control_sum: str
@@ -318,6 +340,66 @@ class PaymentFileOut(BaseModel):
     message_id: str
     version: str
     instructions: int
+    changed_by: str | None
+    changed_on: str | None
+    reason: str | None
+
+
+class FlagOut(BaseModel):
+    flag: str = Field(description="same-reference-in-file, same-reference-in-month, above-agreement, "
+                                  "new-creditor-iban, shared-participant-iban or not-in-books")
+    end_to_end_id: str
+    dossier: str | None
+    others: list[str]
+    text: dict[str, str] = Field(description="In Dutch (nl) and English (en)")
+
+
+class FilePaymentOut(BaseModel):
+    end_to_end_id: str
+    dossier: str | None
+    kind: str | None
+    agreement: str | None
+    period: str | None
+    amount: str
+    execution_date: str
+    reference: str | None
+    flags: list[str]
+
+
+class CreditorOut(BaseModel):
+    creditor_name: str
+    creditor_iban: str
+    count: int
+    total: str
+    payments: list[FilePaymentOut]
+
+
+class PaymentFileReview(BaseModel):
+    name: str
+    state: FileState
+    day: str | None
+    first_execution: str | None
+    debtor_account: str
+    count: int
+    control_sum: str
+    sha256: str
+    changed_by: str | None
+    changed_on: str | None
+    reason: str | None
+    on_disk: bool
+    sha256_matches: bool = Field(description="false: the bytes on disk are not the ones recorded; do not send")
+    creditors: list[CreditorOut]
+    flags: list[FlagOut]
+
+
+class PaymentFileDecision(BaseModel):
+    name: str
+    state: FileState
+    by: str | None
+    on: str | None
+    reason: str | None
+    in_outbox: bool
+    completed: bool = Field(default=False, description="true: released before, its copy reached the outbox now")
 
 
 class ProjectionOut(BaseModel):

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from huishoudboekje.domain.signals import ACKNOWLEDGED, RESOLVED
 
-from .common import (ActorOption, DbOption, JsonOption, actor_of, app, emit, engine, err, fail, guarded, out,
+from .common import (ActorOption, DbOption, JsonOption, actor_of, app, emit, err, fail, guarded, out,
                      parse_day, services)
 
 
@@ -169,8 +169,8 @@ def overview(
     if lang not in ("nl", "en"):
         fail("--lang: nl or en")
     made_on = parse_day(day, "--date") if day is not None else date.today()
-    store = engine(db)
-    data = guarded(lambda: monthly_overview(store, dossier, month, made_on))
+    svc = services(db)
+    data = guarded(lambda: monthly_overview(svc.engine, dossier, month, made_on, svc.projections.unreleased))
     html = render_overview(data, lang)
     if fmt == "html":
         if output:

@@ -47,6 +47,9 @@ def onboard(
     results = guarded(lambda: svc.onboard(specs, actor_of(actor), replace))
     svc.catch_up()
     for result in results:
+        for warning in result.warnings:
+            sys.stderr.write(f"let op / note: {result.dossier} {warning['field']}: {warning['text']['nl']} / "
+                             f"{warning['text']['en']}\n")
         emit(result.as_dict())
 
 

@@ -10,7 +10,10 @@ import typer
 from rich.table import Table
 
 from ..bootstrap import Services
-from .common import ROOT, DbOption, JsonOption, app, emit, err, guarded, out, parse_day, services, settings
+from huishoudboekje.config import Settings
+
+from .common import (ROOT, ActorOption, DbOption, JsonOption, actor_of, app, emit, err, fail, guarded, out, parse_day,
+                     services, settings)
 
 
 def run_reconcile(svc: Services, through: date, today: date | None = None, show_progress: bool = True):
@@ -48,17 +51,117 @@ def reconcile_(
         out.print(f"{key:>16}: {value}")
 
 
-@app.command("payment-files")
-def payment_files(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """The payment files the runs have written (as GET /payment-files)."""
-    rows = services(db).payment_files()
+files_app = typer.Typer(help="Payment files: list, show, release, hold (four eyes before the bank).",
+                        invoke_without_command=True)
+app.add_typer(files_app, name="payment-files")
+StateOption = Annotated[Optional[list[str]], typer.Option(
+    "--state", help="Only files in this state: pending, held, released, before-review (repeatable)")]
+
+
+@files_app.callback()
+def payment_files(ctx: typer.Context, state: StateOption = None, db: DbOption = None,
+                  as_json: JsonOption = False) -> None:
+    """The payment files the runs have written, with their review's state (as GET /payment-files)."""
+    if ctx.invoked_subcommand is None:
+        _list_files(state, db, as_json)
+
+
+@files_app.command("list")
+def payment_files_list(state: StateOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The payment files, with their review's state (as GET /payment-files)."""
+    _list_files(state, db, as_json)
+
+
+def _list_files(states: list[str] | None, db: str | None, as_json: bool) -> None:
+    known = ("pending", "held", "released", "before-review")
+    for state in states or ():
+        if state not in known:
+            fail(f"--state: '{state}' is not one of {', '.join(known)}")
+    svc = services(db)
+    svc.catch_up()
+    rows = svc.payment_files(tuple(states or ()))
     if as_json:
         emit(rows)
         return
-    table = Table("file", "payments", "total", "debtor account", "sha256")
+    table = Table("file", "state", "executes", "payments", "total", "debtor account", "by", "on")
     for r in rows:
-        table.add_row(r["name"], str(r["count"]), r["control_sum"], r["debtor_account"], r["sha256"][:16])
+        table.add_row(r["name"], STATE_WORDS.get(r["state"], r["state"]), r["first_execution"] or "",
+                      str(r["count"]), r["control_sum"], r["debtor_account"], r["changed_by"] or "",
+                      r["changed_on"] or "")
     out.print(table)
+
+
+STATE_WORDS = {"pending": "wacht op vrijgave / pending", "held": "tegengehouden / held",
+               "released": "vrijgegeven / released", "before-review": "verstuurd zonder controle / before review"}
+
+
+@files_app.command("show")
+def payment_files_show(name: str, db: DbOption = None, as_json: JsonOption = False,
+                       lang: Annotated[str, typer.Option("--lang", help="nl or en")] = "nl") -> None:
+    """A file as its reviewer reads it: payments by creditor, what is unusual flagged."""
+    if lang not in ("nl", "en"):
+        fail("--lang: nl or en")
+    svc = services(db)
+    svc.catch_up()
+    review = guarded(lambda: svc.payment_file(name))
+    if as_json:
+        emit(review)
+        return
+    show_review(review, lang)
+
+
+def show_review(review: dict, lang: str) -> None:
+    state = STATE_WORDS.get(review["state"], review["state"])
+    out.print(f"[bold]{review['name']}[/]: {state}; {review['count']} betalingen / payments, "
+              f"€ {review['control_sum']}, van / from {review['debtor_account']}, uitvoering / executes "
+              f"{review['first_execution'] or '-'}", highlight=False)
+    if not review["on_disk"] or not review["sha256_matches"]:
+        err.print(f"[bold red]let op / note:[/] {review['name']} "
+                  + ("staat niet op schijf / is not on disk" if not review["on_disk"] else
+                     "wijkt af van wat is vastgelegd; niet versturen / differs from what was recorded; do not send"),
+                  highlight=False)
+    table = Table("schuldeiser / creditor", "dossier", "wat / what", "bedrag / amount", "kenmerk / reference", "!")
+    for creditor in review["creditors"]:
+        for n, p in enumerate(creditor["payments"]):
+            first = f"{creditor['creditor_name']}\n{creditor['creditor_iban']}" if n == 0 else ""
+            what = f"{p['agreement'] or p['kind'] or '?'} {p['period'] or ''}".strip()
+            table.add_row(first, p["dossier"] or "?", what, p["amount"], p["reference"] or "",
+                          "!" if p["flags"] else "", end_section=n == len(creditor["payments"]) - 1)
+    out.print(table)
+    for flag in review["flags"]:
+        out.print(f"[yellow]! {flag['dossier'] or '?'}[/] {flag['text'][lang]}", highlight=False)
+
+
+@files_app.command("release")
+def payment_files_release(name: str, db: DbOption = None, actor: ActorOption = None) -> None:
+    """Release a pending or held file to the bank: into the outbox (HHB_OUTBOX_DIR).
+
+    Four eyes: the person releasing it did not prepare it and did not change a household
+    it pays that day; the bytes must be those recorded; the account must cover it."""
+    who = _person(actor)
+    svc = services(db)
+    result = guarded(lambda: svc.release_payment_file(name, who))
+    svc.catch_up()
+    emit(result)
+
+
+@files_app.command("hold")
+def payment_files_hold(name: str, reason: Annotated[str, typer.Option("--reason", help="Why it is held")],
+                       db: DbOption = None, actor: ActorOption = None) -> None:
+    """Keep a pending file from the bank, with the reason; release it later to send it unchanged."""
+    who = _person(actor)
+    svc = services(db)
+    result = guarded(lambda: svc.hold_payment_file(name, who, reason))
+    svc.catch_up()
+    emit(result)
+
+
+def _person(actor: str | None) -> str:
+    """A review is a person's: the CLI's default actor names no one."""
+    who = actor_of(actor)
+    if who == Settings.model_fields["actor"].default:
+        fail("--actor: wie geeft dit? Geef uw naam (--actor of HHB_ACTOR) / who is this? Give your name")
+    return who
 
 
 @app.command("scheduler")
@@ -90,4 +193,18 @@ def demo(db: DbOption = None) -> None:
 
     svc = services(db)
     guarded(lambda: run_demo(svc.engine, sorted((ROOT / "personas").glob("*.yaml")), svc.settings, out,
-                             lambda day: run_reconcile(svc, day, today=day).as_dict()))
+                             lambda day: run_reconcile(svc, day, today=day).as_dict(),
+                             lambda day: demo_release(svc, day)))
+
+
+def demo_release(svc: Services, day: date) -> list[dict]:
+    """The demo's finance person reviews every pending file, then releases it."""
+    from ..demo import DEMO_FINANCE
+
+    reviews = []
+    svc.catch_up()
+    for listed in svc.payment_files(("pending",)):
+        reviews.append(svc.payment_file(listed["name"]))
+        svc.release_payment_file(listed["name"], DEMO_FINANCE, day)
+    svc.catch_up()
+    return reviews

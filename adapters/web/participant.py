@@ -302,7 +302,7 @@ def _printable_overview(request: Request, token: str) -> Response:
         if household is None:
             return visit.refuse(503, "wait")
         month = f"{cycle_of(household, as_of).pay_date:%Y-%m}"
-    overview = monthly_overview(ctx.engine, principal.dossier or "", month, as_of)
+    overview = monthly_overview(ctx.engine, principal.dossier or "", month, as_of, ctx.services.projections.unreleased)
     date_param = request.query_params.get("date")
     html = render_overview(overview, lang, static="../static/",
                            back_href="../" + token + _query(lang=lang, date=date_param),

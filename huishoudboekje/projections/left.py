@@ -7,12 +7,13 @@ charges scheduled | paid | confirmed | returned | in-arrears.
 
 `status` of a payment says whether its execution date has come (kept for the API);
 `progress` says what the bank data shows, for the participant to read:
-planned (with its date) | sent (in a payment file the job completed, its execution date
-come) | paid (a statement confirmed it, `confirmed_on`) | returned.
+planned (with its date) | sent (in a payment file the job completed and a person released
+to the bank, its execution date come) | paid (a statement confirmed it, `confirmed_on`) | returned.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -56,14 +57,16 @@ STALE_AFTER = 2  # business days: bank data older than this is said at the top o
 
 
 def what_is_left(household: Household, as_of: date, data_as_of: date | None,
-                 filed_through: date | None = None) -> dict[str, Any]:
+                 filed_through: date | None = None, unreleased: Collection[str] = ()) -> dict[str, Any]:
     """`filed_through`: the last day the nightly job completed (`Projections.filed_through`);
-    None: not known, and a payment whose execution date has come counts as sent."""
+    None: not known, and a payment whose execution date has come counts as sent.
+    `unreleased`: ids of the household's payments in a file nobody released yet (or
+    held): not sent, whatever their date (`Projections.unreleased`)."""
     pay_date, next_pay = cycle_of(household, as_of)
     instructions = household.cycle_instructions(pay_date)  # with what supplements paid since
     leefgeld = [i for i in instructions if i.kind == "leefgeld"]
     forecast = household.forecast(as_of)
-    progress = _Progress(household, as_of, filed_through)
+    progress = _Progress(household, as_of, filed_through, unreleased)
     parts = [{"date": i.execution_date.isoformat(), "amount": str(i.amount), "status": _payment_status(i, as_of),
               **progress.of(i)} for i in leefgeld]
     return {
@@ -241,14 +244,17 @@ def _payment_status(instruction: Any, as_of: date) -> str:
 class _Progress:
     """Where a payment stands by the bank data: planned | sent | paid | returned.
 
-    Sent needs its execution date come and its payment file recorded: the file of the
-    night that issued it (a pay date's, or a supplement's), which is recorded before that
-    night completes. The nights are in the household (`paid_on`, `supplemented_on`), the
-    last completed one in the read model: no event is read for it.
+    Sent needs its execution date come and its payment file recorded and released to the
+    bank: the file of the night that issued it (a pay date's, or a supplement's), which is
+    recorded before that night completes, and which a person released since (four eyes;
+    one pending or held keeps its payments `unreleased`). The nights are in the household
+    (`paid_on`, `supplemented_on`), the last completed one and the unreleased payments in
+    the read model: no event is read for it.
     """
 
-    def __init__(self, household: Household, as_of: date, filed_through: date | None) -> None:
-        self.as_of, self.filed_through = as_of, filed_through
+    def __init__(self, household: Household, as_of: date, filed_through: date | None,
+                 unreleased: Collection[str] = ()) -> None:
+        self.as_of, self.filed_through, self.unreleased = as_of, filed_through, unreleased
         self.night: dict[str, str] = {}
         for nights in (household.paid_on, household.supplemented_on):
             for night, ids in nights.items():
@@ -269,6 +275,8 @@ class _Progress:
                 else None}
 
     def _filed(self, instruction: Any) -> bool:
+        if instruction.id in self.unreleased:
+            return False
         if self.filed_through is None:
             return True
         night = self.night.get(instruction.id, instruction.pay_date.isoformat())

@@ -44,6 +44,24 @@ Table("hhb_accounts", METADATA,
 # How far the nightly job has filed every payment (`Run.DayCompleted`): one row, "run".
 Table("hhb_runs", METADATA,
       Column("run", Text, primary_key=True), Column("completed_through", Text, nullable=False))
+# Payment files and their review (`domain/payment_files.py`): one row a file.
+Table("hhb_payment_files", METADATA,
+      Column("name", Text, primary_key=True), Column("file_day", Text), Column("state", Text, nullable=False),
+      Column("debtor_account", Text, nullable=False), Column("payments", Integer, nullable=False),
+      Column("control_sum", Text, nullable=False), Column("sha256", Text, nullable=False),
+      Column("message_id", Text, nullable=False), Column("pain_version", Text, nullable=False),
+      Column("first_execution", Text), Column("changed_by", Text), Column("changed_on", Text),
+      Column("reason", Text),
+      Index("hhb_payment_files_state", "state"))
+# The payments of files not (yet) released: not sent, whatever their date says.
+Table("hhb_unreleased", METADATA,
+      Column("instruction_id", Text, primary_key=True), Column("file", Text, nullable=False, index=True))
+# What a household is known by besides its dossier (participant IBANs, creditor
+# references and IBANs), to see one used by two households.
+Table("hhb_household_keys", METADATA,
+      Column("row_key", Text, primary_key=True), Column("kind", Text, nullable=False),
+      Column("key_value", Text, nullable=False), Column("dossier", Text, nullable=False, index=True),
+      Index("hhb_household_keys_value", "kind", "key_value"))
 Table("hhb_event_counts", METADATA,
       Column("event_type", Text, primary_key=True), Column("event_count", BigInteger, nullable=False))
 TABLES = list(METADATA.tables)
@@ -78,8 +96,12 @@ class ReadModel:
 
     # -- writing ------------------------------------------------------------------
 
-    def apply(self, upserts: dict[str, list[dict[str, Any]]], counts: dict[str, int], tracking: Tracking) -> None:
+    def apply(self, upserts: dict[str, list[dict[str, Any]]], counts: dict[str, int], tracking: Tracking,
+              deletes: list[tuple[str, str, str]] = ()) -> None:
+        """`deletes`: (table, column, value) — rows that go before the upserts are written."""
         with self._transaction() as cursor:
+            for table, column, value in deletes:
+                cursor.execute(self.sql(f"DELETE FROM {{t}}{table} WHERE {column} = :value"), {"value": value})
             for table, rows in upserts.items():
                 for row in rows:
                     self._upsert(cursor, table, row)
@@ -89,6 +111,14 @@ class ReadModel:
                     "ON CONFLICT (event_type) DO UPDATE SET event_count = {t}hhb_event_counts.event_count + :n"
                 ), {"event_type": event_type, "n": count})
             self._insert_tracking(cursor, tracking)  # same transaction: exactly once
+
+    def write(self, upserts: dict[str, list[dict[str, Any]]]) -> None:
+        """Rows that follow from what is projected already, without moving the position
+        (tables a later version added, filled once: `Projections._fill_new_tables`)."""
+        with self._transaction() as cursor:
+            for table, rows in upserts.items():
+                for row in rows:
+                    self._upsert(cursor, table, row)
 
     def _upsert(self, cursor: Any, table: str, row: dict[str, Any]) -> None:
         columns = ", ".join(row)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -20,18 +20,40 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from ..domain.controls import CONTROLS_ID, ControlSignal
+from ..domain.agreement import CHARGE
 from ..domain.household import Household
+from ..domain.payment_files import (BEFORE_REVIEW, CREDITOR_IBAN, PARTICIPANT_IBAN, REFERENCE, RELEASED,
+                                    PaymentFile, key_of, payment_file_id)
+from ..domain.run import RUN_ID, PaymentFileRecord
 from ..domain.ledger import COLUMN, Ledger
 from ..domain.money import Money, MoneyError
 from ..domain.signals import SEVERITY_RANK, Signal
 from ..engine import Engine
-from .store import ReadModel, read_model_class
+from .store import TABLES, ReadModel, read_model_class
 
 BATCH = 500
 HOUSEHOLD_EVENTS = "huishoudboekje.domain.household:Household."
 LEDGER_EVENTS = "huishoudboekje.domain.ledger:Ledger."
 DAY_COMPLETED = "huishoudboekje.domain.run:Run.DayCompleted"
 CONTROLS_EVENTS = "huishoudboekje.domain.controls:Controls."
+FILE_WRITTEN = "huishoudboekje.domain.run:Run.PaymentFileWritten"
+REVIEW_EVENTS = "huishoudboekje.domain.payment_files:PaymentFile."
+# The household events that change what it is known by (`_key_rows`).
+KEY_EVENTS = {"Onboarded", "AgreementAdded", "AgreementRevised", "SettingsChanged", "ParticipationEnded"}
+
+
+@dataclass
+class _Seen:
+    """What one batch of notifications touched."""
+
+    households: dict[UUID, int] = field(default_factory=dict)  # id -> version at the batch's end
+    keys_changed: set[UUID] = field(default_factory=set)
+    freshest: dict[str, date] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+    completed: date | None = None
+    controls: int | None = None  # the version of the controls at the batch's end
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> row
+    reviews: dict[UUID, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -52,6 +74,7 @@ class Projections:
         self.engine = engine
         cls = read_model_class(engine.env.get("PERSISTENCE_MODULE") or "")
         self.view: ReadModel = engine.factory.tracking_recorder(cls)  # type: ignore[assignment]
+        self._filled = False  # `_fill_new_tables` looked, once per process
 
     # -- keeping up ------------------------------------------------------------------
 
@@ -63,6 +86,8 @@ class Projections:
         """Process every event not yet projected; returns how many were processed."""
         processed = 0
         status = self.status()
+        if not self._filled:
+            self._fill_new_tables(status)
         start = status.position + 1
         while True:
             notifications = self.engine.recorder.select_notifications(start=start, limit=batch)
@@ -84,43 +109,82 @@ class Projections:
         self.view.reset(self.engine.name)
         return self.catch_up(batch, progress)
 
+    def _fill_new_tables(self, status: Status) -> None:
+        """A read model projected by a version before payment-file review has no rows in
+        the tables it added, for the events it projected then: they are filled once, from
+        what it holds (households' keys) and from the job's `Run` (its files, sent before
+        review), exactly as a rebuild would fill them."""
+        self._filled = True
+        if status.position == 0:
+            return
+        upserts: dict[str, list[dict[str, Any]]] = {}
+        if self.view.row("SELECT row_key FROM {t}hhb_household_keys LIMIT 1") is None:
+            upserts["hhb_household_keys"] = [row for found in self.view.rows("SELECT dossier FROM {t}hhb_households")
+                                             for row in _key_rows(self.household(found["dossier"]))]
+        run = self.engine.get_or_none(RUN_ID)
+        if run is not None and run.files and self.view.row("SELECT name FROM {t}hhb_payment_files LIMIT 1") is None:
+            upserts["hhb_payment_files"] = [file_row(record, BEFORE_REVIEW) for name, record in run.files.items()
+                                            if self.engine.get_or_none(payment_file_id(name)) is None]
+        if any(upserts.values()):
+            self.view.write(upserts)
+
     def _project(self, notifications: list[Any]) -> None:
-        households: dict[UUID, int] = {}
-        freshest: dict[str, date] = {}
-        counts: Counter[str] = Counter()
-        completed: date | None = None
-        controls: int | None = None  # the version of the controls at the batch's end
+        seen = _Seen()
         for notification in notifications:
-            counts[notification.topic.rsplit(":", 1)[-1]] += 1
-            if notification.topic.startswith(HOUSEHOLD_EVENTS):
-                households[notification.originator_id] = notification.originator_version
-            elif notification.topic.startswith(LEDGER_EVENTS):
+            seen.counts[notification.topic.rsplit(":", 1)[-1]] += 1
+            topic = notification.topic
+            if topic.startswith(HOUSEHOLD_EVENTS):
+                seen.households[notification.originator_id] = notification.originator_version
+                if topic.rsplit(".", 1)[-1] in KEY_EVENTS:
+                    seen.keys_changed.add(notification.originator_id)
+            elif topic.startswith(LEDGER_EVENTS):
                 # What a ledger event says of freshness is in the event itself: a ledger
                 # (a month of an account, in many events) is not loaded for it.
                 for account, newest in _value_dates(self.engine.mapper.to_domain_event(notification)):
-                    if newest > freshest.get(account, date.min):
-                        freshest[account] = newest
-            elif notification.topic == DAY_COMPLETED:
-                completed = self.engine.mapper.to_domain_event(notification).day  # days complete in order
-            elif notification.topic.startswith(CONTROLS_EVENTS):
-                controls = notification.originator_version
-        upserts: dict[str, list[dict[str, Any]]] = {"hhb_households": [], "hhb_signals": [], "hhb_accounts": [],
-                                                     "hhb_runs": []}
-        if completed is not None:
-            upserts["hhb_runs"].append({"run": "run", "completed_through": completed.isoformat()})
-        for hid, version in households.items():
+                    if newest > seen.freshest.get(account, date.min):
+                        seen.freshest[account] = newest
+            elif topic == DAY_COMPLETED:
+                seen.completed = self.engine.mapper.to_domain_event(notification).day  # days complete in order
+            elif topic.startswith(CONTROLS_EVENTS):
+                seen.controls = notification.originator_version
+            elif topic == FILE_WRITTEN:  # before its review's events, which come in the same write
+                record = self.engine.mapper.to_domain_event(notification).file
+                seen.files[record.name] = file_row(record, BEFORE_REVIEW)
+            elif topic.startswith(REVIEW_EVENTS):
+                seen.reviews[notification.originator_id] = notification.originator_version
+        upserts, deletes = self._changes(seen)
+        tracking = Tracking(self.engine.name, notifications[-1].id)
+        self.view.apply(upserts, dict(seen.counts), tracking, deletes)
+
+    def _changes(self, seen: _Seen) -> tuple[dict[str, list[dict[str, Any]]], list[tuple[str, str, str]]]:
+        upserts: dict[str, list[dict[str, Any]]] = {table: [] for table in TABLES if table != "hhb_event_counts"}
+        deletes: list[tuple[str, str, str]] = []
+        if seen.completed is not None:
+            upserts["hhb_runs"].append({"run": "run", "completed_through": seen.completed.isoformat()})
+        for hid, version in seen.households.items():
             household = self.engine.repository.get(hid, version=version)
             upserts["hhb_households"].append(self._household_row(household))
             upserts["hhb_signals"].extend(_signal_row(household, s) for s in household.signals.values())
-        if controls is not None:  # its state keeps what changed lately (`KEEP_DAYS`): rows of older ones stay
-            state = self.engine.repository.get(CONTROLS_ID, version=controls)
+            if hid in seen.keys_changed:  # what it is known by: written again whole
+                deletes.append(("hhb_household_keys", "dossier", household.dossier))
+                upserts["hhb_household_keys"].extend(_key_rows(household))
+        if seen.controls is not None:  # its state keeps what changed lately (`KEEP_DAYS`): rows of older ones stay
+            state = self.engine.repository.get(CONTROLS_ID, version=seen.controls)
             upserts["hhb_signals"].extend(_control_row(s) for s in state.signals.values())
-        for account, newest in freshest.items():
+        for ident, version in seen.reviews.items():
+            review = self.engine.repository.get(ident, version=version)
+            seen.files[review.name] = review_row(review)
+            if review.state == RELEASED:  # its payments are sent now
+                deletes.append(("hhb_unreleased", "file", review.name))
+            else:
+                upserts["hhb_unreleased"].extend({"instruction_id": i, "file": review.name}
+                                                 for i in review.record.instruction_ids)
+        upserts["hhb_payment_files"].extend(seen.files.values())
+        for account, newest in seen.freshest.items():
             known = self.data_as_of(account)
             upserts["hhb_accounts"].append(
                 {"account": account, "newest_value_date": max(newest, known or newest).isoformat()})
-        tracking = Tracking(self.engine.name, notifications[-1].id)
-        self.view.apply(upserts, dict(counts), tracking)
+        return upserts, deletes
 
     def _household_row(self, household: Household) -> dict[str, Any]:
         state = {k: v for k, v in household.__dict__.items() if k != "_pending_events"}
@@ -172,6 +236,39 @@ class Projections:
         row = self.view.row("SELECT completed_through FROM {t}hhb_runs WHERE run = 'run'")
         return date.fromisoformat(row["completed_through"]) if row else None
 
+    def payment_files(self, states: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """The payment files (`hhb_payment_files` rows), by name; of `states` only if given."""
+        query = "SELECT * FROM {t}hhb_payment_files"
+        if states:
+            params = {f"s{n}": state for n, state in enumerate(states)}
+            return self.view.rows(query + f" WHERE state IN ({', '.join(':' + k for k in params)}) ORDER BY name",
+                                  params)
+        return self.view.rows(query + " ORDER BY name")
+
+    def unreleased(self, instruction_ids: Iterable[str]) -> set[str]:
+        """Those of `instruction_ids` in a payment file not released: not sent to the bank."""
+        ids = sorted(set(instruction_ids))
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            params = {f"i{n}": ident for n, ident in enumerate(ids[start:start + 500])}
+            found.update(row["instruction_id"] for row in self.view.rows(
+                "SELECT instruction_id FROM {t}hhb_unreleased WHERE instruction_id IN "
+                f"({', '.join(':' + k for k in params)})", params))
+        return found
+
+    def known_by(self, kind: str, values: Iterable[str]) -> dict[str, set[str]]:
+        """The active households known by each of `values` (`key_of`), of one `kind`:
+        participant-iban, creditor-iban or reference."""
+        keys = sorted({key_of(v) for v in values} - {""})
+        found: dict[str, set[str]] = {}
+        for start in range(0, len(keys), 500):
+            params = {f"v{n}": value for n, value in enumerate(keys[start:start + 500])}
+            for row in self.view.rows("SELECT key_value, dossier FROM {t}hhb_household_keys WHERE kind = :kind "
+                                      f"AND key_value IN ({', '.join(':' + k for k in params)})",
+                                      {"kind": kind, **params}):
+                found.setdefault(row["key_value"], set()).add(row["dossier"])
+        return found
+
     def signals(self, dossier: str | None = None, team: str | None = None, status: str | None = None,
                 *, households: bool = True, controls: bool = False) -> list[dict[str, Any]]:
         """Households' signals (of `dossier`, of `team`) and, with `controls`, the engine's
@@ -203,6 +300,35 @@ class Projections:
 
     def close(self) -> None:
         self.view.datastore.close()  # type: ignore[attr-defined]
+
+
+def file_row(record: PaymentFileRecord, state: str) -> dict[str, Any]:
+    return {"name": record.name, "file_day": record.day.isoformat() if record.day else None, "state": state,
+            "debtor_account": record.debtor_account, "payments": record.count,
+            "control_sum": str(record.control_sum), "sha256": record.sha256, "message_id": record.message_id,
+            "pain_version": record.version, "first_execution": None, "changed_by": None, "changed_on": None,
+            "reason": None}
+
+
+def review_row(review: PaymentFile) -> dict[str, Any]:
+    last = review.history[-1] if review.history else {}
+    return {**file_row(review.record, review.state), "first_execution": review.first_execution.isoformat(),
+            "changed_by": last.get("by"), "changed_on": last.get("on"), "reason": last.get("reason") or None}
+
+
+def _key_rows(household: Household) -> list[dict[str, Any]]:
+    """What an active household is known by: its participants' IBANs, its creditors'
+    references and IBANs (normalised, `key_of`)."""
+    if household.status != "active":
+        return []
+    keys = {(PARTICIPANT_IBAN, key_of(p.iban)) for p in household.participants}
+    for agreement in household.agreements.values():
+        if agreement.kind == CHARGE:
+            keys.add((CREDITOR_IBAN, key_of(agreement.counterparty.iban)))
+            if agreement.reference:
+                keys.add((REFERENCE, key_of(agreement.reference)))
+    return [{"row_key": f"{kind}|{value}|{household.dossier}", "kind": kind, "key_value": value,
+             "dossier": household.dossier} for kind, value in sorted(keys) if value]
 
 
 def _cents(cents: int) -> str:

@@ -123,13 +123,14 @@ def problem(response, status, field=None):
 
 # -- 1. who may do what ---------------------------------------------------------------------------
 
-CALLERS = ("staff", "other", "lead", "auditor", "job", "participant", "none", "revoked", "expired")
+CALLERS = ("staff", "other", "lead", "auditor", "job", "participant", "finance", "none", "revoked", "expired")
 
 
-def expect(staff, other, lead, auditor, job, participant):
-    """staff = staff of A's team; other = staff of B's team; lead = A's team's lead; participant = A's.
-    Without a valid token (none, revoked, expired) the answer is always 401."""
-    return dict(zip(CALLERS, (staff, other, lead, auditor, job, participant, 401, 401, 401), strict=True))
+def expect(staff, other, lead, auditor, job, participant, finance=403):
+    """staff = staff of A's team; other = staff of B's team; lead = A's team's lead; participant = A's;
+    finance reviews payment files (and nothing else, unless said). Without a valid token (none,
+    revoked, expired) the answer is always 401."""
+    return dict(zip(CALLERS, (staff, other, lead, auditor, job, participant, finance, 401, 401, 401), strict=True))
 
 
 LIST = expect(200, 200, 200, 200, 403, 403)  # lists filter by team instead of refusing
@@ -141,7 +142,7 @@ WRITE_A = expect(200, 404, 200, 403, 403, 403)
 REFUSED_A = expect(422, 404, 422, 403, 403, 403)
 UNKNOWN_A = expect(404, 404, 404, 403, 403, 403)  # allowed, but there is no such thing
 JOB = expect(403, 403, 403, 403, 200, 403)
-FILES = expect(403, 403, 403, 200, 200, 403)
+FILES = expect(403, 403, 403, 200, 200, 403, finance=200)
 MINE = expect(403, 403, 403, 403, 403, 200)
 
 
@@ -174,12 +175,16 @@ def matrix(w: World):
         ("POST", f"/unmatched/{w.unmatched}/return", None, expect(422, 422, 422, 403, 403, 403)),  # not ours
         ("POST", "/runs", {"date": "2026-12-01"}, JOB),  # done already
         ("GET", "/payment-files", None, FILES),
-        ("GET", f"/payment-files/{w.file}", None, FILES),
-        ("GET", "/signals", None, LIST),
-        ("GET", f"/signals?dossier={B}", None, LIST),  # empty for team Noord
+        ("GET", f"/payment-files/{w.file}", None, expect(403, 403, 403, 200, 409, 403, finance=200)),  # pending
+        ("GET", f"/payment-files/{w.file}/review", None, expect(403, 403, 403, 200, 403, 403, finance=200)),
+        ("POST", "/payment-files/nope.xml/release", None, expect(403, 403, 403, 403, 403, 403, finance=404)),
+        ("POST", f"/payment-files/{w.file}/hold", {"reason": ""}, expect(403, 403, 403, 403, 403, 403, finance=422)),
+        ("GET", "/signals", None, expect(200, 200, 200, 200, 403, 403, finance=200)),
+        ("GET", f"/signals?dossier={B}", None, expect(200, 200, 200, 200, 403, 403, finance=200)),  # empty for Noord
         ("POST", "/signals/import", REPORT_A, expect(200, 422, 200, 403, 200, 403)),  # B's staff: unknown dossier
         ("POST", f"/signals/{quote(w.signal, safe='')}/acknowledge", {"note": "gebeld"}, WRITE_A),
-        ("POST", f"/signals/{quote(A + '|nope:x:2026-12', safe='')}/resolve", None, UNKNOWN_A),
+        ("POST", f"/signals/{quote(A + '|nope:x:2026-12', safe='')}/resolve", None,
+         expect(404, 404, 404, 403, 403, 403, finance=404)),
         ("GET", "/reports", None, expect(403, 403, 200, 200, 403, 403)),
         ("GET", f"/reports?team={ZUID}", None, expect(403, 403, 403, 200, 403, 403)),
         ("GET", "/me/left", None, MINE),
@@ -244,7 +249,9 @@ def test_staff_see_only_their_own_teams_candidates_in_the_queue(world):
     assert candidates("other") == [f"{B}/zorgtoeslag"]
 
 
-def test_payment_files_download_only_by_recorded_name(world):
+def test_payment_files_download_only_by_recorded_name_and_by_the_job_once_released(world):
+    problem(world.call("job", "GET", f"/payment-files/{world.file}"), 409, "name")  # pending: four eyes first
+    assert world.ok("finance", "POST", f"/payment-files/{world.file}/release").json()["state"] == "released"
     response = world.ok("job", "GET", f"/payment-files/{world.file}")
     assert response.headers["content-type"].startswith("application/xml")
     assert response.content.startswith(b"<?xml") and b"pain.001" in response.content

@@ -34,6 +34,7 @@ READS = [
     (["report"], "/reports", "auditor"),
     (["report", "--team", NOORD, "--month", "2026-11"], "/reports?month=2026-11", "lead"),
     (["payment-files"], "/payment-files", "job"),
+    (["payment-files", "list", "--state", "pending"], "/payment-files?state=pending", "finance"),
     (["notices", "show", A], f"/households/{D}/notices", "auditor"),
 ]
 
@@ -67,9 +68,15 @@ def test_every_read_the_api_offers_is_compared(app):
     elsewhere = {
         "/households/{dossier}/overview",  # HTML: test_the_overview_is_the_same_page
         "/payment-files/{name}",  # the file itself: the CLI writes it to disk (HHB_VAR_DIR)
+        "/payment-files/{name}/review",  # test_a_payment_files_review_is_the_same_in_the_cli_and_the_api
         "/me/left", "/me/overview",  # a participant's own household: the same services as /households/…
     }
     assert gets - compared - elsewhere == set()
+
+
+def test_a_payment_files_review_is_the_same_in_the_cli_and_the_api(world, store_url):
+    from_api = world.ok("finance", "GET", f"/payment-files/{world.file}/review").json()
+    assert from_api["creditors"] and cli_json(store_url, ["payment-files", "show", world.file]) == from_api
 
 
 def test_the_teams_contact_card_is_the_same_in_the_cli_and_the_api(world, store_url):

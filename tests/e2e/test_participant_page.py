@@ -25,7 +25,7 @@ from huishoudboekje import access
 from huishoudboekje.domain.money import Money
 from huishoudboekje.projections.left import left_this_month, what_is_left
 from huishoudboekje.projections.views import Projections
-from tests.factories import MANAGED, Tx, camt053
+from tests.factories import MANAGED, Tx, camt053, release_pending
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -81,6 +81,7 @@ def site(store_url, tmp_path):
     ], statement_id="nov"))
     hhb(store_url, "import", str(statement))
     hhb(store_url, "reconcile", "--date", "2026-12-01")
+    release_pending(store_url)
     app = create_app(db_url=store_url)
     ctx = app.state.context
     tokens = {dossier: access.issue(ctx.engine, "participant", name, "test", dossier=dossier, valid_days=30)[0]

@@ -1,7 +1,7 @@
 """The participant page tells the truth day by day (issue 19), for the three personas.
 
 The bank is played by the test: every business day it executes what the payment files
-the job wrote (var/payments) ask for on that day, and its statement of the day carries
+the job wrote and a finance person released (the outbox) ask for on that day, and its statement of the day carries
 those debits with their end-to-end ids, and the incomes of the day. One week it sends no
 statements at all (a bank outage) and the week's statements come in late, on the Monday
 after; one leefgeld part comes back. Each day the page must say, for every payment row,
@@ -30,7 +30,7 @@ from adapters.web.words import day_words, money
 from huishoudboekje import access
 from huishoudboekje.domain.calendar import add_business_days, is_business_day
 from huishoudboekje.domain.money import Money
-from tests.factories import MANAGED, Tx, camt053
+from tests.factories import MANAGED, Tx, camt053, release_pending
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -69,9 +69,9 @@ def incomes_on(day: date) -> list[Tx]:
 
 
 def sent_payments(var: Path) -> dict[str, dict]:
-    """Every payment in the files the job wrote, as the bank reads them: by end-to-end id."""
+    """Every payment in the files released to the outbox, as the bank reads them: by end-to-end id."""
     found = {}
-    for path in sorted((var / "payments").glob("*.xml")):
+    for path in sorted((var / "outbox").glob("*.xml")):
         root = etree.parse(str(path)).getroot()
         for block in root.iter("{*}PmtInf"):
             day = date.fromisoformat(block.find("{*}ReqdExctnDt").findtext("{*}Dt") or
@@ -137,6 +137,7 @@ def test_three_personas_day_by_day_rows_freshness_and_the_bad_month(store_url, t
     day = FIRST
     while day <= LAST:
         hhb(store_url, "reconcile", "--date", day.isoformat())
+        release_pending(store_url)
         sent = sent_payments(var)
         if is_business_day(day):  # the bank executes what the files ask for today, and says so
             txs = incomes_on(day)

@@ -53,7 +53,7 @@ def onboard(document: HouseholdDoc, call: Write = writer(*TEAM),
             raise Problem(409, "Conflict", "; ".join(str(p) for p in exc.problems), exc.problems[0].path,
                           {"changes": [c.as_dict() for c in exc.changes]}) from None
         status = 201 if result.status == household_service.CREATED else 200
-        return json_answer(Onboarded(**result.as_dict()), status,
+        return json_answer(Onboarded(**result.as_dict(), warnings=list(result.warnings)), status,
                        f"{router.prefix}/households/{quote(result.dossier, safe='')}")
 
     return call.answer(action, "body")
@@ -191,5 +191,5 @@ def get_household(dossier: DossierPath, who: Principal = role(*READERS),
 
 def overview_of(ctx: Context, dossier: str, month: str) -> HTMLResponse:
     with domain_errors("month"):
-        data = reports.monthly_overview(ctx.engine, dossier, month)
+        data = reports.monthly_overview(ctx.engine, dossier, month, unreleased=ctx.services.projections.unreleased)
     return HTMLResponse(render_html(data))
