@@ -19,7 +19,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from ..domain.controls import CONTROLS_ID, ControlSignal
+from ..domain.controls import ControlSignal, Controls
 from ..domain.agreement import CHARGE
 from ..domain.household import Household
 from ..domain.payment_files import (BEFORE_REVIEW, CREDITOR_IBAN, PARTICIPANT_IBAN, REFERENCE, RELEASED,
@@ -27,7 +27,7 @@ from ..domain.payment_files import (BEFORE_REVIEW, CREDITOR_IBAN, PARTICIPANT_IB
 from ..domain.run import RUN_ID, PaymentFileRecord
 from ..domain.ledger import COLUMN, Ledger
 from ..domain.money import Money, MoneyError
-from ..domain.signals import SEVERITY_RANK, Signal
+from ..domain.signals import OPEN, RESOLVED, SEVERITY_RANK, Signal
 from ..engine import Engine
 from .store import TABLES, ReadModel, read_model_class
 
@@ -51,7 +51,7 @@ class _Seen:
     freshest: dict[str, date] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
     completed: date | None = None
-    controls: int | None = None  # the version of the controls at the batch's end
+    controls: dict[str, dict[str, Any]] = field(default_factory=dict)  # control signal rows, by key
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> row
     reviews: dict[UUID, int] = field(default_factory=dict)
 
@@ -146,7 +146,7 @@ class Projections:
             elif topic == DAY_COMPLETED:
                 seen.completed = self.engine.mapper.to_domain_event(notification).day  # days complete in order
             elif topic.startswith(CONTROLS_EVENTS):
-                seen.controls = notification.originator_version
+                self._control_event(seen, self.engine.mapper.to_domain_event(notification))
             elif topic == FILE_WRITTEN:  # before its review's events, which come in the same write
                 record = self.engine.mapper.to_domain_event(notification).file
                 seen.files[record.name] = file_row(record, BEFORE_REVIEW)
@@ -168,9 +168,7 @@ class Projections:
             if hid in seen.keys_changed:  # what it is known by: written again whole
                 deletes.append(("hhb_household_keys", "dossier", household.dossier))
                 upserts["hhb_household_keys"].extend(_key_rows(household))
-        if seen.controls is not None:  # its state keeps what changed lately (`KEEP_DAYS`): rows of older ones stay
-            state = self.engine.repository.get(CONTROLS_ID, version=seen.controls)
-            upserts["hhb_signals"].extend(_control_row(s) for s in state.signals.values())
+        upserts["hhb_signals"].extend(seen.controls.values())
         for ident, version in seen.reviews.items():
             review = self.engine.repository.get(ident, version=version)
             seen.files[review.name] = review_row(review)
@@ -185,6 +183,21 @@ class Projections:
             upserts["hhb_accounts"].append(
                 {"account": account, "newest_value_date": max(newest, known or newest).isoformat()})
         return upserts, deletes
+
+    def _control_event(self, seen: _Seen, event: Any) -> None:
+        """A control's signal row from its own events (the `Controls` forget resolved ones)."""
+        if isinstance(event, Controls.SignalRaised):
+            seen.controls[event.key] = _control_row(ControlSignal(
+                event.key, event.rule, event.severity, dict(event.details), event.on, history=(
+                    {"on": event.on.isoformat(), "status": OPEN, "by": "system", "note": ""},)))
+        elif isinstance(event, Controls.SignalResolved):
+            row = seen.controls.get(event.key) or self.view.row(
+                "SELECT * FROM {t}hhb_signals WHERE signal_id = :key", {"key": event.key})
+            if row is None:
+                return
+            entry = {"on": event.on.isoformat(), "status": RESOLVED, "by": event.actor, "note": event.note}
+            seen.controls[event.key] = {**row, "status": RESOLVED, "changed_on": event.on.isoformat(),
+                                        "history": json.dumps([*json.loads(row["history"]), entry])}
 
     def _household_row(self, household: Household) -> dict[str, Any]:
         state = {k: v for k, v in household.__dict__.items() if k != "_pending_events"}

@@ -26,7 +26,9 @@ from tests.factories import MANAGED, Tx, camt053  # noqa: E402
 
 EXAMPLES = 20  # per operation and generation mode: about 20 s in all
 ROLE_OF = {"/api/v1/statements": "job", "/api/v1/runs": "job", "/api/v1/payment-files": "job",
-           "/api/v1/payment-files/{name}": "job", "/api/v1/reports": "teamlead",
+           "/api/v1/payment-files/{name}": "job", "/api/v1/payment-files/{name}/review": "finance",
+           "/api/v1/payment-files/{name}/release": "finance", "/api/v1/payment-files/{name}/hold": "finance",
+           "/api/v1/reports": "teamlead",
            "/api/v1/me/left": "participant", "/api/v1/me/overview": "participant"}
 
 
@@ -40,7 +42,7 @@ def api(tmp_path, monkeypatch):
     engine = app.state.context.engine
     teams.add(engine, "Wijkteam Noord", "test")
     tokens = {role: access.issue(engine, role, "fuzz", "test", team="Wijkteam Noord")[0]
-              for role in ("staff", "teamlead", "job")}
+              for role in ("staff", "teamlead", "job", "finance")}
     seed(app, tokens)
     tokens["participant"] = access.issue(engine, "participant", "fuzz", "test", dossier="HHB-2026-0001")[0]
     yield app, tokens

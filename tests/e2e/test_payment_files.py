@@ -25,6 +25,7 @@ from huishoudboekje import access
 from huishoudboekje.config import Settings
 from huishoudboekje.domain.money import Money
 from huishoudboekje.domain.payment_files import ReleaseRefused
+from huishoudboekje.projections.views import Projections
 from huishoudboekje.reconcile import reconcile
 from tests.e2e.test_reconcile import check_pain, november_incomes
 from tests.factories import MANAGED, camt053
@@ -220,6 +221,12 @@ def test_hold_release_and_rerun_pay_every_instruction_once_also_after_a_kill(sto
     try:
         issued = [i.end_to_end_id for e in engine.events.get(engine.household(A).id)
                   if type(e).__name__ in ("PayDateRun", "PayDateSupplemented") for i in e.instructions]
+        views = Projections(engine)  # the read models of files, their payments and signals rebuild the same
+        views.catch_up()
+        live = views.dump()
+        assert live["hhb_unreleased"] == [] and {r["state"] for r in live["hhb_payment_files"]} == {"released"}
+        views.rebuild(batch=7)
+        assert views.dump() == live
     finally:
         engine.close()
     sent = [e2e for path in files(tmp_path, "outbox") for e2e in check_pain(path)[2]]
