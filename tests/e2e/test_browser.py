@@ -43,7 +43,7 @@ from adapters.web.words import money  # noqa: E402
 from huishoudboekje import access  # noqa: E402
 from huishoudboekje.projections.left import left_this_month, what_is_left  # noqa: E402
 from huishoudboekje.projections.views import Projections  # noqa: E402
-from tests.factories import MANAGED, Tx, camt053  # noqa: E402
+from tests.factories import MANAGED, Tx, camt053, release_pending  # noqa: E402
 from tests.conftest import register_teams  # noqa: E402
 from tests.serving import free_port, wait_until_serving  # noqa: E402
 from tests.e2e.test_participant_page import (GEMEENTE, TOESLAGEN, A, B, B_NAME, C, C_NAME,  # noqa: E402
@@ -92,6 +92,7 @@ def served(tmp_path_factory):
         ], statement_id="nov"))
         hhb("import", str(tmp / "nov.xml"))
         hhb("reconcile", "--date", "2026-12-01")
+        release_pending(db)  # a finance person sends the night's file to the bank
         engine = open_engine(db, tmp / "var")
         try:
             token, _ = access.issue(engine, "participant", B_NAME, "test", dossier=B, valid_days=30)
