@@ -22,8 +22,10 @@ from eventsourcing.persistence import IntegrityError
 from huishoudboekje import households as household_service
 from huishoudboekje import statements as statement_service
 from huishoudboekje import teams as team_service
+from huishoudboekje import treasury
 from huishoudboekje.config import Settings
 from huishoudboekje.domain.household import Household, NotFound
+from huishoudboekje.domain.money import Money
 from huishoudboekje.domain.run import Run
 from huishoudboekje.domain.statement import Statement
 from huishoudboekje.engine import Engine
@@ -98,7 +100,8 @@ class Services:
                           allow_unbalanced: bool = False) -> ImportResult:
         s = self.settings
         return statement_service.import_statements(self.engine, statements, managed=s.managed_accounts,
-                                                   allow_unbalanced=allow_unbalanced, actor=actor, limits=s.limits)
+                                                   allow_unbalanced=allow_unbalanced, actor=actor, limits=s.limits,
+                                                   funding=s.funding_accounts)
 
     def onboard(self, specs: list[tuple[str, HouseholdSpec]], actor: str,
                 replace: bool = False) -> list[household_service.Onboarded]:
@@ -155,6 +158,17 @@ class Services:
         from huishoudboekje.reports import team_report
 
         return team_report(self.projections, team, month)
+
+    def balance(self, account: str | None = None, on: date | None = None) -> dict[str, Any]:
+        """The daily balance check of every managed account (see huishoudboekje/treasury.py)."""
+        s = self.settings
+        report = treasury.balance(self.engine, managed=s.managed_accounts, default_account=s.default_account,
+                                  account=account, on=on,
+                                  buffer_ceiling=None if s.buffer_ceiling is None else Money(s.buffer_ceiling))
+        return report.as_dict()
+
+    def journal(self, month: str) -> dict[str, Any]:
+        return treasury.journal(self.engine, month, self.settings.managed_accounts).as_dict()
 
     def payment_files(self) -> list[dict[str, Any]]:
         run = self.engine.get_or_none(Run.create_id())

@@ -20,7 +20,8 @@ from huishoudboekje.config import Settings
 from huishoudboekje.domain.agreement import INCOME
 from huishoudboekje.domain.money import total
 from huishoudboekje.engine import Engine
-from huishoudboekje.statements import import_statements
+from huishoudboekje.statements import import_statements, unmatched
+from huishoudboekje.treasury import balance, mark_municipal
 
 from .camt053 import parse_camt053
 from .documents import read_specs
@@ -59,12 +60,21 @@ def run_demo(engine: Engine, documents: list[Path], settings: Settings, console:
                                  managed=settings.managed_accounts, actor="demo")
     console.print(f"[bold]2. Imported[/] {path}: {imported.new} new, {imported.duplicates} already known, "
                   f"{imported.matched} matched, {imported.unmatched} for staff")
+    for queued in unmatched(engine):  # the bank's own costs are the municipality's, not a household's
+        if queued.transaction.description.startswith("Kosten betalingsverkeer"):
+            mark_municipal(engine, queued.id, "demo", "bankkosten: voor rekening van de gemeente")
+            console.print(f"   {queued.id} ({queued.transaction.amount}, bank costs) booked as the municipality's own")
 
     summary = reconcile(PAY_DATE)
     console.print(f"[bold]3. Pay date {PAY_DATE}[/]: {summary}")
     console.print(_paid_table(engine, [r.dossier for r in results]))
     for name in sorted((settings.var_dir / "payments").glob("*.xml")):
         console.print(f"[bold]4. Payment file[/] {name}")
+    report = balance(engine, managed=settings.managed_accounts, default_account=settings.default_account)
+    for check in report.checks:
+        words = "in order" if check.in_order else f"difference {check.difference}, open items {check.open_total}"
+        console.print(f"[bold]5. Balance check[/] {check.account} on {check.statement.closing_date}: bank "
+                      f"{check.bank}, books {check.engine}: {words} (hhb balance shows each term)")
 
 
 def _november_statement(engine: Engine, dossiers: list[str], account: str) -> bytes:

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     managed_accounts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["NL39BNGH0285009999"]
     )
+    # The municipality's own accounts: a credit from one of them is buffer funding, not
+    # anyone's income (issue 20). None by default.
+    funding_accounts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The most the buffers of all households may have advanced together; the team lead
+    # sees it approach in `hhb balance`. Empty: no ceiling.
+    buffer_ceiling: str | None = None
     debtor_name: str = "Gemeente Huishoudboekje"
     max_statement_bytes: int = 50 * 1024 * 1024
     pain_version: str = "pain.001.001.09"
@@ -90,6 +96,32 @@ class Settings(BaseSettings):
         if not result:
             raise ValueError("HHB_MANAGED_ACCOUNTS: name at least one account")
         return result
+
+    @field_validator("funding_accounts", mode="before")
+    @classmethod
+    def _funding(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.replace(";", ",").split(",") if part.strip()]
+        result = []
+        for part in value:  # type: ignore[union-attr]
+            try:
+                result.append(str(Iban(part)))
+            except IbanError as exc:
+                raise ValueError(f"HHB_FUNDING_ACCOUNTS: {part.strip()}: {exc}") from None
+        return result
+
+    @field_validator("buffer_ceiling")
+    @classmethod
+    def _ceiling(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            money = parse_money(value)
+        except MoneyError as exc:
+            raise ValueError(f"HHB_BUFFER_CEILING: {exc}") from None
+        if money.is_negative:
+            raise ValueError(f"HHB_BUFFER_CEILING: {money} is negative")
+        return str(money)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -27,6 +27,8 @@ from .domain.ledger import (
     BOOKED,
     COLUMN,
     CONFIRMATION,
+    COST,
+    FUNDING,
     IGNORED,
     RETURN,
     UNMATCHED,
@@ -41,6 +43,7 @@ from .domain.matching import MatchIndex
 from .domain.money import Money
 from .domain.signals import ECHO_REFUSED
 from .domain.statement import BankTransaction, Statement, StatementError
+from .domain.treasury import AccountBook, StatementBalance, account_book_id, statement_key
 from .engine import Engine, NotFound
 
 
@@ -126,22 +129,26 @@ def _with_account(transaction: BankTransaction, account: str) -> BankTransaction
 
 def import_statements(engine: Engine, statements: list[Statement], *, managed: list[str],
                       allow_unbalanced: bool = False, actor: str = "import",
-                      limits: Limits = Limits()) -> ImportResult:
+                      limits: Limits = Limits(), funding: list[str] | None = None) -> ImportResult:
+    """`funding`: the municipality's own accounts (HHB_FUNDING_ACCOUNTS): what they pay
+    in is buffer funding, nobody's income."""
     result = ImportResult(files=len({s.file for s in statements}), allow_unbalanced=allow_unbalanced)
     checked = check_statements(statements, managed, allow_unbalanced, result)
 
     def attempt() -> ImportResult:
         with without_cycle_collection():
-            return _record(engine, checked, managed, actor, ImportResult(**asdict(result)), limits)
+            return _record(engine, checked, managed, actor, ImportResult(**asdict(result)), limits,
+                           frozenset(funding or ()))
 
     return retrying(attempt, attempts=4)
 
 
 def _record(engine: Engine, statements: list[Statement], managed: list[str], actor: str,
-            result: ImportResult, limits: Limits = Limits()) -> ImportResult:
+            result: ImportResult, limits: Limits = Limits(), funding: frozenset[str] = frozenset()) -> ImportResult:
     identified = identify(statements)
     result.transactions = len(identified)
     result.import_id = _import_id(identified)
+    books = balances_of(engine, statements, result.import_id, actor)
     ledgers: dict[tuple[str, str], Ledger] = {}
     fresh: dict[str, BankTransaction] = {}
     for ident, transaction in identified:
@@ -154,9 +161,12 @@ def _record(engine: Engine, statements: list[Statement], managed: list[str], act
             fresh[ident] = transaction
     result.new = len(fresh)
     if not fresh:
+        if books:
+            engine.save(*books)
         return result
     book = _Bookkeeper(engine, managed, actor)
     book.limits = limits
+    book.funding = funding
     recorded = [book.handle(ident, t, result) for ident, t in fresh.items()]  # ledger rows
     aggregates, events = book.changes()
     by_ledger: dict[tuple[str, str], list[list[Any]]] = defaultdict(list)
@@ -167,8 +177,25 @@ def _record(engine: Engine, statements: list[Statement], managed: list[str], act
         ledgers[key].record(import_id=result.import_id, files=files,
                             allow_unbalanced=bool(result.unbalanced), rows=rows, actor=actor)
     new_ledgers = [ledger for ledger in ledgers.values() if ledger.version == len(ledger.pending_events)]
-    engine.save(*ledgers.values(), *aggregates, *_log_ledgers(engine, new_ledgers), events=events)
+    engine.save(*ledgers.values(), *aggregates, *books, *_log_ledgers(engine, new_ledgers), events=events)
     return result
+
+
+def balances_of(engine: Engine, statements: list[Statement], import_id: str, actor: str) -> list[AccountBook]:
+    """Each managed account's book with the balances of these statements it did not know yet."""
+    books: dict[str, AccountBook] = {}
+    for statement in statements:
+        account = statement.account
+        if account not in books:
+            books[account] = engine.get_or_none(account_book_id(account)) or AccountBook(account=account)
+        key = statement_key(statement.statement_id, statement.opening_date, statement.closing_date,
+                            statement.opening_balance, statement.closing_balance)
+        closing_date = statement.closing_date or max((t.booking_date for t in statement.transactions), default=None)
+        books[account].record(StatementBalance(
+            key=key, file=statement.file, statement_id=statement.statement_id,
+            opening_balance=statement.opening_balance, opening_date=statement.opening_date,
+            closing_balance=statement.closing_balance, closing_date=closing_date, import_id=import_id), actor)
+    return [book for book in books.values() if book.pending_events]
 
 
 def identify(statements: list[Statement]) -> list[tuple[str, BankTransaction]]:
@@ -220,6 +247,7 @@ class _Bookkeeper:
     """
 
     limits = Limits()  # what `_record` was given
+    funding: frozenset[str] = frozenset()  # the municipality's own accounts
 
     def __init__(self, engine: Engine, managed: list[str], actor: str) -> None:
         self.engine = engine
@@ -236,6 +264,8 @@ class _Bookkeeper:
         instruction = self._instruction_for(transaction)
         if instruction is not None:
             return self._payment_echo(ident, transaction, instruction, result)
+        if (transaction.counterparty_iban or "").replace(" ", "").upper() in self.funding:
+            return row_of(ident, transaction, FUNDING, reason="the municipality's own account (HHB_FUNDING_ACCOUNTS)")
         if not transaction.is_credit:
             result.unmatched += 1
             return row_of(ident, transaction, UNMATCHED,
@@ -479,7 +509,7 @@ def undo(engine: Engine, ident: str, actor: str, reason: str, on: date | None = 
                                                   on or date.today(), reason, actor)
                 note = f"corrected after it was paid out (claim {claim} on {household.dossier}): {reason}"
             changed.append(household)
-        elif recorded.outcome != IGNORED:
+        elif recorded.outcome not in (IGNORED, FUNDING, COST):
             raise HouseholdError(f"{ident} is {recorded.outcome}; nothing to undo")
         ledger.resolve(ident, UNMATCHED, None, None, actor, reason=note)
         engine.save(*changed)

@@ -26,6 +26,7 @@ from .domain.schedule import Schedule
 from .domain.signals import Signal, SignalFact
 from .domain.statement import BankTransaction
 from .domain.supplement import CycleInputs, CyclePaid
+from .domain.treasury import StatementBalance
 
 
 class DateAsISO(Transcoding):
@@ -180,6 +181,7 @@ DATACLASSES = {
     BankTransaction: "bank_transaction",
     Recorded: "recorded_transaction",
     PaymentFileRecord: "payment_file",
+    StatementBalance: "statement_balance",
     Signal: "signal",
     SignalFact: "signal_fact",
 }

@@ -79,6 +79,8 @@ def book_(
     dossier: Annotated[Optional[str], typer.Argument()] = None,
     agreement: Annotated[Optional[str], typer.Argument()] = None,
     ignore: Annotated[bool, typer.Option("--ignore", help="Mark as not ours (e.g. bank costs)")] = False,
+    municipality: Annotated[bool, typer.Option("--municipality",
+        help="The municipality's own money: a credit funds the buffer, a debit is its own cost")] = False,
     undo: Annotated[bool, typer.Option("--undo", help="Undo an earlier booking or ignore")] = False,
     as_return: Annotated[bool, typer.Option("--as-return",
         help="Accept a queued credit with our end-to-end id as the return of that payment")] = False,
@@ -96,11 +98,15 @@ def book_(
         recorded = guarded(lambda: service.undo(store, transaction, who, reason or "undone by staff"))
     elif as_return:
         recorded = guarded(lambda: service.accept_return(store, transaction, who))
+    elif municipality:
+        from huishoudboekje.treasury import mark_municipal
+
+        recorded = guarded(lambda: mark_municipal(store, transaction, who, reason or "the municipality's own"))
     elif ignore:
         recorded = guarded(lambda: service.ignore(store, transaction, who, reason or "not ours"))
     elif dossier and agreement:
         recorded = guarded(lambda: service.book(store, transaction, dossier, agreement, who))
     else:
-        fail("book: give DOSSIER and AGREEMENT, or --ignore, or --undo")
+        fail("book: give DOSSIER and AGREEMENT, or --municipality, --ignore or --undo")
     svc.catch_up()
     emit(service.to_dict(recorded))

@@ -32,9 +32,13 @@ class Outcome(StrEnum):
     CONFIRMATION = "confirmation"
     RETURN = "return"
     DEBIT = "debit"
+    # The municipality's own money (2026-12): a credit from its funding account, or a
+    # movement staff marked as its own (bank costs it bears, a refund of them).
+    FUNDING = "funding"
+    COST = "cost"
 
 
-UNMATCHED, BOOKED, IGNORED, CONFIRMATION, RETURN, DEBIT = Outcome
+UNMATCHED, BOOKED, IGNORED, CONFIRMATION, RETURN, DEBIT, FUNDING, COST = Outcome
 
 
 @dataclass(frozen=True)
