@@ -144,9 +144,12 @@ class Services:
             result["projection"] = self.projections.status().as_dict()
         return result
 
-    def signals(self, dossier: str | None = None, team: str | None = None,
-                status: str | None = None) -> list[dict[str, Any]]:
-        return self.projections.signals(dossier, team, status)
+    def signals(self, dossier: str | None = None, team: str | None = None, status: str | None = None,
+                *, households: bool = True, controls: bool | None = None) -> list[dict[str, Any]]:
+        """Households' signals and the engine's own (`Controls`: a payment file nobody
+        released, …), which belong to no dossier: with them unless a dossier is asked for."""
+        return self.projections.signals(dossier, team, status, households=households,
+                                        controls=dossier is None if controls is None else controls)
 
     def unmatched(self) -> list[dict[str, Any]]:
         return [statement_service.to_dict(r) for r in statement_service.unmatched(self.engine)]

@@ -18,6 +18,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from . import transcodings
 from .domain.access import Credential
+from .domain.controls import Controls
 from .domain.directory import (CHANGES_INCOMES, DIRECTORY_ID, SHARD_IDS, Directory, IncomeDirectory, entry_of,
                                shard_of, split)
 from .domain.household import NAMESPACE, Household, NotFound, household_id
@@ -73,7 +74,7 @@ class Engine(Application[UUID]):
     # the load time (measured: 1.48 ms at 40, 0.82 ms at 10, 12 months of history).
     # Ledgers are not snapshotted: a month's snapshot would hold the whole month (see
     # `Ledger`); their events are of bounded size instead.
-    snapshotting_intervals = {Household: 10, Run: 40, Credential: 40, IncomeDirectory: 40}
+    snapshotting_intervals = {Household: 10, Run: 40, Credential: 40, IncomeDirectory: 40, Controls: 40}
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from . import controls
+from .domain.errors import HouseholdError
 from .domain.money import Money, MoneyError, parse_money
 from .domain.signals import external
 from .engine import Engine, NotFound
@@ -21,12 +23,27 @@ def split_signal_id(signal_id: str) -> tuple[str, str]:
     return dossier, key
 
 
+def is_control(signal_id: str) -> bool:
+    """A signal of the engine's own controls (`domain/controls.py`): its id is its key,
+    without the `DOSSIER|` of a household's."""
+    return "|" not in signal_id
+
+
 def acknowledge(engine: Engine, signal_id: str, on: date, actor: str, note: str = "") -> None:
+    if is_control(signal_id):
+        if signal_id not in controls.controls(engine).signals:
+            raise NotFound(f"no signal {signal_id}", field="signal")
+        raise HouseholdError(f"{signal_id}: een signaal van een controle wordt opgelost, niet bevestigd "
+                             "(hhb signals resolve) / a control's signal is resolved, not acknowledged",
+                             field="signal")
     dossier, key = split_signal_id(signal_id)
     engine.change_household(dossier, lambda h: h.acknowledge_signal(key, on, actor, note))
 
 
 def resolve(engine: Engine, signal_id: str, on: date, actor: str, note: str = "") -> None:
+    if is_control(signal_id):
+        controls.resolve(engine, signal_id, on, actor, note)
+        return
     dossier, key = split_signal_id(signal_id)
     engine.change_household(dossier, lambda h: h.resolve_signal(key, on, actor, note))
 

@@ -17,6 +17,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import get_topic
 
 from .domain.agreement import Agreement, AmountFrom, Counterparty, Participant, Tolerance
+from .domain.controls import ControlSignal
 from .domain.household import Booking, Instruction, Instructions, PayDayFrom
 from .domain.ledger import Recorded
 from .domain.money import Money
@@ -184,6 +185,7 @@ DATACLASSES = {
     StatementBalance: "statement_balance",
     Signal: "signal",
     SignalFact: "signal_fact",
+    ControlSignal: "control_signal",
 }
 
 

@@ -351,9 +351,9 @@ class LeftOut(BaseModel):
 
 
 class SignalOut(BaseModel):
-    id: str = Field(description="DOSSIER|rule:agreement:period")
-    dossier: str
-    team: str
+    id: str = Field(description="DOSSIER|rule:agreement:period; a control's key for the engine's own signals")
+    dossier: str | None = Field(description="None: a signal of the engine's own controls, of no household")
+    team: str | None
     rule: str
     agreement: str | None
     period: str

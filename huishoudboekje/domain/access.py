@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from .errors import DomainError
 from .household import NAMESPACE
-from .roles import AUDITOR, JOB, PARTICIPANT, ROLES, STAFF, TEAMLEAD, Role  # noqa: F401 - where they were defined
+from .roles import AUDITOR, FINANCE, JOB, PARTICIPANT, ROLES, STAFF, TEAMLEAD, Role  # noqa: F401 - where they were defined
 
 
 CREDENTIAL_LOG_ID = uuid5(NAMESPACE, "/credentials")  # the index of every credential issued

@@ -7,17 +7,7 @@ from datetime import date
 
 from .errors import HouseholdError
 from .money import Money
-from .roles import ROLES
-
-
-def _person(actor: str) -> str:
-    """Who an actor is, for the two-person rule: an API actor is 'role:name' and one
-    person may hold a token of each role, so the role goes, and the name counts
-    without regard to case or spacing ('staff:Anna' and 'teamlead: anna ' are one)."""
-    role, sep, name = actor.partition(":")
-    if sep and role.strip().lower() in ROLES:
-        actor = name
-    return " ".join(actor.split()).casefold()
+from .roles import person as _person  # the two-person rule's notion of one person
 
 
 class HeldRelease:

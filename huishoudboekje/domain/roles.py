@@ -13,7 +13,18 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     JOB = "job"
     PARTICIPANT = "participant"
+    FINANCE = "finance"  # reviews and releases payment files (four eyes); no team, no household
 
 
-STAFF, TEAMLEAD, AUDITOR, JOB, PARTICIPANT = Role
+STAFF, TEAMLEAD, AUDITOR, JOB, PARTICIPANT, FINANCE = Role
 ROLES = tuple(Role)
+
+
+def person(actor: str) -> str:
+    """Who an actor is, for a rule that takes two people: an API actor is 'role:name' and
+    one person may hold a token of each role, so the role goes, and the name counts
+    without regard to case or spacing ('staff:Anna' and 'finance: anna ' are one)."""
+    role, sep, name = actor.partition(":")
+    if sep and role.strip().lower() in ROLES:
+        actor = name
+    return " ".join(actor.split()).casefold()

@@ -19,8 +19,10 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from ..domain.controls import CONTROLS_ID, ControlSignal
 from ..domain.household import Household
 from ..domain.ledger import COLUMN, Ledger
+from ..domain.money import Money, MoneyError
 from ..domain.signals import SEVERITY_RANK, Signal
 from ..engine import Engine
 from .store import ReadModel, read_model_class
@@ -29,6 +31,7 @@ BATCH = 500
 HOUSEHOLD_EVENTS = "huishoudboekje.domain.household:Household."
 LEDGER_EVENTS = "huishoudboekje.domain.ledger:Ledger."
 DAY_COMPLETED = "huishoudboekje.domain.run:Run.DayCompleted"
+CONTROLS_EVENTS = "huishoudboekje.domain.controls:Controls."
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class Projections:
         freshest: dict[str, date] = {}
         counts: Counter[str] = Counter()
         completed: date | None = None
+        controls: int | None = None  # the version of the controls at the batch's end
         for notification in notifications:
             counts[notification.topic.rsplit(":", 1)[-1]] += 1
             if notification.topic.startswith(HOUSEHOLD_EVENTS):
@@ -98,6 +102,8 @@ class Projections:
                         freshest[account] = newest
             elif notification.topic == DAY_COMPLETED:
                 completed = self.engine.mapper.to_domain_event(notification).day  # days complete in order
+            elif notification.topic.startswith(CONTROLS_EVENTS):
+                controls = notification.originator_version
         upserts: dict[str, list[dict[str, Any]]] = {"hhb_households": [], "hhb_signals": [], "hhb_accounts": [],
                                                      "hhb_runs": []}
         if completed is not None:
@@ -106,6 +112,9 @@ class Projections:
             household = self.engine.repository.get(hid, version=version)
             upserts["hhb_households"].append(self._household_row(household))
             upserts["hhb_signals"].extend(_signal_row(household, s) for s in household.signals.values())
+        if controls is not None:  # its state keeps what changed lately (`KEEP_DAYS`): rows of older ones stay
+            state = self.engine.repository.get(CONTROLS_ID, version=controls)
+            upserts["hhb_signals"].extend(_control_row(s) for s in state.signals.values())
         for account, newest in freshest.items():
             known = self.data_as_of(account)
             upserts["hhb_accounts"].append(
@@ -163,14 +172,22 @@ class Projections:
         row = self.view.row("SELECT completed_through FROM {t}hhb_runs WHERE run = 'run'")
         return date.fromisoformat(row["completed_through"]) if row else None
 
-    def signals(self, dossier: str | None = None, team: str | None = None,
-                status: str | None = None) -> list[dict[str, Any]]:
-        clauses, params = [], {}
-        for column, value in (("dossier", dossier), ("team", team), ("status", status)):
+    def signals(self, dossier: str | None = None, team: str | None = None, status: str | None = None,
+                *, households: bool = True, controls: bool = False) -> list[dict[str, Any]]:
+        """Households' signals (of `dossier`, of `team`) and, with `controls`, the engine's
+        own (`domain/controls.py`, no dossier, no team), each with `status`."""
+        mine, params = ["dossier <> ''"], {}
+        for column, value in (("dossier", dossier), ("team", team)):
             if value:
-                clauses.append(f"{column} = :{column}")
+                mine.append(f"{column} = :{column}")
                 params[column] = value
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        scopes = ([f"({' AND '.join(mine)})"] if households else []) + (["dossier = ''"] if controls else [])
+        if not scopes:
+            return []
+        where = f" WHERE ({' OR '.join(scopes)})"
+        if status:
+            where += " AND status = :status"
+            params["status"] = status
         rows = self.view.rows(
             "SELECT * FROM {t}hhb_signals" + where +
             " ORDER BY severity_rank, CASE status WHEN 'open' THEN 0 WHEN 'acknowledged' THEN 1 ELSE 2 END,"
@@ -212,11 +229,35 @@ def _signal_row(household: Household, signal: Signal) -> dict[str, Any]:
     }
 
 
+def _control_row(signal: ControlSignal) -> dict[str, Any]:
+    """A control's signal in the signals table: no dossier, no team (stored as '')."""
+    try:
+        cents = Money(signal.details.get("amount", "0.00")).cents
+    except MoneyError:
+        cents = 0
+    return {
+        "signal_id": signal.key,
+        "dossier": "",
+        "team": "",
+        "rule": signal.rule,
+        "agreement": None,
+        "period": signal.raised_on.isoformat(),
+        "severity": signal.severity,
+        "severity_rank": SEVERITY_RANK[signal.severity],
+        "status": signal.status,
+        "amount_cents": cents,
+        "raised_on": signal.raised_on.isoformat(),
+        "changed_on": (signal.changed_on or signal.raised_on).isoformat(),
+        "details": json.dumps(signal.details, sort_keys=True),
+        "history": json.dumps(list(signal.history)),
+    }
+
+
 def _signal_out(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["signal_id"],
-        "dossier": row["dossier"],
-        "team": row["team"],
+        "dossier": row["dossier"] or None,
+        "team": row["team"] or None,
         "rule": row["rule"],
         "agreement": row["agreement"],
         "period": row["period"],

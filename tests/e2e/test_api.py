@@ -68,6 +68,7 @@ class World:
             "lead": self.token("teamlead", "t.lead", team=NOORD),
             "auditor": self.token("auditor", "a.udit"),
             "job": self.token("job", "nightly"),
+            "finance": self.token("finance", "f.inance"),
             "none": {},
             "revoked": self.token("staff", "gone", team=NOORD),
             "expired": self.token("staff", "old", team=NOORD, valid_days=1,

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from huishoudboekje import followup
 from huishoudboekje.access import Principal
-from huishoudboekje.domain.access import AUDITOR, JOB, TEAMLEAD
+from huishoudboekje.domain.access import AUDITOR, FINANCE, JOB, TEAMLEAD
 from huishoudboekje.domain.signals import ACKNOWLEDGED, RESOLVED
 from huishoudboekje.followup import CreditorSignals
 
@@ -30,11 +30,15 @@ router = APIRouter(prefix="/api/v1")
 def signals(dossier: Annotated[str | None, Query(max_length=40)] = None,
             team: Annotated[str | None, Query(max_length=100)] = None,
             status: Literal["open", "acknowledged", "resolved"] | None = None,
-            who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
+            who: Principal = role(*READERS, FINANCE), ctx: Context = Depends(context)) -> Any:
+    """The engine's own signals (no dossier: a payment file nobody released, …) go to
+    teamleads and finance (finance sees only those) and auditors."""
+    if who.role == FINANCE:
+        return ctx.services.signals(status=status, households=False, controls=not (dossier or team))
     if who.role in TEAM:
         if team and team != who.team:
             return []
-        team = who.team
+        return ctx.services.signals(dossier, who.team, status, controls=who.role == TEAMLEAD and not dossier)
     return ctx.services.signals(dossier, team, status)
 
 
@@ -75,16 +79,23 @@ def acknowledge(signal: Annotated[str, PathParam(description="DOSSIER|rule:agree
 
 @router.post("/signals/{signal:path}/resolve", tags=["signals"], response_model=SignalChanged,
              summary="Resolve a signal", responses=WRITE_PROBLEMS)
-def resolve(signal: Annotated[str, PathParam(description="DOSSIER|rule:agreement:period")],
-            body: NoteIn | None = None, call: Write = writer(*TEAM)) -> Response:
+def resolve(signal: Annotated[str, PathParam(description="DOSSIER|rule:agreement:period, or a control's key")],
+            body: NoteIn | None = None, call: Write = writer(*TEAM, FINANCE)) -> Response:
     return change_signal(call, signal, body, followup.resolve, RESOLVED)
 
 
 def change_signal(call: Write, signal: str, body: NoteIn | None, command: Callable[..., None],
                   status: str) -> Response:
     def action() -> Response:
-        dossier, _ = followup.split_signal_id(signal)
-        check_own(call.ctx, call.who, dossier, Problem(404, "Not found", f"no signal {signal}", "signal"))
+        unknown = Problem(404, "Not found", f"no signal {signal}", "signal")
+        if followup.is_control(signal):  # the engine's own: teamleads and finance follow them up
+            if call.who.role not in (TEAMLEAD, FINANCE):
+                raise unknown
+        elif call.who.role == FINANCE:  # a household's: not finance's to see
+            raise unknown
+        else:
+            dossier, _ = followup.split_signal_id(signal)
+            check_own(call.ctx, call.who, dossier, unknown)
         command(call.ctx.engine, signal, date.today(), call.actor, body.note if body else "")
         return json_answer(SignalChanged(signal=signal, status=status))
 
