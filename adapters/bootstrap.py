@@ -162,13 +162,19 @@ class Services:
 
         return team_report(self.projections, team, month)
 
-    def balance(self, account: str | None = None, on: date | None = None) -> dict[str, Any]:
-        """The daily balance check of every managed account (see huishoudboekje/treasury.py)."""
+    def balance(self, account: str | None = None, on: date | None = None,
+                signal_on: date | None = None) -> dict[str, Any]:
+        """The daily balance check of every managed account (see huishoudboekje/treasury.py).
+        `signal_on`: raise its signals (an unexplained difference, the buffer near its
+        ceiling) as of that day; None: only read."""
         s = self.settings
         report = treasury.balance(self.engine, managed=s.managed_accounts, default_account=s.default_account,
                                   account=account, on=on,
                                   buffer_ceiling=None if s.buffer_ceiling is None else Money(s.buffer_ceiling))
-        return report.as_dict()
+        answer = report.as_dict()
+        if signal_on is not None:
+            answer["signals_raised"] = treasury.raise_signals(self.engine, report, signal_on)
+        return answer
 
     def journal(self, month: str) -> dict[str, Any]:
         return treasury.journal(self.engine, month, self.settings.managed_accounts).as_dict()

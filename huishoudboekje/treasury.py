@@ -18,6 +18,7 @@ from .domain.ledger import COLUMN, COST, FUNDING, IGNORED, UNMATCHED, LedgerRow,
 from .domain.money import Money
 from .domain.treasury import AccountBook, BalanceCheck, StatementBalance, account_book_id
 from .engine import Engine
+from . import controls
 from .statements import find_transaction, ledgers
 
 # Outcomes that are the municipality's or nobody's: they change no household's books.
@@ -145,6 +146,30 @@ def balance(engine: Engine, *, managed: list[str], default_account: str, account
         report.checks.append(check_account(iban, statement, opening, holdings.get(iban, _Holdings()),
                                            rows.get(iban, [])))
     return report
+
+
+BALANCE_DIFFERENCE = "balance-difference"
+BUFFER_CEILING = "buffer-ceiling-near"
+
+
+def raise_signals(engine: Engine, report: BalanceReport, on: date) -> list[str]:
+    """The team lead hears of every unexplained difference (critical: the books and the
+    bank disagree and nothing may absorb it) and of the buffers nearing their ceiling.
+    Once per account and statement date, and once per month for the ceiling."""
+    raised = []
+    for check in report.unexplained:
+        day = check.statement.closing_date.isoformat() if check.statement.closing_date else "unknown"
+        key = f"{BALANCE_DIFFERENCE}:{check.account}:{day}"
+        if controls.raise_signal(engine, BALANCE_DIFFERENCE, key, "critical", {
+                "account": check.account, "date": day, "amount": str(abs(check.difference)),
+                "difference": str(check.difference), "bank": str(check.bank), "books": str(check.engine)}, on):
+            raised.append(key)
+    if report.near_ceiling and report.buffer_ceiling is not None:
+        key = f"{BUFFER_CEILING}:{on:%Y-%m}"
+        if controls.raise_signal(engine, BUFFER_CEILING, key, "high", {
+                "amount": str(report.buffer_exposure), "ceiling": str(report.buffer_ceiling)}, on):
+            raised.append(key)
+    return raised
 
 
 # -- the municipality's own money ---------------------------------------------------------

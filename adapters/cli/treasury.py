@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from datetime import date
 from typing import Annotated, Any, Optional
 
 import typer
@@ -47,7 +48,10 @@ def balance(
         except IbanError as exc:
             fail(f"--account {account}: {exc}")
     on = parse_day(day, "--date") if day is not None else None
-    report = guarded(lambda: services(db).balance(iban, on))
+    svc = services(db)
+    report = guarded(lambda: svc.balance(iban, on, signal_on=date.today()))
+    if report["signals_raised"]:
+        svc.catch_up()
     if as_json:
         emit(report)
         return
@@ -72,6 +76,8 @@ def _print_report(report: dict[str, Any]) -> None:
                       f"{item['counterparty'] or ''} {item['description'][:40]}")
     for iban in report["without_statement"]:
         out.print(f"\n[yellow]{iban}: nog geen afschrift met saldo / no statement with balances yet[/]")
+    for key in report.get("signals_raised", []):
+        out.print(f"[red]signaal voor de teamleider / signal for the team lead:[/] {key}")
     buffer = report["buffer"]
     if buffer["ceiling"] is not None:
         warning = " [red]bijna aan het plafond / near the ceiling[/]" if buffer["near_ceiling"] else ""

@@ -139,9 +139,16 @@ def test_a_booking_deleted_behind_the_engines_back_is_an_unexplained_difference(
         for table in tables & {"snapshots", "huishoudboekje_snapshots"}:  # none at a household's first events
             db.execute(f"DELETE FROM {table}")
     assert deleted == 1
+    text = hhb(store_url, "balance").stdout
+    assert "VERSCHIL / DIFFERENCE" in text and "balance-difference" in text  # raised now, for the team lead
     check = the_check(store_url)
     assert check["difference"] == "131.00" and check["in_order"] is False
-    assert "VERSCHIL / DIFFERENCE" in hhb(store_url, "balance").stdout
+    signals = json.loads(hhb(store_url, "signals", "--json").stdout)
+    [signal] = [s for s in signals if s["rule"] == "balance-difference"]
+    assert signal["severity"] == "critical" and signal["dossier"] is None
+    hhb(store_url, "balance")  # checked again: the same difference is not raised twice
+    assert len([s for s in json.loads(hhb(store_url, "signals", "--json").stdout)
+                if s["rule"] == "balance-difference"]) == 1
 
 
 def test_a_credit_from_the_funding_account_is_the_municipalitys_not_an_income(store_url, tmp_path):
