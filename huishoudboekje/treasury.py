@@ -216,7 +216,7 @@ def journal(engine: Engine, month: str, managed: list[str]) -> Journal:
     """One line per euro movement the bank booked in `month` (YYYY-MM), each with the
     household it is of; per account, the lines add up to the month's statements."""
     if len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit() or not 1 <= int(month[5:]) <= 12:
-        raise DomainError(f"--month {month!r} is not a month such as 2026-11", field="month")
+        raise DomainError(f"month {month!r} is not a month such as 2026-11", field="month")
     result = Journal(month)
     for account, rows in sorted(_rows_by_account(engine).items()):
         mine = sorted((r for r in rows if r[COLUMN.booking_date][:7] == month),

@@ -173,3 +173,4 @@ def test_balance_refuses_an_account_that_is_not_managed(store_url):
     assert "not managed" in result.output
     result = hhb(store_url, "journal", "--month", "2026-13", code=2)
     assert "2026-13" in result.output
+

@@ -9,11 +9,11 @@ from typing import Any, Optional
 from fastapi import APIRouter, Depends, Query
 
 from huishoudboekje.access import Principal
-from huishoudboekje.domain.access import AUDITOR, TEAMLEAD
+from huishoudboekje.domain.access import AUDITOR, FINANCE, TEAMLEAD
 from huishoudboekje.domain.iban import Iban, IbanError
 
 from ..dependencies import Context, context, role
-from ..errors import Problem
+from ..errors import Problem, domain_errors
 from ..models import problems
 
 router = APIRouter(prefix="/api/v1")
@@ -26,14 +26,15 @@ router = APIRouter(prefix="/api/v1")
             responses=problems(403, 422))
 def balance(account: Optional[str] = Query(None, description="One managed account (IBAN)"),
             on: Optional[date] = Query(None, alias="date"),
-            who: Principal = role(TEAMLEAD, AUDITOR), ctx: Context = Depends(context)) -> dict[str, Any]:
+            who: Principal = role(TEAMLEAD, FINANCE, AUDITOR), ctx: Context = Depends(context)) -> dict[str, Any]:
     iban = None
     if account is not None:
         try:
             iban = str(Iban(account))
         except IbanError as exc:
             raise Problem(422, "Invalid account", f"account {account}: {exc}", "account") from None
-    return ctx.services.balance(iban, on)
+    with domain_errors("account"):
+        return ctx.services.balance(iban, on)
 
 
 @router.get("/journal", tags=["treasury"], summary="A month's journal for the accountant",
@@ -41,5 +42,6 @@ def balance(account: Optional[str] = Query(None, description="One managed accoun
                         "per account the lines add up to the month's statements.",
             responses=problems(403, 422))
 def journal(month: str = Query(..., description="YYYY-MM"),
-            who: Principal = role(TEAMLEAD, AUDITOR), ctx: Context = Depends(context)) -> dict[str, Any]:
-    return ctx.services.journal(month)
+            who: Principal = role(TEAMLEAD, FINANCE, AUDITOR), ctx: Context = Depends(context)) -> dict[str, Any]:
+    with domain_errors("month"):
+        return ctx.services.journal(month)
