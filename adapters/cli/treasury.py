@@ -15,7 +15,7 @@ from huishoudboekje.domain.iban import Iban, IbanError
 from huishoudboekje.domain.treasury import TERMS
 from huishoudboekje.treasury import JOURNAL_COLUMNS
 
-from .common import DbOption, JsonOption, app, emit, fail, guarded, out, parse_day, services
+from .common import DbOption, JsonOption, app, emit, err, fail, guarded, out, parse_day, services
 
 # The terms as finance staff read them: Dutch first, then English.
 TERM_WORDS = {
@@ -50,10 +50,13 @@ def balance(
     on = parse_day(day, "--date") if day is not None else None
     svc = services(db)
     report = guarded(lambda: svc.balance(iban, on, signal_on=date.today()))
-    if report["signals_raised"]:
+    raised = report.pop("signals_raised")
+    if raised:
         svc.catch_up()
+    for key in raised:
+        err.print(f"[red]signaal voor de teamleider / signal for the team lead:[/] {key}", highlight=False)
     if as_json:
-        emit(report)
+        emit(report)  # as GET /balance answers
         return
     _print_report(report)
 
@@ -76,8 +79,6 @@ def _print_report(report: dict[str, Any]) -> None:
                       f"{item['counterparty'] or ''} {item['description'][:40]}")
     for iban in report["without_statement"]:
         out.print(f"\n[yellow]{iban}: nog geen afschrift met saldo / no statement with balances yet[/]")
-    for key in report.get("signals_raised", []):
-        out.print(f"[red]signaal voor de teamleider / signal for the team lead:[/] {key}")
     buffer = report["buffer"]
     if buffer["ceiling"] is not None:
         warning = " [red]bijna aan het plafond / near the ceiling[/]" if buffer["near_ceiling"] else ""
@@ -90,14 +91,14 @@ def _print_report(report: dict[str, Any]) -> None:
 def journal(
     month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
     fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
-    db: DbOption = None,
+    db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
     """A month's journal for the accountant: one line per euro movement the bank booked,
     with the household it is of; per account the lines add up to the statements."""
     if fmt not in ("csv", "json"):
         fail(f"--format {fmt}: choose csv or json")
     result = guarded(lambda: services(db).journal(month))
-    if fmt == "json":
+    if fmt == "json" or as_json:
         emit(result)
         return
     writer = csv.DictWriter(sys.stdout, fieldnames=JOURNAL_COLUMNS, lineterminator="\n")

@@ -34,6 +34,8 @@ READS = [
     (["report"], "/reports", "auditor"),
     (["report", "--team", NOORD, "--month", "2026-11"], "/reports?month=2026-11", "lead"),
     (["payment-files"], "/payment-files", "job"),
+    (["balance"], "/balance", "auditor"),
+    (["journal", "--month", "2026-11"], "/journal?month=2026-11", "auditor"),
     (["notices", "show", A], f"/households/{D}/notices", "auditor"),
 ]
 
