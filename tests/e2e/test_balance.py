@@ -174,3 +174,16 @@ def test_balance_refuses_an_account_that_is_not_managed(store_url):
     result = hhb(store_url, "journal", "--month", "2026-13", code=2)
     assert "2026-13" in result.output
 
+
+
+def test_the_demo_ends_in_order_and_the_team_lead_sees_the_buffers_near_their_ceiling(tmp_path, monkeypatch):
+    monkeypatch.setenv("HHB_BUFFER_CEILING", "1100.00")
+    store_url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    demo = hhb(store_url, "demo")
+    assert "5. Balance check" in demo.stdout and "in order" in demo.stdout
+    report = balance(store_url)
+    assert report["in_order"] is True
+    assert report["buffer"] == {"exposure": "1034.50", "ceiling": "1100.00", "near_ceiling": True}
+    signals = json.loads(hhb(store_url, "signals", "--json").stdout)
+    [near] = [s for s in signals if s["rule"] == "buffer-ceiling-near"]
+    assert near["dossier"] is None and near["amount"] == "1034.50"
