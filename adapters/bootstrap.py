@@ -13,18 +13,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
 from functools import cached_property
+from zoneinfo import ZoneInfo
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import IntegrityError
 
 from huishoudboekje import households as household_service
+from huishoudboekje import maatwerk
 from huishoudboekje import statements as statement_service
 from huishoudboekje import teams as team_service
 from huishoudboekje import treasury
 from huishoudboekje.config import Settings
 from huishoudboekje.domain.household import Household, NotFound
+from huishoudboekje.domain.maatwerk_proposal import DEFAULT_PRICES, PriceList
 from huishoudboekje.domain.money import Money
 from huishoudboekje.domain.run import Run
 from huishoudboekje.domain.statement import Statement
@@ -181,10 +184,62 @@ class Services:
 
     def payment_files(self) -> list[dict[str, Any]]:
         run = self.engine.get_or_none(Run.create_id())
-        records = sorted(run.files.values(), key=lambda r: r.name) if run else []
+        files = list(run.files.values()) if run else []
+        files += [c.file for c in maatwerk.cases(self.engine) if c.file is not None]  # each its own file
+        records = sorted(files, key=lambda r: r.name)
         return [{"name": r.name, "sha256": r.sha256, "count": r.count, "control_sum": str(r.control_sum),
                  "debtor_account": r.debtor_account, "message_id": r.message_id, "version": r.version,
                  "instructions": r.count} for r in records]
+
+
+    # -- staff accounts and maatwerk (issue 22) ------------------------------------------
+
+    def users(self) -> list[dict[str, Any]]:
+        from huishoudboekje import users
+
+        return users.listing(self.engine)
+
+    def price_list(self) -> PriceList:
+        path = self.settings.maatwerk_prices
+        if path is None:
+            return PriceList.parse(DEFAULT_PRICES)
+        from .documents import load_document
+
+        return PriceList.parse(load_document(path), source=str(path))
+
+    def maatwerk_pay_settings(self) -> maatwerk.PaySettings:
+        s = self.settings
+        cutoff = time.fromisoformat(s.maatwerk_cutoff) if s.maatwerk_cutoff else None
+        return maatwerk.PaySettings(account=s.maatwerk_account or s.default_account,
+                                    default_budget=Money(s.maatwerk_budget), cutoff=cutoff,
+                                    managed=tuple(s.managed_accounts))
+
+    def local_now(self) -> datetime:
+        return datetime.now(ZoneInfo(self.settings.timezone)).replace(tzinfo=None)
+
+    def maatwerk_propose(self, document: Any, actor: str, on: date | None = None) -> dict[str, Any]:
+        return maatwerk.propose(self.engine, document, actor, on or self.local_now().date(), self.price_list(),
+                                tuple(self.settings.managed_accounts))
+
+    def maatwerk_approve(self, number: str, actor: str, at: datetime | None = None, reason: str | None = None,
+                         after_save: Callable[[], None] | None = None) -> dict[str, Any]:
+        return maatwerk.approve(self.engine, number, actor, at or self.local_now(), self.payment_writer(),
+                                self.maatwerk_pay_settings(), reason=reason, after_save=after_save)
+
+    def maatwerk_cases(self, team: str | None = None, status: str | None = None, year: int | None = None,
+                       today: date | None = None) -> list[dict[str, Any]]:
+        return maatwerk.listing(self.engine, today or self.local_now().date(), team, status, year)
+
+    def maatwerk_case(self, number: str, today: date | None = None) -> dict[str, Any]:
+        return maatwerk.case(self.engine, number).as_dict(today or self.local_now().date())
+
+    def maatwerk_report(self, year: int | None = None, team: str | None = None,
+                        today: date | None = None) -> dict[str, Any]:
+        from huishoudboekje import maatwerk_report
+
+        today = today or self.local_now().date()
+        return maatwerk_report.report(self.engine, year or today.year, Money(self.settings.maatwerk_budget), today,
+                                      team)
 
 
 def bootstrap(db_url: str | None = None, settings: Settings | None = None) -> Services:

@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None  # http(s)://…: POST {to, text, id}
     sms_gateway_token: str | None = None  # sent as Authorization: Bearer …
     notice_link_days: int = Field(default=14, ge=1)  # a link expiring within this many days is renewed
+    # Maatwerk (issue 22): a team's budget for a year unless `hhb maatwerk budget` set its own,
+    # the municipality's price list of societal costs (YAML; empty: the shipped default),
+    # the bank's cut-off (HH:MM, local time: a case approved before it on a business day is
+    # executed the same day; empty: always the next business day) and the account it is
+    # paid from (empty: the first managed account).
+    maatwerk_budget: str = "15000.00"
+    maatwerk_prices: Path | None = None
+    maatwerk_cutoff: str | None = None
+    maatwerk_account: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -122,6 +131,34 @@ class Settings(BaseSettings):
         if money.is_negative:
             raise ValueError(f"HHB_BUFFER_CEILING: {money} is negative")
         return str(money)
+
+    @field_validator("maatwerk_budget")
+    @classmethod
+    def _maatwerk_budget(cls, value: str) -> str:
+        try:
+            money = parse_money(value)
+        except MoneyError as exc:
+            raise ValueError(f"HHB_MAATWERK_BUDGET: {exc}") from None
+        return str(money)
+
+    @field_validator("maatwerk_cutoff")
+    @classmethod
+    def _maatwerk_cutoff(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value.strip()):
+            raise ValueError(f"HHB_MAATWERK_CUTOFF: '{value}' is not a time of day such as 14:00")
+        return value.strip()
+
+    @field_validator("maatwerk_account")
+    @classmethod
+    def _maatwerk_account(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return str(Iban(value))
+        except IbanError as exc:
+            raise ValueError(f"HHB_MAATWERK_ACCOUNT: {exc}") from None
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -25,6 +25,8 @@ from .domain.paydate import CycleState, Due, Policy, Reservation
 from .domain.run import PaymentFileRecord
 from .domain.schedule import Schedule
 from .domain.signals import Signal, SignalFact
+from .domain.staff import StaffAccount
+from .domain.maatwerk_proposal import Proposal
 from .domain.statement import BankTransaction
 from .domain.supplement import CycleInputs, CyclePaid
 from .domain.treasury import StatementBalance
@@ -186,6 +188,8 @@ DATACLASSES = {
     Signal: "signal",
     SignalFact: "signal_fact",
     ControlSignal: "control_signal",
+    StaffAccount: "staff_account",
+    Proposal: "maatwerk_proposal",
 }
 
 
