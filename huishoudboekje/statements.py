@@ -23,6 +23,7 @@ from .bulk import without_cycle_collection
 from .retry import retrying
 from .domain.household import NAMESPACE, Household, HouseholdError, booking_from_row, row_of_booking
 from .domain.ids import end_to_end_prefix, household_prefix
+from .maatwerk_echoes import MaatwerkEchoes
 from .domain.ledger import (
     BOOKED,
     COLUMN,
@@ -259,8 +260,14 @@ class _Bookkeeper:
         self._hid_of: dict[str, UUID] = {}  # dossier -> household id
         self._by_prefix: dict[str, UUID] | None = None
         self._bookings: list[tuple[UUID, list[Any]]] = []  # booking_row()s
+        self.maatwerk: MaatwerkEchoes | None = None
 
     def handle(self, ident: str, transaction: BankTransaction, result: ImportResult) -> list[Any]:
+        if self.maatwerk is None:
+            self.maatwerk = MaatwerkEchoes(self.engine, self.actor, self.limits)
+        case = self.maatwerk.case_of(transaction)  # the team's money: never a household's id
+        if case is not None:
+            return self.maatwerk.handle(ident, transaction, case, result)
         instruction = self._instruction_for(transaction)
         if instruction is not None:
             return self._payment_echo(ident, transaction, instruction, result)
@@ -372,6 +379,7 @@ class _Bookkeeper:
                 self._households[hid].book_income(booking.transaction_id, booking.agreement_id, booking.amount,
                                                   booking.value_date, self.actor)
         aggregates: list[Any] = [h for h in self._households.values() if h.pending_events]
+        aggregates += self.maatwerk.aggregates() if self.maatwerk is not None else []
         events = [Household.incomes_booked(hid, versions[hid] + 1, bookings, self.actor)
                   for hid, bookings in direct.items()]
         return aggregates, events

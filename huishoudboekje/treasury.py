@@ -18,7 +18,7 @@ from .domain.ledger import COLUMN, COST, FUNDING, IGNORED, UNMATCHED, LedgerRow,
 from .domain.money import Money
 from .domain.treasury import AccountBook, BalanceCheck, StatementBalance, account_book_id
 from .engine import Engine
-from . import controls
+from . import controls, maatwerk
 from .statements import find_transaction, ledgers
 
 # Outcomes that are the municipality's or nobody's: they change no household's books.
@@ -33,6 +33,7 @@ class _Holdings:
     outstanding: Money = Money.zero()
     claims: Money = Money.zero()
     in_flight: Money = Money.zero()
+    maatwerk: Money = Money.zero()  # signed: maatwerk paid out of the account, less in flight, plus returned
 
 
 @dataclass
@@ -84,6 +85,12 @@ def _holdings(engine: Engine, default_account: str) -> dict[str, _Holdings]:
             instruction = household.instructions[key]
             if instruction.status == "scheduled":  # neither seen executed nor returned
                 mine.in_flight = mine.in_flight + instruction.amount
+    for case in maatwerk.cases(engine):
+        if case.file is None or case.instruction is None:
+            continue
+        mine = holdings[case.file.debtor_account]
+        still_here = case.instruction.amount if case.instruction.status == "scheduled" else Money.zero()
+        mine.maatwerk = mine.maatwerk - case.instruction.amount + still_here + case.returned
     return holdings
 
 
@@ -100,7 +107,7 @@ def check_account(account: str, statement: StatementBalance, opening: StatementB
     closing = statement.closing_date.isoformat() if statement.closing_date else "9999-12-31"
     check = BalanceCheck(account=account, statement=statement, opening=Money(opening.opening_balance),
                          households=holdings.held, buffer_outstanding=holdings.outstanding,
-                         claims=holdings.claims, in_flight=holdings.in_flight)
+                         claims=holdings.claims, in_flight=holdings.in_flight, maatwerk=holdings.maatwerk)
     for row in rows:
         outcome, amount = row[COLUMN.outcome], Money(row[COLUMN.amount])
         if row[COLUMN.booking_date] > closing:

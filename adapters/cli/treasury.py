@@ -27,6 +27,7 @@ TERM_WORDS = {
     "funding": "financiering gemeente / municipality's funding",
     "own_costs": "kosten gemeente / municipality's own costs",
     "not_ours": "gemarkeerd: niet van ons / marked not ours",
+    "maatwerk": "maatwerk betaald (budget van het team) / maatwerk paid from the team's budget",
     "after_statement": "- na dit afschrift geboekt / booked after this statement",
 }
 

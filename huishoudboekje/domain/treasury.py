@@ -14,6 +14,8 @@ balance of a statement must equal, term by term:
   - claims (paid out of a booking staff corrected afterwards)
   + payments instructed but not yet seen executed (still in the account)
   + the municipality's funding, less its own costs, and what staff marked as not ours
+  - maatwerk paid from the account (the team's budget: the municipality's money), less
+    what is instructed and not yet seen executed, plus what came back
   - every movement the engine knows of that the bank booked after the statement
   + the open items: transactions on the statement nobody has booked or marked yet.
 
@@ -104,7 +106,7 @@ def statement_key(statement_id: str | None, opening_date: date | None, closing_d
 # The terms, in the order they are shown, with the sign each adds with.
 TERMS = (
     "opening", "households", "buffer_outstanding", "claims", "in_flight",
-    "funding", "own_costs", "not_ours", "after_statement",
+    "funding", "own_costs", "not_ours", "maatwerk", "after_statement",
 )
 
 
@@ -122,6 +124,7 @@ class BalanceCheck:
     funding: Money = Money.zero()
     own_costs: Money = Money.zero()  # signed: costs are negative
     not_ours: Money = Money.zero()  # signed
+    maatwerk: Money = Money.zero()  # signed: paid out is negative, a return positive
     after_statement: Money = Money.zero()  # signed, subtracted
     open_items: list[dict[str, Any]] = field(default_factory=list)
 
@@ -133,7 +136,7 @@ class BalanceCheck:
     def engine(self) -> Money:
         """The engine's own account of the money, without the open items."""
         return (self.opening + self.households - self.buffer_outstanding - self.claims + self.in_flight
-                + self.funding + self.own_costs + self.not_ours - self.after_statement)
+                + self.funding + self.own_costs + self.not_ours + self.maatwerk - self.after_statement)
 
     @property
     def open_total(self) -> Money:
