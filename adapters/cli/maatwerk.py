@@ -106,8 +106,10 @@ def maatwerk_approve(
 ) -> None:
     """Approve as the discipline of your staff account; the third approval pays at once."""
     svc = services(db)
-    emit(guarded(lambda: svc.maatwerk_approve(case, actor_of(actor), _at(at), reason,
-                                              after_save=lambda: _crash("maatwerk-paid"))))
+    answer = guarded(lambda: svc.maatwerk_approve(case, actor_of(actor), _at(at), reason,
+                                                  after_save=lambda: _crash("maatwerk-paid")))
+    svc.catch_up()  # the team lead's signal of an overrun is in hhb signals at once
+    emit(answer)
 
 
 @maatwerk_app.command("withdraw")

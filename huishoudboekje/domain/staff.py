@@ -120,7 +120,10 @@ class StaffRegister(Aggregate):
 
     def active(self, name: str) -> StaffAccount:
         """The account an actor acts as; refused when there is none or it is disabled."""
-        account = self.get(name)
+        account = self.accounts.get(person(name))
+        if account is None:  # not a missing thing looked up, but who gives the command: bad input
+            raise StaffError(f"actor: there is no staff account '{name}' (hhb users add) "
+                             "/ geen medewerkersaccount", field="actor")
         if not account.active:
             raise StaffError(f"actor: the account of {account.name} is disabled", field="actor")
         return account
