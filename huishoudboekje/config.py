@@ -91,9 +91,10 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name}: not a setting{hint}")
         return values
 
-    @field_validator("managed_accounts", mode="before")
+    @field_validator("managed_accounts", "funding_accounts", mode="before")
     @classmethod
-    def _split(cls, value: object) -> object:
+    def _split(cls, value: object, info: ValidationInfo) -> object:
+        setting = f"HHB_{info.field_name.upper()}"
         if isinstance(value, str):
             value = [part for part in value.replace(";", ",").split(",") if part.strip()]
         result = []
@@ -101,22 +102,9 @@ class Settings(BaseSettings):
             try:
                 result.append(str(Iban(part)))
             except IbanError as exc:
-                raise ValueError(f"HHB_MANAGED_ACCOUNTS: {part.strip()}: {exc}") from None
-        if not result:
-            raise ValueError("HHB_MANAGED_ACCOUNTS: name at least one account")
-        return result
-
-    @field_validator("funding_accounts", mode="before")
-    @classmethod
-    def _funding(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [part for part in value.replace(";", ",").split(",") if part.strip()]
-        result = []
-        for part in value:  # type: ignore[union-attr]
-            try:
-                result.append(str(Iban(part)))
-            except IbanError as exc:
-                raise ValueError(f"HHB_FUNDING_ACCOUNTS: {part.strip()}: {exc}") from None
+                raise ValueError(f"{setting}: {part.strip()}: {exc}") from None
+        if not result and info.field_name == "managed_accounts":
+            raise ValueError(f"{setting}: name at least one account")
         return result
 
     @field_validator("buffer_ceiling")
