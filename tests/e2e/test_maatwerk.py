@@ -229,6 +229,8 @@ def test_over_budget_is_paid_with_its_reason_and_the_team_lead_hears_of_it_and_a
     [noord] = cli(store_url, "maatwerk", "report", "--team", NOORD, "--year", "2026", "--json")["teams"]
     assert (noord["spent"], noord["overrun"], noord["avoided"]) == ("100.00", "0.00", "990.00")
     assert show(store_url, "MW-2026-0001")["payment"]["status"] == "returned"
+    [check] = cli(store_url, "balance", "--json")["accounts"]  # MW-2026-0002 still in flight: no difference
+    assert (check["terms"]["maatwerk"], check["difference"], check["in_order"]) == ("0.00", "0.00", True)
 
 
 def _third(tmp_path, store_url, text):
