@@ -103,6 +103,15 @@ class BookIn(In):
     agreement: str = Field(min_length=1, max_length=40, examples=["bijstand"])
 
 
+class DeductionIn(In):
+    dossier: str = Field(min_length=1, max_length=40, examples=["HHB-2026-0001"])
+    kind: Literal["verrekening", "beslag", "bankkosten", "overig"] = Field(
+        description="What the debit was: a set-off by the payer of an income (verrekening), a garnishment "
+                    "(beslag), bank costs (bankkosten) or anything else (overig)")
+    agreement: str | None = Field(default=None, min_length=1, max_length=40, examples=["zorgtoeslag"],
+                                  description="The income it is set off against, if any")
+
+
 class ReasonIn(In):
     reason: str = Field(default="", max_length=500)
 
