@@ -103,4 +103,7 @@ def agreement_detail(a: Agreement) -> dict[str, Any]:
         "end": a.end.isoformat() if a.end else None, "reference": a.reference, "priority": a.priority,
         "tolerance": {"days": a.tolerance.days, "amount": str(a.tolerance.amount)} if income else None,
         "match_terms": list(a.match_terms),
+        # what the payer keeps back of each payment (issue 20); null: nothing
+        "withheld": {"amount": str(a.withheld.amount), "kind": a.withheld.kind, "by": a.withheld.by}
+        if a.withheld else None,
     }

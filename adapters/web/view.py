@@ -244,24 +244,25 @@ def income_rows(say: Say, incomes: list[dict[str, Any]]) -> tuple[list[Row], lis
         title = say.label(income["agreement"], income["category"])
         if income["status"] in RECEIVED:
             text, tone = received_words(say, income)
-            came_in.append(Row(title, say.eur(income["received"]), text + withheld_words(say, income), tone,
+            came_in.append(Row(title, say.eur(income["received"]), with_withheld(say, text, income), tone,
                                income["counterparty"]))
         else:
             key, tone = EXPECTED_STATUS.get(income["status"], ("in_expected", "coming"))
             text = say.m[key].format(day=say.day(income["date"], weekday=False))
-            expected.append(Row(title, say.eur(income["expected"]), text + withheld_words(say, income), tone,
+            expected.append(Row(title, say.eur(income["expected"]), with_withheld(say, text, income), tone,
                                 income["counterparty"]))
     return came_in, expected
 
 
-def withheld_words(say: Say, income: dict[str, Any]) -> str:
-    """What the payer keeps back of an income each time (a garnishment), or nothing."""
+def with_withheld(say: Say, text: str, income: dict[str, Any]) -> str:
+    """An income's status, and what its payer keeps back each time (a garnishment)."""
     withheld = income.get("withheld")
     if not withheld:
-        return ""
-    if withheld.get("by"):
-        return say.m["in_withheld"].format(amount=say.eur(withheld["amount"]), by=withheld["by"])
-    return say.m["in_withheld_plain"].format(amount=say.eur(withheld["amount"]))
+        return text
+    amount = say.eur(withheld["amount"])
+    more = say.m["in_withheld"].format(amount=amount, by=withheld["by"]) if withheld.get("by") else \
+        say.m["in_withheld_plain"].format(amount=amount)
+    return (text if text.endswith(".") else text + ".") + more
 
 
 def deduction_rows(say: Say, deductions: list[dict[str, Any]]) -> list[Row]:

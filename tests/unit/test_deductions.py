@@ -4,6 +4,7 @@ property that deductions keep a household's books balanced at every step."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -287,3 +288,43 @@ def test_deductions_keep_the_books_balanced_at_every_step(household, incomes, da
     if household.pending_deduction.is_positive and household.last_pay_date is not None:
         assert household.buffer_outstanding >= household.buffer_limit or household.settled_on is not None \
             or household.pot == ZERO
+
+
+# -- onboarding documents -----------------------------------------------------------------------
+
+
+def _example(**withheld):
+    import yaml
+
+    from huishoudboekje.onboarding import canonical
+
+    data = canonical(yaml.safe_load((Path(__file__).resolve().parents[2] / "examples" / "HHB-2026-0001.yaml")
+                                    .read_text()))
+    if withheld:
+        data["incomes"][0]["withheld"] = withheld
+    return data
+
+
+def test_an_income_in_a_document_may_say_what_its_payer_withholds_and_old_documents_stay_valid():
+    from huishoudboekje.onboarding import parse_document
+
+    old = parse_document(_example(), "old.yaml")
+    assert all(a.withheld is None for a in old.agreements)
+    spec = parse_document(_example(amount="75.00", by="Deurwaarderskantoor Janssen"), "new.yaml")
+    bijstand = next(a for a in spec.agreements if a.id == "bijstand")
+    assert bijstand.withheld == Withholding(M("75.00"), "beslag", "Deurwaarderskantoor Janssen")
+    assert bijstand.expected_on(date(2026, 11, 30)) == M("1245.50")
+
+
+@pytest.mark.parametrize("withheld, words", [
+    ({"amount": "0.00"}, "incomes[0].withheld.amount: must be more than 0.00"),
+    ({"amount": "1400.00"}, "incomes[0].withheld.amount: 1400.00 is more than the income's 1320.50"),
+    ({"amount": "10.00", "kind": "boete"}, "incomes[0].withheld.kind"),
+    ({"amount": 10.5}, "incomes[0].withheld.amount: write amounts as text"),
+])
+def test_a_withholding_that_makes_no_sense_is_refused_with_its_field(withheld, words):
+    from huishoudboekje.onboarding import DocumentError, parse_document
+
+    with pytest.raises(DocumentError) as refused:
+        parse_document(_example(**withheld), "bad.yaml")
+    assert words in str(refused.value)
