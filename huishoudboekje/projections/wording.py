@@ -107,8 +107,8 @@ _DEDUCTION = {
     "en": {
         "verrekening": "{who} set off {amount} against your {income}.",
         "verrekening_plain": "{who} set off {amount}.",
-        "beslag": "Your {income} was garnished. {who} received {amount} because of it.",
-        "beslag_plain": "Your money was garnished. {who} received {amount} because of it.",
+        "beslag": "A garnishment was made on your {income}. {who} received {amount} because of it.",
+        "beslag_plain": "A garnishment was made on your money. {who} received {amount} because of it.",
         "bankkosten": "The bank charged {amount} in costs.",
         "overig": "{who} took {amount} from your money.",
         "coming": " This amount comes off the money for your pay date of {day}.",

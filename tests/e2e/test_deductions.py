@@ -252,3 +252,63 @@ def test_a_garnished_benefit_is_expected_net_matched_without_deviating_and_said_
     assert hero_amount(html) == "€\u00a0643,70"  # 718.70 less the 75.00 the bailiff gets
     assert ("Bijstand", "€\u00a01.245,50", "Binnengekomen op 30 november. Er wordt elke keer €\u00a075,00 ingehouden "
             "voor Deurwaarderskantoor Janssen.") in section_rows(html, "s-in")
+
+
+def test_a_debit_naming_two_households_waits_for_staff_with_both_as_candidates(imported, tmp_path):
+    store_url, _ = imported
+    statement = tmp_path / "dec.xml"
+    statement.write_bytes(camt053([Tx("-48.00", date(2026, 12, 3), *TOESLAGEN,
+                                      f"Verrekening zorgtoeslag {A} {B}")], statement_id="dec"))
+    assert cli_json(store_url, "import", str(statement))["unmatched"] == 1
+    [waiting] = [r for r in cli_json(store_url, "unmatched") if r["description"].startswith("Verrekening")]
+    assert waiting["candidates"] == [f"{A}/zorgtoeslag", f"{B}/zorgtoeslag"]
+    assert "2 agreements match" in waiting["reason"]
+
+
+def refused(store_url, *args) -> str:
+    result = runner.invoke(cli, [*args, "--db", store_url])
+    assert result.exit_code == 2, result.output
+    return " ".join(result.stderr.split())
+
+
+def test_what_cannot_be_a_deduction_is_refused_in_words_and_nothing_is_written(imported):
+    store_url, _ = imported
+    queue = {row["description"]: row["transaction"] for row in cli_json(store_url, "unmatched")}
+    before = cli_json(store_url, "unmatched")
+    assert "not one of verrekening, beslag, bankkosten, overig" in refused(
+        store_url, "book", queue[COSTS], C, "--deduction", "boete")
+    assert "not an income agreement" in refused(
+        store_url, "book", queue[COSTS], C, "--deduction", "verrekening", "--agreement", "huur")
+    assert "the agreement is given twice" in refused(
+        store_url, "book", queue[COSTS], C, "zorgtoeslag", "--deduction", "verrekening", "--agreement", "bijstand")
+    assert "only credits are booked as income" in refused(store_url, "book", queue[COSTS], C, "zorgtoeslag")
+    assert cli_json(store_url, "unmatched") == before  # nothing written
+    hhb(store_url, "book", queue[COSTS], C, "--deduction", "bankkosten")
+    assert "is deduction already; undo that first" in refused(
+        store_url, "book", queue[COSTS], B, "--deduction", "bankkosten")
+    income = [e for e in cli_json(store_url, "history", A)["events"] if e["event"] == "IncomeBooked"]
+    transaction = re.search(r"transaction_id=(\S+?),", income[0]["details"]).group(1)
+    hhb(store_url, "book", transaction, "--undo")  # the zorgtoeslag back in the queue: a credit
+    assert "is a credit" in refused(store_url, "book", transaction, A, "--deduction", "overig")
+
+
+def test_through_the_api_another_teams_household_is_not_there_and_a_kind_must_be_known(imported):
+    store_url, _ = imported
+    queue = {row["description"]: row["transaction"] for row in cli_json(store_url, "unmatched")}
+    app = create_app(db_url=store_url)
+    try:
+        engine = app.state.context.engine
+        zuid, _ = access.issue(engine, "staff", "z.staff", "test", team="Wijkteam Zuid")
+        noord, _ = access.issue(engine, "staff", "n.staff", "test", team="Wijkteam Noord")
+        with TestClient(app) as client:
+            path = f"/api/v1/unmatched/{queue[GARNISHMENT]}/deduct"
+            as_zuid, as_noord = ({"Authorization": f"Bearer {token}"} for token in (zuid, noord))
+            assert client.post(path, json={"dossier": B, "kind": "beslag"}, headers=as_zuid).status_code == 404
+            assert client.post(path, json={"dossier": B, "kind": "boete"}, headers=as_noord).status_code == 422
+            done = client.post(path, json={"dossier": B, "kind": "beslag", "agreement": "bijstand"}, headers=as_noord)
+            assert done.status_code == 200 and done.json()["agreement"] == "bijstand"
+            back = client.post(f"/api/v1/unmatched/{queue[GARNISHMENT]}/undo", json={"reason": "verkeerd"},
+                               headers=as_noord)
+            assert back.status_code == 200 and back.json()["outcome"] == "unmatched"
+    finally:
+        app.state.context.engine.close()

@@ -328,3 +328,48 @@ def test_a_withholding_that_makes_no_sense_is_refused_with_its_field(withheld, w
     with pytest.raises(DocumentError) as refused:
         parse_document(_example(**withheld), "bad.yaml")
     assert words in str(refused.value)
+
+
+# -- the words a participant reads ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind, who, how, nl, en", [
+    ("verrekening", "Belastingdienst/Toeslagen", {"agreement_id": "zorgtoeslag", "category": "toeslag"},
+     "De Belastingdienst heeft € 48,00 verrekend met uw zorgtoeslag.",
+     "The tax office set off €48.00 against your healthcare allowance."),
+    ("verrekening", "Gemeente Utrecht", {"agreement_id": "bijstand", "category": "bijstand"},
+     "Gemeente Utrecht heeft € 48,00 verrekend met uw uitkering.",
+     "Gemeente Utrecht set off €48.00 against your benefit."),
+    ("verrekening", None, {}, "Een schuldeiser heeft € 48,00 verrekend.", "A creditor set off €48.00."),
+    ("beslag", "Deurwaarder Jansen", {}, "Er is beslag gelegd op uw geld. Deurwaarder Jansen kreeg daardoor € 48,00.",
+     "A garnishment was made on your money. Deurwaarder Jansen received €48.00 because of it."),
+    ("beslag", "Deurwaarder Jansen", {"agreement_id": "loon", "category": "loon"},
+     "Er is beslag gelegd op uw loon. Deurwaarder Jansen kreeg daardoor € 48,00.",
+     "A garnishment was made on your wages. Deurwaarder Jansen received €48.00 because of it."),
+    ("bankkosten", "ING", {}, "De bank heeft € 48,00 kosten afgeschreven.", "The bank charged €48.00 in costs."),
+    ("overig", "Incasso BV", {"coming": date(2026, 12, 1)},
+     "Incasso BV heeft € 48,00 van uw geld afgeschreven. Dit bedrag gaat af van het geld voor uw betaaldag van "
+     "1 december.",
+     "Incasso BV took €48.00 from your money. This amount comes off the money for your pay date of 1 December."),
+    ("beslag", None, {"taken": date(2026, 12, 1), "advanced": M("20.00")},
+     "Er is beslag gelegd op uw geld. Een schuldeiser kreeg daardoor € 48,00. Dit bedrag ging af van het geld "
+     "voor uw betaaldag van 1 december. De gemeente betaalde daarvan € 20,00 voor. Dat betaalt u later vanzelf "
+     "terug.",
+     "A garnishment was made on your money. A creditor received €48.00 because of it. This amount came off the "
+     "money for your pay date of 1 December. The municipality paid €20.00 of it in advance. You pay that back "
+     "later, automatically."),
+])
+def test_each_kind_of_deduction_is_one_plain_sentence_in_dutch_and_english(kind, who, how, nl, en):
+    from huishoudboekje.projections.wording import deduction_texts
+
+    texts = deduction_texts(kind, who, M("48.00"), **how)
+    assert texts == {"nl": nl.replace("€ ", "€\u00a0"), "en": en}
+
+
+def test_amounts_are_written_as_the_participant_page_writes_them():
+    from adapters.web.words import money
+    from huishoudboekje.projections.wording import euros
+
+    for amount in ("0.05", "48.00", "1234.56", "-172.70", "1000000.00"):
+        for lang in ("nl", "en"):
+            assert euros(M(amount), lang) == money(M(amount), lang)
