@@ -52,8 +52,11 @@ def _details(fields: dict[str, Any]) -> str:
         return "undid " + "; ".join(f"{c['command']} {c['agreement'] or ''} {c['value']} from {c['effective']} "
                                     f"by {c['actor']}".replace("  ", " ") for c in fields["changes"])
     if "instructions" in fields:
+        taken = [str(m) for m in (fields.get("deducted"), fields.get("deduction_advanced")) if m]
         return (f"{len(fields['instructions'])} payments, leefgeld {fields['leefgeld']}, "
-                f"advanced {fields['advanced']}, repaid {fields['repaid']}")
+                f"advanced {fields['advanced']}, repaid {fields['repaid']}"
+                + (f", deductions taken {fields.get('deducted') or '0.00'} (advanced "
+                   f"{fields.get('deduction_advanced') or '0.00'})" if taken else ""))
     shown = {k: v for k, v in fields.items() if k not in ("actor", "participants", "after", "swept")}
     return ", ".join(f"{k}={v}" for k, v in shown.items() if v is not None)[:160]
 

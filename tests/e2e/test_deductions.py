@@ -312,3 +312,15 @@ def test_through_the_api_another_teams_household_is_not_there_and_a_kind_must_be
             assert back.status_code == 200 and back.json()["outcome"] == "unmatched"
     finally:
         app.state.context.engine.close()
+
+
+def test_the_history_shows_the_deduction_and_what_the_pay_date_took_of_it(imported):
+    store_url, _ = imported
+    hhb(store_url, "reconcile", "--date", "2026-12-01")
+    events = cli_json(store_url, "history", A)["events"]
+    [booked] = [e for e in events if e["event"] == "DeductionBooked"]
+    assert (booked["business_date"], booked["actor"]) == ("2026-11-24", "cli")  # the one who imported
+    assert booked["details"].startswith("transaction_id=T202611-") and \
+        "kind=verrekening, amount=48.00, on=2026-11-24, agreement_id=zorgtoeslag" in booked["details"]
+    [run] = [e for e in events if e["event"] == "PayDateRun"]
+    assert run["details"].endswith("deductions taken 48.00 (advanced 0.00)")
