@@ -189,18 +189,12 @@ def view(overview: dict[str, Any], lang: str) -> dict[str, Any]:
         return {"title": title, "amount": euro(r["amount"]), "who": w["to"].format(name=r["to"]),
                 "status": text, "tone": TONES[status]}
 
-    deducted = [{"title": MESSAGES[lang].get(f"dk_{r['kind']}", MESSAGES[lang]["dk_overig"]),
-                 "amount": euro(r["amount"]), "who": r["who"] or "",
-                 "status": deduction_text(r["kind"], r["who"], r["amount"], lang, agreement_id=r["agreement"],
-                                          category=r["category"]) + " " + w["deducted_on"].format(day=day(r["date"])),
-                 "tone": "done" if r["kind"] == "bankkosten" else "attention"} for r in overview.get("deducted", [])]
     paid = [payment(r, (w["arrears"] if r["kind"] == "arrears" else "{what}").format(
         what=agreement_name(r["what"], lang))) for r in overview["paid"]]
     leefgeld = [payment(r, w["leefgeld_row"]) for r in overview["leefgeld"]]
     no_pay_date = not overview["pay_dates"]
-    kept, reserves, advance = _kept_lines(overview, w, euro, day), _reserve_rows(overview, w, euro, lang), \
-        _advance_lines(overview, w, euro)
-    contact = overview.get("contact")
+    kept, reserves, advance, contact = _kept_lines(overview, w, euro, day), _reserve_rows(overview, w, euro, lang), \
+        _advance_lines(overview, w, euro), overview.get("contact")
     return {
         "w": w,
         "title": w["title"].format(month=month_words(first, lang)),
@@ -214,8 +208,7 @@ def view(overview: dict[str, Any], lang: str) -> dict[str, Any]:
         "questions": w["questions"].format(team=overview["team"]),
         "came_in": came_in,
         "total_in": euro(overview["total_in"]),
-        "deducted": deducted,
-        "total_deducted": euro(overview.get("total_deducted", Money.zero())),
+        **_deducted(overview, w, euro, day, lang),
         "kept": kept,
         "paid_heading": w["paid_planned"] if overview["planned_paid"].is_positive else w["paid"],
         "paid": paid,
@@ -231,6 +224,16 @@ def view(overview: dict[str, Any], lang: str) -> dict[str, Any]:
         "reserves_none": w["reserves_no_pay_date" if no_pay_date else "reserves_none"],
         "advance": advance,
     }
+
+
+def _deducted(overview: dict[str, Any], w: dict[str, str], euro: Any, day: Any, lang: str) -> dict[str, Any]:
+    """What someone else took from the household's money this month, each in a sentence, and its total."""
+    rows = [{"title": MESSAGES[lang].get(f"dk_{r['kind']}", MESSAGES[lang]["dk_overig"]),
+             "amount": euro(r["amount"]), "who": r["who"] or "",
+             "status": deduction_text(r["kind"], r["who"], r["amount"], lang, agreement_id=r["agreement"],
+                                      category=r["category"]) + " " + w["deducted_on"].format(day=day(r["date"])),
+             "tone": "done" if r["kind"] == "bankkosten" else "attention"} for r in overview.get("deducted", [])]
+    return {"deducted": rows, "total_deducted": euro(overview.get("total_deducted", Money.zero()))}
 
 
 def _kept_lines(overview: dict[str, Any], w: dict[str, str], euro: Any, day: Any) -> list[str]:

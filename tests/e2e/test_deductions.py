@@ -180,7 +180,11 @@ def test_a_clawback_a_garnishment_and_bank_costs_go_from_statement_to_the_partic
                 for dossier in (A, B, C)}
     assert leefgeld == {A: "670.70", B: "598.70", C: "713.75"}  # 718.70 less 48.00, 120.00, 4.95
     assert balance(store_url)["in_order"]
+    the_pages_say_what_was_taken(pages)
 
+
+def the_pages_say_what_was_taken(pages) -> None:
+    """After the pay date of 1 December: each page's leefgeld, and the sentence on what was taken."""
     html = pages(A, "?date=2026-12-02")
     assert hero_amount(html) == "€\u00a0670,70"
     assert section_rows(html, "s-deducted") == [(
