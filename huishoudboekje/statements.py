@@ -21,6 +21,7 @@ from eventsourcing.persistence import RecordConflictError
 
 from .bulk import without_cycle_collection
 from .retry import retrying
+from .domain.deductions import VERREKENING
 from .domain.household import NAMESPACE, Household, HouseholdError, booking_from_row, row_of_booking
 from .domain.ids import end_to_end_prefix, household_prefix
 from .maatwerk_echoes import MaatwerkEchoes
@@ -29,6 +30,7 @@ from .domain.ledger import (
     COLUMN,
     CONFIRMATION,
     COST,
+    DEDUCTION,
     FUNDING,
     IGNORED,
     RETURN,
@@ -274,10 +276,33 @@ class _Bookkeeper:
         if (transaction.counterparty_iban or "").replace(" ", "").upper() in self.funding:
             return row_of(ident, transaction, FUNDING, reason="the municipality's own account (HHB_FUNDING_ACCOUNTS)")
         if not transaction.is_credit:
-            result.unmatched += 1
-            return row_of(ident, transaction, UNMATCHED,
-                          reason="a debit that is not one of our payment instructions")
+            return self._debit(ident, transaction, result)
         return self._income(ident, transaction, result)
+
+    def _debit(self, ident: str, transaction: BankTransaction, result: ImportResult) -> list[Any]:
+        """A debit that is not one of our payments: the clawback of the one income it names
+        (`MatchIndex.match_debit`) is booked as a `verrekening` deduction on that household
+        (loaded: deductions are few); anything else waits for staff."""
+        match = self._index(transaction.account).match_debit(transaction)
+        chosen = match.booked
+        reason = match.reason
+        if chosen is not None:
+            income = chosen.income
+            hid = self._hid_of[income.dossier]
+            if hid not in self._households:
+                self._households[hid] = self.engine.household_by_id(hid)
+            try:
+                self._households[hid].book_deduction(
+                    ident, VERREKENING, Money(abs(transaction.amount)), transaction.value_date, income.agreement_id,
+                    transaction.counterparty_name, transaction.description, self.actor)
+            except HouseholdError as exc:  # settled, say: a person looks
+                reason = f"{income.key}: {exc}"
+            else:
+                result.matched += 1
+                return row_of(ident, transaction, DEDUCTION, income.dossier, income.agreement_id, VERREKENING)
+        result.unmatched += 1
+        return row_of(ident, transaction, UNMATCHED, reason=f"a debit that is not one of our payment instructions; "
+                      f"{reason}", candidates=[c.income.key for c in match.candidates])
 
     def _income(self, ident: str, transaction: BankTransaction, result: ImportResult) -> list[Any]:
         match = self._index(transaction.account).match(transaction)
@@ -417,7 +442,8 @@ def book(engine: Engine, ident: str, dossier: str, agreement_id: str, actor: str
         if recorded.outcome not in (UNMATCHED, IGNORED):
             raise HouseholdError(f"{ident} is {recorded.outcome} already; undo that first")
         if not recorded.transaction.is_credit:
-            raise HouseholdError(f"{ident} is a debit; only credits are booked as income")
+            raise HouseholdError(f"{ident} is a debit; only credits are booked as income (book a debit someone "
+                                 "else made with --deduction KIND)")
         household = engine.household(dossier)
         household.book_income(ident, agreement_id, Money(recorded.transaction.amount),
                               recorded.transaction.value_date, actor)
@@ -516,6 +542,10 @@ def undo(engine: Engine, ident: str, actor: str, reason: str, on: date | None = 
                 claim = household.correct_booking(ident, recorded.agreement_id, Money(recorded.transaction.amount),
                                                   on or date.today(), reason, actor)
                 note = f"corrected after it was paid out (claim {claim} on {household.dossier}): {reason}"
+            changed.append(household)
+        elif recorded.outcome == DEDUCTION:  # see domain/deductions.py: the household gets it all back
+            household = engine.household(recorded.dossier or "")
+            household.undo_deduction(ident, reason, on or date.today(), actor)
             changed.append(household)
         elif recorded.outcome not in (IGNORED, FUNDING, COST):
             raise HouseholdError(f"{ident} is {recorded.outcome}; nothing to undo")

@@ -16,8 +16,9 @@ import orjson
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import get_topic
 
-from .domain.agreement import Agreement, AmountFrom, Counterparty, Participant, Tolerance
+from .domain.agreement import Agreement, AmountFrom, Counterparty, Participant, Tolerance, Withholding
 from .domain.controls import ControlSignal
+from .domain.deductions import Deduction
 from .domain.household import Booking, Instruction, Instructions, PayDayFrom
 from .domain.ledger import Recorded
 from .domain.money import Money
@@ -162,6 +163,7 @@ ROWS = {
     Counterparty: "counterparty_row",
     Participant: "participant_row",
     Tolerance: "tolerance_row",
+    Deduction: "deduction_row",  # since issue 20
 }
 
 DATACLASSES = {
@@ -170,6 +172,7 @@ DATACLASSES = {
     Counterparty: "counterparty",
     Participant: "participant",
     Tolerance: "tolerance",
+    Withholding: "withholding",  # since issue 20
     Booking: "booking",
     Instruction: "instruction",
     PayDayFrom: "pay_day_from",

@@ -84,11 +84,18 @@ def book_(
     undo: Annotated[bool, typer.Option("--undo", help="Undo an earlier booking or ignore")] = False,
     as_return: Annotated[bool, typer.Option("--as-return",
         help="Accept a queued credit with our end-to-end id as the return of that payment")] = False,
+    deduction: Annotated[Optional[str], typer.Option("--deduction", metavar="KIND",
+        help="Book a debit someone else made as a deduction from the household's money: "
+             "verrekening, beslag, bankkosten or overig")] = None,
+    against: Annotated[Optional[str], typer.Option("--agreement",
+        help="With --deduction: the income it is set off against (e.g. zorgtoeslag)")] = None,
     reason: Annotated[str, typer.Option("--reason")] = "",
     db: DbOption = None, actor: ActorOption = None,
 ) -> None:
-    """Book a transaction from the queue onto an income agreement, ignore it, undo, or
-    accept a queued credit as the return of one of our payments (--as-return)."""
+    """Book a transaction from the queue onto an income agreement, book a debit as a
+    deduction (--deduction), ignore it, undo, or accept a queued credit as the return of
+    one of our payments (--as-return)."""
+    from huishoudboekje import deductions
     from huishoudboekje import statements as service
 
     svc = services(db)
@@ -104,9 +111,14 @@ def book_(
         recorded = guarded(lambda: mark_municipal(store, transaction, who, reason or "the municipality's own"))
     elif ignore:
         recorded = guarded(lambda: service.ignore(store, transaction, who, reason or "not ours"))
+    elif deduction is not None and dossier:
+        if agreement and against and agreement != against:
+            fail(f"book: the agreement is given twice, as {agreement} and as --agreement {against}")
+        income = against or agreement
+        recorded = guarded(lambda: deductions.book(store, transaction, dossier, deduction, income, who))
     elif dossier and agreement:
         recorded = guarded(lambda: service.book(store, transaction, dossier, agreement, who))
     else:
-        fail("book: give DOSSIER and AGREEMENT, or --municipality, --ignore or --undo")
+        fail("book: give DOSSIER and AGREEMENT, DOSSIER and --deduction KIND, or --municipality, --ignore or --undo")
     svc.catch_up()
     emit(service.to_dict(recorded))

@@ -36,9 +36,10 @@ class Outcome(StrEnum):
     # movement staff marked as its own (bank costs it bears, a refund of them).
     FUNDING = "funding"
     COST = "cost"
+    DEDUCTION = "deduction"  # a debit booked to a household as a deduction (issue 20)
 
 
-UNMATCHED, BOOKED, IGNORED, CONFIRMATION, RETURN, DEBIT, FUNDING, COST = Outcome
+UNMATCHED, BOOKED, IGNORED, CONFIRMATION, RETURN, DEBIT, FUNDING, COST, DEDUCTION = Outcome
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Recorded:
 
     id: str
     transaction: BankTransaction
-    outcome: str  # unmatched | booked | ignored | confirmation | return | debit
+    outcome: str  # unmatched | booked | ignored | confirmation | return | debit | deduction
     dossier: str | None = None
     agreement_id: str | None = None
     reason: str | None = None
