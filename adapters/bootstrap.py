@@ -13,20 +13,23 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from zoneinfo import ZoneInfo
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
 from functools import cached_property
+from zoneinfo import ZoneInfo
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import IntegrityError
 
 from huishoudboekje import households as household_service
-from huishoudboekje import payment_files
+from huishoudboekje import maatwerk, payment_files
 from huishoudboekje import statements as statement_service
 from huishoudboekje import teams as team_service
+from huishoudboekje import treasury
 from huishoudboekje.config import Settings
 from huishoudboekje.domain.household import Household, NotFound
+from huishoudboekje.domain.maatwerk_proposal import DEFAULT_PRICES, PriceList
+from huishoudboekje.domain.money import Money
 from huishoudboekje.domain.statement import Statement
 from huishoudboekje.engine import Engine
 from huishoudboekje.onboarding import HouseholdSpec
@@ -122,7 +125,8 @@ class Services:
                           allow_unbalanced: bool = False) -> ImportResult:
         s = self.settings
         return statement_service.import_statements(self.engine, statements, managed=s.managed_accounts,
-                                                   allow_unbalanced=allow_unbalanced, actor=actor, limits=s.limits)
+                                                   allow_unbalanced=allow_unbalanced, actor=actor, limits=s.limits,
+                                                   funding=s.funding_accounts)
 
     def onboard(self, specs: list[tuple[str, HouseholdSpec]], actor: str,
                 replace: bool = False) -> list[household_service.Onboarded]:
@@ -189,15 +193,83 @@ class Services:
 
         return team_report(self.projections, team, month)
 
+    def balance(self, account: str | None = None, on: date | None = None,
+                signal_on: date | None = None) -> dict[str, Any]:
+        """The daily balance check of every managed account (see huishoudboekje/treasury.py).
+        `signal_on`: raise its signals (an unexplained difference, the buffer near its
+        ceiling) as of that day; None: only read."""
+        s = self.settings
+        report = treasury.balance(self.engine, managed=s.managed_accounts, default_account=s.default_account,
+                                  account=account, on=on,
+                                  buffer_ceiling=None if s.buffer_ceiling is None else Money(s.buffer_ceiling))
+        answer = report.as_dict()
+        if signal_on is not None:
+            answer["signals_raised"] = treasury.raise_signals(self.engine, report, signal_on)
+        return answer
+
+    def journal(self, month: str) -> dict[str, Any]:
+        return treasury.journal(self.engine, month, self.settings.managed_accounts).as_dict()
+
     def payment_files(self, states: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-        """Every payment file with its review's state (pending, held, released, before-review)."""
-        return payment_files.listing(self.engine, self.projections, states)
+        """Every payment file with its review's state (pending, held, released, before-review):
+        the nightly job's and each paid maatwerk case's."""
+        paid = [c.file for c in maatwerk.cases(self.engine) if c.file is not None]
+        return payment_files.listing(self.engine, self.projections, states, paid)
 
     def payment_file(self, name: str) -> dict[str, Any]:
         """One file as its reviewer reads it: payments by creditor, and what is unusual."""
         from huishoudboekje.payment_review import show
 
         return show(self.engine, self.payment_store(), self.projections, name)
+
+    # -- staff accounts and maatwerk (issue 22) ------------------------------------------
+
+    def users(self) -> list[dict[str, Any]]:
+        from huishoudboekje import users
+
+        return users.listing(self.engine)
+
+    def price_list(self) -> PriceList:
+        path = self.settings.maatwerk_prices
+        if path is None:
+            return PriceList.parse(DEFAULT_PRICES)
+        from .documents import load_document
+
+        return PriceList.parse(load_document(path), source=str(path))
+
+    def maatwerk_pay_settings(self) -> maatwerk.PaySettings:
+        s = self.settings
+        cutoff = time.fromisoformat(s.maatwerk_cutoff) if s.maatwerk_cutoff else None
+        return maatwerk.PaySettings(account=s.maatwerk_account or s.default_account,
+                                    default_budget=Money(s.maatwerk_budget), cutoff=cutoff,
+                                    managed=tuple(s.managed_accounts))
+
+    def local_now(self) -> datetime:
+        return datetime.now(ZoneInfo(self.settings.timezone)).replace(tzinfo=None)
+
+    def maatwerk_propose(self, document: Any, actor: str, on: date | None = None) -> dict[str, Any]:
+        return maatwerk.propose(self.engine, document, actor, on or self.local_now().date(), self.price_list(),
+                                tuple(self.settings.managed_accounts))
+
+    def maatwerk_approve(self, number: str, actor: str, at: datetime | None = None, reason: str | None = None,
+                         after_save: Callable[[], None] | None = None) -> dict[str, Any]:
+        return maatwerk.approve(self.engine, number, actor, at or self.local_now(), self.payment_writer(),
+                                self.maatwerk_pay_settings(), reason=reason, after_save=after_save)
+
+    def maatwerk_cases(self, team: str | None = None, status: str | None = None, year: int | None = None,
+                       today: date | None = None) -> list[dict[str, Any]]:
+        return maatwerk.listing(self.engine, today or self.local_now().date(), team, status, year)
+
+    def maatwerk_case(self, number: str, today: date | None = None) -> dict[str, Any]:
+        return maatwerk.case(self.engine, number).as_dict(today or self.local_now().date())
+
+    def maatwerk_report(self, year: int | None = None, team: str | None = None,
+                        today: date | None = None) -> dict[str, Any]:
+        from huishoudboekje import maatwerk_report
+
+        today = today or self.local_now().date()
+        return maatwerk_report.report(self.engine, year or today.year, Money(self.settings.maatwerk_budget), today,
+                                      team)
 
 
 def bootstrap(db_url: str | None = None, settings: Settings | None = None) -> Services:

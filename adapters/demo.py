@@ -23,7 +23,8 @@ from huishoudboekje.config import Settings
 from huishoudboekje.domain.agreement import INCOME
 from huishoudboekje.domain.money import total
 from huishoudboekje.engine import Engine
-from huishoudboekje.statements import import_statements
+from huishoudboekje.statements import import_statements, unmatched
+from huishoudboekje.treasury import balance, mark_municipal
 
 from .camt053 import parse_camt053
 from .documents import read_specs
@@ -67,6 +68,10 @@ def run_demo(engine: Engine, documents: list[Path], settings: Settings, console:
                                  managed=settings.managed_accounts, actor="demo")
     console.print(f"[bold]2. Imported[/] {path}: {imported.new} new, {imported.duplicates} already known, "
                   f"{imported.matched} matched, {imported.unmatched} for staff")
+    for queued in unmatched(engine):  # the bank's own costs are the municipality's, not a household's
+        if queued.transaction.description.startswith("Kosten betalingsverkeer"):
+            mark_municipal(engine, queued.id, "demo", "bankkosten: voor rekening van de gemeente")
+            console.print(f"   {queued.id} ({queued.transaction.amount}, bank costs) booked as the municipality's own")
 
     summary = reconcile(PAY_DATE)
     console.print(f"[bold]3. Pay date {PAY_DATE}[/]: {summary}")
@@ -75,12 +80,17 @@ def run_demo(engine: Engine, documents: list[Path], settings: Settings, console:
         console.print(f"[bold]4. Payment file[/] {name}")
     reviewed = release(PAY_DATE) if release is not None else []
     if release is not None and not reviewed:
-        console.print("[bold]5. Nothing waits[/] for a second person's release")
+        console.print("   nothing waits for a second person's release")
     for review in reviewed:
         flags = Counter(flag["flag"] for flag in review["flags"])
         noted = ", ".join(f"{count}× {flag}" for flag, count in sorted(flags.items())) or "nothing unusual"
-        console.print(f"[bold]5. Reviewed[/] {review['name']}: {review['count']} payments, {review['control_sum']}, "
-                      f"flagged: {noted}; [bold]released[/] by {DEMO_FINANCE} into {settings.outbox}")
+        console.print(f"   reviewed: {review['count']} payments, {review['control_sum']}, flagged: {noted}; "
+                      f"[bold]released[/] by {DEMO_FINANCE} (four eyes) into {settings.outbox}")
+    report = balance(engine, managed=settings.managed_accounts, default_account=settings.default_account)
+    for check in report.checks:
+        words = "in order" if check.in_order else f"difference {check.difference}, open items {check.open_total}"
+        console.print(f"[bold]5. Balance check[/] {check.account} on {check.statement.closing_date}: bank "
+                      f"{check.bank}, books {check.engine}: {words} (hhb balance shows each term)")
 
 
 def _november_statement(engine: Engine, dossiers: list[str], account: str) -> bytes:

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader
 from huishoudboekje.domain.cycle import LEEFGELD_RESERVE
 from huishoudboekje.domain.household import HouseholdError
 from huishoudboekje.domain.money import Money
+from huishoudboekje.projections.wording import deduction_text
 
 from .web.words import LABELS, MESSAGES, day_words, money, month_words
 
@@ -37,6 +38,8 @@ WORDS: dict[str, dict[str, str]] = {
         "made_on": "Gemaakt op",
         "came_in": "Wat er binnenkwam",
         "came_in_none": "Deze maand kwam er geen geld binnen.",
+        "deducted": "Wat er van uw geld af ging",
+        "deducted_on": "Afgeschreven op {day}.",
         "from": "Van {name}",
         "received": "Binnengekomen op {day}",
         "kept_row": "Bewaard voor de betaaldag van {day}",
@@ -97,6 +100,8 @@ WORDS: dict[str, dict[str, str]] = {
         "made_on": "Made on",
         "came_in": "What came in",
         "came_in_none": "No money came in this month.",
+        "deducted": "What was taken from your money",
+        "deducted_on": "Taken on {day}.",
         "from": "From {name}",
         "received": "Received on {day}",
         "kept_row": "Kept for the pay date of {day}",
@@ -188,9 +193,8 @@ def view(overview: dict[str, Any], lang: str) -> dict[str, Any]:
         what=agreement_name(r["what"], lang))) for r in overview["paid"]]
     leefgeld = [payment(r, w["leefgeld_row"]) for r in overview["leefgeld"]]
     no_pay_date = not overview["pay_dates"]
-    kept, reserves, advance = _kept_lines(overview, w, euro, day), _reserve_rows(overview, w, euro, lang), \
-        _advance_lines(overview, w, euro)
-    contact = overview.get("contact")
+    kept, reserves, advance, contact = _kept_lines(overview, w, euro, day), _reserve_rows(overview, w, euro, lang), \
+        _advance_lines(overview, w, euro), overview.get("contact")
     return {
         "w": w,
         "title": w["title"].format(month=month_words(first, lang)),
@@ -204,6 +208,7 @@ def view(overview: dict[str, Any], lang: str) -> dict[str, Any]:
         "questions": w["questions"].format(team=overview["team"]),
         "came_in": came_in,
         "total_in": euro(overview["total_in"]),
+        **_deducted(overview, w, euro, day, lang),
         "kept": kept,
         "paid_heading": w["paid_planned"] if overview["planned_paid"].is_positive else w["paid"],
         "paid": paid,
@@ -219,6 +224,16 @@ def view(overview: dict[str, Any], lang: str) -> dict[str, Any]:
         "reserves_none": w["reserves_no_pay_date" if no_pay_date else "reserves_none"],
         "advance": advance,
     }
+
+
+def _deducted(overview: dict[str, Any], w: dict[str, str], euro: Any, day: Any, lang: str) -> dict[str, Any]:
+    """What someone else took from the household's money this month, each in a sentence, and its total."""
+    rows = [{"title": MESSAGES[lang].get(f"dk_{r['kind']}", MESSAGES[lang]["dk_overig"]),
+             "amount": euro(r["amount"]), "who": r["who"] or "",
+             "status": deduction_text(r["kind"], r["who"], r["amount"], lang, agreement_id=r["agreement"],
+                                      category=r["category"]) + " " + w["deducted_on"].format(day=day(r["date"])),
+             "tone": "done" if r["kind"] == "bankkosten" else "attention"} for r in overview.get("deducted", [])]
+    return {"deducted": rows, "total_deducted": euro(overview.get("total_deducted", Money.zero()))}
 
 
 def _kept_lines(overview: dict[str, Any], w: dict[str, str], euro: Any, day: Any) -> list[str]:

@@ -54,6 +54,20 @@ class Pain001Writer:
         )
         return record, payment_file.content
 
+    def build_one(self, *, message_id: str, day: date, debtor_account: str,
+                  instruction: Instruction) -> tuple[PaymentFileRecord, bytes]:
+        """A file of one payment with a message id of its own (a maatwerk case's, made by
+        its third approval, not by the nightly job); the same bytes every time."""
+        payment_file = build_pain001(
+            debtor_name=self.debtor_name, debtor_iban=debtor_account, debtor_bic=Iban(debtor_account).bic,
+            message_id=message_id, created_at=created_at(day), transfers=[transfer(instruction)],
+            version=self.version)
+        record = PaymentFileRecord(
+            name=payment_file.name, sha256=payment_file.sha256, count=payment_file.count,
+            control_sum=payment_file.control_sum, debtor_account=debtor_account,
+            message_id=payment_file.message_id, version=self.version, instruction_ids=(instruction.id,), day=day)
+        return record, payment_file.content
+
     def check(self, instructions: list[Instruction]) -> None:
         """Refuse (PaymentFileError, a ValueError) a payment no pain.001 can carry."""
         for instruction in instructions:

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     managed_accounts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["NL39BNGH0285009999"]
     )
+    # The municipality's own accounts: a credit from one of them is buffer funding, not
+    # anyone's income (issue 20). None by default.
+    funding_accounts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The most the buffers of all households may have advanced together; the team lead
+    # sees it approach in `hhb balance`. Empty: no ceiling.
+    buffer_ceiling: str | None = None
     debtor_name: str = "Gemeente Huishoudboekje"
     max_statement_bytes: int = 50 * 1024 * 1024
     pain_version: str = "pain.001.001.09"
@@ -64,6 +70,15 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None  # http(s)://…: POST {to, text, id}
     sms_gateway_token: str | None = None  # sent as Authorization: Bearer …
     notice_link_days: int = Field(default=14, ge=1)  # a link expiring within this many days is renewed
+    # Maatwerk (issue 22): a team's budget for a year unless `hhb maatwerk budget` set its own,
+    # the municipality's price list of societal costs (YAML; empty: the shipped default),
+    # the bank's cut-off (HH:MM, local time: a case approved before it on a business day is
+    # executed the same day; empty: always the next business day) and the account it is
+    # paid from (empty: the first managed account).
+    maatwerk_budget: str = "15000.00"
+    maatwerk_prices: Path | None = None
+    maatwerk_cutoff: str | None = None
+    maatwerk_account: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -79,9 +94,10 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name}: not a setting{hint}")
         return values
 
-    @field_validator("managed_accounts", mode="before")
+    @field_validator("managed_accounts", "funding_accounts", mode="before")
     @classmethod
-    def _split(cls, value: object) -> object:
+    def _split(cls, value: object, info: ValidationInfo) -> object:
+        setting = f"HHB_{info.field_name.upper()}"
         if isinstance(value, str):
             value = [part for part in value.replace(";", ",").split(",") if part.strip()]
         result = []
@@ -89,10 +105,51 @@ class Settings(BaseSettings):
             try:
                 result.append(str(Iban(part)))
             except IbanError as exc:
-                raise ValueError(f"HHB_MANAGED_ACCOUNTS: {part.strip()}: {exc}") from None
-        if not result:
-            raise ValueError("HHB_MANAGED_ACCOUNTS: name at least one account")
+                raise ValueError(f"{setting}: {part.strip()}: {exc}") from None
+        if not result and info.field_name == "managed_accounts":
+            raise ValueError(f"{setting}: name at least one account")
         return result
+
+    @field_validator("buffer_ceiling")
+    @classmethod
+    def _ceiling(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            money = parse_money(value)
+        except MoneyError as exc:
+            raise ValueError(f"HHB_BUFFER_CEILING: {exc}") from None
+        if money.is_negative:
+            raise ValueError(f"HHB_BUFFER_CEILING: {money} is negative")
+        return str(money)
+
+    @field_validator("maatwerk_budget")
+    @classmethod
+    def _maatwerk_budget(cls, value: str) -> str:
+        try:
+            money = parse_money(value)
+        except MoneyError as exc:
+            raise ValueError(f"HHB_MAATWERK_BUDGET: {exc}") from None
+        return str(money)
+
+    @field_validator("maatwerk_cutoff")
+    @classmethod
+    def _maatwerk_cutoff(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value.strip()):
+            raise ValueError(f"HHB_MAATWERK_CUTOFF: '{value}' is not a time of day such as 14:00")
+        return value.strip()
+
+    @field_validator("maatwerk_account")
+    @classmethod
+    def _maatwerk_account(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return str(Iban(value))
+        except IbanError as exc:
+            raise ValueError(f"HHB_MAATWERK_ACCOUNT: {exc}") from None
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

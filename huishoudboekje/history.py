@@ -52,8 +52,11 @@ def _details(fields: dict[str, Any]) -> str:
         return "undid " + "; ".join(f"{c['command']} {c['agreement'] or ''} {c['value']} from {c['effective']} "
                                     f"by {c['actor']}".replace("  ", " ") for c in fields["changes"])
     if "instructions" in fields:
+        taken = [str(m) for m in (fields.get("deducted"), fields.get("deduction_advanced")) if m]
         return (f"{len(fields['instructions'])} payments, leefgeld {fields['leefgeld']}, "
-                f"advanced {fields['advanced']}, repaid {fields['repaid']}")
+                f"advanced {fields['advanced']}, repaid {fields['repaid']}"
+                + (f", deductions taken {fields.get('deducted') or '0.00'} (advanced "
+                   f"{fields.get('deduction_advanced') or '0.00'})" if taken else ""))
     shown = {k: v for k, v in fields.items() if k not in ("actor", "participants", "after", "swept")}
     return ", ".join(f"{k}={v}" for k, v in shown.items() if v is not None)[:160]
 
@@ -103,4 +106,7 @@ def agreement_detail(a: Agreement) -> dict[str, Any]:
         "end": a.end.isoformat() if a.end else None, "reference": a.reference, "priority": a.priority,
         "tolerance": {"days": a.tolerance.days, "amount": str(a.tolerance.amount)} if income else None,
         "match_terms": list(a.match_terms),
+        # what the payer keeps back of each payment (issue 20); null: nothing
+        "withheld": {"amount": str(a.withheld.amount), "kind": a.withheld.kind, "by": a.withheld.by}
+        if a.withheld else None,
     }

@@ -42,6 +42,7 @@ from .domain.agreement import (
     Counterparty,
     Participant,
     Tolerance,
+    Withholding,
 )
 from .domain.household import Household, PayDayFrom
 from .domain.iban import Iban, IbanError
@@ -159,10 +160,29 @@ class AgreementDoc(_Doc):
     end: date | None = None
 
 
+class WithheldDoc(_Doc):
+    """What the payer keeps back of each payment for someone else: a garnishment of a
+    fixed amount (beslag) or a set-off (verrekening). The forecast and the matching then
+    expect the income less this amount."""
+
+    amount: AmountField
+    kind: Literal["beslag", "verrekening", "overig"] = "beslag"
+    by: SepaText | None = Field(default=None, max_length=140, description="Who gets it, e.g. the bailiff")
+
+    @field_validator("amount")
+    @classmethod
+    def _more_than_nothing(cls, value: Money) -> Money:
+        if not value.is_positive:
+            raise ValueError("must be more than 0.00 (leave `withheld` out when nothing is withheld)")
+        return value
+
+
 class IncomeDoc(AgreementDoc):
     category: Literal[INCOME_CATEGORIES]  # type: ignore[valid-type]
     tolerance: ToleranceDoc = ToleranceDoc()
     match: MatchDoc = MatchDoc()
+    # Left out in documents before issue 20: nothing withheld.
+    withheld: WithheldDoc | None = None
 
 
 class ChargeDoc(AgreementDoc):
@@ -347,6 +367,7 @@ def _agreement(doc: HouseholdDoc, kind: str, item: AgreementDoc, path: str, prob
             return None
         amounts.append(AmountFrom(change.effective, change.amount))
     is_income = isinstance(item, IncomeDoc)
+    withheld = _withheld(item, path, problems) if is_income else None
     return Agreement(
         id=item.id,
         kind=kind,
@@ -358,7 +379,17 @@ def _agreement(doc: HouseholdDoc, kind: str, item: AgreementDoc, path: str, prob
         match_terms=tuple(item.match.terms) if is_income else (),  # type: ignore[attr-defined]
         reference=None if is_income else item.reference,  # type: ignore[attr-defined]
         priority=_priority(item) if not is_income else 9,
+        withheld=withheld,
     )
+
+
+def _withheld(item: Any, path: str, problems: list[Problem]) -> Withholding | None:
+    doc = item.withheld
+    if doc is None:
+        return None
+    if doc.amount > item.amount:
+        problems.append(Problem(f"{path}.withheld.amount", f"{doc.amount} is more than the income's {item.amount}"))
+    return Withholding(doc.amount, doc.kind, doc.by)
 
 
 def _priority(item: Any) -> int:

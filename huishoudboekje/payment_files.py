@@ -26,7 +26,7 @@ from .domain.ids import household_prefix
 from .domain.money import Money
 from .domain.payment_files import (BEFORE_REVIEW, PENDING, RELEASED, Change, FilePayment, PaymentFile,
                                    ReleaseRefused, payment_file_id)
-from .domain.run import RUN_ID
+from .domain.run import RUN_ID, PaymentFileRecord
 from .domain.signals import CRITICAL, HIGH
 from .engine import Engine
 from .projections.views import Projections, file_row, review_row
@@ -83,14 +83,17 @@ def review_of(engine: Engine, name: str) -> PaymentFile:
     raise NotFound(f"no payment file {name}", field="name")
 
 
-def listing(engine: Engine, projections: Projections, states: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def listing(engine: Engine, projections: Projections, states: tuple[str, ...] = (),
+            others: Iterable[PaymentFileRecord] = ()) -> list[dict[str, Any]]:
     """Every payment file with its review's state, by name (`states`: only those).
 
     From the read model; a file it does not hold yet (not projected, or recorded before
-    the read model kept files) is read from the `Run` and its review."""
+    the read model kept files) is read from the `Run` (or `others`: files recorded
+    elsewhere, a maatwerk case's) and its review."""
     rows = {row["name"]: row for row in projections.payment_files()}
     run = engine.get_or_none(RUN_ID)
-    for name, record in (run.files.items() if run is not None else ()):
+    recorded = [*(run.files.values() if run is not None else ()), *others]
+    for name, record in ((r.name, r) for r in recorded):
         if name not in rows:
             review = engine.get_or_none(payment_file_id(name))
             rows[name] = review_row(review) if review is not None else file_row(record, BEFORE_REVIEW)

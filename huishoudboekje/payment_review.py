@@ -15,7 +15,9 @@ traced to its household by its end-to-end id, and flagged when:
   month (as far as households remember their payments: about a hundred days);
 - `shared-participant-iban`: leefgeld to an account that is a participant's of another
   household too;
-- `not-in-books`: a payment no household's books hold (any more).
+- `not-in-books`: a payment no household's books (or maatwerk case) hold (any more).
+
+A maatwerk case's payment (`MW-…`) is traced to its case, and its dossier if it has one.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any, Protocol
 
 from .domain.household import Household, Instruction
 from .domain.ids import household_prefix
+from .domain.maatwerk import case_id, number_of
 from .domain.money import total
 from .domain.payment_files import (BEFORE_REVIEW, CREDITOR_IBAN, PARTICIPANT_IBAN, REFERENCE, FilePayment,
                                    key_of, payment_file_id)
@@ -136,12 +139,23 @@ class _Review:
         by_prefix = {household_prefix(hid): dossier for hid, dossier in engine.household_ids()}
         self.lines = []
         for payment in payments:
+            number = number_of(payment.end_to_end_id)
+            if number is not None:  # a maatwerk case's payment: its case holds it
+                self.lines.append(self._maatwerk(payment, number))
+                continue
             line = _Line(payment, by_prefix.get(payment.end_to_end_id.split("-", 1)[0]))
             if line.dossier is not None:
                 line.instruction = next((i for i in self.household(line.dossier).instructions.values()
                                          if i.end_to_end_id == payment.end_to_end_id), None)
             self.lines.append(line)
         self.in_file = {line.payment.end_to_end_id for line in self.lines}
+
+    def _maatwerk(self, payment: FilePayment, number: str) -> _Line:
+        found = self.engine.get_or_none(case_id(number))
+        if found is None:
+            return _Line(payment)
+        fits = found.instruction is not None and found.instruction.end_to_end_id == payment.end_to_end_id
+        return _Line(payment, found.proposal.dossier, found.instruction if fits else None)
 
     def household(self, dossier: str) -> Household:
         if dossier not in self.loaded:
@@ -245,7 +259,7 @@ def _who(other: _Line, line: _Line) -> str:
 def _payment_out(line: _Line) -> dict[str, Any]:
     p, i = line.payment, line.instruction
     return {"end_to_end_id": p.end_to_end_id, "dossier": line.dossier, "kind": i.kind if i else None,
-            "agreement": i.agreement_id if i else None, "period": i.period.isoformat() if i else None,
+            "agreement": i.agreement_id if i else number_of(p.end_to_end_id), "period": i.period.isoformat() if i else None,
             "amount": str(p.amount), "execution_date": p.execution_date.isoformat(),
             "reference": p.reference or p.remittance, "flags": [f["flag"] for f in line.flags]}
 

@@ -37,6 +37,7 @@ class _MonthOfEvents:
     def __init__(self, household: Any, first: date, last: date, made_on: date) -> None:
         self.household, self.first, self.last, self.made_on = household, first, last, made_on
         self.came_in: list[dict[str, Any]] = []
+        self.deducted: list[dict[str, Any]] = []  # what someone else took (domain/deductions.py)
         self.paid: list[dict[str, Any]] = []
         self.advanced = self.repaid = self.on_hold = Money.zero()
         self.swept_on: dict[str, date] = {}  # transaction -> the pay date whose pot it went into
@@ -51,6 +52,14 @@ class _MonthOfEvents:
             self._booked(event)
         elif name == "BookingUndone":
             self.came_in = [c for c in self.came_in if c.get("transaction") != event.transaction_id]
+        elif name == "DeductionBooked" and self.first <= event.on <= self.last:
+            agreement = self.household.agreements.get(event.agreement_id or "")
+            self.deducted.append({"transaction": event.transaction_id, "date": event.on, "kind": event.kind,
+                                  "agreement": event.agreement_id, "category": agreement.category if agreement
+                                  else None, "who": event.counterparty or (agreement.counterparty.name if agreement
+                                                                           else None), "amount": event.amount})
+        elif name == "DeductionUndone":
+            self.deducted = [d for d in self.deducted if d["transaction"] != event.transaction_id]
         elif name == "PaymentConfirmed" and event.booking_date <= self.made_on:
             self.confirmed[event.instruction_id] = event.booking_date
         elif name == "PaymentReturned" and event.booking_date <= self.made_on:
@@ -124,6 +133,8 @@ def monthly_overview(engine: Engine, dossier: str, month: str, as_of: date | Non
         "month": first,
         "made_on": made_on,
         "came_in": sorted(walk.came_in, key=lambda r: r["date"]),
+        "deducted": sorted(walk.deducted, key=lambda r: (r["date"], r["transaction"])),
+        "total_deducted": sum((d["amount"] for d in walk.deducted), Money.zero()),
         "paid": sorted(charges, key=lambda r: r["date"]),
         "leefgeld": sorted(leefgeld, key=lambda r: r["date"]),
         "total_in": sum((c["amount"] for c in walk.came_in), Money.zero()),

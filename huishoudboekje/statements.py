@@ -21,12 +21,17 @@ from eventsourcing.persistence import RecordConflictError
 
 from .bulk import without_cycle_collection
 from .retry import retrying
+from .domain.deductions import VERREKENING
 from .domain.household import NAMESPACE, Household, HouseholdError, booking_from_row, row_of_booking
 from .domain.ids import end_to_end_prefix, household_prefix
+from .maatwerk_echoes import MaatwerkEchoes
 from .domain.ledger import (
     BOOKED,
     COLUMN,
     CONFIRMATION,
+    COST,
+    DEDUCTION,
+    FUNDING,
     IGNORED,
     RETURN,
     UNMATCHED,
@@ -41,6 +46,7 @@ from .domain.matching import MatchIndex
 from .domain.money import Money
 from .domain.signals import ECHO_REFUSED
 from .domain.statement import BankTransaction, Statement, StatementError
+from .domain.treasury import AccountBook, StatementBalance, account_book_id, statement_key
 from .engine import Engine, NotFound
 
 
@@ -126,22 +132,26 @@ def _with_account(transaction: BankTransaction, account: str) -> BankTransaction
 
 def import_statements(engine: Engine, statements: list[Statement], *, managed: list[str],
                       allow_unbalanced: bool = False, actor: str = "import",
-                      limits: Limits = Limits()) -> ImportResult:
+                      limits: Limits = Limits(), funding: list[str] | None = None) -> ImportResult:
+    """`funding`: the municipality's own accounts (HHB_FUNDING_ACCOUNTS): what they pay
+    in is buffer funding, nobody's income."""
     result = ImportResult(files=len({s.file for s in statements}), allow_unbalanced=allow_unbalanced)
     checked = check_statements(statements, managed, allow_unbalanced, result)
 
     def attempt() -> ImportResult:
         with without_cycle_collection():
-            return _record(engine, checked, managed, actor, ImportResult(**asdict(result)), limits)
+            return _record(engine, checked, managed, actor, ImportResult(**asdict(result)), limits,
+                           frozenset(funding or ()))
 
     return retrying(attempt, attempts=4)
 
 
 def _record(engine: Engine, statements: list[Statement], managed: list[str], actor: str,
-            result: ImportResult, limits: Limits = Limits()) -> ImportResult:
+            result: ImportResult, limits: Limits = Limits(), funding: frozenset[str] = frozenset()) -> ImportResult:
     identified = identify(statements)
     result.transactions = len(identified)
     result.import_id = _import_id(identified)
+    books = balances_of(engine, statements, result.import_id, actor)
     ledgers: dict[tuple[str, str], Ledger] = {}
     fresh: dict[str, BankTransaction] = {}
     for ident, transaction in identified:
@@ -154,9 +164,12 @@ def _record(engine: Engine, statements: list[Statement], managed: list[str], act
             fresh[ident] = transaction
     result.new = len(fresh)
     if not fresh:
+        if books:
+            engine.save(*books)
         return result
     book = _Bookkeeper(engine, managed, actor)
     book.limits = limits
+    book.funding = funding
     recorded = [book.handle(ident, t, result) for ident, t in fresh.items()]  # ledger rows
     aggregates, events = book.changes()
     by_ledger: dict[tuple[str, str], list[list[Any]]] = defaultdict(list)
@@ -167,8 +180,25 @@ def _record(engine: Engine, statements: list[Statement], managed: list[str], act
         ledgers[key].record(import_id=result.import_id, files=files,
                             allow_unbalanced=bool(result.unbalanced), rows=rows, actor=actor)
     new_ledgers = [ledger for ledger in ledgers.values() if ledger.version == len(ledger.pending_events)]
-    engine.save(*ledgers.values(), *aggregates, *_log_ledgers(engine, new_ledgers), events=events)
+    engine.save(*ledgers.values(), *aggregates, *books, *_log_ledgers(engine, new_ledgers), events=events)
     return result
+
+
+def balances_of(engine: Engine, statements: list[Statement], import_id: str, actor: str) -> list[AccountBook]:
+    """Each managed account's book with the balances of these statements it did not know yet."""
+    books: dict[str, AccountBook] = {}
+    for statement in statements:
+        account = statement.account
+        if account not in books:
+            books[account] = engine.get_or_none(account_book_id(account)) or AccountBook(account=account)
+        key = statement_key(statement.statement_id, statement.opening_date, statement.closing_date,
+                            statement.opening_balance, statement.closing_balance)
+        closing_date = statement.closing_date or max((t.booking_date for t in statement.transactions), default=None)
+        books[account].record(StatementBalance(
+            key=key, file=statement.file, statement_id=statement.statement_id,
+            opening_balance=statement.opening_balance, opening_date=statement.opening_date,
+            closing_balance=statement.closing_balance, closing_date=closing_date, import_id=import_id), actor)
+    return [book for book in books.values() if book.pending_events]
 
 
 def identify(statements: list[Statement]) -> list[tuple[str, BankTransaction]]:
@@ -220,6 +250,7 @@ class _Bookkeeper:
     """
 
     limits = Limits()  # what `_record` was given
+    funding: frozenset[str] = frozenset()  # the municipality's own accounts
 
     def __init__(self, engine: Engine, managed: list[str], actor: str) -> None:
         self.engine = engine
@@ -231,16 +262,47 @@ class _Bookkeeper:
         self._hid_of: dict[str, UUID] = {}  # dossier -> household id
         self._by_prefix: dict[str, UUID] | None = None
         self._bookings: list[tuple[UUID, list[Any]]] = []  # booking_row()s
+        self.maatwerk: MaatwerkEchoes | None = None
 
     def handle(self, ident: str, transaction: BankTransaction, result: ImportResult) -> list[Any]:
+        if self.maatwerk is None:
+            self.maatwerk = MaatwerkEchoes(self.engine, self.actor, self.limits)
+        case = self.maatwerk.case_of(transaction)  # the team's money: never a household's id
+        if case is not None:
+            return self.maatwerk.handle(ident, transaction, case, result)
         instruction = self._instruction_for(transaction)
         if instruction is not None:
             return self._payment_echo(ident, transaction, instruction, result)
+        if (transaction.counterparty_iban or "").replace(" ", "").upper() in self.funding:
+            return row_of(ident, transaction, FUNDING, reason="the municipality's own account (HHB_FUNDING_ACCOUNTS)")
         if not transaction.is_credit:
-            result.unmatched += 1
-            return row_of(ident, transaction, UNMATCHED,
-                          reason="a debit that is not one of our payment instructions")
+            return self._debit(ident, transaction, result)
         return self._income(ident, transaction, result)
+
+    def _debit(self, ident: str, transaction: BankTransaction, result: ImportResult) -> list[Any]:
+        """A debit that is not one of our payments: the clawback of the one income it names
+        (`MatchIndex.match_debit`) is booked as a `verrekening` deduction on that household
+        (loaded: deductions are few); anything else waits for staff."""
+        match = self._index(transaction.account).match_debit(transaction)
+        chosen = match.booked
+        reason = match.reason
+        if chosen is not None:
+            income = chosen.income
+            hid = self._hid_of[income.dossier]
+            if hid not in self._households:
+                self._households[hid] = self.engine.household_by_id(hid)
+            try:
+                self._households[hid].book_deduction(
+                    ident, VERREKENING, Money(abs(transaction.amount)), transaction.value_date, income.agreement_id,
+                    transaction.counterparty_name, transaction.description, self.actor)
+            except HouseholdError as exc:  # settled, say: a person looks
+                reason = f"{income.key}: {exc}"
+            else:
+                result.matched += 1
+                return row_of(ident, transaction, DEDUCTION, income.dossier, income.agreement_id, VERREKENING)
+        result.unmatched += 1
+        return row_of(ident, transaction, UNMATCHED, reason=f"a debit that is not one of our payment instructions; "
+                      f"{reason}", candidates=[c.income.key for c in match.candidates])
 
     def _income(self, ident: str, transaction: BankTransaction, result: ImportResult) -> list[Any]:
         match = self._index(transaction.account).match(transaction)
@@ -342,6 +404,7 @@ class _Bookkeeper:
                 self._households[hid].book_income(booking.transaction_id, booking.agreement_id, booking.amount,
                                                   booking.value_date, self.actor)
         aggregates: list[Any] = [h for h in self._households.values() if h.pending_events]
+        aggregates += self.maatwerk.aggregates() if self.maatwerk is not None else []
         events = [Household.incomes_booked(hid, versions[hid] + 1, bookings, self.actor)
                   for hid, bookings in direct.items()]
         return aggregates, events
@@ -379,7 +442,8 @@ def book(engine: Engine, ident: str, dossier: str, agreement_id: str, actor: str
         if recorded.outcome not in (UNMATCHED, IGNORED):
             raise HouseholdError(f"{ident} is {recorded.outcome} already; undo that first")
         if not recorded.transaction.is_credit:
-            raise HouseholdError(f"{ident} is a debit; only credits are booked as income")
+            raise HouseholdError(f"{ident} is a debit; only credits are booked as income (book a debit someone "
+                                 "else made with --deduction KIND)")
         household = engine.household(dossier)
         household.book_income(ident, agreement_id, Money(recorded.transaction.amount),
                               recorded.transaction.value_date, actor)
@@ -479,7 +543,11 @@ def undo(engine: Engine, ident: str, actor: str, reason: str, on: date | None = 
                                                   on or date.today(), reason, actor)
                 note = f"corrected after it was paid out (claim {claim} on {household.dossier}): {reason}"
             changed.append(household)
-        elif recorded.outcome != IGNORED:
+        elif recorded.outcome == DEDUCTION:  # see domain/deductions.py: the household gets it all back
+            household = engine.household(recorded.dossier or "")
+            household.undo_deduction(ident, reason, on or date.today(), actor)
+            changed.append(household)
+        elif recorded.outcome not in (IGNORED, FUNDING, COST):
             raise HouseholdError(f"{ident} is {recorded.outcome}; nothing to undo")
         ledger.resolve(ident, UNMATCHED, None, None, actor, reason=note)
         engine.save(*changed)

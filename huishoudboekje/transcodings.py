@@ -16,8 +16,9 @@ import orjson
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import get_topic
 
-from .domain.agreement import Agreement, AmountFrom, Counterparty, Participant, Tolerance
+from .domain.agreement import Agreement, AmountFrom, Counterparty, Participant, Tolerance, Withholding
 from .domain.controls import ControlSignal
+from .domain.deductions import Deduction
 from .domain.household import Booking, Instruction, Instructions, PayDayFrom
 from .domain.ledger import Recorded
 from .domain.money import Money
@@ -25,8 +26,11 @@ from .domain.paydate import CycleState, Due, Policy, Reservation
 from .domain.run import PaymentFileRecord
 from .domain.schedule import Schedule
 from .domain.signals import Signal, SignalFact
+from .domain.staff import StaffAccount
+from .domain.maatwerk_proposal import Proposal
 from .domain.statement import BankTransaction
 from .domain.supplement import CycleInputs, CyclePaid
+from .domain.treasury import StatementBalance
 
 
 class DateAsISO(Transcoding):
@@ -159,6 +163,7 @@ ROWS = {
     Counterparty: "counterparty_row",
     Participant: "participant_row",
     Tolerance: "tolerance_row",
+    Deduction: "deduction_row",  # since issue 20
 }
 
 DATACLASSES = {
@@ -167,6 +172,7 @@ DATACLASSES = {
     Counterparty: "counterparty",
     Participant: "participant",
     Tolerance: "tolerance",
+    Withholding: "withholding",  # since issue 20
     Booking: "booking",
     Instruction: "instruction",
     PayDayFrom: "pay_day_from",
@@ -181,9 +187,12 @@ DATACLASSES = {
     BankTransaction: "bank_transaction",
     Recorded: "recorded_transaction",
     PaymentFileRecord: "payment_file",
+    StatementBalance: "statement_balance",
     Signal: "signal",
     SignalFact: "signal_fact",
     ControlSignal: "control_signal",
+    StaffAccount: "staff_account",
+    Proposal: "maatwerk_proposal",
 }
 
 

@@ -103,6 +103,15 @@ class BookIn(In):
     agreement: str = Field(min_length=1, max_length=40, examples=["bijstand"])
 
 
+class DeductionIn(In):
+    dossier: str = Field(min_length=1, max_length=40, examples=["HHB-2026-0001"])
+    kind: Literal["verrekening", "beslag", "bankkosten", "overig"] = Field(
+        description="What the debit was: a set-off by the payer of an income (verrekening), a garnishment "
+                    "(beslag), bank costs (bankkosten) or anything else (overig)")
+    agreement: str | None = Field(default=None, min_length=1, max_length=40, examples=["zorgtoeslag"],
+                                  description="The income it is set off against, if any")
+
+
 class ReasonIn(In):
     reason: str = Field(default="", max_length=500)
 
@@ -180,6 +189,9 @@ class AgreementOut(BaseModel):
     priority: int
     tolerance: dict[str, Any] | None
     match_terms: list[str]
+    withheld: dict[str, Any] | None = Field(default=None, description=(
+        "What the payer keeps back of each payment (a garnishment): amount, kind, by; the income is expected "
+        "less this. Null: nothing"))
 
 
 class PayDayFromOut(BaseModel):
@@ -429,6 +441,10 @@ class LeftOut(BaseModel):
     month: dict[str, Any] = Field(default_factory=dict, description=(
         "The cycle's facts a bad month is explained with (`bad`): what the pay date advanced, incomes that "
         "came late and what was paid from them, what is still owed, the next pay date and its leefgeld"))
+    deductions: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "What someone else took from the household's money since the pay date before this cycle's, and what is "
+        "still to come off the next pay date (`pending`), each with its sentence for the household (`text`: nl, "
+        "en): a set-off (verrekening), a garnishment (beslag), bank costs (bankkosten) or other (overig)"))
     projection: ProjectionOut
 
 

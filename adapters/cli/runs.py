@@ -176,6 +176,10 @@ def nightly(svc: Services, through: date) -> dict:
     """Pay, then send the notices due: a notice that fails never touches a payment,
     which is recorded before any notice is looked at."""
     summary = run_reconcile(svc, through, show_progress=False).as_dict()
+    try:  # the daily balance check: a difference is the team lead's signal, never the night's failure
+        summary["balance_signals"] = svc.balance(signal_on=through)["signals_raised"]
+    except Exception as exc:  # noqa: BLE001 - the payments stand; `hhb balance` checks again
+        summary["balance_signals"] = f"not checked: {type(exc).__name__}: {exc}"
     try:
         summary["notices"] = svc.send_notices(through)
     except Exception as exc:  # noqa: BLE001 - the payments stand; `hhb notices send` tries again

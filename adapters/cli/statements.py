@@ -79,14 +79,23 @@ def book_(
     dossier: Annotated[Optional[str], typer.Argument()] = None,
     agreement: Annotated[Optional[str], typer.Argument()] = None,
     ignore: Annotated[bool, typer.Option("--ignore", help="Mark as not ours (e.g. bank costs)")] = False,
+    municipality: Annotated[bool, typer.Option("--municipality",
+        help="The municipality's own money: a credit funds the buffer, a debit is its own cost")] = False,
     undo: Annotated[bool, typer.Option("--undo", help="Undo an earlier booking or ignore")] = False,
     as_return: Annotated[bool, typer.Option("--as-return",
         help="Accept a queued credit with our end-to-end id as the return of that payment")] = False,
+    deduction: Annotated[Optional[str], typer.Option("--deduction", metavar="KIND",
+        help="Book a debit someone else made as a deduction from the household's money: "
+             "verrekening, beslag, bankkosten or overig")] = None,
+    against: Annotated[Optional[str], typer.Option("--agreement",
+        help="With --deduction: the income it is set off against (e.g. zorgtoeslag)")] = None,
     reason: Annotated[str, typer.Option("--reason")] = "",
     db: DbOption = None, actor: ActorOption = None,
 ) -> None:
-    """Book a transaction from the queue onto an income agreement, ignore it, undo, or
-    accept a queued credit as the return of one of our payments (--as-return)."""
+    """Book a transaction from the queue onto an income agreement, book a debit as a
+    deduction (--deduction), ignore it, undo, or accept a queued credit as the return of
+    one of our payments (--as-return)."""
+    from huishoudboekje import deductions
     from huishoudboekje import statements as service
 
     svc = services(db)
@@ -96,11 +105,20 @@ def book_(
         recorded = guarded(lambda: service.undo(store, transaction, who, reason or "undone by staff"))
     elif as_return:
         recorded = guarded(lambda: service.accept_return(store, transaction, who))
+    elif municipality:
+        from huishoudboekje.treasury import mark_municipal
+
+        recorded = guarded(lambda: mark_municipal(store, transaction, who, reason or "the municipality's own"))
     elif ignore:
         recorded = guarded(lambda: service.ignore(store, transaction, who, reason or "not ours"))
+    elif deduction is not None and dossier:
+        if agreement and against and agreement != against:
+            fail(f"book: the agreement is given twice, as {agreement} and as --agreement {against}")
+        income = against or agreement
+        recorded = guarded(lambda: deductions.book(store, transaction, dossier, deduction, income, who))
     elif dossier and agreement:
         recorded = guarded(lambda: service.book(store, transaction, dossier, agreement, who))
     else:
-        fail("book: give DOSSIER and AGREEMENT, or --ignore, or --undo")
+        fail("book: give DOSSIER and AGREEMENT, DOSSIER and --deduction KIND, or --municipality, --ignore or --undo")
     svc.catch_up()
     emit(service.to_dict(recorded))

@@ -108,6 +108,7 @@ def view_model(household: Household, left: dict[str, Any], lang: str, as_of: dat
         "voorschot_means": m["voorschot_means"] if story or owed.is_positive else "",
         "parts": part_rows(say, left["leefgeld"]["parts"]),
         "came_in": came_in,
+        "deductions": deduction_rows(say, left.get("deductions", [])),
         "expected": expected,
         "charges": [charge_row(say, charge) for charge in left["charges"]],
         "saving": saving_rows(say, household, left["reserves"]),
@@ -243,12 +244,33 @@ def income_rows(say: Say, incomes: list[dict[str, Any]]) -> tuple[list[Row], lis
         title = say.label(income["agreement"], income["category"])
         if income["status"] in RECEIVED:
             text, tone = received_words(say, income)
-            came_in.append(Row(title, say.eur(income["received"]), text, tone, income["counterparty"]))
+            came_in.append(Row(title, say.eur(income["received"]), with_withheld(say, text, income), tone,
+                               income["counterparty"]))
         else:
             key, tone = EXPECTED_STATUS.get(income["status"], ("in_expected", "coming"))
             text = say.m[key].format(day=say.day(income["date"], weekday=False))
-            expected.append(Row(title, say.eur(income["expected"]), text, tone, income["counterparty"]))
+            expected.append(Row(title, say.eur(income["expected"]), with_withheld(say, text, income), tone,
+                                income["counterparty"]))
     return came_in, expected
+
+
+def with_withheld(say: Say, text: str, income: dict[str, Any]) -> str:
+    """An income's status, and what its payer keeps back each time (a garnishment)."""
+    withheld = income.get("withheld")
+    if not withheld:
+        return text
+    amount = say.eur(withheld["amount"])
+    more = say.m["in_withheld"].format(amount=amount, by=withheld["by"]) if withheld.get("by") else \
+        say.m["in_withheld_plain"].format(amount=amount)
+    return (text if text.endswith(".") else text + ".") + more
+
+
+def deduction_rows(say: Say, deductions: list[dict[str, Any]]) -> list[Row]:
+    """What someone else took from the household's money: a set-off, a garnishment, bank
+    costs; each with its sentence (`what_is_left` words it). Bank costs are no alarm."""
+    return [Row(say.m.get(f"dk_{d['kind']}", say.m["dk_overig"]), say.eur(d["amount"]), d["text"][say.lang],
+                "done" if d["kind"] == "bankkosten" else "attention", d.get("counterparty") or "")
+            for d in deductions]
 
 
 def received_words(say: Say, income: dict[str, Any]) -> tuple[str, str]:

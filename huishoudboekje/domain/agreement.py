@@ -76,6 +76,20 @@ class AmountFrom:
     amount: Money
 
 
+WITHHOLDING_KINDS = ("beslag", "verrekening", "overig")
+
+
+@dataclass(frozen=True)
+class Withholding:
+    """Part of an income its payer keeps back for someone else, so the household gets
+    less: a garnishment of a fixed amount (beslag) or a set-off (verrekening). The
+    forecast and the matching expect the income less this."""
+
+    amount: Money
+    kind: str = "beslag"  # one of WITHHOLDING_KINDS
+    by: str | None = None  # who gets it (the bailiff), as the participant reads it
+
+
 @dataclass(frozen=True)
 class Agreement:
     id: str
@@ -88,6 +102,9 @@ class Agreement:
     match_terms: tuple[str, ...] = ()
     reference: str | None = None
     priority: int = 9
+    # What the payer keeps back of each payment (an income only); None in agreements
+    # made before issue 20 and where nothing is withheld.
+    withheld: Withholding | None = None
 
     @property
     def amount(self) -> Money:
@@ -107,6 +124,16 @@ class Agreement:
 
     def is_valid_on(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
+
+    def expected_on(self, day: date) -> Money:
+        """What comes in on `day`: the amount less what the payer withholds."""
+        return net(self.amount_on(day), self.withheld)
+
+    def expected_amounts(self) -> tuple[AmountFrom, ...]:
+        """The amount history as it comes in: each step less what is withheld."""
+        if self.withheld is None:
+            return self.amounts
+        return tuple(AmountFrom(step.effective, net(step.amount, self.withheld)) for step in self.amounts)
 
     def with_amount_from(self, effective: date, amount: Money) -> Agreement:
         kept = [a for a in self.amounts if a.effective < effective]
@@ -133,6 +160,13 @@ def amount_on(amounts: tuple[AmountFrom, ...], day: date) -> Money:
         else:
             break
     return current
+
+
+def net(amount: Money, withheld: Withholding | None) -> Money:
+    """An income's amount less what its payer withholds, never below zero."""
+    if withheld is None:
+        return amount
+    return (amount - withheld.amount).max(Money.zero())
 
 
 def deviates_from(amount: Money, expected: Money, tolerance: Money) -> bool:

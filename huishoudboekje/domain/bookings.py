@@ -81,7 +81,7 @@ class IncomeBookings:
             raise HouseholdError(f"{agreement_id} is not an income agreement")
         if transaction_id in self.bookings:
             raise HouseholdError(f"transaction {transaction_id} is booked already")
-        expected = agreement.amount_on(value_date)
+        expected = agreement.expected_on(value_date)  # less what its payer withholds
         deviates = deviates_from(amount, expected, agreement.tolerance.amount)
         self._income_booked(
             transaction_id=transaction_id,

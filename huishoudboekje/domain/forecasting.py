@@ -64,8 +64,10 @@ class Forecasting:
         received = total(b.amount for b in self.bookings.values() if final or b.value_date <= next_pay)
         since = as_of if expected_since is None else expected_since.fromordinal(expected_since.toordinal() - 1)
         expected = self.expected_incomes(since, next_pay)
-        result, _, _ = self._cycle(next_pay, cycle_end,
-                                   self.pot + received + total(amount for _, _, amount in expected), final)
+        pot = self.pot + received + total(amount for _, _, amount in expected)
+        deducted, advanced = self.pending_taken(pot, final)  # as `pay` takes pending deductions
+        result, _, _ = self._cycle(next_pay, cycle_end, pot - deducted, final,
+                                   outstanding=self.buffer_outstanding + advanced)
         return next_pay, result
 
     def next_unpaid_pay_date(self, as_of: date) -> date:
@@ -90,7 +92,7 @@ class Forecasting:
                 continue
             for day in agreement.schedule.occurrences(after, until):
                 if not self.income_received(agreement.id, day):
-                    expected.append((agreement.id, day, agreement.amount_on(day)))
+                    expected.append((agreement.id, day, agreement.expected_on(day)))
         return expected
 
     def income_received(self, agreement_id: str, expected_on: date) -> Booking | None:

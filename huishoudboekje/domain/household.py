@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate, event
 from .agreement import CHARGE, Agreement, Participant
 from .bookings import IncomeBookings
 from .cycles import PayCalendar, schedule_key
+from .deductions import Deduction, Deductions
 from .echoes import PaymentEchoes
 from .forecasting import Forecasting
 from .instructions import PaymentInstructions
@@ -41,8 +42,8 @@ from .instructions import Instruction, Instructions, instruction_row  # noqa: F4
 from .terms import DUE_DATE, MONTHLY, PAY_DATE, WEEKLY, Frequency, PayRule, Status  # noqa: F401
 
 
-class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions, PayCalendar,
-                PayDates, LateIncomes, Forecasting, Aggregate):
+class Household(Terms, IncomeBookings, Deductions, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions,
+                PayCalendar, PayDates, LateIncomes, Forecasting, Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
     # Version 3 (2026-12) keeps its instructions in an `Instructions`, as rows.
@@ -269,6 +270,20 @@ class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, P
         self.recent_income = [b for b in self.recent_income if b.transaction_id != transaction_id]
         self.totals["in"] = self.totals["in"] - booking.amount
 
+    # -- debits that are not ours (domain/deductions.py) ----------------------------
+
+    @event("DeductionBooked")
+    def _deduction_booked(self, transaction_id: str, kind: str, amount: Money, on: date, agreement_id: str | None,
+                          counterparty: str | None, description: str, from_pot: Money, pending: Money,
+                          signal: Signal, actor: str) -> None:
+        self._deduct(Deduction(transaction_id, kind, amount, on, agreement_id, counterparty, description, from_pot,
+                               pending), signal)
+
+    @event("DeductionUndone")
+    def _deduction_undone(self, transaction_id: str, cancelled: Money, to_pot: Money, on: date, reason: str,
+                          actor: str) -> None:
+        self._give_back(transaction_id, cancelled, to_pot, on, reason, actor)
+
     # -- payment confirmations from bank statements ------------------------------
 
     @event("PaymentEchoRefused")
@@ -340,6 +355,8 @@ class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, P
         on_hold: Money | None = None,  # leefgeld held above the participant ceiling; None: nothing
         leefgeld_short: Money | None = None,  # how far leefgeld stayed below the minimum; None: not
         inputs: CycleInputs | None = None,  # what the rules were given; None before 2026-12 and when settled
+        deducted: Money | None = None,  # taken from the pot for pending deductions; None: nothing (or before issue 20)
+        deduction_advanced: Money | None = None,  # advanced by the buffer for them; None: nothing
     ) -> None:
         self.cycle_inputs = inputs
         self.cycle_paid = None if inputs is None else CyclePaid(
@@ -352,6 +369,7 @@ class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, P
             self.totals["out"] = self.totals["out"] + instruction.amount
         self.paid_on[pay_date.isoformat()] = [i.id for i in instructions]
         self._forget_settled(pay_date)
+        self._take_pending(pay_date, deducted, deduction_advanced)
         self.pot = after.pot
         self.released = Money.zero()  # an approval counts for the pay date after it
         if on_hold:
@@ -455,6 +473,7 @@ class Household(Terms, IncomeBookings, PaymentEchoes, HeldRelease, Signalling, P
     # -- reading -------------------------------------------------------------------
 
     def held(self) -> Money:
-        """What the household's money in the managed account amounts to right now."""
+        """What the household's money in the managed account amounts to right now: less
+        what deductions took that no pay date has taken from its pot yet."""
         unswept = total(b.amount for b in self.bookings.values())
-        return self.pot + unswept + total(self.reserves.values()) + self.on_hold
+        return self.pot + unswept + total(self.reserves.values()) + self.on_hold - self.pending_deduction

@@ -32,9 +32,14 @@ class Outcome(StrEnum):
     CONFIRMATION = "confirmation"
     RETURN = "return"
     DEBIT = "debit"
+    # The municipality's own money (2026-12): a credit from its funding account, or a
+    # movement staff marked as its own (bank costs it bears, a refund of them).
+    FUNDING = "funding"
+    COST = "cost"
+    DEDUCTION = "deduction"  # a debit booked to a household as a deduction (issue 20)
 
 
-UNMATCHED, BOOKED, IGNORED, CONFIRMATION, RETURN, DEBIT = Outcome
+UNMATCHED, BOOKED, IGNORED, CONFIRMATION, RETURN, DEBIT, FUNDING, COST, DEDUCTION = Outcome
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class Recorded:
 
     id: str
     transaction: BankTransaction
-    outcome: str  # unmatched | booked | ignored | confirmation | return | debit
+    outcome: str  # unmatched | booked | ignored | confirmation | return | debit | deduction
     dossier: str | None = None
     agreement_id: str | None = None
     reason: str | None = None

@@ -6,6 +6,9 @@ HHB-2026-0001 never matches HHB-2026-00012), the right direction, and is valid o
 the value date. The amount does not exclude a candidate: an allowance cut by a
 recovery still is that allowance — it is booked, and flagged as deviating.
 Exactly one candidate is booked automatically; none or several go to staff.
+
+A debit that is not one of our payments is matched the same way to the income it
+claws back (`MatchIndex.match_debit`), by an agreement with match terms only.
 """
 
 from __future__ import annotations
@@ -41,8 +44,9 @@ class IncomeAgreement:
 
     @classmethod
     def of(cls, dossier: str, agreement: Agreement) -> IncomeAgreement:
+        # The amounts as they come in: less what the payer withholds (`Agreement.withheld`).
         return cls(dossier, agreement.id, agreement.counterparty.iban.upper(), tuple(agreement.match_terms),
-                   tuple(agreement.amounts), agreement.tolerance.amount, agreement.start, agreement.end)
+                   tuple(agreement.expected_amounts()), agreement.tolerance.amount, agreement.start, agreement.end)
 
     @property
     def key(self) -> str:
@@ -133,11 +137,50 @@ class MatchIndex:
     def match(self, transaction: BankTransaction) -> MatchResult:
         if not transaction.is_credit:
             return MatchResult((), "a debit is never an income")
+        valid, reason = self._named(transaction, True)
+        if not valid:
+            return MatchResult((), reason)
+        day = transaction.value_date
+        received = Money(transaction.amount)
+        candidates = []
+        for income in valid:  # weighed by the rule of `Household.book_income`
+            expected = amount_on(income.amounts, day)
+            candidates.append(Candidate(income, expected, received - expected,
+                                        not deviates_from(received, expected, income.tolerance)))
+        if len(candidates) > 1:
+            candidates.sort(key=lambda c: (not c.within_tolerance, abs(c.difference), c.income.key))
+            return MatchResult(tuple(candidates), f"{len(candidates)} agreements match; choose one")
+        return MatchResult(tuple(candidates), None)
+
+
+    def match_debit(self, transaction: BankTransaction) -> MatchResult:
+        """The income a debit claws back (`domain/deductions.py`): its payer's IBAN, and
+        every match term of one income agreement in the description — the tax office's
+        set-off names the allowance and the person. The amount weighs nothing, and neither
+        does the agreement's validity: an allowance paid too much is recovered after it
+        stopped, and for years before the household came to us. An agreement without
+        match terms takes no debit by its IBAN alone. Exactly one candidate is booked
+        automatically."""
+        if transaction.is_credit:
+            return MatchResult((), "a credit is never a deduction")
+        named, reason = self._named(transaction, False)
+        if any(not income.match_terms for income in named):  # the IBAN alone names no one
+            named = [income for income in named if income.match_terms]
+            reason = reason if named else "an agreement without match terms is never clawed back automatically"
+        candidates = tuple(Candidate(income, income.amount_on(transaction.value_date), Money.zero(), True)
+                           for income in sorted(named, key=lambda i: i.key))
+        if len(candidates) > 1:
+            return MatchResult(candidates, f"{len(candidates)} agreements match; choose one")
+        return MatchResult(candidates, None if candidates else reason)
+
+    def _named(self, transaction: BankTransaction, valid_only: bool) -> tuple[list[IncomeAgreement], str]:
+        """The income agreements of the counterparty whose every term the description has
+        (and valid on the value date, if `valid_only`), or why there are none."""
         if not transaction.counterparty_iban:
-            return MatchResult((), "the statement gives no counterparty IBAN")
+            return [], "the statement gives no counterparty IBAN"
         bucket = self._by_iban.get(transaction.counterparty_iban.upper())
         if bucket is None:
-            return MatchResult((), f"no income agreement with counterparty {transaction.counterparty_iban}")
+            return [], f"no income agreement with counterparty {transaction.counterparty_iban}"
         text = transaction.description
         # Only the words count: for ASCII text, lower case is all `normalise` would change.
         found = _WORD.findall(text.lower()) if text.isascii() else words(normalise(text))
@@ -150,22 +193,11 @@ class MatchIndex:
                     missing_terms.append(f"{entry.key} misses term '{term.strip()}'")
                     break
             else:
-                if entry.income.is_valid_on(day):
+                if not valid_only or entry.income.is_valid_on(day):
                     valid.append(entry.income)
                 else:
                     missing_terms.append(f"{entry.key} is not valid on {day}")
-        if not valid:
-            return MatchResult((), "; ".join(missing_terms) or "no agreement's match terms are in the description")
-        received = Money(transaction.amount)
-        candidates = []
-        for income in valid:  # weighed by the rule of `Household.book_income`
-            expected = amount_on(income.amounts, day)
-            candidates.append(Candidate(income, expected, received - expected,
-                                        not deviates_from(received, expected, income.tolerance)))
-        if len(candidates) > 1:
-            candidates.sort(key=lambda c: (not c.within_tolerance, abs(c.difference), c.income.key))
-            return MatchResult(tuple(candidates), f"{len(candidates)} agreements match; choose one")
-        return MatchResult(tuple(candidates), None)
+        return valid, "; ".join(missing_terms) or "no agreement's match terms are in the description"
 
 
 class _Entry(NamedTuple):

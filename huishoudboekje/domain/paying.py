@@ -35,8 +35,11 @@ class PayDates:
             return None
         cycle_end = pay_date.fromordinal(pay_date.toordinal() + 1) if final else self.next_pay_date(pay_date)
         swept = [b for b in self.bookings.values() if final or b.value_date <= pay_date]
-        pot_before = self.pot + total(b.amount for b in swept)
-        result, offered, inputs = self._cycle(pay_date, cycle_end, pot_before, final, participant_ceiling)
+        # Deductions the pot could not cover when booked come off first: the rules see less.
+        deducted, deduction_advanced = self.pending_taken(self.pot + total(b.amount for b in swept), final)
+        pot_before = self.pot + total(b.amount for b in swept) - deducted
+        result, offered, inputs = self._cycle(pay_date, cycle_end, pot_before, final, participant_ceiling,
+                                              self.buffer_outstanding + deduction_advanced)
         instructions = [
             self._instruction(pay_date, payment, account) for payment in result.payments
         ]
@@ -61,14 +64,18 @@ class PayDates:
             on_hold=result.on_hold if result.on_hold else None,
             leefgeld_short=result.leefgeld_short if result.leefgeld_short else None,
             inputs=None if final else inputs,
+            deducted=deducted if deducted else None,
+            deduction_advanced=deduction_advanced if deduction_advanced else None,
         )
         return result
 
     def _cycle(self, pay_date: date, cycle_end: date, pot: Money,
-               final: bool = False, participant_ceiling: Money | None = None
+               final: bool = False, participant_ceiling: Money | None = None, outstanding: Money | None = None
                ) -> tuple[CycleResult, dict[str, date], CycleInputs]:
         """The rules run on the household's books (for a pay date, or its forecast), the
         last due date of each charge the cycle was offered, and what the rules were given.
+        `outstanding`: the buffer outstanding as the rules start (with what it advanced
+        for pending deductions); None: as it is.
 
         The final settlement runs the same rules with nothing kept back: every reserve
         returns, no new advance, the buffer repaid in full before any leefgeld."""
@@ -81,7 +88,7 @@ class PayDates:
         state = CycleState(
             pot=pot,
             reserves=dict(self.reserves),
-            buffer_outstanding=self.buffer_outstanding,
+            buffer_outstanding=self.buffer_outstanding if outstanding is None else outstanding,
             arrears=self._arrears_now() + tuple(late),
         )
         policy = self.policy(participant_ceiling)

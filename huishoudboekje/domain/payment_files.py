@@ -91,11 +91,12 @@ class PaymentFile(Aggregate):
 
     @event("Pending")
     def __init__(self, name: str, record: PaymentFileRecord, first_execution: date,
-                 prepared_by: str = PREPARER) -> None:
+                 prepared_by: str = PREPARER, preparers: tuple[str, ...] = ()) -> None:
         self.name = name
         self.record = record  # with its instruction ids: which payments are not sent while it waits
         self.first_execution = first_execution  # the earliest requested execution date in it
         self.prepared_by = prepared_by
+        self.preparers = tuple(preparers)  # who else decided what it pays (a maatwerk case's approvers)
         self.state = PENDING
         self.history: list[dict[str, str]] = []
 
@@ -124,6 +125,10 @@ class PaymentFile(Aggregate):
             raise FourEyes(f"{self.name}: vrijgeven doet een persoon met de rol finance, niet de nachtelijke "
                            f"run ({by!r}); geef uw naam (--actor) / release is by a person with the role "
                            "finance, not the job; give your name")
+        if who in {person(p) for p in self.preparers}:
+            raise FourEyes(f"{self.name}: {by} besloot mee over deze betaling; een ander moet het bestand "
+                           f"vrijgeven (vier ogen) / {by} took part in deciding this payment; someone else must "
+                           "release the file (four eyes)")
         mine: dict[str, set[str]] = {}
         for change in changes:
             if person(change.actor) == who:

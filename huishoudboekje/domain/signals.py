@@ -37,6 +37,7 @@ PAYMENTS_HELD = "payments-held"  # the nightly job could not make or file this h
 BOOKING_CORRECTED = "booking-corrected"  # a booking taken back after it was paid out: a claim to settle
 ECHO_REFUSED = "echo-refused"  # a statement line with our end-to-end id that does not fit the payment
 LEEFGELD_BELOW_MINIMUM = "leefgeld-below-minimum"  # a pay date paid less than the minimum leefgeld
+DEDUCTION_BOOKED = "deduction-booked"  # someone else took money from the household's account (issue 20)
 
 RULES = {
     INCOME_LATE: (HIGH, True),
@@ -54,6 +55,9 @@ RULES = {
     PAYMENTS_HELD: (CRITICAL, True),
     LEEFGELD_HELD: (HIGH, True),  # clears itself once released  # clears itself once a night has paid the household
     LEEFGELD_BELOW_MINIMUM: (HIGH, True),  # clears itself once a pay date pays the minimum again
+    # A clawback or a garnishment is news for the coach; bank costs less so (the severity
+    # per kind is `domain/deductions.py`'s). Resolved by staff, or by undoing the booking.
+    DEDUCTION_BOOKED: (HIGH, False),
 }
 LOOK_BACK = timedelta(days=62)  # how far back a late income is still worth a signal
 PARTNER_TYPES = ("Energie", "Huur", "Water", "Zorgverzekering")
@@ -160,8 +164,8 @@ def incomes_late(household: Household, as_of: date) -> list[SignalFact]:
         for day in agreement.schedule.occurrences(max(household.start, as_of - LOOK_BACK), as_of):
             deadline = income_deadline(agreement, day)
             if deadline < as_of and not household.income_received(agreement.id, day):
-                facts.append(fact(INCOME_LATE, agreement.id, day, agreement.amount_on(day),
-                                  expected_on=day, deadline=deadline, expected=agreement.amount_on(day),
+                facts.append(fact(INCOME_LATE, agreement.id, day, agreement.expected_on(day),
+                                  expected_on=day, deadline=deadline, expected=agreement.expected_on(day),
                                   counterparty=agreement.counterparty.name))
     return facts
 
@@ -264,7 +268,8 @@ def structural_deficit(household: Household, as_of: date) -> list[SignalFact]:
     per year, as of today: a household cannot live on what comes in."""
     incomes, charges = Money.zero(), Money.zero()
     for agreement in household.agreements_on(as_of):
-        yearly = agreement.amount_on(as_of).times_fraction(agreement.schedule.periods_per_year(), 1)
+        amount = agreement.expected_on(as_of) if agreement.kind == "income" else agreement.amount_on(as_of)
+        yearly = amount.times_fraction(agreement.schedule.periods_per_year(), 1)
         if agreement.kind == "income":
             incomes = incomes + yearly
         else:

@@ -22,7 +22,7 @@ from ..domain.calendar import is_business_day
 from ..domain.household import Household
 from ..domain.money import Money, total
 from ..domain.signals import income_deadline
-from .wording import texts
+from .wording import deduction_texts, texts
 
 
 class Cycle(NamedTuple):
@@ -69,6 +69,7 @@ def what_is_left(household: Household, as_of: date, data_as_of: date | None,
     progress = _Progress(household, as_of, filed_through, unreleased)
     parts = [{"date": i.execution_date.isoformat(), "amount": str(i.amount), "status": _payment_status(i, as_of),
               **progress.of(i)} for i in leefgeld]
+    previous_pay = cycle_of(household, date.fromordinal(pay_date.toordinal() - 1)).pay_date
     return {
         "dossier": household.dossier,
         "as_of": as_of.isoformat(),
@@ -83,8 +84,8 @@ def what_is_left(household: Household, as_of: date, data_as_of: date | None,
             "on_its_way": str(total(Money(p["amount"]) for p in parts if p["progress"] in ("planned", "sent"))),
             "parts": parts,
         },
-        "incomes": _incomes(household, cycle_of(household, date.fromordinal(pay_date.toordinal() - 1)).pay_date,
-                            pay_date, next_pay, as_of),
+        "incomes": _incomes(household, previous_pay, pay_date, next_pay, as_of),
+        "deductions": _deductions(household, previous_pay, forecast.next_pay_date),
         "charges": _charges(household, pay_date, next_pay, as_of, instructions, progress),
         "buffer_owed": str(household.buffer_outstanding),
         "reserves": {k: str(v) for k, v in sorted(household.reserves.items())},
@@ -133,6 +134,25 @@ def _month(household: Household, pay_date: date, parts: list[dict[str, Any]], fo
             "next_pay_date": forecast.next_pay_date.isoformat(), "next_leefgeld": str(forecast.expected_leefgeld)}
 
 
+def _deductions(household: Household, previous_pay: date, next_pay: date) -> list[dict[str, Any]]:
+    """What someone else took from the household's money since the pay date before this
+    cycle's (as its incomes), and what is still to come off the next pay date, each with
+    its sentence for the household (`text`: nl, en)."""
+    rows = []
+    for d in household.deductions_since(date.fromordinal(previous_pay.toordinal() + 1)):
+        agreement = household.agreements.get(d.agreement_id or "")
+        rows.append({
+            "transaction": d.transaction_id, "kind": d.kind, "amount": str(d.amount), "on": d.on.isoformat(),
+            "agreement": d.agreement_id, "counterparty": d.counterparty, "pending": str(d.pending),
+            "taken_on": d.taken_on.isoformat() if d.taken_on else None, "advanced": str(d.advanced),
+            "text": deduction_texts(d.kind, d.counterparty or (agreement.counterparty.name if agreement else None),
+                                    d.amount, agreement_id=d.agreement_id,
+                                    category=agreement.category if agreement else None,
+                                    coming=next_pay if d.pending.is_positive else None, taken=d.taken_on,
+                                    advanced=d.advanced)})
+    return rows
+
+
 def _categories(household: Household, agreement_ids: list[str]) -> list[str]:
     return [household.agreements[a].category if a in household.agreements else "overig" for a in agreement_ids]
 
@@ -176,7 +196,7 @@ def _incomes(household: Household, previous_pay: date, pay_date: date, next_pay:
             continue
         for day in agreement.schedule.occurrences(first, next_pay):
             booking = household.income_received(agreement.id, day)
-            expected = agreement.amount_on(day)
+            expected = agreement.expected_on(day)  # less what its payer withholds
             if booking is not None:
                 status = "deviating" if booking.deviates else "received"
             elif day <= pay_date <= as_of:
@@ -190,8 +210,16 @@ def _incomes(household: Household, previous_pay: date, pay_date: date, next_pay:
                          "expected": str(expected),
                          "received": str(booking.amount) if booking else None,
                          "received_on": booking.value_date.isoformat() if booking else None,
-                         "status": status})
+                         "status": status, "withheld": _withheld(agreement)})
     return sorted(rows, key=lambda r: (r["date"], r["agreement"]))
+
+
+def _withheld(agreement: Any) -> dict[str, str | None] | None:
+    """What the payer keeps back of an income (a garnishment), or None."""
+    withheld = agreement.withheld
+    if withheld is None:
+        return None
+    return {"amount": str(withheld.amount), "kind": withheld.kind, "by": withheld.by}
 
 
 def _charges(household: Household, pay_date: date, next_pay: date, as_of: date,

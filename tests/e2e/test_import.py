@@ -176,7 +176,9 @@ def test_a_file_over_the_size_limit_is_refused(onboarded, tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("tx, reason", [
-    (Tx("-131.00", date(2026, 11, 20), *TOESLAGEN, "HHB-2026-0001 zorgtoeslag"), "debit"),
+    # A debit from the payer that names no income of ours (a clawback that does is a
+    # deduction: tests/e2e/test_deductions.py).
+    (Tx("-131.00", date(2026, 11, 20), *TOESLAGEN, "HHB-2026-0001 kinderopvangtoeslag"), "debit"),
     (Tx("131.00", date(2026, 11, 20), "NL20INGB0001234567", "Iemand", "HHB-2026-0001 zorgtoeslag"),
      "no income agreement with counterparty NL20INGB0001234567"),
     (Tx("131.00", date(2026, 11, 20), *TOESLAGEN, "HHB-2026-0001 huurtoeslag"), "misses term 'zorgtoeslag'"),

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.cli import app as cli
+from huishoudboekje import users
 from tests.e2e.test_api import A, NOORD, app, client, settings_env, world  # noqa: F401 - fixtures
 
 runner = CliRunner()
@@ -35,8 +36,29 @@ READS = [
     (["report", "--team", NOORD, "--month", "2026-11"], "/reports?month=2026-11", "lead"),
     (["payment-files"], "/payment-files", "job"),
     (["payment-files", "list", "--state", "pending"], "/payment-files?state=pending", "finance"),
+    (["balance"], "/balance", "auditor"),
+    (["journal", "--month", "2026-11"], "/journal?month=2026-11", "auditor"),
     (["notices", "show", A], f"/households/{D}/notices", "auditor"),
+    (["maatwerk", "list"], "/maatwerk", "auditor"),
+    (["maatwerk", "list", "--team", NOORD], "/maatwerk", "staff"),
+    (["maatwerk", "show", "MW-2026-0001"], "/maatwerk/MW-2026-0001", "auditor"),
+    (["maatwerk", "report"], "/maatwerk/report", "auditor"),
 ]
+PROPOSAL = {"team": NOORD, "dossier": A, "creditor": {"name": "Advocatenkantoor Jansen", "iban": "NL91ABNA0417164300"},
+            "amount": "450.00", "reference": "Factuur 2027-118", "category": "wonen",
+            "problem": "De scheiding kan niet worden afgerond.", "prevents": ["huisuitzetting"],
+            "participant_actions": "Meldt zich bij de schuldhulp.", "regular_provision_checked": True}
+
+
+@pytest.fixture
+def with_case(world):
+    """A maatwerk case, proposed and approved once over the API by the staff token's own account."""
+    users.add(world.engine, name="j.devries", email="j.devries@example.nl", role="staff", team=NOORD,
+              discipline="zorg", actor="test")
+    assert world.ok("staff", "POST", "/maatwerk", json=PROPOSAL).json() == {"case": "MW-2026-0001",
+                                                                             "status": "proposed"}
+    assert world.ok("staff", "POST", "/maatwerk/MW-2026-0001/approve", json={}).json()["approvals"] == 1
+    return world
 
 
 def cli_json(store_url: str, args: list[str]):
@@ -46,7 +68,8 @@ def cli_json(store_url: str, args: list[str]):
 
 
 @pytest.mark.parametrize("command, path, who", READS, ids=[" ".join(r[0]) for r in READS])
-def test_the_cli_and_the_api_give_the_same_answer(world, store_url, command, path, who):
+def test_the_cli_and_the_api_give_the_same_answer(with_case, store_url, command, path, who):
+    world = with_case
     from_api = world.ok(who, "GET", path).json()
     from_cli = cli_json(store_url, command)
     assert from_cli, "an empty answer would compare equal without showing anything"
@@ -64,7 +87,7 @@ def test_every_read_the_api_offers_is_compared(app):
     """A new GET under /api/v1 needs its CLI command and a row in READS (or a reason here)."""
     gets = {path.removeprefix("/api/v1") for path, operations in app.openapi()["paths"].items()
             if "get" in operations and path.startswith("/api/v1")}
-    compared = {path.split("?")[0].replace(D, "{dossier}") for _, path, _ in READS}
+    compared = {path.split("?")[0].replace(D, "{dossier}").replace("MW-2026-0001", "{case}") for _, path, _ in READS}
     elsewhere = {
         "/households/{dossier}/overview",  # HTML: test_the_overview_is_the_same_page
         "/payment-files/{name}",  # the file itself: the CLI writes it to disk (HHB_VAR_DIR)

@@ -27,6 +27,7 @@ from huishoudboekje.domain.money import Money
 from huishoudboekje.domain.payment_files import ReleaseRefused
 from huishoudboekje.projections.views import Projections
 from huishoudboekje.reconcile import reconcile
+from tests.e2e.test_maatwerk import approve, propose, team  # noqa: F401 - the maatwerk team fixture
 from tests.e2e.test_reconcile import check_pain, november_incomes
 from tests.factories import MANAGED, camt053
 
@@ -284,3 +285,26 @@ def test_a_hold_through_the_api_records_the_reason_and_a_changed_file_is_a_confl
     changed = call("finance", "POST", f"{path}/release")
     assert changed.status_code == 409 and pending.name in changed.json()["detail"]
     assert call("finance", "POST", "/payment-files/nope.xml/release").status_code == 404
+
+
+# -- maatwerk: the 24 hours include the release ---------------------------------------------
+
+
+def test_a_maatwerk_file_waits_for_a_finance_person_who_did_not_approve_it(team, tmp_path):
+    url, case = team, "MW-2026-0001"
+    ok(propose(url, tmp_path))
+    for approver in ("Anna Zorg", "Bram Schuld", "Cor Inkomen"):
+        paid = json.loads(ok(approve(url, case, approver)).stdout)
+    name = paid["payment_file"]
+    [row] = [f for f in as_json(url, "payment-files") if f["name"] == name]
+    assert (row["state"], row["first_execution"], row["control_sum"]) == ("pending", "2026-12-04", "450.00")
+    assert files(tmp_path, "outbox") == []
+    approver = hhb(url, "payment-files", "release", name, "--actor", "Bram Schuld")
+    assert approver.exit_code == 2 and "besloot mee" in approver.stderr and "four eyes" in approver.stderr
+    review = as_json(url, "payment-files", "show", name)
+    [payment] = [p for c in review["creditors"] for p in c["payments"]]
+    assert (payment["dossier"], payment["kind"], payment["agreement"], payment["flags"]) == \
+        (A, "maatwerk", case, [])
+    ok(hhb(url, "payment-files", "release", name, "--actor", "f.inance"))
+    [sent] = files(tmp_path, "outbox")
+    assert sent.name == name and sent.read_bytes() == (tmp_path / "var" / "payments" / name).read_bytes()

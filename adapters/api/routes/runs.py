@@ -52,10 +52,10 @@ def payment_files(state: Annotated[list[FileState] | None, Query(description="On
                        **problems(403, 404, 409, 422)})
 def payment_file(name: str, who: Principal = role(JOB, AUDITOR, FINANCE), ctx: Context = Depends(context)) -> Response:
     run_ = ctx.engine.get_or_none(Run.create_id())
-    record = run_.files.get(name) if run_ else None  # only recorded names: no path from the request
-    if record is None:
+    review = ctx.engine.get_or_none(payment_file_id(name))  # the job's files, and maatwerk's
+    record = review.record if review is not None else run_.files.get(name) if run_ else None
+    if record is None:  # only recorded names: no path from the request
         raise Problem(404, "Not found", f"no payment file {name}", "name")
-    review = ctx.engine.get_or_none(payment_file_id(name))
     if who.role == JOB and review is not None and review.state != RELEASED:
         raise Problem(409, "Conflict", f"payment file {name} is {review.state}: a person with the role finance "
                       "releases it first (four eyes)", "name")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
+from huishoudboekje import deductions as deduction_service
 from huishoudboekje import statements as statement_service
 from huishoudboekje.access import Principal
 from huishoudboekje.domain.access import JOB
@@ -15,7 +16,7 @@ from ...statements import parse_statement_bytes
 from ..dependencies import READERS, TEAM, Context, check_own, context, role
 from ..errors import Problem
 from ..idempotency import Write, json_answer, writer
-from ..models import WRITE_PROBLEMS, BookIn, ImportOut, ReasonIn, TransactionOut, problems
+from ..models import WRITE_PROBLEMS, BookIn, DeductionIn, ImportOut, ReasonIn, TransactionOut, problems
 
 router = APIRouter(prefix="/api/v1")
 
@@ -66,6 +67,22 @@ def book(transaction: str, body: BookIn, call: Write = writer(*TEAM)) -> Respons
     def action() -> Response:
         check_own(call.ctx, call.who, body.dossier)
         recorded = statement_service.book(call.ctx.engine, transaction, body.dossier, body.agreement, call.actor)
+        return json_answer(TransactionOut(**statement_service.to_dict(recorded)))
+
+    return call.answer(action, "transaction", missing="transaction")
+
+
+@router.post("/unmatched/{transaction}/deduct", tags=["statements"], response_model=TransactionOut,
+             summary="Book a debit someone else made as a deduction from a household's money",
+             description="The tax office's set-off (verrekening), a garnishment (beslag), bank costs or anything "
+                         "else: it comes off the household's pot at once, what the pot cannot cover off its next "
+                         "pay date, and the household's coach gets a signal. `undo` gives it back.",
+             responses=WRITE_PROBLEMS)
+def deduct(transaction: str, body: DeductionIn, call: Write = writer(*TEAM)) -> Response:
+    def action() -> Response:
+        check_own(call.ctx, call.who, body.dossier)
+        recorded = deduction_service.book(call.ctx.engine, transaction, body.dossier, body.kind, body.agreement,
+                                          call.actor)
         return json_answer(TransactionOut(**statement_service.to_dict(recorded)))
 
     return call.answer(action, "transaction", missing="transaction")
