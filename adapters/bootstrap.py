@@ -51,15 +51,18 @@ Progress = Callable[[int, int], None]
 class Services:
     """What the entry points do, each written once, with the settings applied."""
 
-    def __init__(self, engine: Engine, settings: Settings, available: Available = payment_files.unknown) -> None:
+    def __init__(self, engine: Engine, settings: Settings, available: Available | None = None) -> None:
         self.engine = engine
         self.settings = settings
         # What a managed account holds for payments, asked before a payment file is
-        # released; the default knows nothing (None), so nothing is checked. The daily
-        # balance check (kasaansluiting) is to answer it: the closing balance less what
-        # is on its way already.
-        self.available = available
+        # released: the last statement's closing balance less what is on its way already
+        # (`treasury.available`); None where no statement gave a balance yet.
+        self.available = available or self._available
         self.projections_lock = threading.Lock()  # two catch-ups at once would project one batch twice
+
+    def _available(self, account: str) -> Money | None:
+        self.catch_up()  # which files are released: the read model must know the latest
+        return treasury.available(self.engine, account, self.projections.unreleased)
 
     @cached_property
     def projections(self) -> Projections:

@@ -9,6 +9,7 @@ municipality's own.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -153,6 +154,34 @@ def balance(engine: Engine, *, managed: list[str], default_account: str, account
         report.checks.append(check_account(iban, statement, opening, holdings.get(iban, _Holdings()),
                                            rows.get(iban, [])))
     return report
+
+
+def available(engine: Engine, account: str, unreleased: Callable[[Iterable[str]], set[str]]) -> Money | None:
+    """What `account` holds for a payment file about to be released: the bank's closing
+    balance of its last statement, less what is already on its way — payments in files
+    released to the bank and not yet seen executed (`unreleased` tells the instructions
+    of files still pending or held). None without a statement: not known."""
+    book: AccountBook | None = engine.get_or_none(account_book_id(account))
+    statement = book.latest() if book else None
+    if statement is None or statement.closing_balance is None:
+        return None
+    scheduled: dict[str, Money] = {}
+    for hid, _ in engine.household_ids():
+        household = engine.household_by_id(hid)
+        if (household.account or account) != account:
+            continue
+        for key in household.instructions:
+            instruction = household.instructions[key]
+            if instruction.status == "scheduled":
+                scheduled[instruction.id] = instruction.amount
+    waiting = unreleased(scheduled)
+    on_its_way = sum((amount for ident, amount in scheduled.items() if ident not in waiting), Money.zero())
+    for case in maatwerk.cases(engine):
+        instruction = case.instruction
+        if case.file is not None and case.file.debtor_account == account and instruction is not None \
+                and instruction.status == "scheduled" and not unreleased([instruction.id]):
+            on_its_way = on_its_way + instruction.amount
+    return Money(statement.closing_balance) - on_its_way
 
 
 BALANCE_DIFFERENCE = "balance-difference"

@@ -187,3 +187,34 @@ def test_the_demo_ends_in_order_and_the_team_lead_sees_the_buffers_near_their_ce
     signals = json.loads(hhb(store_url, "signals", "--json").stdout)
     [near] = [s for s in signals if s["rule"] == "buffer-ceiling-near"]
     assert near["dossier"] is None and near["amount"] == "1034.50"
+
+
+def test_a_file_the_account_cannot_cover_is_refused_with_the_shortfall_until_the_money_is_there(store_url, tmp_path):
+    hhb(store_url, "onboard", str(ROOT / "examples" / "HHB-2026-0001.yaml"))
+    bank = Bank(MANAGED, Decimal("0.00"), date(2026, 11, 1))
+    for entry in (Entry(date(2026, 11, 20), Decimal("131.00"), "NL86INGB0002445588", "Belastingdienst/Toeslagen",
+                        "HHB-2026-0001 zorgtoeslag"),
+                  Entry(date(2026, 11, 27), Decimal("1320.50"), "NL14BNGH0285001234", "Gemeente Utrecht",
+                        "Uitkering HHB-2026-0001"),
+                  Entry(date(2026, 11, 30), Decimal("-30.00"), None, None, "Kosten betalingsverkeer")):
+        bank.book(entry)
+    november = tmp_path / "november.xml"
+    november.write_bytes(bank.statement(date(2026, 11, 30)))
+    hhb(store_url, "import", str(november))
+    [cost] = the_check(store_url)["open_items"]
+    hhb(store_url, "book", cost["transaction"], "--municipality", "--reason", "bankkosten")
+    hhb(store_url, "reconcile", "--date", "2026-12-01")
+    [listed] = json.loads(hhb(store_url, "payment-files", "list", "--json").stdout)
+    assert listed["control_sum"] == "1431.10"  # what the household's incomes pay now (the rest is reserved)
+
+    refused = hhb(store_url, "payment-files", "release", listed["name"], "--actor", "f.inance", code=2)
+    assert "9.60" in refused.output  # the bank holds 1421.50: the municipality bore the costs
+    assert not list((tmp_path / "var" / "outbox").glob("*.xml"))
+
+    bank.book(Entry(date(2026, 12, 1), Decimal("500.00"), FUNDING, "Gemeente", "aanvulling"))
+    december = tmp_path / "december.xml"
+    december.write_bytes(bank.statement(date(2026, 12, 1)))
+    hhb(store_url, "import", str(december))
+    hhb(store_url, "payment-files", "release", listed["name"], "--actor", "f.inance")
+    assert [p.name for p in (tmp_path / "var" / "outbox").glob("*.xml")] == [listed["name"]]
+    assert the_check(store_url)["in_order"] is True

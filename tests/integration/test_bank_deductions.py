@@ -102,7 +102,7 @@ def test_deductions_keep_the_engines_balance_equal_to_the_banks_at_every_stateme
                             if item["description"] in to_book or item["amount"].startswith("-")
                             and item["description"].startswith(("Verrekening", "Beslag", "Kosten"))]
             services.pay(day, today=day)  # the night's job
-            _send_new_files(services, bank, sent)
+            _send_new_files(services, bank, sent, day)
             for entry in incomes.get(day, []):
                 bank.book(entry)
             for kind, cents in by_day.get((day - FIRST).days, []):
