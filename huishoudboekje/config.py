@@ -112,25 +112,11 @@ class Settings(BaseSettings):
 
     @field_validator("buffer_ceiling")
     @classmethod
-    def _ceiling(cls, value: str | None) -> str | None:
+    def _optional_amount(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """An amount, or empty for none."""
         if value is None or not value.strip():
             return None
-        try:
-            money = parse_money(value)
-        except MoneyError as exc:
-            raise ValueError(f"HHB_BUFFER_CEILING: {exc}") from None
-        if money.is_negative:
-            raise ValueError(f"HHB_BUFFER_CEILING: {money} is negative")
-        return str(money)
-
-    @field_validator("maatwerk_budget")
-    @classmethod
-    def _maatwerk_budget(cls, value: str) -> str:
-        try:
-            money = parse_money(value)
-        except MoneyError as exc:
-            raise ValueError(f"HHB_MAATWERK_BUDGET: {exc}") from None
-        return str(money)
+        return cls._amount(value, info)
 
     @field_validator("maatwerk_cutoff")
     @classmethod
@@ -216,7 +202,7 @@ class Settings(BaseSettings):
             raise ValueError(f"HHB_TIMEZONE: '{value}' is not a time zone such as Europe/Amsterdam") from None
         return value
 
-    @field_validator("return_fee_limit", "income_ceiling", "participant_ceiling")
+    @field_validator("return_fee_limit", "income_ceiling", "participant_ceiling", "maatwerk_budget")
     @classmethod
     def _amount(cls, value: str, info: ValidationInfo) -> str:
         try:

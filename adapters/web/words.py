@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from huishoudboekje.domain.money import Money
-from huishoudboekje.projections.wording import MONTHS  # the supplement's sentences need them too
+from huishoudboekje.projections.wording import MONTHS, euros  # the supplement's sentences need them too
 
 # -- words ----------------------------------------------------------------------------------
 
@@ -240,13 +240,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 def money(amount: Money | str, lang: str) -> str:
     """€ 1.234,56 in Dutch, €1,234.56 in English."""
-    value = Money(amount) if not isinstance(amount, Money) else amount
-    whole, cents = f"{abs(value.amount):.2f}".split(".")
-    grouped = f"{int(whole):,}"
-    sign = "-" if value.amount < 0 else ""
-    if lang == "en":
-        return f"{sign}€{grouped}.{cents}"
-    return f"{sign}€\u00a0{grouped.replace(',', '.')},{cents}"
+    return euros(amount, lang)
 
 
 def day_words(day: date | str, lang: str, *, weekday: bool = True, year: bool | None = None,
