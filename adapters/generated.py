@@ -23,9 +23,10 @@ class Tx:
     value_day: date | None = None
 
 
-def camt053(txs: list[Tx], *, account: str = MANAGED, opening: str = "1000.00",
+def camt053(txs: list[Tx], *, account: str = MANAGED, opening: str = "25000.00",
             closing: str | None = None, version: str = "02", statement_id: str = "S1") -> bytes:
-    """A camt.053 document whose balances add up unless `closing` says otherwise."""
+    """A camt.053 document whose balances add up unless `closing` says otherwise. The account
+    opens with the municipality's buffer money in it, as a managed account does."""
     moved = sum((Decimal(t.amount) for t in txs), Decimal("0.00"))
     close = Decimal(closing) if closing is not None else Decimal(opening) + moved
     first = min((t.day for t in txs), default=date(2026, 11, 1))
@@ -70,7 +71,7 @@ def _entry(t: Tx, number: int, version: str) -> str:
     )
 
 
-def mt940(txs: list[Tx], *, account: str = MANAGED, opening: str = "1000.00",
+def mt940(txs: list[Tx], *, account: str = MANAGED, opening: str = "25000.00",
           closing: str | None = None, statement_id: str = "1") -> bytes:
     """A structured (MT940S) statement in the Dutch style."""
     moved = sum((Decimal(t.amount) for t in txs), Decimal("0.00"))

@@ -115,7 +115,7 @@ def test_overlapping_statements_import_to_exactly_the_transactions_of_the_month(
 
 
 def test_a_statement_whose_balances_do_not_add_up_is_refused_with_the_difference(onboarded, tmp_path):
-    f = write(tmp_path, "cut.xml", camt053([zorgtoeslag(), bijstand()], closing="2000.00"))
+    f = write(tmp_path, "cut.xml", camt053([zorgtoeslag(), bijstand()], opening="1000.00", closing="2000.00"))
     before = events(onboarded, tmp_path)
     result = hhb(onboarded, "import", f)
     assert result.exit_code == 2
