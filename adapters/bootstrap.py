@@ -156,6 +156,14 @@ class Services:
             raise NotFound(f"no household with dossier {dossier}", field="dossier")
         return household
 
+    def debts(self, dossier: str | None = None, team: str | None = None) -> list[dict[str, Any]]:
+        """The debts of one household, or of every household (of a team), as the read model has them."""
+        from huishoudboekje.debts import debt_list
+
+        if dossier is not None:
+            return debt_list([self.household(dossier)])
+        return debt_list(self.household(row["dossier"]) for row in self.households(team))
+
     def household_detail(self, household: Household) -> dict[str, Any]:
         return household_detail(household)
 

@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate, event
 from .agreement import CHARGE, Agreement, Participant
 from .bookings import IncomeBookings
 from .cycles import PayCalendar, schedule_key
+from .debts import Debts
 from .deductions import Deduction, Deductions
 from .echoes import PaymentEchoes
 from .forecasting import Forecasting
@@ -42,7 +43,7 @@ from .instructions import Instruction, Instructions, instruction_row  # noqa: F4
 from .terms import DUE_DATE, MONTHLY, PAY_DATE, WEEKLY, Frequency, PayRule, Status  # noqa: F401
 
 
-class Household(Terms, IncomeBookings, Deductions, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions,
+class Household(Terms, IncomeBookings, Deductions, Debts, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions,
                 PayCalendar, PayDates, LateIncomes, Forecasting, Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
@@ -283,6 +284,21 @@ class Household(Terms, IncomeBookings, Deductions, PaymentEchoes, HeldRelease, S
     def _deduction_undone(self, transaction_id: str, cancelled: Money, to_pot: Money, on: date, reason: str,
                           actor: str) -> None:
         self._give_back(transaction_id, cancelled, to_pot, on, reason, actor)
+
+    # -- debts (domain/debts.py) -------------------------------------------------------
+
+    @event("DebtAdded")
+    def _debt_added(self, debt: dict[str, Any], actor: str) -> None:
+        self.debts = {**self.debts, debt["id"]: dict(debt)}
+
+    @event("DebtUpdated")
+    def _debt_updated(self, debt_id: str, changes: dict[str, Any], actor: str) -> None:
+        self._apply_debt_change(debt_id, changes)
+
+    @event("DebtClosed")
+    def _debt_closed(self, debt_id: str, on: date, reason: str, actor: str) -> None:
+        self.debts = {**self.debts, debt_id: {**self.debts[debt_id], "status": "closed",
+                                              "closed_on": on.isoformat(), "reason": reason}}
 
     # -- payment confirmations from bank statements ------------------------------
 

@@ -1,0 +1,39 @@
+"""Debts, payment arrangements and moratoria of households: the commands staff give
+(CLI and API alike) and the list they read (issue 23; the rules are in domain/debts.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from .domain.debts import INTAKE, split_debt_id
+from .domain.household import Household
+from .engine import Engine
+
+
+def add_debt(engine: Engine, dossier: str, *, creditor: str, iban: str, amount: Any, since: date, kind: str,
+             reference: str | None, actor: str, source: str = INTAKE) -> dict[str, Any]:
+    def command(household: Household) -> dict[str, Any]:
+        ident = household.add_debt(creditor, iban, amount, since, kind, reference, source, actor)
+        return household.debt_row(household.debt(split_debt_id(ident)[1]))
+
+    return engine.change_household(dossier, command)
+
+
+def update_debt(engine: Engine, ident: str, changes: dict[str, Any], actor: str) -> dict[str, Any]:
+    dossier, local = split_debt_id(ident)
+    return engine.change_household(dossier, lambda h: h.update_debt(local, changes, actor))
+
+
+def close_debt(engine: Engine, ident: str, on: date, reason: str, actor: str) -> dict[str, Any]:
+    dossier, local = split_debt_id(ident)
+    return engine.change_household(dossier, lambda h: h.close_debt(local, on, reason, actor))
+
+
+def debt_list(households: Iterable[Household]) -> list[dict[str, Any]]:
+    """Every debt of these households, recorded ones and the engine's own arrears."""
+    rows: list[dict[str, Any]] = []
+    for household in households:
+        rows.extend(household.debt_rows())
+    return rows
