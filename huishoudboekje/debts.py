@@ -37,3 +37,15 @@ def debt_list(households: Iterable[Household]) -> list[dict[str, Any]]:
     for household in households:
         rows.extend(household.debt_rows())
     return rows
+
+
+def add_arrangement(engine: Engine, debt: str, monthly: Any, start: date, terms: int | None,
+                    actor: str) -> dict[str, Any]:
+    """A payment arrangement on a debt (DOSSIER:S1): its terms are paid from the pay date on or after `start`."""
+    dossier, _ = split_debt_id(debt)
+
+    def command(household: Household) -> dict[str, Any]:
+        ident = household.add_arrangement(debt, monthly, start, terms, actor)
+        return next(r for r in household.arrangement_rows() if r["arrangement"] == ident)
+
+    return engine.change_household(dossier, command)

@@ -95,3 +95,42 @@ def debts_close(
     row = guarded(lambda: debt_service.close_debt(svc.engine, debt, day, reason, actor_of(actor)))
     svc.catch_up()
     emit(row)
+
+
+arrangements_app = typer.Typer(help="Payment arrangements (betalingsregelingen) on debts.", no_args_is_help=True)
+app.add_typer(arrangements_app, name="arrangements")
+
+
+@arrangements_app.command("add")
+def arrangements_add(
+    debt: Annotated[str, typer.Argument(help="The debt's id, DOSSIER:S1")],
+    monthly: Annotated[str, typer.Option("--monthly", help="The amount of a term, e.g. 72.00")],
+    start: Annotated[str, typer.Option("--from", help="The first pay date on or after this date pays a term")],
+    terms: Annotated[Optional[int], typer.Option("--terms", help="The number of terms (default: until paid; "
+                                                                 "1: a one-off payment)")] = None,
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """Agree an amount a month with a debt's creditor; each pay date pays a term, after the
+    running charges, the minimum leefgeld and their arrears, from the pot only."""
+    day = parse_day(start, "--from")
+    svc = services(db)
+    row = guarded(lambda: debt_service.add_arrangement(svc.engine, debt, monthly, day, terms, actor_of(actor)))
+    svc.catch_up()
+    emit(row)
+
+
+@arrangements_app.command("list")
+def arrangements_list(dossier: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """A household's arrangements: the term, terms paid and missed, what was paid."""
+    svc = services(db)
+    svc.catch_up()
+    rows = guarded(lambda: svc.household(dossier).arrangement_rows())
+    if as_json:
+        emit(rows)
+        return
+    table = Table("regeling", "schuld", "per maand", "vanaf", "termijnen", "betaald", "gemist", "bedrag betaald",
+                  "status")
+    for r in rows:
+        table.add_row(r["arrangement"], r["debt"], r["monthly"], r["from"], str(r["terms"] or "tot betaald"),
+                      str(r["paid_terms"]), str(r["missed"]), r["paid"], r["status"])
+    out.print(table)

@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from .agreement import CHARGE, Agreement, Participant
+from .arrangements import Arrangements
 from .bookings import IncomeBookings
 from .cycles import PayCalendar, schedule_key
 from .debts import Debts
@@ -43,7 +44,7 @@ from .instructions import Instruction, Instructions, instruction_row  # noqa: F4
 from .terms import DUE_DATE, MONTHLY, PAY_DATE, WEEKLY, Frequency, PayRule, Status  # noqa: F401
 
 
-class Household(Terms, IncomeBookings, Deductions, Debts, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions,
+class Household(Terms, IncomeBookings, Deductions, Debts, Arrangements, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions,
                 PayCalendar, PayDates, LateIncomes, Forecasting, Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
@@ -300,6 +301,10 @@ class Household(Terms, IncomeBookings, Deductions, Debts, PaymentEchoes, HeldRel
         self.debts = {**self.debts, debt_id: {**self.debts[debt_id], "status": "closed",
                                               "closed_on": on.isoformat(), "reason": reason}}
 
+    @event("ArrangementAdded")
+    def _arrangement_added(self, arrangement: dict[str, Any], actor: str) -> None:
+        self.arrangements = {**self.arrangements, arrangement["id"]: dict(arrangement)}
+
     # -- payment confirmations from bank statements ------------------------------
 
     @event("PaymentEchoRefused")
@@ -329,6 +334,7 @@ class Household(Terms, IncomeBookings, Deductions, Debts, PaymentEchoes, HeldRel
         self.totals["returned"] = self.totals["returned"] + back
         if instruction.kind in ("charge", "arrears") and instruction.agreement_id:
             self._owed_again(instruction)
+        self._terms_settled([instruction], None, -1)  # a term returned: its debt is owed again
 
     # -- leefgeld held above the participant ceiling ---------------------------------
 
@@ -373,6 +379,7 @@ class Household(Terms, IncomeBookings, Deductions, Debts, PaymentEchoes, HeldRel
         inputs: CycleInputs | None = None,  # what the rules were given; None before 2026-12 and when settled
         deducted: Money | None = None,  # taken from the pot for pending deductions; None: nothing (or before issue 20)
         deduction_advanced: Money | None = None,  # advanced by the buffer for them; None: nothing
+        missed_terms: list[Signal] | None = None,  # arrangements' terms not paid (issue 23); None: none
     ) -> None:
         self.cycle_inputs = inputs
         self.cycle_paid = None if inputs is None else CyclePaid(
@@ -405,9 +412,9 @@ class Household(Terms, IncomeBookings, Deductions, Debts, PaymentEchoes, HeldRel
         self.last_pay_date = pay_date
         self.first_pay_date = self.first_pay_date or charges_start or pay_date
         self.charges_from = max(next_pay_date, self.charges_from or next_pay_date)
-        if final:
-            self.settled_on = pay_date
+        self.settled_on = pay_date if final else self.settled_on  # the final settlement, once
         self._count_offered(offered, instructions, new_arrears)
+        self._terms_settled(instructions, missed_terms)
 
     # -- an income that came too late for its pay date -----------------------------------
 
@@ -423,6 +430,7 @@ class Household(Terms, IncomeBookings, Deductions, Debts, PaymentEchoes, HeldRel
         for instruction in instructions:
             self.instructions[instruction.id] = instruction
             self.totals["out"] = self.totals["out"] + instruction.amount
+        self._terms_settled(instructions, None)  # a missed term the late income pays
         key = day.isoformat()
         self.supplemented_on[key] = self.supplemented_on.get(key, []) + [i.id for i in instructions]
         self.pot = self.pot + pot

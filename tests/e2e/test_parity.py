@@ -46,6 +46,7 @@ READS = [
     (["debts", "list", A], f"/households/{D}/debts", "auditor"),
     (["debts", "list"], "/debts", "auditor"),
     (["debts", "list", "--team", NOORD], "/debts", "staff"),
+    (["arrangements", "list", A], f"/households/{D}/arrangements", "auditor"),
 ]
 PROPOSAL = {"team": NOORD, "dossier": A, "creditor": {"name": "Advocatenkantoor Jansen", "iban": "NL91ABNA0417164300"},
             "amount": "450.00", "reference": "Factuur 2027-118", "category": "wonen",
@@ -65,6 +66,8 @@ def with_case(world):
                                                                              "status": "proposed"}
     assert world.ok("staff", "POST", "/maatwerk/MW-2026-0001/approve", json={}).json()["approvals"] == 1
     assert world.ok("staff", "POST", f"/households/{D}/debts", json=DEBT).json()["debt"] == f"{A}:S1"
+    assert world.ok("staff", "POST", f"/households/{D}/debts/S1/arrangements",
+                    json={"monthly": "72.00", "from": "2026-12-01"}).json()["arrangement"] == f"{A}:R1"
     return world
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from huishoudboekje import debts as debt_service
@@ -113,5 +113,42 @@ def close_debt(dossier: DossierPath, debt: str, body: DebtCloseIn, call: Write =
         check_own(call.ctx, call.who, dossier)
         row = debt_service.close_debt(call.ctx.engine, _full(dossier, debt), body.on, body.reason, call.actor)
         return json_answer(DebtOut(**row))
+
+    return call.answer(action, "debt")
+
+
+class ArrangementIn(In):
+    monthly: AmountField = Field(description="The amount of a term, as text (\"72.00\")")
+    start: BusinessDate = Field(alias="from", description="The first pay date on or after it pays a term")
+    terms: int | None = Field(default=None, ge=1, le=600, description="The number of terms; none: until paid")
+
+
+class ArrangementOut(BaseModel):
+    arrangement: str = Field(description="DOSSIER:R1")
+    debt: str
+    monthly: str
+    start: str = Field(alias="from", serialization_alias="from")
+    terms: int | None
+    paid_terms: int
+    paid: str
+    missed: int
+    status: str = Field(description="active or completed")
+
+
+@router.get("/households/{dossier:path}/arrangements", tags=["debts"], response_model=list[ArrangementOut],
+            response_model_by_alias=True, summary="A household's payment arrangements", responses=READ_PROBLEMS)
+def household_arrangements(dossier: DossierPath, who: Principal = role(*READERS),
+                           ctx: Context = Depends(context)) -> Any:
+    return visible(ctx, who, dossier).arrangement_rows()
+
+
+@router.post("/households/{dossier:path}/debts/{debt}/arrangements", tags=["debts"], status_code=201,
+             response_model=ArrangementOut, summary="A payment arrangement on a debt", responses=WRITE_PROBLEMS)
+def add_arrangement(dossier: DossierPath, debt: str, body: ArrangementIn, call: Write = writer(*TEAM)) -> Response:
+    def action() -> Response:
+        check_own(call.ctx, call.who, dossier)
+        row = debt_service.add_arrangement(call.ctx.engine, _full(dossier, debt), body.monthly, body.start,
+                                           body.terms, call.actor)
+        return JSONResponse(ArrangementOut(**row).model_dump(mode="json", by_alias=True), status_code=201)
 
     return call.answer(action, "debt")
