@@ -172,3 +172,16 @@ def test_the_books_balance_with_arrangements(incomes, monthly, limit, minimum, r
                           and i.status != "returned"), Money.zero())
         assert Money(made.debt_rows()[0]["remaining"]) == Money("900.00") - paid_terms >= Money.zero()
         day += timedelta(days=31)
+
+
+def test_a_late_income_pays_the_missed_term_as_an_on_time_income_would_have():
+    made, _ = with_arrangement()
+    made.book_income("t1", "bijstand", Money("850.00"), date(2026, 11, 25), "t")
+    made.pay(DEC, ACCOUNT)  # 50.00 left after rent and the minimum: the term is missed
+    made.add_agreement(income("nabetaling", "100.00", day=30), "t")
+    made.book_income("t2", "nabetaling", Money("100.00"), date(2026, 11, 30), "t")  # booked after the pay date
+    found = made.supplement_late_incomes(date(2026, 12, 2), date(2026, 12, 2), ACCOUNT)
+    assert found is not None
+    assert {(p.kind, p.agreement_id): p.amount for p in found.payments} == {
+        ("arrangement", "regeling:R1"): Money("72.00"), ("leefgeld", None): Money("28.00")}
+    assert made.debt_rows()[0]["remaining"] == "1428.00" and made.arrangement_rows()[0]["paid_terms"] == 1
