@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from .domain.debts import INTAKE, split_debt_id
+from .domain.errors import DomainError
 from .domain.household import Household
 from .engine import Engine
 
@@ -31,11 +32,12 @@ def close_debt(engine: Engine, ident: str, on: date, reason: str, actor: str) ->
     return engine.change_household(dossier, lambda h: h.close_debt(local, on, reason, actor))
 
 
-def debt_list(households: Iterable[Household]) -> list[dict[str, Any]]:
-    """Every debt of these households, recorded ones and the engine's own arrears."""
+def debt_list(households: Iterable[Household], as_of: date | None = None) -> list[dict[str, Any]]:
+    """Every debt of these households, recorded ones and the engine's own arrears; frozen
+    when a moratorium covers `as_of`."""
     rows: list[dict[str, Any]] = []
     for household in households:
-        rows.extend(household.debt_rows())
+        rows.extend(household.debt_rows(as_of))
     return rows
 
 
@@ -47,5 +49,18 @@ def add_arrangement(engine: Engine, debt: str, monthly: Any, start: date, terms:
     def command(household: Household) -> dict[str, Any]:
         ident = household.add_arrangement(debt, monthly, start, terms, actor)
         return next(r for r in household.arrangement_rows() if r["arrangement"] == ident)
+
+    return engine.change_household(dossier, command)
+
+
+def moratorium(engine: Engine, dossier: str, start: date | None, until: date, reason: str, extend: bool,
+               actor: str) -> dict[str, Any]:
+    """Start a moratorium (`start` .. `until`), or extend the last one to `until` (`extend`)."""
+    def command(household: Household) -> dict[str, Any]:
+        if extend:
+            return household.extend_moratorium(until, reason, actor)
+        if start is None:
+            raise DomainError("a moratorium needs --from (or --extend to extend the last one)", field="from")
+        return household.start_moratorium(start, until, reason, actor)
 
     return engine.change_household(dossier, command)

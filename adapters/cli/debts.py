@@ -45,17 +45,20 @@ def debts_add(
 @debts_app.command("list")
 def debts_list(dossier: Annotated[Optional[str], typer.Argument(help="One household (default: all)")] = None,
                team: Annotated[Optional[str], typer.Option("--team")] = None,
+               day: Annotated[Optional[str], typer.Option("--date", help="Frozen by a moratorium on this date "
+                                                                          "(default: today)")] = None,
                db: DbOption = None, as_json: JsonOption = False) -> None:
     """A household's debts (or every household's): recorded ones and the engine's own arrears."""
+    as_of = parse_day(day, "--date") if day is not None else None
     svc = services(db)
     svc.catch_up()
-    rows = guarded(lambda: svc.debts(dossier, team))
+    rows = guarded(lambda: svc.debts(dossier, team, as_of))
     if as_json:
         emit(rows)
         return
     table = Table("schuld", "schuldeiser", "soort", "bedrag", "nog open", "sinds", "kenmerk", "bron", "status")
     for r in rows:
-        status = "bevroren (moratorium)" if r["frozen"] and r["status"] == "open" else \
+        status = f"bevroren (moratorium tot {r['frozen_until']})" if r["frozen"] else \
             {"open": "open", "closed": "gesloten"}[r["status"]]
         table.add_row(r["debt"], r["creditor"], r["kind"], r["amount"], r["remaining"], r["since"],
                       r["reference"] or "", r["source"], status)
@@ -134,3 +137,23 @@ def arrangements_list(dossier: str, db: DbOption = None, as_json: JsonOption = F
         table.add_row(r["arrangement"], r["debt"], r["monthly"], r["from"], str(r["terms"] or "tot betaald"),
                       str(r["paid_terms"]), str(r["missed"]), r["paid"], r["status"])
     out.print(table)
+
+
+@app.command("moratorium")
+def moratorium(
+    dossier: str,
+    until: Annotated[str, typer.Option("--until", help="Its last day: at most six months after --from")],
+    reason: Annotated[str, typer.Option("--reason", help="Why: the debt counselling that asked for it")],
+    start: Annotated[Optional[str], typer.Option("--from", help="Its first day")] = None,
+    extend: Annotated[bool, typer.Option("--extend", help="Extend the last moratorium to --until "
+                                                          "(at most six months more), with a reason")] = False,
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """A moratorium: pauses the household's payment arrangements and freezes its debts
+    while debt counselling negotiates (the running charges are paid as always)."""
+    first = parse_day(start, "--from") if start is not None else None
+    last = parse_day(until, "--until")
+    svc = services(db)
+    row = guarded(lambda: debt_service.moratorium(svc.engine, dossier, first, last, reason, extend, actor_of(actor)))
+    svc.catch_up()
+    emit(row)

@@ -79,10 +79,6 @@ class Arrangements:
                                reference=debt["reference"]))
         return due
 
-    def paused_on(self, day: date) -> bool:
-        """Whether a moratorium pauses the arrangements on `day` (none before step 3)."""
-        return False
-
     def missed_term_signals(self, missed: tuple[Due, ...], pay_date: date) -> list[Signal]:
         return [Signal.raised(signal_fact(TERM_MISSED, term.agreement_id, pay_date, term.amount,
                                           creditor=term.creditor_name, term=term.amount,

@@ -144,20 +144,20 @@ class Debts:
 
     # -- reading ------------------------------------------------------------------------
 
-    def debt_row(self, debt: dict[str, Any]) -> dict[str, Any]:
+    def debt_row(self, debt: dict[str, Any], as_of: date | None = None) -> dict[str, Any]:
+        """A recorded debt; `frozen_until`: the end of the moratorium that freezes it on `as_of`."""
         row = {"debt": debt_id(self.dossier, debt["id"]), "dossier": self.dossier,
                **{k: debt[k] for k in ("creditor", "iban", "amount", "remaining", "since", "kind", "reference",
                                        "source", "status", "closed_on", "reason")}}
-        row["frozen"] = self.debt_frozen(debt)
+        moratorium = self.moratorium_on(as_of) if as_of is not None and debt["status"] == OPEN else None
+        row["frozen"] = moratorium is not None
+        row["frozen_until"] = moratorium["until"] if moratorium else None
         return row
 
-    def debt_frozen(self, debt: dict[str, Any]) -> bool:
-        """Frozen by a moratorium (step 3 of issue 23); none before it."""
-        return False
-
-    def debt_rows(self) -> list[dict[str, Any]]:
-        """Every debt: those recorded, then the engine's own arrears, one row per charge."""
-        rows = [self.debt_row(debt) for debt in self.debts.values()]
+    def debt_rows(self, as_of: date | None = None) -> list[dict[str, Any]]:
+        """Every debt: those recorded, then the engine's own arrears, one row per charge (a
+        moratorium freezes old debts, never the running charges' arrears)."""
+        rows = [self.debt_row(debt, as_of) for debt in self.debts.values()]
         per_charge: dict[str, list[Any]] = {}
         for due in self.arrears:
             per_charge.setdefault(due.agreement_id, []).append(due)
@@ -171,5 +171,5 @@ class Debts:
                 "kind": getattr(agreement, "category", None) if getattr(agreement, "category", None) in KINDS
                 else "overig",
                 "reference": dues[0].reference, "source": ENGINE_ARREARS, "status": OPEN, "closed_on": None,
-                "reason": None, "frozen": False})
+                "reason": None, "frozen": False, "frozen_until": None})
         return rows

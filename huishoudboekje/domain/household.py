@@ -27,6 +27,7 @@ from .forecasting import Forecasting
 from .instructions import PaymentInstructions
 from .late_incomes import LateIncomes
 from .money import Money, total
+from .moratoria import Moratoria
 from .paying import PayDates
 from .paydate import CycleState, Due, next_pay_date
 from .release import HeldRelease
@@ -44,7 +45,7 @@ from .instructions import Instruction, Instructions, instruction_row  # noqa: F4
 from .terms import DUE_DATE, MONTHLY, PAY_DATE, WEEKLY, Frequency, PayRule, Status  # noqa: F401
 
 
-class Household(Terms, IncomeBookings, Deductions, Debts, Arrangements, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions,
+class Household(Terms, IncomeBookings, Deductions, Debts, Arrangements, Moratoria, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions,
                 PayCalendar, PayDates, LateIncomes, Forecasting, Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
@@ -304,6 +305,18 @@ class Household(Terms, IncomeBookings, Deductions, Debts, Arrangements, PaymentE
     @event("ArrangementAdded")
     def _arrangement_added(self, arrangement: dict[str, Any], actor: str) -> None:
         self.arrangements = {**self.arrangements, arrangement["id"]: dict(arrangement)}
+
+    @event("MoratoriumStarted")
+    def _moratorium_started(self, start: date, until: date, reason: str, actor: str) -> None:
+        self.moratoria = [*self.moratoria, {"from": start.isoformat(), "until": until.isoformat(), "reason": reason,
+                                            "extensions": []}]
+
+    @event("MoratoriumExtended")
+    def _moratorium_extended(self, until: date, reason: str, actor: str) -> None:
+        last = self.moratoria[-1]
+        extension = {"from": last["until"], "until": until.isoformat(), "reason": reason}
+        self.moratoria = [*self.moratoria[:-1], {**last, "until": until.isoformat(),
+                                                 "extensions": [*last["extensions"], extension]}]
 
     # -- payment confirmations from bank statements ------------------------------
 

@@ -123,6 +123,23 @@ def test_a_debt_its_arrangement_and_the_pay_dates_that_pay_or_miss_its_terms(sto
     check = month.statement(date(2027, 1, 4))
     assert (check["in_order"], check["difference"]) == (True, "0.00")
 
+    # Debt counselling asks for a moratorium: February's term is paused, not missed; the rent is paid
+    hhb(store_url, "moratorium", A, "--from", "2027-01-15", "--until", "2027-07-16", "--reason", "te lang", code=2)
+    started = cli_json(store_url, "moratorium", A, "--from", "2027-01-15", "--until", "2027-03-15", "--reason",
+                       "schuldhulpverlening Plangroep")
+    assert (started["from"], started["until"], started["extensions"]) == ("2027-01-15", "2027-03-15", [])
+    month.incomes("1320.50", date(2027, 1, 29))
+    month.statement(date(2027, 1, 29))
+    month.pay(date(2027, 2, 1))
+    assert len(payments_in(tmp_path, "VESTIA-2025-0417")) == 1
+    assert len([s for s in cli_json(store_url, "signals", "--dossier", A, "--json") if s["rule"] == "term-missed"]) == 1
+    [debt] = cli_json(store_url, "debts", "list", A, "--date", "2027-02-02", "--json")
+    assert (debt["remaining"], debt["frozen"], debt["frozen_until"]) == ("1428.00", True, "2027-03-15")
+    table = hhb(store_url, "debts", "list", A, "--date", "2027-02-02").stdout
+    assert "bevroren" in table and "2027-03-15" in table
+    check = month.statement(date(2027, 2, 2))
+    assert (check["in_order"], check["difference"]) == (True, "0.00")
+
 
 def test_the_api_records_a_debt_and_an_arrangement_for_its_own_team_only(store_url):
     hhb(store_url, "onboard", str(ROOT / "examples" / "HHB-2026-0001.yaml"))
@@ -148,5 +165,14 @@ def test_the_api_records_a_debt_and_an_arrangement_for_its_own_team_only(store_u
             assert (term.json()["arrangement"], term.json()["from"], term.json()["terms"]) == (f"{A}:R1", "2026-12-01", 3)
             listed = client.get(f"/api/v1/households/{A}/arrangements", headers={"Authorization": f"Bearer {noord}"})
             assert [r["arrangement"] for r in listed.json()] == [f"{A}:R1"]
+            paused = client.post(f"/api/v1/households/{A}/moratorium", headers={"Authorization": f"Bearer {noord}"},
+                                 json={"from": "2027-01-15", "until": "2027-03-15", "reason": "schuldhulp"})
+            assert paused.status_code == 200, paused.text
+            longer = client.post(f"/api/v1/households/{A}/moratorium", headers={"Authorization": f"Bearer {noord}"},
+                                 json={"until": "2027-05-15", "reason": "onderhandeling loopt", "extend": True})
+            assert longer.json()["until"] == "2027-05-15" and len(longer.json()["extensions"]) == 1
+            frozen = client.get(f"/api/v1/households/{A}/debts?date=2027-04-01",
+                                headers={"Authorization": f"Bearer {noord}"}).json()
+            assert [(d["frozen"], d["frozen_until"]) for d in frozen] == [(True, "2027-05-15")]
     finally:
         app.state.context.engine.close()

@@ -185,3 +185,44 @@ def test_a_late_income_pays_the_missed_term_as_an_on_time_income_would_have():
     assert {(p.kind, p.agreement_id): p.amount for p in found.payments} == {
         ("arrangement", "regeling:R1"): Money("72.00"), ("leefgeld", None): Money("28.00")}
     assert made.debt_rows()[0]["remaining"] == "1428.00" and made.arrangement_rows()[0]["paid_terms"] == 1
+
+
+# -- moratoria -------------------------------------------------------------------------------
+
+
+def test_a_moratorium_pauses_the_terms_freezes_the_debt_and_the_terms_resume_after_it():
+    made, _ = with_arrangement()
+    made.start_moratorium(date(2027, 1, 15), date(2027, 3, 15), "schuldhulpverlening Plangroep", "t")
+    days, runs = [DEC, JAN, FEB, date(2027, 3, 1), date(2027, 4, 1)], []
+    for month, day in enumerate(days):
+        made.book_income(f"t{month}", "bijstand", Money("1000.00"), day - timedelta(days=6), "t")
+        made.pay(day, ACCOUNT)
+        runs.append(paid(made, day))
+    # the rent is paid every month; the terms of February and March are paused, not missed
+    assert [run.get(("arrangement", "regeling:R1")) for run in runs] == \
+        [Money("72.00"), Money("72.00"), None, None, Money("72.00")]
+    assert all(run[("charge", "huur")] == Money("700.00") for run in runs)
+    assert [s for s in made.signals.values() if s.rule == "term-missed"] == []
+    assert made.debt_rows(date(2027, 2, 2))[0]["frozen"] is True
+    assert made.debt_rows(date(2027, 2, 2))[0]["frozen_until"] == "2027-03-15"
+    assert made.debt_rows(date(2027, 4, 2))[0]["frozen"] is False
+    assert made.debt_rows(date(2027, 4, 2))[0]["remaining"] == "1284.00"  # three terms paid
+
+
+def test_a_moratorium_lasts_six_months_at_most_and_is_extended_with_a_reason():
+    made, _ = with_arrangement()
+    with pytest.raises(DomainError, match="at most 6 months") as caught:
+        made.start_moratorium(date(2027, 1, 1), date(2027, 7, 2), "x", "t")
+    assert caught.value.field == "until"
+    made.start_moratorium(date(2027, 1, 1), date(2027, 7, 1), "schuldhulp", "t")
+    with pytest.raises(HouseholdError, match="overlaps"):
+        made.start_moratorium(date(2027, 3, 1), date(2027, 4, 1), "again", "t")
+    with pytest.raises(DomainError, match="needs a reason"):
+        made.extend_moratorium(date(2027, 9, 1), " ", "t")
+    with pytest.raises(DomainError, match="at most 6 months"):
+        made.extend_moratorium(date(2028, 1, 2), "onderhandeling loopt", "t")
+    row = made.extend_moratorium(date(2027, 10, 1), "onderhandeling loopt", "t")
+    assert (row["from"], row["until"], row["extensions"]) == (
+        "2027-01-01", "2027-10-01", [{"from": "2027-07-01", "until": "2027-10-01", "reason": "onderhandeling loopt"}])
+    assert made.paused_on(date(2027, 9, 30)) and not made.paused_on(date(2027, 10, 2))
+    assert [type(e).__name__ for e in made.collect_events()][-2:] == ["MoratoriumStarted", "MoratoriumExtended"]

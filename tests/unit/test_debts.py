@@ -28,7 +28,7 @@ def test_a_debt_is_recorded_with_an_id_that_names_its_household():
     assert row == {"debt": ident, "dossier": "HHB-2026-0001", "creditor": "Woonstad", "iban": WOONSTAD,
                    "amount": "1500.00", "remaining": "1500.00", "since": "2025-10-01", "kind": "huur",
                    "reference": "HUUR-2025-77", "source": "intake", "status": "open", "closed_on": None,
-                   "reason": None, "frozen": False}
+                   "reason": None, "frozen": False, "frozen_until": None}
     assert [type(e).__name__ for e in made.collect_events()][-1] == "DebtAdded"
 
 

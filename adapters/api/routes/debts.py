@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -61,7 +62,8 @@ class DebtOut(BaseModel):
     status: str = Field(description="open or closed")
     closed_on: str | None
     reason: str | None
-    frozen: bool = Field(description="Frozen by a moratorium")
+    frozen: bool = Field(description="Frozen by a moratorium on the date asked about")
+    frozen_until: str | None = Field(description="The last day of that moratorium")
 
 
 def _full(dossier: str, debt: str) -> str:
@@ -70,16 +72,19 @@ def _full(dossier: str, debt: str) -> str:
 
 @router.get("/debts", tags=["debts"], response_model=list[DebtOut],
             summary="Every household's debts (staff and teamleads: their own team's)", responses=problems(403))
-def all_debts(who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
-    return ctx.services.debts(None, who.team if who.role in TEAM else None)
+def all_debts(as_of: Annotated[date | None, Query(alias="date", description="Frozen on this date (default today)")]
+              = None, who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
+    return ctx.services.debts(None, who.team if who.role in TEAM else None, as_of)
 
 
 @router.get("/households/{dossier:path}/debts", tags=["debts"], response_model=list[DebtOut],
             summary="A household's debts: recorded ones and the engine's own arrears", responses=READ_PROBLEMS)
-def household_debts(dossier: DossierPath, who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
+def household_debts(dossier: DossierPath, as_of: Annotated[date | None, Query(
+        alias="date", description="Frozen on this date (default today)")] = None,
+        who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
     visible(ctx, who, dossier)
     with domain_errors():
-        return ctx.services.debts(dossier)
+        return ctx.services.debts(dossier, None, as_of)
 
 
 @router.post("/households/{dossier:path}/debts", tags=["debts"], status_code=201, response_model=DebtOut,
@@ -152,3 +157,31 @@ def add_arrangement(dossier: DossierPath, debt: str, body: ArrangementIn, call: 
         return JSONResponse(ArrangementOut(**row).model_dump(mode="json", by_alias=True), status_code=201)
 
     return call.answer(action, "debt")
+
+
+class MoratoriumIn(In):
+    start: BusinessDate | None = Field(default=None, alias="from", description="Its first day (not when extending)")
+    until: BusinessDate = Field(description="Its last day: at most six months after its first (or its old end)")
+    reason: str = Field(min_length=1, max_length=300)
+    extend: bool = Field(default=False, description="Extend the last moratorium to `until`")
+
+
+class MoratoriumOut(BaseModel):
+    dossier: str
+    start: str = Field(alias="from", serialization_alias="from")
+    until: str
+    reason: str
+    extensions: list[dict[str, str]]
+
+
+@router.post("/households/{dossier:path}/moratorium", tags=["debts"], response_model=MoratoriumOut,
+             summary="A moratorium: pauses the arrangements and freezes the debts (at most six months)",
+             responses=WRITE_PROBLEMS)
+def moratorium(dossier: DossierPath, body: MoratoriumIn, call: Write = writer(*TEAM)) -> Response:
+    def action() -> Response:
+        check_own(call.ctx, call.who, dossier)
+        row = debt_service.moratorium(call.ctx.engine, dossier, body.start, body.until, body.reason, body.extend,
+                                      call.actor)
+        return JSONResponse(MoratoriumOut(**row).model_dump(mode="json", by_alias=True))
+
+    return call.answer(action, "until")
