@@ -64,6 +64,7 @@ class Household(Terms, IncomeBookings, Deductions, Debts, Arrangements, Moratori
     buffer_covers_leefgeld = True  # the buffer may advance the minimum leefgeld
     buffer_repayment_max: Money | None = None  # the most repaid a cycle; None: no cap
     leefgeld_target: Money | None = None  # steady leefgeld; the excess kept in the leefgeld reserve
+    end_reason: str | None = None  # why participation ended (issue 23); None: not given, or before
     coach: str | None = None  # the budget coach's name, for the contact card (issue 19); None: not named
     # The last pay date's leefgeld below the minimum: (pay date, how far), for a signal.
     leefgeld_short_on: date | None = None
@@ -230,9 +231,11 @@ class Household(Terms, IncomeBookings, Deductions, Debts, Arrangements, Moratori
         pass
 
     @event("ParticipationEnded")
-    def _participation_ended(self, end: date, actor: str) -> None:
+    def _participation_ended(self, end: date, actor: str,
+                             reason: str | None = None) -> None:  # None before issue 23 (END_REASONS)
         self.status = ENDED
         self.end = end
+        self.end_reason = reason
         for agreement_id, agreement in self.agreements.items():
             self.agreements[agreement_id] = agreement.ended_on(end)
 

@@ -176,3 +176,28 @@ def test_the_api_records_a_debt_and_an_arrangement_for_its_own_team_only(store_u
             assert [(d["frozen"], d["frozen_until"]) for d in frozen] == [(True, "2027-05-15")]
     finally:
         app.state.context.engine.close()
+
+
+def test_the_report_counts_endings_by_reason(store_url, tmp_path):
+    docs = []
+    for number in ("0001", "0002", "0003"):
+        text = (ROOT / "examples" / "HHB-2026-0001.yaml").read_text().replace(A, f"HHB-2026-{number}")
+        docs.append(tmp_path / f"{number}.yaml")
+        docs[-1].write_text(text)
+    hhb(store_url, "onboard", *map(str, docs))
+    hhb(store_url, "end-participation", "HHB-2026-0001", "--on", "2026-12-31", "--reason", "gestopt", code=2)
+    hhb(store_url, "end-participation", "HHB-2026-0001", "--on", "2026-12-31", "--reason", "stabilised")
+    hhb(store_url, "end-participation", "HHB-2026-0002", "--on", "2026-12-31")
+    app = create_app(db_url=store_url)
+    try:
+        lead, _ = access.issue(app.state.context.engine, "teamlead", "t.lead", "test", team="Wijkteam Noord")
+        with TestClient(app) as client:
+            ended = client.post("/api/v1/households/HHB-2026-0003/end", headers={"Authorization": f"Bearer {lead}"},
+                                json={"end": "2026-12-31", "reason": "referred"})
+            assert ended.status_code == 200, ended.text
+            from_api = client.get("/api/v1/reports", headers={"Authorization": f"Bearer {lead}"}).json()
+    finally:
+        app.state.context.engine.close()
+    expected = {"not-given": 1, "referred": 1, "stabilised": 1}
+    assert from_api["endings"] == expected
+    assert cli_json(store_url, "report", "--team", "Wijkteam Noord", "--json")["endings"] == expected

@@ -83,3 +83,15 @@ def test_an_ended_household_takes_no_new_debts():
     with pytest.raises(HouseholdError, match="ended its participation"):
         made.add_debt("Eneco", WOONSTAD, "80.00", date(2026, 1, 1), "energie", None, "intake", "t")
     assert Money(made.debts["S1"]["remaining"]) == Money("1500.00")
+
+
+def test_participation_ends_with_a_reason_from_the_list():
+    made, _ = with_debt()
+    with pytest.raises(DomainError, match="not one of") as caught:
+        made.end_participation(date(2026, 12, 31), "t", "verhuisd")
+    assert caught.value.field == "reason" and made.status == "active"
+    made.end_participation(date(2026, 12, 31), "t", "moved")
+    assert (made.status, made.end_reason) == ("ended", "moved")
+    older = household("HHB-2026-0002")
+    older.end_participation(date(2026, 12, 31), "t")
+    assert older.end_reason is None
