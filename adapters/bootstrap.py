@@ -159,6 +159,17 @@ class Services:
             raise NotFound(f"no household with dossier {dossier}", field="dossier")
         return household
 
+    def debts(self, dossier: str | None = None, team: str | None = None,
+              as_of: date | None = None) -> list[dict[str, Any]]:
+        """The debts of one household, or of every household (of a team), as the read model
+        has them; frozen when a moratorium covers `as_of` (default today)."""
+        from huishoudboekje.debts import debt_list
+
+        as_of = as_of or date.today()
+        if dossier is not None:
+            return debt_list([self.household(dossier)], as_of)
+        return debt_list((self.household(row["dossier"]) for row in self.households(team)), as_of)
+
     def household_detail(self, household: Household) -> dict[str, Any]:
         return household_detail(household)
 

@@ -328,10 +328,12 @@ def change_pay_day(engine: Engine, dossier: str, pay_day, effective: date, actor
     return engine.change_household(dossier, command)
 
 
-def end_participation(engine: Engine, dossier: str, end: date, actor: str) -> dict[str, Any]:
-    """End participation; says when the final settlement pays out what is held."""
+def end_participation(engine: Engine, dossier: str, end: date, actor: str,
+                      reason: str | None = None) -> dict[str, Any]:
+    """End participation (`reason`: why, see END_REASONS); says when the final settlement
+    pays out what is held."""
     def command(household: Household) -> dict[str, Any]:
-        household.end_participation(end, actor)
+        household.end_participation(end, actor, reason)
         first = _first_day_to_run(engine)
         settlement = household.settlement_date() if first is None else household.settles_on(first)
         return {"settlement_date": settlement.isoformat() if settlement else None}

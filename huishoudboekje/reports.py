@@ -12,6 +12,7 @@ from . import teams
 from .domain.household import HouseholdError, bookings_in
 from .domain.money import Money
 from .domain.signals import RESOLVED, SHORTFALL_AHEAD
+from .domain.terms import ENDED
 from .engine import Engine
 from .projections.views import Projections
 
@@ -200,8 +201,19 @@ def team_report(projections: Projections, team: str | None, month: str | None = 
         "buffer_outstanding": str(buffer_total),
         "arrears": {"count": sum(int(h["arrears_count"]) for h in households), "amount": str(arrears_total)},
         "households_with_shortfall_ahead": shortfall,
+        "endings": _endings(projections, households),
         "projection": projections.status().as_dict(),
     }
+
+
+def _endings(projections: Projections, households: list[dict[str, Any]]) -> dict[str, int]:
+    """Households that ended, by the reason staff gave (issue 23); `not-given` without one."""
+    reasons: Counter[str] = Counter()
+    for row in households:
+        if row["status"] == ENDED:
+            household = projections.household(row["dossier"])
+            reasons[getattr(household, "end_reason", None) or "not-given"] += 1
+    return dict(sorted(reasons.items()))
 
 
 __all__ = ["acknowledge", "resolve", "import_creditor_signals", "monthly_overview", "team_report",

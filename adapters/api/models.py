@@ -74,6 +74,11 @@ class EndIn(In):
     end: BusinessDate = Field(description="The last day it applies")
 
 
+class ParticipationEndIn(EndIn):
+    reason: Literal["stabilised", "referred", "moved", "deceased", "stopped-by-participant", "other"] | None = \
+        Field(default=None, description="Why the trajectory ends; counted in the team report (`endings`)")
+
+
 class NoticesIn(In):
     channel: Literal["email", "sms", "none"] = Field(description="The participant's own choice: e-mail, text "
                                                                  "message, or no notices")
@@ -484,6 +489,8 @@ class ReportOut(BaseModel):
     buffer_outstanding: str
     arrears: dict[str, Any]
     households_with_shortfall_ahead: list[str]
+    endings: dict[str, int] = Field(description="Households that ended their participation, by reason "
+                                                "(`not-given`: ended without one)")
     projection: ProjectionOut
 
 

@@ -163,6 +163,8 @@ def pay_day(
 def end_participation(
     dossier: str,
     end: Annotated[str, typer.Option("--on", help="Last day of participation")],
+    reason: Annotated[Optional[str], typer.Option("--reason", help="stabilised, referred, moved, deceased, "
+                                                                   "stopped-by-participant or other")] = None,
     db: DbOption = None, actor: ActorOption = None,
 ) -> None:
     """End a household's participation; all its agreements end that day, and the next
@@ -170,7 +172,7 @@ def end_participation(
     day = parse_day(end, "--on")
     svc = services(db)
     store = svc.engine
-    outcome = guarded(lambda: household_service.end_participation(store, dossier, day, actor_of(actor)))
+    outcome = guarded(lambda: household_service.end_participation(store, dossier, day, actor_of(actor), reason))
     svc.catch_up()
     emit({"dossier": dossier, "end": day.isoformat(), **outcome})
 

@@ -187,7 +187,7 @@ class CycleState:
 
 @dataclass(frozen=True)
 class Payment:
-    kind: str  # "charge" | "arrears" | "leefgeld"
+    kind: str  # "charge" | "arrears" | "leefgeld" | "arrangement" (a term, `arrangement_terms.py`)
     agreement_id: str | None  # None for leefgeld
     period: date  # charges/arrears: the Due.due; leefgeld: the pay date
     part: int  # leefgeld part number 1..n (1 for everything else)
@@ -222,3 +222,4 @@ class CycleResult:
     # may not pay leefgeld): a high signal for staff.
     leefgeld_short: Money = _ZERO
     part_paid: tuple[Due, ...] = ()  # arrears part-paid in this run, as they stand after it
+    missed_terms: tuple[Due, ...] = ()  # terms of payment arrangements the pot could not pay

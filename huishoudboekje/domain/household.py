@@ -17,14 +17,17 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from .agreement import CHARGE, Agreement, Participant
+from .arrangements import Arrangements
 from .bookings import IncomeBookings
 from .cycles import PayCalendar, schedule_key
+from .debts import Debts
 from .deductions import Deduction, Deductions
 from .echoes import PaymentEchoes
 from .forecasting import Forecasting
 from .instructions import PaymentInstructions
 from .late_incomes import LateIncomes
 from .money import Money, total
+from .moratoria import Moratoria
 from .paying import PayDates
 from .paydate import CycleState, Due, next_pay_date
 from .release import HeldRelease
@@ -42,7 +45,7 @@ from .instructions import Instruction, Instructions, instruction_row  # noqa: F4
 from .terms import DUE_DATE, MONTHLY, PAY_DATE, WEEKLY, Frequency, PayRule, Status  # noqa: F401
 
 
-class Household(Terms, IncomeBookings, Deductions, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions,
+class Household(Terms, IncomeBookings, Deductions, Debts, Arrangements, Moratoria, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions,
                 PayCalendar, PayDates, LateIncomes, Forecasting, Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
@@ -61,6 +64,7 @@ class Household(Terms, IncomeBookings, Deductions, PaymentEchoes, HeldRelease, S
     buffer_covers_leefgeld = True  # the buffer may advance the minimum leefgeld
     buffer_repayment_max: Money | None = None  # the most repaid a cycle; None: no cap
     leefgeld_target: Money | None = None  # steady leefgeld; the excess kept in the leefgeld reserve
+    end_reason: str | None = None  # why participation ended (issue 23); None: not given, or before
     coach: str | None = None  # the budget coach's name, for the contact card (issue 19); None: not named
     # The last pay date's leefgeld below the minimum: (pay date, how far), for a signal.
     leefgeld_short_on: date | None = None
@@ -227,9 +231,11 @@ class Household(Terms, IncomeBookings, Deductions, PaymentEchoes, HeldRelease, S
         pass
 
     @event("ParticipationEnded")
-    def _participation_ended(self, end: date, actor: str) -> None:
+    def _participation_ended(self, end: date, actor: str,
+                             reason: str | None = None) -> None:  # None before issue 23 (END_REASONS)
         self.status = ENDED
         self.end = end
+        self.end_reason = reason
         for agreement_id, agreement in self.agreements.items():
             self.agreements[agreement_id] = agreement.ended_on(end)
 
@@ -284,6 +290,37 @@ class Household(Terms, IncomeBookings, Deductions, PaymentEchoes, HeldRelease, S
                           actor: str) -> None:
         self._give_back(transaction_id, cancelled, to_pot, on, reason, actor)
 
+    # -- debts (domain/debts.py) -------------------------------------------------------
+
+    @event("DebtAdded")
+    def _debt_added(self, debt: dict[str, Any], actor: str) -> None:
+        self.debts = {**self.debts, debt["id"]: dict(debt)}
+
+    @event("DebtUpdated")
+    def _debt_updated(self, debt_id: str, changes: dict[str, Any], actor: str) -> None:
+        self._apply_debt_change(debt_id, changes)
+
+    @event("DebtClosed")
+    def _debt_closed(self, debt_id: str, on: date, reason: str, actor: str) -> None:
+        self.debts = {**self.debts, debt_id: {**self.debts[debt_id], "status": "closed",
+                                              "closed_on": on.isoformat(), "reason": reason}}
+
+    @event("ArrangementAdded")
+    def _arrangement_added(self, arrangement: dict[str, Any], actor: str) -> None:
+        self.arrangements = {**self.arrangements, arrangement["id"]: dict(arrangement)}
+
+    @event("MoratoriumStarted")
+    def _moratorium_started(self, start: date, until: date, reason: str, actor: str) -> None:
+        self.moratoria = [*self.moratoria, {"from": start.isoformat(), "until": until.isoformat(), "reason": reason,
+                                            "extensions": []}]
+
+    @event("MoratoriumExtended")
+    def _moratorium_extended(self, until: date, reason: str, actor: str) -> None:
+        last = self.moratoria[-1]
+        extension = {"from": last["until"], "until": until.isoformat(), "reason": reason}
+        self.moratoria = [*self.moratoria[:-1], {**last, "until": until.isoformat(),
+                                                 "extensions": [*last["extensions"], extension]}]
+
     # -- payment confirmations from bank statements ------------------------------
 
     @event("PaymentEchoRefused")
@@ -313,6 +350,7 @@ class Household(Terms, IncomeBookings, Deductions, PaymentEchoes, HeldRelease, S
         self.totals["returned"] = self.totals["returned"] + back
         if instruction.kind in ("charge", "arrears") and instruction.agreement_id:
             self._owed_again(instruction)
+        self._terms_settled([instruction], None, -1)  # a term returned: its debt is owed again
 
     # -- leefgeld held above the participant ceiling ---------------------------------
 
@@ -357,6 +395,7 @@ class Household(Terms, IncomeBookings, Deductions, PaymentEchoes, HeldRelease, S
         inputs: CycleInputs | None = None,  # what the rules were given; None before 2026-12 and when settled
         deducted: Money | None = None,  # taken from the pot for pending deductions; None: nothing (or before issue 20)
         deduction_advanced: Money | None = None,  # advanced by the buffer for them; None: nothing
+        missed_terms: list[Signal] | None = None,  # arrangements' terms not paid (issue 23); None: none
     ) -> None:
         self.cycle_inputs = inputs
         self.cycle_paid = None if inputs is None else CyclePaid(
@@ -389,9 +428,9 @@ class Household(Terms, IncomeBookings, Deductions, PaymentEchoes, HeldRelease, S
         self.last_pay_date = pay_date
         self.first_pay_date = self.first_pay_date or charges_start or pay_date
         self.charges_from = max(next_pay_date, self.charges_from or next_pay_date)
-        if final:
-            self.settled_on = pay_date
+        self.settled_on = pay_date if final else self.settled_on  # the final settlement, once
         self._count_offered(offered, instructions, new_arrears)
+        self._terms_settled(instructions, missed_terms)
 
     # -- an income that came too late for its pay date -----------------------------------
 
@@ -407,6 +446,7 @@ class Household(Terms, IncomeBookings, Deductions, PaymentEchoes, HeldRelease, S
         for instruction in instructions:
             self.instructions[instruction.id] = instruction
             self.totals["out"] = self.totals["out"] + instruction.amount
+        self._terms_settled(instructions, None)  # a missed term the late income pays
         key = day.isoformat()
         self.supplemented_on[key] = self.supplemented_on.get(key, []) + [i.id for i in instructions]
         self.pot = self.pot + pot

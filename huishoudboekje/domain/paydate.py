@@ -18,6 +18,8 @@ running books and returning new ones, in the spirit of beancount plugins:
 3. `pay_arrears` — unpaid periods (earlier ones and those step 1 could not pay),
    oldest first, part-payments allowed: a landlord takes part now over nothing (an
    irregular charge's arrears from its own reserve first); pot first, then the buffer.
+3a. `pay_terms` (`arrangement_terms.py`) — the terms of payment arrangements on old
+   debts, from the pot only, each in full or not at all; a term not paid is missed.
 4. `reserve_irregular` — set aside a part for each irregular charge not due this cycle
    (the application adds parts missed earlier, `reservation_with_catch_up`).
 5. `repay_buffer` — repay advances from what remains, at most `buffer_repayment_max`.
@@ -56,6 +58,7 @@ from .cycle import (  # noqa: F401 - the cycle's types and pay dates, re-exporte
     reservation_part,
     reservation_with_catch_up,
 )
+from .arrangement_terms import pay_terms
 from .money import Money
 
 ONE_WEEK = timedelta(days=7)
@@ -78,6 +81,7 @@ class Cycle:
     # Agreements whose reserve is still meant for something (an upcoming irregular
     # charge, or its arrears); any other reserve goes back to the pot. None: keep all.
     kept_reserves: frozenset[str] | None = None
+    terms: tuple[Due, ...] = ()  # terms of payment arrangements (`arrangement_terms.py`)
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class Books:
     minimum_set_aside: Money = _ZERO  # the minimum leefgeld, paid out with the rest in step 6
     leefgeld_short: Money = _ZERO
     part_paid: tuple[Due, ...] = ()
+    missed_terms: tuple[Due, ...] = ()
 
     def reserve(self, agreement_id: str) -> Money:
         return self.reserves.get(agreement_id, _ZERO)
@@ -445,6 +450,11 @@ STEPS: tuple[Step, ...] = (
     repay_buffer,
     pay_leefgeld,
 )
+# What a run applies: the steps, with the terms of payment arrangements (step 3a) after
+# the arrears and before the reserves. A household without arrangements has no terms,
+# and the step then changes nothing.
+_AFTER_ARREARS = STEPS.index(pay_arrears) + 1
+PIPELINE: tuple[Step, ...] = STEPS[:_AFTER_ARREARS] + (pay_terms,) + STEPS[_AFTER_ARREARS:]
 
 
 def run_cycle(
@@ -456,6 +466,7 @@ def run_cycle(
     irregular_due: Sequence[Due],
     reservations: Sequence[Reservation],
     kept_reserves: frozenset[str] | None = None,
+    terms: Sequence[Due] = (),
 ) -> CycleResult:
     """Decide every payment of the cycle starting at `pay_date`."""
     if next_pay_date <= pay_date:
@@ -468,6 +479,7 @@ def run_cycle(
         irregular_due=_owing(irregular_due),
         reservations=tuple(reservations),
         kept_reserves=kept_reserves,
+        terms=_owing(terms),
     )
     _check_periods_unique(cycle, state)
     books = Books(
@@ -476,7 +488,7 @@ def run_cycle(
         outstanding=state.buffer_outstanding,
         open_arrears=_owing(state.arrears),
     )
-    for step in STEPS:
+    for step in PIPELINE:
         books = step(books, cycle)
     return _result(books)
 
@@ -515,4 +527,5 @@ def _result(books: Books) -> CycleResult:
         on_hold=books.on_hold,
         leefgeld_short=books.leefgeld_short,
         part_paid=books.part_paid,
+        missed_terms=books.missed_terms,
     )

@@ -66,6 +66,7 @@ class PayDates:
             inputs=None if final else inputs,
             deducted=deducted if deducted else None,
             deduction_advanced=deduction_advanced if deduction_advanced else None,
+            missed_terms=self.missed_term_signals(result.missed_terms, pay_date) or None,
         )
         return result
 
@@ -101,6 +102,7 @@ class PayDates:
             tuple(d for d in irregular_due if d.due >= window_start),
             () if final else tuple(reservations),
             () if final else tuple(sorted(self._kept_reserves(cycle_end))),
+            () if final else tuple(self.terms_due(pay_date)),  # the final settlement pays out what is held
         )
         result = inputs.run()
         if late:  # report them as what they are: periods of this cycle's run, not old arrears

@@ -38,6 +38,7 @@ BOOKING_CORRECTED = "booking-corrected"  # a booking taken back after it was pai
 ECHO_REFUSED = "echo-refused"  # a statement line with our end-to-end id that does not fit the payment
 LEEFGELD_BELOW_MINIMUM = "leefgeld-below-minimum"  # a pay date paid less than the minimum leefgeld
 DEDUCTION_BOOKED = "deduction-booked"  # someone else took money from the household's account (issue 20)
+TERM_MISSED = "term-missed"  # the pot could not pay a payment arrangement's term (issue 23)
 
 RULES = {
     INCOME_LATE: (HIGH, True),
@@ -58,6 +59,8 @@ RULES = {
     # A clawback or a garnishment is news for the coach; bank costs less so (the severity
     # per kind is `domain/deductions.py`'s). Resolved by staff, or by undoing the booking.
     DEDUCTION_BOOKED: (HIGH, False),
+    # A creditor ends an arrangement after missed terms: staff must know at once.
+    TERM_MISSED: (HIGH, False),
 }
 LOOK_BACK = timedelta(days=62)  # how far back a late income is still worth a signal
 PARTNER_TYPES = ("Energie", "Huur", "Water", "Zorgverzekering")

@@ -49,13 +49,14 @@ class CycleInputs:
     irregular_due: tuple[Due, ...] = ()
     reservations: tuple[Reservation, ...] = ()
     kept_reserves: tuple[str, ...] | None = None  # None: keep every reserve
+    terms: tuple[Due, ...] = ()  # terms of payment arrangements (issue 23); none before
 
     def run(self, pot: Money | None = None) -> CycleResult:
         """The cycle's rules on these inputs; with `pot`: as if the pot had held that."""
         state = self.state if pot is None else replace(self.state, pot=pot)
         kept = None if self.kept_reserves is None else frozenset(self.kept_reserves)
         return run_cycle(self.pay_date, self.next_pay_date, state, self.policy, self.charges_due,
-                         self.irregular_due, self.reservations, kept)
+                         self.irregular_due, self.reservations, kept, self.terms)
 
 
 def _key(agreement_id: str | None, period: date) -> str:

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from .agreement import Agreement
-from .errors import HouseholdError, NotFound
+from .errors import DomainError, HouseholdError, NotFound
 from .money import Money
 from .paydate import PayDateError, check_pay_day as _check_pay_day
 
@@ -68,6 +68,9 @@ def check_pay_day(pay_day: int | str) -> None:
         _check_pay_day(pay_day)
     except PayDateError as error:
         raise HouseholdError(str(error)) from None
+
+
+END_REASONS = ("stabilised", "referred", "moved", "deceased", "stopped-by-participant", "other")
 
 
 class Terms:
@@ -172,11 +175,15 @@ class Terms:
         since, on purpose (`--replace`): which ones, before the events that undo them."""
         self._changes_replaced(changes=changes, actor=actor)
 
-    def end_participation(self, end: date, actor: str) -> None:
+    def end_participation(self, end: date, actor: str, reason: str | None = None) -> None:
+        """`reason`: why the trajectory ends (`END_REASONS`), counted in the team report;
+        None where it is not given (and in events before issue 23)."""
         self.check_active()
         if end < self.start:
             raise HouseholdError(f"end: {end} lies before the start {self.start}")
-        self._participation_ended(end=end, actor=actor)
+        if reason is not None and reason not in END_REASONS:
+            raise DomainError(f"reason '{reason}' is not one of {', '.join(END_REASONS)}", field="reason")
+        self._participation_ended(end=end, actor=actor, reason=reason)
 
     def check_active(self) -> None:
         if self.status != ACTIVE:

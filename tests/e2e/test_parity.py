@@ -43,11 +43,18 @@ READS = [
     (["maatwerk", "list", "--team", NOORD], "/maatwerk", "staff"),
     (["maatwerk", "show", "MW-2026-0001"], "/maatwerk/MW-2026-0001", "auditor"),
     (["maatwerk", "report"], "/maatwerk/report", "auditor"),
+    (["debts", "list", A], f"/households/{D}/debts", "auditor"),
+    (["debts", "list"], "/debts", "auditor"),
+    (["debts", "list", "--team", NOORD], "/debts", "staff"),
+    (["arrangements", "list", A], f"/households/{D}/arrangements", "auditor"),
 ]
 PROPOSAL = {"team": NOORD, "dossier": A, "creditor": {"name": "Advocatenkantoor Jansen", "iban": "NL91ABNA0417164300"},
             "amount": "450.00", "reference": "Factuur 2027-118", "category": "wonen",
             "problem": "De scheiding kan niet worden afgerond.", "prevents": ["huisuitzetting"],
             "participant_actions": "Meldt zich bij de schuldhulp.", "regular_provision_checked": True}
+
+DEBT = {"creditor": "Woonstad Rotterdam", "iban": "NL91ABNA0417164300", "amount": "1500.00", "since": "2025-10-01",
+        "kind": "huur", "reference": "HUUR-2025-77"}
 
 
 @pytest.fixture
@@ -58,6 +65,9 @@ def with_case(world):
     assert world.ok("staff", "POST", "/maatwerk", json=PROPOSAL).json() == {"case": "MW-2026-0001",
                                                                              "status": "proposed"}
     assert world.ok("staff", "POST", "/maatwerk/MW-2026-0001/approve", json={}).json()["approvals"] == 1
+    assert world.ok("staff", "POST", f"/households/{D}/debts", json=DEBT).json()["debt"] == f"{A}:S1"
+    assert world.ok("staff", "POST", f"/households/{D}/debts/S1/arrangements",
+                    json={"monthly": "72.00", "from": "2026-12-01"}).json()["arrangement"] == f"{A}:R1"
     return world
 
 

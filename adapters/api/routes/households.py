@@ -22,7 +22,8 @@ from ..errors import Problem, domain_errors
 from ..idempotency import Write, json_answer, writer
 from ..models import (MONTH, READ_PROBLEMS, WRITE_PROBLEMS, AgreementEnded, AmountChanged, AmountChangeIn,
                       BusinessDate, DossierPath, EndIn, HeldReleased, HistoryOut, HouseholdOut, HouseholdRow,
-                      LeftOut, NoticesIn, NoticesOut, Onboarded, ParticipationEnded, PayDayChanged, PayDayIn, problems)
+                      LeftOut, NoticesIn, NoticesOut, Onboarded, ParticipationEnded, ParticipationEndIn, PayDayChanged,
+                      PayDayIn, problems)
 router = APIRouter(prefix="/api/v1")
 
 
@@ -160,10 +161,10 @@ def change_pay_day(dossier: DossierPath, body: PayDayIn, call: Write = writer(*T
 @router.post("/households/{dossier:path}/end", tags=["households"], response_model=ParticipationEnded,
              summary="End a household's participation; every agreement ends that day",
              responses=WRITE_PROBLEMS)
-def end_participation(dossier: DossierPath, body: EndIn, call: Write = writer(*TEAM)) -> Response:
+def end_participation(dossier: DossierPath, body: ParticipationEndIn, call: Write = writer(*TEAM)) -> Response:
     def action() -> Response:
         check_own(call.ctx, call.who, dossier)
-        outcome = household_service.end_participation(call.ctx.engine, dossier, body.end, call.actor)
+        outcome = household_service.end_participation(call.ctx.engine, dossier, body.end, call.actor, body.reason)
         return json_answer(ParticipationEnded(dossier=dossier, end=body.end.isoformat(), **outcome))
 
     return call.answer(action, "end")
