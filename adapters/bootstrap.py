@@ -62,7 +62,7 @@ class Services:
 
     def _available(self, account: str) -> Money | None:
         self.catch_up()  # which files are released: the read model must know the latest
-        return treasury.available(self.engine, account, self.projections.unreleased)
+        return treasury.available(self.engine, account, self.settings.default_account, self.projections.unreleased)
 
     @cached_property
     def projections(self) -> Projections:

@@ -9,12 +9,13 @@ municipality's own.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from .domain.errors import DomainError, HouseholdError
+from .domain.household import Household, Instruction
 from .domain.ledger import COLUMN, COST, FUNDING, IGNORED, UNMATCHED, LedgerRow, Recorded
 from .domain.money import Money
 from .domain.treasury import AccountBook, BalanceCheck, StatementBalance, account_book_id
@@ -82,10 +83,8 @@ def _holdings(engine: Engine, default_account: str) -> dict[str, _Holdings]:
         mine.held = mine.held + household.held()
         mine.outstanding = mine.outstanding + household.buffer_outstanding
         mine.claims = mine.claims + household.claim
-        for key in household.instructions:
-            instruction = household.instructions[key]
-            if instruction.status == "scheduled":  # neither seen executed nor returned
-                mine.in_flight = mine.in_flight + instruction.amount
+        for instruction in _scheduled(household):
+            mine.in_flight = mine.in_flight + instruction.amount
     for case in maatwerk.cases(engine):
         if case.file is None or case.instruction is None:
             continue
@@ -93,6 +92,14 @@ def _holdings(engine: Engine, default_account: str) -> dict[str, _Holdings]:
         still_here = case.instruction.amount if case.instruction.status == "scheduled" else Money.zero()
         mine.maatwerk = mine.maatwerk - case.instruction.amount + still_here + case.returned
     return holdings
+
+
+def _scheduled(household: Household) -> Iterator[Instruction]:
+    """The household's payments neither seen executed nor returned: still in the account."""
+    for key in household.instructions:
+        instruction = household.instructions[key]
+        if instruction.status == "scheduled":
+            yield instruction
 
 
 def _rows_by_account(engine: Engine) -> dict[str, list[list[Any]]]:
@@ -156,7 +163,8 @@ def balance(engine: Engine, *, managed: list[str], default_account: str, account
     return report
 
 
-def available(engine: Engine, account: str, unreleased: Callable[[Iterable[str]], set[str]]) -> Money | None:
+def available(engine: Engine, account: str, default_account: str,
+              unreleased: Callable[[Iterable[str]], set[str]]) -> Money | None:
     """What `account` holds for a payment file about to be released: the bank's closing
     balance of its last statement, less what is already on its way — payments in files
     released to the bank and not yet seen executed (`unreleased` tells the instructions
@@ -168,19 +176,15 @@ def available(engine: Engine, account: str, unreleased: Callable[[Iterable[str]]
     scheduled: dict[str, Money] = {}
     for hid, _ in engine.household_ids():
         household = engine.household_by_id(hid)
-        if (household.account or account) != account:
-            continue
-        for key in household.instructions:
-            instruction = household.instructions[key]
-            if instruction.status == "scheduled":
-                scheduled[instruction.id] = instruction.amount
-    waiting = unreleased(scheduled)
-    on_its_way = sum((amount for ident, amount in scheduled.items() if ident not in waiting), Money.zero())
+        if (household.account or default_account) == account:
+            scheduled.update((i.id, i.amount) for i in _scheduled(household))
     for case in maatwerk.cases(engine):
         instruction = case.instruction
         if case.file is not None and case.file.debtor_account == account and instruction is not None \
-                and instruction.status == "scheduled" and not unreleased([instruction.id]):
-            on_its_way = on_its_way + instruction.amount
+                and instruction.status == "scheduled":
+            scheduled[instruction.id] = instruction.amount
+    waiting = unreleased(scheduled)  # one look at the read model for them all
+    on_its_way = sum((amount for ident, amount in scheduled.items() if ident not in waiting), Money.zero())
     return Money(statement.closing_balance) - on_its_way
 
 
