@@ -228,6 +228,11 @@ class HouseholdOut(BaseModel):
     buffer_outstanding: str
     arrears: dict[str, Any]
     last_pay_date: str | None
+    referrals: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "Referrals to debt counselling (schuldhulpverlening): on, organisation"))
+    moratoria: list[dict[str, Any]] = Field(default_factory=list, description="Moratoria: from, until, reason")
+    self_paid: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "Charges the participant pays from a date on (a phase-out): agreement, creditor, from, amount"))
 
 
 class EventOut(BaseModel):

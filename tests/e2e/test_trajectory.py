@@ -1,0 +1,164 @@
+"""The end of a trajectory (issue 23), through the CLI with a bank that executes the
+engine's payment files: a phase-out over three pay dates that ends with the final
+settlement, a referral to debt counselling, and a moratorium ending on the worklist.
+
+The household (pay day 1; bijstand 1,320.50 on the last business day, zorgtoeslag 131.00
+on the 20th: 1,451.50 a month) has three charges: rent 712.40 and health insurance 142.30
+on the 1st, energy 95.00 on the 15th; its minimum leefgeld is 250.00.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from adapters.cli import app as cli
+from tests.bank import Bank, Entry
+from tests.factories import MANAGED
+
+runner = CliRunner()
+A = "HHB-2026-0001"
+PARTICIPANT = "NL44RABO0123456789"
+GEMEENTE = ("NL14BNGH0285001234", "Gemeente Utrecht")
+TOESLAGEN = ("NL86INGB0002445588", "Belastingdienst/Toeslagen")
+PORTAAL, ZILVEREN_KRUIS, ENECO = "NL20INGB0001234567", "NL36INGB0007654321", "NL83ABNA0248101010"
+
+DOCUMENT = f"""
+dossier: {A}
+team: Wijkteam Noord
+start: 2026-11-01
+pay_day: 1
+buffer_limit: "1500.00"
+minimum_leefgeld: "250.00"
+leefgeld: {{schedule: monthly}}
+participants:
+  - {{name: Sanne de Vries, iban: {PARTICIPANT}}}
+incomes:
+  - {{id: bijstand, category: bijstand, counterparty: {{name: Gemeente Utrecht, iban: {GEMEENTE[0]}}},
+     amount: "1320.50", schedule: {{every: month, day: last-business-day}}, match: {{terms: [{A}]}}}}
+  - {{id: zorgtoeslag, category: toeslag, counterparty: {{name: Belastingdienst/Toeslagen, iban: {TOESLAGEN[0]}}},
+     amount: "131.00", schedule: {{every: month, day: 20}}, match: {{terms: [{A}, zorgtoeslag]}}}}
+charges:
+  - {{id: huur, category: huur, counterparty: {{name: Woningcorporatie Portaal, iban: {PORTAAL}}},
+     amount: "712.40", schedule: {{every: month, day: 1}}}}
+  - {{id: zorgverzekering, category: zorgverzekering, counterparty: {{name: Zilveren Kruis, iban: {ZILVEREN_KRUIS}}},
+     amount: "142.30", schedule: {{every: month, day: 1}}}}
+  - {{id: energie, category: energie, counterparty: {{name: Eneco, iban: {ENECO}}},
+     amount: "95.00", schedule: {{every: month, day: 15}}}}
+"""
+
+
+@pytest.fixture(autouse=True)
+def settings_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("HHB_MANAGED_ACCOUNTS", MANAGED)
+    monkeypatch.setenv("HHB_VAR_DIR", str(tmp_path / "var"))
+
+
+def hhb(store_url, *args, code=0):
+    result = runner.invoke(cli, [*args, "--db", store_url])
+    assert result.exit_code == code, result.output
+    return result
+
+
+def cli_json(store_url, *args):
+    return json.loads(hhb(store_url, *args).stdout)
+
+
+class Bank_:
+    """The managed account's bank: executes the engine's pain.001 files, writes statements."""
+
+    def __init__(self, store_url, tmp_path):
+        self.store_url, self.tmp_path = store_url, tmp_path
+        self.bank = Bank(MANAGED, Decimal("1000.00"), date(2026, 11, 1))
+        self.accepted: set[Path] = set()
+
+    def incomes(self, month: date, bijstand_on: date) -> None:
+        self.bank.book(Entry(date(month.year, month.month, 20), Decimal("131.00"), *TOESLAGEN, f"{A} zorgtoeslag"))
+        self.bank.book(Entry(bijstand_on, Decimal("1320.50"), *GEMEENTE, f"Bijstand {A}"))
+
+    def run(self, through: date) -> None:
+        hhb(self.store_url, "reconcile", "--date", through.isoformat())
+        for path in sorted((self.tmp_path / "var" / "payments").glob("*.xml")):
+            if path not in self.accepted:
+                self.accepted.add(path)
+                self.bank.accept(path.read_bytes())
+        self.bank.execute(through)
+
+    def statement(self, through: date) -> dict:
+        path = self.tmp_path / f"statement-{through}.xml"
+        path.write_bytes(self.bank.statement(through))
+        hhb(self.store_url, "import", str(path), "--date", through.isoformat())
+        [check] = cli_json(self.store_url, "balance", "--json")["accounts"]
+        return check
+
+    def paid_to(self, iban: str) -> list[tuple[date, Decimal]]:
+        return sorted((t.execution_date, t.amount) for t in self.bank.executed.values() if t.creditor_iban == iban)
+
+
+def test_a_phase_out_over_three_months_ends_with_a_settlement_that_pays_out_what_is_held(store_url, tmp_path):
+    doc = tmp_path / f"{A}.yaml"
+    doc.write_text(DOCUMENT)
+    hhb(store_url, "onboard", str(doc))
+    bank = Bank_(store_url, tmp_path)
+    bank.incomes(date(2026, 11, 1), date(2026, 11, 30))
+    bank.statement(date(2026, 11, 30))
+    bank.run(date(2026, 12, 1))  # 1,451.50 - rent 712.40 - insurance 142.30 - energy 95.00
+    assert bank.paid_to(PARTICIPANT) == [(date(2026, 12, 1), Decimal("501.80"))]
+
+    # The coach agrees the hand-over: energy from January, health insurance from February, rent from March
+    hhb(store_url, "phase-out", A, "--agreement", "bijstand", "--from", "2027-01-01", code=2)
+    paid = hhb(store_url, "phase-out", A, "--agreement", "energie", "--from", "2026-12-01", code=2).output
+    assert "2026-12-15" in paid and "2026-12-16" in paid  # December's energy was paid on 1 December
+    made = cli_json(store_url, "phase-out", A, "--agreement", "energie", "--from", "2027-01-01")
+    assert [(r["agreement"], r["from"], r["amount"]) for r in made["self_paid"]] == [("energie", "2027-01-01", "95.00")]
+    bank.incomes(date(2026, 12, 1), date(2026, 12, 31))
+    assert bank.statement(date(2026, 12, 31))["in_order"]
+    bank.run(date(2026, 12, 31))  # January's pay date (1 January is a closing day): energy is hers now
+    assert bank.paid_to(PARTICIPANT)[-1] == (date(2026, 12, 31), Decimal("596.80"))
+
+    hhb(store_url, "phase-out", A, "--agreement", "zorgverzekering", "--from", "2027-02-01")
+    bank.incomes(date(2027, 1, 1), date(2027, 1, 29))
+    assert bank.statement(date(2027, 1, 29))["in_order"]
+    bank.run(date(2027, 2, 1))
+    assert bank.paid_to(PARTICIPANT)[-1] == (date(2027, 2, 1), Decimal("739.10"))
+    hhb(store_url, "phase-out", A, "--agreement", "huur", "--from", "2027-03-01")
+    left = cli_json(store_url, "left", A, "--date", "2027-02-10", "--json")
+    # still shown, as hers to pay; the forecast knows March pays her all of it
+    assert [(c["agreement"], c["status"]) for c in left["charges"]] == [
+        ("huur", "paid"), ("zorgverzekering", "self-paid"), ("energie", "self-paid")]
+    assert left["forecast"]["expected_leefgeld"] == "1451.50"
+    assert [(p["agreement"], [d["date"] for d in p["due"]]) for p in left["forecast"]["self_paid"]] == [
+        ("energie", ["2027-03-15"]), ("zorgverzekering", ["2027-03-01"]), ("huur", ["2027-03-01"])]
+    bank.incomes(date(2027, 2, 1), date(2027, 2, 26))
+    assert bank.statement(date(2027, 2, 26))["in_order"]
+    bank.run(date(2027, 3, 1))
+    assert bank.paid_to(PARTICIPANT)[-1] == (date(2027, 3, 1), Decimal("1451.50"))
+
+    # March's incomes are in the account when the trajectory ends: the final settlement pays them out
+    bank.incomes(date(2027, 3, 1), date(2027, 3, 31))
+    assert bank.statement(date(2027, 3, 31))["in_order"]
+    ended = cli_json(store_url, "end-participation", A, "--on", "2027-03-31", "--reason", "stabilised")
+    assert ended["settlement_date"] == "2027-04-01"
+    bank.run(date(2027, 4, 1))
+    check = bank.statement(date(2027, 4, 1))
+    assert (check["in_order"], check["difference"], check["terms"]["households"]) == (True, "0.00", "0.00")
+
+    assert bank.paid_to(PARTICIPANT) == [
+        (date(2026, 12, 1), Decimal("501.80")), (date(2026, 12, 31), Decimal("596.80")),
+        (date(2027, 2, 1), Decimal("739.10")), (date(2027, 3, 1), Decimal("1451.50")),
+        (date(2027, 4, 1), Decimal("1451.50"))]
+    assert [a for _, a in bank.paid_to(PORTAAL)] == [Decimal("712.40")] * 3
+    assert [a for _, a in bank.paid_to(ZILVEREN_KRUIS)] == [Decimal("142.30")] * 2
+    assert [a for _, a in bank.paid_to(ENECO)] == [Decimal("95.00")]
+    # The money adds up: five months of 1,451.50 in, all of it out, the account back where it began
+    out = sum(t.amount for t in bank.bank.executed.values())
+    assert out == Decimal("7257.50") == 5 * Decimal("1451.50")
+    assert bank.bank.balance == Decimal("1000.00")
+    shown = cli_json(store_url, "show", A, "--json")
+    assert [(p["agreement"], p["from"]) for p in shown["self_paid"]] == [
+        ("energie", "2027-01-01"), ("zorgverzekering", "2027-02-01"), ("huur", "2027-03-01")]
