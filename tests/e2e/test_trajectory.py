@@ -162,3 +162,88 @@ def test_a_phase_out_over_three_months_ends_with_a_settlement_that_pays_out_what
     shown = cli_json(store_url, "show", A, "--json")
     assert [(p["agreement"], p["from"]) for p in shown["self_paid"]] == [
         ("energie", "2027-01-01"), ("zorgverzekering", "2027-02-01"), ("huur", "2027-03-01")]
+
+
+def onboard_three(store_url, tmp_path, root):
+    docs = []
+    for number in ("0001", "0002", "0003"):
+        text = (root / "examples" / "HHB-2026-0001.yaml").read_text().replace(A, f"HHB-2026-{number}")
+        docs.append(tmp_path / f"{number}.yaml")
+        docs[-1].write_text(text)
+    hhb(store_url, "onboard", *map(str, docs))
+
+
+def report(partner, dossier, since, on, crisis=False):
+    return {"dossier": dossier, "partnerType": partner, "bedrag": "310.00", "startdatumAchterstand": since,
+            "signaalDatum": on, "crisisIndicatie": crisis}
+
+
+def test_the_signal_cap_holds_back_the_lowest_priorities_and_the_report_counts_them(store_url, tmp_path,
+                                                                                       monkeypatch):
+    onboard_three(store_url, tmp_path, Path(__file__).resolve().parents[2])
+    reports = tmp_path / "reports.json"
+    reports.write_text(json.dumps({"signals": [
+        report("Energie", "HHB-2026-0001", "2026-10-01", "2026-11-03"),
+        report("Huur", "HHB-2026-0002", "2026-10-01", "2026-11-09", crisis=True),
+        report("Water", "HHB-2026-0003", "2026-09-01", "2026-11-04"),
+        report("Zorgverzekering", "HHB-2026-0001", "2026-09-01", "2026-11-20", crisis=True),
+        report("Huur", "HHB-2026-0003", "2026-11-01", "2026-12-02")]}))
+    hhb(store_url, "signals", "import", str(reports))
+    everything = cli_json(store_url, "signals", "--team", "Wijkteam Noord", "--json")
+    assert len(everything) == 5
+    assert cli_json(store_url, "report", "--team", "Wijkteam Noord", "--json")["signals_held_back"] == \
+        {"total": 0, "by_rule": {}}
+
+    # Three a month: November's two critical reports show, and the earlier of its high ones
+    monkeypatch.setenv("HHB_SIGNAL_CAP", "3")
+    shown = cli_json(store_url, "signals", "--team", "Wijkteam Noord", "--json")
+    assert sorted((s["dossier"], s["agreement"]) for s in shown) == [
+        ("HHB-2026-0001", "energie"), ("HHB-2026-0001", "zorgverzekering"), ("HHB-2026-0002", "huur"),
+        ("HHB-2026-0003", "huur")]
+    assert [s["id"] for s in cli_json(store_url, "signals", "--dossier", "HHB-2026-0003", "--json")] == \
+        ["HHB-2026-0003|external:huur:2026-11-01"]  # held back from a household's list too
+    assert "1 signalen achtergehouden" in hhb(store_url, "signals", "--team", "Wijkteam Noord").stdout
+    november = cli_json(store_url, "report", "--team", "Wijkteam Noord", "--month", "2026-11", "--json")
+    assert (november["signal_cap"], november["signals_held_back"]) == (3, {"total": 1, "by_rule": {"external": 1}})
+    assert cli_json(store_url, "report", "--month", "2026-12", "--json")["signals_held_back"]["total"] == 0
+
+    # One a month: critical signals still all show; every high one of November is held, never deleted
+    monkeypatch.setenv("HHB_SIGNAL_CAP", "1")
+    shown = cli_json(store_url, "signals", "--team", "Wijkteam Noord", "--json")
+    assert [(s["severity"], s["raised_on"]) for s in shown] == [
+        ("critical", "2026-11-09"), ("critical", "2026-11-20"), ("high", "2026-12-02")]
+    assert cli_json(store_url, "report", "--team", "Wijkteam Noord", "--json")["signals_held_back"]["total"] == 2
+    monkeypatch.setenv("HHB_SIGNAL_CAP", "")
+    assert len(cli_json(store_url, "signals", "--team", "Wijkteam Noord", "--json")) == 5
+    monkeypatch.setenv("HHB_SIGNAL_CAP", "veel")
+    assert "HHB_SIGNAL_CAP" in runner.invoke(cli, ["signals", "--db", store_url]).output
+
+
+def test_a_referral_a_moratorium_ending_on_the_worklist_and_the_average_time_in_the_programme(store_url, tmp_path):
+    onboard_three(store_url, tmp_path, Path(__file__).resolve().parents[2])
+    hhb(store_url, "referral", A, "--date", "2026-11-10", "--organisation", " ", code=2)
+    made = cli_json(store_url, "referral", A, "--date", "2026-11-10", "--organisation", "Plangroep Schuldhulp")
+    assert made == {"dossier": A, "on": "2026-11-10", "organisation": "Plangroep Schuldhulp"}
+    hhb(store_url, "moratorium", A, "--from", "2026-11-15", "--until", "2027-01-20", "--reason", "schuldhulp")
+    listed = hhb(store_url, "debts", "list", A).stdout
+    assert "Plangroep Schuldhulp op 2026-11-10" in listed and "moratorium 2026-11-15 tot en met 2027-01-20" in listed
+    shown = cli_json(store_url, "show", A, "--json")
+    assert shown["referrals"] == [{"dossier": A, "on": "2026-11-10", "organisation": "Plangroep Schuldhulp"}]
+
+    def ending():
+        return [(s["period"], s["status"]) for s in cli_json(store_url, "signals", "--dossier", A, "--json")
+                if s["rule"] == "moratorium-ending"]
+
+    hhb(store_url, "reconcile", "--date", "2026-12-20")
+    assert ending() == []  # 31 days ahead: not yet
+    hhb(store_url, "reconcile", "--date", "2026-12-21")
+    assert ending() == [("2027-01-20", "open")]
+    hhb(store_url, "reconcile", "--date", "2027-01-21")
+    assert ending() == [("2027-01-20", "resolved")]  # ended: off the worklist by itself
+
+    # Endings: 0001 after 150 days, 0002 after 212 days: on average 181.0 days, 181.0 / 30.44 = 5.9 months
+    hhb(store_url, "end-participation", A, "--on", "2027-03-31", "--reason", "referred")
+    hhb(store_url, "end-participation", "HHB-2026-0002", "--on", "2027-06-01", "--reason", "stabilised")
+    result = cli_json(store_url, "report", "--team", "Wijkteam Noord", "--json")
+    assert result["endings"] == {"referred": 1, "stabilised": 1}
+    assert result["time_in_programme"] == {"ended": 2, "average_days": "181.0", "average_months": "5.9"}
