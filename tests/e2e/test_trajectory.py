@@ -247,3 +247,42 @@ def test_a_referral_a_moratorium_ending_on_the_worklist_and_the_average_time_in_
     result = cli_json(store_url, "report", "--team", "Wijkteam Noord", "--json")
     assert result["endings"] == {"referred": 1, "stabilised": 1}
     assert result["time_in_programme"] == {"ended": 2, "average_days": "181.0", "average_months": "5.9"}
+
+
+def test_the_api_records_a_referral_and_a_phase_out_for_its_own_team_only(store_url, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from adapters.api.app import create_app
+    from huishoudboekje import access
+
+    onboard_three(store_url, tmp_path, Path(__file__).resolve().parents[2])
+    app = create_app(db_url=store_url)
+    try:
+        engine = app.state.context.engine
+        noord, _ = access.issue(engine, "staff", "m.bakker", "test", team="Wijkteam Noord")
+        zuid, _ = access.issue(engine, "staff", "p.jansen", "test", team="Wijkteam Zuid")
+        lead, _ = access.issue(engine, "teamlead", "t.lead", "test", team="Wijkteam Noord")
+        with TestClient(app) as client:
+            def post(path, body, token=noord):
+                return client.post(f"/api/v1/households/{A}/{path}", json=body,
+                                   headers={"Authorization": f"Bearer {token}"})
+
+            referral = {"date": "2026-11-10", "organisation": "Plangroep Schuldhulp"}
+            assert post("referral", referral, zuid).status_code == 404
+            answer = post("referral", referral)
+            assert answer.status_code == 200, answer.text
+            assert answer.json() == {"dossier": A, "on": "2026-11-10", "organisation": "Plangroep Schuldhulp"}
+            wrong = post("phase-out", {"agreements": ["bijstand"], "from": "2027-01-01"})
+            assert wrong.status_code == 422 and wrong.json()["field"] == "agreement"
+            done = post("phase-out", {"agreements": ["water", "huur"], "from": "2027-01-01"})
+            assert done.status_code == 200, done.text
+            assert [(r["agreement"], r["from"]) for r in done.json()] == [("huur", "2027-01-01"), ("water", "2027-01-01")]
+            detail = client.get(f"/api/v1/households/{A}", headers={"Authorization": f"Bearer {noord}"}).json()
+            assert [r["organisation"] for r in detail["referrals"]] == ["Plangroep Schuldhulp"]
+            assert [r["agreement"] for r in detail["self_paid"]] == ["huur", "water"]
+            post("end", {"end": "2027-01-31", "reason": "stabilised"}, lead)
+            result = client.get("/api/v1/reports", headers={"Authorization": f"Bearer {lead}"}).json()
+            assert result["time_in_programme"] == {"ended": 1, "average_days": "91.0", "average_months": "3.0"}
+            assert (result["signal_cap"], result["signals_held_back"]) == (None, {"total": 0, "by_rule": {}})
+    finally:
+        app.state.context.engine.close()
