@@ -75,3 +75,23 @@ def test_a_referral_is_recorded_once_and_a_moratorium_ending_within_30_days_is_a
     assert ending(date(2026, 12, 21)) == ["2027-01-20"]
     assert ending(date(2027, 1, 20)) == ["2027-01-20"]
     assert ending(date(2027, 1, 21)) == []
+
+
+def test_a_self_paid_quarterly_bill_sets_nothing_more_aside_and_what_was_set_aside_goes_to_the_participant():
+    from dataclasses import replace
+
+    from huishoudboekje.domain.schedule import Schedule
+
+    water = replace(charge("water", "60.00"), category="water",
+                    schedule=Schedule(every="quarter", start=date(2026, 11, 1), day=28, months=(2, 5, 8, 11)))
+    household = made()
+    household.add_agreement(water, "t")
+    household.book_income("t1", "bijstand", Money("1000.00"), date(2026, 11, 25), "t")
+    household.pay(DEC, ACCOUNT)  # rent 700.00, 20.00 a month set aside for February's 60.00
+    assert household.reserves == {"water": Money("20.00")}
+    household.phase_out(["water"], date(2027, 1, 1), "t")
+    household.book_income("t2", "bijstand", Money("1000.00"), date(2026, 12, 25), "t")
+    household.pay(JAN, ACCOUNT)
+    assert household.reserves == {}
+    assert {(i.kind, i.agreement_id): i.amount for i in household.instructions_of(JAN)} == \
+        {("charge", "huur"): Money("700.00"), ("leefgeld", None): Money("320.00")}
