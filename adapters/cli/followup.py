@@ -196,7 +196,8 @@ def report(
     month: Annotated[Optional[str], typer.Option("--month", help="Signals raised in this month (YYYY-MM)")] = None,
     db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Team report: households, open signals by rule, buffer exposure, arrears, shortfalls ahead."""
+    """Team report: households, open signals by rule, buffer exposure, arrears, shortfalls ahead,
+    endings by reason, the average time in the programme, signals held back by HHB_SIGNAL_CAP."""
     result = services(db).report(team, month)
     if as_json:
         emit(result)
