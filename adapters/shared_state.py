@@ -12,8 +12,8 @@ Every table has the same shape: a key, its data, and `expires` (seconds since th
 epoch, indexed). A further kind of shared state (the staff web app's sessions, when
 there is one) is one more table of that shape, created and purged the same way.
 
-Tables are created on first use (`CREATE TABLE IF NOT EXISTS`; on PostgreSQL under an
-advisory lock, so processes starting together do not race). Concurrent writers are
+Tables are created on first use (`CREATE TABLE IF NOT EXISTS`, on PostgreSQL under an
+advisory lock, whose catalog would otherwise let two processes starting together collide). Concurrent writers are
 kept apart by primary keys and `INSERT ... ON CONFLICT`, never by a lock in memory.
 """
 
@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 METADATA = MetaData()
 # A write's answer, by the credential that asked and the key it sent; status 0: still running.
@@ -72,7 +73,10 @@ class SharedState:
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CREATE_LOCK})
-            metadata.create_all(conn, checkfirst=True)
+            for table in metadata.sorted_tables:  # IF NOT EXISTS: SQLite's check-then-create would race
+                conn.execute(CreateTable(table, if_not_exists=True))
+                for index in table.indexes:
+                    conn.execute(CreateIndex(index, if_not_exists=True))
 
     def close(self) -> None:
         self.engine.dispose()
