@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import (Column, Float, Integer, LargeBinary, MetaData, Table, Text, case, create_engine, delete,
                         select, text, update)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
