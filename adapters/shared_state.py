@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import (Column, Float, Integer, LargeBinary, MetaData, Table, Text, case, create_engine, delete,
-                        select, text, update)
+                        literal_column, select, text, update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError
@@ -139,12 +139,17 @@ class SharedState:
     # -- housekeeping -----------------------------------------------------------------
 
     def purge(self, table_name: str, now: float) -> None:
-        """Delete what has expired. Housekeeping only: a failure here (a deadlock with
-        another process purging the same rows) is left for the next purge."""
+        """Delete what has expired. On PostgreSQL rows another transaction holds are
+        skipped, left for the next purge, so a purge never waits for or deadlocks with a
+        request; should it fail all the same, that too is left for the next one."""
         table = self.tables[table_name]
+        expired = table.c.expires <= now
+        if self.engine.dialect.name == "postgresql":
+            ctid = literal_column("ctid")
+            expired = ctid.in_(select(ctid).select_from(table).where(expired).with_for_update(skip_locked=True))
         try:
             with self.engine.begin() as conn:
-                conn.execute(delete(table).where(table.c.expires <= now))
+                conn.execute(delete(table).where(expired))
         except DBAPIError:
             pass
 
