@@ -114,7 +114,7 @@ def test_the_same_key_sent_to_both_servers_at_once_writes_once(two_servers, stor
     for thread in threads:
         thread.join()
     statuses = sorted(answer.status for answer in answers.values())
-    # the one that came second waited for nothing: it got the answer, or was told the first is still running
+    # the later of the two gets the first's answer, or 409 while the first still runs; never a second write
     assert statuses in ([200, 200], [200, 409]), statuses
     [body] = {answer.body for answer in answers.values() if answer.status == 200}  # one answer, however often
     assert ended(two_servers[0], store) == 1
