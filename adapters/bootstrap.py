@@ -45,6 +45,8 @@ from .store import open_engine
 if TYPE_CHECKING:  # pragma: no cover
     from huishoudboekje.projections.views import Projections
 
+    from .shared_state import SharedState
+
 Progress = Callable[[int, int], None]
 
 
@@ -70,6 +72,14 @@ class Services:
         from huishoudboekje.projections.views import Projections
 
         return Projections(self.engine)  # one per process: building it creates tables
+
+    @cached_property
+    def shared_state(self) -> SharedState:
+        """What the server's processes share (Idempotency-Keys, failed sign-ins), in the
+        store's database; imported here for the same reason as the projections."""
+        from .shared_state import open_shared_state
+
+        return open_shared_state(self.engine.env)
 
     # -- writes ------------------------------------------------------------------------
 

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     actor: str = "cli"
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(default=1, ge=1)  # `hhb serve` processes; they share state through the database
     public_url: str = "http://127.0.0.1:8000"
     max_credential_days: int = Field(default=365, ge=1)  # the longest a token or link may be valid
     value_days_ahead: int = Field(default=7, ge=0)  # value dates this many days after the import date at most
