@@ -16,7 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 
-from huishoudboekje.config import Settings
+from huishoudboekje.config import Settings, SettingsError
 from huishoudboekje.engine import Engine
 
 from ..bootstrap import Services, bootstrap
@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def settings() -> Settings:
     try:
         return Settings()
-    except Exception as exc:  # pydantic's ValidationError, worded for the environment
-        fail(f"settings: {exc}")
+    except SettingsError as exc:  # one sentence a line, each naming its variable
+        fail(str(exc))
 
 
 def services(db: str | None) -> Services:
