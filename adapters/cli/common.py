@@ -44,15 +44,17 @@ def settings() -> Settings:
         fail(str(exc))
 
 
-def services(db: str | None) -> Services:
+def services(db: str | None, create: bool = True) -> Services:
+    """The services on the store; `create` False for a command that only reads: a store
+    that is not there is refused, naming where it was looked for, not made empty."""
     try:
-        return bootstrap(db, settings())
+        return bootstrap(db, settings(), create)
     except StoreError as exc:
         fail(str(exc))
 
 
-def engine(db: str | None) -> Engine:
-    return services(db).engine
+def engine(db: str | None, create: bool = True) -> Engine:
+    return services(db, create).engine
 
 
 def fail(message: str, code: int = BAD_INPUT) -> Any:

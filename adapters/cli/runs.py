@@ -77,7 +77,7 @@ def _list_files(states: list[str] | None, db: str | None, as_json: bool) -> None
     for state in states or ():
         if state not in known:
             fail(f"--state: '{state}' is not one of {', '.join(known)}")
-    svc = services(db)
+    svc = services(db, create=False)
     svc.catch_up()
     rows = svc.payment_files(tuple(states or ()))
     if as_json:
@@ -101,7 +101,7 @@ def payment_files_show(name: str, db: DbOption = None, as_json: JsonOption = Fal
     """A file as its reviewer reads it: payments by creditor, what is unusual flagged."""
     if lang not in ("nl", "en"):
         fail("--lang: nl or en")
-    svc = services(db)
+    svc = services(db, create=False)
     svc.catch_up()
     review = guarded(lambda: svc.payment_file(name))
     if as_json:
