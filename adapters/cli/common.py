@@ -21,6 +21,7 @@ from huishoudboekje.engine import Engine
 
 from ..bootstrap import Services, bootstrap
 from ..errors import BAD_INPUT, REFUSED, UNEXPECTED, refusal
+from ..logs import configure as configure_logs
 from ..store import StoreError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Huishoudboekje: one pay date a month.")
@@ -39,9 +40,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def settings() -> Settings:
     try:
-        return Settings()
+        config = Settings()
     except SettingsError as exc:  # one sentence a line, each naming its variable
         fail(str(exc))
+    configure_logs(config.log_format)
+    return config
 
 
 def services(db: str | None, create: bool = True) -> Services:
