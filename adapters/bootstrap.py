@@ -193,8 +193,18 @@ class Services:
         """Households' signals and the engine's own (`Controls`: a payment file nobody
         released, …), which belong to no dossier or team: with them unless a dossier or a
         team is asked for."""
-        return self.projections.signals(dossier, team, status, households=households,
+        rows = self.projections.signals(dossier, team, status, households=households,
                                         controls=not (dossier or team) if controls is None else controls)
+        held = self.held_back(team) if households else set()
+        return [row for row in rows if row["id"] not in held]
+
+    def held_back(self, team: str | None = None) -> set[str]:
+        """The signals the cap per team per month holds back from the worklist (HHB_SIGNAL_CAP,
+        `domain/signal_cap.py`): decided over every signal of the team's month."""
+        from huishoudboekje.domain.signal_cap import held_back
+
+        cap = self.settings.signal_cap
+        return set() if cap is None else held_back(self.projections.signals(None, team), cap)
 
     def unmatched(self) -> list[dict[str, Any]]:
         return [statement_service.to_dict(r) for r in statement_service.unmatched(self.engine)]
@@ -205,7 +215,7 @@ class Services:
     def report(self, team: str | None = None, month: str | None = None) -> dict[str, Any]:
         from huishoudboekje.reports import team_report
 
-        return team_report(self.projections, team, month)
+        return team_report(self.projections, team, month, self.settings.signal_cap)
 
     def balance(self, account: str | None = None, on: date | None = None,
                 signal_on: date | None = None) -> dict[str, Any]:

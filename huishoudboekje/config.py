@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     maatwerk_prices: Path | None = None
     maatwerk_cutoff: str | None = None
     maatwerk_account: str | None = None
+    # Signals per team per month (issue 23; a covenant's cap, e.g. 50): above it the lowest-
+    # priority ones are held back from the worklist and counted in the report. Empty: no cap.
+    signal_cap: int | None = None
     # Operations: logs as text (for a person) or as JSON lines (for a log collector), and
     # how many events the read models may be behind before /readyz says not ready.
     log_format: str = "text"
@@ -145,6 +148,19 @@ class Settings(BaseSettings):
         if value is None or not value.strip():
             return None
         return cls._amount(value, info)
+
+    @field_validator("signal_cap", mode="before")
+    @classmethod
+    def _signal_cap(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            cap = int(str(value).strip())
+        except ValueError:
+            raise ValueError(f"HHB_SIGNAL_CAP: '{value}' is not a whole number (leave it empty for no cap)") from None
+        if cap < 1:
+            raise ValueError(f"HHB_SIGNAL_CAP: {cap} is not a number of at least 1 (leave it empty for no cap)")
+        return cap
 
     @field_validator("maatwerk_cutoff")
     @classmethod
