@@ -16,7 +16,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, disable_created_metrics,
+                               generate_latest)
 from prometheus_client.core import GaugeMetricFamily
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,6 +25,7 @@ from huishoudboekje.domain.run import RUN_ID
 
 from .dependencies import Context
 
+disable_created_metrics()  # no `_created` series beside each counter: nothing here reads them
 router = APIRouter(include_in_schema=False)
 access_log = logging.getLogger("huishoudboekje.http")
 JOB_METRICS = "metrics/hhb_run.prom"  # under HHB_VAR_DIR: written by the job (adapters/metrics.py)
