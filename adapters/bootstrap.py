@@ -306,9 +306,10 @@ class Services:
                                       team)
 
 
-def bootstrap(db_url: str | None = None, settings: Settings | None = None) -> Services:
-    """Settings (from the environment unless given) → an open store → the services."""
+def bootstrap(db_url: str | None = None, settings: Settings | None = None, create: bool = True) -> Services:
+    """Settings (from the environment unless given) → an open store → the services.
+    `create` False: a store that is not there yet is refused, not made (commands that read)."""
     settings = settings or Settings()
     engine = open_engine(db_url or settings.database_url, settings.var_dir, settings.db_write_timeout,
-                         settings.db_lock_timeout)
+                         settings.db_lock_timeout, create)
     return Services(engine, settings)

@@ -44,7 +44,7 @@ def teams_update(name: str, phone: PhoneOption = None, email: EmailOption = None
 @teams_app.command("list")
 def teams_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the registered teams."""
-    rows = services(db).teams()
+    rows = services(db, create=False).teams()
     if as_json:
         emit(rows)
         return
@@ -124,7 +124,7 @@ def tokens_list(db: DbOption = None) -> None:
 
     emit([{"id": c.short_id, "role": c.role, "name": c.name, "team": c.team, "dossier": c.dossier,
            "issued": c.issued.isoformat(), "expires": c.expires.isoformat() if c.expires else None,
-           "revoked": c.revoked.isoformat() if c.revoked else None} for c in access.credentials(engine(db))])
+           "revoked": c.revoked.isoformat() if c.revoked else None} for c in access.credentials(engine(db, create=False))])
 
 
 @app.command()

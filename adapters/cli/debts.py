@@ -50,7 +50,7 @@ def debts_list(dossier: Annotated[Optional[str], typer.Argument(help="One househ
                db: DbOption = None, as_json: JsonOption = False) -> None:
     """A household's debts (or every household's): recorded ones and the engine's own arrears."""
     as_of = parse_day(day, "--date") if day is not None else None
-    svc = services(db)
+    svc = services(db, create=False)
     svc.catch_up()
     rows = guarded(lambda: svc.debts(dossier, team, as_of))
     if as_json:
@@ -139,7 +139,7 @@ def arrangements_add(
 @arrangements_app.command("list")
 def arrangements_list(dossier: str, db: DbOption = None, as_json: JsonOption = False) -> None:
     """A household's arrangements: the term, terms paid and missed, what was paid."""
-    svc = services(db)
+    svc = services(db, create=False)
     svc.catch_up()
     rows = guarded(lambda: svc.household(dossier).arrangement_rows())
     if as_json:
