@@ -39,6 +39,7 @@ ECHO_REFUSED = "echo-refused"  # a statement line with our end-to-end id that do
 LEEFGELD_BELOW_MINIMUM = "leefgeld-below-minimum"  # a pay date paid less than the minimum leefgeld
 DEDUCTION_BOOKED = "deduction-booked"  # someone else took money from the household's account (issue 20)
 TERM_MISSED = "term-missed"  # the pot could not pay a payment arrangement's term (issue 23)
+EVICTION_PLANNED = "eviction-planned"  # a creditor's report names a planned eviction (issue 23)
 
 RULES = {
     INCOME_LATE: (HIGH, True),
@@ -61,7 +62,16 @@ RULES = {
     DEDUCTION_BOOKED: (HIGH, False),
     # A creditor ends an arrangement after missed terms: staff must know at once.
     TERM_MISSED: (HIGH, False),
+    # A planned eviction comes before everything else (`rank`), whatever its severity says.
+    EVICTION_PLANNED: (CRITICAL, False),
 }
+
+
+def rank(rule: str, severity: str) -> int:
+    """Where a signal goes in a list, most urgent first: a planned eviction tops every list."""
+    return -1 if rule == EVICTION_PLANNED else SEVERITY_RANK[severity]
+
+
 LOOK_BACK = timedelta(days=62)  # how far back a late income is still worth a signal
 PARTNER_TYPES = ("Energie", "Huur", "Water", "Zorgverzekering")
 
