@@ -35,6 +35,8 @@ from .signals import CRITICAL, EVICTION_PLANNED, EXTERNAL, HIGH, Signal, SignalF
 
 # The law's four partner types (Wgs); a municipality adds its own by HHB_PARTNER_TYPES.
 LAW_PARTNER_TYPES = ("huur", "energie", "water", "zorgverzekering")
+# How VNG's exchange spells the law's four (and signals before issue 23 showed them).
+VNG_SPELLING = {"huur": "Huur", "energie": "Energie", "water": "Water", "zorgverzekering": "Zorgverzekering"}
 # A debt's kind from the partner type: the law's four are kinds of their own.
 DEBT_KIND = {"huur": "huur", "energie": "energie", "water": "water", "zorgverzekering": "zorgverzekering",
              "gemeentelijke belastingen": "belasting", "belastingen": "belasting", "belasting": "belasting"}
@@ -146,7 +148,7 @@ def report_of(row: dict[str, Any]) -> CreditorReport:
 def facts_of(report: CreditorReport) -> list[SignalFact]:
     """The signals a report makes: its arrears, and a planned eviction (critical)."""
     amount = Money(report.amount)
-    details = {"partner": report.partner, "amount": report.amount, "arrears_since": report.arrears_since,
+    details = {"partner": VNG_SPELLING.get(report.partner, report.partner), "amount": report.amount, "arrears_since": report.arrears_since,
                "signal_date": report.signal_date, "crisis": str(report.crisis).lower(),
                "reference": report.reference or report.customer_number or "", "report": report.id}
     for name in ("creditor", "customer_number", "eviction_date"):

@@ -79,7 +79,7 @@ def test_reports_find_their_household_by_iban_address_and_customer_number(store_
     assert (result["matched"], result["queued"], result["new"], result["debts_added"]) == (3, 0, 3, 3)
     signals = out(store_url, "signals", "--dossier", A)
     assert sorted((s["rule"], s["details"]["partner"]) for s in signals) == [
-        ("external", "energie"), ("external", "huur"), ("external", "water")]
+        ("external", "Energie"), ("external", "Huur"), ("external", "Water")]
     debts = out(store_url, "debts", "list", A)
     assert sorted((d["kind"], d["creditor"], d["iban"], d["amount"], d["source"]) for d in debts) == [
         ("energie", "Essent", ESSENT[1], "212.40", "creditor-report"),
@@ -119,7 +119,7 @@ def test_an_unmatched_report_waits_in_the_queue_until_assigned(store_url, tmp_pa
     assigned = json.loads(hhb(store_url, "signals", "assign", waiting["report"], A, "--actor", "a.yilmaz").stdout)
     assert (assigned["dossier"], assigned["new"], assigned["debts_added"]) == (A, 1, 1)
     [signal] = out(store_url, "signals", "--dossier", A)
-    assert (signal["rule"], signal["details"]["partner"], signal["amount"]) == ("external", "zorgverzekering", "96.00")
+    assert (signal["rule"], signal["details"]["partner"], signal["amount"]) == ("external", "Zorgverzekering", "96.00")
     assert out(store_url, "signals", "queue") == []
     [done] = out(store_url, "signals", "queue", "--all")
     assert (done["status"], done["assigned_to"], done["assigned_by"]) == ("assigned", A, "a.yilmaz")
@@ -186,3 +186,40 @@ def test_an_address_and_a_customer_number_set_by_command_find_reports(store_url,
     assert out(store_url, "signals", "queue") == []  # found now: no longer waiting
     refused = hhb(store_url, "address", A, "--postcode", "35111", "--number", "12", code=2)
     assert "postcode" in refused.stderr
+
+
+def test_the_api_sets_an_address_imports_queues_and_assigns(store_url, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from adapters.api.app import create_app
+    from huishoudboekje import access
+
+    hhb(store_url, "onboard", str(ROOT / "examples" / "HHB-2026-0001.yaml"))
+    app = create_app(db_url=store_url)
+    try:
+        engine = app.state.context.engine
+        tokens = {name: access.issue(engine, role, name, "test", team=team)[0] for name, role, team in (
+            ("staff", "staff", "Wijkteam Noord"), ("lead", "teamlead", "Wijkteam Noord"), ("job", "job", None))}
+
+        def call(method, path, who, **kwargs):
+            return client.request(method, f"/api/v1{path}", headers={"Authorization": f"Bearer {tokens[who]}"},
+                                  **kwargs)
+
+        with TestClient(app) as client:
+            wrong = call("POST", f"/households/{A}/address", "staff", json={"postcode": "35", "number": "12"})
+            assert wrong.status_code == 422 and "postcode" in wrong.text
+            answer = call("POST", f"/households/{A}/address", "staff", json={"postcode": "3511 ab", "number": "12a"})
+            assert answer.json()["address"]["postcode"] == "3511AB"
+            assert call("GET", f"/households/{A}", "staff").json()["address"]["number"] == "12A"
+            # staff import by dossier only; the job's file is matched by address, or queued
+            assert call("POST", "/signals/import", "staff", json={"signals": [BY_ADDRESS]}).status_code == 422
+            stranger = report("Water", "80.00", naam="J. Bakker", postcode="1011 AA", huisnummer="1")
+            done = call("POST", "/signals/import", "job", json={"signals": [BY_ADDRESS, stranger]}).json()
+            assert (done["matched"], done["queued"], done["debts_added"]) == (1, 1, 1)
+            [waiting] = call("GET", "/signals/queue", "lead").json()
+            assert waiting["name"] == "J. Bakker"
+            assigned = call("POST", f"/signals/queue/{waiting['report']}/assign", "lead", json={"dossier": A})
+            assert assigned.status_code == 200 and assigned.json()["new"] == 1
+            assert call("GET", "/signals/queue", "lead").json() == []
+    finally:
+        app.state.context.engine.close()
