@@ -200,6 +200,29 @@ def waiting_reports(engine: Engine, status: str | None = "waiting") -> list[dict
     return [] if queue is None else queue.rows(status)
 
 
+def rematch(engine: Engine, index: Index, actor: str, on: date | None = None) -> dict[str, Any]:
+    """Match the waiting reports again: those a household now fits (onboarded with the
+    address, IBAN or customer number the report names) go on it; the rest wait on."""
+    def attempt() -> dict[str, Any]:
+        queue = engine.get_or_none(QUEUE_ID)
+        waiting = [] if queue is None else [queue.waiting(r["report"]) for r in queue.rows()]
+        matcher, found = Matcher(engine, index), []
+        for report in waiting:
+            try:
+                dossier, _ = matcher.match(report)
+            except NotFound:  # a dossier in the report that is still unknown: it waits on
+                continue
+            if dossier:
+                queue.assign(report.id, dossier, on or date.today(), actor)
+                matcher.households[dossier].receive_report(report, date.fromisoformat(report.signal_date), actor)
+                found.append({"report": report.id, "dossier": dossier})
+        if found:
+            engine.save(*matcher.households.values(), queue)
+        return {"assigned": found, "waiting": len(waiting) - len(found)}
+
+    return engine.retrying(attempt)
+
+
 def assign(engine: Engine, report_id: str, dossier: str, actor: str, on: date | None = None) -> dict[str, Any]:
     """Put a queued report on a household (one onboarded for it, too), as an import
     matching it would have."""

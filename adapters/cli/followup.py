@@ -134,6 +134,19 @@ def signals_queue(all_: Annotated[bool, typer.Option("--all", help="Also reports
     out.print(table)
 
 
+@signals_app.command("rematch")
+def signals_rematch(db: DbOption = None, actor: ActorOption = None) -> None:
+    """Match the waiting reports again, e.g. after onboarding a household from the queue
+    with the address, IBAN or customer number a report names."""
+    from huishoudboekje.creditor_reports import rematch
+
+    svc = services(db)
+    svc.catch_up()
+    result = guarded(lambda: rematch(svc.engine, svc.projections, actor_of(actor)))
+    svc.catch_up()
+    emit(result)
+
+
 @signals_app.command("assign")
 def signals_assign(report: str, dossier: str, db: DbOption = None, actor: ActorOption = None) -> None:
     """Put a queued creditor's report on a household (onboard it first if nobody manages it yet)."""

@@ -127,6 +127,16 @@ def test_an_unmatched_report_waits_in_the_queue_until_assigned(store_url, tmp_pa
     assert "assigned" in refused.stderr
 
 
+def test_a_household_onboarded_from_the_queue_takes_its_reports_on_a_rematch(store_url, tmp_path):
+    assert imported(store_url, tmp_path, [BY_ADDRESS, BY_CUSTOMER])["queued"] == 2
+    assert json.loads(hhb(store_url, "signals", "rematch").stdout) == {"assigned": [], "waiting": 2}
+    onboard_example(store_url, tmp_path)  # with the address and customer number the reports name
+    rematched = json.loads(hhb(store_url, "signals", "rematch").stdout)
+    assert ({r["dossier"] for r in rematched["assigned"]}, rematched["waiting"]) == ({A}, 0)
+    assert sorted(s["details"]["partner"] for s in out(store_url, "signals", "--dossier", A)) == ["Huur", "Water"]
+    assert out(store_url, "signals", "queue") == []
+
+
 def test_a_planned_eviction_is_critical_and_tops_every_list(store_url, tmp_path):
     onboard_example(store_url, tmp_path)
     hhb(store_url, "onboard", str(ROOT / "personas" / "persona-2-nuluren.yaml"))
