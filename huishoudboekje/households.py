@@ -255,6 +255,9 @@ def _apply_changes(household: Household, spec: HouseholdSpec, actor: str,
 
 def _apply_agreement(household: Household, wanted: Agreement, actor: str) -> None:
     current = household.agreements.get(wanted.id)
+    if current is not None and wanted.customer_number is None and current.customer_number:
+        # a document without one keeps what `hhb customer-number` set (issue 23)
+        wanted = dataclasses.replace(wanted, customer_number=current.customer_number)
     if current is None:
         household.add_agreement(wanted, actor)
     elif wanted == current:

@@ -194,6 +194,9 @@ def test_an_address_and_a_customer_number_set_by_command_find_reports(store_url,
     again = imported(store_url, tmp_path, [BY_ADDRESS, BY_CUSTOMER])
     assert (again["matched"], again["queued"]) == (2, 0)
     assert out(store_url, "signals", "queue") == []  # found now: no longer waiting
+    again = json.loads(hhb(store_url, "onboard", str(ROOT / "examples" / "HHB-2026-0001.yaml")).stdout)
+    assert again["status"] == "unchanged"  # a document without them keeps what the commands set
+    assert out(store_url, "show", A)["address"]["postcode"] == "3511AB"
     refused = hhb(store_url, "address", A, "--postcode", "35111", "--number", "12", code=2)
     assert "postcode" in refused.stderr
 
