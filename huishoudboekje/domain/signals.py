@@ -73,6 +73,7 @@ def rank(rule: str, severity: str) -> int:
 
 
 LOOK_BACK = timedelta(days=62)  # how far back a late income is still worth a signal
+PARTNER_TYPES = ("Energie", "Huur", "Water", "Zorgverzekering")
 
 
 @dataclass(frozen=True)
@@ -293,3 +294,14 @@ def structural_deficit(household: Household, as_of: date) -> list[SignalFact]:
     return [fact(STRUCTURAL_DEFICIT, None, "-", gap, monthly_gap=gap,
                  monthly_incomes=incomes.times_fraction(1, 12), monthly_charges=charges.times_fraction(1, 12),
                  minimum_leefgeld=household.minimum_leefgeld)]
+
+
+def external(partner: str, amount: Money, start: date, signal_date: date, crisis: bool,
+             reference: str = "") -> SignalFact:
+    """A creditor's report of arrears (VNG vroegsignalering)."""
+    if partner not in PARTNER_TYPES:
+        raise ValueError(f"partner type: {partner!r} is not one of {', '.join(PARTNER_TYPES)}")
+    return SignalFact(EXTERNAL, partner.lower(), start.isoformat(), CRITICAL if crisis else HIGH, amount,
+                      {"partner": partner, "amount": str(amount), "arrears_since": start.isoformat(),
+                       "signal_date": signal_date.isoformat(), "crisis": str(crisis).lower(),
+                       "reference": reference})
