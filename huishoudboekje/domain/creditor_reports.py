@@ -31,7 +31,7 @@ from .debts import CREDITOR_REPORT, OPEN, debt_id
 from .errors import DomainError, NotFound
 from .ids import NAMESPACE
 from .money import Money
-from .signals import CRITICAL, EVICTION_PLANNED, EXTERNAL, HIGH, Signal, SignalFact
+from .signals import CRITICAL, EVICTION_PLANNED, EXTERNAL, HIGH, SignalFact
 
 # The law's four partner types (Wgs); a municipality adds its own by HHB_PARTNER_TYPES.
 LAW_PARTNER_TYPES = ("huur", "energie", "water", "zorgverzekering")
@@ -41,7 +41,6 @@ VNG_SPELLING = {"huur": "Huur", "energie": "Energie", "water": "Water", "zorgver
 DEBT_KIND = {"huur": "huur", "energie": "energie", "water": "water", "zorgverzekering": "zorgverzekering",
              "gemeentelijke belastingen": "belasting", "belastingen": "belasting", "belasting": "belasting"}
 _POSTCODE = re.compile(r"^([1-9][0-9]{3})\s?([A-Za-z]{2})$")
-ADDRESS_FIELDS = ("postcode", "number", "street", "place")
 # What a household is known by in the read model's keys, besides those of payment files.
 ADDRESS, CUSTOMER_NUMBER = "address", "customer-number"
 
