@@ -20,11 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .domain.creditor_reports import (ADDRESS, CUSTOMER_NUMBER, QUEUE_ID, CreditorReport, CreditorReportQueue,
                                       address_key, check_partner, house_number, postcode, same_person)
+from .controls import controls
 from .domain.errors import DomainError
 from .domain.household import Household
 from .domain.iban import Iban, IbanError
 from .domain.money import MoneyError, parse_money
 from .domain.payment_files import PARTICIPANT_IBAN, key_of
+from .domain.signals import CRITICAL, EVICTION_UNMATCHED
 from .engine import Engine, NotFound
 from .onboarding import DocumentError, Problem
 
@@ -180,18 +182,44 @@ def _import_once(engine: Engine, index: Index, reports: list[CreditorReport], fi
         raise DocumentError(file, problems)
     queue = engine.get_or_none(QUEUE_ID) or CreditorReportQueue()
     counts: Counter[str] = Counter()
+    evictions: list[CreditorReport] = []  # queued before, matched now
     for report, dossier in matched:
         outcome = matcher.households[dossier].receive_report(report, date.fromisoformat(report.signal_date), actor)
         counts.update(outcome)
         counts["known"] += not outcome["new"]
         if queue.knows(report) and queue.reports[report.id]["status"] == "waiting":
             queue.assign(report.id, dossier, on, actor)  # found now: a household onboarded since
+            evictions.append(report)
     queued = queue.queue(unmatched, on, actor)
-    engine.save(*matcher.households.values(), *([queue] if queue.pending_events else []))
+    found = (_assigned(engine, evictions, on, actor) or [controls(engine)])[0]
+    for report, _ in unmatched:
+        if report.eviction_date and queue.reports[report.id]["status"] == "waiting":
+            # nobody sees it on a household: the engine's own signal, until assigned
+            found.raise_signal(EVICTION_UNMATCHED, _eviction_key(report), CRITICAL, _eviction_details(report), on)
+    engine.save(*matcher.households.values(), *[a for a in (queue, found) if a.pending_events])
     return {"signals": len(reports), "matched": len(matched), "queued": queued,
             "waiting": len(unmatched), "new": counts["new"], "known": counts["known"],
             "debts_added": counts["debts_added"], "debts_updated": counts["debts_updated"],
             "linked": counts["linked"]}
+
+
+def _eviction_key(report: CreditorReport) -> str:
+    return f"{EVICTION_UNMATCHED}:{report.id}"
+
+
+def _eviction_details(report: CreditorReport) -> dict[str, str]:
+    return {"report": report.id, "amount": report.amount, "eviction_date": report.eviction_date or "",
+            "partner": report.partner, "name": report.name or "",
+            "postcode": f"{report.postcode or ''} {report.number or ''}".strip()}
+
+
+def _assigned(engine: Engine, reports: list[CreditorReport], on: date, actor: str) -> list[Any]:
+    """The engine's signals of these reports' evictions resolved: they are on a household now."""
+    found = controls(engine)
+    for report in reports:
+        if found.signals.get(_eviction_key(report)) is not None:
+            found.resolve(_eviction_key(report), on, actor, "assigned to a household")
+    return [found] if found.pending_events else []
 
 
 def waiting_reports(engine: Engine, status: str | None = "waiting") -> list[dict[str, Any]]:
@@ -217,7 +245,8 @@ def rematch(engine: Engine, index: Index, actor: str, on: date | None = None) ->
                 matcher.households[dossier].receive_report(report, date.fromisoformat(report.signal_date), actor)
                 found.append({"report": report.id, "dossier": dossier})
         if found:
-            engine.save(*matcher.households.values(), queue)
+            done = [report for report in waiting if report.id in {f["report"] for f in found}]
+            engine.save(*matcher.households.values(), queue, *_assigned(engine, done, on or date.today(), actor))
         return {"assigned": found, "waiting": len(waiting) - len(found)}
 
     return engine.retrying(attempt)
@@ -233,7 +262,7 @@ def assign(engine: Engine, report_id: str, dossier: str, actor: str, on: date | 
         household = engine.household(dossier)
         report = queue.assign(report_id, household.dossier, on or date.today(), actor)
         outcome = household.receive_report(report, date.fromisoformat(report.signal_date), actor)
-        engine.save(household, queue)
+        engine.save(household, queue, *_assigned(engine, [report], on or date.today(), actor))
         return {"report": report_id, "dossier": household.dossier, **outcome}
 
     return engine.retrying(attempt)

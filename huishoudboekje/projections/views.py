@@ -390,7 +390,7 @@ def _control_row(signal: ControlSignal) -> dict[str, Any]:
         "agreement": None,
         "period": signal.raised_on.isoformat(),
         "severity": signal.severity,
-        "severity_rank": SEVERITY_RANK[signal.severity],
+        "severity_rank": rank(signal.rule, signal.severity) if signal.is_open else SEVERITY_RANK[signal.severity],
         "status": signal.status,
         "amount_cents": cents,
         "raised_on": signal.raised_on.isoformat(),

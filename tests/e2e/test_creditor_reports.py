@@ -150,6 +150,24 @@ def test_a_planned_eviction_is_critical_and_tops_every_list(store_url, tmp_path)
     assert [s["severity"] for s in signals[1:3]] == ["critical", "critical"]  # its arrears, and the crisis
 
 
+
+def test_an_eviction_nobody_is_found_for_is_the_engines_critical_signal_until_assigned(store_url, tmp_path):
+    onboard_example(store_url, tmp_path, buffer_limit="0.00")
+    hhb(store_url, "reconcile", "--date", "2026-12-01")  # the household's own critical arrears
+    unknown = report("Huur", "900.00", naam="J. Bakker", postcode="1011 AA", huisnummer="1",
+                     datumUitzetting="2026-12-14")
+    assert imported(store_url, tmp_path, [unknown])["queued"] == 1
+    first = out(store_url, "signals")[0]
+    assert (first["rule"], first["severity"], first["dossier"]) == ("eviction-unmatched", "critical", None)
+    assert first["details"]["eviction_date"] == "2026-12-14"
+    [waiting] = out(store_url, "signals", "queue")
+    hhb(store_url, "signals", "assign", waiting["report"], A)
+    signals = out(store_url, "signals")
+    assert (signals[0]["rule"], signals[0]["dossier"]) == ("eviction-planned", A)
+    [control] = [s for s in signals if s["rule"] == "eviction-unmatched"]
+    assert control["status"] == "resolved"
+
+
 def test_a_report_of_the_engines_own_arrears_is_linked_not_a_second_debt(store_url, tmp_path):
     onboard_example(store_url, tmp_path, buffer_limit="0.00")
     hhb(store_url, "reconcile", "--date", "2026-12-01")  # nothing came in, no buffer: the rent is in arrears
