@@ -215,6 +215,10 @@ def test_an_address_and_a_customer_number_set_by_command_find_reports(store_url,
     again = json.loads(hhb(store_url, "onboard", str(ROOT / "examples" / "HHB-2026-0001.yaml")).stdout)
     assert again["status"] == "unchanged"  # a document without them keeps what the commands set
     assert out(store_url, "show", A)["address"]["postcode"] == "3511AB"
+    doc = {**yaml.safe_load((ROOT / "examples" / "HHB-2026-0001.yaml").read_text()),
+           "address": {"postcode": "35 AB", "number": "12"}}
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(doc))
+    assert "address.postcode" in hhb(store_url, "onboard", str(tmp_path / "bad.yaml"), code=2).stderr
     refused = hhb(store_url, "address", A, "--postcode", "35111", "--number", "12", code=2)
     assert "postcode" in refused.stderr
 
