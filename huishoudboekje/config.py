@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     # how many events the read models may be behind before /readyz says not ready.
     log_format: str = "text"
     ready_max_lag: int = Field(default=1000, ge=0)
+    # Creditors' reports (issue 23): partner types besides the law's four (huur, energie,
+    # water, zorgverzekering), comma-separated, e.g. "gemeentelijke belastingen,telecom".
+    partner_types: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     def __init__(self, **values: Any) -> None:
         # pydantic-settings ignores an unknown variable: a misspelt HHB_MANAGED_ACOUNTS would
@@ -181,6 +184,16 @@ class Settings(BaseSettings):
             return str(Iban(value))
         except IbanError as exc:
             raise ValueError(f"HHB_MAATWERK_ACCOUNT: '{value}' is not a valid IBAN ({exc})") from None
+
+    @field_validator("partner_types", mode="before")
+    @classmethod
+    def _partner_types(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.replace(";", ",").split(",")]
+        types = [" ".join(str(part).split()).casefold() for part in value]  # type: ignore[union-attr]
+        if any(not part or len(part) > 60 for part in types):
+            raise ValueError("HHB_PARTNER_TYPES: name each partner type (1-60 characters), separated by commas")
+        return types
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

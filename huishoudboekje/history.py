@@ -88,6 +88,7 @@ def household_detail(h: Household) -> dict[str, Any]:
         "buffer_limit": str(h.buffer_limit), "minimum_leefgeld": str(h.minimum_leefgeld),
         "leefgeld_schedule": h.leefgeld_schedule, "execute_on": h.execute_on, "account": h.account,
         "participants": [{"name": p.name, "iban": p.iban, "contact": p.contact} for p in h.participants],
+        "address": h.address,  # issue 23; null: none given
         "agreements": [agreement_detail(a) for a in h.agreements.values()],
         "buffer_outstanding": str(h.buffer_outstanding),
         "arrears": {"count": len(h.arrears), "amount": str(total(d.amount for d in h.arrears))},
@@ -111,4 +112,5 @@ def agreement_detail(a: Agreement) -> dict[str, Any]:
         # what the payer keeps back of each payment (issue 20); null: nothing
         "withheld": {"amount": str(a.withheld.amount), "kind": a.withheld.kind, "by": a.withheld.by}
         if a.withheld else None,
+        "customer_number": a.customer_number,  # the creditor's, which its reports name (issue 23)
     }

@@ -8,12 +8,14 @@ checked before any is written, and all are written in one transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
 from .domain.agreement import CHARGE, Agreement
+from .domain.creditor_reports import checked_address
 from .domain.household import ACTIVE, Household, HouseholdError, household_id
 from .domain.money import Money
 from .domain.payment_files import PARTICIPANT_IBAN, REFERENCE, key_of
@@ -201,7 +203,7 @@ def _new_household(spec: HouseholdSpec, actor: str) -> Household:
         actor=actor,
     )
     defaults = {"participant_ceiling": None, "buffer_covers_leefgeld": True, "buffer_repayment_max": None,
-                "leefgeld_target": None, "paid_from": None, "coach": None}
+                "leefgeld_target": None, "paid_from": None, "coach": None, "address": None}
     chosen = {name: value for name, value in _settings(spec).items() if name in defaults and value != defaults[name]}
     if chosen:
         household.change_settings(chosen, actor)
@@ -253,10 +255,15 @@ def _apply_changes(household: Household, spec: HouseholdSpec, actor: str,
 
 def _apply_agreement(household: Household, wanted: Agreement, actor: str) -> None:
     current = household.agreements.get(wanted.id)
+    if current is not None and wanted.customer_number is None and current.customer_number:
+        # a document without one keeps what `hhb customer-number` set (issue 23)
+        wanted = dataclasses.replace(wanted, customer_number=current.customer_number)
     if current is None:
         household.add_agreement(wanted, actor)
     elif wanted == current:
         return
+    elif dataclasses.replace(current, customer_number=wanted.customer_number) == wanted:
+        household.set_customer_number(wanted.id, wanted.customer_number, actor)
     elif wanted.end is not None and current.ended_on(wanted.end) == wanted:
         household.end_agreement(wanted.id, wanted.end, actor, via=ONBOARD)
     elif wanted.definition() == current.definition() and _extends(current, wanted):
@@ -286,6 +293,8 @@ def _settings(spec: HouseholdSpec) -> dict[str, Any]:
         "buffer_repayment_max": spec.buffer_repayment_max,
         "leefgeld_target": spec.leefgeld_target,
         "coach": spec.coach,
+        # A document without an address keeps the one `hhb address` gave (issue 23).
+        **({"address": spec.address} if spec.address is not None else {}),
     }
 
 
@@ -377,6 +386,29 @@ def release_held(engine: Engine, dossier: str, on: date, actor: str) -> dict[str
                 "still_held": str(household.on_hold)}
 
     return engine.change_household(dossier, approve)
+
+
+def set_address(engine: Engine, dossier: str, postcode: str, number: Any, street: str | None, place: str | None,
+                actor: str) -> dict[str, Any]:
+    """A household's address (issue 23): creditors' reports are matched by it."""
+    address = checked_address(postcode, number, street, place)
+
+    def command(household: Household) -> dict[str, Any]:
+        household.change_settings({"address": address}, actor)
+        return {"dossier": household.dossier, "address": address}
+
+    return engine.change_household(dossier, command)
+
+
+def set_customer_number(engine: Engine, dossier: str, agreement_id: str, number: str | None,
+                        actor: str) -> dict[str, Any]:
+    """The creditor's customer number on a charge (issue 23); empty removes it."""
+    def command(household: Household) -> dict[str, Any]:
+        household.set_customer_number(agreement_id, number, actor)
+        return {"dossier": household.dossier, "agreement": agreement_id,
+                "customer_number": household.agreements[agreement_id].customer_number}
+
+    return engine.change_household(dossier, command)
 
 
 _SHARED = {

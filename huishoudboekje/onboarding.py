@@ -44,6 +44,8 @@ from .domain.agreement import (
     Tolerance,
     Withholding,
 )
+from .domain.creditor_reports import checked_address, house_number, postcode
+from .domain.errors import DomainError
 from .domain.household import Household, PayDayFrom
 from .domain.iban import Iban, IbanError
 from .domain.money import Money, MoneyError, parse_money
@@ -188,6 +190,8 @@ class IncomeDoc(AgreementDoc):
 class ChargeDoc(AgreementDoc):
     category: Literal[CHARGE_CATEGORIES]  # type: ignore[valid-type]
     reference: SepaText | None = Field(default=None, max_length=140)
+    # The creditor's customer number, which its reports of arrears name (issue 23).
+    customer_number: str | None = Field(default=None, min_length=1, max_length=60)
     priority: int | None = Field(default=None, ge=1, le=99)
 
 
@@ -196,6 +200,26 @@ class LeefgeldDoc(_Doc):
     # Steady leefgeld: paid each cycle when the money allows, the excess kept in the
     # household's leefgeld reserve for cycles below it. Not below the minimum leefgeld.
     target: AmountField | None = None
+
+
+class AddressDoc(_Doc):
+    """The household's address, which creditors' reports name (issue 23)."""
+
+    postcode: str = Field(examples=["3511 AB"])
+    number: str | int = Field(description="House number with its addition, e.g. 12A")
+    street: str | None = Field(default=None, max_length=100)
+    place: str | None = Field(default=None, max_length=100)
+
+    @field_validator("postcode", "number")
+    @classmethod
+    def _dutch(cls, value: Any, info: ValidationInfo) -> str:
+        try:
+            return postcode(value) if info.field_name == "postcode" else house_number(value)
+        except DomainError as exc:
+            raise ValueError(str(exc)) from None
+
+    def value(self) -> dict[str, str | None]:
+        return checked_address(self.postcode, self.number, self.street, self.place)
 
 
 class HouseholdDoc(_Doc):
@@ -225,6 +249,7 @@ class HouseholdDoc(_Doc):
     # The most repaid to the buffer in one cycle (more than 0.00); leave it out for no cap.
     buffer_repayment_max: AmountField | None = None
     participants: list[ParticipantDoc] = Field(min_length=1)
+    address: AddressDoc | None = None  # left out in documents before issue 23
     incomes: list[IncomeDoc] = []
     charges: list[ChargeDoc] = []
     end: date | None = None
@@ -298,6 +323,7 @@ class HouseholdSpec:
     buffer_repayment_max: Money | None = None
     leefgeld_target: Money | None = None
     coach: str | None = None
+    address: dict[str, str | None] | None = None
 
 
 def parse_document(data: Any, file: str) -> HouseholdSpec:
@@ -330,6 +356,7 @@ def parse_document(data: Any, file: str) -> HouseholdSpec:
         buffer_repayment_max=doc.buffer_repayment_max,
         leefgeld_target=doc.leefgeld.target,
         coach=doc.coach,
+        address=doc.address.value() if doc.address else None,
     )
 
 
@@ -380,6 +407,7 @@ def _agreement(doc: HouseholdDoc, kind: str, item: AgreementDoc, path: str, prob
         reference=None if is_income else item.reference,  # type: ignore[attr-defined]
         priority=_priority(item) if not is_income else 9,
         withheld=withheld,
+        customer_number=None if is_income else item.customer_number,  # type: ignore[attr-defined]
     )
 
 
@@ -536,42 +564,4 @@ def _agreement_paths(spec: HouseholdSpec) -> dict[str, str]:
     return paths
 
 
-# -- a dry run: what onboarding would write, and the first pay date it leads to ---------
-
-
-def dry_run(status: str, household: Household, as_of: date) -> dict[str, Any]:
-    """The events onboarding would write for one document (none are written) and the
-    forecast of the household's next pay date (for a new household its first): the
-    charges it pays, what the buffer advances, the leefgeld. A new household has booked
-    no income yet, so every income expected from its start counts in."""
-    from .history import event_rows
-
-    since = household.start if status == "created" else None
-    as_of = max(as_of, household.start)  # no pay date comes before the start
-    pay_date, result = household.forecast_cycle(as_of, expected_since=since)
-    report: dict[str, Any] = {
-        "dossier": household.dossier, "household_id": str(household.id), "status": status,
-        "events": [row for event in household.pending_events for row in event_rows(event)],
-        "paid_from": household.charges_paid_from().isoformat(), "forecast": None,
-    }
-    if result is None:
-        return report
-    after = as_of if since is None else since.fromordinal(since.toordinal() - 1)
-    booked = [(b.agreement_id, b.value_date, b.amount) for b in household.bookings.values()
-              if b.value_date <= pay_date]
-    incomes = booked + household.expected_incomes(after, pay_date)
-    report["forecast"] = {
-        "pay_date": pay_date.isoformat(),
-        "pot_before": str(household.pot),
-        "incomes": [{"agreement": a, "date": d.isoformat(), "amount": str(m)} for a, d, m in sorted(
-            incomes, key=lambda i: (i[1], i[0]))],
-        "charges": [{"agreement": p.agreement_id, "kind": p.kind, "due": p.period.isoformat(),
-                     "amount": str(p.amount)} for p in result.payments if p.kind != "leefgeld"],
-        "unpaid": [{"agreement": d.agreement_id, "due": d.due.isoformat(), "amount": str(d.amount)}
-                   for d in result.new_arrears],
-        "reserved": {k: str(v) for k, v in result.reserved.items() if v},
-        "advanced": str(result.advanced),
-        "repaid": str(result.repaid),
-        "leefgeld": str(result.leefgeld),
-    }
-    return report
+from .onboarding_preview import dry_run  # noqa: E402, F401 - where households.py finds it

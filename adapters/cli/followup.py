@@ -101,16 +101,63 @@ def signals_resolve(signal_id: str, note: Annotated[str, typer.Option("--note")]
 
 @signals_app.command("import")
 def signals_import(file: Path, db: DbOption = None, actor: ActorOption = None) -> None:
-    """Import creditors' reports of arrears (vroegsignalering JSON); all or nothing."""
-    from huishoudboekje.followup import import_creditor_signals
+    """Import creditors' reports of arrears (vroegsignalering JSON); all or nothing. A
+    report is matched to its household by dossier, participant IBAN, customer number or
+    postcode + house number with the name; what matches none waits in `signals queue`."""
+    from huishoudboekje.creditor_reports import import_reports
 
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         fail(f"{file}: not a JSON file ({exc})")
     svc = services(db)
-    store = svc.engine
-    result = guarded(lambda: import_creditor_signals(store, data, str(file), actor_of(actor)))
+    svc.catch_up()  # the read model's keys find the households
+    result = guarded(lambda: import_reports(svc.engine, svc.projections, data, str(file), actor_of(actor),
+                                            svc.settings.partner_types))
+    svc.catch_up()
+    emit(result)
+    if result["queued"]:
+        sys.stderr.write(f"let op / note: {result['queued']} melding(en) zonder huishouden wachten in "
+                         "`hhb signals queue` / report(s) without a household wait in `hhb signals queue`\n")
+
+
+@signals_app.command("queue")
+def signals_queue(all_: Annotated[bool, typer.Option("--all", help="Also reports assigned since")] = False,
+                  db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Creditors' reports no household was found for: they wait here until assigned."""
+    from huishoudboekje.creditor_reports import waiting_reports
+
+    rows = waiting_reports(services(db).engine, None if all_ else "waiting")
+    if as_json:
+        emit(rows)
+        return
+    table = Table("report", "partner", "amount", "since", "eviction", "name", "postcode", "why")
+    for r in rows:
+        table.add_row(r["report"], r["partner"], r["amount"], r["arrears_since"], r["eviction_date"] or "",
+                      r["name"] or "", f"{r['postcode'] or ''} {r['number'] or ''}".strip(), r["why"])
+    out.print(table)
+
+
+@signals_app.command("rematch")
+def signals_rematch(db: DbOption = None, actor: ActorOption = None) -> None:
+    """Match the waiting reports again, e.g. after onboarding a household from the queue
+    with the address, IBAN or customer number a report names."""
+    from huishoudboekje.creditor_reports import rematch
+
+    svc = services(db)
+    svc.catch_up()
+    result = guarded(lambda: rematch(svc.engine, svc.projections, actor_of(actor)))
+    svc.catch_up()
+    emit(result)
+
+
+@signals_app.command("assign")
+def signals_assign(report: str, dossier: str, db: DbOption = None, actor: ActorOption = None) -> None:
+    """Put a queued creditor's report on a household (onboard it first if nobody manages it yet)."""
+    from huishoudboekje.creditor_reports import assign
+
+    svc = services(db)
+    result = guarded(lambda: assign(svc.engine, report, dossier, actor_of(actor)))
     svc.catch_up()
     emit(result)
 

@@ -189,3 +189,34 @@ def release(dossier: str, db: DbOption = None, actor: ActorOption = None) -> Non
     if outcome["status"] == "approved":
         sys.stderr.write(f"let op / note: approved by {outcome['approved_by']}; a second person must run "
                          f"`hhb release {dossier} --actor NAME` to release it\n")
+
+
+@app.command("address")
+def address(
+    dossier: str,
+    postcode: Annotated[str, typer.Option("--postcode", help="e.g. 3511 AB")],
+    number: Annotated[str, typer.Option("--number", help="House number with its addition, e.g. 12A")],
+    street: Annotated[Optional[str], typer.Option("--street")] = None,
+    place: Annotated[Optional[str], typer.Option("--place")] = None,
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """Set a household's address, which creditors' reports are matched by."""
+    svc = services(db)
+    result = guarded(lambda: household_service.set_address(svc.engine, dossier, postcode, number, street, place,
+                                                           actor_of(actor)))
+    svc.catch_up()
+    emit(result)
+
+
+@app.command("customer-number")
+def customer_number(
+    dossier: str, agreement: str,
+    number: Annotated[str, typer.Argument(help="The creditor's customer number; empty to remove it")],
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """Set the creditor's customer number on a charge, which creditors' reports name."""
+    svc = services(db)
+    result = guarded(lambda: household_service.set_customer_number(svc.engine, dossier, agreement, number,
+                                                                   actor_of(actor)))
+    svc.catch_up()
+    emit(result)

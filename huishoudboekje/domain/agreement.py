@@ -105,6 +105,9 @@ class Agreement:
     # What the payer keeps back of each payment (an income only); None in agreements
     # made before issue 20 and where nothing is withheld.
     withheld: Withholding | None = None
+    # The creditor's customer number for this household (a charge only), which creditors'
+    # reports name; None in agreements made before issue 23 and where staff gave none.
+    customer_number: str | None = None
 
     @property
     def amount(self) -> Money:

@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate, event
 from .agreement import CHARGE, Agreement, Participant
 from .arrangements import Arrangements
 from .bookings import IncomeBookings
+from .creditor_reports import ReportedArrears
 from .cycles import PayCalendar, schedule_key
 from .debts import Debts
 from .deductions import Deduction, Deductions
@@ -46,8 +47,9 @@ from .instructions import Instruction, Instructions, instruction_row  # noqa: F4
 from .terms import DUE_DATE, MONTHLY, PAY_DATE, WEEKLY, Frequency, PayRule, Status  # noqa: F401
 
 
-class Household(Terms, IncomeBookings, Deductions, Debts, Arrangements, Moratoria, PhaseOut, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions,
-                PayCalendar, PayDates, LateIncomes, Forecasting, Aggregate):
+class Household(Terms, IncomeBookings, Deductions, Debts, ReportedArrears, Arrangements, Moratoria, PhaseOut,
+                PaymentEchoes, HeldRelease, Signalling, PaymentInstructions, PayCalendar, PayDates, LateIncomes,
+                Forecasting, Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
     # Version 3 (2026-12) keeps its instructions in an `Instructions`, as rows.
@@ -67,6 +69,9 @@ class Household(Terms, IncomeBookings, Deductions, Debts, Arrangements, Moratori
     leefgeld_target: Money | None = None  # steady leefgeld; the excess kept in the leefgeld reserve
     end_reason: str | None = None  # why participation ended (issue 23); None: not given, or before
     coach: str | None = None  # the budget coach's name, for the contact card (issue 19); None: not named
+    # Postcode, number, street, place (`creditor_reports.checked_address`), which creditors'
+    # reports name (issue 23); None: not given, or before.
+    address: dict[str, str | None] | None = None
     # The last pay date's leefgeld below the minimum: (pay date, how far), for a signal.
     leefgeld_short_on: date | None = None
     leefgeld_short = Money.zero()
@@ -208,6 +213,10 @@ class Household(Terms, IncomeBookings, Deductions, Debts, Arrangements, Moratori
                         via: str | None = None) -> None:  # None in events before 2026-12
         agreement = self.agreements[agreement_id]
         self.agreements[agreement_id] = agreement.with_amount_from(effective, amount)
+
+    @event("CustomerNumberSet")
+    def _customer_number_set(self, agreement_id: str, customer_number: str | None, actor: str) -> None:
+        self.agreements[agreement_id] = replace(self.agreements[agreement_id], customer_number=customer_number)
 
     @event("AgreementEnded")
     def _agreement_ended(self, agreement_id: str, end: date, actor: str,

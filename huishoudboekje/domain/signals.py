@@ -40,6 +40,9 @@ LEEFGELD_BELOW_MINIMUM = "leefgeld-below-minimum"  # a pay date paid less than t
 DEDUCTION_BOOKED = "deduction-booked"  # someone else took money from the household's account (issue 20)
 TERM_MISSED = "term-missed"  # the pot could not pay a payment arrangement's term (issue 23)
 MORATORIUM_ENDING = "moratorium-ending"  # a moratorium ends within 30 days: its arrangements resume (issue 23)
+EVICTION_PLANNED = "eviction-planned"  # a creditor's report names a planned eviction (issue 23)
+# ... and no household was found for it: the engine's own signal (`Controls`) until assigned
+EVICTION_UNMATCHED = "eviction-unmatched"
 
 RULES = {
     INCOME_LATE: (HIGH, True),
@@ -64,7 +67,16 @@ RULES = {
     TERM_MISSED: (HIGH, False),
     # Clears itself once the moratorium has ended, or was extended beyond the 30 days.
     MORATORIUM_ENDING: (MEDIUM, True),
+    # A planned eviction comes before everything else (`rank`), whatever its severity says.
+    EVICTION_PLANNED: (CRITICAL, False),
 }
+
+
+def rank(rule: str, severity: str) -> int:
+    """Where a signal goes in a list, most urgent first: a planned eviction tops every list."""
+    return -1 if rule in (EVICTION_PLANNED, EVICTION_UNMATCHED) else SEVERITY_RANK[severity]
+
+
 LOOK_BACK = timedelta(days=62)  # how far back a late income is still worth a signal
 PARTNER_TYPES = ("Energie", "Huur", "Water", "Zorgverzekering")
 

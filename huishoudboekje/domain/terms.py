@@ -58,6 +58,7 @@ SETTINGS = frozenset(
         "buffer_repayment_max",
         "leefgeld_target",
         "coach",
+        "address",
     }
 )
 

@@ -27,7 +27,8 @@ from ..domain.payment_files import (BEFORE_REVIEW, CREDITOR_IBAN, PARTICIPANT_IB
 from ..domain.run import RUN_ID, PaymentFileRecord
 from ..domain.ledger import COLUMN, Ledger
 from ..domain.money import Money, MoneyError
-from ..domain.signals import OPEN, RESOLVED, SEVERITY_RANK, Signal
+from ..domain.creditor_reports import ADDRESS, CUSTOMER_NUMBER
+from ..domain.signals import OPEN, RESOLVED, SEVERITY_RANK, Signal, rank
 from ..engine import Engine
 from .store import TABLES, ReadModel, read_model_class
 
@@ -39,7 +40,8 @@ CONTROLS_EVENTS = "huishoudboekje.domain.controls:Controls."
 FILE_WRITTEN = "huishoudboekje.domain.run:Run.PaymentFileWritten"
 REVIEW_EVENTS = "huishoudboekje.domain.payment_files:PaymentFile."
 # The household events that change what it is known by (`_key_rows`).
-KEY_EVENTS = {"Onboarded", "AgreementAdded", "AgreementRevised", "SettingsChanged", "ParticipationEnded"}
+KEY_EVENTS = {"Onboarded", "AgreementAdded", "AgreementRevised", "SettingsChanged", "ParticipationEnded",
+              "CustomerNumberSet"}
 
 
 @dataclass
@@ -335,15 +337,21 @@ def review_row(review: PaymentFile) -> dict[str, Any]:
 
 def _key_rows(household: Household) -> list[dict[str, Any]]:
     """What an active household is known by: its participants' IBANs, its creditors'
-    references and IBANs (normalised, `key_of`)."""
+    references and IBANs, its address and its creditors' customer numbers (normalised,
+    `key_of`; the last two find a creditor's report its household, issue 23)."""
     if household.status != "active":
         return []
     keys = {(PARTICIPANT_IBAN, key_of(p.iban)) for p in household.participants}
+    address = getattr(household, "address", None)
+    if address:
+        keys.add((ADDRESS, key_of(f"{address['postcode']}|{address['number']}")))
     for agreement in household.agreements.values():
         if agreement.kind == CHARGE:
             keys.add((CREDITOR_IBAN, key_of(agreement.counterparty.iban)))
             if agreement.reference:
                 keys.add((REFERENCE, key_of(agreement.reference)))
+            if getattr(agreement, "customer_number", None):
+                keys.add((CUSTOMER_NUMBER, key_of(agreement.customer_number)))
     return [{"row_key": f"{kind}|{value}|{household.dossier}", "kind": kind, "key_value": value,
              "dossier": household.dossier} for kind, value in sorted(keys) if value]
 
@@ -362,7 +370,7 @@ def _signal_row(household: Household, signal: Signal) -> dict[str, Any]:
         "agreement": signal.agreement_id,
         "period": signal.period,
         "severity": signal.severity,
-        "severity_rank": SEVERITY_RANK[signal.severity],
+        "severity_rank": rank(signal.rule, signal.severity) if signal.is_open else SEVERITY_RANK[signal.severity],
         "status": signal.status,
         "amount_cents": signal.amount.cents,
         "raised_on": signal.raised_on.isoformat(),
@@ -386,7 +394,7 @@ def _control_row(signal: ControlSignal) -> dict[str, Any]:
         "agreement": None,
         "period": signal.raised_on.isoformat(),
         "severity": signal.severity,
-        "severity_rank": SEVERITY_RANK[signal.severity],
+        "severity_rank": rank(signal.rule, signal.severity) if signal.is_open else SEVERITY_RANK[signal.severity],
         "status": signal.status,
         "amount_cents": cents,
         "raised_on": signal.raised_on.isoformat(),

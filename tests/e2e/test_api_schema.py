@@ -29,6 +29,7 @@ ROLE_OF = {"/api/v1/statements": "job", "/api/v1/runs": "job", "/api/v1/payment-
            "/api/v1/payment-files/{name}": "job", "/api/v1/payment-files/{name}/review": "finance",
            "/api/v1/payment-files/{name}/release": "finance", "/api/v1/payment-files/{name}/hold": "finance",
            "/api/v1/reports": "teamlead",
+           "/api/v1/signals/queue": "teamlead", "/api/v1/signals/queue/{report}/assign": "teamlead",
            "/api/v1/me/left": "participant", "/api/v1/me/overview": "participant"}
 
 

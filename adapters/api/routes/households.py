@@ -20,8 +20,8 @@ from ...overview import render_html
 from ..dependencies import READERS, TEAM, UPLOAD, Context, check_own, context, hidden, may_see, role, visible
 from ..errors import Problem, domain_errors
 from ..idempotency import Write, json_answer, writer
-from ..models import (MONTH, READ_PROBLEMS, WRITE_PROBLEMS, AgreementEnded, AmountChanged, AmountChangeIn,
-                      BusinessDate, DossierPath, EndIn, HeldReleased, HistoryOut, HouseholdOut, HouseholdRow,
+from ..models import (MONTH, READ_PROBLEMS, WRITE_PROBLEMS, AddressIn, AddressSet, AgreementEnded, AmountChanged, AmountChangeIn,
+                      BusinessDate, CustomerNumberIn, CustomerNumberSet, DossierPath, EndIn, HeldReleased, HistoryOut, HouseholdOut, HouseholdRow,
                       LeftOut, NoticesIn, NoticesOut, Onboarded, ParticipationEnded, ParticipationEndIn, PayDayChanged,
                       PayDayIn, problems)
 router = APIRouter(prefix="/api/v1")
@@ -180,6 +180,33 @@ def release_held(dossier: DossierPath, call: Write = writer(*TEAM)) -> Response:
         return json_answer(HeldReleased(**outcome))
 
     return call.answer(action, "dossier")
+
+
+@router.post("/households/{dossier:path}/address", tags=["households"], response_model=AddressSet,
+             summary="Set the household's address (creditors' reports are matched by it)",
+             responses=WRITE_PROBLEMS)
+def set_address(dossier: DossierPath, body: AddressIn, call: Write = writer(*TEAM)) -> Response:
+    def action() -> Response:
+        check_own(call.ctx, call.who, dossier)
+        outcome = household_service.set_address(call.ctx.engine, dossier, body.postcode, body.number, body.street,
+                                                body.place, call.actor)
+        return json_answer(AddressSet(**outcome))
+
+    return call.answer(action, "postcode")
+
+
+@router.post("/households/{dossier:path}/agreements/{agreement}/customer-number", tags=["households"],
+             response_model=CustomerNumberSet, summary="Set the creditor's customer number on a charge",
+             responses=WRITE_PROBLEMS)
+def set_customer_number(dossier: DossierPath, agreement: str, body: CustomerNumberIn,
+                        call: Write = writer(*TEAM)) -> Response:
+    def action() -> Response:
+        check_own(call.ctx, call.who, dossier)
+        outcome = household_service.set_customer_number(call.ctx.engine, dossier, agreement, body.customer_number,
+                                                        call.actor)
+        return json_answer(CustomerNumberSet(**outcome))
+
+    return call.answer(action, "customer_number")
 
 
 @router.get("/households/{dossier:path}", tags=["households"], response_model=HouseholdOut,

@@ -10,16 +10,17 @@ from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 
-from huishoudboekje import followup
+from huishoudboekje import creditor_reports, followup
 from huishoudboekje.access import Principal
 from huishoudboekje.domain.access import AUDITOR, FINANCE, JOB, TEAMLEAD
 from huishoudboekje.domain.signals import ACKNOWLEDGED, RESOLVED
-from huishoudboekje.followup import CreditorSignals
+from huishoudboekje.creditor_reports import CreditorSignals
 
 from ..dependencies import READERS, TEAM, UPLOAD, Context, check_own, context, role
 from ..errors import Problem
 from ..idempotency import Write, json_answer, writer
-from ..models import MONTH, WRITE_PROBLEMS, NoteIn, ReportOut, SignalChanged, SignalOut, SignalsImported, problems
+from ..models import (MONTH, WRITE_PROBLEMS, NoteIn, QueuedReportOut, ReportAssigned, ReportAssignIn, ReportOut,
+                      SignalChanged, SignalOut, SignalsImported, problems)
 
 router = APIRouter(prefix="/api/v1")
 
@@ -43,24 +44,33 @@ def signals(dossier: Annotated[str | None, Query(max_length=40)] = None,
 
 
 @router.post("/signals/import", tags=["signals"], response_model=SignalsImported,
-             summary="Import creditors' reports of arrears (vroegsignalering), all or nothing",
+             summary="Import creditors' reports of arrears (vroegsignalering), all or nothing; reports no "
+                     "household is found for wait in the queue",
              responses=WRITE_PROBLEMS)
 def import_signals(report: CreditorSignals, call: Write = writer(JOB, *TEAM)) -> Response:
     def action() -> Response:
         data = report.model_dump(mode="json", by_alias=True)
         check_report(call, data["signals"])
-        result = followup.import_creditor_signals(call.ctx.engine, data, UPLOAD, call.actor)
+        call.ctx.services.catch_up()  # the read model's keys find the households
+        result = creditor_reports.import_reports(call.ctx.engine, call.ctx.services.projections, data, UPLOAD,
+                                                 call.actor, call.ctx.services.settings.partner_types)
         return json_answer(SignalsImported(**result))
 
     return call.answer(action, "signals")
 
 
 def check_report(call: Write, reports: list[dict[str, Any]]) -> None:
-    """Staff report only on their own team's households; others read as unknown dossiers."""
+    """Staff report only on their own team's households, by dossier (others read as
+    unknown dossiers); reports to be matched by IBAN, address or customer number come
+    from the creditors' exchange (the job), which may see every household."""
     if call.who.role not in TEAM:
         return
     problems_ = []
     for index, item in enumerate(reports):
+        if not item.get("dossier"):
+            problems_.append((f"signals[{index}].dossier", "staff import reports on their own team's households, "
+                                                           "by dossier"))
+            continue
         try:
             check_own(call.ctx, call.who, item["dossier"])
         except Problem as problem:
@@ -68,6 +78,28 @@ def check_report(call: Write, reports: list[dict[str, Any]]) -> None:
     if problems_:
         raise Problem(422, "Invalid document", "; ".join(f"{f}: {m}" for f, m in problems_), problems_[0][0],
                       {"errors": [{"field": f, "message": m} for f, m in problems_]})
+
+
+@router.get("/signals/queue", tags=["signals"], response_model=list[QueuedReportOut],
+            summary="Creditors' reports no household was found for, waiting to be assigned",
+            responses=problems(403, 422))
+def queue(status: Literal["waiting", "assigned"] | None = "waiting",
+          who: Principal = role(TEAMLEAD, AUDITOR, JOB), ctx: Context = Depends(context)) -> Any:
+    """Not yet any team's: teamleads (who assign them), auditors and the job see them."""
+    return [r for r in creditor_reports.waiting_reports(ctx.engine, None) if status is None or r["status"] == status]
+
+
+@router.post("/signals/queue/{report}/assign", tags=["signals"], response_model=ReportAssigned,
+             summary="Put a queued creditor's report on a household (onboard it first if nobody manages it)",
+             responses=WRITE_PROBLEMS)
+def assign(report: Annotated[str, PathParam(max_length=40)], body: ReportAssignIn,
+           call: Write = writer(TEAMLEAD)) -> Response:
+    def action() -> Response:
+        check_own(call.ctx, call.who, body.dossier)
+        return json_answer(ReportAssigned(**creditor_reports.assign(call.ctx.engine, report, body.dossier,
+                                                                    call.actor)))
+
+    return call.answer(action, "report")
 
 
 @router.post("/signals/{signal:path}/acknowledge", tags=["signals"], response_model=SignalChanged,
