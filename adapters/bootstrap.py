@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -39,6 +39,7 @@ from huishoudboekje.reconcile import RunSummary, files_dir, reconcile
 from huishoudboekje.statements import ImportResult
 from huishoudboekje.history import household_detail, household_on, timeline
 
+from .access_log import AccessLog
 from .payments import Pain001Writer, PaymentFiles
 from .store import open_engine
 
@@ -70,6 +71,16 @@ class Services:
         from huishoudboekje.projections.views import Projections
 
         return Projections(self.engine)  # one per process: building it creates tables
+
+    @cached_property
+    def access_log(self) -> AccessLog:
+        """Who read which household (`adapters/access_log.py`); append-only."""
+        return AccessLog(self.engine)
+
+    def read_by(self, actor: str | None, dossiers: Iterable[str], action: str) -> None:
+        """Log a person's read of households' data; nothing when no person is named."""
+        if actor:
+            self.access_log.record(actor, dossiers, action)
 
     # -- writes ------------------------------------------------------------------------
 
