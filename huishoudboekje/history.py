@@ -92,6 +92,7 @@ def household_detail(h: Household) -> dict[str, Any]:
         "buffer_outstanding": str(h.buffer_outstanding),
         "arrears": {"count": len(h.arrears), "amount": str(total(d.amount for d in h.arrears))},
         "last_pay_date": h.last_pay_date.isoformat() if h.last_pay_date else None,
+        "consent": h.consent_detail(),
     }
 
 

@@ -44,6 +44,7 @@ from .domain.agreement import (
     Tolerance,
     Withholding,
 )
+from .domain.consent import WAYS
 from .domain.household import Household, PayDayFrom
 from .domain.iban import Iban, IbanError
 from .domain.money import Money, MoneyError, parse_money
@@ -198,6 +199,13 @@ class LeefgeldDoc(_Doc):
     target: AmountField | None = None
 
 
+class ConsentDoc(_Doc):
+    """The day and way the participant agreed to take part (`domain/consent.py`)."""
+
+    date: dt.date
+    way: Literal[WAYS]  # type: ignore[valid-type]
+
+
 class HouseholdDoc(_Doc):
     """One household, as staff describe it at onboarding."""
 
@@ -228,6 +236,7 @@ class HouseholdDoc(_Doc):
     incomes: list[IncomeDoc] = []
     charges: list[ChargeDoc] = []
     end: date | None = None
+    consent: ConsentDoc | None = None  # leave it out where it is recorded by `hhb consent`
 
     @field_validator("leefgeld")
     @classmethod
@@ -298,6 +307,7 @@ class HouseholdSpec:
     buffer_repayment_max: Money | None = None
     leefgeld_target: Money | None = None
     coach: str | None = None
+    consent: tuple[date, str] | None = None  # (the day, the way) the participant agreed
 
 
 def parse_document(data: Any, file: str) -> HouseholdSpec:
@@ -330,6 +340,7 @@ def parse_document(data: Any, file: str) -> HouseholdSpec:
         buffer_repayment_max=doc.buffer_repayment_max,
         leefgeld_target=doc.leefgeld.target,
         coach=doc.coach,
+        consent=(doc.consent.date, doc.consent.way) if doc.consent else None,
     )
 
 

@@ -57,7 +57,7 @@ def signals_list(
         return
     svc = services(db)
     rows = svc.signals(dossier, team, status)
-    svc.read_by(actor, (r["dossier"] for r in rows if r.get("dossier")), "hhb signals")
+    svc.read_by(actor, [dossier] if dossier else (r["dossier"] for r in rows if r.get("dossier")), "hhb signals")
     if as_json:
         emit(rows)
         return
