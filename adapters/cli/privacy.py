@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+import json
+import sys
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -76,3 +78,40 @@ def _require_auditor(engine: Engine, auditor: str | None) -> None:
         fail(str(exc).replace("actor:", "--by:", 1))
     if account.role != AUDITOR:
         fail(f"--by: {account.name} is {account.role}; only an auditor reads the access log")
+
+
+@app.command("subject-access")
+def subject_access(
+    dossier: str,
+    fmt: Annotated[str, typer.Option("--format", help="json (for computers) or pdf (plain Dutch)")] = "json",
+    output: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write to this file "
+                                                                         "(default: stdout for json)")] = None,
+    day: Annotated[Optional[str], typer.Option("--date", help="Made on this date (default: today)")] = None,
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """Everything the engine holds about a participant's household: the answer to their
+    request for access (personal details, consent, agreements, payments, bank lines,
+    signals, notes, debts, who read their data)."""
+    from huishoudboekje.subject_access import subject_access as gather
+
+    if fmt not in ("json", "pdf"):
+        fail("--format: json or pdf")
+    made_on = parse_day(day, "--date") if day is not None else date.today()
+    svc = services(db)
+    guarded(lambda: svc.engine.household(dossier))  # NotFound before anything is logged
+    svc.read_by(actor_of(actor), [dossier], f"hhb subject-access --format {fmt}")
+    entries = [e.as_dict() for e in svc.access_log.entries(dossier)]
+    data = guarded(lambda: gather(svc.engine, dossier, made_on, entries))
+    if fmt == "json":
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+        if output is None:
+            sys.stdout.write(text + "\n")
+            return
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        from ..overview import render_pdf
+        from ..subject_access import render_html
+
+        output = output or Path(f"inzage-{dossier.replace('/', '-')}.pdf")
+        guarded(lambda: render_pdf(render_html(data), output))
+    emit({"file": str(output)})

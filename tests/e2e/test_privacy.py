@@ -201,3 +201,86 @@ def test_consent_through_the_api(api):
     ended = api.post(f"{path}/consent", json={"on": "2026-12-10", "withdrawn": True}, headers=api.staff).json()
     assert ended["reason"] == "stopped-by-participant" and ended["consent"]["withdrawn"] == "2026-12-10"
     assert api.get(path, headers=api.staff).json()["status"] == "ended"
+
+
+# -- a participant's own data ----------------------------------------------------------------------
+
+MINE, OTHERS = "HHB-DEMO-0001", ("HHB-DEMO-0002", "HHB-DEMO-0003")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo's three personas paid on 1 December; a creditor's report about persona 1 and
+    a note on a signal of persona 1 and of persona 3."""
+    tmp = tmp_path_factory.mktemp("subject")
+    db = f"sqlite:///{tmp / 'events.sqlite'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HHB_VAR_DIR", str(tmp / "var"))
+        patch.setenv("HHB_MANAGED_ACCOUNTS", MANAGED)
+        hhb(db, "demo")
+        report = tmp / "report.json"
+        report.write_text(json.dumps({"signals": [{
+            "dossier": MINE, "partnerType": "Energie", "bedrag": "212.40", "startdatumAchterstand": "2026-10-01",
+            "signaalDatum": "2026-11-20", "crisisIndicatie": False}]}))
+        hhb(db, "signals", "import", str(report), "--actor", "j.devries")
+        for dossier, note in ((MINE, "Gebeld met mevrouw over de energierekening"),
+                              (OTHERS[1], "Geheime notitie over het derde huishouden")):
+            [signal] = [s for s in out(db, "signals", "--dossier", dossier) if s["status"] == "open"][:1]
+            hhb(db, "signals", "ack", signal["id"], "--note", note, "--actor", "j.devries")
+        hhb(db, "show", OTHERS[0], "--actor", "m.bakker")  # a read of another household
+        engine = open_engine(db, tmp / "var")
+        households = {d: engine.household(d) for d in (MINE, *OTHERS)}
+        engine.close()
+        yield {"db": db, "tmp": tmp, "households": households}
+
+
+def _theirs(household) -> list[str]:
+    """What identifies another household's data: its dossier, its people, its payments, its notes."""
+    marks = [household.dossier, *(p.name for p in household.participants), *(p.iban for p in household.participants)]
+    marks += [i.end_to_end_id for i in household.instructions.values()]
+    return marks + [h["note"] for s in household.signals.values() for h in s.history
+                    if h.get("note") and h["by"] != "system"]  # the engine's own notes are the same for all
+
+
+def test_the_json_holds_every_agreement_payment_signal_and_note_of_the_household_and_nothing_else(demo):
+    mine = demo["households"][MINE]
+    data = json.loads(hhb(demo["db"], "subject-access", MINE, "--actor", "j.devries").stdout)
+    assert {a["id"] for a in data["agreements"]} == set(mine.agreements)
+    assert {p["id"] for p in data["payments"]} >= set(mine.instructions) and mine.instructions
+    assert all(p["pay_date"] == "2026-12-01" for p in data["payments"])
+    assert {s["key"] for s in data["signals"]} == set(mine.signals) and mine.signals
+    assert [n["note"] for n in data["notes"]] == ["Gebeld met mevrouw over de energierekening"]
+    assert {t["outcome"] for t in data["statement_lines"]} == {"booked"}  # its November incomes
+    assert data["participants"][0]["name"] == mine.participants[0].name
+    assert [e["actor"] for e in data["access_log"]] == ["j.devries"]  # this request itself
+    text = json.dumps(data, ensure_ascii=False)
+    for other in OTHERS:
+        for mark in _theirs(demo["households"][other]):
+            assert mark not in text, mark
+
+
+def test_the_pdf_says_it_in_plain_dutch_with_every_agreement_payment_signal_and_note(demo):
+    pypdf = pytest.importorskip("pypdf")
+    if not __import__("shutil").which("chromium"):
+        pytest.skip("no Chromium for PDF output")
+    mine = demo["households"][MINE]
+    target = demo["tmp"] / "inzage.pdf"
+    hhb(demo["db"], "subject-access", MINE, "--format", "pdf", "--out", str(target), "--actor", "j.devries")
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(target).pages)
+    flat = " ".join(text.split())
+    assert "Wat wij over u bewaren" in flat and "Uw afspraken" in flat
+    for agreement in mine.agreements:
+        assert f"Afspraak {agreement}" in flat
+    for instruction in mine.instructions.values():
+        assert f"Kenmerk {instruction.end_to_end_id}" in flat
+    for key in mine.signals:
+        assert f"Code {key}" in flat
+    assert "Gebeld met mevrouw over de energierekening" in flat
+    for other in OTHERS:
+        for mark in _theirs(demo["households"][other]):
+            assert mark not in flat, mark
+
+
+def test_an_unknown_dossier_is_not_found_and_logs_nothing(demo):
+    result = runner.invoke(app, ["subject-access", "HHB-NOPE", "--db", demo["db"]])
+    assert result.exit_code == 3
