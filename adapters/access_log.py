@@ -25,6 +25,8 @@ from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from huishoudboekje import access
+from huishoudboekje.domain.access import PARTICIPANT
 from huishoudboekje.engine import Engine
 
 TABLE = "hhb_access_log"
@@ -143,6 +145,22 @@ class AccessLog:
         qualified = f"{self.prefix}{TABLE}"
         return [*_compiled(postgresql.dialect(), schema),
                 _POSTGRES_GUARD.format(table=TABLE, qualified=qualified, prefix=self.prefix)]
+
+
+def links(engine: Engine) -> dict[str, tuple[str, bool]]:
+    """Every participant's link: short id -> (dossier, revoked)."""
+    return {c.short_id: (c.dossier or "", c.revoked is not None)
+            for c in access.credentials(engine) if c.role == PARTICIPANT}
+
+
+def log_link_changes(log: AccessLog, actor: str, before: dict[str, tuple[str, bool]],
+                     after: dict[str, tuple[str, bool]]) -> None:
+    """Log the links created and revoked between two looks (`links`)."""
+    for short_id, (dossier, revoked) in after.items():
+        if short_id not in before:
+            log.record(actor, [dossier], f"{LINK_CREATED} {short_id}")
+        if revoked and not before.get(short_id, ("", False))[1]:
+            log.record(actor, [dossier], f"{LINK_REVOKED} {short_id}")
 
 
 def _compiled(dialect: Any, schema: str | None) -> list[str]:

@@ -39,7 +39,7 @@ from huishoudboekje.reconcile import RunSummary, files_dir, reconcile
 from huishoudboekje.statements import ImportResult
 from huishoudboekje.history import household_detail, household_on, timeline
 
-from .access_log import AccessLog
+from .access_log import AccessLog, links, log_link_changes
 from .payments import Pain001Writer, PaymentFiles
 from .store import open_engine
 
@@ -132,8 +132,12 @@ class Services:
         from .notices import senders
 
         s = self.settings
-        return notices.send(self.engine, senders(s), today or date.today(), public_url=s.public_url,
-                            link_days=s.notice_link_days, max_days=s.max_credential_days).as_dict()
+        before = links(self.engine)
+        try:
+            return notices.send(self.engine, senders(s), today or date.today(), public_url=s.public_url,
+                                link_days=s.notice_link_days, max_days=s.max_credential_days).as_dict()
+        finally:  # the fresh links it issued (and revoked when a gateway failed), in the access log
+            log_link_changes(self.access_log, "notices", before, links(self.engine))
 
     def import_statements(self, statements: list[Statement], actor: str,
                           allow_unbalanced: bool = False) -> ImportResult:
