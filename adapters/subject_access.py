@@ -5,7 +5,9 @@ overview is (`overview.render_pdf`, headless Chromium)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader
 
@@ -31,13 +33,14 @@ LINES = {"booked": "Geld voor u binnengekomen", "confirmation": "Betaling voor u
 SIGNAL = {"open": "open", "acknowledged": "gezien door uw wijkteam", "resolved": "opgelost"}
 
 
-def render_html(data: dict[str, Any]) -> str:
+def render_html(data: dict[str, Any], zone: ZoneInfo = ZoneInfo("Europe/Amsterdam")) -> str:
+    """`zone`: the municipality's (HHB_TIMEZONE), for the moments in the access log."""
     day = _days()
     return _env.get_template("subject_access.html").render(
-        w=W, data=data, made_on=day(data["made_on"]), sections=sections(data))
+        w=W, data=data, made_on=day(data["made_on"]), sections=sections(data, zone))
 
 
-def sections(data: dict[str, Any]) -> list[dict[str, Any]]:
+def sections(data: dict[str, Any], zone: ZoneInfo) -> list[dict[str, Any]]:
     day, euro = _days(), (lambda amount: money(amount, "nl"))
     return [
         _section("Uw gegevens", _facts(data, day), "—"),
@@ -66,7 +69,7 @@ def sections(data: dict[str, Any]) -> list[dict[str, Any]]:
             for d in data["debts"]] + [
             f"Regeling {r['arrangement']}: {euro(r['monthly'])} per maand vanaf {day(r['from'])}"
             for r in data["arrangements"]], "Er zijn geen schulden of regelingen."),
-        _section("Wie uw gegevens bekeek", [f"{e['at'][:10]} {e['at'][11:16]}: {e['actor']} ({e['action']})"
+        _section("Wie uw gegevens bekeek", [f"{_moment(e['at'], zone)}: {e['actor']} ({e['action']})"
                                             for e in data["access_log"]], "Niemand."),
     ]
 
@@ -103,6 +106,11 @@ def _agreement(a: dict[str, Any], euro: Callable[[str], str]) -> str:
     who = a["counterparty"]
     return (f"{agreement_name(a['id'], 'nl')} ({'inkomen' if income else 'vaste last'}): {euro(a['amount'])} "
             f"{'van' if income else 'aan'} {who['name']} ({who['iban']}). Afspraak {a['id']}")
+
+
+def _moment(at: str, zone: ZoneInfo) -> str:
+    local = datetime.fromisoformat(at).astimezone(zone)
+    return f"{day_words(local.date(), 'nl', weekday=False, year=True)} om {local:%H.%M} uur"
 
 
 def _days() -> Callable[[str], str]:

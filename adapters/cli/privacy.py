@@ -7,6 +7,7 @@ import sys
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Annotated, Optional
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -113,5 +114,6 @@ def subject_access(
         from ..subject_access import render_html
 
         output = output or Path(f"inzage-{dossier.replace('/', '-')}.pdf")
-        guarded(lambda: render_pdf(render_html(data), output))
+        html = render_html(data, ZoneInfo(svc.settings.timezone))
+        guarded(lambda: render_pdf(html, output))
     emit({"file": str(output)})

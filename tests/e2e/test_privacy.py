@@ -187,6 +187,9 @@ def test_every_read_through_the_api_is_logged_with_its_caller_and_request(api):
     assert {e["actor"] for e in entries} == {"staff:j.devries"}
     assert api.get(f"/api/v1/access-log?dossier={B}", headers=api.auditor).json() == []
     assert api.get("/api/v1/access-log", headers=api.staff).status_code == 403
+    answer = api.get(f"{path}/subject-access", headers=api.auditor).json()  # a read by the auditor, logged too
+    assert answer["dossier"] == A and answer["access_log"][-1]["actor"] == "auditor:a.udit"
+    assert api.get(f"/api/v1/households/{B}/subject-access", headers=api.staff).status_code == 404
 
 
 def test_consent_through_the_api(api):

@@ -12,10 +12,12 @@ from pydantic import BaseModel, Field, model_validator
 from huishoudboekje import consent as consent_service
 from huishoudboekje.access import Principal
 from huishoudboekje.domain.access import AUDITOR
+from huishoudboekje.subject_access import subject_access as gather
 
-from ..dependencies import TEAM, Context, check_own, context, role
+from ..dependencies import READERS, TEAM, Context, check_own, context, role, visible
+from ..errors import domain_errors
 from ..idempotency import Write, json_answer, writer
-from ..models import WRITE_PROBLEMS, BusinessDate, ConsentOut, DossierPath, In, problems
+from ..models import READ_PROBLEMS, WRITE_PROBLEMS, BusinessDate, ConsentOut, DossierPath, In, problems
 
 router = APIRouter(prefix="/api/v1")
 
@@ -64,6 +66,16 @@ def record_consent(dossier: DossierPath, body: ConsentIn, call: Write = writer(*
         return json_answer(ConsentAnswer(**result))
 
     return call.answer(action, "on")
+
+
+@router.get("/households/{dossier:path}/subject-access", tags=["privacy"], response_model=dict[str, Any],
+            summary="Everything the engine holds about a household: the answer to the participant's request "
+                    "for access (as `hhb subject-access --format json`)", responses=READ_PROBLEMS)
+def subject_access(dossier: DossierPath, who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
+    visible(ctx, who, dossier)  # logs this read
+    entries = [e.as_dict() for e in ctx.services.access_log.entries(dossier)]
+    with domain_errors():
+        return gather(ctx.engine, dossier, ctx.services.local_now().date(), entries)
 
 
 @router.get("/access-log", tags=["privacy"], response_model=list[AccessLogEntry],
