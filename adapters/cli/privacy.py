@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime, time, timezone
+from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 from zoneinfo import ZoneInfo
@@ -97,8 +97,9 @@ def subject_access(
 
     if fmt not in ("json", "pdf"):
         fail("--format: json or pdf")
-    made_on = parse_day(day, "--date") if day is not None else date.today()
+    made_on = parse_day(day, "--date") if day is not None else None
     svc = services(db)
+    made_on = made_on or svc.local_now().date()  # the municipality's today, as the API's
     guarded(lambda: svc.engine.household(dossier))  # NotFound before anything is logged
     svc.read_by(actor_of(actor), [dossier], f"hhb subject-access --format {fmt}")
     entries = [e.as_dict() for e in svc.access_log.entries(dossier)]
