@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -152,6 +153,13 @@ def test_the_app_cannot_change_or_delete_an_entry_and_a_rebuild_keeps_them(two_h
         engine.close()
     hhb(store_url, "projections", "rebuild")
     assert [e["actor"] for e in log(store_url, "--dossier", A)] == ["j.devries"]
+
+
+def test_no_code_of_the_app_updates_or_deletes_an_entry():
+    code = [p for base in ("huishoudboekje", "adapters") for p in (ROOT / base).rglob("*.py")]
+    statement = re.compile(r"(UPDATE|DELETE\s+FROM)\s+[{}\w.]*(hhb_access_log|{TABLE})")  # the table by name
+    writes = [f"{p.name}: {m.group(0)}" for p in code for m in statement.finditer(p.read_text(encoding="utf-8"))]
+    assert writes == []
 
 
 # -- the access log: the API -----------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, model_validator
 from huishoudboekje import consent as consent_service
 from huishoudboekje.access import Principal
 from huishoudboekje.domain.access import AUDITOR
+from huishoudboekje.domain.consent import WAYS
 from huishoudboekje.subject_access import subject_access as gather
 
 from ..dependencies import READERS, TEAM, Context, check_own, context, role, visible
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/api/v1")
 
 class ConsentIn(In):
     on: BusinessDate = Field(description="The day the participant agreed (or withdrew)")
-    way: Literal["signed-form", "in-person", "digital", "by-phone", "other"] | None = Field(
+    way: Literal[WAYS] | None = Field(  # type: ignore[valid-type]
         default=None, description="How they agreed; leave it out with `withdrawn`")
     withdrawn: bool = Field(default=False, description="The participant withdrew their consent: participation "
                                                        "ends that day (reason stopped-by-participant)")
