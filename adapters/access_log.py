@@ -32,6 +32,7 @@ from huishoudboekje.engine import Engine
 TABLE = "hhb_access_log"
 LINK_CREATED = "link created"
 LINK_REVOKED = "link revoked"
+CREATE_LOCK = 7_311_024  # pg_advisory_xact_lock key while the table and its trigger are created
 
 _METADATA = MetaData()
 _ACCESS_LOG = Table(
@@ -134,6 +135,8 @@ class AccessLog:
             if self._ready:
                 return
             with self.datastore.transaction(commit=True) as cursor:
+                if self.postgres:  # two processes starting together would collide in the catalog
+                    cursor.execute("SELECT pg_advisory_xact_lock(%(key)s)", {"key": CREATE_LOCK})
                 for statement in self._ddl():
                     cursor.execute(statement)
             self._ready = True

@@ -39,12 +39,14 @@ from huishoudboekje.reconcile import RunSummary, files_dir, reconcile
 from huishoudboekje.statements import ImportResult
 from huishoudboekje.history import household_detail, household_on, timeline
 
-from .access_log import AccessLog, links, log_link_changes
 from .payments import Pain001Writer, PaymentFiles
 from .store import open_engine
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .access_log import AccessLog
     from huishoudboekje.projections.views import Projections
+
+    from .shared_state import SharedState
 
 Progress = Callable[[int, int], None]
 
@@ -74,13 +76,24 @@ class Services:
 
     @cached_property
     def access_log(self) -> AccessLog:
-        """Who read which household (`adapters/access_log.py`); append-only."""
+        """Who read which household (`adapters/access_log.py`); append-only. Imported
+        here for the same reason as the projections (SQLAlchemy)."""
+        from .access_log import AccessLog
+
         return AccessLog(self.engine)
 
     def read_by(self, actor: str | None, dossiers: Iterable[str], action: str) -> None:
         """Log a person's read of households' data; nothing when no person is named."""
         if actor:
             self.access_log.record(actor, dossiers, action)
+
+    @cached_property
+    def shared_state(self) -> SharedState:
+        """What the server's processes share (Idempotency-Keys, failed sign-ins), in the
+        store's database; imported here for the same reason as the projections."""
+        from .shared_state import open_shared_state
+
+        return open_shared_state(self.engine.env)
 
     # -- writes ------------------------------------------------------------------------
 
@@ -130,6 +143,8 @@ class Services:
         from huishoudboekje import notices
 
         from .notices import senders
+
+        from .access_log import links, log_link_changes
 
         s = self.settings
         before = links(self.engine)
@@ -208,8 +223,18 @@ class Services:
         """Households' signals and the engine's own (`Controls`: a payment file nobody
         released, …), which belong to no dossier or team: with them unless a dossier or a
         team is asked for."""
-        return self.projections.signals(dossier, team, status, households=households,
+        rows = self.projections.signals(dossier, team, status, households=households,
                                         controls=not (dossier or team) if controls is None else controls)
+        held = self.held_back(team) if households else set()
+        return [row for row in rows if row["id"] not in held]
+
+    def held_back(self, team: str | None = None) -> set[str]:
+        """The signals the cap per team per month holds back from the worklist (HHB_SIGNAL_CAP,
+        `domain/signal_cap.py`): decided over every signal of the team's month."""
+        from huishoudboekje.domain.signal_cap import held_back
+
+        cap = self.settings.signal_cap
+        return set() if cap is None else held_back(self.projections.signals(None, team), cap)
 
     def unmatched(self) -> list[dict[str, Any]]:
         return [statement_service.to_dict(r) for r in statement_service.unmatched(self.engine)]
@@ -220,7 +245,7 @@ class Services:
     def report(self, team: str | None = None, month: str | None = None) -> dict[str, Any]:
         from huishoudboekje.reports import team_report
 
-        return team_report(self.projections, team, month)
+        return team_report(self.projections, team, month, self.settings.signal_cap)
 
     def balance(self, account: str | None = None, on: date | None = None,
                 signal_on: date | None = None) -> dict[str, Any]:

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     actor: str = "cli"
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(default=1, ge=1)  # `hhb serve` processes; they share state through the database
     public_url: str = "http://127.0.0.1:8000"
     max_credential_days: int = Field(default=365, ge=1)  # the longest a token or link may be valid
     value_days_ahead: int = Field(default=7, ge=0)  # value dates this many days after the import date at most
@@ -79,6 +80,9 @@ class Settings(BaseSettings):
     maatwerk_prices: Path | None = None
     maatwerk_cutoff: str | None = None
     maatwerk_account: str | None = None
+    # Signals per team per month (issue 23; a covenant's cap, e.g. 50): above it the lowest-
+    # priority ones are held back from the worklist and counted in the report. Empty: no cap.
+    signal_cap: int | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -117,6 +121,19 @@ class Settings(BaseSettings):
         if value is None or not value.strip():
             return None
         return cls._amount(value, info)
+
+    @field_validator("signal_cap", mode="before")
+    @classmethod
+    def _signal_cap(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            cap = int(str(value).strip())
+        except ValueError:
+            raise ValueError(f"HHB_SIGNAL_CAP: '{value}' is not a whole number (leave it empty for no cap)") from None
+        if cap < 1:
+            raise ValueError(f"HHB_SIGNAL_CAP: {cap} is not a number of at least 1 (leave it empty for no cap)")
+        return cap
 
     @field_validator("maatwerk_cutoff")
     @classmethod

@@ -86,5 +86,11 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     return app
 
 
+def from_environment() -> FastAPI:
+    """The app of one of `hhb serve --workers N`'s processes (uvicorn imports it by name):
+    the settings and the store from the environment, HHB_DATABASE_URL included."""
+    return create_app()
+
+
 __all__ = ["FAILED_LOGIN_LIMIT", "FAILED_LOGIN_WINDOW", "MAX_BODY", "PROBLEM", "FailedLogins", "create_app",
-           "trusted_networks"]
+           "from_environment", "trusted_networks"]

@@ -66,6 +66,10 @@ def signals_list(
         table.add_row(r["id"], r["severity"], r["status"], r["rule"], r["amount"], r["raised_on"],
                       ", ".join(f"{k}={v}" for k, v in r["details"].items())[:60])
     out.print(table)
+    held = svc.held_back(team)
+    if held:
+        out.print(f"[yellow]{len(held)} signalen achtergehouden door het maximum per team per maand "
+                  f"(HHB_SIGNAL_CAP); zie hhb report / {len(held)} held back by the cap[/]")
     lag = svc.projections.status().lag
     if lag:
         out.print(f"[yellow]the signals view is {lag} events behind[/]")
@@ -195,7 +199,8 @@ def report(
     month: Annotated[Optional[str], typer.Option("--month", help="Signals raised in this month (YYYY-MM)")] = None,
     db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Team report: households, open signals by rule, buffer exposure, arrears, shortfalls ahead."""
+    """Team report: households, open signals by rule, buffer exposure, arrears, shortfalls ahead,
+    endings by reason, the average time in the programme, signals held back by HHB_SIGNAL_CAP."""
     result = services(db).report(team, month)
     if as_json:
         emit(result)
