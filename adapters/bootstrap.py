@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -43,6 +43,7 @@ from .payments import Pain001Writer, PaymentFiles
 from .store import open_engine
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .access_log import AccessLog
     from huishoudboekje.projections.views import Projections
 
     from .shared_state import SharedState
@@ -72,6 +73,19 @@ class Services:
         from huishoudboekje.projections.views import Projections
 
         return Projections(self.engine)  # one per process: building it creates tables
+
+    @cached_property
+    def access_log(self) -> AccessLog:
+        """Who read which household (`adapters/access_log.py`); append-only. Imported
+        here for the same reason as the projections (SQLAlchemy)."""
+        from .access_log import AccessLog
+
+        return AccessLog(self.engine)
+
+    def read_by(self, actor: str | None, dossiers: Iterable[str], action: str) -> None:
+        """Log a person's read of households' data; nothing when no person is named."""
+        if actor:
+            self.access_log.record(actor, dossiers, action)
 
     @cached_property
     def shared_state(self) -> SharedState:
@@ -130,9 +144,15 @@ class Services:
 
         from .notices import senders
 
+        from .access_log import links, log_link_changes
+
         s = self.settings
-        return notices.send(self.engine, senders(s), today or date.today(), public_url=s.public_url,
-                            link_days=s.notice_link_days, max_days=s.max_credential_days).as_dict()
+        before = links(self.engine)
+        try:
+            return notices.send(self.engine, senders(s), today or date.today(), public_url=s.public_url,
+                                link_days=s.notice_link_days, max_days=s.max_credential_days).as_dict()
+        finally:  # the fresh links it issued (and revoked when a gateway failed), in the access log
+            log_link_changes(self.access_log, "notices", before, links(self.engine))
 
     def import_statements(self, statements: list[Statement], actor: str,
                           allow_unbalanced: bool = False) -> ImportResult:

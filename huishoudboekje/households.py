@@ -209,9 +209,22 @@ def _new_household(spec: HouseholdSpec, actor: str) -> Household:
         household.change_settings(chosen, actor)
     for agreement in spec.agreements:
         household.add_agreement(agreement, actor)
+    _apply_consent(household, spec, actor)
     if spec.end is not None:
         household.end_participation(spec.end, actor)
     return household
+
+
+def _apply_consent(household: Household, spec: HouseholdSpec, actor: str) -> None:
+    """The document's consent, when it is new: not recorded yet, or given on a later day
+    (a consent recorded since by `hhb consent`, or withdrawn, is not undone by an older
+    document)."""
+    if spec.consent is None:
+        return
+    on, way = spec.consent
+    current = household.consent
+    if current is None or (not current["withdrawn"] and on.isoformat() > current["on"]):
+        household.record_consent(on, way, actor)
 
 
 def _apply_changes(household: Household, spec: HouseholdSpec, actor: str,
@@ -248,6 +261,7 @@ def _apply_changes(household: Household, spec: HouseholdSpec, actor: str,
             )
     for agreement in spec.agreements:
         _apply_agreement(household, agreement, actor)
+    _apply_consent(household, spec, actor)
     if spec.end is not None:
         household.end_participation(spec.end, actor)
     return len(household.pending_events) > before
@@ -341,13 +355,16 @@ def end_participation(engine: Engine, dossier: str, end: date, actor: str,
                       reason: str | None = None) -> dict[str, Any]:
     """End participation (`reason`: why, see END_REASONS); says when the final settlement
     pays out what is held."""
-    def command(household: Household) -> dict[str, Any]:
-        household.end_participation(end, actor, reason)
-        first = _first_day_to_run(engine)
-        settlement = household.settlement_date() if first is None else household.settles_on(first)
-        return {"settlement_date": settlement.isoformat() if settlement else None}
+    return engine.change_household(dossier, lambda h: end_participation_of(engine, h, end, actor, reason))
 
-    return engine.change_household(dossier, command)
+
+def end_participation_of(engine: Engine, household: Household, end: date, actor: str,
+                         reason: str | None = None) -> dict[str, Any]:
+    """End a loaded household's participation (unsaved); also for a consent's withdrawal."""
+    household.end_participation(end, actor, reason)
+    first = _first_day_to_run(engine)
+    settlement = household.settlement_date() if first is None else household.settles_on(first)
+    return {"settlement_date": settlement.isoformat() if settlement else None}
 
 
 def _first_day_to_run(engine: Engine) -> date | None:

@@ -46,6 +46,7 @@ from .domain.agreement import (
 )
 from .domain.creditor_reports import checked_address, house_number, postcode
 from .domain.errors import DomainError
+from .domain.consent import WAYS
 from .domain.household import Household, PayDayFrom
 from .domain.iban import Iban, IbanError
 from .domain.money import Money, MoneyError, parse_money
@@ -222,6 +223,13 @@ class AddressDoc(_Doc):
         return checked_address(self.postcode, self.number, self.street, self.place)
 
 
+class ConsentDoc(_Doc):
+    """The day and way the participant agreed to take part (`domain/consent.py`)."""
+
+    date: dt.date
+    way: Literal[WAYS]  # type: ignore[valid-type]
+
+
 class HouseholdDoc(_Doc):
     """One household, as staff describe it at onboarding."""
 
@@ -253,6 +261,7 @@ class HouseholdDoc(_Doc):
     incomes: list[IncomeDoc] = []
     charges: list[ChargeDoc] = []
     end: date | None = None
+    consent: ConsentDoc | None = None  # leave it out where it is recorded by `hhb consent`
 
     @field_validator("leefgeld")
     @classmethod
@@ -324,6 +333,7 @@ class HouseholdSpec:
     leefgeld_target: Money | None = None
     coach: str | None = None
     address: dict[str, str | None] | None = None
+    consent: tuple[date, str] | None = None  # (the day, the way) the participant agreed
 
 
 def parse_document(data: Any, file: str) -> HouseholdSpec:
@@ -357,6 +367,7 @@ def parse_document(data: Any, file: str) -> HouseholdSpec:
         leefgeld_target=doc.leefgeld.target,
         coach=doc.coach,
         address=doc.address.value() if doc.address else None,
+        consent=(doc.consent.date, doc.consent.way) if doc.consent else None,
     )
 
 

@@ -9,6 +9,8 @@ their own household under /me and nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, Request
@@ -17,7 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from huishoudboekje import access
 from huishoudboekje.access import Principal
 from huishoudboekje.config import Settings
-from huishoudboekje.domain.access import AUDITOR, PARTICIPANT, STAFF, TEAMLEAD
+from huishoudboekje.domain.access import AUDITOR, JOB, PARTICIPANT, STAFF, TEAMLEAD
 from huishoudboekje.domain.household import Household, household_id
 from huishoudboekje.engine import Engine
 from huishoudboekje.projections.views import Projections
@@ -83,15 +85,29 @@ def refuse_failed(request: Request, ctx: Context, credential: str) -> None:
 # -- access --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Caller(Principal):
+    """The caller, and the request they made (for the access log)."""
+
+    route: str = ""
+
+
 def role(*allowed: str) -> Any:
     """A dependency: the caller, if their role may use the endpoint (403 otherwise)."""
 
-    def check(who: Principal = Depends(principal)) -> Principal:
+    def check(request: Request, who: Principal = Depends(principal)) -> Principal:
         if who.role not in allowed:
             raise Problem(403, "Forbidden", f"a {who.role} credential may not use this endpoint")
-        return who
+        return Caller(**vars(who), route=f"{request.method} {request.url.path}")
 
     return Depends(check)
+
+
+def read_by(ctx: Context, who: Principal, dossiers: Iterable[str]) -> None:
+    """Log a person's read of these households' data (`adapters/access_log.py`); the job
+    is no person, and a participant reading their own household is not logged per view."""
+    if who.role not in (JOB, PARTICIPANT):
+        ctx.services.read_by(who.actor, dossiers, getattr(who, "route", "") or "api")
 
 
 def hidden(dossier: str) -> Problem:
@@ -108,6 +124,7 @@ def visible(ctx: Context, who: Principal, dossier: str) -> Household:
     household = ctx.views.household(dossier)
     if household is None or not may_see(who, household.team):
         raise hidden(dossier)
+    read_by(ctx, who, [dossier])
     return household
 
 

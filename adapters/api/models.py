@@ -205,6 +205,15 @@ class PayDayFromOut(BaseModel):
     pay_day: int | str
 
 
+class ConsentOut(BaseModel):
+    on: str = Field(description="The day the participant agreed to take part")
+    way: str = Field(description="signed-form, in-person, digital, by-phone or other")
+    actor: str = Field(description="Who recorded it")
+    withdrawn: str | None = Field(description="The day the participant withdrew it (which ended the "
+                                              "participation); null while it stands")
+    withdrawn_by: str | None = None
+
+
 class HouseholdOut(BaseModel):
     dossier: str
     household_id: str
@@ -235,6 +244,8 @@ class HouseholdOut(BaseModel):
     moratoria: list[dict[str, Any]] = Field(default_factory=list, description="Moratoria: from, until, reason")
     self_paid: list[dict[str, Any]] = Field(default_factory=list, description=(
         "Charges the participant pays from a date on (a phase-out): agreement, creditor, from, amount"))
+    consent: ConsentOut | None = Field(default=None, description="The participant's consent to take part; "
+                                                                 "null where none was recorded")
 
 
 class EventOut(BaseModel):

@@ -10,6 +10,8 @@ from rich.table import Table
 
 from huishoudboekje.domain.access import PARTICIPANT
 
+from ..access_log import LINK_CREATED, LINK_REVOKED
+
 from .common import (ActorOption, DbOption, JsonOption, actor_of, app, emit, engine, err, fail, guarded, out,
                      services, settings)
 
@@ -99,11 +101,13 @@ def tokens_link(
 
     config = settings()
     guarded(lambda: access.lifetime(PARTICIPANT, days, False, config.max_credential_days))
-    store = engine(db)
+    svc = services(db)
+    store = svc.engine
     name = guarded(lambda: store.household(dossier)).participants[0].name
     secret, credential = guarded(lambda: access.issue(store, PARTICIPANT, name, actor_of(actor),
                                                       dossier=dossier, valid_days=days,
                                                       max_days=config.max_credential_days))
+    svc.read_by(actor_of(actor), [dossier], f"{LINK_CREATED} {credential.short_id}")
     emit({"link": f"{base_url.rstrip('/')}/p/{secret}", "id": credential.short_id, "dossier": dossier,
           "expires": credential.expires.isoformat() if credential.expires else None})
 
@@ -113,7 +117,10 @@ def tokens_revoke(token_id: str, db: DbOption = None, actor: ActorOption = None)
     """Revoke a token or link by its id."""
     from huishoudboekje import access
 
-    credential = guarded(lambda: access.revoke(engine(db), token_id, actor_of(actor)))
+    svc = services(db)
+    credential = guarded(lambda: access.revoke(svc.engine, token_id, actor_of(actor)))
+    if credential.dossier:  # a participant's link
+        svc.read_by(actor_of(actor), [credential.dossier], f"{LINK_REVOKED} {credential.short_id}")
     emit({"id": credential.short_id, "revoked": credential.revoked.isoformat()})
 
 

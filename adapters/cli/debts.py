@@ -47,12 +47,13 @@ def debts_list(dossier: Annotated[Optional[str], typer.Argument(help="One househ
                team: Annotated[Optional[str], typer.Option("--team")] = None,
                day: Annotated[Optional[str], typer.Option("--date", help="Frozen by a moratorium on this date "
                                                                           "(default: today)")] = None,
-               db: DbOption = None, as_json: JsonOption = False) -> None:
+               db: DbOption = None, as_json: JsonOption = False, actor: ActorOption = None) -> None:
     """A household's debts (or every household's): recorded ones and the engine's own arrears."""
     as_of = parse_day(day, "--date") if day is not None else None
     svc = services(db, create=False)
     svc.catch_up()
     rows = guarded(lambda: svc.debts(dossier, team, as_of))
+    svc.read_by(actor, [dossier] if dossier else (r["dossier"] for r in rows), "hhb debts list")
     if as_json:
         emit(rows)
         return
@@ -137,11 +138,13 @@ def arrangements_add(
 
 
 @arrangements_app.command("list")
-def arrangements_list(dossier: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+def arrangements_list(dossier: str, db: DbOption = None, as_json: JsonOption = False,
+                      actor: ActorOption = None) -> None:
     """A household's arrangements: the term, terms paid and missed, what was paid."""
     svc = services(db, create=False)
     svc.catch_up()
     rows = guarded(lambda: svc.household(dossier).arrangement_rows())
+    svc.read_by(actor, [dossier], "hhb arrangements list")
     if as_json:
         emit(rows)
         return

@@ -31,12 +31,13 @@ app.add_typer(projections_app, name="projections")
 def left(
     dossier: str,
     day: Annotated[Optional[str], typer.Option("--date", help="As of this date (default: today)")] = None,
-    db: DbOption = None, as_json: JsonOption = False,
+    db: DbOption = None, as_json: JsonOption = False, actor: ActorOption = None,
 ) -> None:
     """What's left this month for a household, with the forecast for the next pay date."""
     as_of = parse_day(day, "--date") if day is not None else date.today()
     svc = services(db, create=False)
     result = guarded(lambda: svc.left(svc.household(dossier), as_of))
+    svc.read_by(actor, [dossier], "hhb left")
     if as_json:
         emit(result)
         return
@@ -49,13 +50,14 @@ def signals_list(
     dossier: Annotated[Optional[str], typer.Option("--dossier")] = None,
     team: Annotated[Optional[str], typer.Option("--team")] = None,
     status: Annotated[Optional[str], typer.Option("--status", help="open, acknowledged or resolved")] = None,
-    db: DbOption = None, as_json: JsonOption = False,
+    db: DbOption = None, as_json: JsonOption = False, actor: ActorOption = None,
 ) -> None:
     """List signals, most urgent first."""
     if ctx.invoked_subcommand is not None:
         return
     svc = services(db, create=False)
     rows = svc.signals(dossier, team, status)
+    svc.read_by(actor, [dossier] if dossier else (r["dossier"] for r in rows if r.get("dossier")), "hhb signals")
     if as_json:
         emit(rows)
         return
@@ -210,7 +212,7 @@ def overview(
     day: Annotated[Optional[str], typer.Option("--date", help="Made on this date (default: today): "
                                                               "payments after it are planned")] = None,
     lang: Annotated[str, typer.Option("--lang", help="nl or en")] = "nl",
-    db: DbOption = None,
+    db: DbOption = None, actor: ActorOption = None,
 ) -> None:
     """A printable monthly overview for the participant (plain Dutch, or English), A4 as PDF."""
     from huishoudboekje.reports import monthly_overview
@@ -222,6 +224,7 @@ def overview(
     made_on = parse_day(day, "--date") if day is not None else date.today()
     svc = services(db, create=False)
     data = guarded(lambda: monthly_overview(svc.engine, dossier, month, made_on, svc.projections.unreleased))
+    svc.read_by(actor, [dossier], "hhb overview")
     html = render_overview(data, lang)
     if fmt == "html":
         if output:

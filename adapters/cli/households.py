@@ -55,11 +55,12 @@ def onboard(
 
 @app.command("households")
 def list_households(team: Annotated[Optional[str], typer.Option("--team")] = None,
-                    db: DbOption = None, as_json: JsonOption = False) -> None:
+                    db: DbOption = None, as_json: JsonOption = False, actor: ActorOption = None) -> None:
     """List households (as GET /households: from the read model, brought up to date first)."""
     svc = services(db, create=False)
     svc.catch_up()
     rows = svc.households(team)
+    svc.read_by(actor, (r["dossier"] for r in rows), "hhb households")
     if as_json:
         emit(rows)
         return
@@ -71,10 +72,11 @@ def list_households(team: Annotated[Optional[str], typer.Option("--team")] = Non
 
 
 @app.command("show")
-def show(dossier: str, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """One household: settings, participants, agreements, money owed."""
+def show(dossier: str, db: DbOption = None, as_json: JsonOption = False, actor: ActorOption = None) -> None:
+    """One household: settings, participants, agreements, money owed, consent."""
     svc = services(db, create=False)
     detail = guarded(lambda: svc.household_detail(svc.household(dossier)))
+    svc.read_by(actor, [dossier], "hhb show")
     if as_json:
         emit(detail)
         return
@@ -87,11 +89,13 @@ def history(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Show the household as it stood on this date")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    actor: ActorOption = None,
 ) -> None:
     """The event timeline of a household, and how it stood on a date."""
     day = parse_day(as_of, "--as-of") if as_of is not None else None
     svc = services(db, create=False)
     result = guarded(lambda: svc.history(dossier, day))
+    svc.read_by(actor, [dossier], "hhb history")
     if as_json:
         emit(result)
         return

@@ -20,6 +20,7 @@ from .agreement import CHARGE, Agreement, Participant
 from .arrangements import Arrangements
 from .bookings import IncomeBookings
 from .creditor_reports import ReportedArrears
+from .consent import Consent
 from .cycles import PayCalendar, schedule_key
 from .debts import Debts
 from .deductions import Deduction, Deductions
@@ -47,9 +48,9 @@ from .instructions import Instruction, Instructions, instruction_row  # noqa: F4
 from .terms import DUE_DATE, MONTHLY, PAY_DATE, WEEKLY, Frequency, PayRule, Status  # noqa: F401
 
 
-class Household(Terms, IncomeBookings, Deductions, Debts, ReportedArrears, Arrangements, Moratoria, PhaseOut,
-                PaymentEchoes, HeldRelease, Signalling, PaymentInstructions, PayCalendar, PayDates, LateIncomes,
-                Forecasting, Aggregate):
+class Household(Terms, Consent, IncomeBookings, Deductions, Debts, ReportedArrears, Arrangements, Moratoria,
+                PhaseOut, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions, PayCalendar, PayDates,
+                LateIncomes, Forecasting, Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
     # Version 3 (2026-12) keeps its instructions in an `Instructions`, as rows.
@@ -248,6 +249,15 @@ class Household(Terms, IncomeBookings, Deductions, Debts, ReportedArrears, Arran
         self.end_reason = reason
         for agreement_id, agreement in self.agreements.items():
             self.agreements[agreement_id] = agreement.ended_on(end)
+
+    @event("ConsentRecorded")
+    def _consent_recorded(self, on: date, way: str, actor: str) -> None:
+        self.consent = {"on": on.isoformat(), "way": way, "actor": actor, "withdrawn": None,
+                        "withdrawn_by": None}
+
+    @event("ConsentWithdrawn")
+    def _consent_withdrawn(self, on: date, actor: str) -> None:
+        self.consent = {**self.consent, "withdrawn": on.isoformat(), "withdrawn_by": actor}
 
     # -- incomes booked from bank statements -----------------------------------
 

@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.cli import app
+from adapters.access_log import AccessLog
 from adapters.store import open_engine
 from huishoudboekje import access
 from tests.factories import MANAGED, Tx, camt053
@@ -217,6 +218,10 @@ def test_text_message_of_a_late_income_and_a_fresh_link_once(store_url, tmp_path
     try:
         principal = access.authenticate(engine, secret)
         assert principal is not None and principal.dossier == "HHB-2026-0001"
+        # both links, staff's and the job's fresh one, are in the access log (issue 24)
+        created = [(e.actor, e.action) for e in AccessLog(engine).entries("HHB-2026-0001")]
+        assert [actor for actor, _ in created] == ["cli", "notices"]
+        assert created[1][1] == f"link created {access.hash_secret(secret)[:12]}"
     finally:
         engine.close()
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import debts, households, maatwerk, me, runs, signals, statements, teams, treasury
+from . import debts, households, maatwerk, me, privacy, runs, signals, statements, teams, treasury
 
 router = APIRouter()
-for part in (debts, households, teams, statements, runs, signals, treasury, maatwerk, me):
+for part in (privacy, debts, households, teams, statements, runs, signals, treasury, maatwerk, me):
     router.include_router(part.router)
 
 __all__ = ["router"]

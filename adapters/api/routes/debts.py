@@ -14,7 +14,7 @@ from huishoudboekje.access import Principal
 from huishoudboekje.domain.debts import SEPARATOR, debt_id
 from huishoudboekje.onboarding import AmountField
 
-from ..dependencies import READERS, TEAM, Context, check_own, context, role, visible
+from ..dependencies import READERS, TEAM, Context, check_own, context, read_by, role, visible
 from ..errors import domain_errors
 from ..idempotency import Write, json_answer, writer
 from ..models import READ_PROBLEMS, WRITE_PROBLEMS, BusinessDate, DossierPath, In, problems
@@ -74,7 +74,9 @@ def _full(dossier: str, debt: str) -> str:
             summary="Every household's debts (staff and teamleads: their own team's)", responses=problems(403))
 def all_debts(as_of: Annotated[date | None, Query(alias="date", description="Frozen on this date (default today)")]
               = None, who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
-    return ctx.services.debts(None, who.team if who.role in TEAM else None, as_of)
+    rows = ctx.services.debts(None, who.team if who.role in TEAM else None, as_of)
+    read_by(ctx, who, (r["dossier"] for r in rows))
+    return rows
 
 
 @router.get("/households/{dossier:path}/debts", tags=["debts"], response_model=list[DebtOut],

@@ -17,7 +17,8 @@ from huishoudboekje.domain.household import household_id
 from huishoudboekje.onboarding import HouseholdDoc, RevertsChanges, parse_document
 
 from ...overview import render_html
-from ..dependencies import READERS, TEAM, UPLOAD, Context, check_own, context, hidden, may_see, role, visible
+from ..dependencies import (READERS, TEAM, UPLOAD, Context, check_own, context, hidden, may_see, read_by, role,
+                            visible)
 from ..errors import Problem, domain_errors
 from ..idempotency import Write, json_answer, writer
 from ..models import (MONTH, READ_PROBLEMS, WRITE_PROBLEMS, AddressIn, AddressSet, AgreementEnded, AmountChanged, AmountChangeIn,
@@ -64,7 +65,9 @@ def onboard(document: HouseholdDoc, call: Write = writer(*TEAM),
             summary="List households (staff and teamleads: their own team's)",
             responses=problems(403))
 def list_households(who: Principal = role(*READERS), ctx: Context = Depends(context)) -> Any:
-    return ctx.services.households(who.team if who.role in TEAM else None)
+    rows = ctx.services.households(who.team if who.role in TEAM else None)
+    read_by(ctx, who, (r["dossier"] for r in rows))
+    return rows
 
 
 @router.get("/households/{dossier:path}/history", tags=["households"], response_model=HistoryOut,

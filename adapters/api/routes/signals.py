@@ -16,7 +16,7 @@ from huishoudboekje.domain.access import AUDITOR, FINANCE, JOB, TEAMLEAD
 from huishoudboekje.domain.signals import ACKNOWLEDGED, RESOLVED
 from huishoudboekje.creditor_reports import CreditorSignals
 
-from ..dependencies import READERS, TEAM, UPLOAD, Context, check_own, context, role
+from ..dependencies import READERS, TEAM, UPLOAD, Context, check_own, context, may_see, read_by, role
 from ..errors import Problem
 from ..idempotency import Write, json_answer, writer
 from ..models import (MONTH, WRITE_PROBLEMS, NoteIn, QueuedReportOut, ReportAssigned, ReportAssignIn, ReportOut,
@@ -34,6 +34,14 @@ def signals(dossier: Annotated[str | None, Query(max_length=40)] = None,
             who: Principal = role(*READERS, FINANCE), ctx: Context = Depends(context)) -> Any:
     """The engine's own signals (no dossier: a payment file nobody released, …) go to
     teamleads and finance (finance sees only those) and auditors."""
+    rows = _signals(dossier, team, status, who, ctx)
+    asked = ctx.views.household(dossier) if dossier else None  # read, even when it has no signals
+    seen = [dossier] if asked is not None and who.role != FINANCE and may_see(who, asked.team) else []
+    read_by(ctx, who, seen + [r["dossier"] for r in rows if r.get("dossier")])
+    return rows
+
+
+def _signals(dossier: str | None, team: str | None, status: str | None, who: Principal, ctx: Context) -> Any:
     if who.role == FINANCE:
         return ctx.services.signals(status=status, households=False, controls=not (dossier or team))
     if who.role in TEAM:
