@@ -253,6 +253,7 @@ def test_the_api_sets_an_address_imports_queues_and_assigns(store_url, tmp_path)
             assert (done["matched"], done["queued"], done["debts_added"]) == (1, 1, 1)
             [waiting] = call("GET", "/signals/queue", "lead").json()
             assert waiting["name"] == "J. Bakker"
+            assert json.loads(hhb(store_url, "signals", "queue", "--json").stdout) == [waiting]  # the CLI alike
             assigned = call("POST", f"/signals/queue/{waiting['report']}/assign", "lead", json={"dossier": A})
             assert assigned.status_code == 200 and assigned.json()["new"] == 1
             assert call("GET", "/signals/queue", "lead").json() == []
