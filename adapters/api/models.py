@@ -173,6 +173,7 @@ class CounterpartyOut(BaseModel):
 
 class ParticipantOut(CounterpartyOut):
     contact: str | None
+    share: str | None = None  # of the leefgeld ("1/2"); None: the first participant gets all of it
 
 
 class AmountFromOut(BaseModel):
