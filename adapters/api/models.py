@@ -468,6 +468,8 @@ class SignalOut(BaseModel):
     changed_on: str
     details: dict[str, Any]
     history: list[dict[str, Any]]
+    text: dict[str, str] = Field(default_factory=dict,
+                                 description="What the signal is about, for staff: {'nl': …, 'en': …}")
 
 
 class SignalChanged(BaseModel):

@@ -97,6 +97,12 @@ def test_three_debts_two_arrangements_and_a_moratorium_over_six_pay_dates(store_
         "2027-02-01", rent, (VITENS[0], "61.20", "Betaling water 02-2027"), (SANNE[0], "298.20", "Leefgeld 01-02-2027 deel 1"))
     [missed] = signals_of(store_url, "term-missed")
     assert (missed["amount"], missed["period"], missed["details"]["arrangement"]) == ("72.00", "2027-02-01", f"{A}:R1")
+    assert missed["text"]["nl"].startswith(  # what staff read, in Dutch unless they ask for English
+        f"De termijn van €\u00a072,00 aan Vestia (regeling {A}:R1) van de betaaldag 1 februari 2027 is niet betaald")
+    assert missed["text"]["en"].startswith(
+        f"The term of €72.00 to Vestia (arrangement {A}:R1) of the pay date 1 February 2027 was not paid")
+    assert "De termijn" in hhb(store_url, "signals", "--dossier", A).stdout
+    assert "The term of" in hhb(store_url, "signals", "--dossier", A, "--lang", "en").stdout
 
     cli_json(store_url, "moratorium", A, "--from", "2027-02-15", "--until", "2027-04-15", "--reason",
              "schuldhulpverlening Plangroep")
