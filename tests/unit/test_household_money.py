@@ -7,6 +7,7 @@ schedules, amount changes, reservations, bookings, returns and the pay dates tog
 from __future__ import annotations
 
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -21,6 +22,8 @@ START = date(2026, 11, 1)
 CREDITORS = ["NL20INGB0001234567", "NL91ABNA0417164300", "NL28RABO0300400500", "NL49INGB0002343434",
              "NL67INGB0006543210", "NL34INGB0417164301"]
 PARTICIPANT = "NL44RABO0123456789"
+PARTNER = "NL69INGB0123456789"  # a second adult with leefgeld of their own
+SHARES = [None, ("1/2", "1/2"), ("1/3", "2/3"), ("0.99", "0.01")]
 DEBT_CREDITORS = ["NL02ABNA0123456789", "NL69INGB0123456789", "NL86INGB0002445588"]
 CATEGORIES = ["huur", "energie", "water", "zorgverzekering", "gemeentelijke-belastingen", "overig"]
 
@@ -43,6 +46,12 @@ def charges(draw, index):
                      priority=DEFAULT_PRIORITY[category])
 
 
+def participants(shares: tuple[str, str] | None) -> list[Participant]:
+    if shares is None:
+        return [Participant("P", PARTICIPANT)]
+    return [Participant("P", PARTICIPANT, share=shares[0]), Participant("Q", PARTNER, share=shares[1])]
+
+
 @st.composite
 def households(draw):
     household = Household(dossier="HHB-PROP", team="T", start=START,
@@ -51,7 +60,7 @@ def households(draw):
                           minimum_leefgeld=draw(st.integers(0, 50_000).map(Money.from_cents)),
                           leefgeld_schedule=draw(st.sampled_from(["monthly", "weekly"])),
                           execute_on=draw(st.sampled_from(["pay-date", "due-date"])),
-                          participants=[Participant("P", PARTICIPANT)], account=None, actor="t")
+                          participants=participants(draw(st.sampled_from(SHARES))), account=None, actor="t")
     settings = {"buffer_covers_leefgeld": draw(st.booleans()),
                 "buffer_repayment_max": draw(st.none() | st.integers(1, 100_000).map(Money.from_cents))}
     if draw(st.booleans()):
@@ -93,6 +102,23 @@ def add_debts(draw, household: Household) -> None:
 PAY_DAYS = [1, 15, 25, 28, "last-business-day"]
 
 
+def assert_shares_kept(household: Household, issued: list) -> None:
+    """Each leefgeld part goes to the participants by their shares: a second participant's
+    share is its exact share rounded down; without shares it all goes to the first."""
+    parts: dict[int, dict[str, Money]] = {}
+    for i in issued:
+        if i.kind == "leefgeld":
+            parts.setdefault(i.part, {})[i.creditor_iban] = i.amount
+    second = household.participants[-1]
+    for paid in parts.values():
+        whole = total(paid.values())
+        if second.share is None:
+            assert set(paid) == {PARTICIPANT}
+        else:
+            share = Fraction(second.share)
+            assert paid.get(PARTNER, Money.zero()).cents == whole.cents * share.numerator // share.denominator
+
+
 def assert_terms_accounted_for(household: Household, pay_date: date | None = None) -> None:
     """Every term paid (and not returned) is off its debt, and no more than the debt, its monthly
     amount or its number of terms allow; a moratorium's pay date pays none; each arrangement is
@@ -120,7 +146,8 @@ def assert_terms_accounted_for(household: Household, pay_date: date | None = Non
 @given(households(), st.lists(st.integers(0, 400_000), min_size=24, max_size=24), st.data())
 def test_every_euro_is_accounted_for_at_every_pay_date(household, incomes, data):
     booked, paid_periods, ids = 0, set(), set()
-    creditors = {a.counterparty.iban for a in household.agreements.values()} | {PARTICIPANT} | set(DEBT_CREDITORS)
+    creditors = {a.counterparty.iban for a in household.agreements.values()} | {PARTICIPANT, PARTNER}
+    creditors |= set(DEBT_CREDITORS)
     change_in = data.draw(st.one_of(st.none(), st.integers(1, 22)), label="pay day changes in month")
     end_in = data.draw(st.one_of(st.none(), st.integers(1, 22)), label="participation ends in month")
     day = START
@@ -161,6 +188,7 @@ def test_every_euro_is_accounted_for_at_every_pay_date(household, incomes, data)
             assert booked + returned == out + household.held().cents - household.buffer_outstanding.cents
             assert Money.zero() <= household.buffer_outstanding <= household.buffer_limit.max(Money.zero())
             assert_terms_accounted_for(household, pay_date)
+            assert_shares_kept(household, issued)
         # An income of a period on or before the last pay date that it did not have (its value
         # date came after): the next night supplements that pay date with it.
         found = household.supplement_late_incomes(day, day + timedelta(days=31), "NL39BNGH0285009999")
