@@ -14,10 +14,16 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
+import re
+from html import unescape
 
+import pytest
+from fastapi.testclient import TestClient
+
+from adapters.api.app import create_app
 from adapters.pain001 import read_pain001
 from adapters.store import open_engine
+from huishoudboekje import access
 from tests.e2e.test_debts import Month, cli_json, hhb
 from tests.factories import MANAGED
 
@@ -61,7 +67,9 @@ def test_two_participants_each_get_their_share_with_the_odd_cent_to_the_first(st
     paid = leefgeld(tmp_path)
     assert [(iban, amount) for iban, amount, _ in paid] == [(SANNE[0], "239.57"), (JOOST[0], "479.13")]
     assert len({e2e for _, _, e2e in paid}) == 2
-    assert cli_json(store_url, "left", A, "--date", "2026-12-02")["leefgeld"]["paid"] == "718.70"
+    left = cli_json(store_url, "left", A, "--date", "2026-12-02")["leefgeld"]
+    assert left["paid"] == "718.70"  # the household's leefgeld, and each participant's part of it
+    assert sorted((p["to"], p["amount"]) for p in left["parts"]) == [(JOOST[1], "479.13"), (SANNE[1], "239.57")]
     engine = open_engine(store_url, tmp_path / "ev")
     try:
         instructions = [i for i in engine.household(A).instructions.values() if i.kind == "leefgeld"]
@@ -69,6 +77,17 @@ def test_two_participants_each_get_their_share_with_the_odd_cent_to_the_first(st
         engine.close()
     assert sorted((i.creditor_iban, i.amount.amount, i.part) for i in instructions) == [
         (SANNE[0], Decimal("239.57"), 1), (JOOST[0], Decimal("479.13"), 1)]
+    # the participant's page shows whose part each is
+    app = create_app(db_url=store_url)
+    try:
+        link, _ = access.issue(app.state.context.engine, "participant", SANNE[1], "test", dossier=A, valid_days=30)
+        with TestClient(app) as client:
+            page = client.get(f"/p/{link}?date=2026-12-02")
+    finally:
+        app.state.context.engine.close()
+    assert page.status_code == 200
+    text = " ".join(re.sub(r"<[^>]+>", " ", unescape(page.text)).split())
+    assert "€ 239,57 Sanne de Vries" in text and "€ 479,13 Joost de Vries" in text
     # the bank executed both, and the books still agree with it
     check = month.statement(date(2026, 12, 2))
     assert (check["in_order"], check["difference"]) == (True, "0.00")
