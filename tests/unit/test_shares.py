@@ -100,3 +100,12 @@ def test_shares_that_do_not_make_the_whole_are_refused(shares, field, words):
     assert caught.value.field == field
     assert check_shares([None, None]) == []
     assert check_shares(["1/3", " 2/3 "]) == [Fraction(1, 3), Fraction(2, 3)]
+
+
+def test_participants_changed_later_must_share_the_whole_too():
+    made = shared("1/2", "1/2")
+    made.collect_events()
+    with pytest.raises(DomainError, match="add up to 3/4") as caught:
+        made.change_settings({"participants": [Participant("Sanne", PARTICIPANT, share="1/2"),
+                                               Participant("Joost", OTHER, share="1/4")]}, "t")
+    assert caught.value.field == "participants[0].share" and made.collect_events() == []
