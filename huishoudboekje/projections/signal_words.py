@@ -33,6 +33,10 @@ _TITLES = {
         "leefgeld-below-minimum": "Minder leefgeld betaald dan het minimum",
         "deduction-booked": "Iemand anders heeft geld van de rekening gehaald",
         "term-missed": "Termijn van een betalingsregeling niet betaald",
+        # rules of issue 23 made on other branches, worded here so a merge finds them
+        "moratorium-ending": "Moratorium loopt binnen 30 dagen af: daarna worden de regelingen weer betaald",
+        "eviction-planned": "Een schuldeiser meldt een geplande ontruiming",
+        "eviction-unmatched": "Geplande ontruiming gemeld, maar bij geen huishouden gevonden",
     },
     "en": {
         "income-late": "Income did not arrive on time",
@@ -52,6 +56,9 @@ _TITLES = {
         "leefgeld-below-minimum": "Less leefgeld paid than the minimum",
         "deduction-booked": "Someone else took money from the account",
         "term-missed": "A payment arrangement's term was not paid",
+        "moratorium-ending": "A moratorium ends within 30 days: the arrangements are paid again after it",
+        "eviction-planned": "A creditor reports a planned eviction",
+        "eviction-unmatched": "A planned eviction was reported, but no household was found for it",
     },
 }
 
