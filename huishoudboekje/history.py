@@ -87,7 +87,8 @@ def household_detail(h: Household) -> dict[str, Any]:
         "paid_from": h.charges_paid_from().isoformat(),
         "buffer_limit": str(h.buffer_limit), "minimum_leefgeld": str(h.minimum_leefgeld),
         "leefgeld_schedule": h.leefgeld_schedule, "execute_on": h.execute_on, "account": h.account,
-        "participants": [{"name": p.name, "iban": p.iban, "contact": p.contact} for p in h.participants],
+        "participants": [{"name": p.name, "iban": p.iban, "contact": p.contact, "share": p.share}
+                         for p in h.participants],
         "address": h.address,  # issue 23; null: none given
         "agreements": [agreement_detail(a) for a in h.agreements.values()],
         "buffer_outstanding": str(h.buffer_outstanding),

@@ -52,6 +52,7 @@ from .domain.iban import Iban, IbanError
 from .domain.money import Money, MoneyError, parse_money
 from .domain.schedule import Schedule, ScheduleError
 from .domain.sepa_text import SepaTextError, check_carriable
+from .domain.shares import check_shares
 
 
 def _money(value: Any) -> Money:
@@ -123,10 +124,22 @@ class CounterpartyDoc(_Doc):
     iban: IbanField
 
 
+def _share_text(value: Any) -> Any:
+    """A share is an exact fraction: text, or a whole number; never a float (JSON's 0.5)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"write the share in quotes, as an exact fraction such as \"1/2\" or \"0.5\" (not {value!r})")
+    return value
+
+
 class ParticipantDoc(_Doc):
     name: SepaText = Field(min_length=1, max_length=140)
     iban: IbanField
     contact: str | None = None
+    # The participant's share of the leefgeld ("1/2", "0.5"): every participant has one, or
+    # none has (then the first gets all of it); together exactly 1 (`domain/shares.py`).
+    share: Annotated[str | None, BeforeValidator(_share_text)] = None
 
 
 class ScheduleDoc(_Doc):
@@ -345,6 +358,10 @@ def parse_document(data: Any, file: str) -> HouseholdSpec:
     if doc.paid_from is not None and doc.paid_from < doc.start:
         problems.append(Problem("paid_from", f"{doc.paid_from} lies before the start {doc.start}"))
     agreements = _agreements(doc, problems)
+    try:
+        check_shares([p.share for p in doc.participants])
+    except DomainError as exc:
+        problems.append(Problem(exc.field or "participants", str(exc)))
     if problems:
         raise DocumentError(file, problems)
     return HouseholdSpec(
@@ -357,7 +374,8 @@ def parse_document(data: Any, file: str) -> HouseholdSpec:
         leefgeld_schedule=doc.leefgeld.schedule,
         execute_on=doc.execute_on,
         account=doc.account,
-        participants=[Participant(p.name, p.iban, p.contact) for p in doc.participants],
+        participants=[Participant(p.name, p.iban, p.contact, p.share.strip() if p.share else None)
+                      for p in doc.participants],
         agreements=agreements,
         end=doc.end,
         participant_ceiling=doc.participant_ceiling,

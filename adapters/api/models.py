@@ -173,6 +173,7 @@ class CounterpartyOut(BaseModel):
 
 class ParticipantOut(CounterpartyOut):
     contact: str | None
+    share: str | None = None  # of the leefgeld ("1/2"); None: the first participant gets all of it
 
 
 class AmountFromOut(BaseModel):
@@ -485,6 +486,8 @@ class SignalOut(BaseModel):
     changed_on: str
     details: dict[str, Any]
     history: list[dict[str, Any]]
+    text: dict[str, str] = Field(default_factory=dict,
+                                 description="What the signal is about, for staff: {'nl': …, 'en': …}")
 
 
 class SignalChanged(BaseModel):

@@ -50,9 +50,11 @@ def signals_list(
     dossier: Annotated[Optional[str], typer.Option("--dossier")] = None,
     team: Annotated[Optional[str], typer.Option("--team")] = None,
     status: Annotated[Optional[str], typer.Option("--status", help="open, acknowledged or resolved")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="nl (default) or en: the language of what each signal says")]
+    = "nl",
     db: DbOption = None, as_json: JsonOption = False, actor: ActorOption = None,
 ) -> None:
-    """List signals, most urgent first."""
+    """List signals, most urgent first, each with what it is about (in Dutch, or --lang en)."""
     if ctx.invoked_subcommand is not None:
         return
     svc = services(db, create=False)
@@ -61,9 +63,9 @@ def signals_list(
     if as_json:
         emit(rows)
         return
-    table = Table("id", "severity", "status", "rule", "amount", "raised", "details")
+    table = Table("id", "severity", "status", "signaal" if lang == "nl" else "signal", "amount", "raised", "details")
     for r in rows:
-        table.add_row(r["id"], r["severity"], r["status"], r["rule"], r["amount"], r["raised_on"],
+        table.add_row(r["id"], r["severity"], r["status"], r["text"].get(lang, r["rule"]), r["amount"], r["raised_on"],
                       ", ".join(f"{k}={v}" for k, v in r["details"].items())[:60])
     out.print(table)
     held = svc.held_back(team)

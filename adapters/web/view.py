@@ -228,7 +228,7 @@ def part_rows(say: Say, parts: list[dict[str, Any]]) -> list[Row]:
         key, tone = PART_PROGRESS.get(p.get("progress") or "planned", ("part_coming", "coming"))
         text = say.m[key].format(day=say.day(p["confirmed_on"], weekday=False)) if p.get("confirmed_on") else \
             say.m[key].replace(" op {day}", "").replace(" on {day}", "")
-        rows.append(Row(say.day(p["date"]), say.eur(p["amount"]), text, tone))
+        rows.append(Row(say.day(p["date"]), say.eur(p["amount"]), text, tone, who=p.get("to", "")))
     return rows
 
 

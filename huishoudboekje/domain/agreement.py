@@ -60,6 +60,10 @@ class Participant:
     name: str
     iban: str
     contact: str | None = None
+    # The participant's share of the leefgeld, an exact fraction as text ("1/2"); None for
+    # all participants: the first gets all of it (`domain/shares.py`). Added last: older
+    # rows read with None.
+    share: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .calendar import last_business_day, previous_business_day
+from .agreement import Participant
 from .money import Money
 
 LAST_BUSINESS_DAY = "last-business-day"
@@ -156,6 +157,9 @@ class Policy:
     # Leefgeld paid each cycle when the money allows; the excess is kept in the
     # leefgeld reserve, which tops up cycles below it. None: everything left is paid.
     leefgeld_target: Money | None = None
+    # The participants who share the leefgeld, each with a `share` (`domain/shares.py`);
+    # empty: all of it to `participant_name`/`participant_iban`, as before.
+    leefgeld_shares: tuple[Participant, ...] = ()
 
     def __post_init__(self) -> None:
         if self.buffer_limit.is_negative or self.minimum_leefgeld.is_negative:
@@ -200,6 +204,9 @@ class Payment:
     # still owed after it (both zero for a payment of the whole period).
     settled_before: Money = _ZERO
     rest: Money = _ZERO
+    # Leefgeld split over participants: the index of the participant it goes to (its id
+    # tells the parts apart; 0, the first, keeps the id it always had).
+    participant: int = 0
 
     def __post_init__(self) -> None:
         if not self.amount.is_positive:

@@ -50,6 +50,8 @@ def instruction_id(household: UUID, pay_date: date, payment: Any, of: str | None
     key = f"{pay_date}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
     if of is not None:
         key = f"{pay_date}|{of}|{payment.kind}|{payment.agreement_id}|{payment.period}|{payment.part}"
+    if getattr(payment, "participant", 0):
+        key += f"|participant{payment.participant}"  # a second participant's share of the leefgeld
     settled_before = getattr(payment, "settled_before", Money.zero())
     rest = getattr(payment, "rest", Money.zero())
     if settled_before or rest:

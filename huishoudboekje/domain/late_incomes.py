@@ -50,7 +50,7 @@ class LateIncomes:
         """A supplement's payment to the account its payee has now: an IBAN staff corrected
         after the pay date (its leefgeld came back) must not be paid again (see `_arrears_now`)."""
         if payment.kind == "leefgeld":
-            participant = self.participants[0]
+            participant = self.participants[payment.participant if payment.participant < len(self.participants) else 0]
             return replace(payment, creditor_name=participant.name, creditor_iban=participant.iban)
         agreement = self.agreements.get(payment.agreement_id)
         if agreement is None:

@@ -59,6 +59,7 @@ from .cycle import (  # noqa: F401 - the cycle's types and pay dates, re-exporte
     reservation_with_catch_up,
 )
 from .arrangement_terms import pay_terms
+from .shares import leefgeld_payments
 from .money import Money
 
 ONE_WEEK = timedelta(days=7)
@@ -397,7 +398,8 @@ def pay_leefgeld(books: Books, cycle: Cycle) -> Books:
     must not leave the account at once.
 
     Weekly parts come from Money.split, so they add up exactly with the larger parts
-    first. Zero parts (a remainder of a few cents) are left out: no zero payments.
+    first. Zero parts (a remainder of a few cents) are left out: no zero payments. Each
+    part is split over the participants by their shares (`shares.py`), if they have any.
     """
     leefgeld = books.minimum_set_aside + books.pot
     reserves = books.reserves
@@ -418,23 +420,9 @@ def pay_leefgeld(books: Books, cycle: Cycle) -> Books:
     part_dates = leefgeld_part_dates(
         cycle.pay_date, cycle.next_pay_date, cycle.policy.leefgeld_weekly
     )
-    payments = tuple(
-        Payment(
-            kind="leefgeld",
-            agreement_id=None,
-            period=cycle.pay_date,
-            part=number,
-            amount=amount,
-            execution_date=leefgeld_execution_date(part_date, cycle.pay_date),
-            creditor_name=cycle.policy.participant_name,
-            creditor_iban=cycle.policy.participant_iban,
-            reference=None,
-        )
-        for number, (part_date, amount) in enumerate(
-            zip(part_dates, payable.split(len(part_dates))), start=1
-        )
-        if amount.is_positive
-    )
+    payments = leefgeld_payments(cycle.policy, cycle.pay_date, [
+        (leefgeld_execution_date(part_date, cycle.pay_date), amount)
+        for part_date, amount in zip(part_dates, payable.split(len(part_dates)))])
     return replace(books, pot=_ZERO, reserves=reserves, leefgeld=payable, on_hold=leefgeld - payable,
                    payments=books.payments + payments)
 

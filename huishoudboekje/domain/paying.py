@@ -168,6 +168,7 @@ class PayDates:
             buffer_covers_leefgeld=self.buffer_covers_leefgeld,
             buffer_repayment_max=self.buffer_repayment_max,
             leefgeld_target=self.leefgeld_target,
+            leefgeld_shares=tuple(self.participants) if any(p.share for p in self.participants) else (),
         )
 
     def _count_offered(self, offered: dict[str, date] | None, instructions: list[Instruction],

@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from .money import Money, total
+from .shares import leefgeld_payments
 from .paydate import (
     CycleResult,
     CycleState,
@@ -196,10 +197,4 @@ def _leefgeld_top_up(inputs: CycleInputs, amount: Money, execution_date: date) -
              for d in leefgeld_part_dates(inputs.pay_date, inputs.next_pay_date, policy.leefgeld_weekly)]
     remaining = [d for d in dates if d >= execution_date]
     dates = [execution_date] + remaining[1:]
-    return [
-        Payment(kind="leefgeld", agreement_id=None, period=inputs.pay_date, part=number, amount=part,
-                execution_date=day, creditor_name=policy.participant_name, creditor_iban=policy.participant_iban,
-                reference=None)
-        for number, (day, part) in enumerate(zip(dates, amount.split(len(dates))), start=1)
-        if part.is_positive
-    ]
+    return list(leefgeld_payments(policy, inputs.pay_date, list(zip(dates, amount.split(len(dates))))))

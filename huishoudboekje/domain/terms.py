@@ -13,6 +13,7 @@ from .agreement import Agreement
 from .errors import DomainError, HouseholdError, NotFound
 from .money import Money
 from .paydate import PayDateError, check_pay_day as _check_pay_day
+from .shares import check_shares
 
 
 class Status(StrEnum):
@@ -150,6 +151,8 @@ class Terms:
         minimum = changes.get("minimum_leefgeld", self.minimum_leefgeld)
         if target is not None and target < minimum:
             raise HouseholdError(f"leefgeld.target: {target} is below the minimum leefgeld {minimum}")
+        if "participants" in changes:
+            check_shares([p.share for p in changes["participants"]])  # all or none, exactly 1 together
         real = {k: v for k, v in changes.items() if getattr(self, k) != v}
         if "paid_from" in real:
             self._check_paid_from(real["paid_from"])

@@ -69,6 +69,8 @@ def what_is_left(household: Household, as_of: date, data_as_of: date | None,
     progress = _Progress(household, as_of, filed_through, unreleased)
     parts = [{"date": i.execution_date.isoformat(), "amount": str(i.amount), "status": _payment_status(i, as_of),
               **progress.of(i)} for i in leefgeld]
+    if any(p.share for p in household.participants):  # shared leefgeld: whose part each is
+        parts = [{**part, "to": i.creditor_name} for part, i in zip(parts, leefgeld)]
     previous_pay = cycle_of(household, date.fromordinal(pay_date.toordinal() - 1)).pay_date
     return {
         "dossier": household.dossier,

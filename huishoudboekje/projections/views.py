@@ -30,6 +30,7 @@ from ..domain.money import Money, MoneyError
 from ..domain.creditor_reports import ADDRESS, CUSTOMER_NUMBER
 from ..domain.signals import OPEN, RESOLVED, SEVERITY_RANK, Signal, rank
 from ..engine import Engine
+from .signal_words import texts as signal_texts
 from .store import TABLES, ReadModel, read_model_class
 
 BATCH = 500
@@ -405,7 +406,7 @@ def _control_row(signal: ControlSignal) -> dict[str, Any]:
 
 
 def _signal_out(row: dict[str, Any]) -> dict[str, Any]:
-    return {
+    out = {
         "id": row["signal_id"],
         "dossier": row["dossier"] or None,
         "team": row["team"] or None,
@@ -420,6 +421,8 @@ def _signal_out(row: dict[str, Any]) -> dict[str, Any]:
         "details": json.loads(row["details"]),
         "history": json.loads(row["history"]),
     }
+    out["text"] = signal_texts(out)  # what staff read: Dutch, and English
+    return out
 
 
 def _value_dates(event: Any) -> list[tuple[str, date]]:

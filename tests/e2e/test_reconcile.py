@@ -27,6 +27,7 @@ XSD = {v: Path(__import__("sepaxml").__file__).parent / "schemas" / f"{v}.xsd"
        for v in ("pain.001.001.09", "pain.001.001.03")}
 GEMEENTE = ("NL14BNGH0285001234", "Gemeente Utrecht")
 TOESLAGEN = ("NL86INGB0002445588", "Belastingdienst/Toeslagen")
+VESTIA = "NL02ABNA0123456789"
 
 
 @pytest.fixture(autouse=True)
@@ -369,6 +370,26 @@ def _households(tmp_path, example_doc, count):
     return docs
 
 
+def _with_arrangement(store_url, dossiers, terms=None):
+    """Each household owes its former landlord 1,500.00 and pays 72.00 a month from December."""
+    for dossier in dossiers:
+        ok(hhb(store_url, "debts", "add", dossier, "--creditor", "Vestia", "--iban", VESTIA, "--amount", "1500.00",
+               "--since", "2025-09-01", "--kind", "huur", "--reference", f"VESTIA-{dossier}"))
+        ok(hhb(store_url, "arrangements", "add", f"{dossier}:S1", "--monthly", "72.00", "--from", "2026-12-01",
+               *(("--terms", str(terms)) if terms else ())))
+
+
+def _terms_paid_once(engine, dossier, pay_dates):
+    """The household's terms: one per pay date, each with the debt's reference, and off the debt."""
+    household = engine.household(dossier)
+    terms = [i for e in engine.events.get(household_id(dossier)) if type(e).__name__ in ("PayDateRun",)
+             for i in e.instructions if i.kind == "arrangement"]
+    assert sorted((i.pay_date, i.amount.amount, i.reference) for i in terms) == [
+        (day, Decimal("72.00"), f"VESTIA-{dossier}") for day in sorted(pay_dates)]
+    assert household.debt_rows()[0]["remaining"] == str(Decimal("1500.00") - 72 * len(pay_dates))
+    return [i.end_to_end_id for i in terms]
+
+
 def _reconcile_process(store_url, tmp_path, through="2026-12-01"):
     env = {**os.environ, "HHB_MANAGED_ACCOUNTS": MANAGED, "HHB_VAR_DIR": str(tmp_path / "var"),
            "HHB_RECONCILE_BATCH": "4"}  # small batches, so kills land between commits
@@ -403,6 +424,7 @@ def test_killing_the_job_at_any_moment_and_rerunning_issues_every_instruction_on
         store_url, tmp_path, example_doc):
     count = 24
     ok(hhb(store_url, "onboard", *map(str, _households(tmp_path, example_doc, count))))
+    _with_arrangement(store_url, [f"HHB-KILL-{n:04d}" for n in range(count)])
     statement = tmp_path / "nov.xml"
     statement.write_bytes(camt053([t for n in range(count) for t in november_incomes(f"HHB-KILL-{n:04d}")]))
     ok(hhb(store_url, "import", str(statement)))
@@ -418,10 +440,11 @@ def test_killing_the_job_at_any_moment_and_rerunning_issues_every_instruction_on
             runs = [e for e in engine.events.get(household.id) if type(e).__name__ == "PayDateRun"]
             assert len(runs) == 1
             issued.update({i.end_to_end_id: i for i in household.instructions.values()})
-        assert len(issued) == 2 * count
+            _terms_paid_once(engine, f"HHB-KILL-{n:04d}", [date(2026, 12, 1)])
+        assert len(issued) == 3 * count  # the rent, the term and the leefgeld
         filed = [i for e in engine.events.get(Run.create_id()) if type(e).__name__ == "PaymentFileWritten"
                  for i in e.file.instruction_ids]
-        assert len(filed) == len(set(filed)) == 2 * count
+        assert len(filed) == len(set(filed)) == 3 * count
     finally:
         engine.close()
     in_files = [e2e for path in payment_files(tmp_path) for e2e in check_pain(path)[2]]
@@ -472,6 +495,7 @@ def test_killing_a_catch_up_of_months_and_rerunning_files_every_instruction_once
         store_url, tmp_path, example_doc):
     count = 6
     ok(hhb(store_url, "onboard", *map(str, _households(tmp_path, example_doc, count))))
+    _with_arrangement(store_url, [f"HHB-KILL-{n:04d}" for n in range(count)], terms=3)
     months = ((2026, 11, 30), (2026, 12, 31), (2027, 1, 29), (2027, 2, 26))
     statement = tmp_path / "incomes.xml"
     statement.write_bytes(camt053([
@@ -489,10 +513,13 @@ def test_killing_a_catch_up_of_months_and_rerunning_files_every_instruction_once
                   if type(e).__name__ == "PayDateRun" for i in e.instructions]
         pay_dates = {e.pay_date for e in engine.events.get(household_id("HHB-KILL-0000"))
                      if type(e).__name__ == "PayDateRun"}
+        for n in range(count):  # three terms, then the arrangement is done: not a fourth
+            terms = _terms_paid_once(engine, f"HHB-KILL-{n:04d}", [date(2026, 12, 1), date(2026, 12, 31), date(2027, 2, 1)])
+            assert set(terms) <= set(issued)
     finally:
         engine.close()
     assert pay_dates == {date(2026, 12, 1), date(2026, 12, 31), date(2027, 2, 1), date(2027, 3, 1)}
-    assert len(issued) == len(set(issued)) >= 4 * 2 * count
+    assert len(issued) == len(set(issued)) >= 4 * 2 * count + 3 * count
     in_files = [e2e for path in payment_files(tmp_path) for e2e in check_pain(path)[2]]
     assert sorted(in_files) == sorted(issued)  # every instruction in exactly one file
 

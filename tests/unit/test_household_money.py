@@ -7,6 +7,7 @@ schedules, amount changes, reservations, bookings, returns and the pay dates tog
 from __future__ import annotations
 
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -21,6 +22,9 @@ START = date(2026, 11, 1)
 CREDITORS = ["NL20INGB0001234567", "NL91ABNA0417164300", "NL28RABO0300400500", "NL49INGB0002343434",
              "NL67INGB0006543210", "NL34INGB0417164301"]
 PARTICIPANT = "NL44RABO0123456789"
+PARTNER = "NL69INGB0123456789"  # a second adult with leefgeld of their own
+SHARES = [None, ("1/2", "1/2"), ("1/3", "2/3"), ("0.99", "0.01")]
+DEBT_CREDITORS = ["NL02ABNA0123456789", "NL69INGB0123456789", "NL86INGB0002445588"]
 CATEGORIES = ["huur", "energie", "water", "zorgverzekering", "gemeentelijke-belastingen", "overig"]
 
 cents = st.integers(min_value=1, max_value=150_000).map(Money.from_cents)
@@ -42,6 +46,12 @@ def charges(draw, index):
                      priority=DEFAULT_PRIORITY[category])
 
 
+def participants(shares: tuple[str, str] | None) -> list[Participant]:
+    if shares is None:
+        return [Participant("P", PARTICIPANT)]
+    return [Participant("P", PARTICIPANT, share=shares[0]), Participant("Q", PARTNER, share=shares[1])]
+
+
 @st.composite
 def households(draw):
     household = Household(dossier="HHB-PROP", team="T", start=START,
@@ -50,7 +60,7 @@ def households(draw):
                           minimum_leefgeld=draw(st.integers(0, 50_000).map(Money.from_cents)),
                           leefgeld_schedule=draw(st.sampled_from(["monthly", "weekly"])),
                           execute_on=draw(st.sampled_from(["pay-date", "due-date"])),
-                          participants=[Participant("P", PARTICIPANT)], account=None, actor="t")
+                          participants=participants(draw(st.sampled_from(SHARES))), account=None, actor="t")
     settings = {"buffer_covers_leefgeld": draw(st.booleans()),
                 "buffer_repayment_max": draw(st.none() | st.integers(1, 100_000).map(Money.from_cents))}
     if draw(st.booleans()):
@@ -62,17 +72,82 @@ def households(draw):
         id="inkomen", kind=INCOME, category="bijstand", counterparty=Counterparty("Gemeente", "NL14BNGH0285001234"),
         amounts=(AmountFrom(START, Money("1000.00")),),
         schedule=Schedule(every="month", start=START, day=25)), "t")
+    add_debts(draw, household)
     return household
 
 
+@st.composite
+def debt_terms(draw):
+    """A debt and, perhaps, its arrangement: (amount, monthly or None, first term's month, terms or None)."""
+    amount = draw(st.integers(1, 300_000).map(Money.from_cents))
+    if not draw(st.booleans()):
+        return amount, None, 0, None
+    return (amount, draw(st.integers(1, 60_000).map(Money.from_cents)), draw(st.integers(0, 12)),
+            draw(st.none() | st.integers(1, 12)))
+
+
+def add_debts(draw, household: Household) -> None:
+    """Up to three debts at intake, some with a payment arrangement (a one-off when it has one
+    term), and perhaps a moratorium that pauses them (issue 23)."""
+    for index, (amount, monthly, month, terms) in enumerate(draw(st.lists(debt_terms(), max_size=3))):
+        household.add_debt(f"Schuldeiser {index}", DEBT_CREDITORS[index], amount, date(2025, 6, 1),
+                           "overig", f"KENMERK-{index}", "intake", "t")
+        if monthly is not None:
+            household.add_arrangement(f"S{index + 1}", monthly, START + timedelta(days=31 * month), terms, "t")
+    if household.arrangements and draw(st.booleans()):
+        start = START + timedelta(days=draw(st.integers(0, 400)))
+        household.start_moratorium(start, start + timedelta(days=draw(st.integers(0, 180))), "schuldhulp", "t")
+
+
 PAY_DAYS = [1, 15, 25, 28, "last-business-day"]
+
+
+def assert_shares_kept(household: Household, issued: list) -> None:
+    """Each leefgeld part goes to the participants by their shares: a second participant's
+    share is its exact share rounded down; without shares it all goes to the first."""
+    parts: dict[int, dict[str, Money]] = {}
+    for i in issued:
+        if i.kind == "leefgeld":
+            parts.setdefault(i.part, {})[i.creditor_iban] = i.amount
+    second = household.participants[-1]
+    for paid in parts.values():
+        whole = total(paid.values())
+        if second.share is None:
+            assert set(paid) == {PARTICIPANT}
+        else:
+            share = Fraction(second.share)
+            assert paid.get(PARTNER, Money.zero()).cents == whole.cents * share.numerator // share.denominator
+
+
+def assert_terms_accounted_for(household: Household, pay_date: date | None = None) -> None:
+    """Every term paid (and not returned) is off its debt, and no more than the debt, its monthly
+    amount or its number of terms allow; a moratorium's pay date pays none; each arrangement is
+    paid at most one term a pay date, and a term the pot could not pay is missed, not part-paid."""
+    terms = [i for i in household.instructions.values() if i.kind == "arrangement" and i.status != "returned"]
+    for row in household.arrangement_rows():
+        arrangement = household.arrangements[row["arrangement"].rsplit(":", 1)[1]]
+        debt = household.debts[arrangement["debt"]]
+        mine = [i for i in terms if i.agreement_id == f"regeling:{arrangement['id']}"]
+        paid = total(i.amount for i in mine)
+        assert Money(debt["amount"]) - Money(debt["remaining"]) == paid == Money(row["paid"])
+        assert Money(debt["remaining"]) >= Money.zero() and row["paid_terms"] == len(mine)
+        assert all(i.amount <= Money(arrangement["monthly"]) and i.pay_date >= date.fromisoformat(arrangement["start"])
+                   and not household.paused_on(i.pay_date) for i in mine)
+        assert len({i.pay_date for i in mine}) == len(mine)
+        assert arrangement["terms"] is None or len(mine) <= arrangement["terms"]
+    if pay_date is not None:
+        missed = {s.agreement_id for s in household.signals.values()
+                  if s.rule == "term-missed" and s.period == pay_date.isoformat()}
+        paid_now = {i.agreement_id for i in terms if i.pay_date == pay_date}
+        assert not missed & paid_now
 
 
 @settings(max_examples=150)
 @given(households(), st.lists(st.integers(0, 400_000), min_size=24, max_size=24), st.data())
 def test_every_euro_is_accounted_for_at_every_pay_date(household, incomes, data):
     booked, paid_periods, ids = 0, set(), set()
-    creditors = {a.counterparty.iban for a in household.agreements.values()} | {PARTICIPANT}
+    creditors = {a.counterparty.iban for a in household.agreements.values()} | {PARTICIPANT, PARTNER}
+    creditors |= set(DEBT_CREDITORS)
     change_in = data.draw(st.one_of(st.none(), st.integers(1, 22)), label="pay day changes in month")
     end_in = data.draw(st.one_of(st.none(), st.integers(1, 22)), label="participation ends in month")
     day = START
@@ -112,6 +187,8 @@ def test_every_euro_is_accounted_for_at_every_pay_date(household, incomes, data)
             returned = household.totals["returned"].cents
             assert booked + returned == out + household.held().cents - household.buffer_outstanding.cents
             assert Money.zero() <= household.buffer_outstanding <= household.buffer_limit.max(Money.zero())
+            assert_terms_accounted_for(household, pay_date)
+            assert_shares_kept(household, issued)
         # An income of a period on or before the last pay date that it did not have (its value
         # date came after): the next night supplements that pay date with it.
         found = household.supplement_late_incomes(day, day + timedelta(days=31), "NL39BNGH0285009999")
@@ -123,6 +200,7 @@ def test_every_euro_is_accounted_for_at_every_pay_date(household, incomes, data)
         out, returned = household.totals["out"].cents, household.totals["returned"].cents
         assert booked + returned == out + household.held().cents - household.buffer_outstanding.cents
         assert Money.zero() <= household.buffer_outstanding <= household.buffer_limit.max(Money.zero())
+        assert_terms_accounted_for(household)
         day += timedelta(days=31)
     if household.status != "active":
         assert household.settled_on is not None  # once, at the first business day after the end
@@ -132,7 +210,8 @@ def test_every_euro_is_accounted_for_at_every_pay_date(household, incomes, data)
     first = household.pay_date_on_or_after(START)
     due = {(a.id, d) for a in household.agreements.values() if a.kind == CHARGE
            for d in a.schedule.occurrences(first, household.charges_from - timedelta(days=1))}
-    covered = paid_periods | {(d.agreement_id, d.due) for d in household.arrears}
+    covered = {(a, d) for a, d in paid_periods if not a.startswith("regeling:")}  # the terms are checked above
+    covered |= {(d.agreement_id, d.due) for d in household.arrears}
     assert due <= covered
     # More only after the end: a cycle that ran before the end was recorded offered them.
     assert all(household.end is not None and day > household.end for _, day in covered - due)
