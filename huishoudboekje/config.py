@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     # Signals per team per month (issue 23; a covenant's cap, e.g. 50): above it the lowest-
     # priority ones are held back from the worklist and counted in the report. Empty: no cap.
     signal_cap: int | None = None
+    # The staff web app (/medewerker/): a sign-in session unused this many minutes ends.
+    staff_session_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
     @model_validator(mode="before")
     @classmethod
