@@ -49,6 +49,7 @@ def sign_in(request: Request, email: str = Form(""), password: str = Form(""), c
     account = users.check_sign_in(ctx.engine, email, password, code)
     if account is not None and account.role not in WEB_ROLES:
         account = None  # a job's account works through the API, not here
+    if account is None:
         try:
             refuse_failed(request, ctx, email.strip().casefold())
         except Problem:

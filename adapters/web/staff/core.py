@@ -133,8 +133,8 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def staff_page(request: Request, staff: Staff, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-    return page(request, template, status, staff=staff.principal, csrf=staff.session.csrf, **values)
+def staff_page(request: Request, staff: Staff, template: str, code: int = 200, **values: Any) -> HTMLResponse:
+    return page(request, template, code, staff=staff.principal, csrf=staff.session.csrf, **values)
 
 
 def not_found(request: Request, staff: Staff) -> HTMLResponse:

@@ -184,7 +184,7 @@ def _signals_page(request: Request, staff: Staff, status_code: int = 200, messag
     if message is None and request.query_params.get("melding") == "changed":
         message = MESSAGES["nl"]["changed"]
     return staff_page(request, staff, "signals.html", status_code, signals=rows, rules=sorted(RULE_NAMES.items()),
-                      rule=rule, status=status, message=message, error=error,
+                      rule=rule, chosen=status, message=message, error=error,
                       actions=staff.role in (*TEAM, FINANCE), back=f"{BASE}/signalen")
 
 
