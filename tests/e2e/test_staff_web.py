@@ -94,6 +94,13 @@ def test_the_household_page_reads_as_dutch(app, store):
     assert "Op de betaaldag van 1 december 2026 schoot de buffer €\u00a01.034,50 voor." in page
 
 
+def test_english_on_request_and_remembered(app, store):
+    client = client_of(app, store, "staff")
+    assert "<h1>Worklist</h1>" in client.get("/medewerker/?lang=en").text
+    assert '<html lang="en">' in client.get("/medewerker/huishoudens").text  # the cookie remembers it
+    assert "<h1>Werkvoorraad</h1>" in client.get("/medewerker/?lang=nl").text
+
+
 def test_search_by_dossier_name_or_iban(app, store):
     client = client_of(app, store, "auditor")
     assert "HHB-DEMO-0001" in client.get("/medewerker/huishoudens", params={"q": "el amrani"}).text
@@ -191,16 +198,27 @@ def test_password_command_refuses_a_short_password_and_lists_no_secrets(store):
     assert "totp_uri" not in again  # enrolled once; --new-totp enrols anew
 
 
-def test_a_session_unused_longer_than_the_setting_is_gone(tmp_path):
+def test_sessions_live_beside_the_events_and_end_when_unused(engine):
+    """In the event store's own SQLite file or PostgreSQL schema, holding no cookie secret."""
     from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import text
 
     from adapters.web.staff.sessions import SessionStore
 
-    store = SessionStore.beside({"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                                 "SQLITE_DBNAME": str(tmp_path / "s.sqlite")}, idle_minutes=30)
+    store = SessionStore.beside(dict(engine.env), idle_minutes=30)
     start = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
     secret, session = store.start("Anna Jansen", now=start)
     assert store.find(secret, now=start + timedelta(minutes=29)) == session  # in use: kept alive
     assert store.find(secret, now=start + timedelta(minutes=58)) == session
     assert store.find(secret, now=start + timedelta(minutes=89)) is None  # 31 minutes unused
     assert store.find(secret, now=start + timedelta(minutes=90)) is None
+    again, _ = store.start("Anna Jansen", now=start)
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT session_hash, name FROM staff_sessions")).all()
+        schema = engine.env.get("POSTGRES_SCHEMA")
+        if schema:
+            assert conn.execute(text(f"SELECT to_regclass('{schema}.staff_sessions')")).scalar() is not None
+    assert rows and all(again not in row.session_hash for row in rows)
+    if not engine.env.get("POSTGRES_SCHEMA"):
+        assert store.engine.url.database == engine.env["SQLITE_DBNAME"]
