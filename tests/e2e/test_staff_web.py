@@ -74,8 +74,11 @@ def test_access_matrix(app, store, role):
         assert OWN in listing and OTHER in listing
     payment_file = "wacht op vrijgave"
     assert (payment_file in work) == (role in ("finance", "auditor"))
-    if role == "finance":  # the engine's own signals, no household's
+    if role == "finance":  # the engine's own signals, no household's; resolved, not acknowledged
         assert "Betaalbestand niet vrijgegeven" in signals and OWN not in signals
+        assert "Oplossen" in signals and "Oppakken" not in signals
+    if role == "auditor":  # reads every signal, follows none up
+        assert OWN in signals and "Oplossen" not in signals
 
 
 def test_signed_out_visitors_go_to_the_sign_in_page(app, store):
@@ -176,7 +179,9 @@ def test_sign_out_ends_the_session(app, store):
     assert answer.headers["location"] == "/medewerker/inloggen?melding=signed_out"
     replay = TestClient(app, follow_redirects=False)
     replay.cookies.set("hhb_staff", cookie, path="/medewerker")
-    assert replay.get("/medewerker/").status_code == 303  # the old cookie opens nothing
+    answer = replay.get("/medewerker/")
+    assert answer.status_code == 303  # the old cookie opens nothing
+    assert "Uw sessie is verlopen" in replay.get(answer.headers["location"]).text
 
 
 def test_a_disabled_account_is_out_at_once(app, store, tmp_path):
