@@ -3,6 +3,7 @@ and the account an actor acts as."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from . import teams
@@ -94,10 +95,13 @@ def set_password(engine: Engine, email: str, password: str, actor: str, *,
     return engine.retrying(attempt)
 
 
-def check_sign_in(engine: Engine, email: str, password: str, code: str) -> StaffAccount | None:
-    """The active account whose e-mail, password and current TOTP code these are; None
-    otherwise (which of the three was wrong is not told)."""
-    import pyotp
+def check_sign_in(engine: Engine, email: str, password: str, code: str,
+                  now: float | None = None) -> tuple[StaffAccount, int] | None:
+    """The active account whose e-mail, password and current TOTP code these are, with the
+    TOTP time step the code belongs to (the caller refuses a step used before: a code
+    works once); None otherwise (which of the three was wrong is not told)."""
+    import time
+
     from argon2 import PasswordHasher
     from argon2.exceptions import Argon2Error
 
@@ -112,9 +116,22 @@ def check_sign_in(engine: Engine, email: str, password: str, code: str) -> Staff
         PasswordHasher().verify(password_hash, password)
     except Argon2Error:
         return None
-    if not pyotp.TOTP(secret).verify((code or "").replace(" ", ""), valid_window=1):
-        return None
-    return account
+    step = totp_step(secret, code, time.time() if now is None else now)
+    return None if step is None else (account, step)
+
+
+def totp_step(secret: str, code: str, now: float) -> int | None:
+    """The time step (of 30 s) whose code this is, allowing one step of clock drift either way."""
+    import hmac
+
+    import pyotp
+
+    totp, given = pyotp.TOTP(secret), (code or "").replace(" ", "")
+    here = totp.timecode(datetime.fromtimestamp(now, timezone.utc))
+    for step in (here, here - 1, here + 1):
+        if given.isdigit() and hmac.compare_digest(totp.generate_otp(step), given):
+            return step
+    return None
 
 
 def account(engine: Engine, name: str) -> StaffAccount | None:

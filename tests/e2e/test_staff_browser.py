@@ -25,8 +25,9 @@ from tests.serving import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDTHS = (390, 1280)
-WALKS = {390: (OWN, "buffer-drawn", "schoot de buffer"),  # width: the household, and its signal resolved
-         1280: ("HHB-DEMO-0001", "income-late:zorgtoeslag", "Zorgtoeslag van")}
+WALKS = {  # width: who (a TOTP code works once: two people), the household, the signal they resolve
+    390: ("staff", OWN, "buffer-drawn", "schoot de buffer"),
+    1280: ("teamlead", "HHB-DEMO-0001", "income-late:zorgtoeslag", "Zorgtoeslag van")}
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +84,8 @@ def test_a_coach_signs_in_follows_up_a_signal_and_signs_out(served, browser, wid
         if REQUIRED:
             pytest.fail(f"axe-core not installed at {AXE}")
         pytest.skip(f"axe-core not installed at {AXE} (npm install --prefix .cache/axe axe-core@4)")
-    name, email, _ = ACCOUNTS["staff"]
-    dossier, rule, text = WALKS[width]
+    role, dossier, rule, text = WALKS[width]
+    name, email, _ = ACCOUNTS[role]
     context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 900}, locale="nl-NL")
     page = context.new_page()
     seen: list[str] = []
@@ -130,4 +131,4 @@ def test_a_coach_signs_in_follows_up_a_signal_and_signs_out(served, browser, wid
                 if f"|{rule}" in s["id"]]
     assert len(resolved) == 1 and resolved[0]["status"] == "resolved"
     assert resolved[0]["history"][-1] == {"on": resolved[0]["changed_on"], "status": "resolved",
-                                          "by": f"staff:{name}", "note": f"Besproken met deelnemer ({width})"}
+                                          "by": f"{role}:{name}", "note": f"Besproken met deelnemer ({width})"}

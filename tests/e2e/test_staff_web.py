@@ -171,6 +171,16 @@ def test_sign_in_needs_password_and_code_and_is_rate_limited(app, store):
     assert sign_in(client, email, secret).status_code == 303  # the right one is let in all the same
 
 
+def test_a_code_works_once(app, store):
+    email, secret = ACCOUNTS["auditor"][1], store[1][ACCOUNTS["auditor"][1]]
+    code = pyotp.TOTP(secret).now()
+    first = TestClient(app, follow_redirects=False)
+    assert sign_in(first, email, secret, code=code).status_code == 303
+    second = TestClient(app, follow_redirects=False)
+    replayed = sign_in(second, email, secret, code=code, fresh=False)
+    assert replayed.status_code == 401 and "hhb_staff" not in replayed.cookies
+
+
 def test_sign_out_ends_the_session(app, store):
     client = client_of(app, store, "teamlead")
     cookie = client.cookies.get("hhb_staff", path="/medewerker")

@@ -46,9 +46,12 @@ def sign_in(request: Request, email: str = Form(""), password: str = Form(""), c
     email, password, code = email[:200], password[:1000], code[:20]
     if not csrf_ok(csrf, request.cookies.get(SIGNIN_COOKIE) or ""):
         return _form(request, 400, "csrf_failed", email)
-    account = users.check_sign_in(ctx.engine, email, password, code)
+    checked = users.check_sign_in(ctx.engine, email, password, code)
+    account = checked[0] if checked is not None else None
     if account is not None and account.role not in WEB_ROLES:
         account = None  # a job's account works through the API, not here
+    if account is not None and checked is not None and not sessions(ctx).claim_step(account.name, checked[1]):
+        account = None  # this code was used already
     if account is None:
         try:
             refuse_failed(request, ctx, email.strip().casefold())

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, create_engine, delete, select, update
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, create_engine, delete, select, update
 from sqlalchemy.engine import Engine as SqlEngine
 
 METADATA = MetaData()
@@ -25,6 +25,11 @@ SESSIONS = Table("staff_sessions", METADATA,
                  Column("csrf", String(64), nullable=False),
                  Column("created", DateTime(timezone=True), nullable=False),
                  Column("last_seen", DateTime(timezone=True), nullable=False))
+
+# The newest TOTP time step each account signed in with: a code works once.
+TOTP_STEPS = Table("staff_totp_steps", METADATA,
+                   Column("name", String(200), primary_key=True),
+                   Column("step", BigInteger, nullable=False))
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,21 @@ class SessionStore:
             conn.execute(SESSIONS.insert().values(session_hash=_hash(secret), name=name, csrf=csrf,
                                                   created=now, last_seen=now))
         return secret, StaffSession(name, csrf)
+
+    def claim_step(self, name: str, step: int) -> bool:
+        """Record that `name` signed in with TOTP step `step`; False if that step, or a
+        later one, was used before (a code seen over someone's shoulder works no more)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(TOTP_STEPS.c.step).where(TOTP_STEPS.c.name == name)).first()
+            if row is not None and row.step >= step:
+                return False
+            if row is None:
+                conn.execute(TOTP_STEPS.insert().values(name=name, step=step))
+            else:  # only if still older: of two sign-ins at once, one wins
+                changed = conn.execute(update(TOTP_STEPS).where(TOTP_STEPS.c.name == name,
+                                                                TOTP_STEPS.c.step < step).values(step=step))
+                return changed.rowcount == 1
+        return True
 
     def find(self, secret: str | None, now: datetime | None = None) -> StaffSession | None:
         """The session of this cookie secret if it was used within the idle time (and
