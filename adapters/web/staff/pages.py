@@ -28,13 +28,18 @@ from ...api.dependencies import READERS, TEAM, check_own, visible
 from ...api.errors import Problem
 from ...api.routes.signals import signals as api_signals
 from ..participant import _views, security_headers
-from .core import (BASE, COOKIE, Staff, csrf_ok, forbidden, not_found, signed_in, staff_page, to_sign_in)
+from .core import (BASE, COOKIE, Staff, csrf_ok, forbidden, lang_of, not_found, signed_in, staff_page,
+                   to_sign_in)
 from .history import history
 from .words import MESSAGES, RULE_NAMES, long_day, signal_sentence
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).resolve().parent / "static" / "staff.css"
 NOTE_MAX = 500
+
+
+def _m(request: Request) -> dict[str, str]:
+    return MESSAGES[lang_of(request)[0]]
 
 
 def _who(request: Request) -> Staff | Response:
@@ -73,7 +78,7 @@ def werkvoorraad(request: Request) -> Response:
     if not isinstance(staff, Staff):
         return staff
     _views(staff.ctx).fresh()
-    m = MESSAGES["nl" if request.query_params.get("lang") != "en" else "en"]
+    m = _m(request)
     items = [{"text": f"{s['dossier'] + ': ' if s['dossier'] else ''}{s['sentence']}", "severity": s["severity"],
               "kind": RULE_NAMES.get(s["rule"], s["rule"]), "day": s["raised_on"],
               "href": f"{BASE}/huishoudens/{s['dossier']}" if s["dossier"] else f"{BASE}/signalen?rule={s['rule']}"}
@@ -139,22 +144,22 @@ def huishouden(request: Request, dossier: str) -> Response:
     left = services.left(household, date.today(), with_projection=False)
     detail = services.household_detail(household)
     return staff_page(request, staff, "household.html", d=detail, names=_names(household),
-                      m=_month(left, detail), agreements=_agreements(detail),
+                      m=_month(left, detail, _m(request)), agreements=_agreements(detail),
                       signals=_signals(staff, dossier=dossier), history=history(staff.ctx.engine, household.id),
                       actions=staff.role in TEAM, back=f"{BASE}/huishoudens/{dossier}",
-                      message=MESSAGES["nl"]["changed"] if request.query_params.get("melding") == "changed" else None)
+                      message=_m(request)["changed"] if request.query_params.get("melding") == "changed" else None)
 
 
-def _month(left: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
+def _month(left: dict[str, Any], detail: dict[str, Any], m: dict[str, str]) -> dict[str, Any]:
     forecast = left.get("forecast") or {}
     shortfall = Money(forecast.get("shortfall") or "0.00")
     return {"leefgeld": euros(left["leefgeld"]["paid"], "nl"), "scheduled": euros(left["leefgeld"]["scheduled"], "nl"),
             "buffer": euros(left["buffer_owed"], "nl"), "arrears": euros(detail["arrears"]["amount"], "nl"),
             "reserves": [f"{k}: {euros(v, 'nl')}" for k, v in (left.get("reserves") or {}).items()],
-            "forecast": MESSAGES["nl"]["forecast"].format(
+            "forecast": m["forecast"].format(
                 day=long_day(forecast.get("next_pay_date")), amount=euros(forecast.get("expected_leefgeld") or "0.00",
                                                                           "nl")),
-            "shortfall": MESSAGES["nl"]["forecast_short"].format(amount=euros(shortfall, "nl"))
+            "shortfall": m["forecast_short"].format(amount=euros(shortfall, "nl"))
             if shortfall > Money("0.00") else None}
 
 
@@ -182,7 +187,7 @@ def _signals_page(request: Request, staff: Staff, status_code: int = 200, messag
     rows = _signals(staff, rule=rule if rule in RULE_NAMES else None,
                     status=status if status in ("open", "acknowledged", "resolved") else None)
     if message is None and request.query_params.get("melding") == "changed":
-        message = MESSAGES["nl"]["changed"]
+        message = _m(request)["changed"]
     return staff_page(request, staff, "signals.html", status_code, signals=rows, rules=sorted(RULE_NAMES.items()),
                       rule=rule, chosen=status, message=message, error=error,
                       actions=staff.role in (*TEAM, FINANCE), back=f"{BASE}/signalen")
@@ -194,7 +199,7 @@ def opvolgen(request: Request, signal: str = Form(""), action: str = Form(""), n
     staff = _who(request)
     if not isinstance(staff, Staff):
         return staff
-    m = MESSAGES["nl"]
+    m = _m(request)
     if not csrf_ok(csrf, staff.session.csrf):
         return _signals_page(request, staff, 400, m["csrf_failed"], True)
     if staff.role not in (*TEAM, FINANCE):
