@@ -25,6 +25,7 @@ from tests.serving import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDTHS = (390, 1280)
+SCREENS = ROOT / "docs" / "screens"
 WALKS = {  # width: who (a TOTP code works once: two people), the household, the signal they resolve
     390: ("staff", OWN, "buffer-drawn", "schoot de buffer"),
     1280: ("teamlead", "HHB-DEMO-0001", "income-late:zorgtoeslag", "Zorgtoeslag van")}
@@ -66,14 +67,18 @@ def browser():
             launched.close()
 
 
-def _check(page, width: int, seen: list) -> None:
-    """axe finds nothing, and nothing scrolls sideways."""
+def _check(page, width: int, seen: list, kind: str | None = None) -> None:
+    """axe finds nothing, and nothing scrolls sideways; the first screen goes to
+    docs/screens/staff-KIND-WIDTH.png (the README links them)."""
     if AXE.exists():
         found = _axe(page)
         assert not found, (page.url, width, found)
     scroll, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner, (page.url, width, scroll, inner)
     seen.append(page.url)
+    if kind is not None:
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENS / f"staff-{kind}-{width}.png"))
 
 
 @pytest.mark.parametrize("width", WIDTHS, ids=[f"{w}px" for w in WIDTHS])
@@ -92,7 +97,7 @@ def test_a_coach_signs_in_follows_up_a_signal_and_signs_out(served, browser, wid
     try:
         page.goto(served["base"] + "/medewerker/")
         assert page.url.endswith("/medewerker/inloggen")
-        _check(page, width, seen)
+        _check(page, width, seen, "inloggen")
         page.get_by_label("E-mailadres").fill(email)
         page.get_by_label("Wachtwoord").fill(PASSWORD)
         page.get_by_label("Code uit uw authenticator-app").fill(pyotp.TOTP(served["secrets"][email]).now())
@@ -100,15 +105,15 @@ def test_a_coach_signs_in_follows_up_a_signal_and_signs_out(served, browser, wid
         page.wait_for_load_state()
         assert page.locator("h1").inner_text() == "Werkvoorraad"
         assert f"Ingelogd als {name}" in page.locator("main").inner_text()
-        _check(page, width, seen)
+        _check(page, width, seen, "werkvoorraad")
 
         page.get_by_role("link", name="Huishoudens").click()
         page.wait_for_load_state()
-        _check(page, width, seen)
+        _check(page, width, seen, "huishoudens")
         page.get_by_role("link", name=dossier).click()
         page.wait_for_load_state()
         assert page.locator("h1").inner_text().startswith(dossier)
-        _check(page, width, seen)
+        _check(page, width, seen, "huishouden")
 
         signal = page.locator("li.row", has_text=text).filter(has=page.get_by_role("button"))
         signal.get_by_label("Notitie").fill(f"Besproken met deelnemer ({width})")
@@ -118,7 +123,7 @@ def test_a_coach_signs_in_follows_up_a_signal_and_signs_out(served, browser, wid
         _check(page, width, seen)
         page.get_by_role("link", name="Signalen").click()
         page.wait_for_load_state()
-        _check(page, width, seen)
+        _check(page, width, seen, "signalen")
         page.get_by_role("button", name="Uitloggen").click()
         page.wait_for_load_state()
         assert "U bent uitgelogd." in page.locator("main").inner_text()
