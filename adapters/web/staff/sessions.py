@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, create_engine, delete, select, update
 from sqlalchemy.engine import Engine as SqlEngine
+from sqlalchemy.exc import DBAPIError
 
 METADATA = MetaData()
 SESSIONS = Table("staff_sessions", METADATA,
@@ -57,7 +58,10 @@ def sql_engine(env: dict[str, str]) -> SqlEngine:
 class SessionStore:
     def __init__(self, engine: SqlEngine, idle_minutes: int) -> None:
         self.engine, self.idle = engine, timedelta(minutes=idle_minutes)
-        METADATA.create_all(engine, checkfirst=True)
+        try:
+            METADATA.create_all(engine, checkfirst=True)
+        except DBAPIError:  # another process created them between the check and the CREATE
+            METADATA.create_all(engine, checkfirst=True)
 
     @classmethod
     def beside(cls, env: dict[str, str], idle_minutes: int) -> SessionStore:
