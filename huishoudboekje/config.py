@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     # Creditors' reports (issue 23): partner types besides the law's four (huur, energie,
     # water, zorgverzekering), comma-separated, e.g. "gemeentelijke belastingen,telecom".
     partner_types: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The staff web app (/medewerker/): a sign-in session unused this many minutes ends.
+    staff_session_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
     def __init__(self, **values: Any) -> None:
         # pydantic-settings ignores an unknown variable: a misspelt HHB_MANAGED_ACOUNTS would

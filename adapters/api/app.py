@@ -98,6 +98,9 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
         participant_router = None
     if participant_router is not None:
         app.include_router(participant_router)
+    from ..web.staff import router as staff_router  # noqa: PLC0415
+
+    app.include_router(staff_router)
     return app
 
 

@@ -32,7 +32,7 @@ def users_add(
         "--discipline", help="zorg, schuldhulp or inkomen: which maatwerk approval they give")] = None,
     db: DbOption = None, actor: ActorOption = None,
 ) -> None:
-    """Add a staff account (sign-in with password and TOTP comes with the staff web app)."""
+    """Add a staff account (then `hhb users password EMAIL` for signing in to /medewerker/)."""
     from huishoudboekje import users
 
     emit(guarded(lambda: users.add(services(db).engine, name=name, email=email, role=role, team=team,
@@ -59,6 +59,28 @@ def users_disable(name: str, db: DbOption = None, actor: ActorOption = None) -> 
     from huishoudboekje import users
 
     emit(guarded(lambda: users.disable(services(db).engine, name, actor_of(actor))))
+
+
+@users_app.command("password")
+def users_password(
+    email: str,
+    password_file: Annotated[Optional[Path], typer.Option(
+        "--password-file", help="Read the password from this file (default: standard input)")] = None,
+    new_totp: Annotated[bool, typer.Option("--new-totp", help="Enrol a new TOTP secret (a lost phone)")] = False,
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """Set the password of the account with this e-mail for the staff web app (/medewerker/).
+    The first time (or with --new-totp) it prints the TOTP provisioning URI once: put it
+    in the person's authenticator app (as a QR code), it is not shown again."""
+    from huishoudboekje import users
+
+    try:
+        text = password_file.read_text(encoding="utf-8") if password_file else sys.stdin.read()
+    except OSError as exc:
+        fail(f"--password-file: cannot read {password_file}: {exc.strerror}")
+    password = text.rstrip("\r\n")
+    emit(guarded(lambda: users.set_password(services(db).engine, email, password, actor_of(actor),
+                                            new_totp=new_totp)))
 
 
 # -- maatwerk ---------------------------------------------------------------------------------

@@ -6,10 +6,10 @@ maatwerk's three approvals (`domain/maatwerk.py`) need three people of three
 disciplines of the case's team, and take both from here, never from what a caller
 says of themselves.
 
-Sign-in (issue 21) is not here yet. Its place: an account's `credentials` (a password
-hash made with argon2id, a TOTP secret) are to be set by events of their own
-(`PasswordSet`, `TotpEnrolled`), never stored in `UserAdded`, so listing accounts can
-never show them.
+Sign-in (issue 21): an account's credentials (a password hash made with argon2id by
+`huishoudboekje/users.py`, a TOTP secret) are set by events of their own (`PasswordSet`,
+`TotpEnrolled`) into `secrets`, never into `StaffAccount`, so listing accounts can never
+show them. A register written before sign-in existed loads with no secrets at all.
 """
 
 from __future__ import annotations
@@ -111,6 +111,33 @@ class StaffRegister(Aggregate):
     @event("UserDisabled")
     def _disabled(self, key: str, actor: str) -> None:
         self.accounts[key] = replace(self.accounts[key], active=False)
+
+    def set_password(self, name: str, password_hash: str, actor: str) -> None:
+        self._password_set(key=self.get(name).key, password_hash=password_hash, actor=actor)
+
+    @event("PasswordSet")
+    def _password_set(self, key: str, password_hash: str, actor: str) -> None:
+        self._secrets()[key] = {**self._secrets().get(key, {}), "password": password_hash}
+
+    def enrol_totp(self, name: str, secret: str, actor: str) -> None:
+        self._totp_enrolled(key=self.get(name).key, secret=secret, actor=actor)
+
+    @event("TotpEnrolled")
+    def _totp_enrolled(self, key: str, secret: str, actor: str) -> None:
+        self._secrets()[key] = {**self._secrets().get(key, {}), "totp": secret}
+
+    def _secrets(self) -> dict[str, dict[str, str]]:
+        if not hasattr(self, "secrets"):  # a register from before sign-in existed
+            self.secrets: dict[str, dict[str, str]] = {}
+        return self.secrets
+
+    def secret(self, name: str, kind: str) -> str | None:
+        """An account's password hash ("password") or TOTP secret ("totp"), if set."""
+        return self._secrets().get(person(name), {}).get(kind)
+
+    def by_email(self, email: str) -> StaffAccount | None:
+        wanted = (email or "").strip().casefold()
+        return next((a for a in self.accounts.values() if a.email.casefold() == wanted), None)
 
     def get(self, name: str) -> StaffAccount:
         found = self.accounts.get(person(name))

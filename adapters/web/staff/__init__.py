@@ -1,0 +1,11 @@
+"""The staff web app under /medewerker/ (issue 21): sign-in with password and TOTP,
+werkvoorraad, huishoudens, signalen. Server-rendered, no JavaScript needed, Dutch by
+default (?lang=en for English)."""
+
+from fastapi import APIRouter
+
+from . import auth, pages
+
+router = APIRouter(include_in_schema=False)
+router.include_router(auth.router)
+router.include_router(pages.router)

@@ -1,0 +1,168 @@
+"""What staff read in the staff web app: Dutch by default, English on request; signals and
+the household's history as sentences ("12 nov 2026 · Anna Jansen · huur verhoogd naar
+€ 735,00 vanaf 1 juli 2027")."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from huishoudboekje.projections.wording import MONTHS, euros
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "nl": {
+        "brand": "Huishoudboekje · medewerkers", "skip": "Naar de inhoud", "switch": "English",
+        "nav": "Hoofdmenu", "nav_work": "Werkvoorraad", "nav_households": "Huishoudens",
+        "nav_signals": "Signalen", "sign_out": "Uitloggen", "signed_in_as": "Ingelogd als {name} ({role})",
+        "signin_title": "Inloggen", "email": "E-mailadres", "password": "Wachtwoord",
+        "code": "Code uit uw authenticator-app (6 cijfers)", "signin": "Inloggen",
+        "signin_failed": "Inloggen lukte niet: het e-mailadres, het wachtwoord of de code klopt niet.",
+        "signin_many": "Te veel mislukte pogingen. Wacht een minuut en probeer het opnieuw.",
+        "signed_out": "U bent uitgelogd.", "expired": "Uw sessie is verlopen. Log opnieuw in.",
+        "csrf_failed": "Dit formulier is verlopen of hoort niet bij uw sessie. Er is niets gewijzigd; "
+                       "probeer het opnieuw.",
+        "work_title": "Werkvoorraad", "work_intro": "Wat vandaag aandacht vraagt, het dringendste eerst.",
+        "work_empty": "Er ligt niets op u te wachten.",
+        "work_unmatched": "{n} bijschrijving(en) of afschrijving(en) konden niet automatisch worden geboekt.",
+        "work_file": "Betaalbestand van {day} ({count} betalingen, {amount}) wacht op vrijgave.",
+        "work_below": "{dossier}: het leefgeld viel onder het minimum.",
+        "households_title": "Huishoudens", "search": "Zoek op dossier, naam of IBAN", "search_button": "Zoeken",
+        "no_households": "Geen huishoudens gevonden.", "dossier": "Dossier", "team": "Team",
+        "status": "Status", "buffer": "Voorschot (buffer) open", "arrears": "Achterstanden",
+        "left_title": "Deze maand", "left_leefgeld": "Leefgeld deze maand", "left_scheduled": "Nog te betalen",
+        "reserves": "Reserveringen", "no_reserves": "Geen reserveringen.",
+        "forecast": "Volgende betaaldag {day}: verwacht leefgeld {amount}.",
+        "forecast_short": "Verwacht tekort: {amount}.",
+        "agreements": "Afspraken", "income": "Inkomen", "charge": "Vaste last", "from_to": "van/aan",
+        "ended_on": "beëindigd op {day}", "signals_title": "Signalen", "no_signals": "Geen signalen.",
+        "history": "Geschiedenis", "participants": "Deelnemers", "pay_day": "Betaaldag",
+        "filter": "Filteren", "rule": "Soort", "all": "Alle", "open": "open", "acknowledged": "opgepakt",
+        "resolved": "opgelost", "note": "Notitie", "acknowledge": "Oppakken", "resolve": "Oplossen",
+        "changed": "Signaal bijgewerkt.", "note_too_long": "Notitie: hooguit 500 tekens. Er is niets gewijzigd.",
+        "unknown_signal": "Signaal: dit signaal bestaat niet (meer). Er is niets gewijzigd.",
+        "not_allowed": "U mag dit niet wijzigen. Er is niets gewijzigd.",
+        "nf_title": "Niet gevonden", "nf_text": "Deze pagina of dit huishouden bestaat niet.",
+        "forbidden_title": "Geen toegang", "forbidden_text": "Uw rol geeft geen toegang tot deze pagina.",
+        "severity": "Urgentie", "raised": "gemeld op {day}", "by_system": "systeem",
+        "critical": "kritiek", "high": "hoog", "medium": "middel", "low": "laag",
+    },
+    "en": {
+        "brand": "Huishoudboekje · staff", "skip": "Skip to content", "switch": "Nederlands",
+        "nav": "Main menu", "nav_work": "Worklist", "nav_households": "Households", "nav_signals": "Signals",
+        "sign_out": "Sign out", "signed_in_as": "Signed in as {name} ({role})",
+        "signin_title": "Sign in", "email": "E-mail address", "password": "Password",
+        "code": "Code from your authenticator app (6 digits)", "signin": "Sign in",
+        "signin_failed": "Signing in failed: the e-mail address, the password or the code is wrong.",
+        "signin_many": "Too many failed attempts. Wait a minute and try again.",
+        "signed_out": "You are signed out.", "expired": "Your session expired. Please sign in again.",
+        "csrf_failed": "This form expired or is not of your session. Nothing was changed; please try again.",
+        "work_title": "Worklist", "work_intro": "What needs a person today, most urgent first.",
+        "work_empty": "Nothing is waiting for you.",
+        "work_unmatched": "{n} transaction(s) could not be booked automatically.",
+        "work_file": "Payment file of {day} ({count} payments, {amount}) waits for release.",
+        "work_below": "{dossier}: leefgeld fell below the minimum.",
+        "households_title": "Households", "search": "Search by dossier, name or IBAN", "search_button": "Search",
+        "no_households": "No households found.", "dossier": "Dossier", "team": "Team", "status": "Status",
+        "buffer": "Advance (buffer) owed", "arrears": "Arrears", "left_title": "This month",
+        "left_leefgeld": "Leefgeld this month", "left_scheduled": "Still to pay", "reserves": "Reserves",
+        "no_reserves": "No reserves.", "forecast": "Next pay date {day}: expected leefgeld {amount}.",
+        "forecast_short": "Expected shortfall: {amount}.", "agreements": "Agreements", "income": "Income",
+        "charge": "Fixed charge", "from_to": "from/to", "ended_on": "ended on {day}",
+        "signals_title": "Signals", "no_signals": "No signals.", "history": "History",
+        "participants": "Participants", "pay_day": "Pay day", "filter": "Filter", "rule": "Kind",
+        "all": "All", "open": "open", "acknowledged": "acknowledged", "resolved": "resolved", "note": "Note",
+        "acknowledge": "Acknowledge", "resolve": "Resolve", "changed": "Signal updated.",
+        "note_too_long": "Note: at most 500 characters. Nothing was changed.",
+        "unknown_signal": "Signal: this signal does not exist (any more). Nothing was changed.",
+        "not_allowed": "You may not change this. Nothing was changed.",
+        "nf_title": "Not found", "nf_text": "This page or household does not exist.",
+        "forbidden_title": "No access", "forbidden_text": "Your role gives no access to this page.",
+        "severity": "Urgency", "raised": "raised on {day}", "by_system": "system",
+        "critical": "critical", "high": "high", "medium": "medium", "low": "low",
+    },
+}
+
+RULE_NAMES = {
+    "income-late": "Inkomen te laat", "income-deviates": "Inkomen wijkt af", "shortfall-ahead": "Tekort verwacht",
+    "buffer-drawn": "Voorschot gebruikt", "buffer-not-repaid": "Voorschot niet terugbetaald",
+    "arrears": "Achterstand", "payment-returned": "Betaling teruggekomen",
+    "paid-amount-differs": "Ander bedrag betaald", "structural-deficit": "Structureel tekort",
+    "external": "Melding van schuldeiser", "echo-refused": "Onbekende terugboeking",
+    "booking-corrected": "Boeking teruggedraaid", "payments-held": "Betalingen tegengehouden",
+    "leefgeld-held": "Leefgeld vastgehouden", "leefgeld-below-minimum": "Leefgeld onder minimum",
+    "deduction-booked": "Inhouding geboekt", "term-missed": "Termijn gemist",
+    "moratorium-ending": "Moratorium loopt af", "payment-file-unreleased": "Betaalbestand niet vrijgegeven",
+}
+
+_SENTENCES = {  # rule: Dutch sentence; {amount}, {agreement}, {period}, {who} and details' keys
+    "income-late": "{agreement} van {who} ({amount}), verwacht op {expected_on}, is niet binnengekomen.",
+    "income-deviates": "{agreement} van {who} kwam binnen met een ander bedrag dan verwacht ({amount}).",
+    "shortfall-ahead": "Voor de betaaldag van {period} is er naar verwachting {amount} te weinig.",
+    "buffer-drawn": "Op de betaaldag van {period} schoot de buffer {amount} voor.",
+    "buffer-not-repaid": "Het voorschot van {amount} is nog niet terugbetaald.",
+    "arrears": "{agreement}: een betaling van {amount} voor {period} kon niet worden gedaan (achterstand).",
+    "payment-returned": "De betaling voor {agreement} ({amount}) is teruggekomen.",
+    "paid-amount-differs": "Voor {agreement} is een ander bedrag betaald ({amount}).",
+    "structural-deficit": "De inkomsten dekken de vaste lasten structureel niet (tekort {amount}).",
+    "external": "Een schuldeiser meldt een achterstand voor {agreement} van {amount}.",
+    "echo-refused": "Een bijschrijving met ons kenmerk past niet bij de betaling ({amount}).",
+    "booking-corrected": "Een boeking is teruggedraaid nadat ze was uitbetaald: {amount} terug te vorderen.",
+    "payments-held": "De betalingen van dit huishouden zijn tegengehouden op {period}.",
+    "leefgeld-held": "Leefgeld van {amount} boven het plafond wacht op vrijgave door twee personen.",
+    "leefgeld-below-minimum": "Op de betaaldag van {period} was het leefgeld lager dan het minimum ({amount}).",
+    "deduction-booked": "Er is {amount} ingehouden of verrekend op het geld van het huishouden.",
+    "term-missed": "Een termijn van de betalingsregeling ({amount}) kon niet worden betaald.",
+    "moratorium-ending": "Het moratorium loopt binnen 30 dagen af ({period}).",
+    "payment-file-unreleased": "Een betaalbestand van {amount} is nog niet vrijgegeven (uitvoering {period}).",
+}
+
+
+ROLE_NAMES = {"staff": "medewerker", "teamlead": "teamleider", "auditor": "auditor", "finance": "financiën",
+              "job": "taak"}
+STATUS_NAMES = {"active": "actief", "ended": "beëindigd"}
+
+
+def short_day(day: date | str | None) -> str:
+    """12 nov 2026."""
+    if not day:
+        return ""
+    d = date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{d.day} {MONTHS['nl'][d.month - 1][:3]} {d.year}"
+
+
+def long_day(day: date | str | None) -> str:
+    """1 juli 2027."""
+    if not day:
+        return ""
+    d = date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{d.day} {MONTHS['nl'][d.month - 1]} {d.year}"
+
+
+def _day_or_text(value: Any) -> str:
+    text = str(value)
+    try:
+        return long_day(text[:10]) if len(text) >= 10 and text[4] == "-" else text
+    except ValueError:
+        return text
+
+
+def signal_sentence(signal: dict[str, Any]) -> str:
+    """A signal as a Dutch sentence with its amount and dates."""
+    details = {k: _day_or_text(v) for k, v in (signal.get("details") or {}).items()}
+    values = {**details, "amount": euros(signal.get("amount") or "0.00", "nl"),
+              "agreement": (signal.get("agreement") or "de afspraak").replace("-", " ").capitalize(),
+              "period": _day_or_text(signal.get("period") or ""),
+              "who": details.get("counterparty", "de betaler")}
+    values.setdefault("expected_on", values["period"])
+    template = _SENTENCES.get(signal.get("rule", ""), "Signaal {rule}: {amount}.")
+    try:
+        return template.format(rule=signal.get("rule"), **values)
+    except (KeyError, IndexError):
+        return f"{RULE_NAMES.get(signal.get('rule', ''), signal.get('rule'))}: {values['amount']}."
+
+
+def actor_name(actor: str | None) -> str:
+    """'staff:Anna Jansen' → 'Anna Jansen'; nobody → 'systeem'."""
+    if not actor:
+        return "systeem"
+    return actor.split(":", 1)[1] if ":" in actor else actor
