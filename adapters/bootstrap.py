@@ -100,7 +100,9 @@ class Services:
 
         `worker`: share the night with the other workers on this PostgreSQL (claims in
         the database, huishoudboekje/workers.py). On SQLite the worker runs the whole job:
-        one writer at a time, and two jobs at once are already safe (optimistic concurrency)."""
+        one writer at a time, and two jobs at once are already safe (optimistic concurrency).
+        Only a worker that completed days (filed) catches the read models up and escalates:
+        the others would repeat that work at the same moment."""
         s = self.settings
         options: dict[str, Any] = dict(
             default_account=s.default_account, write_file=self.payment_writer(), today=today or date.today(),
@@ -114,6 +116,8 @@ class Services:
                 summary = reconcile_worker(self.engine, through, claims, **options)
             finally:
                 claims.close()
+            if not summary.days:  # the worker that filed catches the read models up and escalates
+                return summary
         self.catch_up()  # the escalation finds pending files in the read model
         summary.escalated = payment_files.escalate(self.engine, self.projections, through)
         return summary

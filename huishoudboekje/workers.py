@@ -33,7 +33,7 @@ from .domain.run import Run
 from .engine import Engine
 from .reconcile import (PaymentFileWriter, RunSummary, _file_and_complete, _first_day, _Job, catch_up_windows)
 
-CHUNK_BATCHES = 2  # a chunk is this many of the job's batches of households
+MIN_CHUNKS = 8  # a chunk is one of the job's batches of households, and a night at least this many chunks
 
 
 @dataclass
@@ -84,7 +84,7 @@ def reconcile_worker(engine: Engine, through: date, claims: Claims, *, default_a
     if first is None or first > through:
         return summary
     households = sorted(engine.household_ids(), key=lambda pair: pair[0].int)
-    size = max(1, batch) * CHUNK_BATCHES
+    proposed = min(max(1, len(households)), max(MIN_CHUNKS, -(-len(households) // max(1, batch))))
 
     def job(start: date, end: date, into: RunSummary) -> _Job:
         return _Job(engine, start, end, default_account, unrepaid_cycles, into, batch,
@@ -95,7 +95,7 @@ def reconcile_worker(engine: Engine, through: date, claims: Claims, *, default_a
             if _completed(engine, end):
                 continue
             window = f"{start.isoformat()}..{end.isoformat()}"
-            chunks = claims.chunks(window, max(1, -(-len(households) // size)))
+            chunks = claims.chunks(window, proposed)
             done = 0
             for claim in claims.claims(window):
                 mine = [(hid, dossier) for hid, dossier in households if chunk_of(hid, chunks) == claim.chunk]

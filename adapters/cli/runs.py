@@ -55,7 +55,8 @@ def reconcile_(
         return
     # refused before anything was written: 2; stopped part-way (a rerun finishes it): 1
     result = guarded(lambda: run_reconcile(svc, through, show_progress=not as_json, worker=worker))
-    svc.catch_up()
+    if not worker or result.days:  # a worker that filed nothing leaves it to the one that did
+        svc.catch_up()
     for dossier, reason in sorted(result.held.items()):
         how = "held; its signal could not be recorded" if dossier in result.unsignalled else "held, with a signal"
         sys.stderr.write(f"let op / note: {dossier} is not paid ({how}): {reason}\n")
