@@ -33,7 +33,7 @@ from .domain.run import Run
 from .engine import Engine
 from .reconcile import (PaymentFileWriter, RunSummary, _file_and_complete, _first_day, _Job, catch_up_windows)
 
-MIN_CHUNKS = 8  # a chunk is one of the job's batches of households, and a night at least this many chunks
+CHUNK_BATCHES, MIN_CHUNKS = 4, 8  # a chunk is four of the job's batches of households; a night at least 8 chunks
 
 
 @dataclass
@@ -84,7 +84,8 @@ def reconcile_worker(engine: Engine, through: date, claims: Claims, *, default_a
     if first is None or first > through:
         return summary
     households = sorted(engine.household_ids(), key=lambda pair: pair[0].int)
-    proposed = min(max(1, len(households)), max(MIN_CHUNKS, -(-len(households) // max(1, batch))))
+    per_chunk = max(1, batch) * CHUNK_BATCHES
+    proposed = min(max(1, len(households)), max(MIN_CHUNKS, -(-len(households) // per_chunk)))
 
     def job(start: date, end: date, into: RunSummary) -> _Job:
         return _Job(engine, start, end, default_account, unrepaid_cycles, into, batch,
