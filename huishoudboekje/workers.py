@@ -157,13 +157,14 @@ def _merge(summary: RunSummary, found: RunSummary) -> None:
 
 def merge_summaries(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     """The workers' summaries (`RunSummary.as_dict`) as one, for `hhb reconcile --workers N`."""
-    merged: dict[str, Any] = {"through": summaries[0]["through"] if summaries else None}
-    for key in ("households_paid", "instructions", "arrears"):
-        merged[key] = sum(s[key] for s in summaries)
-    for key in ("total", "advanced", "repaid"):
-        merged[key] = str(sum((Money(s[key]) for s in summaries), Money.zero()))
-    merged["payment_files"] = sorted({f for s in summaries for f in s["payment_files"]})
     held = {h["dossier"]: h["reason"] for s in summaries for h in s["held"]}
-    merged["held"] = [{"dossier": d, "reason": r} for d, r in sorted(held.items())]
-    merged["escalated"] = sorted({f for s in summaries for f in s["escalated"]})
-    return merged
+    return {  # in the order of `RunSummary.as_dict`
+        "through": summaries[0]["through"] if summaries else None,
+        "households_paid": sum(s["households_paid"] for s in summaries),
+        "instructions": sum(s["instructions"] for s in summaries),
+        **{key: str(sum((Money(s[key]) for s in summaries), Money.zero())) for key in ("total", "advanced", "repaid")},
+        "arrears": sum(s["arrears"] for s in summaries),
+        "payment_files": sorted({f for s in summaries for f in s["payment_files"]}),
+        "held": [{"dossier": d, "reason": r} for d, r in sorted(held.items())],
+        "escalated": sorted({f for s in summaries for f in s["escalated"]}),
+    }
