@@ -52,7 +52,8 @@ class PostgresClaims:
     def __init__(self, engine: Engine, datastore: Any) -> None:
         kwargs = {k: v for k, v in datastore.pool.kwargs.items() if k != "row_factory"}
         self.conn = psycopg.connect(**kwargs, autocommit=True)
-        self.conn.execute("SET idle_in_transaction_session_timeout = 0")  # a chunk may take minutes
+        for setting in ("idle_in_transaction_session_timeout", "lock_timeout", "statement_timeout"):
+            self.conn.execute(f"SET {setting} = 0")  # a chunk may take minutes, and a wait for one as long
         self.transcoder = engine.mapper.transcoder
         self.windows_table = sql.Identifier(datastore.schema, "hhb_run_windows")
         self.claims_table = sql.Identifier(datastore.schema, "hhb_run_claims")
