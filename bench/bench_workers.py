@@ -121,7 +121,8 @@ def main() -> None:
             # also load every household to find where the calendar begins).
             subprocess.run([sys.executable, "-m", "adapters.cli", "reconcile", "--json", "--date", "2026-11-30"],
                            cwd=ROOT, env={**os.environ, "HHB_MANAGED_ACCOUNTS": MANAGED, "HHB_VAR_DIR": str(tmp / "var"),
-                                          "HHB_DATABASE_URL": _pg(base)}, stdout=subprocess.DEVNULL, check=True)
+                                          "HHB_DATABASE_URL": _pg(base)},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
             for number in range(args.rounds):
                 for workers in ((1, 2) if number % 2 == 0 else (2, 1)):
                     copy = f"{base}_{number}_{workers}"
