@@ -47,6 +47,8 @@ from .store import open_engine
 if TYPE_CHECKING:  # pragma: no cover
     from huishoudboekje.projections.views import Projections
 
+    from .shared_state import SharedState
+
 Progress = Callable[[int, int], None]
 
 
@@ -72,6 +74,14 @@ class Services:
         from huishoudboekje.projections.views import Projections
 
         return Projections(self.engine)  # one per process: building it creates tables
+
+    @cached_property
+    def shared_state(self) -> SharedState:
+        """What the server's processes share (Idempotency-Keys, failed sign-ins), in the
+        store's database; imported here for the same reason as the projections."""
+        from .shared_state import open_shared_state
+
+        return open_shared_state(self.engine.env)
 
     # -- writes ------------------------------------------------------------------------
 
@@ -212,8 +222,18 @@ class Services:
         """Households' signals and the engine's own (`Controls`: a payment file nobody
         released, …), which belong to no dossier or team: with them unless a dossier or a
         team is asked for."""
-        return self.projections.signals(dossier, team, status, households=households,
+        rows = self.projections.signals(dossier, team, status, households=households,
                                         controls=not (dossier or team) if controls is None else controls)
+        held = self.held_back(team) if households else set()
+        return [row for row in rows if row["id"] not in held]
+
+    def held_back(self, team: str | None = None) -> set[str]:
+        """The signals the cap per team per month holds back from the worklist (HHB_SIGNAL_CAP,
+        `domain/signal_cap.py`): decided over every signal of the team's month."""
+        from huishoudboekje.domain.signal_cap import held_back
+
+        cap = self.settings.signal_cap
+        return set() if cap is None else held_back(self.projections.signals(None, team), cap)
 
     def unmatched(self) -> list[dict[str, Any]]:
         return [statement_service.to_dict(r) for r in statement_service.unmatched(self.engine)]
@@ -224,7 +244,7 @@ class Services:
     def report(self, team: str | None = None, month: str | None = None) -> dict[str, Any]:
         from huishoudboekje.reports import team_report
 
-        return team_report(self.projections, team, month)
+        return team_report(self.projections, team, month, self.settings.signal_cap)
 
     def balance(self, account: str | None = None, on: date | None = None,
                 signal_on: date | None = None) -> dict[str, Any]:
@@ -305,9 +325,10 @@ class Services:
                                       team)
 
 
-def bootstrap(db_url: str | None = None, settings: Settings | None = None) -> Services:
-    """Settings (from the environment unless given) → an open store → the services."""
+def bootstrap(db_url: str | None = None, settings: Settings | None = None, create: bool = True) -> Services:
+    """Settings (from the environment unless given) → an open store → the services.
+    `create` False: a store that is not there yet is refused, not made (commands that read)."""
     settings = settings or Settings()
     engine = open_engine(db_url or settings.database_url, settings.var_dir, settings.db_write_timeout,
-                         settings.db_lock_timeout)
+                         settings.db_lock_timeout, create)
     return Services(engine, settings)

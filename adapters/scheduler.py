@@ -16,7 +16,9 @@ from huishoudboekje.config import Settings
 from huishoudboekje.reconcile import RunError
 
 
-def run_scheduler(job: Callable[[date], object], settings: Settings, console: Console) -> None:
+def run_scheduler(job: Callable[[date], object], settings: Settings, console: Console, once: bool = False) -> None:
+    """Catch up now, then run the job every night; `once`: catch up now and stop (a
+    timer-driven unit, or a check that the job can run here)."""
     zone = ZoneInfo(settings.timezone)
     hour, minute = (int(part) for part in settings.scheduler_time.split(":"))
 
@@ -36,6 +38,8 @@ def run_scheduler(job: Callable[[date], object], settings: Settings, console: Co
         console.print(f"{datetime.now(zone):%Y-%m-%d %H:%M} reconciled through {today}: {summary}")
 
     nightly()  # after a restart: catch up at once
+    if once:
+        return
     scheduler = BlockingScheduler(timezone=zone)
     scheduler.add_job(nightly, CronTrigger(hour=hour, minute=minute, timezone=zone),
                       id="reconcile", coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)

@@ -11,15 +11,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from decimal import Decimal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from dotenv import dotenv_values
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing import Annotated, Any
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from .domain.errors import DomainError
 from .domain.iban import Iban, IbanError
 from .domain.limits import Limits
 from .domain.money import Money, MoneyError, parse_money
 from .domain.sepa_text import NAME_MAX, SepaTextError, sepa_safe
+
+
+TEST_PREFIX = "HHB_TEST_"  # the test suite's own variables (tests/conftest.py, .ci/run)
+
+
+class SettingsError(DomainError):
+    """Settings that cannot be used: one plain sentence a line, naming the variable."""
 
 
 class Settings(BaseSettings):
@@ -53,6 +63,7 @@ class Settings(BaseSettings):
     actor: str = "cli"
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(default=1, ge=1)  # `hhb serve` processes; they share state through the database
     public_url: str = "http://127.0.0.1:8000"
     max_credential_days: int = Field(default=365, ge=1)  # the longest a token or link may be valid
     value_days_ahead: int = Field(default=7, ge=0)  # value dates this many days after the import date at most
@@ -79,25 +90,31 @@ class Settings(BaseSettings):
     maatwerk_prices: Path | None = None
     maatwerk_cutoff: str | None = None
     maatwerk_account: str | None = None
+    # Signals per team per month (issue 23; a covenant's cap, e.g. 50): above it the lowest-
+    # priority ones are held back from the worklist and counted in the report. Empty: no cap.
+    signal_cap: int | None = None
+    # Operations: logs as text (for a person) or as JSON lines (for a log collector), and
+    # how many events the read models may be behind before /readyz says not ready.
+    log_format: str = "text"
+    ready_max_lag: int = Field(default=1000, ge=0)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _no_misspelt_notice_settings(cls, values: Any) -> Any:
-        # pydantic-settings ignores an unknown variable: a misspelt HHB_SMPT_URL would
-        # silently send nothing. Refuse unknown names of the notice settings' families.
-        known = {f"HHB_{name.upper()}" for name in cls.model_fields}
-        for name in os.environ:
-            upper = name.upper()
-            if upper.startswith(("HHB_SMTP", "HHB_SMPT", "HHB_SMS", "HHB_NOTICE")) and upper not in known:
-                close = get_close_matches(upper, sorted(known), n=1)
-                hint = f" (did you mean {close[0]}?)" if close else ""
-                raise ValueError(f"{name}: not a setting{hint}")
-        return values
+    def __init__(self, **values: Any) -> None:
+        # pydantic-settings ignores an unknown variable: a misspelt HHB_MANAGED_ACOUNTS would
+        # silently pay from the demo's account. Every HHB_ name must be a setting.
+        problems = unknown_variables(os.environ, "")
+        if Path(".env").is_file():
+            problems += unknown_variables(dotenv_values(".env"), " (in .env)")
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            problems += plain_errors(exc)
+        if problems:
+            raise SettingsError("\n".join(problems))
 
     @field_validator("managed_accounts", "funding_accounts", mode="before")
     @classmethod
     def _split(cls, value: object, info: ValidationInfo) -> object:
-        setting = f"HHB_{info.field_name.upper()}"
+        setting, given = f"HHB_{info.field_name.upper()}", value
         if isinstance(value, str):
             value = [part for part in value.replace(";", ",").split(",") if part.strip()]
         result = []
@@ -105,10 +122,25 @@ class Settings(BaseSettings):
             try:
                 result.append(str(Iban(part)))
             except IbanError as exc:
-                raise ValueError(f"{setting}: {part.strip()}: {exc}") from None
+                raise ValueError(f"{setting}: '{part.strip()}' is not a valid IBAN ({exc})") from None
         if not result and info.field_name == "managed_accounts":
-            raise ValueError(f"{setting}: name at least one account")
+            raise ValueError(f"{setting}: '{given}' names no account; name at least one IBAN")
         return result
+
+    @field_validator("var_dir", mode="before")
+    @classmethod
+    def _var_dir(cls, value: object) -> object:
+        # An empty HHB_VAR_DIR would put the store in whatever folder hhb happens to run in.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("HHB_VAR_DIR: '' names no folder; name one, or leave it unset for ./var")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.strip().lower() not in ("text", "json"):
+            raise ValueError(f"HHB_LOG_FORMAT: '{value}' is not text or json")
+        return value.strip().lower()
 
     @field_validator("buffer_ceiling")
     @classmethod
@@ -117,6 +149,19 @@ class Settings(BaseSettings):
         if value is None or not value.strip():
             return None
         return cls._amount(value, info)
+
+    @field_validator("signal_cap", mode="before")
+    @classmethod
+    def _signal_cap(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            cap = int(str(value).strip())
+        except ValueError:
+            raise ValueError(f"HHB_SIGNAL_CAP: '{value}' is not a whole number (leave it empty for no cap)") from None
+        if cap < 1:
+            raise ValueError(f"HHB_SIGNAL_CAP: {cap} is not a number of at least 1 (leave it empty for no cap)")
+        return cap
 
     @field_validator("maatwerk_cutoff")
     @classmethod
@@ -135,7 +180,7 @@ class Settings(BaseSettings):
         try:
             return str(Iban(value))
         except IbanError as exc:
-            raise ValueError(f"HHB_MAATWERK_ACCOUNT: {exc}") from None
+            raise ValueError(f"HHB_MAATWERK_ACCOUNT: '{value}' is not a valid IBAN ({exc})") from None
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -171,7 +216,7 @@ class Settings(BaseSettings):
     @classmethod
     def _pain(cls, value: str) -> str:
         if value not in ("pain.001.001.09", "pain.001.001.03"):
-            raise ValueError("HHB_PAIN_VERSION: pain.001.001.09 or pain.001.001.03")
+            raise ValueError(f"HHB_PAIN_VERSION: '{value}' is not pain.001.001.09 or pain.001.001.03")
         return value
 
     @field_validator("debtor_name")
@@ -232,3 +277,48 @@ class Settings(BaseSettings):
     @property
     def default_account(self) -> str:
         return self.managed_accounts[0]
+
+
+SETTING_NAMES = sorted(f"HHB_{name.upper()}" for name in Settings.model_fields)
+
+# What a setting of each kind expects, for pydantic's own checks (ours word their own).
+EXPECTED = {
+    "int_parsing": "a whole number", "int_type": "a whole number", "int_from_float": "a whole number",
+    "greater_than_equal": "a number of at least {ge}", "greater_than": "a number above {gt}",
+    "less_than_equal": "a number of at most {le}", "decimal_parsing": "a number such as 2.5",
+    "decimal_type": "a number such as 2.5", "finite_number": "a finite number", "bool_parsing": "true or false",
+    "path_type": "a path to a folder or file", "string_type": "text",
+}
+SECRET_PARTS = ("TOKEN", "PASSWORD", "SECRET")
+
+
+def unknown_variables(variables: Mapping[str, Any], where: str) -> list[str]:
+    """A sentence for each HHB_ name that is neither a setting nor the test suite's own."""
+    problems = []
+    for name in sorted(variables):
+        upper = name.upper()
+        if not upper.startswith("HHB_") or upper in SETTING_NAMES or upper.startswith(TEST_PREFIX):
+            continue
+        close = get_close_matches(upper, SETTING_NAMES, n=1, cutoff=0.75)
+        hint = (f"did you mean {close[0]}?" if close else
+                f"the settings are listed in the README; the test suite's own variables begin with {TEST_PREFIX}")
+        problems.append(f"{name}{where} is not a setting ({hint})")
+    return problems
+
+
+def plain_errors(exc: ValidationError) -> list[str]:
+    """pydantic's findings as sentences that name the variable, its value and what it expects."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        name = f"HHB_{field.upper()}"
+        ctx = error.get("ctx") or {}
+        if error["type"] == "value_error":
+            text = str(ctx.get("error", ""))
+            lines.append(text if text.startswith("HHB_") or not field else f"{name}: {text}")
+            continue
+        value = error.get("input")
+        shown = "(hidden)" if any(part in name for part in SECRET_PARTS) else f"'{value}'"
+        expected = EXPECTED.get(error["type"], "a value this setting accepts (see Settings in the README)")
+        lines.append(f"{name}: {shown} is not {expected.format(**ctx)}")
+    return lines

@@ -1,5 +1,6 @@
-"""Debts, payment arrangements and moratoria of households: the commands staff give
-(CLI and API alike) and the list they read (issue 23; the rules are in domain/debts.py)."""
+"""Debts, payment arrangements, referrals, moratoria and phase-outs of households: the
+commands staff give (CLI and API alike) and what they read (issue 23; the rules are in
+domain/debts.py, arrangements.py, moratoria.py and phase_out.py)."""
 
 from __future__ import annotations
 
@@ -64,3 +65,23 @@ def moratorium(engine: Engine, dossier: str, start: date | None, until: date, re
         return household.start_moratorium(start, until, reason, actor)
 
     return engine.change_household(dossier, command)
+
+
+def referral(engine: Engine, dossier: str, on: date, organisation: str, actor: str) -> dict[str, Any]:
+    """Record the household's referral to debt counselling (schuldhulpverlening)."""
+    return engine.change_household(dossier, lambda h: h.record_referral(on, organisation, actor))
+
+
+def phase_out(engine: Engine, dossier: str, agreement_ids: list[str], start: date, actor: str) -> list[dict[str, Any]]:
+    """From `start` on, the participant pays these charges themselves (domain/phase_out.py)."""
+    return engine.change_household(dossier, lambda h: h.phase_out(agreement_ids, start, actor))
+
+
+def debt_situation(household: Household, as_of: date) -> dict[str, Any]:
+    """What a coach reads beside the debts: referrals, moratoria (and which one covers
+    `as_of`), and the charges the participant pays during a phase-out."""
+    current = household.moratorium_on(as_of)
+    return {"dossier": household.dossier, "referrals": household.referral_rows(),
+            "moratoria": household.moratorium_rows(),
+            "moratorium_until": current["until"] if current else None,
+            "self_paid": household.self_paid_rows()}

@@ -92,6 +92,8 @@ def household_detail(h: Household) -> dict[str, Any]:
         "buffer_outstanding": str(h.buffer_outstanding),
         "arrears": {"count": len(h.arrears), "amount": str(total(d.amount for d in h.arrears))},
         "last_pay_date": h.last_pay_date.isoformat() if h.last_pay_date else None,
+        # issue 23: referrals to debt counselling, moratoria, charges the participant pays (phase-out)
+        "referrals": h.referral_rows(), "moratoria": h.moratorium_rows(), "self_paid": h.self_paid_rows(),
     }
 
 

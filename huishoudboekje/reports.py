@@ -6,16 +6,19 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from . import teams
 from .domain.household import HouseholdError, bookings_in
 from .domain.money import Money
+from .domain.signal_cap import held_back
 from .domain.signals import RESOLVED, SHORTFALL_AHEAD
 from .domain.terms import ENDED
 from .engine import Engine
 from .projections.views import Projections
 
+DAYS_A_MONTH = Decimal("30.44")  # 365.25 / 12, for the average time in the programme in months
 Unreleased = Callable[[Iterable[str]], set[str]]  # which of these payment ids wait for a file's release
 
 
@@ -181,7 +184,10 @@ def _kept_for(kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # -- the team report ------------------------------------------------------------------------
 
 
-def team_report(projections: Projections, team: str | None, month: str | None = None) -> dict[str, Any]:
+def team_report(projections: Projections, team: str | None, month: str | None = None,
+                signal_cap: int | None = None) -> dict[str, Any]:
+    """`signal_cap`: signals per team per month (HHB_SIGNAL_CAP); those it holds back from
+    the worklist are counted here (`signals_held_back`), of `month` where one is asked for."""
     households = projections.households(team)
     signals = [s for s in projections.signals(team=team) if s["status"] != RESOLVED
                and (month is None or s["raised_on"].startswith(month))]
@@ -202,6 +208,9 @@ def team_report(projections: Projections, team: str | None, month: str | None = 
         "arrears": {"count": sum(int(h["arrears_count"]) for h in households), "amount": str(arrears_total)},
         "households_with_shortfall_ahead": shortfall,
         "endings": _endings(projections, households),
+        "time_in_programme": _time_in_programme(projections, households),
+        "signal_cap": signal_cap,
+        "signals_held_back": _held_back(projections, team, month, signal_cap),
         "projection": projections.status().as_dict(),
     }
 
@@ -214,6 +223,33 @@ def _endings(projections: Projections, households: list[dict[str, Any]]) -> dict
             household = projections.household(row["dossier"])
             reasons[getattr(household, "end_reason", None) or "not-given"] += 1
     return dict(sorted(reasons.items()))
+
+
+def _time_in_programme(projections: Projections, households: list[dict[str, Any]]) -> dict[str, Any]:
+    """How long the ended participations lasted, start to end, on average (issue 23): in
+    days, and in months of 30.44 days, each to one decimal; null averages when none ended."""
+    days = []
+    for row in households:
+        if row["status"] == ENDED:
+            household = projections.household(row["dossier"])
+            if household is not None and household.end is not None:
+                days.append((household.end - household.start).days)
+    if not days:
+        return {"ended": 0, "average_days": None, "average_months": None}
+    average = Decimal(sum(days)) / len(days)
+    return {"ended": len(days), "average_days": str(average.quantize(Decimal("0.1"), ROUND_HALF_UP)),
+            "average_months": str((average / DAYS_A_MONTH).quantize(Decimal("0.1"), ROUND_HALF_UP))}
+
+
+def _held_back(projections: Projections, team: str | None, month: str | None,
+               cap: int | None) -> dict[str, Any]:
+    """The signals the cap holds back from the worklist, by rule (domain/signal_cap.py)."""
+    if cap is None:
+        return {"total": 0, "by_rule": {}}
+    rows = projections.signals(None, team)
+    ids = held_back(rows, cap)
+    held = [r for r in rows if r["id"] in ids and (month is None or r["raised_on"].startswith(month))]
+    return {"total": len(held), "by_rule": dict(sorted(Counter(r["rule"] for r in held).items()))}
 
 
 __all__ = ["acknowledge", "resolve", "import_creditor_signals", "monthly_overview", "team_report",

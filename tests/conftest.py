@@ -23,7 +23,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples" / "huishoudboekje-vng"
 POSTGRES_URL = os.environ.get("HHB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REQUIRE_POSTGRES = os.environ.get("HHB_REQUIRE_POSTGRES") == "1"
+REQUIRE_POSTGRES = os.environ.get("HHB_TEST_REQUIRE_POSTGRES") == "1"
 
 
 def _postgres_available() -> str | None:
@@ -112,4 +112,4 @@ def personas() -> list[Path]:
 def pytest_collection_modifyitems(config, items):
     """A CI run that skips the PostgreSQL tests must fail, not pass quietly."""
     if REQUIRE_POSTGRES and _PG_PROBLEM:
-        raise pytest.UsageError(f"HHB_REQUIRE_POSTGRES=1 but PostgreSQL is not reachable: {_PG_PROBLEM}")
+        raise pytest.UsageError(f"HHB_TEST_REQUIRE_POSTGRES=1 but PostgreSQL is not reachable: {_PG_PROBLEM}")

@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 POLL_SECONDS = 0.1
 
@@ -33,3 +38,30 @@ def wait_until_serving(process: subprocess.Popen, url: str, attempts: int = 200)
             pass
         time.sleep(POLL_SECONDS)
     raise RuntimeError(f"hhb serve did not answer {url} after {attempts} attempts")
+
+
+@contextmanager
+def hhb_serve(db: str, env: dict[str, str], *args: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`hhb serve --db DB ARGS…` on a free port of 127.0.0.1, answering: (base URL, process);
+    stopped (SIGTERM, its workers with it) afterwards. What it printed is in the error if
+    it never answers."""
+    port = free_port()
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "adapters.cli", "serve", "--db", db, "--port", str(port), "--host", "127.0.0.1",
+             *args], cwd=Path(__file__).resolve().parents[1], env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            try:
+                wait_until_serving(process, f"{base}/p/static/participant.css")
+            except RuntimeError as exc:
+                errors.seek(0)
+                raise RuntimeError(f"{exc}:\n{errors.read().decode(errors='replace')[-3000:]}") from None
+            yield base, process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

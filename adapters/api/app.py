@@ -11,6 +11,8 @@ module per tag.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
@@ -19,11 +21,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from huishoudboekje.config import Settings
 
 from ..bootstrap import bootstrap
+from ..logs import configure as configure_logs
 from ..web.participant import router as participant_router
-from . import routes
+from . import operations, routes
 from .dependencies import Context
 from .errors import PROBLEM, Problem, install_handlers
 from .limiter import FAILED_LOGIN_LIMIT, FAILED_LOGIN_WINDOW, FailedLogins, trusted_networks
+from .operations import Measured, Metrics
 
 MAX_BODY = 10 * 1024 * 1024
 
@@ -66,13 +70,24 @@ def _too_large(limit: int) -> Problem:
 
 def create_app(db_url: str | None = None, settings: Settings | None = None) -> FastAPI:
     services = bootstrap(db_url, settings)
-    app = FastAPI(title="huishoudboekje", version="1.0",
+    log_format = services.settings.log_format
+    configure_logs(log_format)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        configure_logs(log_format)  # again: the web server set up its own loggers meanwhile
+        yield
+
+    app = FastAPI(title="huishoudboekje", version="1.0", lifespan=lifespan,
                   description="Staff API of the household financial-stabilisation engine.")
     app.state.context = Context(services)
     app.state.max_body = MAX_BODY  # read per request, so a test may lower it
+    app.state.metrics = Metrics(app.state.context)
 
     install_handlers(app)
     app.add_middleware(BodyLimit, state=app.state)
+    app.add_middleware(Measured, state=app.state)
+    app.include_router(operations.router)
 
     from . import routes  # noqa: PLC0415 - routes import this module's helpers
 
@@ -86,5 +101,11 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     return app
 
 
+def from_environment() -> FastAPI:
+    """The app of one of `hhb serve --workers N`'s processes (uvicorn imports it by name):
+    the settings and the store from the environment, HHB_DATABASE_URL included."""
+    return create_app()
+
+
 __all__ = ["FAILED_LOGIN_LIMIT", "FAILED_LOGIN_WINDOW", "MAX_BODY", "PROBLEM", "FailedLogins", "create_app",
-           "trusted_networks"]
+           "from_environment", "trusted_networks"]

@@ -9,7 +9,6 @@ their own household under /me and nothing else.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from fastapi import Depends, Request
@@ -24,6 +23,7 @@ from huishoudboekje.engine import Engine
 from huishoudboekje.projections.views import Projections
 
 from ..bootstrap import Services
+from ..shared_state import SharedState
 from .errors import Problem
 from .limiter import FailedLogins, client_address, trusted_networks
 
@@ -39,10 +39,9 @@ class Context:
         self.services = services
         self.engine: Engine = services.engine
         self.settings: Settings = services.settings
-        self.failed_logins = FailedLogins()
+        self.shared: SharedState = services.shared_state  # what every server process sees alike
+        self.failed_logins = FailedLogins(self.shared)
         self.trusted_proxies = trusted_networks(services.settings)
-        self.idempotency: dict[tuple[str, str], tuple[int, Any]] = {}
-        self.idempotency_lock = threading.Lock()
         self.views: Projections = services.projections
         self.views_lock = services.projections_lock
 
@@ -77,10 +76,8 @@ def participant_principal(request: Request, token: str, ctx: Context) -> Princip
 
 def refuse_failed(request: Request, ctx: Context, credential: str) -> None:
     """Count a failed attempt; Problem(429) once its client or its credential failed too often."""
-    client = client_address(request, ctx.trusted_proxies)
-    if ctx.failed_logins.blocked(client, credential):
+    if ctx.failed_logins.refused(client_address(request, ctx.trusted_proxies), credential):
         raise Problem(429, "Too many requests", "too many failed attempts; wait a minute")
-    ctx.failed_logins.failed(client, credential)
 
 
 # -- access --------------------------------------------------------------------------------

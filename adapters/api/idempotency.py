@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -13,10 +14,16 @@ from pydantic import BaseModel
 
 from huishoudboekje.access import Principal
 
+from ..shared_state import RUNNING, Stored
 from .dependencies import Context, context, role
 from .errors import Problem, domain_errors
 
-IDEMPOTENCY_KEYS = 100_000  # answers kept for replay; a retry comes within minutes, not days
+# How long an answer is kept for a retry (a retry comes within minutes, not days), and
+# how long a request may hold its key unanswered (409 to a retry meanwhile): a process
+# killed mid-request never answers, and after this a retry runs the request again, as
+# one without a key would, refused by the engine if it was done already.
+IDEMPOTENCY_KEEP = 24 * 3600.0  # seconds
+IDEMPOTENCY_CLAIM = 3600.0  # seconds
 
 
 @dataclass
@@ -35,11 +42,12 @@ class Write:
 
     def answer(self, action: Callable[[], Response], field: str | None = None,
                missing: str = "dossier") -> Response:
-        """Run `action` once per idempotency key; a retry gets the first answer again."""
+        """Run `action` once per idempotency key; a retry gets the first answer again, from
+        whichever server process it reaches (the keys live in the database)."""
         if self.key is None:
             return self._run(action, field, missing)
-        slot = (self.who.credential, self.key)
-        stored = self._claim(slot)
+        shared, credential, now = self.ctx.shared, self.who.credential, time.time()
+        stored = shared.claim(credential, self.key, self.fingerprint, now, now + IDEMPOTENCY_CLAIM)
         if stored is not None:
             return self._replay(stored)
         try:
@@ -47,26 +55,13 @@ class Write:
         except Problem as problem:  # a refusal is an answer too: the retry gets it again
             response = problem.response()
         except BaseException:
-            with self.ctx.idempotency_lock:  # nothing to replay: a retry may try again
-                self.ctx.idempotency.pop(slot, None)
+            shared.release(credential, self.key)  # nothing to replay: a retry may try again
             raise
-        self._keep(slot, response)
-        return response
-
-    def _claim(self, slot: tuple[str, str]) -> tuple[int, Any] | None:
-        """What is stored under the key; if nothing, mark it in progress, atomically."""
-        with self.ctx.idempotency_lock:
-            stored = self.ctx.idempotency.get(slot)
-            if stored is None:
-                self.ctx.idempotency[slot] = (0, (self.fingerprint, None))
-            return stored
-
-    def _keep(self, slot: tuple[str, str], response: Response) -> None:
         headers = {k: v for k, v in response.headers.items() if k in ("location", "content-type")}
-        with self.ctx.idempotency_lock:
-            self.ctx.idempotency[slot] = (response.status_code, (self.fingerprint, (response.body, headers)))
-            while len(self.ctx.idempotency) > IDEMPOTENCY_KEYS:  # oldest first: memory stays bounded
-                del self.ctx.idempotency[next(iter(self.ctx.idempotency))]
+        shared.keep(credential, self.key, response.status_code, bytes(response.body), headers,
+                    time.time() + IDEMPOTENCY_KEEP)
+        shared.purge("hhb_idempotency", now)
+        return response
 
     def _run(self, action: Callable[[], Response], field: str | None, missing: str) -> Response:
         with domain_errors(field, missing):
@@ -75,17 +70,16 @@ class Write:
             refresh(self.ctx)
         return response
 
-    def _replay(self, stored: tuple[int, Any]) -> Response:
-        status, (fingerprint, saved) = stored
-        if fingerprint != self.fingerprint:
+    def _replay(self, stored: Stored) -> Response:
+        if stored.fingerprint != self.fingerprint:
             raise Problem(422, "Idempotency key reused",
                           "this Idempotency-Key was used for a different request; use a new key",
                           "Idempotency-Key")
-        if saved is None:
+        if stored.status == RUNNING:
             raise Problem(409, "Conflict", "a request with this Idempotency-Key is still being processed",
                           "Idempotency-Key")
-        body, headers = saved
-        return Response(body, status_code=status, headers={**headers, "Idempotent-Replayed": "true"})
+        return Response(stored.body, status_code=stored.status,
+                        headers={**stored.headers, "Idempotent-Replayed": "true"})
 
 
 def writer(*allowed: str) -> Any:

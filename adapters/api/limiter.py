@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 
@@ -13,66 +11,41 @@ from fastapi import Request
 
 from huishoudboekje.config import Settings
 
+from ..shared_state import SharedState
+
 FAILED_LOGIN_LIMIT = 10  # failed attempts per client, and per credential tried, per window
 FAILED_LOGIN_WINDOW = 60.0  # seconds
-FAILED_LOGIN_KEYS = 100_000  # clients and credentials remembered, each
 
 
 class FailedLogins:
-    """Failed sign-ins, counted per client and per credential tried, in a sliding window.
+    """Failed sign-ins, counted per client and per credential tried, per window, in the
+    database (`adapters/shared_state.py`): every server process counts together.
 
     Only failures are ever refused: a valid credential is let in whatever others did
     from its address (an office behind one NAT address, a guesser next door), so the
-    caller checks the credential first and asks `blocked` only for one that failed.
-    A client with `limit` failures in the window, or a secret tried `limit` times in
-    vain from anywhere, gets 429 instead of 401/404 until the window has passed. The
-    secrets carry 256 random bits, so guessing one is hopeless either way; the limit
-    turns a flood into a refusal and a misconfigured script into a visible one.
+    caller checks the credential first and counts only one that failed. A client with
+    `limit` failures in the window, or a secret tried `limit` times in vain from
+    anywhere, gets 429 instead of 401/404 until its window has passed; a window starts
+    with the first failure after the previous one ended. The secrets carry 256 random
+    bits, so guessing one is hopeless either way; the limit turns a flood into a
+    refusal and a misconfigured script into a visible one.
 
-    Memory stays bounded: at most `max_keys` clients and as many credentials are
-    remembered, the least recently failing forgotten first.
+    The table stays bounded: a subject's row is deleted once its window has passed.
     """
 
-    def __init__(self, limit: int = FAILED_LOGIN_LIMIT, window: float = FAILED_LOGIN_WINDOW,
-                 clock: Callable[[], float] = time.monotonic, max_keys: int = FAILED_LOGIN_KEYS) -> None:
-        self.limit, self.window, self.clock, self.max_keys = limit, window, clock, max_keys
-        self._clients: OrderedDict[str, deque[float]] = OrderedDict()
-        self._credentials: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, store: SharedState, limit: int = FAILED_LOGIN_LIMIT, window: float = FAILED_LOGIN_WINDOW,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store, self.limit, self.window, self.clock = store, limit, window, clock
 
-    def blocked(self, client: str, credential: str | None = None) -> bool:
-        """Whether a failed attempt from `client` with `credential` is refused as too many."""
-        with self._lock:
-            if len(self._recent(self._clients, client)) >= self.limit:
-                return True
-            return credential is not None and len(self._recent(self._credentials, _key(credential))) >= self.limit
-
-    def failed(self, client: str, credential: str | None = None) -> None:
-        with self._lock:
-            now = self.clock()
-            self._remember(self._clients, client, now)
-            if credential is not None:
-                self._remember(self._credentials, _key(credential), now)
-
-    def _remember(self, table: OrderedDict[str, deque[float]], key: str, now: float) -> None:
-        recent = self._recent(table, key)
-        recent.append(now)
-        while len(recent) > self.limit:  # more than the limit tells nothing more
-            recent.popleft()
-        table[key] = recent
-        table.move_to_end(key)
-        while len(table) > self.max_keys:
-            table.popitem(last=False)
-
-    def _recent(self, table: OrderedDict[str, deque[float]], key: str) -> deque[float]:
-        recent = table.get(key)
-        if recent is None:
-            return deque()
-        while recent and recent[0] <= self.clock() - self.window:
-            recent.popleft()
-        if not recent:
-            del table[key]
-        return recent
+    def refused(self, client: str, credential: str | None = None) -> bool:
+        """Count a failed attempt from `client` with `credential`; whether it is one too
+        many (counting and deciding are one statement: two processes cannot both let the
+        eleventh through)."""
+        now = self.clock()
+        subjects = [f"client:{client}"] + ([f"credential:{_key(credential)}"] if credential is not None else [])
+        failures = self.store.count_failure(subjects, now, self.window)
+        self.store.purge("hhb_failed_signins", now)
+        return failures > self.limit
 
 
 def _key(credential: str) -> str:

@@ -228,6 +228,11 @@ class HouseholdOut(BaseModel):
     buffer_outstanding: str
     arrears: dict[str, Any]
     last_pay_date: str | None
+    referrals: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "Referrals to debt counselling (schuldhulpverlening): on, organisation"))
+    moratoria: list[dict[str, Any]] = Field(default_factory=list, description="Moratoria: from, until, reason")
+    self_paid: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "Charges the participant pays from a date on (a phase-out): agreement, creditor, from, amount"))
 
 
 class EventOut(BaseModel):
@@ -491,6 +496,14 @@ class ReportOut(BaseModel):
     households_with_shortfall_ahead: list[str]
     endings: dict[str, int] = Field(description="Households that ended their participation, by reason "
                                                 "(`not-given`: ended without one)")
+    time_in_programme: dict[str, Any] = Field(default_factory=dict, description=(
+        "Ended participations: how many (`ended`) and their average time from start to end, "
+        "`average_days` and `average_months` (text, one decimal; null when none ended)"))
+    signal_cap: int | None = Field(default=None, description="Signals per team per month (HHB_SIGNAL_CAP); "
+                                                             "null: no cap")
+    signals_held_back: dict[str, Any] = Field(default_factory=dict, description=(
+        "Signals the cap holds back from the worklist (of the month asked for): `total` and `by_rule`. "
+        "Never deleted; critical signals always show"))
     projection: ProjectionOut
 
 

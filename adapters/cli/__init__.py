@@ -6,7 +6,7 @@ Exit codes: 0 success, 1 unexpected failure, 2 bad input (nothing was written),
 
 from __future__ import annotations
 
-from . import access, debts, followup, households, maatwerk, notices, runs, statements, treasury  # noqa: F401 - each registers its commands
+from . import access, debts, doctor, followup, households, maatwerk, notices, runs, statements, treasury  # noqa: F401 - each registers its commands
 from .common import app
 
 __all__ = ["app"]

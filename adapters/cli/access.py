@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Optional
 
 import typer
@@ -43,7 +44,7 @@ def teams_update(name: str, phone: PhoneOption = None, email: EmailOption = None
 @teams_app.command("list")
 def teams_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the registered teams."""
-    rows = services(db).teams()
+    rows = services(db, create=False).teams()
     if as_json:
         emit(rows)
         return
@@ -123,22 +124,44 @@ def tokens_list(db: DbOption = None) -> None:
 
     emit([{"id": c.short_id, "role": c.role, "name": c.name, "team": c.team, "dossier": c.dossier,
            "issued": c.issued.isoformat(), "expires": c.expires.isoformat() if c.expires else None,
-           "revoked": c.revoked.isoformat() if c.revoked else None} for c in access.credentials(engine(db))])
+           "revoked": c.revoked.isoformat() if c.revoked else None} for c in access.credentials(engine(db, create=False))])
 
 
 @app.command()
 def serve(
     host: Annotated[Optional[str], typer.Option("--host", help="Default: HHB_HOST or 127.0.0.1")] = None,
     port: Annotated[Optional[int], typer.Option("--port", help="Default: HHB_PORT or 8000")] = None,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", min=1, help="Server processes (default: HHB_WORKERS or 1); they share the "
+                                 "Idempotency-Keys and the sign-in limiter through the database")] = None,
     db: DbOption = None,
 ) -> None:
     """Serve the staff API (/api/v1, OpenAPI at /openapi.json) and the participants' page (/p/…)."""
     import uvicorn
 
-    from ..api.app import create_app
-
     config = settings()
+    workers = workers or config.workers
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1,
     # and a client there could claim any address; the app decides (HHB_TRUSTED_PROXIES).
-    uvicorn.run(create_app(db, config), host=host or config.host, port=port or config.port,
-                log_level="warning", proxy_headers=False)
+    options = {"host": host or config.host, "port": port or config.port, "log_level": "warning",
+               "proxy_headers": False}
+    if workers == 1:
+        from ..api.app import create_app
+
+        uvicorn.run(create_app(db, config), **options)
+        return
+    _prepare_store(db)
+    if db:  # each worker process builds its app from the environment (`from_environment`)
+        os.environ["HHB_DATABASE_URL"] = db
+    uvicorn.run("adapters.api.app:from_environment", factory=True, workers=workers, **options)
+
+
+def _prepare_store(db: str | None) -> None:
+    """Open the store once before the workers start: a store that cannot be used is one
+    clear error here, and the tables exist before several processes would create them at once."""
+    svc = services(db)
+    try:
+        svc.projections  # noqa: B018 - building it creates the read-model tables
+        svc.shared_state.close()  # opening it creates the shared tables
+    finally:
+        svc.engine.close()

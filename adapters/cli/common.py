@@ -16,11 +16,12 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 
-from huishoudboekje.config import Settings
+from huishoudboekje.config import Settings, SettingsError
 from huishoudboekje.engine import Engine
 
 from ..bootstrap import Services, bootstrap
 from ..errors import BAD_INPUT, REFUSED, UNEXPECTED, refusal
+from ..logs import configure as configure_logs
 from ..store import StoreError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Huishoudboekje: one pay date a month.")
@@ -39,20 +40,24 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def settings() -> Settings:
     try:
-        return Settings()
-    except Exception as exc:  # pydantic's ValidationError, worded for the environment
-        fail(f"settings: {exc}")
+        config = Settings()
+    except SettingsError as exc:  # one sentence a line, each naming its variable
+        fail(str(exc))
+    configure_logs(config.log_format)
+    return config
 
 
-def services(db: str | None) -> Services:
+def services(db: str | None, create: bool = True) -> Services:
+    """The services on the store; `create` False for a command that only reads: a store
+    that is not there is refused, naming where it was looked for, not made empty."""
     try:
-        return bootstrap(db, settings())
+        return bootstrap(db, settings(), create)
     except StoreError as exc:
         fail(str(exc))
 
 
-def engine(db: str | None) -> Engine:
-    return services(db).engine
+def engine(db: str | None, create: bool = True) -> Engine:
+    return services(db, create).engine
 
 
 def fail(message: str, code: int = BAD_INPUT) -> Any:

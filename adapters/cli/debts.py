@@ -50,7 +50,7 @@ def debts_list(dossier: Annotated[Optional[str], typer.Argument(help="One househ
                db: DbOption = None, as_json: JsonOption = False) -> None:
     """A household's debts (or every household's): recorded ones and the engine's own arrears."""
     as_of = parse_day(day, "--date") if day is not None else None
-    svc = services(db)
+    svc = services(db, create=False)
     svc.catch_up()
     rows = guarded(lambda: svc.debts(dossier, team, as_of))
     if as_json:
@@ -63,6 +63,20 @@ def debts_list(dossier: Annotated[Optional[str], typer.Argument(help="One househ
         table.add_row(r["debt"], r["creditor"], r["kind"], r["amount"], r["remaining"], r["since"],
                       r["reference"] or "", r["source"], status)
     out.print(table)
+    if dossier is not None:
+        _print_situation(guarded(lambda: debt_service.debt_situation(svc.household(dossier),
+                                                                     as_of or date.today())))
+
+
+def _print_situation(situation: dict) -> None:
+    """Referrals, moratoria and self-paid charges under a household's debts (staff read Dutch)."""
+    for r in situation["referrals"]:
+        out.print(f"verwezen naar schuldhulpverlening: {r['organisation']} op {r['on']}", highlight=False)
+    for m in situation["moratoria"]:
+        out.print(f"moratorium {m['from']} tot en met {m['until']}: {m['reason']}", highlight=False)
+    for p in situation["self_paid"]:
+        out.print(f"betaalt zelf vanaf {p['from']}: {p['agreement']} ({p['creditor']}, {p['amount']})",
+                  highlight=False)
 
 
 @debts_app.command("update")
@@ -125,7 +139,7 @@ def arrangements_add(
 @arrangements_app.command("list")
 def arrangements_list(dossier: str, db: DbOption = None, as_json: JsonOption = False) -> None:
     """A household's arrangements: the term, terms paid and missed, what was paid."""
-    svc = services(db)
+    svc = services(db, create=False)
     svc.catch_up()
     rows = guarded(lambda: svc.household(dossier).arrangement_rows())
     if as_json:
@@ -157,3 +171,38 @@ def moratorium(
     row = guarded(lambda: debt_service.moratorium(svc.engine, dossier, first, last, reason, extend, actor_of(actor)))
     svc.catch_up()
     emit(row)
+
+
+@app.command("referral")
+def referral(
+    dossier: str,
+    on: Annotated[str, typer.Option("--date", help="The day of the referral")],
+    organisation: Annotated[str, typer.Option("--organisation", help="The debt counselling organisation")],
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """Record a referral to debt counselling (schuldhulpverlening): date and organisation.
+    Shown with the household's debts (`hhb debts list DOSSIER`) and in `hhb show`."""
+    day = parse_day(on, "--date")
+    svc = services(db)
+    row = guarded(lambda: debt_service.referral(svc.engine, dossier, day, organisation, actor_of(actor)))
+    svc.catch_up()
+    emit(row)
+
+
+@app.command("phase-out")
+def phase_out(
+    dossier: str,
+    agreements: Annotated[list[str], typer.Option("--agreement", help="A charge the participant pays from "
+                                                                      "--from on (repeat for more)")],
+    start: Annotated[str, typer.Option("--from", help="The first due date the participant pays")],
+    db: DbOption = None, actor: ActorOption = None,
+) -> None:
+    """Phase-out: from --from on the participant pays these charges themselves. The pay
+    dates no longer pay them (their money goes out with the leefgeld); they stay shown and
+    forecast as self-paid. End with `hhb end-participation`, whose final settlement pays
+    out what is still held."""
+    day = parse_day(start, "--from")
+    svc = services(db)
+    rows = guarded(lambda: debt_service.phase_out(svc.engine, dossier, agreements, day, actor_of(actor)))
+    svc.catch_up()
+    emit({"dossier": dossier, "self_paid": rows})

@@ -35,7 +35,7 @@ def left(
 ) -> None:
     """What's left this month for a household, with the forecast for the next pay date."""
     as_of = parse_day(day, "--date") if day is not None else date.today()
-    svc = services(db)
+    svc = services(db, create=False)
     result = guarded(lambda: svc.left(svc.household(dossier), as_of))
     if as_json:
         emit(result)
@@ -54,7 +54,7 @@ def signals_list(
     """List signals, most urgent first."""
     if ctx.invoked_subcommand is not None:
         return
-    svc = services(db)
+    svc = services(db, create=False)
     rows = svc.signals(dossier, team, status)
     if as_json:
         emit(rows)
@@ -64,6 +64,10 @@ def signals_list(
         table.add_row(r["id"], r["severity"], r["status"], r["rule"], r["amount"], r["raised_on"],
                       ", ".join(f"{k}={v}" for k, v in r["details"].items())[:60])
     out.print(table)
+    held = svc.held_back(team)
+    if held:
+        out.print(f"[yellow]{len(held)} signalen achtergehouden door het maximum per team per maand "
+                  f"(HHB_SIGNAL_CAP); zie hhb report / {len(held)} held back by the cap[/]")
     lag = svc.projections.status().lag
     if lag:
         out.print(f"[yellow]the signals view is {lag} events behind[/]")
@@ -114,7 +118,7 @@ def signals_import(file: Path, db: DbOption = None, actor: ActorOption = None) -
 @projections_app.command("status")
 def projections_status(db: DbOption = None) -> None:
     """How far the read models are behind the events."""
-    emit(services(db).projections.status().as_dict())
+    emit(services(db, create=False).projections.status().as_dict())
 
 
 @projections_app.command("run")
@@ -124,7 +128,7 @@ def projections_run(db: DbOption = None,
     """Catch the read models up with the events (poll the notification log)."""
     import time
 
-    views = services(db).projections
+    views = services(db, create=False).projections
     while True:
         processed = views.catch_up(batch, _projection_progress)
         if not follow:
@@ -136,7 +140,7 @@ def projections_run(db: DbOption = None,
 @projections_app.command("rebuild")
 def projections_rebuild(db: DbOption = None, batch: Annotated[int, typer.Option("--batch")] = 500) -> None:
     """Drop every read model and build it again from the first event."""
-    views = services(db).projections
+    views = services(db, create=False).projections
     processed = views.rebuild(batch, _projection_progress)
     emit({"processed": processed, **views.status().as_dict()})
 
@@ -169,7 +173,7 @@ def overview(
     if lang not in ("nl", "en"):
         fail("--lang: nl or en")
     made_on = parse_day(day, "--date") if day is not None else date.today()
-    svc = services(db)
+    svc = services(db, create=False)
     data = guarded(lambda: monthly_overview(svc.engine, dossier, month, made_on, svc.projections.unreleased))
     html = render_overview(data, lang)
     if fmt == "html":
@@ -192,8 +196,9 @@ def report(
     month: Annotated[Optional[str], typer.Option("--month", help="Signals raised in this month (YYYY-MM)")] = None,
     db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Team report: households, open signals by rule, buffer exposure, arrears, shortfalls ahead."""
-    result = services(db).report(team, month)
+    """Team report: households, open signals by rule, buffer exposure, arrears, shortfalls ahead,
+    endings by reason, the average time in the programme, signals held back by HHB_SIGNAL_CAP."""
+    result = services(db, create=False).report(team, month)
     if as_json:
         emit(result)
         return

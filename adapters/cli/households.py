@@ -57,7 +57,7 @@ def onboard(
 def list_households(team: Annotated[Optional[str], typer.Option("--team")] = None,
                     db: DbOption = None, as_json: JsonOption = False) -> None:
     """List households (as GET /households: from the read model, brought up to date first)."""
-    svc = services(db)
+    svc = services(db, create=False)
     svc.catch_up()
     rows = svc.households(team)
     if as_json:
@@ -73,7 +73,7 @@ def list_households(team: Annotated[Optional[str], typer.Option("--team")] = Non
 @app.command("show")
 def show(dossier: str, db: DbOption = None, as_json: JsonOption = False) -> None:
     """One household: settings, participants, agreements, money owed."""
-    svc = services(db)
+    svc = services(db, create=False)
     detail = guarded(lambda: svc.household_detail(svc.household(dossier)))
     if as_json:
         emit(detail)
@@ -90,7 +90,7 @@ def history(
 ) -> None:
     """The event timeline of a household, and how it stood on a date."""
     day = parse_day(as_of, "--as-of") if as_of is not None else None
-    svc = services(db)
+    svc = services(db, create=False)
     result = guarded(lambda: svc.history(dossier, day))
     if as_json:
         emit(result)

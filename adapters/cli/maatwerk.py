@@ -42,7 +42,7 @@ def users_add(
 @users_app.command("list")
 def users_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     """The staff accounts."""
-    rows = services(db).users()
+    rows = services(db, create=False).users()
     if as_json:
         emit(rows)
         return
@@ -160,7 +160,7 @@ def maatwerk_list(
     db: DbOption = None, as_json: JsonOption = False, day: DateOption = None,
 ) -> None:
     """The cases, with their status as of today (follow-up-due: paid six months ago, not followed up)."""
-    svc = services(db)
+    svc = services(db, create=False)
     rows = svc.maatwerk_cases(team, status, year, parse_day(day, "--date") if day else None)
     if as_json:
         emit(rows)
@@ -176,7 +176,7 @@ def maatwerk_list(
 @maatwerk_app.command("show")
 def maatwerk_show(case: str, db: DbOption = None, as_json: JsonOption = False, day: DateOption = None) -> None:
     """One case: the proposal, its approvals, payment, budget overrun and follow-up."""
-    svc = services(db)
+    svc = services(db, create=False)
     emit(guarded(lambda: svc.maatwerk_case(case, parse_day(day, "--date") if day else None)))
 
 
@@ -188,7 +188,7 @@ def maatwerk_report(
     db: DbOption = None, as_json: JsonOption = False, day: DateOption = None,
 ) -> None:
     """Spend per team and month, per category, avoided costs, the ratio, the outcomes."""
-    svc = services(db)
+    svc = services(db, create=False)
     today = parse_day(day, "--date") if day else None
     if fmt == "csv":
         from huishoudboekje import maatwerk_report as report

@@ -45,7 +45,7 @@ def notices_show(dossier: str, db: DbOption = None, as_json: JsonOption = False)
     """The household's choice of notices and how many were sent (as GET /households/{dossier}/notices)."""
     from huishoudboekje import notices
 
-    shown = guarded(lambda: notices.show(services(db).engine, dossier))
+    shown = guarded(lambda: notices.show(services(db, create=False).engine, dossier))
     if as_json:
         emit(shown)
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from datetime import date
 from typing import Annotated, Optional
@@ -19,8 +20,18 @@ from .common import (ROOT, ActorOption, DbOption, JsonOption, actor_of, app, emi
 
 def run_reconcile(svc: Services, through: date, today: date | None = None, show_progress: bool = True,
                   worker: bool = False):
+    from ..metrics import timed_run
+
+    return timed_run(svc.settings.var_dir, lambda: _reconcile(svc, through, today, show_progress, worker))
+
+
+def _reconcile(svc: Services, through: date, today: date | None, show_progress: bool, worker: bool):
     from rich.progress import Progress
 
+    if svc.settings.log_format == "json":  # one JSON line each (adapters/logs.py)
+        progress = logging.getLogger("huishoudboekje.reconcile")
+        return svc.pay(through, today, progress=lambda done, of: progress.info(
+            f"reconcile: {done}/{of} households", extra={"fields": {"done": done, "of": of}}), worker=worker)
     if not err.is_terminal:  # logs and supervising processes get plain lines
         def report(done: int, of: int) -> None:
             sys.stderr.write(f"reconcile: {done}/{of} households\n")
@@ -119,7 +130,7 @@ def _list_files(states: list[str] | None, db: str | None, as_json: bool) -> None
     for state in states or ():
         if state not in known:
             fail(f"--state: '{state}' is not one of {', '.join(known)}")
-    svc = services(db)
+    svc = services(db, create=False)
     svc.catch_up()
     rows = svc.payment_files(tuple(states or ()))
     if as_json:
@@ -143,7 +154,7 @@ def payment_files_show(name: str, db: DbOption = None, as_json: JsonOption = Fal
     """A file as its reviewer reads it: payments by creditor, what is unusual flagged."""
     if lang not in ("nl", "en"):
         fail("--lang: nl or en")
-    svc = services(db)
+    svc = services(db, create=False)
     svc.catch_up()
     review = guarded(lambda: svc.payment_file(name))
     if as_json:
@@ -207,11 +218,16 @@ def _person(actor: str | None) -> str:
 
 
 @app.command("scheduler")
-def scheduler(db: DbOption = None) -> None:
+def scheduler(db: DbOption = None, once: Annotated[bool, typer.Option(
+        "--once", help="Catch up now and stop, instead of waiting for the next night")] = False) -> None:
     """Run the job every night (HHB_SCHEDULER_TIME, HHB_TIMEZONE); catches up at start."""
     from ..scheduler import run_scheduler
 
-    run_scheduler(lambda through: nightly(services(db), through), settings(), err)
+    from ..logs import LogConsole
+
+    config = settings()
+    console = err if config.log_format == "text" else LogConsole("huishoudboekje.scheduler")
+    run_scheduler(lambda through: nightly(services(db), through), config, console, once=once)
 
 
 def nightly(svc: Services, through: date) -> dict:

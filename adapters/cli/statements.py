@@ -62,7 +62,7 @@ def _parse_with_progress(files: list[Path], max_bytes: int, parse: Callable) -> 
 @app.command("unmatched")
 def list_unmatched(db: DbOption = None, as_json: JsonOption = False) -> None:
     """The queue of bank transactions that were not booked automatically."""
-    rows = services(db).unmatched()
+    rows = services(db, create=False).unmatched()
     if as_json:
         emit(rows)
         return

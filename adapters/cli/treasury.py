@@ -49,7 +49,7 @@ def balance(
         except IbanError as exc:
             fail(f"--account {account}: {exc}")
     on = parse_day(day, "--date") if day is not None else None
-    svc = services(db)
+    svc = services(db, create=False)
     report = guarded(lambda: svc.balance(iban, on, signal_on=date.today()))
     raised = report.pop("signals_raised")
     if raised:
@@ -98,7 +98,7 @@ def journal(
     with the household it is of; per account the lines add up to the statements."""
     if fmt not in ("csv", "json"):
         fail(f"--format {fmt}: choose csv or json")
-    result = guarded(lambda: services(db).journal(month))
+    result = guarded(lambda: services(db, create=False).journal(month))
     if fmt == "json" or as_json:
         emit(result)
         return

@@ -289,6 +289,8 @@ def charge_row(say: Say, charge: dict[str, Any]) -> Row:
     m, status, progress = say.m, charge["status"], charge.get("progress")
     if status == "in-arrears":
         text, tone = m["ch_arrears"], "attention"
+    elif status == "self-paid":  # a phase-out: the participant pays it (issue 23)
+        text, tone = m["ch_self"].format(day=say.day(charge["due"], weekday=False)), "coming"
     elif progress == "returned" or status == "returned":
         text, tone = m["ch_returned"], "attention"
     elif progress == "paid" or (progress is None and status in ("paid", "confirmed")):

@@ -168,13 +168,15 @@ class PayCalendar:
         for agreement in self.agreements.values():
             if agreement.kind != CHARGE:
                 continue
-            dues = [self._due(agreement, d) for d in self._due_dates(agreement, first, last)]
+            # A period the participant pays (a phase-out, domain/phase_out.py) is never offered
+            dues = [self._due(agreement, d) for d in self._due_dates(agreement, first, last)
+                    if not self.self_paid_on(agreement.id, d)]
             if not agreement.schedule.is_irregular():
                 regular.extend(dues)
             elif dues:
                 irregular.extend(dues)
-            elif agreement.schedule.next_on_or_after(cycle_end) is not None:
-                upcoming = agreement.schedule.next_on_or_after(cycle_end)
+            elif (upcoming := agreement.schedule.next_on_or_after(cycle_end)) is not None and \
+                    not self.self_paid_on(agreement.id, upcoming):
                 cycles = agreement.schedule.months_since_previous(upcoming)  # one cycle a month
                 held = self.reserves.get(agreement.id, Money.zero())
                 part = reservation_with_catch_up(agreement.amount_on(upcoming), cycles, held,
@@ -225,7 +227,8 @@ class PayCalendar:
         for agreement in self.agreements.values():
             if agreement.kind == CHARGE and agreement.schedule.is_irregular():
                 upcoming = agreement.schedule.next_on_or_after(cycle_end)
-                if upcoming is not None and agreement.amount_on(upcoming).is_positive:
+                if upcoming is not None and agreement.amount_on(upcoming).is_positive and \
+                        not self.self_paid_on(agreement.id, upcoming):
                     kept.add(agreement.id)
         return frozenset(kept)
 

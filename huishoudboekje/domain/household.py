@@ -29,6 +29,7 @@ from .late_incomes import LateIncomes
 from .money import Money, total
 from .moratoria import Moratoria
 from .paying import PayDates
+from .phase_out import PhaseOut
 from .paydate import CycleState, Due, next_pay_date
 from .release import HeldRelease
 from .signalling import Signalling
@@ -45,7 +46,7 @@ from .instructions import Instruction, Instructions, instruction_row  # noqa: F4
 from .terms import DUE_DATE, MONTHLY, PAY_DATE, WEEKLY, Frequency, PayRule, Status  # noqa: F401
 
 
-class Household(Terms, IncomeBookings, Deductions, Debts, Arrangements, Moratoria, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions,
+class Household(Terms, IncomeBookings, Deductions, Debts, Arrangements, Moratoria, PhaseOut, PaymentEchoes, HeldRelease, Signalling, PaymentInstructions,
                 PayCalendar, PayDates, LateIncomes, Forecasting, Aggregate):
     # Version 2 (2026-11) remembers where cycles ended and which period of each charge
     # was offered; snapshots of version 1 get them from what version 1 would have run.
@@ -320,6 +321,14 @@ class Household(Terms, IncomeBookings, Deductions, Debts, Arrangements, Moratori
         extension = {"from": last["until"], "until": until.isoformat(), "reason": reason}
         self.moratoria = [*self.moratoria[:-1], {**last, "until": until.isoformat(),
                                                  "extensions": [*last["extensions"], extension]}]
+
+    @event("ReferralRecorded")
+    def _referral_recorded(self, on: date, organisation: str, actor: str) -> None:
+        self.referrals = [*self.referrals, {"on": on.isoformat(), "organisation": organisation}]
+
+    @event("AgreementsSelfPaid")
+    def _agreements_self_paid(self, agreement_ids: list[str], start: date, actor: str) -> None:
+        self.self_paid = {**self.self_paid, **{ident: start.isoformat() for ident in agreement_ids}}
 
     # -- payment confirmations from bank statements ------------------------------
 

@@ -1,15 +1,17 @@
-"""Moratoria (issue 23): while formal debt counselling negotiates with the creditors, a
+"""Referrals and moratoria (issue 23). A coach records the referral to formal debt
+counselling (schuldhulpverlening): the date and the organisation. While debt counselling
+negotiates with the creditors, a
 moratorium of at most six months pauses the household's payment arrangements and
 freezes its debts. It can be extended, with a reason, each extension again at most six
 months. The running charges go on: a moratorium is about old debts only.
 
-Kept as plain JSON values on the household (`MoratoriumStarted`, `MoratoriumExtended`
-in `domain/household.py`), like its debts and arrangements.
+Kept as plain JSON values on the household (`ReferralRecorded`, `MoratoriumStarted`,
+`MoratoriumExtended` in `domain/household.py`), like its debts and arrangements.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -17,6 +19,7 @@ from dateutil.relativedelta import relativedelta
 from .errors import DomainError, HouseholdError
 
 MAX_MONTHS = 6
+ENDING_DAYS = 30  # the worklist shows a moratorium ending within this many days
 
 
 def _check_span(start: date, until: date, reason: str) -> None:
@@ -33,6 +36,29 @@ class Moratoria:
     """The commands on a `Household`'s moratoria (events in `domain/household.py`)."""
 
     moratoria: list[dict[str, Any]] = []  # a class default: households of earlier versions have none
+    referrals: list[dict[str, str]] = []  # the same
+
+    def record_referral(self, on: date, organisation: str, actor: str) -> dict[str, Any]:
+        """The household was referred to debt counselling on `on`, to `organisation`;
+        recording the same referral again changes nothing."""
+        self.check_active()
+        name = " ".join(organisation.split())
+        if not name:
+            raise DomainError("a referral names the organisation (--organisation)", field="organisation")
+        if on < self.start:
+            raise DomainError(f"--date {on} lies before the start {self.start}", field="date")
+        if {"on": on.isoformat(), "organisation": name} not in self.referrals:
+            self._referral_recorded(on=on, organisation=name, actor=actor)
+        return next(r for r in self.referral_rows() if r["on"] == on.isoformat() and r["organisation"] == name)
+
+    def referral_rows(self) -> list[dict[str, Any]]:
+        return [{"dossier": self.dossier, **r} for r in self.referrals]
+
+    def moratoria_ending(self, as_of: date, days: int = ENDING_DAYS) -> list[dict[str, Any]]:
+        """Moratoria whose last day is from `as_of` to `days` days after it: the arrangements
+        resume soon, the coach must know what comes next."""
+        last = as_of + timedelta(days=days)
+        return [row for row in self.moratorium_rows() if as_of <= date.fromisoformat(row["until"]) <= last]
 
     def start_moratorium(self, start: date, until: date, reason: str, actor: str) -> dict[str, Any]:
         self.check_active()

@@ -39,6 +39,7 @@ ECHO_REFUSED = "echo-refused"  # a statement line with our end-to-end id that do
 LEEFGELD_BELOW_MINIMUM = "leefgeld-below-minimum"  # a pay date paid less than the minimum leefgeld
 DEDUCTION_BOOKED = "deduction-booked"  # someone else took money from the household's account (issue 20)
 TERM_MISSED = "term-missed"  # the pot could not pay a payment arrangement's term (issue 23)
+MORATORIUM_ENDING = "moratorium-ending"  # a moratorium ends within 30 days: its arrangements resume (issue 23)
 
 RULES = {
     INCOME_LATE: (HIGH, True),
@@ -61,6 +62,8 @@ RULES = {
     DEDUCTION_BOOKED: (HIGH, False),
     # A creditor ends an arrangement after missed terms: staff must know at once.
     TERM_MISSED: (HIGH, False),
+    # Clears itself once the moratorium has ended, or was extended beyond the 30 days.
+    MORATORIUM_ENDING: (MEDIUM, True),
 }
 LOOK_BACK = timedelta(days=62)  # how far back a late income is still worth a signal
 PARTNER_TYPES = ("Energie", "Huur", "Water", "Zorgverzekering")
@@ -150,6 +153,7 @@ def evaluate_signals(household: Household, as_of: date, unrepaid_cycles: int) ->
         *structural_deficit(household, as_of),
         *leefgeld_held(household),
         *leefgeld_below_minimum(household),
+        *moratoria_ending(household, as_of),
     ]
 
 
@@ -284,6 +288,14 @@ def structural_deficit(household: Household, as_of: date) -> list[SignalFact]:
     return [fact(STRUCTURAL_DEFICIT, None, "-", gap, monthly_gap=gap,
                  monthly_incomes=incomes.times_fraction(1, 12), monthly_charges=charges.times_fraction(1, 12),
                  minimum_leefgeld=household.minimum_leefgeld)]
+
+
+def moratoria_ending(household: Household, as_of: date) -> list[SignalFact]:
+    """A moratorium ending within 30 days: the worklist shows it, so the coach hears from
+    debt counselling before the arrangements' terms are paid again."""
+    return [fact(MORATORIUM_ENDING, None, row["until"], Money.zero(), start=row["from"], until=row["until"],
+                 reason=row["reason"])
+            for row in household.moratoria_ending(as_of)]
 
 
 def external(partner: str, amount: Money, start: date, signal_date: date, crisis: bool,

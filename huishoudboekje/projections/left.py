@@ -3,7 +3,7 @@
 The household's projected state holds its agreements, its money and the payments of
 its recent pay dates; this module only looks at it on a date. Statuses:
 incomes expected | received | late | missing | deviating;
-charges scheduled | paid | confirmed | returned | in-arrears.
+charges scheduled | paid | confirmed | returned | in-arrears | self-paid (a phase-out).
 
 `status` of a payment says whether its execution date has come (kept for the API);
 `progress` says what the bank data shows, for the participant to read:
@@ -94,6 +94,11 @@ def what_is_left(household: Household, as_of: date, data_as_of: date | None,
             "expected_leefgeld": str(forecast.expected_leefgeld),
             "shortfall": str(forecast.shortfall),
             "supplement": _coming_supplement(household, as_of),
+            # charges the participant pays (a phase-out), due from the next pay date to the one after
+            "self_paid": household.self_paid_rows(
+                forecast.next_pay_date.fromordinal(forecast.next_pay_date.toordinal() - 1),
+                household.next_pay_date(forecast.next_pay_date).fromordinal(
+                    household.next_pay_date(forecast.next_pay_date).toordinal() - 1)) if household.self_paid else [],
         },
         "supplements": _supplements(household, pay_date),
         "month": _month(household, pay_date, parts, forecast),
@@ -244,6 +249,8 @@ def _charges(household: Household, pay_date: date, next_pay: date, as_of: date,
                 status = "in-arrears"
             elif instruction is not None:
                 status = _payment_status(instruction, as_of)
+            elif household.self_paid_on(agreement.id, day):
+                status = "self-paid"  # a phase-out: the participant pays it (issue 23)
             else:
                 status = "scheduled"
             rows.append({"agreement": agreement.id, "category": agreement.category,

@@ -237,6 +237,10 @@ class Projections:
             return self.view.rows(query + " WHERE team = :team ORDER BY dossier", {"team": team})
         return self.view.rows(query + " ORDER BY dossier")
 
+    def open_signals_by_rule(self) -> dict[str, int]:
+        rows = self.view.rows("SELECT rule, COUNT(*) AS n FROM {t}hhb_signals WHERE status = 'open' GROUP BY rule")
+        return {row["rule"]: int(row["n"]) for row in rows}
+
     def data_as_of(self, account: str) -> date | None:
         row = self.view.row("SELECT newest_value_date FROM {t}hhb_accounts WHERE account = :account",
                             {"account": account})

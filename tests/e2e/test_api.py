@@ -198,7 +198,8 @@ FORBIDDEN_TEXT = {"staff": (B, B_NAME), "lead": (B, B_NAME), "participant": (B, 
 
 
 def test_every_endpoint_answers_every_caller_as_documented(app, world):
-    app.state.context.failed_logins = FailedLogins(limit=10_000)  # revoked and expired tokens fail on purpose
+    # revoked and expired tokens fail on purpose
+    app.state.context.failed_logins = FailedLogins(app.state.context.shared, limit=10_000)
     wrong = []
     for method, path, body, expected in matrix(world):
         for who in CALLERS:
@@ -463,7 +464,7 @@ def test_unknown_routes_and_methods_are_problems_too(world):
 
 def test_ten_bad_tokens_from_an_address_do_not_lock_out_a_valid_token_from_it(app, world):
     now = [1000.0]
-    app.state.context.failed_logins = FailedLogins(clock=lambda: now[0])
+    app.state.context.failed_logins = FailedLogins(app.state.context.shared, clock=lambda: now[0])
     for n in range(FAILED_LOGIN_LIMIT):
         problem(world.client.get("/api/v1/households", headers={"Authorization": f"Bearer hhbt_guess{n}"}), 401)
     world.ok("staff", "GET", "/households")  # a good token from the same client is let in
@@ -476,7 +477,6 @@ def test_ten_bad_tokens_from_an_address_do_not_lock_out_a_valid_token_from_it(ap
 
 
 def test_twelve_wrong_participant_links_do_not_lock_staff_out(app, world):
-    app.state.context.failed_logins = FailedLogins()
     answers = [world.client.get(f"/p/hhbp_wrong{n}").status_code for n in range(12)]
     assert answers == [404] * FAILED_LOGIN_LIMIT + [429, 429]
     world.ok("staff", "GET", "/households")
@@ -484,7 +484,6 @@ def test_twelve_wrong_participant_links_do_not_lock_staff_out(app, world):
 
 
 def test_rotating_x_forwarded_for_from_an_untrusted_address_is_limited(app, world):
-    app.state.context.failed_logins = FailedLogins()
     answers = [world.client.get("/api/v1/households", headers={
         "Authorization": f"Bearer hhbt_guess{n}", "X-Forwarded-For": f"203.0.113.{n}"}).status_code
         for n in range(60)]
@@ -495,7 +494,6 @@ def test_rotating_x_forwarded_for_from_an_untrusted_address_is_limited(app, worl
 def test_behind_a_trusted_proxy_each_forwarded_client_is_counted_on_its_own(app, world, monkeypatch):
     monkeypatch.setenv("HHB_TRUSTED_PROXIES", "10.0.0.0/24")
     app.state.context.trusted_proxies = trusted_networks(Settings())
-    app.state.context.failed_logins = FailedLogins()
     with TestClient(app, client=("10.0.0.1", 50000)) as via_proxy:
         def attempt(forwarded, token="hhbt_guess"):
             return via_proxy.get("/api/v1/households", headers={

@@ -38,7 +38,7 @@ def api(tmp_path, monkeypatch):
     monkeypatch.setenv("HHB_MANAGED_ACCOUNTS", MANAGED)
     monkeypatch.setenv("HHB_VAR_DIR", str(tmp_path / "var"))
     app = create_app(db_url=f"sqlite:///{tmp_path / 'events.sqlite'}")
-    app.state.context.failed_logins = FailedLogins(limit=10**9)  # fuzzed tokens must not lock us out
+    app.state.context.failed_logins = FailedLogins(app.state.context.shared, limit=10**9)  # fuzzed tokens must not lock us out
     engine = app.state.context.engine
     teams.add(engine, "Wijkteam Noord", "test")
     tokens = {role: access.issue(engine, role, "fuzz", "test", team="Wijkteam Noord")[0]

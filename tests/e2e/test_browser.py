@@ -23,12 +23,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-REQUIRED = os.environ.get("HHB_REQUIRE_BROWSER") == "1"  # CI: a skipped browser test proves nothing
+REQUIRED = os.environ.get("HHB_TEST_REQUIRE_BROWSER") == "1"  # CI: a skipped browser test proves nothing
 
 
 def _missing(reason: str) -> None:
     if REQUIRED:
-        pytest.fail(f"HHB_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+        pytest.fail(f"HHB_TEST_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
     pytest.skip(reason, allow_module_level=True)
 
 
@@ -50,7 +50,7 @@ from tests.e2e.test_participant_page import (GEMEENTE, TOESLAGEN, A, B, B_NAME, 
                                              weekly_copy)
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path(os.environ.get("HHB_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = Path(os.environ.get("HHB_TEST_CHROMIUM", "/usr/bin/chromium"))
 AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 RESULTS = ROOT / "bench" / "results"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

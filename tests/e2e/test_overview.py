@@ -105,8 +105,8 @@ def test_the_overview_shows_the_reserves_after_the_pay_date(demo):
 
 def test_the_pdf_is_a4_and_carries_dossier_period_date_made_and_contact(demo):
     if not (shutil.which("chromium") or shutil.which("chromium-browser")):
-        if os.environ.get("HHB_REQUIRE_BROWSER") == "1":
-            pytest.fail("HHB_REQUIRE_BROWSER=1 but Chromium is missing")
+        if os.environ.get("HHB_TEST_REQUIRE_BROWSER") == "1":
+            pytest.fail("HHB_TEST_REQUIRE_BROWSER=1 but Chromium is missing")
         pytest.skip("no Chromium for PDF output")
     pypdf = pytest.importorskip("pypdf")
     for lang, period, made in (("nl", "Periode: 1 december 2026 tot en met 31 december 2026",

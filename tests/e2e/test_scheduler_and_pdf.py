@@ -63,8 +63,8 @@ def test_a_bad_schedule_setting_is_refused_before_the_job_runs(tmp_path, example
 
 def test_the_monthly_overview_as_pdf(tmp_path, example_doc, monkeypatch):
     if not (shutil.which("chromium") or shutil.which("chromium-browser")):
-        if os.environ.get("HHB_REQUIRE_BROWSER") == "1":
-            pytest.fail("HHB_REQUIRE_BROWSER=1 but Chromium is missing")
+        if os.environ.get("HHB_TEST_REQUIRE_BROWSER") == "1":
+            pytest.fail("HHB_TEST_REQUIRE_BROWSER=1 but Chromium is missing")
         pytest.skip("no Chromium for PDF output")
     db = f"sqlite:///{tmp_path / 'events.sqlite'}"
     runner = CliRunner()

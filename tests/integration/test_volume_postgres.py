@@ -12,9 +12,9 @@ Every command runs as its own process under a hang watchdog: about ten times the
 of that step so far (generous before there is a median). When it fires, the test fails
 with what `pg_stat_activity` showed. It detects hangs; it asserts nothing about speed.
 
-CI runs 5 rounds and 10 + 10 kill trials. `HHB_VOLUME_FULL=1` runs 20 rounds and 50 + 50
-trials; `HHB_VOLUME_ROUNDS`, `HHB_VOLUME_IMPORT_KILLS` and `HHB_VOLUME_JOB_KILLS` set each
-count, `HHB_VOLUME_HOUSEHOLDS` a smaller size while developing.
+CI runs 5 rounds and 10 + 10 kill trials. `HHB_TEST_VOLUME_FULL=1` runs 20 rounds and 50 + 50
+trials; `HHB_TEST_VOLUME_ROUNDS`, `HHB_TEST_VOLUME_IMPORT_KILLS` and `HHB_TEST_VOLUME_JOB_KILLS` set each
+count, `HHB_TEST_VOLUME_HOUSEHOLDS` a smaller size while developing.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ from tests.conftest import _PG_PROBLEM, POSTGRES_URL
 from tests.e2e.test_reconcile import check_pain
 
 ROOT = Path(__file__).resolve().parents[2]
-FULL = os.environ.get("HHB_VOLUME_FULL") == "1"
-HOUSEHOLDS = int(os.environ.get("HHB_VOLUME_HOUSEHOLDS", "5000"))
-ROUNDS, IMPORT_KILLS, JOB_KILLS = (int(os.environ.get(f"HHB_VOLUME_{name}", default)) for name, default in
+FULL = os.environ.get("HHB_TEST_VOLUME_FULL") == "1"
+HOUSEHOLDS = int(os.environ.get("HHB_TEST_VOLUME_HOUSEHOLDS", "5000"))
+ROUNDS, IMPORT_KILLS, JOB_KILLS = (int(os.environ.get(f"HHB_TEST_VOLUME_{name}", default)) for name, default in
                                    zip(("ROUNDS", "IMPORT_KILLS", "JOB_KILLS"), (20, 50, 50) if FULL else (5, 10, 10)))
 PER_HOUSEHOLD = 5  # four incomes and one credit that is not theirs: 25,000 at 5,000 households
 PAY_DATE = "2026-12-01"
@@ -276,7 +276,7 @@ def test_no_stored_row_is_above_1_mb_after_100000_transactions_for_20000_househo
     100,000 transactions), snapshots and read models included."""
     if _PG_PROBLEM:
         pytest.skip(_PG_PROBLEM)
-    households = int(os.environ.get("HHB_VOLUME_LARGE_HOUSEHOLDS", "20000"))
+    households = int(os.environ.get("HHB_TEST_VOLUME_LARGE_HOUSEHOLDS", "20000"))
     rng = random.Random(20)
     docs = volume_documents(rng, households)
     statement = tmp_path / "statement.xml"

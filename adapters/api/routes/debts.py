@@ -185,3 +185,50 @@ def moratorium(dossier: DossierPath, body: MoratoriumIn, call: Write = writer(*T
         return JSONResponse(MoratoriumOut(**row).model_dump(mode="json", by_alias=True))
 
     return call.answer(action, "until")
+
+
+class ReferralIn(In):
+    on: BusinessDate = Field(alias="date", description="The day of the referral")
+    organisation: str = Field(min_length=1, max_length=200, description="The debt counselling organisation")
+
+
+class ReferralOut(BaseModel):
+    dossier: str
+    on: str
+    organisation: str
+
+
+@router.post("/households/{dossier:path}/referral", tags=["debts"], response_model=ReferralOut,
+             summary="Record a referral to debt counselling (schuldhulpverlening)", responses=WRITE_PROBLEMS)
+def referral(dossier: DossierPath, body: ReferralIn, call: Write = writer(*TEAM)) -> Response:
+    def action() -> Response:
+        check_own(call.ctx, call.who, dossier)
+        row = debt_service.referral(call.ctx.engine, dossier, body.on, body.organisation, call.actor)
+        return json_answer(ReferralOut(**row))
+
+    return call.answer(action, "organisation")
+
+
+class PhaseOutIn(In):
+    agreements: list[str] = Field(min_length=1, max_length=50, description="Charges the participant pays")
+    start: BusinessDate = Field(alias="from", description="The first due date the participant pays")
+
+
+class SelfPaidOut(BaseModel):
+    dossier: str
+    agreement: str
+    creditor: str
+    start: str = Field(alias="from", serialization_alias="from")
+    amount: str
+
+
+@router.post("/households/{dossier:path}/phase-out", tags=["debts"], response_model=list[SelfPaidOut],
+             summary="Phase-out: from a date the participant pays these charges; the pay dates no longer do",
+             responses=WRITE_PROBLEMS)
+def phase_out(dossier: DossierPath, body: PhaseOutIn, call: Write = writer(*TEAM)) -> Response:
+    def action() -> Response:
+        check_own(call.ctx, call.who, dossier)
+        rows = debt_service.phase_out(call.ctx.engine, dossier, body.agreements, body.start, call.actor)
+        return JSONResponse([SelfPaidOut(**r).model_dump(mode="json", by_alias=True) for r in rows])
+
+    return call.answer(action, "agreement")
