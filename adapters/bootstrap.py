@@ -36,10 +36,12 @@ from huishoudboekje.onboarding import HouseholdSpec
 from huishoudboekje.projections.left import what_is_left
 from huishoudboekje.payment_files import Available
 from huishoudboekje.reconcile import RunSummary, files_dir, reconcile
+from huishoudboekje.workers import reconcile_worker
 from huishoudboekje.statements import ImportResult
 from huishoudboekje.history import household_detail, household_on, timeline
 
 from .payments import Pain001Writer, PaymentFiles
+from .pgclaims import postgres_claims
 from .store import open_engine
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -115,14 +117,31 @@ class Services:
         s = self.settings
         return Pain001Writer(files_dir(s.var_dir), s.debtor_name, s.pain_version)
 
-    def pay(self, through: date, today: date | None = None, progress: Progress | None = None) -> RunSummary:
+    def pay(self, through: date, today: date | None = None, progress: Progress | None = None,
+            worker: bool = False) -> RunSummary:
         """The pay-date job through `through`, with the municipality's settings; then the
-        escalation of payment files nobody released in time (as of `through`)."""
+        escalation of payment files nobody released in time (as of `through`).
+
+        `worker`: share the night with the other workers on this PostgreSQL (claims in
+        the database, huishoudboekje/workers.py). On SQLite the worker runs the whole job:
+        one writer at a time, and two jobs at once are already safe (optimistic concurrency).
+        Only a worker that completed days (filed) catches the read models up and escalates:
+        the others would repeat that work at the same moment."""
         s = self.settings
-        summary = reconcile(self.engine, through, default_account=s.default_account,
-                            write_file=self.payment_writer(), today=today or date.today(), progress=progress,
-                            unrepaid_cycles=s.buffer_unrepaid_cycles, batch=s.reconcile_batch,
-                            participant_ceiling=s.limits.participant_ceiling)
+        options: dict[str, Any] = dict(
+            default_account=s.default_account, write_file=self.payment_writer(), today=today or date.today(),
+            progress=progress, unrepaid_cycles=s.buffer_unrepaid_cycles, batch=s.reconcile_batch,
+            participant_ceiling=s.limits.participant_ceiling)
+        claims = postgres_claims(self.engine) if worker else None
+        if claims is None:
+            summary = reconcile(self.engine, through, **options)
+        else:
+            try:
+                summary = reconcile_worker(self.engine, through, claims, **options)
+            finally:
+                claims.close()
+            if not summary.days:  # the worker that filed catches the read models up and escalates
+                return summary
         self.catch_up()  # the escalation finds pending files in the read model
         summary.escalated = payment_files.escalate(self.engine, self.projections, through)
         return summary

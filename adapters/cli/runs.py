@@ -12,54 +12,96 @@ from rich.table import Table
 
 from ..bootstrap import Services
 from huishoudboekje.config import Settings
+from huishoudboekje.workers import merge_summaries
 
 from .common import (ROOT, ActorOption, DbOption, JsonOption, actor_of, app, emit, err, fail, guarded, out, parse_day,
                      services, settings)
 
 
-def run_reconcile(svc: Services, through: date, today: date | None = None, show_progress: bool = True):
+def run_reconcile(svc: Services, through: date, today: date | None = None, show_progress: bool = True,
+                  worker: bool = False):
     from ..metrics import timed_run
 
-    return timed_run(svc.settings.var_dir, lambda: _reconcile(svc, through, today, show_progress))
+    return timed_run(svc.settings.var_dir, lambda: _reconcile(svc, through, today, show_progress, worker))
 
 
-def _reconcile(svc: Services, through: date, today: date | None, show_progress: bool):
+def _reconcile(svc: Services, through: date, today: date | None, show_progress: bool, worker: bool):
     from rich.progress import Progress
 
     if svc.settings.log_format == "json":  # one JSON line each (adapters/logs.py)
         progress = logging.getLogger("huishoudboekje.reconcile")
         return svc.pay(through, today, progress=lambda done, of: progress.info(
-            f"reconcile: {done}/{of} households", extra={"fields": {"done": done, "of": of}}))
+            f"reconcile: {done}/{of} households", extra={"fields": {"done": done, "of": of}}), worker=worker)
     if not err.is_terminal:  # logs and supervising processes get plain lines
         def report(done: int, of: int) -> None:
             sys.stderr.write(f"reconcile: {done}/{of} households\n")
             sys.stderr.flush()
 
-        return svc.pay(through, today, progress=report)
+        return svc.pay(through, today, progress=report, worker=worker)
     with Progress(console=err, transient=True, disable=not show_progress) as bar:
         task = bar.add_task("paying households", total=None)
-        return svc.pay(through, today, progress=lambda done, of: bar.update(task, completed=done, total=of))
+        return svc.pay(through, today, progress=lambda done, of: bar.update(task, completed=done, total=of),
+                       worker=worker)
 
 
 @app.command("reconcile")
 def reconcile_(
     day: Annotated[Optional[str], typer.Option("--date", help="Run through this date (default: today)")] = None,
     db: DbOption = None, as_json: JsonOption = False,
+    worker: Annotated[bool, typer.Option(
+        "--worker", help="Share the night with the other workers on this PostgreSQL (start one per machine)")] = False,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, help="Run the night in this many worker processes on this machine")] = 1,
 ) -> None:
     """Run the pay-date job for every day since the last completed run, up to --date."""
     through = parse_day(day, "--date") if day is not None else date.today()
     svc = services(db)
-    # refused before anything was written: 2; stopped part-way (a rerun finishes it): 1
-    summary = guarded(lambda: run_reconcile(svc, through, show_progress=not as_json))
-    svc.catch_up()
-    for dossier, reason in sorted(summary.held.items()):
-        how = "held; its signal could not be recorded" if dossier in summary.unsignalled else "held, with a signal"
-        sys.stderr.write(f"let op / note: {dossier} is not paid ({how}): {reason}\n")
-    if as_json:
-        emit(summary.as_dict())
+    if workers > 1 and not _on_postgres(svc):
+        sys.stderr.write("let op / note: SQLite heeft één schrijver; de nacht loopt in één proces / "
+                         "SQLite has one writer: the night runs in one process\n")
+        workers = 1
+    if workers > 1:
+        summary = _run_workers(workers, through, db, as_json)
+        _report(summary, as_json)
         return
-    for key, value in summary.as_dict().items():
+    # refused before anything was written: 2; stopped part-way (a rerun finishes it): 1
+    result = guarded(lambda: run_reconcile(svc, through, show_progress=not as_json, worker=worker))
+    if not worker or result.days:  # a worker that filed nothing leaves it to the one that did
+        svc.catch_up()
+    for dossier, reason in sorted(result.held.items()):
+        how = "held; its signal could not be recorded" if dossier in result.unsignalled else "held, with a signal"
+        sys.stderr.write(f"let op / note: {dossier} is not paid ({how}): {reason}\n")
+    _report(result.as_dict(), as_json)
+
+
+def _on_postgres(svc: Services) -> bool:
+    from eventsourcing.postgres import PostgresDatastore
+
+    return isinstance(getattr(svc.engine.recorder, "datastore", None), PostgresDatastore)
+
+
+def _report(summary: dict, as_json: bool) -> None:
+    if as_json:
+        emit(summary)
+        return
+    for key, value in summary.items():
         out.print(f"{key:>16}: {value}")
+
+
+def _run_workers(count: int, through: date, db: str | None, as_json: bool) -> dict:
+    """`count` processes of `hhb reconcile --worker`; their summaries as one. A worker
+    that fails fails the command with its exit code (what it did stands: a rerun finishes)."""
+    import json
+    import subprocess
+
+    command = [sys.executable, "-m", "adapters.cli", "reconcile", "--worker", "--json", "--date", through.isoformat(),
+               *(["--db", db] if db else [])]
+    processes = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(count)]
+    outputs = [process.communicate()[0] for process in processes]
+    failed = [process.returncode for process in processes if process.returncode]
+    if failed:
+        raise typer.Exit(failed[0])
+    return merge_summaries([json.loads(output.strip().splitlines()[-1]) for output in outputs])
 
 
 files_app = typer.Typer(help="Payment files: list, show, release, hold (four eyes before the bank).",
