@@ -19,8 +19,8 @@ from huishoudboekje.creditor_reports import CreditorSignals
 from ..dependencies import READERS, TEAM, UPLOAD, Context, check_own, context, may_see, read_by, role
 from ..errors import Problem
 from ..idempotency import Write, json_answer, writer
-from ..models import (MONTH, WRITE_PROBLEMS, NoteIn, QueuedReportOut, ReportAssigned, ReportAssignIn, ReportOut,
-                      SignalChanged, SignalOut, SignalsImported, problems)
+from ..models import (MONTH, WRITE_PROBLEMS, NoteIn, ReportOut, SignalChanged, SignalOut, problems)
+from ..report_models import QueuedReportOut, ReportAssigned, ReportAssignIn, SignalsImported
 
 router = APIRouter(prefix="/api/v1")
 
