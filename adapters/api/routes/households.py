@@ -21,8 +21,12 @@ from ..dependencies import (READERS, TEAM, UPLOAD, Context, check_own, context, 
                             visible)
 from ..errors import Problem, domain_errors
 from ..idempotency import Write, json_answer, writer
-from ..models import (MONTH, READ_PROBLEMS, WRITE_PROBLEMS, AgreementEnded, AmountChanged, AmountChangeIn, BusinessDate, DossierPath, EndIn, HeldReleased, HistoryOut, HouseholdOut, HouseholdRow, LeftOut, NoticesIn, NoticesOut, Onboarded, ParticipationEnded, ParticipationEndIn, PayDayChanged, PayDayIn, problems)
+from ..models import (MONTH, READ_PROBLEMS, WRITE_PROBLEMS, AgreementEnded, AmountChanged, AmountChangeIn,
+                      BusinessDate, DossierPath, EndIn, HeldReleased, HistoryOut, HouseholdOut, HouseholdRow,
+                      LeftOut, NoticesIn, NoticesOut, Onboarded, ParticipationEnded, ParticipationEndIn,
+                      PayDayChanged, PayDayIn, problems)
 from ..report_models import AddressIn, AddressSet, CustomerNumberIn, CustomerNumberSet
+
 router = APIRouter(prefix="/api/v1")
 
 
