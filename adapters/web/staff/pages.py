@@ -30,6 +30,7 @@ from ...api.routes.signals import signals as api_signals
 from ..participant import _views, security_headers
 from .core import (BASE, COOKIE, Staff, csrf_ok, forbidden, lang_of, not_found, signed_in, staff_page,
                    to_sign_in)
+from .debts import debt_lines
 from .history import history
 from .words import MESSAGES, RULE_NAMES, long_day, signal_sentence
 
@@ -145,6 +146,7 @@ def huishouden(request: Request, dossier: str) -> Response:
     detail = services.household_detail(household)
     return staff_page(request, staff, "household.html", d=detail, names=_names(household),
                       m=_month(left, detail, _m(request)), agreements=_agreements(detail),
+                      debts=debt_lines(household, date.today(), _m(request)),
                       signals=_signals(staff, dossier=dossier), history=history(staff.ctx.engine, household.id),
                       actions=staff.role in TEAM, back=f"{BASE}/huishoudens/{dossier}",
                       message=_m(request)["changed"] if request.query_params.get("melding") == "changed" else None)
