@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from adapters.api.app import create_app
 from tests.e2e.staff_web import ACCOUNTS, OWN, csrf, hhb, prepare, sign_in
-from tests.factories import MANAGED, Tx, camt053
+from tests.factories import MANAGED, Tx, camt053, mt940
 
 PAGE = "/medewerker/bankafschriften"
 GEMEENTE = ("NL14BNGH0285001234", "Gemeente Utrecht")
@@ -97,9 +97,14 @@ def test_a_broken_file_is_named_in_dutch_and_writes_nothing(app, store):
     good = Tx("12.34", date(2026, 11, 28), *GEMEENTE, "Teruggave")
     answer = upload(staff, "kapot.xml", camt053([good], closing="1.00"))  # the balances do not add up
     assert answer.status_code == 422
-    assert "kapot.xml" in answer.text and "Er is niets ingelezen" in answer.text
+    assert "kapot.xml, afschrift S1: de posten tellen niet op tot het eindsaldo (" in answer.text
+    assert "Er is niets ingelezen" in answer.text
+    broken = mt940([good]).replace(b":61:", b":61:XX", 1)  # a statement line without its value date
+    answer = upload(staff, "november.sta", broken)
+    assert answer.status_code == 422 and "november.sta, regel " in answer.text
+    assert "dit bestand kan niet worden ingelezen (statement line" in answer.text
     answer = upload(staff, "/tmp/geen-afschrift.txt", b"Dit is geen bankafschrift")
-    assert answer.status_code == 422 and "geen-afschrift.txt: not a bank statement" in answer.text
+    assert answer.status_code == 422 and "geen-afschrift.txt: dit is geen bankafschrift (not a" in answer.text
     assert "/tmp/" not in answer.text
     assert queue(db) == before
 

@@ -50,7 +50,7 @@ WORDS: dict[str, dict[str, str]] = {
                     "automatisch geboekt, {unmatched} in de wachtrij.",
         "did_booked": "Transactie geboekt.", "did_ignored": "Transactie genegeerd.",
         "did_undone": "Terug in de wachtrij gezet.",
-        "bad_file": "{where}: {reason}. Er is niets ingelezen.",
+        "bad_file": "{where}: {what} ({reason}). Er is niets ingelezen.",
         "no_file": "Bestand: kies een camt.053- of MT940-bestand. Er is niets ingelezen.",
         "csrf_failed": "Dit formulier is verlopen of hoort niet bij uw sessie. Er is niets gewijzigd; "
                        "probeer het opnieuw.",
@@ -72,7 +72,7 @@ WORDS: dict[str, dict[str, str]] = {
                     "booked automatically, {unmatched} waiting.",
         "did_booked": "Transaction booked.", "did_ignored": "Transaction ignored.",
         "did_undone": "Put back in the queue.",
-        "bad_file": "{where}: {reason}. Nothing was imported.",
+        "bad_file": "{where}: {what} ({reason}). Nothing was imported.",
         "no_file": "File: choose a camt.053 or MT940 file. Nothing was imported.",
         "csrf_failed": "This form expired or is not of your session. Nothing was changed; please try again.",
         "not_allowed": "You may not change this. Nothing was changed.",
@@ -82,6 +82,14 @@ WORDS: dict[str, dict[str, str]] = {
                    "Nothing was changed.",
         "refused": "Transaction: this cannot be done ({reason}). Nothing was changed.",
     },
+}
+_WHAT = {  # the import's reasons (English) by how they start, led by what they mean
+    "nl": (("not a bank statement", "dit is geen bankafschrift"),
+           ("the entries do not add up", "de posten tellen niet op tot het eindsaldo"),
+           ("account ", "deze rekening beheren wij niet"), ("the amount is 0.00", "een bedrag van nul"),
+           ("the value date", "de valutadatum ligt te ver vooruit"), ("file is ", "het bestand is te groot"),
+           ("", "dit bestand kan niet worden ingelezen")),
+    "en": (("", "this file cannot be imported"),),
 }
 _WHERE_NL = ((r"\bstatement line\b", "afschriftregel"), (r"\bline\b", "regel"), (r"\bentry\b", "post"),
              (r"\bstatement\b", "afschrift"))
@@ -187,7 +195,8 @@ def _dutch_where(where: str | None, lang: str) -> str:
 
 def _file_error(exc: StatementError, lang: str) -> str:
     where = PurePath(exc.file).name + (f", {_dutch_where(exc.where, lang)}" if exc.where else "")
-    return WORDS[lang]["bad_file"].format(where=where, reason=exc.reason.rstrip("."))
+    what = next(meaning for start, meaning in _WHAT[lang] if exc.reason.startswith(start))
+    return WORDS[lang]["bad_file"].format(where=where, what=what, reason=exc.reason.rstrip("."))
 
 
 @router.post(f"{PAGE}/inlezen")
@@ -210,7 +219,9 @@ async def inlezen(request: Request, file: UploadFile | None = File(None), csrf: 
     except StatementError as exc:
         return _page(request, staff, 422, _file_error(exc, lang), True)
     except DomainError as exc:
-        return _page(request, staff, 422, w["bad_file"].format(where=name, reason=str(exc).rstrip(".")), True)
+        what = _WHAT[lang][-1][1]
+        return _page(request, staff, 422, w["bad_file"].format(where=name, what=what, reason=str(exc).rstrip(".")),
+                     True)
     staff.ctx.services.catch_up()
     return _page(request, staff, 200, w["imported"].format(file=name, **result.as_dict()))
 
