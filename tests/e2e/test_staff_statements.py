@@ -154,3 +154,8 @@ def test_another_teams_household_is_neither_offered_nor_bookable(app, store):
     assert waiting["transaction"] in [t["transaction"] for t in queue(db)]
     assert other.get("/medewerker/").status_code == 200
     assert client_of(app, store, "finance").get(PAGE).status_code == 403
+
+
+def test_the_page_in_english(app, store):
+    page = client_of(app, store, "teamlead").get(PAGE, params={"lang": "en"}).text
+    assert "<h1>Bank statements</h1>" in page and "Import a statement" in page
