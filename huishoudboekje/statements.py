@@ -434,8 +434,10 @@ def find_transaction(engine: Engine, ident: str) -> tuple[Ledger, Recorded]:
     raise NotFound(f"no bank transaction {ident}")
 
 
-def book(engine: Engine, ident: str, dossier: str, agreement_id: str, actor: str) -> Recorded:
-    """Book a transaction from the queue by hand onto an income agreement."""
+def book(engine: Engine, ident: str, dossier: str, agreement_id: str, actor: str,
+         reason: str = "booked by hand") -> Recorded:
+    """Book a transaction from the queue by hand onto an income agreement; `reason`: the
+    ledger's note (the staff web app adds the person's own words)."""
 
     def attempt() -> Recorded:
         ledger, recorded = find_transaction(engine, ident)
@@ -447,7 +449,7 @@ def book(engine: Engine, ident: str, dossier: str, agreement_id: str, actor: str
         household = engine.household(dossier)
         household.book_income(ident, agreement_id, Money(recorded.transaction.amount),
                               recorded.transaction.value_date, actor)
-        ledger.resolve(ident, BOOKED, dossier, agreement_id, actor, reason="booked by hand")
+        ledger.resolve(ident, BOOKED, dossier, agreement_id, actor, reason=reason)
         engine.save(ledger, household)
         return ledger.get(ident)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 
 from tests.e2e.test_browser import AXE, CHROMIUM, CHROMIUM_ARGS, REQUIRED, _axe, sync_api
 from tests.e2e.staff_web import ACCOUNTS, OWN, PASSWORD, hhb, prepare
-from tests.factories import MANAGED
+from tests.factories import MANAGED, Tx, camt053
 from tests.serving import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,6 +82,30 @@ def _check(page, width: int, seen: list, kind: str | None = None) -> None:
         page.screenshot(path=str(SCREENS / f"staff-{kind}-{width}.png"))
 
 
+def _book_from_a_statement(page, width: int, seen: list) -> None:
+    """Upload a statement whose bijstand lacks its dossier number; book it from its top
+    candidate (HHB-DEMO-0003's bijstand: the same payer, exactly the amount)."""
+    day = date(2026, 11, 30) if width == WIDTHS[0] else date(2026, 11, 27)
+    credit = Tx("1120.00", day, "NL14BNGH0285001234", "Gemeente Utrecht", f"Uitkering ({width})")
+    page.get_by_role("link", name="Bankafschriften").click()
+    page.wait_for_load_state()
+    page.get_by_label("Bestand").set_input_files(
+        {"name": f"afschrift-{width}.xml", "mimeType": "application/xml",
+         "buffer": camt053([credit], statement_id=f"B{width}")})
+    page.get_by_role("button", name="Inlezen").click()
+    page.wait_for_load_state()
+    assert f"afschrift-{width}.xml ingelezen" in page.locator("main").inner_text()
+    _check(page, width, seen, "bankafschriften")
+    row = page.locator("li.row", has_text=f"Uitkering ({width})")
+    assert row.get_by_role("radio").first.get_attribute("value") == f"{OWN}/bijstand"
+    assert row.get_by_role("radio").first.is_checked()
+    row.get_by_label("Reden").fill("Kenmerk ontbrak")
+    row.get_by_role("button", name="Boeken").click()
+    page.wait_for_load_state()
+    assert "Transactie geboekt." in page.locator("main").inner_text()
+    _check(page, width, seen)
+
+
 @pytest.mark.parametrize("width", WIDTHS, ids=[f"{w}px" for w in WIDTHS])
 def test_a_coach_signs_in_follows_up_a_signal_and_signs_out(served, browser, width):
     import pyotp
@@ -124,6 +149,7 @@ def test_a_coach_signs_in_follows_up_a_signal_and_signs_out(served, browser, wid
         page.get_by_role("link", name="Signalen").click()
         page.wait_for_load_state()
         _check(page, width, seen, "signalen")
+        _book_from_a_statement(page, width, seen)
         page.get_by_role("button", name="Uitloggen").click()
         page.wait_for_load_state()
         assert "U bent uitgelogd." in page.locator("main").inner_text()
@@ -131,7 +157,7 @@ def test_a_coach_signs_in_follows_up_a_signal_and_signs_out(served, browser, wid
         assert page.url.endswith("/medewerker/inloggen")
     finally:
         context.close()
-    assert len(seen) == 6
+    assert len(seen) == 8
     resolved = [s for s in json.loads(hhb(served["db"], "signals", "--dossier", dossier, "--json"))
                 if f"|{rule}" in s["id"]]
     assert len(resolved) == 1 and resolved[0]["status"] == "resolved"

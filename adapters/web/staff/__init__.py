@@ -4,8 +4,9 @@ default (?lang=en for English)."""
 
 from fastapi import APIRouter
 
-from . import auth, pages
+from . import auth, pages, statements
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(pages.router)
+router.include_router(statements.router)

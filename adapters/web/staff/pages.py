@@ -88,7 +88,7 @@ def werkvoorraad(request: Request) -> Response:
         unmatched = staff.ctx.services.unmatched()
         if unmatched:
             items.append({"text": m["work_unmatched"].format(n=len(unmatched)), "severity": "medium",
-                          "kind": "Niet geboekt", "day": None, "href": None})
+                          "kind": "Niet geboekt", "day": None, "href": f"{BASE}/bankafschriften"})
     if staff.role in (FINANCE, AUDITOR):
         today = date.today().isoformat()
         for f in staff.ctx.services.payment_files(("pending",)):

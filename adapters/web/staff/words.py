@@ -13,7 +13,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "nl": {
         "brand": "Huishoudboekje · medewerkers", "skip": "Naar de inhoud", "switch": "English",
         "nav": "Hoofdmenu", "nav_work": "Werkvoorraad", "nav_households": "Huishoudens",
-        "nav_signals": "Signalen", "sign_out": "Uitloggen", "signed_in_as": "Ingelogd als {name} ({role})",
+        "nav_signals": "Signalen", "nav_statements": "Bankafschriften", "sign_out": "Uitloggen",
+        "signed_in_as": "Ingelogd als {name} ({role})",
         "signin_title": "Inloggen", "email": "E-mailadres", "password": "Wachtwoord",
         "code": "Code uit uw authenticator-app (6 cijfers)", "signin": "Inloggen",
         "signin_failed": "Inloggen lukte niet: het e-mailadres, het wachtwoord of de code klopt niet.",
@@ -57,6 +58,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "brand": "Huishoudboekje · staff", "skip": "Skip to content", "switch": "Nederlands",
         "nav": "Main menu", "nav_work": "Worklist", "nav_households": "Households", "nav_signals": "Signals",
+        "nav_statements": "Bank statements",
         "sign_out": "Sign out", "signed_in_as": "Signed in as {name} ({role})",
         "signin_title": "Sign in", "email": "E-mail address", "password": "Password",
         "code": "Code from your authenticator app (6 digits)", "signin": "Sign in",
