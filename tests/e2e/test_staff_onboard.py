@@ -85,6 +85,8 @@ def test_onboard_from_the_form_with_creditors_from_the_register(client, store):
     assert "735.00" in text and "1320.50" in text
     page = client.get(saved.headers["location"])
     assert page.status_code == 200 and "Sanne de Wit" in page.text
+    english = client.get("/medewerker/huishoudens/nieuw?lang=en")
+    assert english.status_code == 200 and "<h1>New household</h1>" in english.text and "Check</button>" in english.text
 
 
 def test_a_bad_field_is_named_in_dutch_and_nothing_is_written(client, store):
