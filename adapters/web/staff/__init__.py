@@ -4,9 +4,11 @@ default (?lang=en for English)."""
 
 from fastapi import APIRouter
 
-from . import auth, pages, statements
+from . import auth, creditors, onboard, pages, statements
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
+router.include_router(onboard.router)  # before pages: /huishoudens/nieuw is no dossier
+router.include_router(creditors.router)
 router.include_router(pages.router)
 router.include_router(statements.router)
