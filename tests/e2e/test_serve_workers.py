@@ -150,3 +150,37 @@ def test_serve_with_two_workers_runs_two_processes_that_share_keys_and_the_limit
         assert ended(base, store) == 1
         bad = [call(base, f"hhbt_guess{n}", "/api/v1/households").status for n in range(FAILED_LOGIN_LIMIT + 1)]
         assert bad == [401] * FAILED_LOGIN_LIMIT + [429]
+
+
+def test_a_staff_session_made_on_one_server_is_valid_on_the_other(store, tmp_path, monkeypatch):
+    """The staff web app's sessions live in the database: a coach signed in through one
+    worker stays signed in whichever worker the load balancer sends the next page to, and
+    signing out on one ends the session on both."""
+    import re
+
+    import httpx
+    import pyotp
+
+    from tests.e2e.staff_web import PASSWORD, hhb
+
+    monkeypatch.setenv("HHB_MANAGED_ACCOUNTS", MANAGED)
+    monkeypatch.setenv("HHB_VAR_DIR", str(tmp_path / "var"))
+    hhb(store.url, "users", "add", "--name", "Anna Jansen", "--email", "anna@example.nl", "--role", "staff",
+        "--team", "Wijkteam Noord", "--actor", "beheer")
+    out = hhb(store.url, "users", "password", "anna@example.nl", "--actor", "beheer", stdin=PASSWORD + "\n")
+    secret = re.search(r"secret=([A-Z2-7]+)", out).group(1)
+    with hhb_serve(store.url, store.env) as (one, _), hhb_serve(store.url, store.env) as (two, _):
+        with httpx.Client(base_url=one) as first:
+            form = first.get("/medewerker/inloggen").text
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+            signed = first.post("/medewerker/inloggen", data={"email": "anna@example.nl", "password": PASSWORD,
+                                                               "code": pyotp.TOTP(secret).now(), "csrf": csrf})
+            assert signed.status_code == 303 and signed.headers["location"] == "/medewerker/"
+            cookies = dict(first.cookies)
+        with httpx.Client(base_url=two, cookies=cookies) as second:
+            page = second.get("/medewerker/")
+            assert page.status_code == 200 and "Anna Jansen" in page.text  # the same session on the other worker
+            token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+            assert second.post("/medewerker/uitloggen", data={"csrf": token}).status_code == 303
+        with httpx.Client(base_url=one, cookies=cookies) as again:
+            assert again.get("/medewerker/").status_code == 303  # signed out on the other: out here too
