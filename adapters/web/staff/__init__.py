@@ -1,11 +1,13 @@
 """The staff web app under /medewerker/ (issue 21): sign-in with password and TOTP,
-werkvoorraad, huishoudens, signalen. Server-rendered, no JavaScript needed, Dutch by
+werkvoorraad, huishoudens, signalen, betaalbestanden, rapportage. Server-rendered, no JavaScript needed, Dutch by
 default (?lang=en for English)."""
 
 from fastapi import APIRouter
 
-from . import auth, pages
+from . import auth, pages, payments, reports
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(pages.router)
+router.include_router(payments.router)
+router.include_router(reports.router)
