@@ -7,13 +7,14 @@ import csv
 import io
 import json
 import re
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from fastapi.testclient import TestClient
 
 from adapters.api.app import create_app
 from adapters.web.staff.reports import flatten
-from tests.e2e.staff_web import ACCOUNTS, OWN, csrf, hhb, prepare, sign_in
+from tests.e2e.staff_web import ACCOUNTS, OWN, PASSWORD, csrf, hhb, prepare, sign_in
 from tests.factories import MANAGED
 
 
@@ -76,6 +77,25 @@ def test_finance_holds_a_pending_file_with_a_reason(app, store):
     assert finance.post(page_of, data={"action": "hold", "reason": "IBAN nakijken", "csrf": token}).status_code == 303
     held = next(f for f in files_of(db) if f["name"] == pending[0]["name"])
     assert held["state"] == "held" and held["reason"] == "IBAN nakijken"
+
+
+def test_who_changed_a_household_the_file_pays_may_not_release_it(app, store):
+    db = store[0]
+    held = files_of(db, "held")[0]
+    dossier = next(p["dossier"] for c in json.loads(hhb(db, "payment-files", "show", held["name"], "--json"))["creditors"]
+                   for p in c["payments"] if p["dossier"])
+    hhb(db, "users", "add", "--name", "Frank Geld", "--email", "frank@example.nl", "--role", "finance",
+        "--actor", "beheer")
+    out = hhb(db, "users", "password", "frank@example.nl", "--actor", "beheer", stdin=PASSWORD + "\n")
+    secret = parse_qs(urlparse(re.search(r'"totp_uri": "([^"]+)"', out).group(1)).query)["secret"][0]
+    hhb(db, "address", dossier, "--postcode", "3511 AB", "--number", "12A", "--actor", "Frank Geld")
+    frank = TestClient(app, follow_redirects=False)
+    assert sign_in(frank, "frank@example.nl", secret).status_code == 303
+    page_of = f"/medewerker/betaalbestanden/{held['name']}"
+    refused = frank.post(page_of, data={"action": "release", "csrf": csrf(frank.get(page_of).text)})
+    assert refused.status_code == 409 and "Er is niets gewijzigd." in refused.text
+    assert "vier ogen" in refused.text and dossier in refused.text
+    assert files_of(db, "held")[0]["name"] == held["name"]
 
 
 def test_finance_releases_a_held_file_from_its_review(app, store):

@@ -31,7 +31,8 @@ READ = (FINANCE, AUDITOR)
 
 WORDS = {
     "nl": {
-        "nav_files": "Betaalbestanden", "files_title": "Betaalbestanden", "no_files": "Er zijn nog geen betaalbestanden.",
+        "nav_files": "Betaalbestanden", "files_title": "Betaalbestanden",
+        "no_files": "Er zijn nog geen betaalbestanden.",
         "file": "Bestand", "file_day": "Betaaldag", "file_count": "Betalingen", "file_total": "Totaal",
         "file_state": "Status", "file_changed": "Laatst gewijzigd", "review_title": "Betaalbestand {name}",
         "execution": "Uitvoerdatum", "debtor": "Van rekening", "creditor": "Ontvanger", "flags": "Opvallend",

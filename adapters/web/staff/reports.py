@@ -46,14 +46,16 @@ WORDS = {
         "report_all": "Alle teams", "report_team": "Team", "report_month": "Maand (JJJJ-MM)",
         "report_show": "Tonen", "report_csv": "Download als CSV", "month_invalid": "Maand: schrijf de maand als "
         "JJJJ-MM, bijvoorbeeld 2026-11.", "r_households": "Huishoudens", "r_open": "Open signalen",
-        "r_buffer": "Voorschot (buffer) open", "r_arrears": "Achterstanden", "r_arrears_value": "{count} posten, {amount}",
+        "r_buffer": "Voorschot (buffer) open", "r_arrears": "Achterstanden",
+        "r_arrears_value": "{count} posten, {amount}",
         "r_shortfall": "Tekort verwacht bij", "r_none": "geen", "r_endings": "Beëindigd", "r_held": "Tegengehouden "
         "door het maximum per maand", "chart_signals": "Signalen per maand, per soort (ook opgeloste)",
         "chart_leefgeld": "Huishoudens per leefgeld deze maand", "chart_arrears": "Huishoudens per achterstand",
         "households_n": "Huishoudens", "month": "Maand", "rule": "Soort", "count": "Aantal", "band": "Bedrag",
         "band_below_0": "minder dan € 0", "band_0_250": "€ 0 tot € 250", "band_250_500": "€ 250 tot € 500",
         "band_500_1000": "€ 500 tot € 1.000", "band_1000_up": "€ 1.000 of meer", "band_none": "geen achterstand",
-        "band_0_100": "tot € 100", "band_100_500": "€ 100 tot € 500", "no_data": "Nog niets om te tonen.", "table_of": "De cijfers van deze grafiek",
+        "band_0_100": "tot € 100", "band_100_500": "€ 100 tot € 500",
+        "no_data": "Nog niets om te tonen.", "table_of": "De cijfers van deze grafiek",
     },
     "en": {
         "nav_report": "Report", "report_title": "Report", "report_of": "Team {team}", "report_all": "All teams",
@@ -67,7 +69,8 @@ WORDS = {
         "households_n": "Households", "month": "Month", "rule": "Kind", "count": "Number", "band": "Amount",
         "band_below_0": "below €0", "band_0_250": "€0 to €250", "band_250_500": "€250 to €500",
         "band_500_1000": "€500 to €1,000", "band_1000_up": "€1,000 or more", "band_none": "no arrears",
-        "band_0_100": "up to €100", "band_100_500": "€100 to €500", "no_data": "Nothing to show yet.", "table_of": "This chart's numbers",
+        "band_0_100": "up to €100", "band_100_500": "€100 to €500",
+        "no_data": "Nothing to show yet.", "table_of": "This chart's numbers",
     },
 }
 for _lang, _words in WORDS.items():
