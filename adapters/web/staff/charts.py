@@ -33,8 +33,7 @@ CONFIG = dict(style=STYLE, js=[], disable_xml_declaration=True, explicit_size=Fa
 def bar_chart(title: str, labels: Sequence[str], series: Iterable[tuple[str, Sequence[int | float]]],
               stacked: bool = False) -> str:
     """An SVG bar chart (stacked: one bar per label, the series on top of each other)."""
-    chart = (pygal.StackedBar if stacked else pygal.Bar)(**CONFIG)
-    chart.title = title
+    chart = (pygal.StackedBar if stacked else pygal.Bar)(**CONFIG)  # untitled: the page's heading names it
     chart.x_labels = list(labels)
     for name, values in series:
         chart.add(name, list(values))
