@@ -77,3 +77,26 @@ def _with_the_policy(browser, signed_in, url: str, refused: list[str]) -> None: 
         page.locator("section.chart").first.screenshot(path=str(SCREENS / "staff-rapportage-grafiek-1280.png"))
     finally:
         context.close()
+
+
+def test_the_api_docs_render_without_the_internet(served, browser):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    outside: list[str] = []
+
+    def only_ours(route):
+        if route.request.url.startswith(served["base"]):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_ours)
+    page = context.new_page()
+    try:
+        page.goto(served["base"] + "/docs")
+        page.locator(".swagger-ui .info .title").wait_for()
+        assert "huishoudboekje" in page.locator(".swagger-ui .info .title").inner_text()
+        page.locator(".opblock-summary-path", has_text="/api/v1/households/{dossier}").first.wait_for()
+    finally:
+        context.close()
+    assert not outside, outside
