@@ -46,6 +46,8 @@ WORDS = {
         "not_on_disk": "Het bestand staat niet (meer) op schijf of is veranderd: niet versturen.",
         "state_pending": "wacht op vrijgave", "state_held": "tegengehouden", "state_released": "vrijgegeven",
         "state_before-review": "van vóór de controle", "back_files": "Terug naar de betaalbestanden",
+        "kind_charge": "vaste last", "kind_arrears": "achterstand", "kind_leefgeld": "leefgeld",
+        "creditor_sum": "{count} betaling(en), samen {total}",
     },
     "en": {
         "nav_files": "Payment files", "files_title": "Payment files", "no_files": "There are no payment files yet.",
@@ -62,6 +64,8 @@ WORDS = {
         "not_on_disk": "The file is not on disk (any more) or has changed: do not send it.",
         "state_pending": "waiting for release", "state_held": "held", "state_released": "released",
         "state_before-review": "from before the review", "back_files": "Back to the payment files",
+        "kind_charge": "fixed charge", "kind_arrears": "arrears", "kind_leefgeld": "leefgeld",
+        "creditor_sum": "{count} payment(s), together {total}",
     },
 }
 for _lang, _words in WORDS.items():
