@@ -70,6 +70,7 @@ def test_finance_holds_a_pending_file_with_a_reason(app, store):
     pending = files_of(db, "pending")
     page_of = f"/medewerker/betaalbestanden/{pending[0]['name']}"
     finance = client_of(app, store, "finance")
+    assert f'href="{page_of}"' in finance.get("/medewerker/").text  # the werkvoorraad links to it
     token = csrf(finance.get(page_of).text)
     answer = finance.post(page_of, data={"action": "hold", "reason": " ", "csrf": token})
     assert answer.status_code == 400 and "Reden: vul in waarom" in answer.text
@@ -134,6 +135,8 @@ def test_the_report_page_has_charts_and_their_tables(app, store):
     assert "Team Wijkteam Noord" in html and "De cijfers van deze grafiek" in html
     css = client_of(app, store, "teamlead").get("/medewerker/static/charts.css")
     assert css.status_code == 200 and ".pygal-chart" in css.text
+    english = client_of(app, store, "teamlead").get("/medewerker/rapportage", params={"lang": "en"}).text
+    assert "<h1>Report · Team Wijkteam Noord</h1>" in english and "Download as CSV" in english
     bad = client_of(app, store, "teamlead").get("/medewerker/rapportage", params={"month": "11-2026"})
     assert bad.status_code == 400 and "Maand: schrijf de maand als JJJJ-MM" in bad.text
 
