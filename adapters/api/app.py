@@ -23,7 +23,7 @@ from huishoudboekje.config import Settings
 from ..bootstrap import bootstrap
 from ..logs import configure as configure_logs
 from ..web.participant import router as participant_router
-from . import operations, routes
+from . import docs, operations, routes
 from .dependencies import Context
 from .errors import PROBLEM, Problem, install_handlers
 from .limiter import FAILED_LOGIN_LIMIT, FAILED_LOGIN_WINDOW, FailedLogins, trusted_networks
@@ -78,7 +78,7 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
         configure_logs(log_format)  # again: the web server set up its own loggers meanwhile
         yield
 
-    app = FastAPI(title="huishoudboekje", version="1.0", lifespan=lifespan,
+    app = FastAPI(title="huishoudboekje", version="1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Staff API of the household financial-stabilisation engine.")
     app.state.context = Context(services)
     app.state.max_body = MAX_BODY  # read per request, so a test may lower it
@@ -88,6 +88,7 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     app.add_middleware(BodyLimit, state=app.state)
     app.add_middleware(Measured, state=app.state)
     app.include_router(operations.router)
+    app.include_router(docs.router)  # /docs with Swagger UI's assets served by us (offline)
 
     from . import routes  # noqa: PLC0415 - routes import this module's helpers
 

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path as PathParam, Query
 from fastapi.responses import Response
 
 from huishoudboekje.access import Principal
@@ -22,6 +22,8 @@ from ..idempotency import Write, json_answer, writer
 from ..models import (WRITE_PROBLEMS, FileState, HoldIn, PaymentFileDecision, PaymentFileOut, PaymentFileReview,
                       RunIn, RunOut, problems)
 
+FileName = Annotated[str, PathParam(description="The payment file's name",
+                                    examples=["pain001-NL39BNGH0285009999-HHB2026120101.xml"])]
 router = APIRouter(prefix="/api/v1")
 
 
@@ -50,7 +52,8 @@ def payment_files(state: Annotated[list[FileState] | None, Query(description="On
                         "auditors read any.",
             responses={200: {"description": "The file", "content": {"application/xml": {}}},
                        **problems(403, 404, 409, 422)})
-def payment_file(name: str, who: Principal = role(JOB, AUDITOR, FINANCE), ctx: Context = Depends(context)) -> Response:
+def payment_file(name: FileName, who: Principal = role(JOB, AUDITOR, FINANCE),
+                 ctx: Context = Depends(context)) -> Response:
     run_ = ctx.engine.get_or_none(Run.create_id())
     review = ctx.engine.get_or_none(payment_file_id(name))  # the job's files, and maatwerk's
     record = review.record if review is not None else run_.files.get(name) if run_ else None
@@ -73,7 +76,7 @@ def payment_file(name: str, who: Principal = role(JOB, AUDITOR, FINANCE), ctx: C
 @router.get("/payment-files/{name}/review", tags=["runs"], response_model=PaymentFileReview,
             summary="A payment file as its reviewer reads it: payments by creditor, what is unusual flagged",
             responses=problems(403, 404))
-def review(name: str, who: Principal = role(FINANCE, AUDITOR), ctx: Context = Depends(context)) -> Any:
+def review(name: FileName, who: Principal = role(FINANCE, AUDITOR), ctx: Context = Depends(context)) -> Any:
     with domain_errors("name", "name"):
         return ctx.services.payment_file(name)
 
@@ -84,7 +87,7 @@ def review(name: str, who: Principal = role(FINANCE, AUDITOR), ctx: Context = De
                          "that day; the file's bytes must be those recorded, and the account must cover it. "
                          "Only then is it put in the outbox (HHB_OUTBOX_DIR).",
              responses=WRITE_PROBLEMS)
-def release(name: str, call: Write = writer(FINANCE)) -> Response:
+def release(name: FileName, call: Write = writer(FINANCE)) -> Response:
     def action() -> Response:
         return json_answer(PaymentFileDecision(**call.ctx.services.release_payment_file(name, call.actor)))
 
@@ -94,7 +97,7 @@ def release(name: str, call: Write = writer(FINANCE)) -> Response:
 @router.post("/payment-files/{name}/hold", tags=["runs"], response_model=PaymentFileDecision,
              summary="Keep a pending payment file from the bank, with the reason",
              responses=WRITE_PROBLEMS)
-def hold(name: str, body: HoldIn, call: Write = writer(FINANCE)) -> Response:
+def hold(name: FileName, body: HoldIn, call: Write = writer(FINANCE)) -> Response:
     def action() -> Response:
         return json_answer(PaymentFileDecision(**call.ctx.services.hold_payment_file(name, call.actor, body.reason)))
 

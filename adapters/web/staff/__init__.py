@@ -1,10 +1,10 @@
 """The staff web app under /medewerker/ (issue 21): sign-in with password and TOTP,
-werkvoorraad, huishoudens, signalen. Server-rendered, no JavaScript needed, Dutch by
+werkvoorraad, huishoudens, signalen, betaalbestanden, rapportage. Server-rendered, no JavaScript needed, Dutch by
 default (?lang=en for English)."""
 
 from fastapi import APIRouter
 
-from . import auth, creditors, onboard, pages, statements
+from . import auth, creditors, onboard, pages, payments, reports, statements
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
@@ -12,3 +12,5 @@ router.include_router(onboard.router)  # before pages: /huishoudens/nieuw is no 
 router.include_router(creditors.router)
 router.include_router(pages.router)
 router.include_router(statements.router)
+router.include_router(payments.router)
+router.include_router(reports.router)

@@ -95,7 +95,7 @@ def werkvoorraad(request: Request) -> Response:
             items.append({"text": m["work_file"].format(day=long_day(f["day"]), count=f["count"],
                                                         amount=euros(f["control_sum"], "nl")),
                           "severity": "critical" if (f["first_execution"] or today) <= today else "high",
-                          "kind": "Betaalbestand", "day": f["day"], "href": None})
+                          "kind": "Betaalbestand", "day": f["day"], "href": f"{BASE}/betaalbestanden/{f['name']}"})
     items.sort(key=lambda i: SEVERITY_RANK.get(i["severity"], 9))
     return staff_page(request, staff, "work.html", items=items)
 
