@@ -12,34 +12,49 @@ says how far the read models had got when it was read.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
 
-def reads(request: Request) -> bool:
-    path = request.url.path
-    return request.method == "GET" and (path.startswith("/api/") or path.startswith("/p/")) \
-        and not path.startswith("/p/static/")
+def reads(scope: Scope) -> bool:
+    path = scope.get("path", "")
+    return scope["type"] == "http" and scope.get("method") == "GET" and \
+        (path.startswith("/api/") or path.startswith("/p/")) and not path.startswith("/p/static/")
+
+
+class Freshness:
+    """Plain ASGI (not `BaseHTTPMiddleware`): writes and their bodies pass untouched."""
+
+    def __init__(self, app: ASGIApp, services: Any) -> None:
+        self.app, self.services = app, services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not reads(scope):
+            await self.app(scope, receive, send)
+            return
+        try:
+            status = await run_in_threadpool(self.services.projections.status)
+            running = await run_in_threadpool(self.services.runner_running)
+        except Exception:  # noqa: BLE001 - an answer without the headers beats none
+            log.warning("could not read how far the read models are", exc_info=True)
+            await self.app(scope, receive, send)
+            return
+        extra = [(b"x-projection-position", str(status.position).encode()),
+                 (b"x-projection-lag", str(status.lag).encode()),
+                 (b"x-projection-runner", b"running" if running else b"none")]
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def install_freshness(app: FastAPI, services: Any) -> None:
-    @app.middleware("http")
-    async def freshness(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if not reads(request):
-            return await call_next(request)
-        try:
-            status = await run_in_threadpool(services.projections.status)
-            running = await run_in_threadpool(services.runner_running)
-        except Exception:  # noqa: BLE001 - an answer without the headers beats none
-            log.warning("could not read how far the read models are", exc_info=True)
-            return await call_next(request)
-        response = await call_next(request)
-        response.headers["X-Projection-Position"] = str(status.position)
-        response.headers["X-Projection-Lag"] = str(status.lag)
-        response.headers["X-Projection-Runner"] = "running" if running else "none"
-        return response
+    app.add_middleware(Freshness, services=services)
