@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eventsourcing.persistence import PersistenceError
@@ -31,6 +31,7 @@ from eventsourcing.persistence import PersistenceError
 from .views import BATCH, Projections
 
 Wait = Callable[[float], None]
+FORGET_AFTER = timedelta(days=7)  # a runner silent this long is forgotten when another starts
 
 
 def now() -> datetime:
@@ -75,6 +76,7 @@ class Runner:
                     if delay > 0.5:
                         self.log("projections: the database answers again; carrying on")
                     delay = 0.5
+                    self.projections.view.forget_runners((now() - FORGET_AFTER).isoformat())
                     while not self.stop.is_set():
                         self.projections.catch_up(self.batch, self._progress)
                         self._beat(self.projections.status().position)

@@ -144,6 +144,13 @@ class ReadModel:
                          {"runner": runner, "started_at": started_at, "heartbeat_at": heartbeat_at,
                           "position": position})
 
+    def forget_runners(self, before: str) -> None:
+        """Forget runners silent since before `before` (each start of a runner adds a row)."""
+        self._runner_table()
+        with self._transaction() as cursor:
+            cursor.execute(self.sql("DELETE FROM {t}hhb_projection_runners WHERE heartbeat_at < :before"),
+                           {"before": before})
+
     def last_beat(self) -> dict[str, Any] | None:
         """The most recent heartbeat of any runner (ISO timestamps in UTC sort as text)."""
         self._runner_table()

@@ -84,3 +84,22 @@ def test_the_api_says_how_fresh_it_is_and_leaves_catching_up_to_a_runner(store_u
 def test_the_readme_names_the_runner():
     readme = (ROOT / "README.md").read_text()
     assert "hhb projections run --follow" in readme and "X-Projection-Lag" in readme
+
+
+def test_a_runner_forgets_runners_silent_for_a_week(store_url, env, tmp_path):
+    engine = open_engine(store_url, tmp_path / "var")
+    try:
+        long_ago = (datetime.now(UTC) - timedelta(days=8)).isoformat()
+        Projections(engine).view.beat("gone:1", long_ago, long_ago, 0)
+    finally:
+        engine.close()
+    assert status(store_url, env)["runner"]["runner"] == "gone:1"
+    with follow(store_url, env) as (_, log):
+        found = wait_for("the runner beats", lambda: caught_up(store_url, env), log)
+    assert found["runner"]["runner"] != "gone:1"
+    engine = open_engine(store_url, tmp_path / "var")
+    try:
+        assert Projections(engine).view.rows("SELECT runner FROM {t}hhb_projection_runners") == \
+            [{"runner": found["runner"]["runner"]}]
+    finally:
+        engine.close()
