@@ -76,7 +76,12 @@ class Services:
         # imported here: SQLAlchemy takes a second to load, and many commands never read a view
         from huishoudboekje.projections.views import Projections
 
-        return Projections(self.engine)  # one per process: building it creates tables
+        # one per process: building it creates tables; two processes starting at once (a
+        # runner and a server, say) may both create them, and PostgreSQL refuses the second
+        # CREATE TABLE IF NOT EXISTS with a duplicate key: then the tables are there
+        from huishoudboekje.retry import retrying
+
+        return retrying(lambda: Projections(self.engine), attempts=3, on=(IntegrityError,))
 
     @cached_property
     def access_log(self) -> AccessLog:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
@@ -161,10 +161,16 @@ class ReadModel:
         (on PostgreSQL the library's tables are not created again once they exist)."""
         if getattr(self, "_runner_table_made", False):
             return
-        with self._transaction() as cursor:
-            for statement in self.view_statements():
-                if "hhb_projection_runners" in statement:
-                    cursor.execute(statement)
+        for attempt in (1, 2):  # two processes creating it at once: the second's CREATE may fail
+            try:
+                with self._transaction() as cursor:
+                    for statement in self.view_statements():
+                        if "hhb_projection_runners" in statement:
+                            cursor.execute(statement)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
         self._runner_table_made = True
 
     def reset(self, application_name: str) -> None:
