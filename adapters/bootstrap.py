@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from functools import cached_property
+from time import monotonic
 from zoneinfo import ZoneInfo
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,7 @@ class Services:
         # (`treasury.available`); None where no statement gave a balance yet.
         self.available = available or self._available
         self.projections_lock = threading.Lock()  # two catch-ups at once would project one batch twice
+        self._runner_seen: tuple[float, bool] | None = None  # (monotonic time asked, running)
 
     def _available(self, account: str) -> Money | None:
         self.catch_up()  # which files are released: the read model must know the latest
@@ -74,7 +76,12 @@ class Services:
         # imported here: SQLAlchemy takes a second to load, and many commands never read a view
         from huishoudboekje.projections.views import Projections
 
-        return Projections(self.engine)  # one per process: building it creates tables
+        # one per process: building it creates tables; two processes starting at once (a
+        # runner and a server, say) may both create them, and PostgreSQL refuses the second
+        # CREATE TABLE IF NOT EXISTS with a duplicate key: then the tables are there
+        from huishoudboekje.retry import retrying
+
+        return retrying(lambda: Projections(self.engine), attempts=3, on=(IntegrityError,))
 
     @cached_property
     def access_log(self) -> AccessLog:
@@ -112,6 +119,23 @@ class Services:
         finally:
             self.projections_lock.release()
         return True
+
+    def runner_running(self) -> bool:
+        """Whether a projections runner (`hhb projections run --follow`) keeps the read
+        models current: its heartbeat is within HHB_PROJECTION_RUNNER_TIMEOUT. Asked of the
+        database at most once a second per process; an error counts as not running."""
+        from huishoudboekje.projections.runner import runner_status
+
+        seen = self._runner_seen
+        if seen is not None and monotonic() - seen[0] < 1.0:
+            return seen[1]
+        try:
+            status = runner_status(self.projections, self.settings.projection_runner_timeout)
+        except Exception:  # noqa: BLE001 - then this process catches up itself, as without a runner
+            status = None
+        running = bool(status and status["running"])
+        self._runner_seen = (monotonic(), running)
+        return running
 
     def payment_writer(self) -> Pain001Writer:
         s = self.settings

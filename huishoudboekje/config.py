@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     actor: str = "cli"
     host: str = "127.0.0.1"
     port: int = 8000
+    # seconds: a projections runner (`hhb projections run --follow`) whose last heartbeat is
+    # older is taken as not running, and the API catches the read models up itself again
+    projection_runner_timeout: int = Field(default=30, ge=1)
     workers: int = Field(default=1, ge=1)  # `hhb serve` processes; they share state through the database
     public_url: str = "http://127.0.0.1:8000"
     max_credential_days: int = Field(default=365, ge=1)  # the longest a token or link may be valid

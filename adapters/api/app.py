@@ -26,6 +26,7 @@ from ..web.participant import router as participant_router
 from . import docs, operations, routes
 from .dependencies import Context
 from .errors import PROBLEM, Problem, install_handlers
+from .freshness import install_freshness
 from .limiter import FAILED_LOGIN_LIMIT, FAILED_LOGIN_WINDOW, FailedLogins, trusted_networks
 from .operations import Measured, Metrics
 
@@ -85,6 +86,7 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     app.state.metrics = Metrics(app.state.context)
 
     install_handlers(app)
+    install_freshness(app, services)  # X-Projection-Position/-Lag/-Runner on every read
     app.add_middleware(BodyLimit, state=app.state)
     app.add_middleware(Measured, state=app.state)
     app.include_router(operations.router)

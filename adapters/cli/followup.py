@@ -168,24 +168,41 @@ def signals_assign(report: str, dossier: str, db: DbOption = None, actor: ActorO
 
 @projections_app.command("status")
 def projections_status(db: DbOption = None) -> None:
-    """How far the read models are behind the events."""
-    emit(services(db, create=False).projections.status().as_dict())
+    """How far the read models are behind the events, and the runner's last heartbeat."""
+    from huishoudboekje.projections.runner import runner_status
+
+    svc = services(db, create=False)
+    emit({**svc.projections.status().as_dict(),
+          "runner": runner_status(svc.projections, svc.settings.projection_runner_timeout)})
 
 
 @projections_app.command("run")
 def projections_run(db: DbOption = None,
-                    follow: Annotated[bool, typer.Option("--follow", help="Keep polling for new events")] = False,
-                    batch: Annotated[int, typer.Option("--batch")] = 500) -> None:
-    """Catch the read models up with the events (poll the notification log)."""
-    import time
-
+                    follow: Annotated[bool, typer.Option(
+                        "--follow", help="Keep the read models current until stopped (SIGTERM, Ctrl-C): "
+                                         "woken by the store's notifications on PostgreSQL, polling on SQLite; "
+                                         "reconnects when the database goes away")] = False,
+                    batch: Annotated[int, typer.Option("--batch")] = 500,
+                    heartbeat: Annotated[float, typer.Option(
+                        "--heartbeat", min=0.1, help="Seconds between heartbeats (hhb projections status)")] = 5.0,
+                    ) -> None:
+    """Catch the read models up with the events; with --follow, keep them current."""
     views = services(db, create=False).projections
-    while True:
+    if not follow:
         processed = views.catch_up(batch, _projection_progress)
-        if not follow:
-            emit({"processed": processed, **views.status().as_dict()})
-            return
-        time.sleep(1.0 if not processed else 0)
+        emit({"processed": processed, **views.status().as_dict()})
+        return
+    import signal
+
+    from huishoudboekje.projections.runner import Runner
+
+    runner = Runner(views, heartbeat=heartbeat, batch=batch, log=lambda line: err.print(line, highlight=False))
+    signal.signal(signal.SIGTERM, lambda *_: runner.stop.set())
+    err.print(f"projections: following the events as {runner.name}", highlight=False)
+    try:
+        runner.run()
+    except KeyboardInterrupt:
+        pass
 
 
 @projections_app.command("rebuild")

@@ -65,6 +65,7 @@ _env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
 class _Views:
     """The process's read models (the services'), brought up to date at most every few
     seconds; a request that finds another catching up does not wait: it reads what is there.
+    While a projections runner is running (its heartbeat is recent) it is left to the runner.
     """
 
     def __init__(self, services: Any) -> None:
@@ -72,6 +73,9 @@ class _Views:
         self._last: float | None = None  # monotonic seconds of the last catch-up
 
     def fresh(self) -> Projections:
+        if self.services.runner_running():  # a projections runner keeps them current
+            self._last = None  # once it stops, the next request catches up at once
+            return self.services.projections
         if self._last is None or time.monotonic() - self._last >= CATCH_UP_EVERY:
             try:
                 caught_up = self.services.catch_up(wait=False)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
@@ -66,12 +66,19 @@ Table("hhb_event_counts", METADATA,
       Column("event_type", Text, primary_key=True), Column("event_count", BigInteger, nullable=False))
 TABLES = list(METADATA.tables)
 KEYS = {name: table.primary_key.columns.keys()[0] for name, table in METADATA.tables.items()}
+KEYS["hhb_projection_runners"] = "runner"
+# Not a read model (a rebuild neither empties nor compares it): the heartbeat of each
+# `hhb projections run --follow`, one row a runner, so others know one is keeping up.
+RUNNER_METADATA = MetaData()
+Table("hhb_projection_runners", RUNNER_METADATA,
+      Column("runner", Text, primary_key=True), Column("started_at", Text, nullable=False),
+      Column("heartbeat_at", Text, nullable=False), Column("position", BigInteger, nullable=False))
 
 
 def ddl(dialect: Dialect, schema: str | None) -> list[str]:
     """CREATE TABLE / INDEX statements for one database, idempotent."""
     statements = []
-    for table in METADATA.sorted_tables:
+    for table in METADATA.sorted_tables + RUNNER_METADATA.sorted_tables:
         target = table.to_metadata(MetaData(), schema=schema) if schema else table
         statements.append(str(CreateTable(target, if_not_exists=True).compile(dialect=dialect)).strip())
         for index in sorted(target.indexes, key=lambda i: i.name or ""):
@@ -128,6 +135,43 @@ class ReadModel:
         cursor.execute(self.sql(
             f"INSERT INTO {{t}}{table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO UPDATE SET {updates}"
         ), row)
+
+    def beat(self, runner: str, started_at: str, heartbeat_at: str, position: int) -> None:
+        """A runner's heartbeat: it is alive and has projected through `position`."""
+        self._runner_table()
+        with self._transaction() as cursor:
+            self._upsert(cursor, "hhb_projection_runners",
+                         {"runner": runner, "started_at": started_at, "heartbeat_at": heartbeat_at,
+                          "position": position})
+
+    def forget_runners(self, before: str) -> None:
+        """Forget runners silent since before `before` (each start of a runner adds a row)."""
+        self._runner_table()
+        with self._transaction() as cursor:
+            cursor.execute(self.sql("DELETE FROM {t}hhb_projection_runners WHERE heartbeat_at < :before"),
+                           {"before": before})
+
+    def last_beat(self) -> dict[str, Any] | None:
+        """The most recent heartbeat of any runner (ISO timestamps in UTC sort as text)."""
+        self._runner_table()
+        return self.row("SELECT * FROM {t}hhb_projection_runners ORDER BY heartbeat_at DESC, runner LIMIT 1")
+
+    def _runner_table(self) -> None:
+        """A store made before runners had heartbeats gets their table on first use
+        (on PostgreSQL the library's tables are not created again once they exist)."""
+        if getattr(self, "_runner_table_made", False):
+            return
+        for attempt in (1, 2):  # two processes creating it at once: the second's CREATE may fail
+            try:
+                with self._transaction() as cursor:
+                    for statement in self.view_statements():
+                        if "hhb_projection_runners" in statement:
+                            cursor.execute(statement)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        self._runner_table_made = True
 
     def reset(self, application_name: str) -> None:
         with self._transaction() as cursor:
