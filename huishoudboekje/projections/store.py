@@ -65,6 +65,7 @@ Table("hhb_household_keys", METADATA,
 Table("hhb_event_counts", METADATA,
       Column("event_type", Text, primary_key=True), Column("event_count", BigInteger, nullable=False))
 TABLES = list(METADATA.tables)
+POSITION_LOCK = 7_311_026  # pg_advisory_xact_lock key: one batch moves the read models' position at a time
 KEYS = {name: table.primary_key.columns.keys()[0] for name, table in METADATA.tables.items()}
 KEYS["hhb_projection_runners"] = "runner"
 # Not a read model (a rebuild neither empties nor compares it): the heartbeat of each
@@ -104,8 +105,11 @@ class ReadModel:
     # -- writing ------------------------------------------------------------------
 
     def apply(self, upserts: dict[str, list[dict[str, Any]]], counts: dict[str, int], tracking: Tracking,
-              deletes: list[tuple[str, str, str]] = ()) -> None:
-        """`deletes`: (table, column, value) — rows that go before the upserts are written."""
+              deletes: list[tuple[str, str, str]] = (), after: int | None = None) -> None:
+        """`deletes`: (table, column, value) — rows that go before the upserts are written.
+        `after`: the position this batch was read from; when another process has moved the
+        position meanwhile, nothing is written (IntegrityError), so no event is counted twice
+        and no household's row is overwritten by an older version of it."""
         with self._transaction() as cursor:
             for table, column, value in deletes:
                 cursor.execute(self.sql(f"DELETE FROM {{t}}{table} WHERE {column} = :value"), {"value": value})
@@ -117,7 +121,23 @@ class ReadModel:
                     "INSERT INTO {t}hhb_event_counts (event_type, event_count) VALUES (:event_type, :n) "
                     "ON CONFLICT (event_type) DO UPDATE SET event_count = {t}hhb_event_counts.event_count + :n"
                 ), {"event_type": event_type, "n": count})
+            if after is not None:
+                self._still_at(cursor, tracking.application_name, after)
             self._insert_tracking(cursor, tracking)  # same transaction: exactly once
+
+    def _still_at(self, cursor: Any, name: str, after: int) -> None:
+        """The position is still where this batch began (checked after the batch's writes:
+        SQLite holds its one writer's lock by then, PostgreSQL takes a lock for it)."""
+        self._lock_position(cursor)
+        cursor.execute(self.sql(f"SELECT max(notification_id) AS position FROM {self.tracking_table()} "
+                                "WHERE application_name = :name"), {"name": name})
+        row = cursor.fetchone()
+        position = (row["position"] if isinstance(row, dict) else row[0]) if row else None
+        if (position or 0) != after:
+            raise IntegrityError(f"the read models moved from {after} to {position} meanwhile")
+
+    def _lock_position(self, cursor: Any) -> None:
+        """SQLite: one writer at a time already."""
 
     def write(self, upserts: dict[str, list[dict[str, Any]]]) -> None:
         """Rows that follow from what is projected already, without moving the position
@@ -229,6 +249,10 @@ class PostgresReadModel(ReadModel, PostgresTrackingRecorder):
 
     def tracking_table(self) -> str:
         return f"{self.prefix}{self.tracking_table_name}"
+
+    def _lock_position(self, cursor: Any) -> None:
+        # Two transactions that both read the old position would otherwise both commit.
+        cursor.execute("SELECT pg_advisory_xact_lock(%(key)s)", {"key": POSITION_LOCK})
 
     def view_statements(self) -> list[str]:
         return ddl(postgresql.dialect(), self.datastore.schema or None)  # type: ignore[attr-defined]

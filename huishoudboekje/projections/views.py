@@ -97,7 +97,7 @@ class Projections:
             if not notifications:
                 return processed
             try:
-                self._project(notifications)
+                self._project(notifications, after=start - 1)
             except IntegrityError:
                 # Another process projected this batch first (the tracking row says so):
                 # nothing was written here; carry on from where it got to.
@@ -131,7 +131,7 @@ class Projections:
         if any(upserts.values()):
             self.view.write(upserts)
 
-    def _project(self, notifications: list[Any]) -> None:
+    def _project(self, notifications: list[Any], after: int | None = None) -> None:
         seen = _Seen()
         for notification in notifications:
             seen.counts[notification.topic.rsplit(":", 1)[-1]] += 1
@@ -157,7 +157,7 @@ class Projections:
                 seen.reviews[notification.originator_id] = notification.originator_version
         upserts, deletes = self._changes(seen)
         tracking = Tracking(self.engine.name, notifications[-1].id)
-        self.view.apply(upserts, dict(seen.counts), tracking, deletes)
+        self.view.apply(upserts, dict(seen.counts), tracking, deletes, after)
 
     def _changes(self, seen: _Seen) -> tuple[dict[str, list[dict[str, Any]]], list[tuple[str, str, str]]]:
         upserts: dict[str, list[dict[str, Any]]] = {table: [] for table in TABLES if table != "hhb_event_counts"}

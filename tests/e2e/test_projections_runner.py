@@ -103,3 +103,32 @@ def test_a_runner_forgets_runners_silent_for_a_week(store_url, env, tmp_path):
             [{"runner": found["runner"]["runner"]}]
     finally:
         engine.close()
+
+
+def test_a_batch_read_before_another_process_moved_on_writes_nothing(store_url, tmp_path, personas):
+    """Two processes catch up at once (the runner and a command): the one that read its batch
+    before the other committed one must not write it after all, even where it reaches
+    further — it would count the other's events twice and could put older rows of their
+    households over newer ones."""
+    from eventsourcing.persistence import IntegrityError
+
+    var = tmp_path / "var"
+    onboard_quietly(store_url, var, personas[0])
+    engine = open_engine(store_url, var)
+    try:
+        slow, quick = Projections(engine), Projections(engine)
+        onboard_quietly(store_url, var, personas[1])
+        before = 0
+        slow.view.reset(engine.name)  # both start from the beginning, as after a rebuild
+        batch = engine.recorder.select_notifications(start=1, limit=10_000)
+        assert len(batch) > 3
+        quick._project(batch[:3], after=before)  # the other process commits a shorter batch first
+        stale = batch  # read before that commit, and reaching further
+        with pytest.raises(IntegrityError):
+            slow._project(stale, after=before)
+        slow.catch_up()  # carries on from where the other got to
+        live = slow.dump()
+        slow.rebuild()
+        assert slow.dump() == live  # nothing counted twice, no household row older than its events
+    finally:
+        engine.close()
