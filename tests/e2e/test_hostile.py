@@ -495,6 +495,8 @@ def test_hostile_echoes_and_absurd_incomes_never_pay_a_euro_twice(household, inc
     book = _bookkeeper()
     ceiling = data.draw(st.sampled_from([Money("5000.00"), Money("250.00")]), label="participant ceiling")
     creditors = {a.counterparty.iban for a in household.agreements.values()} | {PARTICIPANT}
+    creditors |= {debt["iban"] for debt in household.debts.values()}  # arrangements' terms (issue 23)
+    creditors |= {p.iban for p in household.participants}  # leefgeld shares
     booked, paid_periods, echoes = 0, set(), 0
     day = START
     for month, income in enumerate(incomes):
