@@ -67,16 +67,7 @@ class SharedState:
         self.idempotency = self.tables["hhb_idempotency"]
         self.failed_signins = self.tables["hhb_failed_signins"]
         self.insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        self._create(metadata)
-
-    def _create(self, metadata: MetaData) -> None:
-        with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CREATE_LOCK})
-            for table in metadata.sorted_tables:  # IF NOT EXISTS: SQLite's check-then-create would race
-                conn.execute(CreateTable(table, if_not_exists=True))
-                for index in table.indexes:
-                    conn.execute(CreateIndex(index, if_not_exists=True))
+        create_tables(engine, metadata)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -154,21 +145,42 @@ class SharedState:
             pass
 
 
-def open_shared_state(env: Mapping[str, str]) -> SharedState:
-    """The shared tables in the database of an event store's settings
-    (`adapters.store.persistence_env`): its PostgreSQL schema, or its SQLite file."""
+def create_tables(engine: Engine, metadata: MetaData) -> None:
+    """Tables beside the event store, created on first use by whichever process comes
+    first: IF NOT EXISTS (SQLite's check-then-create would race), and on PostgreSQL under
+    an advisory lock, whose catalog would otherwise let two processes collide."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CREATE_LOCK})
+        for table in metadata.sorted_tables:
+            conn.execute(CreateTable(table, if_not_exists=True))
+            for index in table.indexes:
+                conn.execute(CreateIndex(index, if_not_exists=True))
+
+
+def store_engine(env: Mapping[str, str]) -> tuple[Engine, str | None]:
+    """An SQLAlchemy engine on the database of an event store's settings
+    (`adapters.store.persistence_env`), and its PostgreSQL schema (None: the default)."""
     module = env.get("PERSISTENCE_MODULE") or ""
     if module in ("adapters.pgstore", "eventsourcing.postgres"):
         url = URL.create("postgresql+psycopg", username=env.get("POSTGRES_USER") or None,
                          password=env.get("POSTGRES_PASSWORD") or None, host=env.get("POSTGRES_HOST"),
                          port=int(env.get("POSTGRES_PORT") or 5432), database=env.get("POSTGRES_DBNAME"))
-        engine = create_engine(url, pool_size=2, max_overflow=8, pool_pre_ping=True,
-                               connect_args={"connect_timeout": int(env.get("POSTGRES_CONNECT_TIMEOUT") or 10)})
-        return SharedState(engine, env.get("POSTGRES_SCHEMA") or None)
+        schema = env.get("POSTGRES_SCHEMA") or None
+        connect: dict[str, object] = {"connect_timeout": int(env.get("POSTGRES_CONNECT_TIMEOUT") or 10)}
+        if schema:  # tables named without a schema are the store's schema's, as the events' are
+            connect["options"] = f"-c search_path={schema}"
+        engine = create_engine(url, pool_size=2, max_overflow=8, pool_pre_ping=True, connect_args=connect)
+        return engine, schema
     path = env.get("SQLITE_DBNAME") or ""
     if module == "eventsourcing.sqlite" and path and path != ":memory:" and "mode=memory" not in path:
         timeout = float(env.get("SQLITE_LOCK_TIMEOUT") or 30)
-        return SharedState(create_engine(URL.create("sqlite", database=path), connect_args={"timeout": timeout}))
-    # an event store in memory (tests): shared state in memory, for this process only
-    return SharedState(create_engine("sqlite://", poolclass=StaticPool,
-                                     connect_args={"check_same_thread": False}))
+        return create_engine(URL.create("sqlite", database=path), connect_args={"timeout": timeout}), None
+    # an event store in memory (tests): the tables in memory, for this process only
+    return create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}), None
+
+
+def open_shared_state(env: Mapping[str, str]) -> SharedState:
+    """The shared tables in the database of an event store's settings: its PostgreSQL
+    schema, or its SQLite file."""
+    return SharedState(*store_engine(env))

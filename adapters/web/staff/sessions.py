@@ -13,11 +13,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from urllib.parse import quote
 
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, create_engine, delete, select, update
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, delete, select, update
 from sqlalchemy.engine import Engine as SqlEngine
-from sqlalchemy.exc import DBAPIError
+
+from ...shared_state import create_tables, store_engine
 
 METADATA = MetaData()
 SESSIONS = Table("staff_sessions", METADATA,
@@ -43,29 +43,16 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def sql_engine(env: dict[str, str]) -> SqlEngine:
-    """An SQLAlchemy engine on the database the event store's settings name."""
-    if env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
-        return create_engine(f"sqlite:///{env['SQLITE_DBNAME']}", connect_args={"timeout": 30})
-    password = quote(env.get("POSTGRES_PASSWORD") or "", safe="")
-    auth = quote(env["POSTGRES_USER"], safe="") + (f":{password}" if password else "")
-    url = f"postgresql+psycopg://{auth}@{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}"
-    schema = env.get("POSTGRES_SCHEMA")
-    options = {"options": f"-c search_path={schema}"} if schema else {}
-    return create_engine(url, connect_args=options, pool_pre_ping=True)
-
-
 class SessionStore:
     def __init__(self, engine: SqlEngine, idle_minutes: int) -> None:
         self.engine, self.idle = engine, timedelta(minutes=idle_minutes)
-        try:
-            METADATA.create_all(engine, checkfirst=True)
-        except DBAPIError:  # another process created them between the check and the CREATE
-            METADATA.create_all(engine, checkfirst=True)
+        create_tables(engine, METADATA)
 
     @classmethod
     def beside(cls, env: dict[str, str], idle_minutes: int) -> SessionStore:
-        return cls(sql_engine(env), idle_minutes)
+        """The sessions in the event store's database: its SQLite file, or its PostgreSQL
+        schema (the engine's search path)."""
+        return cls(store_engine(env)[0], idle_minutes)
 
     def start(self, name: str, now: datetime | None = None) -> tuple[str, StaffSession]:
         """A new session: its cookie secret (returned once) and what it holds."""
