@@ -13,6 +13,7 @@ nor bookable); auditors read and change nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
@@ -268,22 +269,21 @@ def boeken(request: Request, transaction: str, candidate: str = Form(""), reason
 
 @router.post(f"{PAGE}/{{transaction}}/negeren")
 def negeren(request: Request, transaction: str, reason: str = Form(""), csrf: str = Form("")) -> Response:
-    staff = _who(request)
-    if not isinstance(staff, Staff):
-        return staff
-    refused = _refuse(request, staff, csrf, reason)
-    if refused is not None:
-        return refused
-    try:
-        _check_transaction(staff, transaction)
-        statement_service.ignore(staff.ctx.engine, transaction, staff.actor, reason.strip() or "not ours")
-    except (Problem, DomainError) as exc:
-        return _failed(request, staff, exc)
-    return _done(request, staff, "ignored")
+    return _by_hand(request, transaction, reason, csrf, "ignored",
+                    lambda staff, why: statement_service.ignore(staff.ctx.engine, transaction, staff.actor,
+                                                                why or "not ours"))
 
 
 @router.post(f"{PAGE}/{{transaction}}/terugdraaien")
 def terugdraaien(request: Request, transaction: str, reason: str = Form(""), csrf: str = Form("")) -> Response:
+    return _by_hand(request, transaction, reason, csrf, "undone",
+                    lambda staff, why: statement_service.undo(staff.ctx.engine, transaction, staff.actor,
+                                                              why or "undone by staff"))
+
+
+def _by_hand(request: Request, transaction: str, reason: str, csrf: str, done: str,
+             change: Callable[[Staff, str], object]) -> Response:
+    """Ignore or undo one transaction: token, role and team checked first, as the API's."""
     staff = _who(request)
     if not isinstance(staff, Staff):
         return staff
@@ -292,7 +292,7 @@ def terugdraaien(request: Request, transaction: str, reason: str = Form(""), csr
         return refused
     try:
         _check_transaction(staff, transaction)
-        statement_service.undo(staff.ctx.engine, transaction, staff.actor, reason.strip() or "undone by staff")
+        change(staff, reason.strip())
     except (Problem, DomainError) as exc:
         return _failed(request, staff, exc)
-    return _done(request, staff, "undone")
+    return _done(request, staff, done)
