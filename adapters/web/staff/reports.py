@@ -31,7 +31,7 @@ from huishoudboekje.reports import buffer_exposure
 from ..participant import _views, security_headers
 from . import charts
 from .core import BASE, COOKIE, Staff, forbidden, lang_of, signed_in, staff_page, to_sign_in
-from .words import MESSAGES, RULE_NAMES
+from .words import MESSAGES, rule_names
 
 router = APIRouter(include_in_schema=False)
 PAGE = f"{BASE}/rapportage"
@@ -205,7 +205,7 @@ def _facts(r: dict[str, Any], m: dict[str, str], lang: str) -> list[tuple[str, s
 
 def _figures(staff: Staff, team: str | None, month: str | None, m: dict[str, str],
              lang: str) -> list[dict[str, Any]]:
-    return [_signals_figure(staff, team, m), _exposure_figure(staff, team, month, m, lang),
+    return [_signals_figure(staff, team, m, lang), _exposure_figure(staff, team, month, m, lang),
             _band_figure("leefgeld", _leefgeld(staff, team), LEEFGELD_BANDS, m),
             _band_figure("arrears", [Money(h["arrears_amount"]) for h in _households(staff, team)], ARREARS_BANDS, m)]
 
@@ -259,12 +259,12 @@ def _band(amount: Money, bands: tuple[tuple[str | None, str], ...]) -> str:
     return chosen
 
 
-def _signals_figure(staff: Staff, team: str | None, m: dict[str, str]) -> dict[str, Any]:
+def _signals_figure(staff: Staff, team: str | None, m: dict[str, str], lang: str) -> dict[str, Any]:
     """Every household signal raised (any status), per month and rule: the last months."""
     counts = Counter((s["raised_on"][:7], s["rule"]) for s in staff.ctx.services.projections.signals(team=team))
     months = sorted({month for month, _ in counts})[-MONTHS_SHOWN:]
     rules = sorted({rule for _, rule in counts})
-    names = [RULE_NAMES.get(rule, rule) for rule in rules]
+    names = [rule_names(lang).get(rule, rule) for rule in rules]
     title = m["chart_signals"]
     series = [(name, [counts.get((month, rule), 0) for month in months]) for rule, name in zip(rules, names)]
     svg = charts.bar_chart(title, months, series, stacked=True) if months else None
