@@ -206,9 +206,9 @@ def test_the_buffer_owed_at_each_months_end_is_charted_and_in_the_csv(tmp_path, 
     register_teams(db, tmp_path, ("Wijkteam Noord",))
     persona = (ROOT / "personas" / "persona-3-statushouder.yaml").read_text(encoding="utf-8")
     document = tmp_path / "buffer.yaml"
-    document.write_text(persona.replace("HHB-DEMO-0003", "HHB-BUF-0001").replace("start: 2026-11-01", "start: 2026-10-01")
-                        .replace("pay_day: 1", "pay_day: 2").replace('amount: "1120.00"', 'amount: "2500.00"'),
-                        encoding="utf-8")
+    document.write_text(persona.replace("HHB-DEMO-0003", "HHB-BUF-0001")
+                        .replace("start: 2026-11-01", "start: 2026-10-01").replace("pay_day: 1", "pay_day: 2")
+                        .replace('amount: "1120.00"', 'amount: "2500.00"'), encoding="utf-8")
     hhb(db, "onboard", str(document), "--actor", "Anna Jansen")
     hhb(db, "reconcile", "--date", "2026-10-03")
     statement = tmp_path / "oktober.xml"

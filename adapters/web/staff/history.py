@@ -91,8 +91,9 @@ def _values(e: Any, name: str, lang: str) -> dict[str, Any]:
         a = e.agreement
         return {"id": a.id.replace("-", " "), "amount": money(a.amount), "counterparty": a.counterparty.name}
     if name in ("AgreementAmountChanged", "AgreementEnded", "PayDayChanged", "ParticipationEnded", "IncomeBooked"):
-        return {"agreement": agreement, "amount": money(getattr(e, "amount", "0.00")), "pay_day": getattr(e, "pay_day", ""),
-                "effective": day(getattr(e, "effective", None)), "end": day(getattr(e, "end", None))}
+        return {"agreement": agreement, "amount": money(getattr(e, "amount", "0.00")),
+                "pay_day": getattr(e, "pay_day", ""), "effective": day(getattr(e, "effective", None)),
+                "end": day(getattr(e, "end", None))}
     if name == "PayDateRun":
         return {"pay_date": day(e.pay_date), "count": len(e.instructions), "leefgeld": money(e.leefgeld),
                 "advanced": money(e.advanced)}
