@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from uuid import UUID
 
 from . import teams
 from .domain.household import HouseholdError, bookings_in
@@ -16,6 +17,7 @@ from .domain.signal_cap import held_back
 from .domain.signals import RESOLVED, SHORTFALL_AHEAD
 from .domain.terms import ENDED
 from .engine import Engine
+from .history import BUSINESS_DATE_FIELDS
 from .projections.views import Projections
 
 DAYS_A_MONTH = Decimal("30.44")  # 365.25 / 12, for the average time in the programme in months
@@ -252,5 +254,53 @@ def _held_back(projections: Projections, team: str | None, month: str | None,
     return {"total": len(held), "by_rule": dict(sorted(Counter(r["rule"] for r in held).items()))}
 
 
+# -- the buffer's exposure over time --------------------------------------------------------
+
+
+def buffer_exposure(engine: Engine, household_ids: Iterable[UUID], last_month: str,
+                    months: int = 12) -> dict[str, str]:
+    """The buffer these households owed together at the end of each month (YYYY-MM:
+    amount), from the first month one owed anything to `last_month`, at most `months`.
+
+    Read from each household's events: the household as its events leave it, after each
+    one, its buffer owed on the event's business date (a pay date, the night of a
+    supplement). Nothing is written."""
+    changes = [change for ident in household_ids for change in _buffer_changes(engine, ident)]
+    if not changes:
+        return {}
+    shown = _months_between(min(day for _, day, _ in changes).strftime("%Y-%m"), last_month)[-months:]
+    by_household: dict[UUID, list[tuple[date, Money]]] = defaultdict(list)
+    for ident, day, owed in sorted(changes, key=lambda c: c[1]):  # stable: recorded order within a day
+        by_household[ident].append((day, owed))
+    exposure = {}
+    for month in shown:
+        end = _month_bounds(month)[1]
+        exposure[month] = str(sum((next((owed for day, owed in reversed(rows) if day <= end), Money.zero())
+                                   for rows in by_household.values()), Money.zero()))
+    return exposure
+
+
+def _buffer_changes(engine: Engine, ident: UUID) -> list[tuple[UUID, date, Money]]:
+    found, household, before = [], None, Money.zero()
+    for event in engine.events.get(ident):
+        household = event.mutate(household)
+        owed = getattr(household, "buffer_outstanding", None) or Money.zero()
+        if owed != before:
+            day = next((value for value in (getattr(event, k, None) for k in BUSINESS_DATE_FIELDS)
+                        if isinstance(value, date)), event.timestamp.date())
+            found.append((ident, day, owed))
+            before = owed
+    return found
+
+
+def _months_between(first: str, last: str) -> list[str]:
+    year, month = (int(part) for part in first.split("-"))
+    found = []
+    while f"{year:04d}-{month:02d}" <= last:
+        found.append(f"{year:04d}-{month:02d}")
+        year, month = year + (month == 12), month % 12 + 1
+    return found
+
+
 __all__ = ["acknowledge", "resolve", "import_creditor_signals", "monthly_overview", "team_report",
-           "PARTNER_TYPES"]
+           "buffer_exposure", "PARTNER_TYPES"]

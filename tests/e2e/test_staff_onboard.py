@@ -126,3 +126,52 @@ def test_auditors_and_finance_do_not_onboard(store, monkeypatch):
     assert sign_in(client, email, store[1][email]).status_code == 303
     assert client.get("/medewerker/huishoudens/nieuw").status_code == 403
     assert "Nieuw huishouden" not in client.get("/medewerker/").text
+
+
+def _errors_on_submit(client, values: dict[str, str]) -> dict[str, str]:
+    """Each field's error as the submitted form shows it next to the field."""
+    answer = client.post("/medewerker/huishoudens/nieuw", data={**values, "step": "check"})
+    return dict(re.findall(r'<span class="field-error" id="([a-z0-9_]+)-fout">([^<]+)</span>', answer.text))
+
+
+def test_a_field_checked_while_typing_gets_the_same_dutch_error_as_on_submit(client, store):
+    bad = {"participant_iban": "NL02ABNA0123456788", "income0_iban": "DE89 3704 0044 0532 0130 01X",
+           "charge1_amount": "veel", "income0_amount": "12,345", "start": "2027-02-30", "pay_day": "29",
+           "charge0_day": "32"}
+    values = form(client, "HHB-2027-0104", **bad)
+    on_submit = _errors_on_submit(client, values)
+    on_submit.update(_errors_on_submit(client, form(client, "HHB-DEMO-0002")))  # taken: judged once all else is fine
+    for name, value in {**bad, "dossier": "HHB-DEMO-0002"}.items():
+        answer = client.post("/medewerker/huishoudens/nieuw/controleer",
+                             data={"field": name, "value": value, "csrf": values["csrf"]})
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/json")
+        assert answer.json() == {"field": name, "error": on_submit[name].replace("&#39;", "'")}, name
+    good = form(client, "HHB-2027-0104")
+    for name in ("dossier", "participant_iban", "income0_iban", "income0_amount", "charge1_amount", "start",
+                 "pay_day", "charge0_day", "charge0_creditor", "income0_category", "charge1_reference"):
+        answer = client.post("/medewerker/huishoudens/nieuw/controleer",
+                             data={"field": name, "value": good[name], "csrf": values["csrf"]})
+        assert answer.json() == {"field": name, "error": None}, name
+    assert exists(store[0], "HHB-2027-0104") is None
+
+
+def test_checking_a_field_needs_the_token_a_coach_and_a_field_of_the_form(client, store):
+    token = form(client, "HHB-2027-0105")["csrf"]
+    asked = {"field": "participant_iban", "value": "NL02ABNA0123456788"}
+    refused = client.post("/medewerker/huishoudens/nieuw/controleer", data={**asked, "csrf": "not-the-token"})
+    assert refused.status_code == 400 and "Er is niets gewijzigd" in refused.json()["error"]
+    unknown = client.post("/medewerker/huishoudens/nieuw/controleer", data={"field": "x", "value": "1", "csrf": token})
+    assert unknown.status_code == 400
+    stranger = TestClient(client.app, follow_redirects=False)
+    assert stranger.post("/medewerker/huishoudens/nieuw/controleer", data={**asked, "csrf": token}).status_code == 401
+    auditor = TestClient(client.app, follow_redirects=False)
+    email = ACCOUNTS["auditor"][1]
+    assert sign_in(auditor, email, store[1][email]).status_code == 303
+    assert auditor.post("/medewerker/huishoudens/nieuw/controleer",
+                        data={**asked, "csrf": csrf(auditor.get("/medewerker/").text)}).status_code == 403
+    page = client.get("/medewerker/huishoudens/nieuw")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert 'src="/medewerker/static/onboard-check.js"' in page.text and "<script>" not in page.text
+    script = client.get("/medewerker/static/onboard-check.js")
+    assert script.status_code == 200 and "controleer" not in script.text  # the page says where to ask
+    assert "script-src" not in client.get("/medewerker/").headers["content-security-policy"]

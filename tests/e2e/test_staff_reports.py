@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from datetime import date
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -14,8 +15,9 @@ from fastapi.testclient import TestClient
 
 from adapters.api.app import create_app
 from adapters.web.staff.reports import flatten
-from tests.e2e.staff_web import ACCOUNTS, OWN, PASSWORD, csrf, hhb, prepare, sign_in
-from tests.factories import MANAGED
+from tests.conftest import register_teams
+from tests.e2e.staff_web import ACCOUNTS, OWN, PASSWORD, ROOT, csrf, hhb, prepare, sign_in
+from tests.factories import MANAGED, Tx, camt053
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +131,10 @@ def test_the_report_page_has_charts_and_their_tables(app, store):
     page = client_of(app, store, "teamlead").get("/medewerker/rapportage")
     assert page.status_code == 200
     html = page.text
-    assert html.count("<svg") == 3 and 'role="img"' in html
+    assert html.count("<svg") == 4 and 'role="img"' in html
     assert "<script" not in html and "<style" not in html  # the page's CSP allows neither
     assert "Signalen per maand" in html and "Huishoudens per leefgeld deze maand" in html
+    assert "Voorschot van de buffer open aan het eind van elke maand" in html
     assert "Team Wijkteam Noord" in html and "De cijfers van deze grafiek" in html
     css = client_of(app, store, "teamlead").get("/medewerker/static/charts.css")
     assert css.status_code == 200 and ".pygal-chart" in css.text
@@ -159,7 +162,10 @@ def test_the_csv_holds_the_reports_numbers_exactly(app, store, role, team):
     rows = list(csv.reader(io.StringIO(answer.text)))
     assert rows[0] == ["field", "value"]
     expected = flatten(_report_api(app, store, team))
-    assert [tuple(r) for r in rows[1:]] == expected
+    assert [tuple(r) for r in rows[1:len(expected) + 1]] == expected
+    charted = [r[0] for r in rows[len(expected) + 1:]]  # then the charts' numbers
+    assert charted and all(field.startswith("chart.") for field in charted)
+    assert any(field.startswith("chart.buffer_exposure.") for field in charted)
     assert ("households", str(_report_api(app, store, team)["households"])) in expected
     if team:
         assert ("team", team) in expected
@@ -187,3 +193,46 @@ def test_the_api_docs_work_offline(app):
     assert client.get("/redoc").status_code == 404  # ReDoc would load its script from a CDN
     spec = client.get("/openapi.json").text
     assert "HHB-2026-0001" in spec
+
+
+def test_the_buffer_owed_at_each_months_end_is_charted_and_in_the_csv(tmp_path, monkeypatch):
+    # A household starting in October with nothing in yet: its pay date of 2 October
+    # advances its charges from the buffer; its benefit of 30 October repays all of it on
+    # the pay date of 2 November.
+    monkeypatch.setenv("HHB_MANAGED_ACCOUNTS", MANAGED)
+    monkeypatch.setenv("HHB_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("HHB_OUTBOX_DIR", str(tmp_path / "outbox"))
+    db = f"sqlite:///{tmp_path / 'events.sqlite'}"
+    register_teams(db, tmp_path, ("Wijkteam Noord",))
+    persona = (ROOT / "personas" / "persona-3-statushouder.yaml").read_text(encoding="utf-8")
+    document = tmp_path / "buffer.yaml"
+    document.write_text(persona.replace("HHB-DEMO-0003", "HHB-BUF-0001")
+                        .replace("start: 2026-11-01", "start: 2026-10-01").replace("pay_day: 1", "pay_day: 2")
+                        .replace('amount: "1120.00"', 'amount: "2500.00"'), encoding="utf-8")
+    hhb(db, "onboard", str(document), "--actor", "Anna Jansen")
+    hhb(db, "reconcile", "--date", "2026-10-03")
+    statement = tmp_path / "oktober.xml"
+    statement.write_bytes(camt053([Tx("2500.00", date(2026, 10, 30), "NL14BNGH0285001234", "Gemeente Utrecht",
+                                      "HHB-BUF-0001 bijstand")], statement_id="oktober"))
+    hhb(db, "import", str(statement), "--date", "2026-10-30")
+    hhb(db, "reconcile", "--date", "2026-11-03")
+    hhb(db, "users", "add", "--name", "Bram de Boer", "--email", "bram@example.nl", "--role", "teamlead",
+        "--team", "Wijkteam Noord", "--actor", "beheer")
+    out = hhb(db, "users", "password", "bram@example.nl", "--actor", "beheer", stdin=PASSWORD + "\n")
+    secret = parse_qs(urlparse(re.search(r'"totp_uri": "([^"]+)"', out).group(1)).query)["secret"][0]
+    client = TestClient(create_app(db_url=db), follow_redirects=False)
+    assert sign_in(client, "bram@example.nl", secret).status_code == 303
+
+    html = client.get("/medewerker/rapportage", params={"month": "2026-12"}).text
+    section = html[html.index('id="fig-buffer_exposure"'):]
+    svg = section[section.index("<svg"):section.index("</svg>")]
+    assert re.findall(r'<desc class="value">([^<]*)</desc>', svg) == ["€\u00a01.034,50", "€\u00a00,00", "€\u00a00,00"]
+    assert [label for label in ("2026-10", "2026-11", "2026-12") if f">{label}<" in svg] == ["2026-10", "2026-11",
+                                                                                              "2026-12"]
+    table = section[section.index("<table"):section.index("</table>")]
+    assert re.findall(r"<tr><th scope=\"row\">(\S+)</th><td class=\"num\">([^<]+)</td>", table) == [
+        ("2026-10", "€\u00a01.034,50"), ("2026-11", "€\u00a00,00"), ("2026-12", "€\u00a00,00")]
+    rows = list(csv.reader(io.StringIO(client.get("/medewerker/rapportage.csv", params={"month": "2026-12"}).text)))
+    charted = {field: value for field, value in rows if field.startswith("chart.buffer_exposure.")}
+    assert charted == {"chart.buffer_exposure.2026-10": "1034.50", "chart.buffer_exposure.2026-11": "0.00",
+                       "chart.buffer_exposure.2026-12": "0.00"}

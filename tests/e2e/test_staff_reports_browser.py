@@ -52,7 +52,7 @@ def test_payment_files_and_the_report_in_a_browser(served, browser, width):  # n
             page.get_by_role("link", name="Rapportage").click()
             page.wait_for_load_state()
             charts = page.locator("svg.pygal-chart")
-            assert charts.count() == 3
+            assert charts.count() == 4
             _check(page, width, seen, "rapportage")
             _with_the_policy(browser, context, page.url, refused)
     finally:
@@ -71,7 +71,7 @@ def _with_the_policy(browser, signed_in, url: str, refused: list[str]) -> None: 
     try:
         page.goto(url)
         page.wait_for_load_state()
-        assert page.locator("svg.pygal-chart").count() == 3
+        assert page.locator("svg.pygal-chart").count() == 4
         fill = page.evaluate("() => getComputedStyle(document.querySelector('svg.pygal-chart .reactive')).fill")
         assert fill == "rgb(21, 66, 115)", fill  # the first colour of charts.STYLE, from charts.css
         page.locator("section.chart").first.screenshot(path=str(SCREENS / "staff-rapportage-grafiek-1280.png"))

@@ -98,6 +98,19 @@ def test_the_household_page_reads_as_dutch(app, store):
     assert "Op de betaaldag van 1 december 2026 schoot de buffer €\u00a01.034,50 voor." in page
 
 
+def test_the_household_pages_history_and_signals_read_as_english_when_asked(app, store):
+    page = client_of(app, store, "staff").get(f"/medewerker/huishoudens/{OWN}", params={"lang": "en"}).text
+    assert "Anna Jansen</span> · income bijstand added: €1,120.00 (Gemeente Utrecht)" in page
+    assert "onboarded with Wijkteam Noord, start 1 November 2026" in page
+    assert "pay date 1 December 2026: " in page and "advance €1,034.50" in page
+    assert "On the pay date of 1 December 2026 the buffer advanced €1,034.50." in page
+    history = page[page.index('id="geschiedenis"'):]
+    history = history[:history.index("</ol>")]
+    for dutch in ("aangemeld bij", "toegevoegd", "betaaldag", "signaal", "systeem", " dec "):
+        assert dutch not in history, dutch
+    assert "1 Dec 2026" in history and "system" in history
+
+
 def test_english_on_request_and_remembered(app, store):
     client = client_of(app, store, "staff")
     assert "<h1>Worklist</h1>" in client.get("/medewerker/?lang=en").text

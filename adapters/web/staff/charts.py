@@ -11,7 +11,8 @@ each chart shows are in a table beside it (the text alternative).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from functools import cache
 
 import pygal
@@ -40,6 +41,17 @@ def bar_chart(title: str, labels: Sequence[str], series: Iterable[tuple[str, Seq
     return _clean(chart, title)
 
 
+def line_chart(title: str, labels: Sequence[str], series: Iterable[tuple[str, Sequence[Decimal]]],
+               words: Callable[[Decimal], str]) -> str:
+    """An SVG line chart of amounts; each point's value in the SVG written by `words`
+    (euros as the page writes them), not as pygal's float."""
+    chart = pygal.Line(**CONFIG, show_dots=True, fill=False)
+    chart.x_labels = list(labels)
+    for name, values in series:
+        chart.add(name, [{"value": v, "formatter": lambda _shown, text=words(v): text} for v in values])
+    return _clean(chart, title)
+
+
 def _clean(chart: pygal.graph.graph.Graph, title: str) -> str:
     tree = chart.render_tree()
     for element in list(tree.iter("style", "script", f"{SVG}style", f"{SVG}script", etree.Comment)):
@@ -48,6 +60,8 @@ def _clean(chart: pygal.graph.graph.Graph, title: str) -> str:
         if isinstance(element.tag, str):
             element.attrib.pop("style", None)
     tree.attrib.pop("id", None)
+    for named in tree.iterchildren(f"{SVG}title", "title"):  # pygal names every chart "Pygal"
+        named.text = title
     tree.set("role", "img")
     tree.set("aria-label", title)
     tree.set("focusable", "false")

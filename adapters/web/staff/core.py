@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
 
 from huishoudboekje import users
 from huishoudboekje.access import Principal
@@ -29,7 +29,7 @@ from huishoudboekje.access import Principal
 from ...api.dependencies import Context, context
 from ..participant import security_headers
 from .sessions import SessionStore, StaffSession
-from .words import MESSAGES, ROLE_NAMES, RULE_NAMES, STATUS_NAMES, short_day
+from .words import MESSAGES, NAMES_OF, short_day
 
 HERE = Path(__file__).resolve().parent
 BASE = "/medewerker"
@@ -40,8 +40,8 @@ LANGS = ("nl", "en")
 
 env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True,
                   lstrip_blocks=True)
-env.filters["day"] = short_day
-env.globals.update(base=BASE, rule_names=RULE_NAMES, role_names=ROLE_NAMES, status_names=STATUS_NAMES)
+env.filters["day"] = pass_context(lambda values, day: short_day(day, values.get("lang", "nl")))
+env.globals.update(base=BASE, **NAMES_OF["nl"])
 
 _lock = threading.Lock()
 
@@ -80,7 +80,8 @@ def page(request: Request, template: str, status: int = 200, **values: Any) -> H
     other = "en" if lang == "nl" else "nl"
     kept = {k: v for k, v in request.query_params.items() if k != "lang"}
     body = env.get_template(template).render(
-        t=MESSAGES[lang], lang=lang, switch_href="?" + urlencode({**kept, "lang": other}), **values)
+        t=MESSAGES[lang], lang=lang, switch_href="?" + urlencode({**kept, "lang": other}),
+        **{**NAMES_OF[lang], **values})
     response = security_headers(HTMLResponse(body, status_code=status))
     # forms post to our own pages only
     response.headers["Content-Security-Policy"] = response.headers["Content-Security-Policy"].replace(

@@ -13,6 +13,7 @@ counterparty's name, IBAN and category come from the register, never typed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -47,7 +48,11 @@ class Filled:
     rows: dict[str, int] = field(default_factory=dict)  # "incomes[0]" -> the form's row
 
     def fail(self, name: str, text: str) -> None:
-        self.errors.setdefault(name, f"{LABELS.get(name, name)}: {text}")
+        self.errors.setdefault(name, self.fail_text(name, text))
+
+    @staticmethod
+    def fail_text(name: str, text: str) -> str:
+        return f"{LABELS.get(name, name)}: {text}"
 
 
 def first_of_next_month(today: date) -> date:
@@ -112,6 +117,28 @@ def _date(filled: Filled, name: str) -> str | None:
         return None
 
 
+def _category(filled: Filled, name: str) -> str | None:
+    category = filled.values.get(name, "")
+    if category not in INCOME_CATEGORIES:
+        filled.fail(name, "kies een soort inkomen")
+        return None
+    return category
+
+
+def _creditor(filled: Filled, name: str, by_iban: dict[str, Creditor]) -> Creditor | None:
+    creditor = by_iban.get(filled.values.get(name, ""))
+    if creditor is None:
+        filled.fail(name, "kies een schuldeiser uit het register")
+    return creditor
+
+
+def _reference(filled: Filled, name: str) -> str | None:
+    reference = " ".join(filled.values.get(name, "").split()) or None
+    if reference is not None and len(reference) > 140:
+        filled.fail(name, "hooguit 140 tekens")
+    return reference
+
+
 def _unique(base: str, taken: set[str]) -> str:
     name, n = base, 1
     while name in taken:
@@ -128,9 +155,7 @@ def _incomes(filled: Filled, ids: set[str]) -> list[dict[str, Any]]:
         if not any(filled.values.get(n, "").strip() for n in names if not n.endswith(("_category", "_day"))):
             continue
         who, iban = _text(filled, names[0]), _iban(filled, names[1])
-        category = filled.values.get(names[2], "")
-        if category not in INCOME_CATEGORIES:
-            filled.fail(names[2], "kies een soort inkomen")
+        category = _category(filled, names[2]) or ""
         amount, day = _amount(filled, names[3]), _day(filled, names[4], 31)
         filled.rows[f"incomes[{len(result)}]"] = i
         result.append({"id": _unique(category or "inkomen", ids), "category": category,
@@ -146,13 +171,9 @@ def _charges(filled: Filled, ids: set[str], register: list[Creditor]) -> list[di
         names = [f"charge{i}_{k}" for k in CHARGE_FIELDS]
         if not any(filled.values.get(n, "").strip() for n in (names[0], names[1], names[3])):
             continue
-        creditor = by_iban.get(filled.values.get(names[0], ""))
-        if creditor is None:
-            filled.fail(names[0], "kies een schuldeiser uit het register")
+        creditor = _creditor(filled, names[0], by_iban)
         amount, day = _amount(filled, names[1]), _day(filled, names[2], 31)
-        reference = " ".join(filled.values.get(names[3], "").split()) or None
-        if reference is not None and len(reference) > 140:
-            filled.fail(names[3], "hooguit 140 tekens")
+        reference = _reference(filled, names[3])
         filled.rows[f"charges[{len(result)}]"] = i
         category = creditor.category if creditor else "overig"
         charge: dict[str, Any] = {
@@ -180,6 +201,32 @@ def read(values: dict[str, str], team: str, register: list[Creditor]) -> Filled:
     if not filled.errors:
         filled.document = doc
     return filled
+
+
+CHECKS: dict[str, Callable[[Filled, str, dict[str, Creditor]], Any]] = {  # a field (its row left out): its check
+    "dossier": lambda f, n, _: _text(f, n, 40), "start": lambda f, n, _: _date(f, n),
+    "pay_day": lambda f, n, _: _day(f, n, 28), "buffer_limit": lambda f, n, _: _amount(f, n),
+    "minimum_leefgeld": lambda f, n, _: _amount(f, n), "participant_name": lambda f, n, _: _text(f, n),
+    "participant_iban": lambda f, n, _: _iban(f, n), "income_name": lambda f, n, _: _text(f, n),
+    "income_iban": lambda f, n, _: _iban(f, n), "income_category": lambda f, n, _: _category(f, n),
+    "income_amount": lambda f, n, _: _amount(f, n), "income_day": lambda f, n, _: _day(f, n, 31),
+    "charge_creditor": _creditor, "charge_amount": lambda f, n, _: _amount(f, n),
+    "charge_day": lambda f, n, _: _day(f, n, 31), "charge_reference": lambda f, n, _: _reference(f, n),
+}
+
+
+def check_field(name: str, value: str, register: list[Creditor]) -> str | None:
+    """The error submitting the form would give this one field's value, by the same check
+    (None: none; KeyError: no such field). An empty value gives none here: whether a field
+    may be left empty depends on the rest of its row, which the submit judges."""
+    if name not in LABELS:
+        raise KeyError(name)
+    check = CHECKS[re.sub(r"^(income|charge)\d+_", r"\1_", name)]
+    if not value.strip():
+        return None
+    filled = Filled({name: value[:200]})
+    check(filled, name, {iban: c for c in register for iban in c.ibans})
+    return filled.errors.get(name)
 
 
 PATHS = {"dossier": "dossier", "start": "start", "pay_day": "pay_day", "buffer_limit": "buffer_limit",

@@ -32,7 +32,7 @@ from .core import (BASE, COOKIE, Staff, csrf_ok, forbidden, lang_of, not_found, 
                    to_sign_in)
 from .debts import debt_lines
 from .history import history
-from .words import MESSAGES, RULE_NAMES, long_day, signal_sentence
+from .words import MESSAGES, RULE_NAMES, long_day, rule_names, signal_sentence
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).resolve().parent / "static" / "staff.css"
@@ -50,15 +50,15 @@ def _who(request: Request) -> Staff | Response:
     return staff
 
 
-def _signals(staff: Staff, **query: Any) -> list[dict[str, Any]]:
-    """What GET /api/v1/signals answers this person, each with its Dutch sentence."""
+def _signals(staff: Staff, lang: str = "nl", **query: Any) -> list[dict[str, Any]]:
+    """What GET /api/v1/signals answers this person, each with its sentence (Dutch or English)."""
     if staff.role not in (*READERS, FINANCE):
         return []
     rows = api_signals(dossier=query.get("dossier"), team=None, status=query.get("status"),
                        who=staff.principal, ctx=staff.ctx)
     if query.get("rule"):
         rows = [r for r in rows if r["rule"] == query["rule"]]
-    return [{**r, "sentence": signal_sentence(r)} for r in rows]
+    return [{**r, "sentence": signal_sentence(r, lang)} for r in rows]
 
 
 @router.get(f"{BASE}/static/staff.css")
@@ -79,11 +79,11 @@ def werkvoorraad(request: Request) -> Response:
     if not isinstance(staff, Staff):
         return staff
     _views(staff.ctx).fresh()
-    m = _m(request)
+    m, lang = _m(request), lang_of(request)[0]
     items = [{"text": f"{s['dossier'] + ': ' if s['dossier'] else ''}{s['sentence']}", "severity": s["severity"],
-              "kind": RULE_NAMES.get(s["rule"], s["rule"]), "day": s["raised_on"],
+              "kind": rule_names(lang).get(s["rule"], s["rule"]), "day": s["raised_on"],
               "href": f"{BASE}/huishoudens/{s['dossier']}" if s["dossier"] else f"{BASE}/signalen?rule={s['rule']}"}
-             for s in _signals(staff, status="open")]
+             for s in _signals(staff, lang, status="open")]
     if staff.role in READERS:
         unmatched = staff.ctx.services.unmatched()
         if unmatched:
@@ -143,11 +143,12 @@ def huishouden(request: Request, dossier: str) -> Response:
         return not_found(request, staff)
     services = staff.ctx.services
     left = services.left(household, date.today(), with_projection=False)
-    detail = services.household_detail(household)
+    detail, lang = services.household_detail(household), lang_of(request)[0]
     return staff_page(request, staff, "household.html", d=detail, names=_names(household),
                       m=_month(left, detail, _m(request)), agreements=_agreements(detail),
                       debts=debt_lines(household, date.today(), _m(request)),
-                      signals=_signals(staff, dossier=dossier), history=history(staff.ctx.engine, household.id),
+                      signals=_signals(staff, lang, dossier=dossier),
+                      history=history(staff.ctx.engine, household.id, lang),
                       actions=staff.role in TEAM, back=f"{BASE}/huishoudens/{dossier}",
                       message=_m(request)["changed"] if request.query_params.get("melding") == "changed" else None)
 
@@ -186,11 +187,12 @@ def _signals_page(request: Request, staff: Staff, status_code: int = 200, messag
     _views(staff.ctx).fresh()
     rule = request.query_params.get("rule") or ""
     status = request.query_params.get("status") or ""
-    rows = _signals(staff, rule=rule if rule in RULE_NAMES else None,
+    rows = _signals(staff, lang_of(request)[0], rule=rule if rule in RULE_NAMES else None,
                     status=status if status in ("open", "acknowledged", "resolved") else None)
     if message is None and request.query_params.get("melding") == "changed":
         message = _m(request)["changed"]
-    return staff_page(request, staff, "signals.html", status_code, signals=rows, rules=sorted(RULE_NAMES.items()),
+    return staff_page(request, staff, "signals.html", status_code, signals=rows,
+                      rules=sorted(rule_names(lang_of(request)[0]).items()),
                       rule=rule, chosen=status, message=message, error=error,
                       actions=staff.role in (*TEAM, FINANCE), back=f"{BASE}/signalen")
 

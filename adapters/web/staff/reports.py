@@ -1,12 +1,13 @@
 """Rapportage (/medewerker/rapportage): the team report (`hhb report`, GET /api/v1/reports)
 as tables, with charts where people would rather look than read — signals per month by
-rule, households by leefgeld band, households by arrears — and its CSV export.
+rule, the buffer owed at each month's end, households by leefgeld band, households by
+arrears — and its CSV export.
 
 As the API: a teamlead reads their own team's report, an auditor any team's or all
 teams' (`?team=`); nobody else (403). The charts are pygal's SVG inline in the page
 (`charts.py`), each followed by a table of the same numbers, its text alternative. The
 CSV (`/medewerker/rapportage.csv`) holds the report's own numbers, one `field,value`
-row each, exactly as GET /reports answers them.
+row each, exactly as GET /reports answers them, then the charts' numbers (`chart.…`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re
 from collections import Counter
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -24,11 +26,12 @@ from fastapi.responses import Response
 from huishoudboekje.domain.access import AUDITOR, TEAMLEAD
 from huishoudboekje.domain.money import Money
 from huishoudboekje.projections.wording import euros
+from huishoudboekje.reports import buffer_exposure
 
 from ..participant import _views, security_headers
 from . import charts
 from .core import BASE, COOKIE, Staff, forbidden, lang_of, signed_in, staff_page, to_sign_in
-from .words import MESSAGES, RULE_NAMES
+from .words import MESSAGES, rule_names
 
 router = APIRouter(include_in_schema=False)
 PAGE = f"{BASE}/rapportage"
@@ -50,6 +53,8 @@ WORDS = {
         "r_arrears_value": "{count} posten, {amount}",
         "r_shortfall": "Tekort verwacht bij", "r_none": "geen", "r_endings": "Beëindigd", "r_held": "Tegengehouden "
         "door het maximum per maand", "chart_signals": "Signalen per maand, per soort (ook opgeloste)",
+        "chart_buffer": "Voorschot van de buffer open aan het eind van elke maand",
+        "chart_buffer_series": "Voorschot open", "amount": "Bedrag",
         "chart_leefgeld": "Huishoudens per leefgeld deze maand", "chart_arrears": "Huishoudens per achterstand",
         "households_n": "Huishoudens", "month": "Maand", "rule": "Soort", "count": "Aantal", "band": "Bedrag",
         "band_below_0": "minder dan € 0", "band_0_250": "€ 0 tot € 250", "band_250_500": "€ 250 tot € 500",
@@ -65,6 +70,8 @@ WORDS = {
         "r_arrears": "Arrears", "r_arrears_value": "{count} items, {amount}", "r_shortfall": "Shortfall expected for",
         "r_none": "none", "r_endings": "Ended", "r_held": "Held back by the monthly cap",
         "chart_signals": "Signals per month, by kind (resolved ones too)",
+        "chart_buffer": "Advance from the buffer outstanding at each month's end",
+        "chart_buffer_series": "Advance outstanding", "amount": "Amount",
         "chart_leefgeld": "Households by leefgeld this month", "chart_arrears": "Households by arrears",
         "households_n": "Households", "month": "Month", "rule": "Kind", "count": "Number", "band": "Amount",
         "band_below_0": "below €0", "band_0_250": "€0 to €250", "band_250_500": "€250 to €500",
@@ -118,9 +125,7 @@ def report_page(request: Request) -> Response:
     m = MESSAGES[lang]
     staff.ctx.services.catch_up()
     report = staff.ctx.services.report(team, month)
-    figures = [_signals_figure(staff, team, m), _band_figure("leefgeld", _leefgeld(staff, team), LEEFGELD_BANDS, m),
-               _band_figure("arrears", [Money(h["arrears_amount"]) for h in _households(staff, team)],
-                            ARREARS_BANDS, m)]
+    figures = _figures(staff, team, month, m, lang)
     teams = [t["name"] for t in staff.ctx.services.teams()] if staff.role == AUDITOR else []
     query = "&".join(f"{k}={v}" for k, v in (("team", team), ("month", month)) if v)
     return staff_page(request, staff, "report.html", 200 if ok else 400, r=report, facts=_facts(report, m, lang),
@@ -144,6 +149,7 @@ def report_csv(request: Request) -> Response:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["field", "value"])
     writer.writerows((key, _cell(value)) for key, value in flatten(staff.ctx.services.report(team, month)))
+    writer.writerows(chart_rows(_figures(staff, team, month, MESSAGES["nl"], "nl")))
     name = "-".join(x for x in ("rapportage", re.sub(r"[^A-Za-z0-9]+", "-", team or "alle-teams"), month) if x)
     response = security_headers(Response(out.getvalue(), media_type="text/csv; charset=utf-8"))
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
@@ -167,6 +173,16 @@ def flatten(report: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     return rows
 
 
+def chart_rows(figures: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Each chart's numbers as (field, value): `chart.<chart>.<label>[.<series>]`."""
+    rows = []
+    for fig in figures:
+        for label, values in fig["data"]:
+            rows.extend((".".join(("chart", fig["key"], label, *([name] if name else []))), value)
+                        for name, value in values)
+    return rows
+
+
 def _cell(value: str) -> str:
     """A spreadsheet does not run what a team's name or a reason may start with."""
     return "'" + value if value[:1] in ("=", "+", "@", "\t", "\r") or (value[:1] == "-" and not _number(value)) \
@@ -185,6 +201,28 @@ def _facts(r: dict[str, Any], m: dict[str, str], lang: str) -> list[tuple[str, s
                                                           amount=euros(r["arrears"]["amount"], lang))),
             (m["r_shortfall"], ", ".join(r["households_with_shortfall_ahead"]) or m["r_none"]),
             (m["r_endings"], endings), (m["r_held"], str(r["signals_held_back"].get("total", 0)))]
+
+
+def _figures(staff: Staff, team: str | None, month: str | None, m: dict[str, str],
+             lang: str) -> list[dict[str, Any]]:
+    return [_signals_figure(staff, team, m, lang), _exposure_figure(staff, team, month, m, lang),
+            _band_figure("leefgeld", _leefgeld(staff, team), LEEFGELD_BANDS, m),
+            _band_figure("arrears", [Money(h["arrears_amount"]) for h in _households(staff, team)], ARREARS_BANDS, m)]
+
+
+def _exposure_figure(staff: Staff, team: str | None, month: str | None, m: dict[str, str],
+                     lang: str) -> dict[str, Any]:
+    """The buffer owed by the team's households at each month's end, up to the month asked
+    (this month by default): read from their events (`buffer_exposure`)."""
+    ids = [UUID(h["household_id"]) for h in _households(staff, team)]
+    owed = buffer_exposure(staff.ctx.services.engine, ids, month or date.today().strftime("%Y-%m"), MONTHS_SHOWN)
+    title = m["chart_buffer"]
+    amounts = [Money(v).amount for v in owed.values()]
+    svg = charts.line_chart(title, list(owed), [(m["chart_buffer_series"], amounts)],
+                            lambda amount: euros(Money(amount), lang)) if owed else None
+    return {"key": "buffer_exposure", "title": title, "svg": svg, "head": [m["month"], m["amount"]],
+            "rows": [[label, euros(value, lang)] for label, value in owed.items()],
+            "data": [(label, [("", value)]) for label, value in owed.items()]}
 
 
 def _households(staff: Staff, team: str | None) -> list[dict[str, Any]]:
@@ -209,7 +247,8 @@ def _band_figure(key: str, amounts: list[Money], bands: tuple[tuple[str | None, 
     title = m[f"chart_{key}"]
     svg = charts.bar_chart(title, labels, [(m["households_n"], values)]) if amounts else None
     return {"key": key, "title": title, "svg": svg, "head": [m["band"], m["households_n"]],
-            "rows": [[label, str(value)] for label, value in zip(labels, values)]}
+            "rows": [[label, str(value)] for label, value in zip(labels, values)],
+            "data": [(name.removeprefix("band_"), [("", str(value))]) for (_, name), value in zip(bands, values)]}
 
 
 def _band(amount: Money, bands: tuple[tuple[str | None, str], ...]) -> str:
@@ -220,14 +259,15 @@ def _band(amount: Money, bands: tuple[tuple[str | None, str], ...]) -> str:
     return chosen
 
 
-def _signals_figure(staff: Staff, team: str | None, m: dict[str, str]) -> dict[str, Any]:
+def _signals_figure(staff: Staff, team: str | None, m: dict[str, str], lang: str) -> dict[str, Any]:
     """Every household signal raised (any status), per month and rule: the last months."""
     counts = Counter((s["raised_on"][:7], s["rule"]) for s in staff.ctx.services.projections.signals(team=team))
     months = sorted({month for month, _ in counts})[-MONTHS_SHOWN:]
     rules = sorted({rule for _, rule in counts})
-    names = [RULE_NAMES.get(rule, rule) for rule in rules]
+    names = [rule_names(lang).get(rule, rule) for rule in rules]
     title = m["chart_signals"]
     series = [(name, [counts.get((month, rule), 0) for month in months]) for rule, name in zip(rules, names)]
     svg = charts.bar_chart(title, months, series, stacked=True) if months else None
     return {"key": "signals", "title": title, "svg": svg, "head": [m["month"], *names],
-            "rows": [[month, *(str(counts.get((month, rule), 0)) for rule in rules)] for month in months]}
+            "rows": [[month, *(str(counts.get((month, rule), 0)) for rule in rules)] for month in months],
+            "data": [(month, [(rule, str(counts.get((month, rule), 0))) for rule in rules]) for month in months]}

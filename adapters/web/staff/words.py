@@ -110,6 +110,19 @@ RULE_NAMES = {
     "leefgeld-held": "Leefgeld vastgehouden", "leefgeld-below-minimum": "Leefgeld onder minimum",
     "deduction-booked": "Inhouding geboekt", "term-missed": "Termijn gemist",
     "moratorium-ending": "Moratorium loopt af", "payment-file-unreleased": "Betaalbestand niet vrijgegeven",
+    "eviction-planned": "Ontruiming gepland", "eviction-unmatched": "Ontruiming zonder huishouden",
+}
+RULE_NAMES_EN = {
+    "income-late": "Income late", "income-deviates": "Income differs", "shortfall-ahead": "Shortfall expected",
+    "buffer-drawn": "Advance used", "buffer-not-repaid": "Advance not repaid",
+    "arrears": "Arrears", "payment-returned": "Payment returned",
+    "paid-amount-differs": "Other amount paid", "structural-deficit": "Structural deficit",
+    "external": "Report from a creditor", "echo-refused": "Unknown return",
+    "booking-corrected": "Booking reversed", "payments-held": "Payments held",
+    "leefgeld-held": "Leefgeld held", "leefgeld-below-minimum": "Leefgeld below minimum",
+    "deduction-booked": "Deduction booked", "term-missed": "Term missed",
+    "moratorium-ending": "Moratorium ending", "payment-file-unreleased": "Payment file not released",
+    "eviction-planned": "Eviction planned", "eviction-unmatched": "Eviction without a household",
 }
 
 _SENTENCES = {  # rule: Dutch sentence; {amount}, {agreement}, {period}, {who} and details' keys
@@ -132,55 +145,96 @@ _SENTENCES = {  # rule: Dutch sentence; {amount}, {agreement}, {period}, {who} a
     "term-missed": "Een termijn van de betalingsregeling ({amount}) kon niet worden betaald.",
     "moratorium-ending": "Het moratorium loopt binnen 30 dagen af ({period}).",
     "payment-file-unreleased": "Een betaalbestand van {amount} is nog niet vrijgegeven (uitvoering {period}).",
+    "eviction-planned": "Een schuldeiser meldt een geplande ontruiming ({amount}).",
+    "eviction-unmatched": "Een melding van een geplande ontruiming ({amount}) past bij geen huishouden.",
 }
+_SENTENCES_EN = {
+    "income-late": "{agreement} from {who} ({amount}), expected on {expected_on}, has not come in.",
+    "income-deviates": "{agreement} from {who} came in with another amount than expected ({amount}).",
+    "shortfall-ahead": "For the pay date of {period} there is expected to be {amount} too little.",
+    "buffer-drawn": "On the pay date of {period} the buffer advanced {amount}.",
+    "buffer-not-repaid": "The advance of {amount} has not been repaid yet.",
+    "arrears": "{agreement}: a payment of {amount} for {period} could not be made (arrears).",
+    "payment-returned": "The payment for {agreement} ({amount}) came back.",
+    "paid-amount-differs": "Another amount was paid for {agreement} ({amount}).",
+    "structural-deficit": "The incomes structurally do not cover the fixed charges (shortfall {amount}).",
+    "external": "A creditor reports arrears for {agreement} of {amount}.",
+    "echo-refused": "A credit with our reference does not fit the payment ({amount}).",
+    "booking-corrected": "A booking was reversed after it had been paid out: {amount} to reclaim.",
+    "payments-held": "This household's payments were held on {period}.",
+    "leefgeld-held": "Leefgeld of {amount} above the ceiling waits for release by two people.",
+    "leefgeld-below-minimum": "On the pay date of {period} the leefgeld was below the minimum ({amount}).",
+    "deduction-booked": "{amount} was withheld or set off from the household's money.",
+    "term-missed": "A term of the payment arrangement ({amount}) could not be paid.",
+    "moratorium-ending": "The moratorium ends within 30 days ({period}).",
+    "payment-file-unreleased": "A payment file of {amount} has not been released yet (execution {period}).",
+    "eviction-planned": "A creditor reports a planned eviction ({amount}).",
+    "eviction-unmatched": "A report of a planned eviction ({amount}) fits no household.",
+}
+SENTENCES = {"nl": _SENTENCES, "en": _SENTENCES_EN}
 
 
 ROLE_NAMES = {"staff": "medewerker", "teamlead": "teamleider", "auditor": "auditor", "finance": "financiën",
               "job": "taak"}
 STATUS_NAMES = {"active": "actief", "ended": "beëindigd"}
+NAMES_OF = {  # per language: the names templates read (`rule_names`, `role_names`, `status_names`)
+    "nl": {"rule_names": RULE_NAMES, "role_names": ROLE_NAMES, "status_names": STATUS_NAMES},
+    "en": {"rule_names": RULE_NAMES_EN, "status_names": {"active": "active", "ended": "ended"},
+           "role_names": {"staff": "staff", "teamlead": "team lead", "auditor": "auditor", "finance": "finance",
+                          "job": "job"}},
+}
+_UNKNOWN = {"nl": ("de afspraak", "de betaler", "Signaal", "systeem"),
+            "en": ("the agreement", "the payer", "Signal", "system")}
 
 
-def short_day(day: date | str | None) -> str:
-    """12 nov 2026."""
+def rule_names(lang: str) -> dict[str, str]:
+    return NAMES_OF["en" if lang == "en" else "nl"]["rule_names"]
+
+
+def short_day(day: date | str | None, lang: str = "nl") -> str:
+    """12 nov 2026 (12 Nov 2026 in English)."""
     if not day:
         return ""
     d = date.fromisoformat(day) if isinstance(day, str) else day
-    return f"{d.day} {MONTHS['nl'][d.month - 1][:3]} {d.year}"
+    month = MONTHS["en" if lang == "en" else "nl"][d.month - 1][:3]
+    return f"{d.day} {month} {d.year}"
 
 
-def long_day(day: date | str | None) -> str:
-    """1 juli 2027."""
+def long_day(day: date | str | None, lang: str = "nl") -> str:
+    """1 juli 2027 (1 July 2027 in English)."""
     if not day:
         return ""
     d = date.fromisoformat(day) if isinstance(day, str) else day
-    return f"{d.day} {MONTHS['nl'][d.month - 1]} {d.year}"
+    return f"{d.day} {MONTHS['en' if lang == 'en' else 'nl'][d.month - 1]} {d.year}"
 
 
-def _day_or_text(value: Any) -> str:
+def _day_or_text(value: Any, lang: str) -> str:
     text = str(value)
     try:
-        return long_day(text[:10]) if len(text) >= 10 and text[4] == "-" else text
+        return long_day(text[:10], lang) if len(text) >= 10 and text[4] == "-" else text
     except ValueError:
         return text
 
 
-def signal_sentence(signal: dict[str, Any]) -> str:
-    """A signal as a Dutch sentence with its amount and dates."""
-    details = {k: _day_or_text(v) for k, v in (signal.get("details") or {}).items()}
-    values = {**details, "amount": euros(signal.get("amount") or "0.00", "nl"),
-              "agreement": (signal.get("agreement") or "de afspraak").replace("-", " ").capitalize(),
-              "period": _day_or_text(signal.get("period") or ""),
-              "who": details.get("counterparty", "de betaler")}
+def signal_sentence(signal: dict[str, Any], lang: str = "nl") -> str:
+    """A signal as a sentence (Dutch, or English) with its amount and dates."""
+    lang = "en" if lang == "en" else "nl"
+    agreement, payer, word, _ = _UNKNOWN[lang]
+    details = {k: _day_or_text(v, lang) for k, v in (signal.get("details") or {}).items()}
+    values = {**details, "amount": euros(signal.get("amount") or "0.00", lang),
+              "agreement": (signal.get("agreement") or agreement).replace("-", " ").capitalize(),
+              "period": _day_or_text(signal.get("period") or "", lang),
+              "who": details.get("counterparty", payer)}
     values.setdefault("expected_on", values["period"])
-    template = _SENTENCES.get(signal.get("rule", ""), "Signaal {rule}: {amount}.")
+    template = SENTENCES[lang].get(signal.get("rule", ""), word + " {rule}: {amount}.")
     try:
         return template.format(rule=signal.get("rule"), **values)
     except (KeyError, IndexError):
-        return f"{RULE_NAMES.get(signal.get('rule', ''), signal.get('rule'))}: {values['amount']}."
+        return f"{rule_names(lang).get(signal.get('rule', ''), signal.get('rule'))}: {values['amount']}."
 
 
-def actor_name(actor: str | None) -> str:
-    """'staff:Anna Jansen' → 'Anna Jansen'; nobody → 'systeem'."""
+def actor_name(actor: str | None, lang: str = "nl") -> str:
+    """'staff:Anna Jansen' → 'Anna Jansen'; nobody → 'systeem' ('system')."""
     if not actor:
-        return "systeem"
+        return _UNKNOWN["en" if lang == "en" else "nl"][3]
     return actor.split(":", 1)[1] if ":" in actor else actor
