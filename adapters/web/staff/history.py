@@ -35,8 +35,8 @@ def _agreement(event: Any) -> str:
     return str(getattr(event, "agreement_id", "") or "afspraak").replace("-", " ")
 
 
-def sentence(event: Any, name: str) -> str:
-    """What one event did, in Dutch."""
+def sentence(event: Any, name: str, direction: int = 0) -> str:
+    """What one event did, in Dutch; `direction`: for a new amount, 1 up, -1 down, 0 unknown."""
     e = event
     if name == "Onboarded":
         return f"aangemeld bij {getattr(e, 'team', '')}, start {long_day(getattr(e, 'start', None))}"
@@ -45,11 +45,13 @@ def sentence(event: Any, name: str) -> str:
         kind = "inkomen" if a.kind == "income" else "vaste last"
         return f"{kind} {a.id.replace('-', ' ')} toegevoegd: {euros(a.amount, 'nl')} ({a.counterparty.name})"
     if name == "AgreementAmountChanged":
-        return f"{_agreement(e)} gewijzigd naar {euros(e.amount, 'nl')} vanaf {long_day(e.effective)}"
+        done = {1: "verhoogd", -1: "verlaagd"}.get(direction, "gewijzigd")
+        return f"{_agreement(e)} {done} naar {euros(e.amount, 'nl')} vanaf {long_day(e.effective)}"
     if name == "AgreementEnded":
         return f"{_agreement(e)} beëindigd op {long_day(e.end)}"
     if name == "PayDayChanged":
-        return f"betaaldag gewijzigd naar {e.pay_day} vanaf {long_day(e.effective)}"
+        day = "de laatste werkdag" if e.pay_day == "last-business-day" else f"de {e.pay_day}e"
+        return f"betaaldag gewijzigd naar {day} vanaf {long_day(e.effective)}"
     if name == "ParticipationEnded":
         return f"deelname beëindigd op {long_day(e.end)}"
     if name == "PayDateRun":
@@ -68,9 +70,35 @@ def sentence(event: Any, name: str) -> str:
     return NAMES.get(name, name)
 
 
+class _Amounts:
+    """Each agreement's amounts as the events so far set them, to say whether a new
+    amount raises or lowers it ("huur verhoogd naar € 735,00")."""
+
+    def __init__(self) -> None:
+        self.agreements: dict[str, Any] = {}
+        self.steps: dict[str, list[tuple[Any, Any]]] = {}
+
+    def direction(self, event: Any, name: str) -> int:
+        if name in ("AgreementAdded", "AgreementRevised"):
+            self.agreements[event.agreement.id] = event.agreement
+            self.steps.pop(event.agreement.id, None)
+            return 0
+        if name != "AgreementAmountChanged":
+            return 0
+        agreement, steps = self.agreements.get(event.agreement_id), self.steps.setdefault(event.agreement_id, [])
+        earlier = [amount for day, amount in steps if day <= event.effective]
+        was = earlier[-1] if earlier else agreement.amount_on(event.effective) if agreement else None
+        steps.append((event.effective, event.amount))
+        steps.sort(key=lambda step: step[0])
+        if was is None or was == event.amount:
+            return 0
+        return 1 if event.amount > was else -1
+
+
 def history(engine: Engine, household_id: Any) -> list[dict[str, str]]:
     """Newest first: {"day", "actor", "text"}."""
     rows = []
+    amounts = _Amounts()
     for event in engine.events.get(household_id):
         shown = event_rows(event)
         name = type(event).__qualname__.split(".")[-1]
@@ -84,5 +112,6 @@ def history(engine: Engine, household_id: Any) -> list[dict[str, str]]:
             continue
         row = shown[0]
         rows.append({"day": short_day(row["business_date"] or row["recorded"][:10]),
-                     "actor": actor_name(row["actor"]), "text": sentence(event, name), "order": row["recorded"]})
+                     "actor": actor_name(row["actor"]), "text": sentence(event, name, amounts.direction(event, name)),
+                     "order": row["recorded"]})
     return list(reversed(rows))

@@ -149,6 +149,7 @@ def huishouden(request: Request, dossier: str) -> Response:
                       debts=debt_lines(household, date.today(), _m(request)),
                       signals=_signals(staff, dossier=dossier), history=history(staff.ctx.engine, household.id),
                       actions=staff.role in TEAM, back=f"{BASE}/huishoudens/{dossier}",
+                      melding=request.query_params.get("melding"),
                       message=_m(request)["changed"] if request.query_params.get("melding") == "changed" else None)
 
 
