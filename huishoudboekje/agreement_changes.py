@@ -69,14 +69,17 @@ def _consequence(engine: Engine, household: Household, change: Change, before: d
 
 def preview(engine: Engine, dossier: str, change: Change, as_of: date) -> dict[str, Any]:
     """What saving `change` would do, writing nothing: "version" (to save it with),
-    "changes" (False: the household already has it), the next pay date's forecast
+    "changes" (False: the household already has it), "was" (for an amount: the amount
+    on that date until now), the next pay date's forecast
     "before" and "after" as of `as_of`, and for a pay day "next_pay_date" and
     "paid_late". Refuses (HouseholdError) what saving would refuse."""
     household = engine.household(dossier)  # a copy of its own: never saved
     version = household.version
     before = _forecast(household, as_of)
+    agreement = household.agreements.get(change.agreement or "")
+    was = str(agreement.amount_on(change.day)) if change.kind == AMOUNT and agreement else None
     change.apply(household, "preview")
-    return {"version": version, **_consequence(engine, household, change, before, as_of)}
+    return {"version": version, "was": was, **_consequence(engine, household, change, before, as_of)}
 
 
 def save(engine: Engine, dossier: str, change: Change, version: int, actor: str, as_of: date) -> dict[str, Any]:

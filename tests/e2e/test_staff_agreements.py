@@ -71,9 +71,12 @@ def test_the_preview_says_what_changes_and_writes_nothing(app, store):
     preview = amount_change(client)
     assert preview.status_code == 200, preview.text
     assert f"Huur wordt €\u00a0735,00 vanaf 1 juli {NEXT_YEAR}." in preview.text
-    assert "Volgende betaaldag" in preview.text and "leefgeld" in preview.text
+    assert "Tot nu toe €\u00a0598,60 op die datum: €\u00a0136,40 meer per termijn." in preview.text
+    assert "Volgende betaaldag 31 december 2026: leefgeld" in preview.text  # after 1 December's run
     assert ">Opslaan</button>" in preview.text and ">Terug</button>" in preview.text
     assert events(app) == before
+    english = client.post(f"{PAGE}?lang=en", data={**hidden(preview.text), "stap": "controleren"})
+    assert f"Huur becomes €735.00 from 1 July {NEXT_YEAR}." in english.text and ">Save</button>" in english.text
     back = client.post(PAGE, data={**hidden(preview.text), "stap": "terug"})
     assert back.status_code == 200 and 'value="735,00"' in back.text  # back to the form, as typed
     assert events(app) == before

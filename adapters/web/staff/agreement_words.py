@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from huishoudboekje.agreement_changes import AMOUNT, END, PAY_DAY, Change
+from huishoudboekje.domain.money import Money
 from huishoudboekje.projections.wording import MONTHS, euros
 
 LAST = "last-business-day"
@@ -114,16 +115,29 @@ def what_changes(change: Change, lang: str) -> str:
     return f"The pay day becomes {pay_day_words(change.pay_day, lang)}, from {day}."
 
 
+def _was(report: dict[str, Any], lang: str) -> list[str]:
+    """For a new amount: what it was on that date, and the difference."""
+    if not report.get("was"):
+        return []
+    was, now = Money(report["was"]), Money(report["new"])
+    more = now > was
+    difference = euros(now - was if more else was - now, lang)
+    if lang == "nl":
+        return [f"Tot nu toe {euros(was, lang)} op die datum: {difference} {'meer' if more else 'minder'} per termijn."]
+    return [f"Until now {euros(was, lang)} on that date: {difference} {'more' if more else 'less'} per term."]
+
+
 def consequence(report: dict[str, Any], lang: str) -> list[str]:
     """The next pay date's leefgeld before and after, and the charges paid late."""
     before, after = report["before"], report["after"]
-    lines = []
+    lines = _was(report, lang)
     if before["next_pay_date"] == after["next_pay_date"]:
         day = day_words(after["next_pay_date"], lang)
         if before["leefgeld"] == after["leefgeld"]:
-            lines.append(f"Volgende betaaldag {day}: leefgeld {euros(after['leefgeld'], lang)} (verandert niet)."
-                         if lang == "nl" else
-                         f"Next pay date {day}: leefgeld {euros(after['leefgeld'], lang)} (unchanged).")
+            lines.append(f"Volgende betaaldag {day}: leefgeld {euros(after['leefgeld'], lang)}; dat verandert niet, "
+                         "de wijziging telt pas op een latere betaaldag mee." if lang == "nl" else
+                         f"Next pay date {day}: leefgeld {euros(after['leefgeld'], lang)}; that stays, the change "
+                         "counts from a later pay date on.")
         else:
             lines.append(f"Volgende betaaldag {day}: leefgeld {euros(after['leefgeld'], lang)} in plaats van "
                          f"{euros(before['leefgeld'], lang)}." if lang == "nl" else

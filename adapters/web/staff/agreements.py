@@ -135,7 +135,7 @@ def _preview_page(request: Request, staff: Staff, values: dict[str, str], change
     hidden.update(actie=values.get("actie", ""), versie=str(report["version"]))
     dossier = request.path_params["dossier"]
     return staff_page(request, staff, "agreement_preview.html", status, dossier=dossier, w=TEXT[lang],
-                      what=what_changes(change, lang), lines=consequence(report, lang), changes=report["changes"],
+                      what=what_changes(change, lang), lines=consequence({**report, "new": str(change.amount)}, lang), changes=report["changes"],
                       hidden=hidden, stale=stale, action=_path(dossier), back=f"{BASE}/huishoudens/{dossier}")
 
 
