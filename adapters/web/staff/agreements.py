@@ -97,20 +97,22 @@ async def afspraken_post(request: Request, dossier: str) -> Response:
     if change is None:
         return _form_page(request, staff, household, values, errors, 400)
     engine, today = staff.ctx.engine, date.today()
+    stale = False
     try:
         report = agreement_changes.preview(engine, dossier, change, today)  # the rules, checked again
         if values.get("stap") == "opslaan" and report["changes"]:
-            agreement_changes.save(engine, dossier, change, _version(values), staff.actor, today)
-            staff.ctx.services.catch_up()
-            return RedirectResponse(f"{BASE}/huishoudens/{dossier}?melding=afspraak", status_code=303)
-    except Stale:  # changed since the preview: show the consequence as it is now
-        report = agreement_changes.preview(engine, dossier, change, today)
-        return _preview_page(request, staff, values, change, report, 409, stale=True)
+            try:
+                agreement_changes.save(engine, dossier, change, _version(values), staff.actor, today)
+            except Stale:  # changed since the preview: show the consequence as it is now
+                stale, report = True, agreement_changes.preview(engine, dossier, change, today)
+            else:
+                staff.ctx.services.catch_up()
+                return RedirectResponse(f"{BASE}/huishoudens/{dossier}?melding=afspraak", status_code=303)
     except (NotFound, DomainError) as exc:
         field = _field_of(kind, exc)
         errors[field] = f"{LABELS[lang][field]}: {refusal(str(exc), lang)}"
         return _form_page(request, staff, household, values, errors, 400)
-    return _preview_page(request, staff, values, change, report)
+    return _preview_page(request, staff, values, change, report, 409 if stale else 200, stale)
 
 
 def _field_of(kind: str, exc: DomainError) -> str:
