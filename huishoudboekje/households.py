@@ -340,15 +340,21 @@ def change_pay_day(engine: Engine, dossier: str, pay_day, effective: date, actor
     """
     def command(household: Household) -> dict[str, Any]:
         household.change_pay_day(pay_day, effective, actor)
-        next_pay, late = household.charges_paid_late()
-        paid_on = _paid_by_job_on(household, next_pay, _first_day_to_run(engine))
-        if paid_on != next_pay:  # the job has passed that date: what falls due until it pays is late too
-            next_pay, late = household.charges_paid_late(paid_on)
-        return {"next_pay_date": next_pay.isoformat(),
-                "paid_late": [{"agreement": d.agreement_id, "due": d.due.isoformat(), "amount": str(d.amount)}
-                              for d in late]}
+        return pay_day_outcome(engine, household)
 
     return engine.change_household(dossier, command)
+
+
+def pay_day_outcome(engine: Engine, household: Household) -> dict[str, Any]:
+    """The next pay date of a (changed, maybe unsaved) household and the charges it pays
+    late; also what the staff web app previews before a pay day change is saved."""
+    next_pay, late = household.charges_paid_late()
+    paid_on = _paid_by_job_on(household, next_pay, _first_day_to_run(engine))
+    if paid_on != next_pay:  # the job has passed that date: what falls due until it pays is late too
+        next_pay, late = household.charges_paid_late(paid_on)
+    return {"next_pay_date": next_pay.isoformat(),
+            "paid_late": [{"agreement": d.agreement_id, "due": d.due.isoformat(), "amount": str(d.amount)}
+                          for d in late]}
 
 
 def end_participation(engine: Engine, dossier: str, end: date, actor: str,

@@ -24,7 +24,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "Onboarded": "aangemeld bij {team}, start {start}",
         "AgreementAdded.income": "inkomen {id} toegevoegd: {amount} ({counterparty})",
         "AgreementAdded.charge": "vaste last {id} toegevoegd: {amount} ({counterparty})",
-        "AgreementAmountChanged": "{agreement} gewijzigd naar {amount} vanaf {effective}",
+        "AgreementAmountChanged": "{agreement} {done} naar {amount} vanaf {effective}",
         "AgreementEnded": "{agreement} beëindigd op {end}", "ParticipationEnded": "deelname beëindigd op {end}",
         "PayDayChanged": "betaaldag gewijzigd naar {pay_day} vanaf {effective}",
         "PayDateRun": "betaaldag {pay_date}: {count} betalingen, leefgeld {leefgeld}, voorschot {advanced}",
@@ -50,7 +50,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "Onboarded": "onboarded with {team}, start {start}",
         "AgreementAdded.income": "income {id} added: {amount} ({counterparty})",
         "AgreementAdded.charge": "fixed charge {id} added: {amount} ({counterparty})",
-        "AgreementAmountChanged": "{agreement} changed to {amount} from {effective}",
+        "AgreementAmountChanged": "{agreement} {done} to {amount} from {effective}",
         "AgreementEnded": "{agreement} ended on {end}", "ParticipationEnded": "participation ended on {end}",
         "PayDayChanged": "pay day changed to {pay_day} from {effective}",
         "PayDateRun": "pay date {pay_date}: {count} payments, leefgeld {leefgeld}, advance {advanced}",
@@ -76,7 +76,7 @@ SENTENCES: dict[str, dict[str, str]] = {
 AGREEMENT = {"nl": "afspraak", "en": "agreement"}
 
 
-def _values(e: Any, name: str, lang: str) -> dict[str, Any]:
+def _values(e: Any, name: str, lang: str, direction: int = 0) -> dict[str, Any]:
     """What the sentence of this kind of event names, written in `lang`."""
     def day(value: Any) -> str:
         return long_day(value, lang)
@@ -92,7 +92,7 @@ def _values(e: Any, name: str, lang: str) -> dict[str, Any]:
         return {"id": a.id.replace("-", " "), "amount": money(a.amount), "counterparty": a.counterparty.name}
     if name in ("AgreementAmountChanged", "AgreementEnded", "PayDayChanged", "ParticipationEnded", "IncomeBooked"):
         return {"agreement": agreement, "amount": money(getattr(e, "amount", "0.00")),
-                "pay_day": getattr(e, "pay_day", ""), "effective": day(getattr(e, "effective", None)),
+                "pay_day": _pay_day(getattr(e, "pay_day", ""), lang), "done": DONE[lang][direction], "effective": day(getattr(e, "effective", None)),
                 "end": day(getattr(e, "end", None))}
     if name == "PayDateRun":
         return {"pay_date": day(e.pay_date), "count": len(e.instructions), "leefgeld": money(e.leefgeld),
@@ -107,20 +107,57 @@ def _values(e: Any, name: str, lang: str) -> dict[str, Any]:
     return {}
 
 
-def sentence(event: Any, name: str, lang: str = "nl") -> str:
+DONE = {"nl": {1: "verhoogd", -1: "verlaagd", 0: "gewijzigd"}, "en": {1: "raised", -1: "lowered", 0: "changed"}}
+
+
+def _pay_day(pay_day: Any, lang: str) -> str:
+    if pay_day == "last-business-day":
+        return "de laatste werkdag" if lang == "nl" else "the last business day"
+    if pay_day in ("", None):
+        return ""
+    return f"de {pay_day}e" if lang == "nl" else f"day {pay_day}"
+
+
+def sentence(event: Any, name: str, lang: str = "nl", direction: int = 0) -> str:
     """What one event did, in Dutch (or English)."""
     lang = "en" if lang == "en" else "nl"
     key = f"{name}.{'income' if event.agreement.kind == 'income' else 'charge'}" if name == "AgreementAdded" else name
     template = SENTENCES[lang].get(key)
     if template is None:  # a kind without words yet (the test of every kind says so): its name
         return name
-    return template.format(**_values(event, name, lang))
+    return template.format(**_values(event, name, lang, direction))
+
+
+class _Amounts:
+    """Each agreement's amounts as the events so far set them, to say whether a new
+    amount raises or lowers it ("huur verhoogd naar € 735,00")."""
+
+    def __init__(self) -> None:
+        self.agreements: dict[str, Any] = {}
+        self.steps: dict[str, list[tuple[Any, Any]]] = {}
+
+    def direction(self, event: Any, name: str) -> int:
+        if name in ("AgreementAdded", "AgreementRevised"):
+            self.agreements[event.agreement.id] = event.agreement
+            self.steps.pop(event.agreement.id, None)
+            return 0
+        if name != "AgreementAmountChanged":
+            return 0
+        agreement, steps = self.agreements.get(event.agreement_id), self.steps.setdefault(event.agreement_id, [])
+        earlier = [amount for day, amount in steps if day <= event.effective]
+        was = earlier[-1] if earlier else agreement.amount_on(event.effective) if agreement else None
+        steps.append((event.effective, event.amount))
+        steps.sort(key=lambda step: step[0])
+        if was is None or was == event.amount:
+            return 0
+        return 1 if event.amount > was else -1
 
 
 def history(engine: Engine, household_id: Any, lang: str = "nl") -> list[dict[str, str]]:
     """Newest first: {"day", "actor", "text"}."""
     lang = "en" if lang == "en" else "nl"
     rows = []
+    amounts = _Amounts()
     for event in engine.events.get(household_id):
         shown = event_rows(event)
         name = type(event).__qualname__.split(".")[-1]
@@ -132,7 +169,8 @@ def history(engine: Engine, household_id: Any, lang: str = "nl") -> list[dict[st
                              "actor": actor_name(row["actor"], lang), "text": text, "order": row["recorded"]})
             continue
         row = shown[0]
+        text = sentence(event, name, lang, amounts.direction(event, name))
         rows.append({"day": short_day(row["business_date"] or row["recorded"][:10], lang),
-                     "actor": actor_name(row["actor"], lang), "text": sentence(event, name, lang),
+                     "actor": actor_name(row["actor"], lang), "text": text,
                      "order": row["recorded"]})
     return list(reversed(rows))

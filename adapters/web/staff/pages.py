@@ -150,6 +150,7 @@ def huishouden(request: Request, dossier: str) -> Response:
                       signals=_signals(staff, lang, dossier=dossier),
                       history=history(staff.ctx.engine, household.id, lang),
                       actions=staff.role in TEAM, back=f"{BASE}/huishoudens/{dossier}",
+                      melding=request.query_params.get("melding"),
                       message=_m(request)["changed"] if request.query_params.get("melding") == "changed" else None)
 
 
