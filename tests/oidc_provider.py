@@ -10,6 +10,7 @@ goes into the id token (claims, audience, signing key) is the test's to spoil.
 from __future__ import annotations
 
 import base64
+import html
 import hashlib
 import secrets
 import socket
@@ -26,7 +27,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 CLIENT_ID, CLIENT_SECRET = "huishoudboekje", "geheim-van-de-test"
@@ -38,8 +39,11 @@ class Behaviour:
 
     claims: dict[str, Any] = field(default_factory=dict)  # the person: email, email_verified, amr…
     deny: bool = False  # authorize answers error=access_denied
+    consent_page: bool = False  # authorize shows a page whose link "Toestaan" goes back (a browser's click)
     audience: str = CLIENT_ID
     foreign_key: bool = False  # sign with a key the JWKS does not publish (same kid)
+    nonce: str | None = None  # another nonce than the request's (a token of another sign-in)
+    lifetime: int = 300  # seconds until the id token expires; negative: expired already
     issued: list[dict[str, Any]] = field(default_factory=list)  # each id token's claims
 
 
@@ -76,7 +80,11 @@ class Provider:
             self.codes[code] = {"redirect_uri": q["redirect_uri"], "nonce": q.get("nonce"),
                                 "challenge": q.get("code_challenge"), "method": q.get("code_challenge_method")}
             answer = {"code": code, "state": q.get("state", "")}
-        return RedirectResponse(f"{q['redirect_uri']}?{urlencode(answer)}", status_code=302)
+        back = f"{q['redirect_uri']}?{urlencode(answer)}"
+        if self.behaviour.consent_page:
+            return HTMLResponse(f'<!doctype html><html lang="nl"><title>Testgemeente</title>'
+                                f'<a href="{html.escape(back)}">Toestaan</a></html>')
+        return RedirectResponse(back, status_code=302)
 
     async def token(self, request: Request) -> Response:
         form = await request.form()
@@ -91,7 +99,8 @@ class Provider:
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
         now = int(time.time())
         claims = {"iss": self.issuer, "sub": "medewerker-1", "aud": self.behaviour.audience, "iat": now,
-                  "exp": now + 300, "nonce": grant["nonce"], **self.behaviour.claims}
+                  "exp": now + self.behaviour.lifetime, "nonce": self.behaviour.nonce or grant["nonce"],
+                  **self.behaviour.claims}
         self.behaviour.issued.append(claims)
         key = self.other if self.behaviour.foreign_key else self.key
         id_token = jwt.encode({"alg": "RS256", "kid": "sleutel-1"}, claims, key)

@@ -133,6 +133,15 @@ def test_an_unknown_email_is_refused_and_nothing_is_written(client, provider):
     assert client.get("/medewerker/").status_code == 303
 
 
+def test_refusals_count_in_the_failed_sign_in_limiter(client, provider):
+    from adapters.api.limiter import FAILED_LOGIN_LIMIT
+
+    person(provider, "onbekend@example.nl")
+    for _ in range(FAILED_LOGIN_LIMIT):
+        assert sign_in(client, provider).status_code == 403
+    refused(sign_in(client, provider), 429, "Te veel mislukte pogingen")
+
+
 def test_a_disabled_account_is_refused(client, provider):
     person(provider, EVA)
     refused(sign_in(client, provider), 403, "Uw medewerkersaccount is uitgeschakeld")
@@ -170,6 +179,18 @@ def test_an_id_token_for_another_client_is_refused(client, provider):
 def test_an_id_token_with_a_bad_signature_is_refused(client, provider):
     person(provider)
     provider.behaviour.foreign_key = True
+    refused(sign_in(client, provider), 401, "kon niet worden gecontroleerd")
+
+
+def test_an_id_token_of_another_sign_in_is_refused(client, provider):
+    person(provider)
+    provider.behaviour.nonce = "van-een-eerdere-keer"
+    refused(sign_in(client, provider), 401, "kon niet worden gecontroleerd")
+
+
+def test_an_expired_id_token_is_refused(client, provider):
+    person(provider)
+    provider.behaviour.lifetime = -600
     refused(sign_in(client, provider), 401, "kon niet worden gecontroleerd")
 
 
