@@ -119,6 +119,7 @@ class Settings(BaseSettings):
     oidc_name: str | None = None
     oidc_require_mfa: bool = True
     oidc_mfa_acr: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [MULTI_FACTOR_ACR])
+    oidc_only: bool = False
 
     def __init__(self, **values: Any) -> None:
         # pydantic-settings ignores an unknown variable: a misspelt HHB_MANAGED_ACOUNTS would
@@ -249,7 +250,7 @@ class Settings(BaseSettings):
     def _oidc_issuer(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        value = value.strip().rstrip("/")
+        value = value.strip()  # as the provider names itself: a trailing / too (Auth0's has one)
         parts = urlsplit(value)
         local = parts.hostname in ("localhost", "127.0.0.1", "::1")
         if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
@@ -279,6 +280,8 @@ class Settings(BaseSettings):
                              "(the client id this app has at the provider), or neither")
         if self.oidc_client_id and not self.oidc_issuer:
             raise ValueError("HHB_OIDC_ISSUER: not set, but HHB_OIDC_CLIENT_ID is; set both, or neither")
+        if self.oidc_only and not self.oidc_issuer:
+            raise ValueError("HHB_OIDC_ONLY: true, but no provider is set (HHB_OIDC_ISSUER): nobody could sign in")
         return self
 
     @field_validator("pain_version")

@@ -234,3 +234,22 @@ def test_without_the_setting_there_is_no_provider_button(store):
         assert "Inloggen via" not in client.get("/medewerker/inloggen").text
         assert client.get("/medewerker/inloggen/oidc/terug?state=x&code=y").headers["location"] == \
             "/medewerker/inloggen"
+
+
+def test_with_oidc_only_the_password_form_is_off(store, provider, monkeypatch):
+    import pyotp
+
+    out = hhb(store, "users", "password", ANNA, "--actor", "beheer", stdin="correct paard batterij niet\n")
+    secret = parse_qs(urlsplit(out.split('"totp_uri": "')[1].split('"')[0]).query)["secret"][0]
+    for name, value in (("ISSUER", provider.issuer), ("CLIENT_ID", CLIENT_ID), ("CLIENT_SECRET", CLIENT_SECRET),
+                        ("NAME", "Testgemeente"), ("ONLY", "true")):
+        monkeypatch.setenv(f"HHB_OIDC_{name}", value)
+    with TestClient(create_app(db_url=store), follow_redirects=False) as client:
+        page = client.get("/medewerker/inloggen")
+        assert "Inloggen via Testgemeente" in page.text and 'name="password"' not in page.text
+        token = client.cookies.get("hhb_staff_signin")  # as a form from before the switch would send it
+        answer = client.post("/medewerker/inloggen", data={
+            "email": ANNA, "password": "correct paard batterij niet", "code": pyotp.TOTP(secret).now(),
+            "csrf": token})
+        refused(answer, 403, "Inloggen met wachtwoord en code staat uit. Log in via Testgemeente.")
+        assert session_count(client) == 0

@@ -33,7 +33,8 @@ def signin_form(request: Request, status: int = 200, error: str | None = None, e
     provider = provider_of(context(request).settings)
     response = page(request, "signin.html", status, signin_csrf=token, error=error, email=email,
                     notice=notice if notice in NOTICES else None,
-                    oidc_name=provider.name if provider is not None else None)
+                    oidc_name=provider.name if provider is not None else None,
+                    password_off=provider is not None and provider.only)
     set_cookie(response, request, SIGNIN_COOKIE, token)
     return response
 
@@ -52,6 +53,9 @@ def sign_in(request: Request, email: str = Form(""), password: str = Form(""), c
     email, password, code = email[:200], password[:1000], code[:20]
     if not csrf_ok(csrf, request.cookies.get(SIGNIN_COOKIE) or ""):
         return signin_form(request, 400, "csrf_failed", email)
+    provider = provider_of(ctx.settings)
+    if provider is not None and provider.only:  # HHB_OIDC_ONLY: through the provider only
+        return signin_form(request, 403, "oidc_password_off")
     checked = users.check_sign_in(ctx.engine, email, password, code)
     account = checked[0] if checked is not None else None
     if account is not None and account.role not in WEB_ROLES:

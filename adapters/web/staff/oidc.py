@@ -3,7 +3,8 @@
 Set by HHB_OIDC_ISSUER and HHB_OIDC_CLIENT_ID (HHB_OIDC_CLIENT_SECRET for a confidential
 client): the sign-in page then offers "Inloggen via <provider>" beside the password form.
 The flow is the authorization code flow with PKCE (S256), a state and a nonce (authlib's
-OAuth2Client). They travel in a short-lived cookie of their own, HttpOnly and SameSite=Lax
+OAuth2Client). With HHB_OIDC_ONLY the password form is off: the provider is the only way in.
+They travel in a short-lived cookie of their own, HttpOnly and SameSite=Lax
 (the provider's redirect back is a navigation from another site, which a Strict cookie
 would miss), so any server process can finish a flow another began.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import warnings
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +29,10 @@ from urllib.parse import urlsplit
 import httpx
 from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
-from authlib.integrations.httpx_client import OAuth2Client
+
+with warnings.catch_warnings():  # authlib would rather have httpx2; httpx (pinned) serves as well
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+    from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oidc.core import CodeIDToken
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -67,6 +72,7 @@ class Provider:
     require_mfa: bool
     mfa_acr: tuple[str, ...]
     redirect_uri: str
+    only: bool  # the password and TOTP form is off
 
 
 def provider_of(settings: Settings) -> Provider | None:
@@ -76,7 +82,7 @@ def provider_of(settings: Settings) -> Provider | None:
     return Provider(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret,
                     settings.oidc_name or urlsplit(settings.oidc_issuer).hostname or settings.oidc_issuer,
                     settings.oidc_require_mfa, tuple(settings.oidc_mfa_acr),
-                    settings.public_url.rstrip("/") + CALLBACK)
+                    settings.public_url.rstrip("/") + CALLBACK, settings.oidc_only)
 
 
 class Refused(Exception):
@@ -112,7 +118,7 @@ def _get_json(url: str) -> dict[str, Any]:
 
 def discover(provider: Provider) -> dict[str, Any]:
     """The provider's metadata; its issuer must be the one configured (OIDC Discovery 4.3)."""
-    meta = _get_json(provider.issuer + "/.well-known/openid-configuration")
+    meta = _get_json(provider.issuer.rstrip("/") + "/.well-known/openid-configuration")
     wanted = ("authorization_endpoint", "token_endpoint", "jwks_uri")
     if meta.get("issuer") != provider.issuer or not all(isinstance(meta.get(k), str) for k in wanted):
         log.warning("OpenID Connect provider: the discovery document of %s names issuer %r or lacks "
