@@ -158,7 +158,7 @@ def test_a_tampered_state_is_refused(client, provider):
     url = to_provider(client)
     parts = urlsplit(url)
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    query["state"] = query["state"][::-1]
+    query["state"] = query["state"][::-1] + "é"
     refused(back(client, f"{parts.path}?{urlencode(query)}"), 400, "niet in deze browser begonnen")
     assert session_count(client) == 0
 

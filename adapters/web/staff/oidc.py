@@ -131,7 +131,9 @@ def discover(provider: Provider) -> dict[str, Any]:
 def start(request: Request) -> Response:
     ctx = context(request)
     provider = provider_of(ctx.settings)
-    if provider is None or signed_in(request) is not None:
+    if provider is None:
+        return RedirectResponse(f"{BASE}/inloggen", status_code=303)
+    if signed_in(request) is not None:
         return RedirectResponse(f"{BASE}/", status_code=303)
     try:
         meta = discover(provider)
@@ -155,7 +157,7 @@ def finish(request: Request, state: str = "", code: str = "", error: str = "") -
         return RedirectResponse(f"{BASE}/inloggen", status_code=303)
     flow = (request.cookies.get(FLOW_COOKIE) or "").split(".")
     try:
-        if len(flow) != 3 or not state or not hmac.compare_digest(state[:100], flow[0]):
+        if len(flow) != 3 or not state or not _same(state[:100], flow[0]):
             raise Refused("oidc_state", 400, counted=True)
         if error:
             raise Refused("oidc_denied" if error == "access_denied" else "oidc_error", 403)
@@ -174,6 +176,10 @@ def finish(request: Request, state: str = "", code: str = "", error: str = "") -
     response.delete_cookie(FLOW_COOKIE, path=START)
     response.delete_cookie(SIGNIN_COOKIE, path=BASE)
     return response
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8", "replace"))
 
 
 def _refused(request: Request, ctx: Context, refused: Refused) -> Response:
