@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from decimal import Decimal
 
 from dotenv import dotenv_values
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing import Annotated, Any
 from collections.abc import Mapping
@@ -25,6 +25,9 @@ from .domain.money import Money, MoneyError, parse_money
 from .domain.sepa_text import NAME_MAX, SepaTextError, sepa_safe
 
 
+# OpenID Provider Authentication Policy Extension's "multi-factor" policy, an acr value
+# providers send for a sign-in with two factors
+MULTI_FACTOR_ACR = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
 TEST_PREFIX = "HHB_TEST_"  # the test suite's own variables (tests/conftest.py, .ci/run)
 
 
@@ -105,6 +108,18 @@ class Settings(BaseSettings):
     partner_types: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # The staff web app (/medewerker/): a sign-in session unused this many minutes ends.
     staff_session_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Signing in to the staff web app through the municipality's OpenID Connect provider
+    # (adapters/web/staff/oidc.py): its issuer URL and this app's client there; unset: password
+    # and TOTP only. The provider's name shows on the button ("Inloggen via …"; default: the
+    # issuer's host). With OIDC_REQUIRE_MFA (default) only an id token whose `amr` or `acr`
+    # shows a second factor is accepted: OIDC_MFA_ACR lists the acr values that count as one.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_name: str | None = None
+    oidc_require_mfa: bool = True
+    oidc_mfa_acr: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [MULTI_FACTOR_ACR])
+    oidc_only: bool = False
 
     def __init__(self, **values: Any) -> None:
         # pydantic-settings ignores an unknown variable: a misspelt HHB_MANAGED_ACOUNTS would
@@ -229,6 +244,45 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError(f"{name}: '{value}' has a port that is not a number") from None
         return value
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _oidc_issuer(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()  # as the provider names itself: a trailing / too (Auth0's has one)
+        parts = urlsplit(value)
+        local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"HHB_OIDC_ISSUER: '{value}' is not an https:// address such as "
+                             "https://login.gemeente.nl/realms/medewerkers")
+        if parts.scheme == "http" and not local:
+            raise ValueError(f"HHB_OIDC_ISSUER: '{value}' is not https://: only a provider on this "
+                             "machine (localhost) may be reached without it")
+        return value
+
+    @field_validator("oidc_client_id", "oidc_client_secret", "oidc_name")
+    @classmethod
+    def _optional_text(cls, value: str | None) -> str | None:
+        return value.strip() if value and value.strip() else None
+
+    @field_validator("oidc_mfa_acr", mode="before")
+    @classmethod
+    def _acr_values(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError("HHB_OIDC_CLIENT_ID: not set, but HHB_OIDC_ISSUER is; set both "
+                             "(the client id this app has at the provider), or neither")
+        if self.oidc_client_id and not self.oidc_issuer:
+            raise ValueError("HHB_OIDC_ISSUER: not set, but HHB_OIDC_CLIENT_ID is; set both, or neither")
+        if self.oidc_only and not self.oidc_issuer:
+            raise ValueError("HHB_OIDC_ONLY: true, but no provider is set (HHB_OIDC_ISSUER): nobody could sign in")
+        return self
 
     @field_validator("pain_version")
     @classmethod

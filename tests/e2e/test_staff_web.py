@@ -259,3 +259,11 @@ def test_sessions_live_beside_the_events_and_end_when_unused(engine):
     assert rows and all(again not in row.session_hash for row in rows)
     if not engine.env.get("POSTGRES_SCHEMA"):
         assert store.engine.url.database == engine.env["SQLITE_DBNAME"]
+
+
+def test_a_csrf_token_with_non_ascii_characters_is_refused_not_a_crash(app, store):
+    client = client_of(app, store, None)
+    client.get("/medewerker/inloggen")
+    answer = client.post("/medewerker/inloggen", data={"email": "anna@example.nl", "password": "x", "code": "1",
+                                                       "csrf": "tökén"})
+    assert answer.status_code == 400 and "Dit formulier is verlopen" in answer.text

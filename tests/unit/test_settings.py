@@ -69,3 +69,35 @@ def test_a_secret_is_not_repeated_in_the_message(monkeypatch):
     with pytest.raises(SettingsError) as caught:
         Settings(sms_gateway_token=12345)  # not text
     assert "s3cret" not in str(caught.value) and "12345" not in str(caught.value)
+
+
+@pytest.mark.parametrize("variables, message", [
+    ({"HHB_OIDC_ISSUER": "http://login.gemeente.nl", "HHB_OIDC_CLIENT_ID": "hhb"},
+     "HHB_OIDC_ISSUER: 'http://login.gemeente.nl' is not https://: only a provider on this machine "
+     "(localhost) may be reached without it"),
+    ({"HHB_OIDC_ISSUER": "login.gemeente.nl", "HHB_OIDC_CLIENT_ID": "hhb"},
+     "HHB_OIDC_ISSUER: 'login.gemeente.nl' is not an https:// address such as "
+     "https://login.gemeente.nl/realms/medewerkers"),
+    ({"HHB_OIDC_ISSUER": "https://login.gemeente.nl"},
+     "HHB_OIDC_CLIENT_ID: not set, but HHB_OIDC_ISSUER is; set both (the client id this app has at the "
+     "provider), or neither"),
+    ({"HHB_OIDC_CLIENT_ID": "hhb"}, "HHB_OIDC_ISSUER: not set, but HHB_OIDC_CLIENT_ID is; set both, or neither"),
+    ({"HHB_OIDC_ISSUER": "https://login.gemeente.nl", "HHB_OIDC_CLIENT_ID": "hhb", "HHB_OIDC_REQUIRE_MFA": "misschien"},
+     "HHB_OIDC_REQUIRE_MFA: 'misschien' is not true or false"),
+])
+def test_the_openid_connect_settings_are_checked(monkeypatch, variables, message):
+    assert refusal(monkeypatch, **variables) == message
+
+
+def test_the_openid_connect_settings_as_given(monkeypatch):
+    monkeypatch.setenv("HHB_OIDC_ISSUER", "https://login.gemeente.nl/realms/medewerkers/")
+    monkeypatch.setenv("HHB_OIDC_CLIENT_ID", "huishoudboekje")
+    monkeypatch.setenv("HHB_OIDC_MFA_ACR", "urn:gemeente:loa:hoog, 2")
+    settings = Settings()
+    assert settings.oidc_issuer == "https://login.gemeente.nl/realms/medewerkers/"  # exactly as the provider names itself
+    assert settings.oidc_require_mfa is True and settings.oidc_mfa_acr == ["urn:gemeente:loa:hoog", "2"]
+
+
+def test_oidc_only_needs_a_provider(monkeypatch):
+    assert refusal(monkeypatch, HHB_OIDC_ONLY="true") == (
+        "HHB_OIDC_ONLY: true, but no provider is set (HHB_OIDC_ISSUER): nobody could sign in")

@@ -4,10 +4,11 @@ default (?lang=en for English)."""
 
 from fastapi import APIRouter
 
-from . import agreements, auth, creditors, onboard, pages, payments, reports, statements
+from . import agreements, auth, creditors, oidc, onboard, pages, payments, reports, statements
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
+router.include_router(oidc.router)
 router.include_router(onboard.router)  # before pages: /huishoudens/nieuw is no dossier
 router.include_router(creditors.router)
 router.include_router(pages.router)

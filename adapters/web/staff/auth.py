@@ -1,4 +1,5 @@
-"""Signing in (e-mail, password, TOTP code) and out of the staff web app.
+"""Signing in (e-mail, password, TOTP code) and out of the staff web app; signing in
+through an OpenID Connect provider is oidc.py.
 
 The sign-in form carries a CSRF token of its own (double-submit: the same random value in
 a cookie and in the form), so another site cannot sign a browser in to an account of its
@@ -17,17 +18,23 @@ from huishoudboekje.domain.access import AUDITOR, FINANCE, STAFF, TEAMLEAD
 from ...api.dependencies import context, refuse_failed
 from ...api.errors import Problem
 from .core import BASE, COOKIE, SIGNIN_COOKIE, csrf_ok, new_token, page, sessions, set_cookie, signed_in
+from .oidc import provider_of
 
 router = APIRouter(include_in_schema=False)
 NOTICES = ("signed_out", "expired")
 WEB_ROLES = (STAFF, TEAMLEAD, AUDITOR, FINANCE)
 
 
-def _form(request: Request, status: int = 200, error: str | None = None, email: str = "") -> Response:
+def signin_form(request: Request, status: int = 200, error: str | None = None, email: str = "") -> Response:
+    """The sign-in page (with an error's message, if any): the password form, and the
+    provider's button where OpenID Connect sign-in is set (oidc.py)."""
     token = new_token()
     notice = request.query_params.get("melding")
+    provider = provider_of(context(request).settings)
     response = page(request, "signin.html", status, signin_csrf=token, error=error, email=email,
-                    notice=notice if notice in NOTICES else None)
+                    notice=notice if notice in NOTICES else None,
+                    oidc_name=provider.name if provider is not None else None,
+                    password_off=provider is not None and provider.only)
     set_cookie(response, request, SIGNIN_COOKIE, token)
     return response
 
@@ -36,7 +43,7 @@ def _form(request: Request, status: int = 200, error: str | None = None, email: 
 def sign_in_form(request: Request) -> Response:
     if signed_in(request) is not None:
         return RedirectResponse(f"{BASE}/", status_code=303)
-    return _form(request)
+    return signin_form(request)
 
 
 @router.post(f"{BASE}/inloggen")
@@ -45,7 +52,10 @@ def sign_in(request: Request, email: str = Form(""), password: str = Form(""), c
     ctx = context(request)
     email, password, code = email[:200], password[:1000], code[:20]
     if not csrf_ok(csrf, request.cookies.get(SIGNIN_COOKIE) or ""):
-        return _form(request, 400, "csrf_failed", email)
+        return signin_form(request, 400, "csrf_failed", email)
+    provider = provider_of(ctx.settings)
+    if provider is not None and provider.only:  # HHB_OIDC_ONLY: through the provider only
+        return signin_form(request, 403, "oidc_password_off")
     checked = users.check_sign_in(ctx.engine, email, password, code)
     account = checked[0] if checked is not None else None
     if account is not None and account.role not in WEB_ROLES:
@@ -56,8 +66,8 @@ def sign_in(request: Request, email: str = Form(""), password: str = Form(""), c
         try:
             refuse_failed(request, ctx, email.strip().casefold())
         except Problem:
-            return _form(request, 429, "signin_many", email)
-        return _form(request, 401, "signin_failed", email)
+            return signin_form(request, 429, "signin_many", email)
+        return signin_form(request, 401, "signin_failed", email)
     secret, _ = sessions(ctx).start(account.name)
     response = RedirectResponse(f"{BASE}/", status_code=303)
     set_cookie(response, request, COOKIE, secret)

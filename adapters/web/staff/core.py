@@ -127,7 +127,9 @@ def to_sign_in(request: Request, reason: str | None = None) -> RedirectResponse:
 
 
 def csrf_ok(given: str | None, expected: str) -> bool:
-    return bool(given) and hmac.compare_digest(str(given), expected)
+    # as bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500)
+    return bool(given) and hmac.compare_digest(str(given).encode("utf-8", "replace"),
+                                               expected.encode("utf-8", "replace"))
 
 
 def new_token() -> str:

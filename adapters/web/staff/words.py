@@ -22,6 +22,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signed_out": "U bent uitgelogd.", "expired": "Uw sessie is verlopen. Log opnieuw in.",
         "csrf_failed": "Dit formulier is verlopen of hoort niet bij uw sessie. Er is niets gewijzigd; "
                        "probeer het opnieuw.",
+        "oidc_signin": "Inloggen via {name}", "oidc_or": "Of met wachtwoord en code",
+        "oidc_done_title": "Ingelogd", "oidc_done": "Verder naar de werkvoorraad",
+        "oidc_down": "{name} is nu niet bereikbaar. U bent niet ingelogd; probeer het later opnieuw.",
+        "oidc_denied": "U heeft bij {name} geen toestemming gegeven. U bent niet ingelogd.",
+        "oidc_error": "{name} kon het inloggen niet afronden. U bent niet ingelogd; probeer het opnieuw.",
+        "oidc_state": "Dit inloggen via {name} is verlopen of niet in deze browser begonnen. "
+                      "U bent niet ingelogd; probeer het opnieuw.",
+        "oidc_invalid": "Het antwoord van {name} kon niet worden gecontroleerd. U bent niet ingelogd.",
+        "oidc_mfa": "{name} meldt geen tweede factor (zoals een code of app) bij dit inloggen. "
+                    "U bent niet ingelogd; log bij {name} in met twee factoren.",
+        "oidc_no_email": "{name} gaf geen bevestigd e-mailadres door. U bent niet ingelogd.",
+        "oidc_unknown": "Er is geen medewerkersaccount met uw e-mailadres bij {name}. U bent niet "
+                        "ingelogd; vraag uw beheerder om een account.",
+        "oidc_disabled": "Uw medewerkersaccount is uitgeschakeld. U bent niet ingelogd; vraag uw beheerder.",
+        "oidc_password_off": "Inloggen met wachtwoord en code staat uit. Log in via {name}.",
         "work_title": "Werkvoorraad", "work_intro": "Wat vandaag aandacht vraagt, het dringendste eerst.",
         "work_empty": "Er ligt niets op u te wachten.",
         "work_unmatched": "{n} bijschrijving(en) of afschrijving(en) konden niet automatisch worden geboekt.",
@@ -66,6 +81,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signin_many": "Too many failed attempts. Wait a minute and try again.",
         "signed_out": "You are signed out.", "expired": "Your session expired. Please sign in again.",
         "csrf_failed": "This form expired or is not of your session. Nothing was changed; please try again.",
+        "oidc_signin": "Sign in with {name}", "oidc_or": "Or with password and code",
+        "oidc_done_title": "Signed in", "oidc_done": "Continue to the worklist",
+        "oidc_down": "{name} cannot be reached now. You are not signed in; try again later.",
+        "oidc_denied": "You did not give {name} your consent. You are not signed in.",
+        "oidc_error": "{name} could not complete the sign-in. You are not signed in; please try again.",
+        "oidc_state": "This sign-in with {name} expired or was not started in this browser. "
+                      "You are not signed in; please try again.",
+        "oidc_invalid": "The answer from {name} could not be verified. You are not signed in.",
+        "oidc_mfa": "{name} reports no second factor (such as a code or app) for this sign-in. "
+                    "You are not signed in; sign in at {name} with two factors.",
+        "oidc_no_email": "{name} passed on no confirmed e-mail address. You are not signed in.",
+        "oidc_unknown": "There is no staff account with your e-mail address at {name}. You are not "
+                        "signed in; ask your administrator for an account.",
+        "oidc_disabled": "Your staff account is disabled. You are not signed in; ask your administrator.",
+        "oidc_password_off": "Signing in with password and code is switched off. Sign in with {name}.",
         "work_title": "Worklist", "work_intro": "What needs a person today, most urgent first.",
         "work_empty": "Nothing is waiting for you.",
         "work_unmatched": "{n} transaction(s) could not be booked automatically.",
