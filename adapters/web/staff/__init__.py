@@ -4,13 +4,14 @@ default (?lang=en for English)."""
 
 from fastapi import APIRouter
 
-from . import auth, creditors, onboard, pages, payments, reports, statements
+from . import auth, creditors, links, onboard, pages, payments, reports, statements
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(onboard.router)  # before pages: /huishoudens/nieuw is no dossier
 router.include_router(creditors.router)
 router.include_router(pages.router)
+router.include_router(links.router)
 router.include_router(statements.router)
 router.include_router(payments.router)
 router.include_router(reports.router)
