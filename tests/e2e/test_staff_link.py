@@ -5,7 +5,10 @@ team's links about to expire."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,9 +17,10 @@ from fastapi.testclient import TestClient
 from adapters.access_log import AccessLog
 from adapters.api.app import create_app
 from huishoudboekje import access
-from tests.e2e.staff_web import ACCOUNTS, OTHER, OWN, csrf, hhb, prepare, sign_in
+from tests.e2e.staff_web import ACCOUNTS, OTHER, OWN, ROOT, csrf, hhb, prepare, sign_in
 from tests.e2e.test_notices import AMOUNT, IBAN, drained, smtp_stub  # noqa: F401 - smtp_stub: a fixture
 from tests.factories import MANAGED
+from tests.serving import free_port, wait_until_serving
 
 ALSO_OWN = "HHB-DEMO-0001"  # Wijkteam Noord's too
 LINK = re.compile(r'value="(https?://[^"]+/p/(hhbp_[^"]+))"')
@@ -179,3 +183,80 @@ def test_the_section_speaks_english_on_request(store):
     client = _client(store)
     page = client.get(f"/medewerker/huishoudens/{OWN}?lang=en").text
     assert "Personal link" in page and "Make link and send by e-mail" in page
+
+
+# -- in a real browser: the section, the new link and the confirm step pass axe-core ---------------
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A real `hhb serve` on the staff web app's store."""
+    tmp = tmp_path_factory.mktemp("staff-link-browser")
+    db = f"sqlite:///{tmp / 'events.sqlite'}"
+    env = {**os.environ, "HHB_MANAGED_ACCOUNTS": MANAGED, "HHB_VAR_DIR": str(tmp / "var")}
+    env.pop("HHB_SMTP_URL", None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HHB_MANAGED_ACCOUNTS", MANAGED)
+        patch.setenv("HHB_VAR_DIR", str(tmp / "var"))
+        secrets = prepare(db, tmp)
+    port = free_port()
+    env["HHB_PUBLIC_URL"] = f"http://127.0.0.1:{port}"  # the links it makes point at it
+    process = subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve", "--db", db, "--port", str(port)],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(process, f"{base}/medewerker/inloggen")
+        yield {"base": base, "secrets": secrets}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("width, role", [(390, "staff"), (1280, "teamlead")], ids=["390px", "1280px"])
+def test_in_a_browser_a_coach_makes_and_revokes_a_link_and_axe_finds_nothing(served, width, role):
+    import pyotp
+
+    from tests.e2e.test_browser import AXE, CHROMIUM, CHROMIUM_ARGS, REQUIRED, _axe, sync_api
+    from tests.e2e.staff_web import PASSWORD
+
+    if not AXE.exists():
+        if REQUIRED:
+            pytest.fail(f"axe-core not installed at {AXE}")
+        pytest.skip(f"axe-core not installed at {AXE} (npm install --prefix .cache/axe axe-core@4)")
+    email = ACCOUNTS[role][1]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 900}).new_page()
+
+            def check() -> None:
+                assert not _axe(page), (page.url, width, _axe(page))
+                scroll, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+                assert scroll <= inner, (page.url, width)
+
+            page.goto(served["base"] + "/medewerker/inloggen")
+            page.get_by_label("E-mailadres").fill(email)
+            page.get_by_label("Wachtwoord").fill(PASSWORD)
+            page.get_by_label("Code uit uw authenticator-app").fill(pyotp.TOTP(served["secrets"][email]).now())
+            page.get_by_role("button", name="Inloggen").click()
+            page.goto(f"{served['base']}/medewerker/huishoudens/{OWN}")
+            check()
+            page.get_by_label("Geldig (dagen)").fill("30")
+            page.get_by_role("button", name="Link maken", exact=True).click()
+            page.wait_for_load_state()
+            url = page.get_by_label(re.compile("Nieuwe link")).input_value()
+            assert "/p/hhbp_" in url
+            check()
+            page.get_by_role("link", name=re.compile("intrekken")).first.click()
+            page.wait_for_load_state()
+            check()
+            page.get_by_role("button", name="Ja, link intrekken").click()
+            page.wait_for_load_state()
+            assert "is ingetrokken" in page.locator("main").inner_text()
+            check()
+            assert page.goto(url).status == 404
+        finally:
+            browser.close()
