@@ -63,7 +63,7 @@ def test_a_link_is_made_once_opens_the_participant_page_and_stops_working_when_r
     assert made.status_code == 200, made.text
     url, secret = LINK.search(made.text).groups()
     assert url.startswith("http://127.0.0.1:8000/p/hhbp_")
-    assert "Kopieer de link" in made.text and "geen mailserver" not in made.text
+    assert "Kopieer de link" in made.text and "verstuurd" not in made.text  # only made, not mailed
     assert client.get(f"/p/{secret}").status_code == 200  # the participant's own page
 
     (link,) = _links(client, OWN)
@@ -84,13 +84,15 @@ def test_a_link_is_made_once_opens_the_participant_page_and_stops_working_when_r
         ("staff:Anna Jansen", f"link created {link.short_id}"), ("staff:Anna Jansen", f"link revoked {link.short_id}")]
 
 
-def test_the_link_goes_by_e_mail_to_the_chosen_address_with_nothing_personal(store, monkeypatch, smtp_stub):  # noqa: F811
+def test_the_link_goes_by_e_mail_to_the_chosen_address_with_nothing_personal(store, monkeypatch,
+                                                                            smtp_stub):  # noqa: F811
     db, _ = store
     hhb(db, "notices", "set", OWN, "--email", ADDRESS, "--actor", "Anna Jansen")
     monkeypatch.setenv("HHB_SMTP_URL", f"smtp://127.0.0.1:{smtp_stub.server_address[1]}")
     client = _client(store)
     page = client.get(f"/medewerker/huishoudens/{OWN}").text
     assert f'value="{ADDRESS}"' in page  # the participant's choice of notices fills the field
+    assert "per e-mail sturen kan nu niet" not in page
 
     made = _make(client, email=ADDRESS, send="email")
     assert made.status_code == 200 and f"per e-mail verstuurd naar {ADDRESS}" in made.text
@@ -106,6 +108,7 @@ def test_the_link_goes_by_e_mail_to_the_chosen_address_with_nothing_personal(sto
 
 def test_a_bad_address_changes_nothing_and_without_smtp_the_link_is_still_shown(store, smtp_stub):  # noqa: F811
     client = _client(store)
+    assert "per e-mail sturen kan nu niet" in client.get(f"/medewerker/huishoudens/{OWN}").text
     bad = _make(client, email="sanne-at-example", send="email")
     assert bad.status_code == 400 and "E-mailadres: sanne-at-example is geen e-mailadres" in bad.text
     missing = _make(client, send="email")
@@ -118,6 +121,15 @@ def test_a_bad_address_changes_nothing_and_without_smtp_the_link_is_still_shown(
     assert made.status_code == 200 and "er is geen mailserver ingesteld (HHB_SMTP_URL)" in made.text
     assert LINK.search(made.text) and len(_links(client, OWN)) == 1
     assert drained(smtp_stub.received) == []
+
+
+def test_a_mail_server_that_does_not_answer_sends_nothing_and_the_link_is_still_shown(store, monkeypatch):
+    monkeypatch.setenv("HHB_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")  # nobody listens there
+    client = _client(store)
+    made = _make(client, email=ADDRESS, send="email")
+    assert made.status_code == 200 and "de mailserver nam het bericht niet aan" in made.text
+    url, secret = LINK.search(made.text).groups()
+    assert client.get(f"/p/{secret}").status_code == 200 and len(_links(client, OWN)) == 1
 
 
 def test_the_werkvoorraad_lists_a_link_that_expires_soon_of_the_own_team_only(store):
@@ -250,6 +262,7 @@ def test_in_a_browser_a_coach_makes_and_revokes_a_link_and_axe_finds_nothing(ser
             url = page.get_by_label(re.compile("Nieuwe link")).input_value()
             assert "/p/hhbp_" in url
             check()
+            page.screenshot(path=str(ROOT / "docs" / "screens" / f"staff-link-{width}.png"))
             page.get_by_role("link", name=re.compile("intrekken")).first.click()
             page.wait_for_load_state()
             check()

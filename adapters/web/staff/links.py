@@ -20,11 +20,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from huishoudboekje import access
-from huishoudboekje import notices as notice_service
 from huishoudboekje.domain.access import AccessError, Credential, expiring
 from huishoudboekje.domain.errors import NotFound
 from huishoudboekje.domain.household import Household
-from huishoudboekje.domain.notices import EMAIL, NEW_LINK, NoticeError, clean_address, text
+from huishoudboekje.domain.notices import EMAIL, NEW_LINK, NoticeError, clean_address, describe, notices_id, text
 
 from ...access_log import LINK_CREATED, LINK_REVOKED
 from ...api.dependencies import READERS, TEAM, visible
@@ -43,11 +42,12 @@ WORDS: dict[str, dict[str, str]] = {
         "title": "Persoonlijke link", "back": "Terug naar het huishouden",
         "intro": "Met de persoonlijke link ziet de deelnemer de eigen pagina. Een link wordt maar één keer "
                  "getoond, als hij gemaakt wordt; daarna alleen tot wanneer hij geldig is.",
-        "none": "Er is geen geldige link.", "valid": "Link {id}: gemaakt op {issued}, geldig tot en met {expires}.",
+        "none": "Er is geen geldige link.", "valid": "Link {id}: gemaakt op {issued}, geldig tot {expires}.",
         "forever": "nooit verlopen", "make": "Nieuwe link maken", "days": "Geldig (dagen)",
         "email": "E-mailadres van de deelnemer", "email_hint": "Alleen nodig om de link per e-mail te sturen.",
+        "smtp_off": "Er is geen mailserver ingesteld (HHB_SMTP_URL): per e-mail sturen kan nu niet.",
         "make_only": "Link maken", "make_send": "Link maken en per e-mail sturen",
-        "new": "Nieuwe link (geldig tot en met {expires})",
+        "new": "Nieuwe link (geldig tot {expires})",
         "new_hint": "Kopieer de link en geef hem aan de deelnemer. Hij wordt niet nog eens getoond.",
         "open": "Link openen",
         "revoke_one": "Link {id} intrekken", "revoke_title": "Link {id} intrekken?",
@@ -70,11 +70,12 @@ WORDS: dict[str, dict[str, str]] = {
         "title": "Personal link", "back": "Back to the household",
         "intro": "With the personal link the participant sees their own page. A link is shown only once, "
                  "when it is made; after that only until when it is valid.",
-        "none": "There is no valid link.", "valid": "Link {id}: made on {issued}, valid up to and including {expires}.",
+        "none": "There is no valid link.", "valid": "Link {id}: made on {issued}, valid until {expires}.",
         "forever": "never expires", "make": "Make a new link", "days": "Valid (days)",
         "email": "The participant's e-mail address", "email_hint": "Only needed to send the link by e-mail.",
+        "smtp_off": "No mail server is configured (HHB_SMTP_URL): sending by e-mail is not possible now.",
         "make_only": "Make link", "make_send": "Make link and send by e-mail",
-        "new": "New link (valid up to and including {expires})",
+        "new": "New link (valid until {expires})",
         "new_hint": "Copy the link and give it to the participant. It is not shown again.",
         "open": "Open link",
         "revoke_one": "Revoke link {id}", "revoke_title": "Revoke link {id}?",
@@ -103,6 +104,11 @@ def _day(staff: Staff, moment: datetime | None) -> str:
     return long_day(moment.astimezone(ZoneInfo(staff.ctx.settings.timezone)).date()) if moment else ""
 
 
+def _notices(staff: Staff, dossier: str) -> dict[str, Any]:
+    """The participant's choice of notices (`hhb notices set`): its e-mail address and language."""
+    return describe(staff.ctx.engine.get_or_none(notices_id(dossier)))
+
+
 def section(request: Request, staff: Staff, household: Household, **extra: Any) -> dict[str, Any]:
     """What the section shows: the valid links (no secrets), and the forms for who may act."""
     w = _w(request)
@@ -111,11 +117,11 @@ def section(request: Request, staff: Staff, household: Household, **extra: Any) 
     rows = [{"id": c.short_id, "text": w["valid"].format(id=c.short_id, issued=_day(staff, c.issued),
                                                          expires=_day(staff, c.expires) or w["forever"])}
             for c in sorted(links, key=lambda c: c.issued)]
-    chosen = notice_service.show(staff.ctx.engine, household.dossier)
+    chosen = _notices(staff, household.dossier)
     values = {"days": str(DEFAULT_DAYS), "email": chosen["address"] if chosen["channel"] == EMAIL else ""}
     return {"w": w, "rows": rows, "dossier": household.dossier, "may_change": staff.role in TEAM,
-            "max_days": staff.ctx.settings.max_credential_days, "v": values, "errors": {}, "new": None,
-            "message": None, "problem": None, **extra}
+            "max_days": staff.ctx.settings.max_credential_days, "smtp": bool(staff.ctx.settings.smtp_url),
+            "v": values, "errors": {}, "new": None, "message": None, "problem": None, **extra}
 
 
 def expiring_items(request: Request, staff: Staff) -> list[dict[str, Any]]:
@@ -211,7 +217,7 @@ def _send(staff: Staff, dossier: str, address: str, url: str, short_id: str, w: 
     settings = staff.ctx.settings
     if not settings.smtp_url:
         return w["no_smtp"]
-    language = notice_service.show(staff.ctx.engine, dossier)["language"]
+    language = _notices(staff, dossier)["language"]
     try:
         SmtpSender(settings.smtp_url, settings.smtp_from).send(address, text(NEW_LINK, language, url),
                                                                 f"{NEW_LINK}:{short_id}")
