@@ -128,7 +128,7 @@ def test_a_mail_server_that_does_not_answer_sends_nothing_and_the_link_is_still_
     client = _client(store)
     made = _make(client, email=ADDRESS, send="email")
     assert made.status_code == 200 and "de mailserver nam het bericht niet aan" in made.text
-    url, secret = LINK.search(made.text).groups()
+    _, secret = LINK.search(made.text).groups()
     assert client.get(f"/p/{secret}").status_code == 200 and len(_links(client, OWN)) == 1
 
 
