@@ -22,6 +22,7 @@ MAX_DAYS = 365  # default of HHB_MAX_CREDENTIAL_DAYS
 class CredentialLogged(DomainEvent):
     credential_id: UUID
     role: str
+    dossier: str | None = None  # a participant's link: its household (absent in older stores)
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,29 @@ def issue(engine: Engine, role: str, name: str, actor: str, *, team: str | None 
     credential = Credential(secret_hash=hash_secret(secret), role=role, name=name, team=team,
                             dossier=dossier, expires=expires, issued=now, actor=actor)
     log = _log(engine)
-    engine.save(credential, log.trigger_event(credential_id=credential.id, role=role))
+    engine.save(credential, log.trigger_event(credential_id=credential.id, role=role, dossier=dossier))
     return secret, credential
+
+
+def issue_link(engine: Engine, dossier: str, actor: str, valid_days: int, max_days: int = MAX_DAYS,
+               now: datetime | None = None) -> tuple[str, Credential]:
+    """A participant's personal link to their own page (`hhb tokens link`, the staff web app)."""
+    lifetime(PARTICIPANT, valid_days, False, max_days)
+    name = engine.household(dossier).participants[0].name  # NotFound for an unknown dossier
+    return issue(engine, PARTICIPANT, name, actor, dossier=dossier, valid_days=valid_days, max_days=max_days,
+                 now=now)
+
+
+def revoke_link(engine: Engine, dossier: str, short_id: str, actor: str, now: datetime | None = None) -> Credential:
+    """Revoke one of this household's links; NotFound for any other id (a staff token, another
+    household's link, one revoked already), so a page of one household cannot revoke what is
+    not its own."""
+    for credential in links(engine, {dossier}):
+        if credential.short_id == short_id and credential.revoked is None:
+            credential.revoke(now or datetime.now(timezone.utc), actor)
+            engine.save(credential)
+            return credential
+    raise NotFound(f"no link {short_id} for {dossier}")
 
 
 def lifetime(role: str, valid_days: int | None, no_expiry: bool, max_days: int) -> int:
@@ -107,4 +129,19 @@ def credentials(engine: Engine) -> list[Credential]:
     return [engine.repository.get(logged.credential_id) for logged in _log(engine).get()]
 
 
-__all__ = ["AccessError", "Principal", "issue", "lifetime", "authenticate", "revoke", "credentials"]
+def links(engine: Engine, dossiers: set[str] | None = None) -> list[Credential]:
+    """Participants' links, oldest first: of these households, or of all. Only the links
+    that can be theirs are read (the index names a link's household since it had the field)."""
+    found = []
+    for logged in _log(engine).get():
+        known = getattr(logged, "dossier", None)
+        if logged.role != PARTICIPANT or (dossiers is not None and known is not None and known not in dossiers):
+            continue
+        credential = engine.repository.get(logged.credential_id)
+        if dossiers is None or credential.dossier in dossiers:
+            found.append(credential)
+    return found
+
+
+__all__ = ["AccessError", "Principal", "issue", "issue_link", "lifetime", "authenticate", "revoke", "revoke_link",
+           "credentials", "links"]

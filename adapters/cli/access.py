@@ -102,11 +102,8 @@ def tokens_link(
     config = settings()
     guarded(lambda: access.lifetime(PARTICIPANT, days, False, config.max_credential_days))
     svc = services(db)
-    store = svc.engine
-    name = guarded(lambda: store.household(dossier)).participants[0].name
-    secret, credential = guarded(lambda: access.issue(store, PARTICIPANT, name, actor_of(actor),
-                                                      dossier=dossier, valid_days=days,
-                                                      max_days=config.max_credential_days))
+    secret, credential = guarded(lambda: access.issue_link(svc.engine, dossier, actor_of(actor), days,
+                                                           config.max_credential_days))
     svc.read_by(actor_of(actor), [dossier], f"{LINK_CREATED} {credential.short_id}")
     emit({"link": f"{base_url.rstrip('/')}/p/{secret}", "id": credential.short_id, "dossier": dossier,
           "expires": credential.expires.isoformat() if credential.expires else None})

@@ -8,7 +8,7 @@ a request presents, so checking a request reads one short stream.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -62,6 +62,17 @@ class Credential(Aggregate):
     @property
     def short_id(self) -> str:
         return self.secret_hash[:12]
+
+
+def expiring(links: list[Credential], moment: datetime, days: int) -> Credential | None:
+    """The household's newest valid link when every valid one expires within `days` of
+    `moment` (the werkvoorraad's "link about to expire"); None when none is valid, or one
+    lasts longer."""
+    valid = [c for c in links if c.valid_at(moment)]
+    horizon = moment + timedelta(days=days)
+    if not valid or any(c.expires is None or c.expires > horizon for c in valid):
+        return None
+    return max(valid, key=lambda c: (c.expires, c.short_id))
 
 
 def hash_secret(secret: str) -> str:

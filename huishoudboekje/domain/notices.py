@@ -42,6 +42,7 @@ CHANNELS = (EMAIL, SMS, OFF)
 LANGUAGES = ("nl", "en")
 LEEFGELD, PROBLEM, LINK = "leefgeld", "problem", "link-expiring"
 KINDS = (LEEFGELD, PROBLEM, LINK)
+NEW_LINK = "link-new"  # not a notice that falls due: staff send it with a link they just made
 PROBLEM_RULES = (INCOME_LATE, PAYMENT_RETURNED)  # the signals a participant is told of
 
 NOTICES_LOG_ID = uuid5(NAMESPACE, "/notices")  # the households that ever chose notices
@@ -180,6 +181,8 @@ TEXTS = {
         PROBLEM: "Er is nieuws over uw huishoudboekje. Bekijk uw pagina met uw persoonlijke link. Vragen? "
                  "Bel uw wijkteam.",
         LINK: "Uw link naar uw huishoudboekje verloopt bijna. Dit is uw nieuwe link: {link}",
+        NEW_LINK: "Dit is uw persoonlijke link naar uw huishoudboekje: {link}\n\nMet deze link ziet u uw "
+                  "eigen pagina. Geef de link niet aan anderen. Vragen? Bel uw wijkteam.",
     },
     "en": {
         LEEFGELD: "There is news about your household budget: your leefgeld has been sent. Look at your page "
@@ -187,6 +190,8 @@ TEXTS = {
         PROBLEM: "There is news about your household budget. Look at your page with your personal link. "
                  "Questions? Call your neighbourhood team.",
         LINK: "Your link to your household budget page expires soon. This is your new link: {link}",
+        NEW_LINK: "This is your personal link to your household budget page: {link}\n\nWith this link you "
+                  "see your own page. Do not give the link to others. Questions? Call your neighbourhood team.",
     },
 }
 

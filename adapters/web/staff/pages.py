@@ -32,6 +32,7 @@ from .core import (BASE, COOKIE, Staff, csrf_ok, forbidden, lang_of, not_found, 
                    to_sign_in)
 from .debts import debt_lines
 from .history import history
+from .links import expiring_items, section as link_section
 from .words import MESSAGES, RULE_NAMES, long_day, rule_names, signal_sentence
 
 router = APIRouter(include_in_schema=False)
@@ -96,6 +97,7 @@ def werkvoorraad(request: Request) -> Response:
                                                         amount=euros(f["control_sum"], "nl")),
                           "severity": "critical" if (f["first_execution"] or today) <= today else "high",
                           "kind": "Betaalbestand", "day": f["day"], "href": f"{BASE}/betaalbestanden/{f['name']}"})
+    items += expiring_items(request, staff)
     items.sort(key=lambda i: SEVERITY_RANK.get(i["severity"], 9))
     return staff_page(request, staff, "work.html", items=items)
 
@@ -149,6 +151,7 @@ def huishouden(request: Request, dossier: str) -> Response:
                       debts=debt_lines(household, date.today(), _m(request)),
                       signals=_signals(staff, lang, dossier=dossier),
                       history=history(staff.ctx.engine, household.id, lang),
+                      link=link_section(request, staff, household),
                       actions=staff.role in TEAM, back=f"{BASE}/huishoudens/{dossier}",
                       melding=request.query_params.get("melding"),
                       message=_m(request)["changed"] if request.query_params.get("melding") == "changed" else None)
