@@ -229,6 +229,7 @@ class Projections:
         state = self.engine.mapper.transcoder.decode(row["state"].encode("utf8"))
         Household.upcast_v2_v3(state)  # a row projected before version 3
         Household.upcast_v3_v4(state)  # or before version 4 (nothing held, no claim)
+        Household.upcast_v4_v5(state)  # or before version 5 (no pay date's inputs, no supplement)
         household.__dict__.update(state)
         household.__dict__["_pending_events"] = []
         return household

@@ -144,3 +144,16 @@ def test_a_store_of_the_previous_version_imports_pays_and_rebuilds_like_a_new_on
     assert upgraded["import"] == {"transactions": 135, "new": 45, "duplicates": 90, "matched": 45, "unmatched": 0}
     assert len(upgraded["files"]) == 2 * story.HOUSEHOLDS and len(upgraded["queue"]) == 4
     assert upgraded == fresh
+
+
+@pytest.mark.parametrize("store", [STORE_V13, STORE_V14], ids=["stop13", "stop14"])
+def test_the_read_models_an_older_version_wrote_answer_for_every_household(tmp_path, monkeypatch, store):
+    """The old file as it was, its read-model rows too: what's left of every household
+    reads from rows projected by the old code, before anything new is written."""
+    monkeypatch.setenv("HHB_VAR_DIR", str(tmp_path / "var"))
+    url = f"sqlite:///{shutil.copy(store, tmp_path / 'old.sqlite')}"
+    listed = json.loads(hhb(url, "households", "--json"))
+    assert len(listed) == story.HOUSEHOLDS
+    for row in listed:
+        left = json.loads(hhb(url, "left", row["dossier"], "--date", "2026-11-25", "--json"))
+        assert left["dossier"] == row["dossier"] and "forecast" in left
