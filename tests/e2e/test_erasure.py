@@ -187,18 +187,21 @@ def test_no_personal_data_of_the_erased_household_is_left_in_its_events_and_snap
     ended(households)
     erase(households, "--actor", PRIVACY)
     marks = [NAME, IBAN, PHONE, TERM, STREET, NOTE, "3511 AB"]
-    found = _household_bytes(households, [household_id(GONE), notices_id(GONE)])
+    found = _household_bytes(households, tmp_path, [household_id(GONE), notices_id(GONE)])
     assert found, "the household's events were looked for"
     for mark in marks:
         assert mark.encode() not in found, mark
     # persona 2's own data is still there, sealed: readable, and not in the clear
-    kept = _household_bytes(households, [household_id(KEPT)])
+    kept = _household_bytes(households, tmp_path, [household_id(KEPT)])
     assert b"pd1:" in kept and b"Kevin Jansen" not in kept
 
 
-def _household_bytes(store_url, owners) -> bytes:
+def _household_bytes(store_url, tmp_path, owners) -> bytes:
     """The stored events and snapshots of these aggregates, as the database holds them,
     after SQLite overwrote what was deleted and vacuumed (PostgreSQL: dead rows vacuumed)."""
+    engine = open_engine(store_url, tmp_path / "var")
+    tables = (engine.recorder.events_table_name, engine.snapshots.recorder.events_table_name)
+    engine.close()
     if store_url.startswith("sqlite"):
         path = urlparse(store_url).path
         path = path[1:] if path.startswith("//") else path
@@ -208,7 +211,7 @@ def _household_bytes(store_url, owners) -> bytes:
             con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             con.execute("VACUUM")
             marks = ",".join("?" * len(owners))
-            rows = [r for table in ("stored_events", "stored_snapshots") for r in con.execute(
+            rows = [r for table in tables for r in con.execute(
                 f"SELECT state FROM {table} WHERE originator_id IN ({marks})", [o.hex for o in owners])]
         finally:
             con.close()
@@ -217,8 +220,8 @@ def _household_bytes(store_url, owners) -> bytes:
 
     schema = parse_qs(urlparse(store_url).query)["schema"][0]
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        for table in ("stored_events", "stored_snapshots"):
+        for table in tables:
             conn.execute(f"VACUUM {schema}.{table}")
-        rows = [r for table in ("stored_events", "stored_snapshots") for r in conn.execute(
+        rows = [r for table in tables for r in conn.execute(
             f"SELECT state FROM {schema}.{table} WHERE originator_id = ANY(%s)", (list(owners),))]
     return b"\n".join(bytes(r[0]) for r in rows)
