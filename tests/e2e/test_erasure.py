@@ -161,7 +161,7 @@ def test_an_erased_household_reads_erased_everywhere_while_the_money_adds_up(hou
     money, others = _money(households), _others(households, tmp_path)
     done = json.loads(erase(households, "--actor", LEAD, "--confirmed-by", PRIVACY).stdout)
     assert done == {"dossier": GONE, "erased_on": "2026-11-30", "reason": "verzoek van de deelnemer",
-                    "actor": LEAD, "confirmed_by": PRIVACY}
+                    "actor": LEAD, "confirmed_by": PRIVACY, "again": False}
     shown = out(households, "show", GONE)
     assert shown["participants"][0]["name"] == shown["participants"][0]["iban"] == ERASED
     assert shown["participants"][0]["contact"] == ERASED
@@ -175,12 +175,15 @@ def test_an_erased_household_reads_erased_everywhere_while_the_money_adds_up(hou
     assert _money(households) == money
     hhb(households, "projections", "rebuild")
     assert _others(households, tmp_path) == others
-    # the nightly job passes it by; a second erasure is refused
+    # the nightly job passes it by; a second erasure shreds again, without a second event
     hhb(households, "reconcile", "--date", "2026-12-02", "--json")
-    assert "already erased" in erase(households, "--actor", PRIVACY, code=2).output
+    events = len(out(households, "history", GONE)["events"])
+    assert json.loads(erase(households, "--actor", PRIVACY).stdout)["again"] is True
+    assert len(out(households, "history", GONE)["events"]) == events
     log = out(households, "access-log", "--by", AUDITOR, "--dossier", GONE)
     assert [(e["actor"], e["action"]) for e in log] == [
-        (LEAD, f"hhb erase: verzoek van de deelnemer; confirmed by {PRIVACY}")]
+        (LEAD, f"hhb erase: verzoek van de deelnemer; confirmed by {PRIVACY}"),
+        (PRIVACY, "hhb erase (again): verzoek van de deelnemer")]
 
 
 def test_no_personal_data_of_the_erased_household_is_left_in_its_events_and_snapshots(households, tmp_path):
