@@ -17,7 +17,9 @@ The inventory (issue 24). Sealed with the household's key (owner = the household
 - the terms an income is matched by (`Agreement.match_terms`: often the participant's
   name, as it stands in the benefit's description);
 - the payee of a leefgeld payment (`Instruction.creditor_name` and `.creditor_iban` where
-  `kind` is leefgeld: the participant), in `PayDateRun` and in snapshots' instruction rows.
+  `kind` is leefgeld: the participant), in `PayDateRun` and in snapshots' instruction rows;
+- the participant in a pay date's rules (`Policy.participant_name`, `.participant_iban`,
+  `.leefgeld_shares`), which the last pay date's inputs keep (`CycleInputs`).
 
 In the clear, as the financial record: amounts, dates, agreement kinds, periods, ids,
 creditors' (organisations') names, IBANs, references and customer numbers, the actors
@@ -36,9 +38,11 @@ from types import MappingProxyType
 from typing import Any
 
 from .domain.agreement import Agreement, Participant
+from .domain.cycle import Policy
 from .domain.deductions import Deduction
 from .domain.instructions import Instruction, Instructions
 from .domain.signals import Signal
+from .domain.supplement import CycleInputs
 
 Seal = Callable[[str], str]
 
@@ -113,6 +117,15 @@ def _agreement(a: Agreement, seal: Seal) -> Agreement:
     return dataclasses.replace(a, match_terms=tuple(seal(t) for t in a.match_terms))
 
 
+def _policy(p: Policy, seal: Seal) -> Policy:
+    return dataclasses.replace(p, participant_name=seal(p.participant_name), participant_iban=seal(p.participant_iban),
+                               leefgeld_shares=tuple(_participant(s, seal) for s in p.leefgeld_shares))
+
+
+def _inputs(i: CycleInputs, seal: Seal) -> CycleInputs:
+    return dataclasses.replace(i, policy=_policy(i.policy, seal))
+
+
 def _deduction(d: Deduction, seal: Seal) -> Deduction:
     return dataclasses.replace(d, counterparty=_opt(d.counterparty, seal), description=seal(d.description))
 
@@ -137,5 +150,5 @@ def _instructions(held: Instructions, seal: Seal) -> Instructions:
 
 
 _DATACLASSES: dict[type, Callable[[Any, Seal], Any]] = {
-    Participant: _participant, Agreement: _agreement, Deduction: _deduction, Signal: _signal, Instruction: _instruction,
+    Participant: _participant, Agreement: _agreement, Policy: _policy, CycleInputs: _inputs, Deduction: _deduction, Signal: _signal, Instruction: _instruction,
     Instructions: _instructions}

@@ -22,6 +22,7 @@ runner = CliRunner()
 GONE, KEPT = "HHB-DEMO-0001", "HHB-DEMO-0002"  # persona 1 is erased, persona 2 takes part still
 NAME, IBAN, PHONE, TERM = "Fatima el Amrani", "NL60RABO0001234561", "06-12345678", "el Amrani"
 STREET, NOTE = "Zonnebloemstraat", "Mevrouw belde huilend over de energierekening"
+ERASED_ON = "2027-01-15"  # after the last weekly leefgeld of December is executed
 PRIVACY, LEAD, LEAD2, STAFF, AUDITOR = "p.rivacy", "t.lead", "s.econd", "j.devries", "a.udit"
 
 
@@ -64,15 +65,26 @@ def households(store_url, tmp_path):
     return store_url
 
 
-def ended(store_url):
-    """Persona 1's participation ends before its first pay date; the settlement is run."""
-    hhb(store_url, "end-participation", GONE, "--on", "2026-11-20")
-    hhb(store_url, "reconcile", "--date", "2026-11-23", "--json")
+def ended(store_url, tmp_path):
+    """Persona 1's November incomes come in, 1 December pays its rent and its leefgeld, its
+    participation ends on 4 December and the settlement pays out what it held."""
+    from adapters.demo import _november_statement
+
+    engine = open_engine(store_url, tmp_path / "var")
+    try:
+        statement = tmp_path / "november.xml"
+        statement.write_bytes(_november_statement(engine, [GONE], MANAGED))
+    finally:
+        engine.close()
+    hhb(store_url, "import", str(statement))
+    hhb(store_url, "reconcile", "--date", "2026-12-01", "--json")
+    hhb(store_url, "end-participation", GONE, "--on", "2026-12-04")
+    hhb(store_url, "reconcile", "--date", "2026-12-10", "--json")
     return store_url
 
 
 def erase(store_url, *extra, code=0):
-    return hhb(store_url, "erase", GONE, "--reason", "verzoek van de deelnemer", "--date", "2026-11-30",
+    return hhb(store_url, "erase", GONE, "--reason", "verzoek van de deelnemer", "--date", ERASED_ON,
                *extra, code=code)
 
 
@@ -94,7 +106,8 @@ def test_a_household_that_takes_part_or_awaits_its_settlement_is_not_erased_and_
     assert "still takes part" in erase(households, "--actor", PRIVACY, code=2).output
     hhb(households, "end-participation", GONE, "--on", "2026-11-20")
     before = written(households, tmp_path)
-    assert "final settlement is not paid yet" in erase(households, "--actor", PRIVACY, code=2).output
+    assert "final settlement is not paid yet (on 2026-11-23)" in erase(households, "--actor", PRIVACY,
+                                                                       code=2).output
     assert written(households, tmp_path) == before and before[1] == [False, False]
     assert out(households, "show", GONE)["participants"][0]["name"] == NAME
 
@@ -120,7 +133,7 @@ def test_a_household_that_holds_money_is_not_erased(households, tmp_path):
     (("n.iemand",), "no staff account"),
 ])
 def test_who_may_not_erase_is_refused_and_nothing_is_written(households, tmp_path, who, why):
-    ended(households)
+    ended(households, tmp_path)
     before = written(households, tmp_path)
     args = ["--actor", who[0], *(("--confirmed-by", who[1]) if len(who) > 1 else ())]
     assert why in erase(households, *args, code=2).output
@@ -129,14 +142,23 @@ def test_who_may_not_erase_is_refused_and_nothing_is_written(households, tmp_pat
     assert out(households, "show", GONE)["participants"][0]["name"] == NAME
 
 
-def test_a_team_lead_erases_alone_where_the_setting_asks_for_no_confirmation(households, monkeypatch):
-    ended(households)
+def test_a_team_lead_erases_alone_where_the_setting_asks_for_no_confirmation(households, tmp_path, monkeypatch):
+    ended(households, tmp_path)
     monkeypatch.setenv("HHB_ERASE_CONFIRMATION", "none")
     done = json.loads(erase(households, "--actor", LEAD).stdout)
-    assert done["confirmed_by"] is None and done["erased_on"] == "2026-11-30"
+    assert done["confirmed_by"] is None and done["erased_on"] == ERASED_ON
 
 
 # -- an erasure ------------------------------------------------------------------------------------
+
+def _leefgeld_payees(store_url, tmp_path):
+    engine = open_engine(store_url, tmp_path / "var")
+    try:
+        return {(i.creditor_name, i.creditor_iban) for i in engine.household(GONE).instructions.values()
+                if i.kind == "leefgeld"}
+    finally:
+        engine.close()
+
 
 def _money(store_url):
     """The team report's totals and the balance check (without how far the read models are)."""
@@ -157,10 +179,11 @@ def _others(store_url, tmp_path):
 
 
 def test_an_erased_household_reads_erased_everywhere_while_the_money_adds_up(households, tmp_path):
-    ended(households)
+    ended(households, tmp_path)
+    assert _leefgeld_payees(households, tmp_path) == {(NAME, IBAN)}
     money, others = _money(households), _others(households, tmp_path)
     done = json.loads(erase(households, "--actor", LEAD, "--confirmed-by", PRIVACY).stdout)
-    assert done == {"dossier": GONE, "erased_on": "2026-11-30", "reason": "verzoek van de deelnemer",
+    assert done == {"dossier": GONE, "erased_on": ERASED_ON, "reason": "verzoek van de deelnemer",
                     "actor": LEAD, "confirmed_by": PRIVACY, "again": False}
     shown = out(households, "show", GONE)
     assert shown["participants"][0]["name"] == shown["participants"][0]["iban"] == ERASED
@@ -171,12 +194,13 @@ def test_an_erased_household_reads_erased_everywhere_while_the_money_adds_up(hou
     signals = json.dumps(out(households, "signals", "--dossier", GONE), ensure_ascii=False)
     assert NOTE not in signals
     assert out(households, "show", KEPT)["participants"][0]["name"] != ERASED
+    assert _leefgeld_payees(households, tmp_path) == {(ERASED, ERASED)}  # it was paid leefgeld, to her
     # the money is as it was; the other households' rows are the same, also rebuilt
     assert _money(households) == money
     hhb(households, "projections", "rebuild")
     assert _others(households, tmp_path) == others
     # the nightly job passes it by; a second erasure shreds again, without a second event
-    hhb(households, "reconcile", "--date", "2026-12-02", "--json")
+    hhb(households, "reconcile", "--date", "2027-01-20", "--json")
     events = len(out(households, "history", GONE)["events"])
     assert json.loads(erase(households, "--actor", PRIVACY).stdout)["again"] is True
     assert len(out(households, "history", GONE)["events"]) == events
@@ -187,7 +211,7 @@ def test_an_erased_household_reads_erased_everywhere_while_the_money_adds_up(hou
 
 
 def test_no_personal_data_of_the_erased_household_is_left_in_its_events_and_snapshots(households, tmp_path):
-    ended(households)
+    ended(households, tmp_path)
     erase(households, "--actor", PRIVACY)
     marks = [NAME, IBAN, PHONE, TERM, STREET, NOTE, "3511 AB"]
     found = _household_bytes(households, tmp_path, [household_id(GONE), notices_id(GONE)])
