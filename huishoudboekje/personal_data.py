@@ -25,7 +25,8 @@ Reading: a stored event's JSON is searched for `pd1:` (a bytes search, cheap), a
 each token in it is replaced by its plaintext (JSON-escaped) or by `ERASED` before the
 JSON is decoded as ever; unsealed strings (stores written before sealing) pass through.
 
-A process keeps the keys it has read in memory. Another process may destroy one
+A process keeps the keys in memory, read all at once on first use (the night loads
+every household: one query, not one per household). Another process may destroy one
 meanwhile (`hhb erase` beside a running server): every `CHECK_EVERY` seconds at most,
 a read asks the table how many keys are destroyed, and when that number moved, the
 cache is dropped, so an erased household's data shows as erased in a long-running
@@ -73,6 +74,9 @@ class MemoryKeys:
     def get(self, owner: str) -> tuple[bytes | None, str | None] | None:
         row = self._rows.get(owner)
         return None if row is None else (row[0], row[2])
+
+    def all(self) -> dict[str, bytes | None]:
+        return {owner: row[0] for owner, row in self._rows.items()}
 
     def insert(self, owner: str, key: bytes, created: str) -> None:
         self._rows.setdefault(owner, (key, created, None))
@@ -125,6 +129,11 @@ class SqlKeys:
         key = rows[0]["key"]
         return (None if key is None else bytes(key)), rows[0]["destroyed_at"]
 
+    def all(self) -> dict[str, bytes | None]:
+        """Every owner's key (None: destroyed), in one query: a night loads every household."""
+        return {row["owner"]: None if row["key"] is None else bytes(row["key"])
+                for row in self._run("SELECT owner, key FROM {t}", {}, False)}
+
     def insert(self, owner: str, key: bytes, created: str) -> None:
         self._run("INSERT INTO {t} (owner, key, created) VALUES (:owner, :key, :created) "
                   "ON CONFLICT (owner) DO NOTHING", {"owner": owner, "key": key, "created": created}, True)
@@ -158,6 +167,7 @@ class Keyring:
     def __init__(self, keys: MemoryKeys | SqlKeys) -> None:
         self.keys = keys
         self._ciphers: dict[str, _Cipher | None] = {}  # owner hex -> cipher; None: destroyed
+        self._raw: dict[str, bytes | None] | None = None  # every key, read at once on first use
         # Sealing is deterministic, so what was sealed and opened is remembered: a household's
         # name and IBAN come back in every snapshot and leefgeld payment. Dropped with the keys.
         self._sealed: dict[tuple[str, str], str] = {}
@@ -180,6 +190,7 @@ class Keyring:
             self._checked = now
 
     def _forget(self) -> None:
+        self._raw = None
         self._ciphers.clear()
         self._sealed.clear()
         self._opened.clear()
@@ -189,7 +200,10 @@ class Keyring:
         self._fresh()
         if owner in self._ciphers:
             return self._ciphers[owner]
-        found = self.keys.get(owner)
+        if self._raw is None:
+            self._raw = self.keys.all()
+        found: tuple[bytes | None, str | None] | None
+        found = (self._raw[owner], None) if owner in self._raw else self.keys.get(owner)
         if found is None and create:
             self.keys.insert(owner, AESGCM.generate_key(bit_length=256), _now())
             found = self.keys.get(owner)
