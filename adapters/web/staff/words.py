@@ -136,7 +136,7 @@ _SENTENCES = {  # rule: Dutch sentence; {amount}, {agreement}, {period}, {who} a
 
 
 ROLE_NAMES = {"staff": "medewerker", "teamlead": "teamleider", "auditor": "auditor", "finance": "financiën",
-              "job": "taak"}
+              "job": "taak", "privacy": "privacyfunctionaris"}
 STATUS_NAMES = {"active": "actief", "ended": "beëindigd"}
 
 
