@@ -149,6 +149,19 @@ class Engine(Application[UUID]):
                 [(ident if postgres else ident.hex, (version - 1) // every * every, version)
                  for ident, version in latest.items()])
 
+    def drop_snapshots(self, ids: list[UUID]) -> None:
+        """Remove every snapshot of these aggregates (an erased household's, which may hold
+        personal data from before sealing): they load from their events instead."""
+        self._forget_cached()
+        sql = _sql_table(self.snapshots.recorder) if self.snapshots else None
+        if sql is None:
+            return
+        table, postgres = sql
+        mark = "%s" if postgres else "?"
+        with self.snapshots.recorder.datastore.transaction(commit=True) as cursor:  # type: ignore[union-attr]
+            cursor.executemany(f"DELETE FROM {table} WHERE originator_id = {mark}",
+                               [(ident if postgres else ident.hex,) for ident in ids])
+
     def save(self, *objs: Any, events: Sequence[DomainEvent] = (), **kwargs: Any) -> Any:
         """Save aggregates (and `events` built without their aggregate) in one write.
 

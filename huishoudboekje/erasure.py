@@ -30,7 +30,7 @@ from .domain.household import Household
 from .domain.notices import notices_id
 from .domain.roles import PRIVACY, TEAMLEAD, person
 from .domain.terms import ENDED
-from .engine import Engine, _sql_table
+from .engine import Engine
 
 # After an erasure: (engine, household id, dossier, what was done) -> None.
 Hook = Callable[[Engine, UUID, str, dict[str, Any]], None]
@@ -134,27 +134,13 @@ def erase(engine: Engine, dossier: str, *, reason: str, actor: str, confirmed_by
     household, first = engine.retrying(attempt)
     for owner in (household.id, notices_id(dossier)):
         engine.keyring.destroy(owner)
-    drop_snapshots(engine, [household.id, notices_id(dossier)])
-    engine._forget_cached()
+    engine.drop_snapshots([household.id, notices_id(dossier)])
     _refresh_read_model(engine, dossier)
     done = {"dossier": dossier, "erased_on": (household.erased_on or today).isoformat(), "reason": reason.strip(),
             "actor": actor, "confirmed_by": confirmed_by, "again": not first}
     for hook in list(_hooks):
         hook(engine, household.id, dossier, done)
     return done
-
-
-def drop_snapshots(engine: Engine, owners: list[UUID]) -> None:
-    """Remove every snapshot of these aggregates: they load from their events instead."""
-    recorder = engine.snapshots.recorder if engine.snapshots else None
-    sql = _sql_table(recorder) if recorder is not None else None
-    if sql is None:
-        return
-    table, postgres = sql
-    mark = "%s" if postgres else "?"
-    with recorder.datastore.transaction(commit=True) as cursor:  # type: ignore[union-attr]
-        cursor.executemany(f"DELETE FROM {table} WHERE originator_id = {mark}",
-                           [(ident if postgres else ident.hex,) for ident in owners])
 
 
 def _refresh_read_model(engine: Engine, dossier: str) -> None:

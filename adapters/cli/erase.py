@@ -12,7 +12,9 @@ from .common import ActorOption, DbOption, app, emit, fail, guarded, parse_day, 
 @app.command("erase")
 def erase(
     dossier: str,
-    reason: Annotated[str, typer.Option("--reason", help="Why: the participant's request, the retention period, …")],
+    reason: Annotated[str, typer.Option(
+        "--reason", help="Why: the participant's request, the retention period, … (no names: the reason stays "
+                         "readable after the erasure, for the auditor)")],
     confirmed_by: Annotated[Optional[str], typer.Option(
         "--confirmed-by", help="A second person (team lead or privacy officer) who confirms a team lead's "
                                "erasure, where HHB_ERASE_CONFIRMATION requires it")] = None,
