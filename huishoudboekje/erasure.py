@@ -3,7 +3,7 @@
 A household is erased when it no longer takes part and holds no money: its
 participation ended, the final settlement was paid, and nothing is left in its pot,
 held leefgeld, reserves, buffer, claim or pending deductions, and no payment of it is
-still to be executed. Who may: the privacy officer (role `privacy`), or a team lead with
+still to be executed or waits in a payment file nobody released. Who may: the privacy officer (role `privacy`), or a team lead with
 a second, different person's confirmation (a team lead or the privacy officer) where
 the setting HHB_ERASE_CONFIRMATION asks for it (the default).
 
@@ -51,7 +51,24 @@ def after_erasure(hook: Hook) -> Hook:
 
 def refusal(engine: Engine, dossier: str, today: date) -> str | None:
     """Why `dossier` may not be erased (yet), in staff's words; None: it may."""
-    return refusal_of(engine.household(dossier), today)
+    household = engine.household(dossier)
+    return refusal_of(household, today) or unreleased(engine, household)
+
+
+def unreleased(engine: Engine, household: Household) -> str | None:
+    """A payment of it in a file nobody released yet (four eyes): its money has not left.
+    Read from the read models, caught up first."""
+    scheduled = [i.id for i in household.instructions.values() if i.status == "scheduled"]
+    if not scheduled:
+        return None
+    from .projections.views import Projections
+
+    views = Projections(engine)
+    views.catch_up()
+    if views.unreleased(scheduled):
+        return (f"{household.dossier}: a payment file with its payments is not released yet "
+                "/ een betaalbestand met zijn betalingen is nog niet vrijgegeven")
+    return None
 
 
 def refusal_of(household: Household, today: date) -> str | None:
@@ -124,7 +141,7 @@ def erase(engine: Engine, dossier: str, *, reason: str, actor: str, confirmed_by
         household = engine.household(dossier)
         if household.erased_on is not None:
             return household, False  # erased before: shredded again (a restored backup's key)
-        why = refusal_of(household, today)
+        why = refusal_of(household, today) or unreleased(engine, household)
         if why:
             raise ErasureError(why, field="dossier")
         household.record_erasure(today, reason.strip(), actor, confirmed_by)

@@ -16,14 +16,14 @@ from huishoudboekje.domain.notices import notices_id
 from huishoudboekje.personal_data import ERASED
 from huishoudboekje.projections.views import Projections
 from tests.conftest import POSTGRES_URL, ROOT
-from tests.factories import MANAGED
+from tests.factories import MANAGED, release_pending
 
 runner = CliRunner()
 GONE, KEPT = "HHB-DEMO-0001", "HHB-DEMO-0002"  # persona 1 is erased, persona 2 takes part still
 NAME, IBAN, PHONE, TERM = "Fatima el Amrani", "NL60RABO0001234561", "06-12345678", "el Amrani"
 STREET, NOTE = "Zonnebloemstraat", "Mevrouw belde huilend over de energierekening"
 ERASED_ON = "2027-01-15"  # after the last weekly leefgeld of December is executed
-PRIVACY, LEAD, LEAD2, STAFF, AUDITOR = "p.rivacy", "t.lead", "s.econd", "j.devries", "a.udit"
+PRIVACY, LEAD, LEAD2, STAFF, AUDITOR, FINANCE = "p.rivacy", "t.lead", "s.econd", "j.devries", "a.udit", "f.inance"
 
 
 @pytest.fixture(autouse=True)
@@ -59,13 +59,14 @@ def households(store_url, tmp_path):
     [signal] = [s for s in out(store_url, "signals", "--dossier", GONE) if s["status"] == "open"][:1]
     hhb(store_url, "signals", "ack", signal["id"], "--note", NOTE, "--actor", STAFF)
     for name, role, team in ((PRIVACY, "privacy", None), (LEAD, "teamlead", "Wijkteam Noord"),
-                             (LEAD2, "teamlead", "Wijkteam Noord"), (STAFF, "staff", "Wijkteam Noord"), (AUDITOR, "auditor", None)):
+                             (LEAD2, "teamlead", "Wijkteam Noord"), (STAFF, "staff", "Wijkteam Noord"), (AUDITOR, "auditor", None),
+                             (FINANCE, "finance", None)):
         hhb(store_url, "users", "add", "--name", name, "--email", f"{name}@gemeente.nl", "--role", role,
             *(("--team", team) if team else ()))
     return store_url
 
 
-def ended(store_url, tmp_path):
+def ended(store_url, tmp_path, release=True):
     """Persona 1's November incomes come in, 1 December pays its rent and its leefgeld, its
     participation ends on 4 December and the settlement pays out what it held."""
     from adapters.demo import _november_statement
@@ -80,6 +81,8 @@ def ended(store_url, tmp_path):
     hhb(store_url, "reconcile", "--date", "2026-12-01", "--json")
     hhb(store_url, "end-participation", GONE, "--on", "2026-12-04")
     hhb(store_url, "reconcile", "--date", "2026-12-10", "--json")
+    if release:
+        release_pending(store_url, FINANCE)
     return store_url
 
 
@@ -123,6 +126,15 @@ def test_a_household_that_holds_money_is_not_erased(households, tmp_path):
     result = hhb(households, "erase", KEPT, "--reason", "r", "--actor", PRIVACY, "--date", "2026-12-11", code=2)
     assert "still holds money: buffer owed" in result.output
     assert written(households, tmp_path) == before
+
+
+def test_a_household_whose_payments_wait_in_a_file_nobody_released_is_not_erased(households, tmp_path):
+    ended(households, tmp_path, release=False)
+    before = written(households, tmp_path)
+    assert "not released yet" in erase(households, "--actor", PRIVACY, code=2).output
+    assert written(households, tmp_path) == before
+    release_pending(households, FINANCE)
+    assert json.loads(erase(households, "--actor", PRIVACY).stdout)["again"] is False
 
 
 @pytest.mark.parametrize("who, why", [
