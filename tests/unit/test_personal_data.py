@@ -79,3 +79,54 @@ def test_a_participant_is_sealed_field_by_field(contact):
     assert (p.name, p.iban, p.contact, p.share) == ("<Sanne>", "<NL44RABO0123456789>",
                                                     None if contact is None else f"<{contact}>", "1/2")
     assert sealed["dossier"] == "HHB-1" and sealed["address"] == {"postcode": "<3511 AB>", "number": "<12>"}
+
+
+def _mark(text: str) -> str:
+    """Stands for a seal: visible, and (as `Keyring.seal`) an empty text stays empty."""
+    return f"<{text}>" if text else text
+
+
+def test_what_staff_typed_and_statement_lines_are_sealed_and_the_money_is_not():
+    from datetime import date
+
+    from huishoudboekje.domain.deductions import Deduction
+    from huishoudboekje.domain.money import Money
+    from huishoudboekje.domain.signals import Signal, SignalFact
+    from huishoudboekje.sealing import seal_event_state
+
+    deduction = Deduction("tx1", "beslag", Money("40.00"), date(2026, 12, 3), None, "Deurwaarder Jansen",
+                          "beslag op loon S. de Vries", Money("40.00"), Money.zero())
+    signal = Signal.raised(SignalFact("external", None, "-", "high", Money("212.40"),
+                                      {"partner": "Energie", "reason": "afsluiting dreigt"}), date(2026, 12, 1))
+    signal = signal.changed("acknowledged", date(2026, 12, 2), "j.devries", "Gebeld met mevrouw")
+    sealed = seal_event_state("DeductionBooked", {"deduction": deduction, "signal": signal, "reason": "typed",
+                                                  "amount": Money("40.00"), "actor": "j.devries"}, _mark)
+    assert (sealed["deduction"].counterparty, sealed["deduction"].description) == (
+        "<Deurwaarder Jansen>", "<beslag op loon S. de Vries>")
+    assert sealed["deduction"].amount == Money("40.00") and sealed["amount"] == Money("40.00")
+    assert sealed["signal"].details == {"partner": "Energie", "reason": "<afsluiting dreigt>"}
+    assert [h["note"] for h in sealed["signal"].history] == ["", "<Gebeld met mevrouw>"]
+    assert sealed["reason"] == "<typed>" and sealed["actor"] == "j.devries"
+    # the end of participation's reason is a code the team report counts: in the clear
+    assert seal_event_state("ParticipationEnded", {"reason": "found-work"}, _mark) == {"reason": "found-work"}
+
+
+def test_leefgeld_payees_are_sealed_in_rows_without_changing_the_households_own_rows():
+    from datetime import date
+
+    from huishoudboekje.domain.instructions import Instruction, Instructions, instruction_row
+    from huishoudboekje.domain.money import Money
+    from huishoudboekje.sealing import seal_aggregate_state
+
+    def instruction(ident, kind, name, iban):
+        return Instruction(ident, f"E2E-{ident}", date(2026, 12, 1), kind, None, date(2026, 12, 1), 1,
+                           Money("100.00"), date(2026, 12, 1), name, iban, None)
+
+    rent = instruction("1", "charge", "Woningcorporatie Portaal", "NL20INGB0001234567")
+    leefgeld = instruction("2", "leefgeld", "Sanne de Vries", "NL44RABO0123456789")
+    held = Instructions([instruction_row(rent), instruction_row(leefgeld)])
+    sealed = seal_aggregate_state({"instructions": held}, _mark)["instructions"]
+    assert (sealed["1"].creditor_name, sealed["2"].creditor_name) == ("Woningcorporatie Portaal",
+                                                                      "<Sanne de Vries>")
+    assert sealed["2"].creditor_iban == "<NL44RABO0123456789>" and sealed["2"].amount == Money("100.00")
+    assert held["2"].creditor_name == "Sanne de Vries"  # the household in memory keeps its own
