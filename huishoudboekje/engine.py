@@ -16,7 +16,7 @@ from eventsourcing.application import (AggregateNotFoundError, Application, Even
 from eventsourcing.domain import DomainEvent, Snapshot
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from . import transcodings
+from . import personal_data, transcodings
 from .domain.access import Credential
 from .domain.controls import Controls
 from .domain.directory import (CHANGES_INCOMES, DIRECTORY_ID, SHARD_IDS, Directory, IncomeDirectory, entry_of,
@@ -78,6 +78,12 @@ class Engine(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
+        # Personal data is sealed with a key per household, kept in its own table beside
+        # the events (`personal_data.py`): the mapper seals and opens with this keyring.
+        self.keyring = personal_data.keyring_for(getattr(self.factory, "datastore", None),
+                                                 self.env.get("PERSISTENCE_MODULE") or "")
+        self.mapper.keyring = self.keyring  # type: ignore[attr-defined]
+        personal_data.use(self.keyring)
         self.household_log: EventSourcedLog[HouseholdLogged] = EventSourcedLog(
             self.events, uuid5(NAMESPACE, "/households"), HouseholdLogged
         )
@@ -142,6 +148,19 @@ class Engine(Application[UUID]):
                 f"AND originator_version > {mark} AND originator_version < {mark}",
                 [(ident if postgres else ident.hex, (version - 1) // every * every, version)
                  for ident, version in latest.items()])
+
+    def drop_snapshots(self, ids: list[UUID]) -> None:
+        """Remove every snapshot of these aggregates (an erased household's, which may hold
+        personal data from before sealing): they load from their events instead."""
+        self._forget_cached()
+        sql = _sql_table(self.snapshots.recorder) if self.snapshots else None
+        if sql is None:
+            return
+        table, postgres = sql
+        mark = "%s" if postgres else "?"
+        with self.snapshots.recorder.datastore.transaction(commit=True) as cursor:  # type: ignore[union-attr]
+            cursor.executemany(f"DELETE FROM {table} WHERE originator_id = {mark}",
+                               [(ident if postgres else ident.hex,) for ident in ids])
 
     def save(self, *objs: Any, events: Sequence[DomainEvent] = (), **kwargs: Any) -> Any:
         """Save aggregates (and `events` built without their aggregate) in one write.

@@ -205,7 +205,7 @@ SENTENCES = {"nl": _SENTENCES, "en": _SENTENCES_EN}
 
 
 ROLE_NAMES = {"staff": "medewerker", "teamlead": "teamleider", "auditor": "auditor", "finance": "financiën",
-              "job": "taak"}
+              "job": "taak", "privacy": "privacyfunctionaris"}
 STATUS_NAMES = {"active": "actief", "ended": "beëindigd"}
 NAMES_OF = {  # per language: the names templates read (`rule_names`, `role_names`, `status_names`)
     "nl": {"rule_names": RULE_NAMES, "role_names": ROLE_NAMES, "status_names": STATUS_NAMES},
