@@ -16,6 +16,7 @@ import orjson
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import get_topic
 
+from . import trace_seals
 from .domain.agreement import Agreement, AmountFrom, Counterparty, Participant, Tolerance, Withholding
 from .domain.controls import ControlSignal
 from .domain.deductions import Deduction
@@ -232,6 +233,8 @@ class Mapper(eventsourcing.persistence.Mapper):  # type: ignore[type-arg]
         self._rows_events = rows_events()
 
     def to_stored_event(self, domain_event: Any) -> eventsourcing.persistence.StoredEvent:
+        # A household's personal data in other aggregates' events: sealed (`trace_seals`).
+        domain_event = trace_seals.sealed_event(domain_event)
         cls = type(domain_event)
         if cls not in self._rows_events or self.compressor or self.cipher:
             return super().to_stored_event(domain_event)
