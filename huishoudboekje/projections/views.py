@@ -204,7 +204,8 @@ class Projections:
 
     def _household_row(self, household: Household) -> dict[str, Any]:
         state = {k: v for k, v in household.__dict__.items() if k != "_pending_events"}
-        encoded = self.engine.mapper.transcoder.encode(state).decode("utf8")
+        mapper: Any = self.engine.mapper  # personal values sealed, as in the events (`personal_data.py`)
+        encoded = mapper.transcoder.encode(mapper.sealed_state(household.id, state)).decode("utf8")
         arrears = sum(d.amount.cents for d in household.arrears)
         return {
             "dossier": household.dossier,
@@ -219,6 +220,16 @@ class Projections:
             "state": encoded,
         }
 
+    def refresh_household(self, dossier: str) -> None:
+        """Write a household's rows anew from what its events read now: after its erasure,
+        `[verwijderd]` where its personal data was (issue 24). The position stays; a later
+        catch-up that projects it again reads the same."""
+        household = self.engine.household(dossier)
+        self.view.write({"hhb_households": [self._household_row(household)],
+                         "hhb_signals": [_signal_row(household, s) for s in household.signals.values()],
+                         "hhb_household_keys": _key_rows(household)},
+                        deletes=[("hhb_signals", "dossier", dossier), ("hhb_household_keys", "dossier", dossier)])
+
     # -- reading ---------------------------------------------------------------------
 
     def household(self, dossier: str) -> Household | None:
@@ -226,7 +237,8 @@ class Projections:
         if row is None:
             return None
         household = object.__new__(Household)
-        state = self.engine.mapper.transcoder.decode(row["state"].encode("utf8"))
+        mapper: Any = self.engine.mapper
+        state = mapper.transcoder.decode(mapper.reveal(row["state"].encode("utf8")))
         Household.upcast_v2_v3(state)  # a row projected before version 3
         Household.upcast_v3_v4(state)  # or before version 4 (nothing held, no claim)
         household.__dict__.update(state)
