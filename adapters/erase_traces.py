@@ -14,9 +14,10 @@ Events of other aggregates (sealed as they are written, `huishoudboekje/trace_se
   import (income, payment echo, deduction) is sealed with its key, gone with it; a line
   booked to nobody has a key of its own (`line_owner`), destroyed here when staff
   resolved it to this household since (`TransactionResolved`), else by the retention
-  run (`erase_unmatched_before`). `TransactionResolved.reason` is staff's free text:
-  not sealed (staff are asked not to name people there). The line's id is a digest of
-  its text, not the text. `TransactionsRecorded` (stores before rows) is not sealed.
+  run (`erase_unmatched_before`). The reason a line waits (the matcher's, which quotes
+  the counterparty's IBAN) is sealed too, and so is staff's reason in
+  `TransactionResolved`. The line's id is a digest of its text, not the text.
+  `TransactionsRecorded` (stores before rows) is not sealed: `hhb privacy migrate`'s.
 - `IncomeDirectory.Updated` and its snapshots: the household's income rows, whose match
   terms are the names statements carry ("el Amrani") and whose IBANs are the payers':
   sealed with the household's key.

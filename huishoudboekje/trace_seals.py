@@ -6,8 +6,9 @@ for the whole inventory); these are sealed here, field by field, when the Mapper
 writes an event, so the aggregates in memory, the domain and every reader keep plain
 text, and the Mapper turns the tokens back into text (or `ERASED`) when it reads:
 
-- a statement line (`Ledger.TransactionsImported`): the counterparty's IBAN and name and
-  the description, with the key of the household the line is booked to (income,
+- a statement line (`Ledger.TransactionsImported`): the counterparty's IBAN and name, the
+  description and the reason it waits (which may quote them), and the reason staff give
+  when they book or ignore it (`TransactionResolved`), with the key of the household the line is booked to (income,
   payment echo, deduction), else with a key of the line's own (`line_owner`): erasing
   a household destroys those of the lines later resolved to it, and the retention run
   those of lines nobody ever booked;
@@ -39,7 +40,8 @@ from . import personal_data
 from .domain.household import NAMESPACE, household_id
 from .domain.ledger import COLUMN
 
-LINE_FIELDS = (COLUMN.counterparty_iban, COLUMN.counterparty_name, COLUMN.description)
+# The matcher's reason may quote the line ("no income agreement with counterparty NL60…").
+LINE_FIELDS = (COLUMN.counterparty_iban, COLUMN.counterparty_name, COLUMN.description, COLUMN.reason)
 REPORT_FIELDS = ("name", "iban", "postcode", "number", "customer_number")
 PROPOSAL_FIELDS = ("resident_name", "resident_iban", "problem")
 
@@ -106,6 +108,12 @@ def _ledger(state: dict[str, Any], seal: Seal) -> None:
     state["rows"] = seal_rows(state["rows"], seal)
 
 
+def _resolved(state: dict[str, Any], seal: Seal) -> None:
+    """Staff's reason for booking or ignoring a line: their own words, which may name the person."""
+    owner = household_id(state["dossier"]) if state.get("dossier") else line_owner(state["transaction_id"])
+    state["reason"] = _sealing(seal)(owner, state.get("reason"))
+
+
 def _directory(state: dict[str, Any], seal: Seal) -> None:
     state["households"] = seal_directory(state["households"], seal)
 
@@ -137,6 +145,7 @@ def _proposal(state: dict[str, Any], seal: Seal) -> None:
 # Event (or aggregate, for snapshots) class names -> what seals their state in place.
 _BY_EVENT: dict[str, Callable[[dict[str, Any], Seal], None]] = {
     "Ledger.TransactionsImported": _ledger,
+    "Ledger.TransactionResolved": _resolved,
     "IncomeDirectory.Updated": _directory,
     "IncomeDirectory": _directory,  # its snapshots
     "HouseholdNotices": _notices,

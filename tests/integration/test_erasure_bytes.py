@@ -62,7 +62,7 @@ def _statement_of_december(db: str, var: Path) -> bytes:
                for dossier in (MINE, *OTHERS) for i in engine.household(dossier).instructions_of(date(2026, 12, 1))]
     finally:
         engine.close()
-    txs.append(Tx("25.00", date(2026, 12, 2), IBAN, NAME, OWN_TRANSFER))
+    txs.append(Tx("600.00", date(2026, 12, 2), IBAN, NAME, OWN_TRANSFER))
     return camt053(txs, account=MANAGED, opening="30000.00", statement_id="DEC-1")
 
 
