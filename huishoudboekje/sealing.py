@@ -36,9 +36,11 @@ from types import MappingProxyType
 from typing import Any
 
 from .domain.agreement import Agreement, Participant
+from .domain.cycle import Policy
 from .domain.deductions import Deduction
 from .domain.instructions import Instruction, Instructions
 from .domain.signals import Signal
+from .domain.supplement import CycleInputs
 
 Seal = Callable[[str], str]
 
@@ -136,6 +138,17 @@ def _instructions(held: Instructions, seal: Seal) -> Instructions:
     return Instructions(rows)
 
 
+def _policy(p: Policy, seal: Seal) -> Policy:
+    """The payee of the leefgeld, in the inputs a pay date keeps (`PayDateRun`, snapshots)."""
+    return dataclasses.replace(p, participant_name=seal(p.participant_name), participant_iban=seal(p.participant_iban),
+                               leefgeld_shares=tuple(_participant(s, seal) for s in p.leefgeld_shares))
+
+
+def _cycle_inputs(c: CycleInputs, seal: Seal) -> CycleInputs:
+    return dataclasses.replace(c, policy=_policy(c.policy, seal))
+
+
 _DATACLASSES: dict[type, Callable[[Any, Seal], Any]] = {
+    Policy: _policy, CycleInputs: _cycle_inputs,
     Participant: _participant, Agreement: _agreement, Deduction: _deduction, Signal: _signal, Instruction: _instruction,
     Instructions: _instructions}
