@@ -51,6 +51,7 @@ ERASED = "[verwijderd]"
 PREFIX = "pd1:"
 TABLE = "hhb_personal_keys"
 CHECK_EVERY = 1.0  # seconds a process trusts its cached keys before asking for erasures
+MEMO_SIZE = 50_000  # tokens sealed and opened remembered per process (each way), then forgotten
 CREATE_LOCK = 7_311_025  # pg_advisory_xact_lock key while the table is created
 _TOKEN = re.compile(rb"pd1:([0-9a-f]{32}):([A-Za-z0-9_-]+)")
 _TOKEN_TEXT = re.compile(r"pd1:([0-9a-f]{32}):([A-Za-z0-9_-]+)")
@@ -157,6 +158,11 @@ class Keyring:
     def __init__(self, keys: MemoryKeys | SqlKeys) -> None:
         self.keys = keys
         self._ciphers: dict[str, _Cipher | None] = {}  # owner hex -> cipher; None: destroyed
+        # Sealing is deterministic, so what was sealed and opened is remembered: a household's
+        # name and IBAN come back in every snapshot and leefgeld payment. Dropped with the keys.
+        self._sealed: dict[tuple[str, str], str] = {}
+        self._opened: dict[str, str] = {}
+        self._revealed: dict[bytes, bytes] = {}  # token -> its JSON-escaped plaintext
         self._destroyed: int | None = None
         self._checked = float("-inf")
         self._lock = threading.Lock()
@@ -169,9 +175,15 @@ class Keyring:
         count = self.keys.destroyed_count()
         with self._lock:
             if count != self._destroyed:
-                self._ciphers.clear()
+                self._forget()
                 self._destroyed = count
             self._checked = now
+
+    def _forget(self) -> None:
+        self._ciphers.clear()
+        self._sealed.clear()
+        self._opened.clear()
+        self._revealed.clear()
 
     def _cipher(self, owner: str, create: bool) -> _Cipher | None:
         self._fresh()
@@ -193,33 +205,55 @@ class Keyring:
         written about an erased household is erased as it is written)."""
         if not text or text.startswith(PREFIX) or text == ERASED:
             return text
-        cipher = self._cipher(owner.hex, create=True)
+        cipher = self._cipher(owner.hex, create=True)  # first: it notices an erasure elsewhere
         if cipher is None:
             return ERASED
-        plain = text.encode("utf8")
-        nonce = hmac.new(cipher.nonce_key, plain, hashlib.sha256).digest()[:12]
-        sealed = base64.urlsafe_b64encode(nonce + cipher.aead.encrypt(nonce, plain, owner.bytes))
-        return f"{PREFIX}{owner.hex}:{sealed.rstrip(b'=').decode('ascii')}"
+        token = self._sealed.get((owner.hex, text))
+        if token is None:
+            plain = text.encode("utf8")
+            nonce = hmac.new(cipher.nonce_key, plain, hashlib.sha256).digest()[:12]
+            sealed = base64.urlsafe_b64encode(nonce + cipher.aead.encrypt(nonce, plain, owner.bytes))
+            token = f"{PREFIX}{owner.hex}:{sealed.rstrip(b'=').decode('ascii')}"
+            self._remember(self._sealed, (owner.hex, text), token)
+        return token
+
+    @staticmethod
+    def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        memo[key] = value
 
     def open(self, owner_hex: str, blob: str) -> str:
         """One token's plaintext, or `ERASED`."""
-        cipher = self._cipher(owner_hex, create=False)
+        cipher = self._cipher(owner_hex, create=False)  # first: it notices an erasure elsewhere
         if cipher is None:
             return ERASED
+        text = self._opened.get(blob)
+        if text is not None:
+            return text
         raw = base64.urlsafe_b64decode(blob + "=" * (-len(blob) % 4))
         try:
-            return cipher.aead.decrypt(raw[:12], raw[12:], UUID(owner_hex).bytes).decode("utf8")
+            text = cipher.aead.decrypt(raw[:12], raw[12:], UUID(owner_hex).bytes).decode("utf8")
         except Exception:  # noqa: BLE001 - a token that does not open is as good as erased
             return ERASED
+        self._remember(self._opened, blob, text)
+        return text
 
     def reveal(self, data: bytes) -> bytes:
         """JSON `data` with each sealed string replaced by its (JSON-escaped) plaintext."""
         if b"pd1:" not in data:
             return data
+        self._fresh()
+        memo = self._revealed
 
         def plain(match: re.Match[bytes]) -> bytes:
-            text = self.open(match.group(1).decode("ascii"), match.group(2).decode("ascii"))
-            return json.dumps(text)[1:-1].encode("utf8")
+            token = match.group(0)
+            text = memo.get(token)
+            if text is None:
+                opened = self.open(match.group(1).decode("ascii"), match.group(2).decode("ascii"))
+                text = json.dumps(opened)[1:-1].encode("utf8")
+                self._remember(memo, token, text)
+            return text
 
         return _TOKEN.sub(plain, data)
 
@@ -233,6 +267,7 @@ class Keyring:
         """Erase: the owner's key is gone, here at once and elsewhere within CHECK_EVERY."""
         self.keys.destroy(owner.hex, _now())
         with self._lock:
+            self._forget()
             self._ciphers[owner.hex] = None
             self._destroyed = None  # our own destroy moved the count: look again next read
             self._checked = float("-inf")
