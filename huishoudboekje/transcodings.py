@@ -17,8 +17,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.domain import Snapshot
 from eventsourcing.utils import get_topic
 
-from . import sealing
-
+from . import sealing, trace_seals
 from .domain.agreement import Agreement, AmountFrom, Counterparty, Participant, Tolerance, Withholding
 from .domain.controls import ControlSignal
 from .domain.deductions import Deduction
@@ -246,6 +245,8 @@ class Mapper(eventsourcing.persistence.Mapper):  # type: ignore[type-arg]
         cls = type(domain_event)
         if self.keyring is not None:
             domain_event = self._sealed_copy(cls, domain_event)
+            # A household's personal data in other aggregates' events (`trace_seals`).
+            domain_event = trace_seals.sealed_event(domain_event, self.keyring.seal)
         if cls not in self._rows_events or self.compressor or self.cipher:
             return super().to_stored_event(domain_event)
         state = dict(vars(domain_event))

@@ -474,6 +474,7 @@ def test_events_of_rows_are_stored_as_the_library_would_store_them(onboarded, tm
     # what is stored must be what the library would store, and read back as the event.
     from uuid import uuid4
 
+    import orjson
     from eventsourcing.persistence import Mapper
 
     from huishoudboekje.domain.household import Household
@@ -494,8 +495,9 @@ def test_events_of_rows_are_stored_as_the_library_would_store_them(onboarded, tm
         library = Mapper(transcoder=engine.mapper.transcoder)
         for event in events:
             stored = engine.mapper.to_stored_event(event)
-            assert stored.state == library.to_stored_event(event).state  # to the byte
-            assert library.to_domain_event(stored).__dict__ == event.__dict__
+            # to the byte, but for a statement line's personal fields: sealed (`trace_seals`)
+            assert orjson.loads(engine.mapper.reveal(stored.state)) == orjson.loads(library.to_stored_event(event).state)
+            assert engine.mapper.to_domain_event(stored).__dict__ == event.__dict__
         # And end to end: what an import stored reads back as its events, timestamps and all.
         imported(onboarded, write(tmp_path, "nov.xml", camt053([odd, zorgtoeslag(), bijstand()])))
         topics = {f"{cls.__module__}:{cls.__qualname__}" for cls in rows_events()}
