@@ -76,6 +76,11 @@ def ended_households(engine: Engine, dossiers: Iterable[str]) -> list[tuple[str,
     return pairs
 
 
+def _is_erased(engine: Engine, dossier: str) -> bool:
+    check = getattr(erasure, "is_erased", None)
+    return bool(check(engine, dossier)) if check else False
+
+
 def run(engine: Engine, dossiers: Iterable[str], today: date, years: int, *, dry_run: bool = False,
         refusal: Refusal | None = None, erased: Erased | None = None) -> dict[str, Any]:
     """Erase (or, in a dry run, list) every household of `dossiers` past the retention
@@ -85,7 +90,7 @@ def run(engine: Engine, dossiers: Iterable[str], today: date, years: int, *, dry
     other work must not stop for one household, and the next run tries it again.
     """
     refusal = refusal or erasure.refusal
-    erased = erased or erasure.is_erased
+    erased = erased or _is_erased
     summary: dict[str, Any] = {"date": today.isoformat(), "retention_years": years, "dry_run": dry_run,
                                "due": [], "erased": [], "refused": [], "failed": [], "already_erased": 0}
     for item in due(ended_households(engine, dossiers), years, today):
