@@ -16,7 +16,7 @@ from eventsourcing.application import (AggregateNotFoundError, Application, Even
 from eventsourcing.domain import DomainEvent, Snapshot
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from . import transcodings
+from . import personal_data, transcodings
 from .domain.access import Credential
 from .domain.controls import Controls
 from .domain.directory import (CHANGES_INCOMES, DIRECTORY_ID, SHARD_IDS, Directory, IncomeDirectory, entry_of,
@@ -78,6 +78,12 @@ class Engine(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
+        # Personal data is sealed with a key per household, kept in its own table beside
+        # the events (`personal_data.py`): the mapper seals and opens with this keyring.
+        self.keyring = personal_data.keyring_for(getattr(self.factory, "datastore", None),
+                                                 self.env.get("PERSISTENCE_MODULE") or "")
+        self.mapper.keyring = self.keyring  # type: ignore[attr-defined]
+        personal_data.use(self.keyring)
         self.household_log: EventSourcedLog[HouseholdLogged] = EventSourcedLog(
             self.events, uuid5(NAMESPACE, "/households"), HouseholdLogged
         )

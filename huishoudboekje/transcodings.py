@@ -14,7 +14,10 @@ from typing import Any
 import eventsourcing.persistence
 import orjson
 from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.domain import Snapshot
 from eventsourcing.utils import get_topic
+
+from . import sealing
 
 from .domain.agreement import Agreement, AmountFrom, Counterparty, Participant, Tolerance, Withholding
 from .domain.controls import ControlSignal
@@ -31,6 +34,7 @@ from .domain.maatwerk_proposal import Proposal
 from .domain.statement import BankTransaction
 from .domain.supplement import CycleInputs, CyclePaid
 from .domain.treasury import StatementBalance
+from .personal_data import Keyring
 
 
 class DateAsISO(Transcoding):
@@ -227,12 +231,21 @@ def rows_events() -> frozenset[type]:
 
 
 class Mapper(eventsourcing.persistence.Mapper):  # type: ignore[type-arg]
+    """The library's mapper, with personal data sealed on the way in and opened on the
+    way out (`personal_data.py`, `sealing.py`; `keyring` is set by the engine), and
+    the rows events encoded by orjson."""
+
+    keyring: Keyring | None = None
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._rows_events = rows_events()
+        self._sealed: dict[type, bool] = {}
 
     def to_stored_event(self, domain_event: Any) -> eventsourcing.persistence.StoredEvent:
         cls = type(domain_event)
+        if self.keyring is not None:
+            domain_event = self._sealed_copy(cls, domain_event)
         if cls not in self._rows_events or self.compressor or self.cipher:
             return super().to_stored_event(domain_event)
         state = dict(vars(domain_event))
@@ -247,3 +260,44 @@ class Mapper(eventsourcing.persistence.Mapper):  # type: ignore[type-arg]
                                | orjson.OPT_PASSTHROUGH_DATACLASS)
         return eventsourcing.persistence.StoredEvent(originator_id=originator_id, originator_version=originator_version,
                                                      topic=topic, state=encoded)
+
+    def _sealed_copy(self, cls: type, domain_event: Any) -> Any:
+        """The event with its personal values sealed with its household's key, or itself."""
+        sealed = self._sealed.get(cls)
+        if sealed is None:
+            sealed = self._sealed[cls] = cls is Snapshot or sealing.sealed_event(cls)
+        if not sealed or (cls is Snapshot and domain_event.topic not in sealing.AGGREGATES):
+            return domain_event
+        keyring, owner = self.keyring, domain_event.originator_id
+        assert keyring is not None
+
+        def seal(text: str) -> str:
+            return keyring.seal(owner, text)
+
+        state = vars(domain_event)
+        if cls is Snapshot:
+            state = {**state, "state": sealing.seal_aggregate_state(state["state"], seal)}
+        else:
+            state = sealing.seal_event_state(cls.__qualname__.rsplit(".", 1)[-1], state, seal)
+        copy = object.__new__(cls)
+        object.__setattr__(copy, "__dict__", state)
+        return copy
+
+    def sealed_state(self, owner: Any, state: dict[str, Any]) -> dict[str, Any]:
+        """An aggregate's state with its personal values sealed with `owner`'s key (for a
+        read model's copy of a household: it reads as erased once the key is gone)."""
+        keyring = self.keyring
+        if keyring is None:
+            return state
+        return sealing.seal_aggregate_state(state, lambda text: keyring.seal(owner, text))
+
+    def reveal(self, data: bytes) -> bytes:
+        """JSON with its sealed values opened (or ERASED)."""
+        return data if self.keyring is None else self.keyring.reveal(data)
+
+    def to_domain_event(self, stored_event: eventsourcing.persistence.StoredEvent) -> Any:
+        if self.keyring is not None and b"pd1:" in bytes(stored_event.state):
+            stored_event = eventsourcing.persistence.StoredEvent(
+                originator_id=stored_event.originator_id, originator_version=stored_event.originator_version,
+                topic=stored_event.topic, state=self.keyring.reveal(bytes(stored_event.state)))
+        return super().to_domain_event(stored_event)

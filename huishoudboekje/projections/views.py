@@ -204,7 +204,8 @@ class Projections:
 
     def _household_row(self, household: Household) -> dict[str, Any]:
         state = {k: v for k, v in household.__dict__.items() if k != "_pending_events"}
-        encoded = self.engine.mapper.transcoder.encode(state).decode("utf8")
+        mapper: Any = self.engine.mapper  # personal values sealed, as in the events (`personal_data.py`)
+        encoded = mapper.transcoder.encode(mapper.sealed_state(household.id, state)).decode("utf8")
         arrears = sum(d.amount.cents for d in household.arrears)
         return {
             "dossier": household.dossier,
@@ -226,7 +227,8 @@ class Projections:
         if row is None:
             return None
         household = object.__new__(Household)
-        state = self.engine.mapper.transcoder.decode(row["state"].encode("utf8"))
+        mapper: Any = self.engine.mapper
+        state = mapper.transcoder.decode(mapper.reveal(row["state"].encode("utf8")))
         Household.upcast_v2_v3(state)  # a row projected before version 3
         Household.upcast_v3_v4(state)  # or before version 4 (nothing held, no claim)
         household.__dict__.update(state)
