@@ -59,6 +59,22 @@ def events(url: str, tmp_path: Path) -> int:
         engine.close()
 
 
+def in_events(url: str, text: str) -> int:
+    """How many stored events hold `text` in plain bytes."""
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        with sqlite3.connect(url[len("sqlite:///"):]) as conn:
+            rows = conn.execute("SELECT state FROM stored_events").fetchall()
+        return sum(text.encode() in bytes(row[0]) for row in rows)
+    import psycopg
+
+    base, schema = url.split("?schema=")
+    with psycopg.connect(base) as conn:
+        rows = conn.execute(f"SELECT state FROM {schema}.huishoudboekje_events").fetchall()
+    return sum(text.encode() in bytes(row[0]) for row in rows)
+
+
 def test_every_household_keeps_its_money_and_history_and_the_story_goes_on_alike(
         old_url, new_url, tmp_path, monkeypatch):
     (tmp_path / "new").mkdir(exist_ok=True)
@@ -66,6 +82,11 @@ def test_every_household_keeps_its_money_and_history_and_the_story_goes_on_alike
     summary = migrate(old_url, new_url)
     assert summary["same"] is True and summary["different"] == [] and summary["aggregates_different"] == []
     assert summary["households"] == story.HOUSEHOLDS and summary["events"] == before == events(new_url, tmp_path)
+    # the old store's events hold the persona's name in plain bytes, the new one's sealed
+    assert in_events(old_url, PERSONA) == story.HOUSEHOLDS and in_events(new_url, PERSONA) == 0
+    if new_url.startswith("sqlite:///"):  # the whole file, not only its events
+        assert PERSONA.encode() in Path(old_url[len("sqlite:///"):]).read_bytes()
+        assert PERSONA.encode() not in Path(new_url[len("sqlite:///"):]).read_bytes()
 
     # the old store's read models are the old version's: `hhb left` of today reads fields
     # they lack, so they are rebuilt first (as after any upgrade); the new store's are today's
