@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from huishoudboekje.config import Settings
 from huishoudboekje.migration import MigrationError, compare, copy_events
@@ -56,10 +57,32 @@ def _migrate(old: Any, new: Any, old_env: dict[str, str], new_env: dict[str, str
     from .access_log import AccessLog
 
     copied = copy_events(old, new, progress=(lambda done, of: progress("events", done, of)) if progress else None)
+    erased = destroyed_owners(old)
+    for owner in erased:  # what was erased stays erased: its "[verwijderd]" was sealed anew with a new key
+        new.keyring.destroy(UUID(owner))
     entries = AccessLog(old).entries()
     AccessLog(new).append(entries)
     Projections(new).catch_up(progress=(lambda done, of: progress("read models", done, of)) if progress else None)
     checked = compare(old, new, copied)
     same = not checked["different"] and not checked["aggregates_different"]
     return {"from": describe(old_env), "to": describe(new_env), "events": copied.events,
-            "access_log_entries": len(entries), **checked, "same": same}
+            "access_log_entries": len(entries), "erased": len(erased), **checked, "same": same}
+
+
+def destroyed_owners(engine: Any) -> list[str]:
+    """The owners (hex) whose key the store destroyed: the households erased in it. Read
+    from the key table itself (`personal_data.TABLE`); none in a store older than it."""
+    from huishoudboekje.personal_data import TABLE
+
+    datastore = engine.factory.datastore
+    postgres = "pgstore" in engine.env.get("PERSISTENCE_MODULE", "")
+    schema = getattr(datastore, "schema", None) if postgres else None
+    table = f"{schema}.{TABLE}" if schema else TABLE
+    with datastore.transaction(commit=False) as cursor:
+        cursor.execute("SELECT to_regclass(%s) AS found" if postgres else
+                       "SELECT name AS found FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+        row = cursor.fetchone()
+        if not row or not row["found"]:
+            return []
+        cursor.execute(f"SELECT owner FROM {table} WHERE destroyed_at IS NOT NULL ORDER BY owner")
+        return [r["owner"] for r in cursor.fetchall()]

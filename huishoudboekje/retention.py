@@ -21,7 +21,7 @@ from typing import Any
 
 from . import erasure
 from .domain.errors import DomainError
-from .domain.household import ENDED
+from .domain.household import ENDED, household_id
 from .engine import Engine
 
 ACTOR = "retention"
@@ -77,8 +77,8 @@ def ended_households(engine: Engine, dossiers: Iterable[str]) -> list[tuple[str,
 
 
 def _is_erased(engine: Engine, dossier: str) -> bool:
-    check = getattr(erasure, "is_erased", None)
-    return bool(check(engine, dossier)) if check else False
+    """Erased before: its key is destroyed (`personal_data.Keyring`)."""
+    return engine.keyring.destroyed(household_id(dossier))
 
 
 def run(engine: Engine, dossiers: Iterable[str], today: date, years: int, *, dry_run: bool = False,

@@ -80,7 +80,8 @@ def privacy_migrate(
 def _show(summary: dict) -> None:
     out.print(f"from {summary['from']}\nto   {summary['to']}", highlight=False)
     out.print(f"{summary['events']} events of {summary['aggregates']} aggregates written anew, "
-              f"{summary['access_log_entries']} access-log entries copied, read models built", highlight=False)
+              f"{summary['access_log_entries']} access-log entries copied, {summary['erased']} erased keys kept "
+              "erased, read models built", highlight=False)
     if summary["same"]:
         out.print(f"checked: all {summary['households']} households have the same money and history", highlight=False)
         return
