@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import IntegrityError
 
+from huishoudboekje import erasure
 from huishoudboekje import households as household_service
 from huishoudboekje import maatwerk, payment_files
 from huishoudboekje import statements as statement_service
@@ -334,6 +335,17 @@ class Services:
 
     # -- staff accounts and maatwerk (issue 22) ------------------------------------------
 
+    # -- erasure (issue 24) ----------------------------------------------------------------
+
+    def erase(self, dossier: str, reason: str, actor: str, confirmed_by: str | None = None,
+              today: date | None = None) -> dict[str, Any]:
+        """Crypto-shred a household (`huishoudboekje/erasure.py`), with the setting of
+        whether a team lead needs a second person; the traces and the access log follow
+        (`_after_erasure`)."""
+        return erasure.erase(self.engine, dossier, reason=reason, actor=actor, confirmed_by=confirmed_by,
+                             today=today or self.local_now().date(),
+                             confirmation_required=self.settings.erase_confirmation == "required")
+
     def users(self) -> list[dict[str, Any]]:
         from huishoudboekje import users
 
@@ -380,6 +392,23 @@ class Services:
         today = today or self.local_now().date()
         return maatwerk_report.report(self.engine, year or today.year, Money(self.settings.maatwerk_budget), today,
                                       team)
+
+
+@erasure.after_erasure
+def _log_erasure(engine: Engine, household_id: Any, dossier: str, done: dict[str, Any]) -> None:
+    """Every erasure is in the access log, with its reason (and who confirmed it)."""
+    from .access_log import AccessLog
+
+    confirmed = f"; confirmed by {done['confirmed_by']}" if done.get("confirmed_by") else ""
+    AccessLog(engine).record(done["actor"], [dossier], f"hhb erase: {done['reason']}{confirmed}")
+
+
+@erasure.after_erasure
+def _purge_traces(engine: Engine, household_id: Any, dossier: str, done: dict[str, Any]) -> None:
+    """What else held the household's personal data: statement lines, runs, read models."""
+    from .erase_traces import purge_household_traces
+
+    purge_household_traces(engine, household_id, dossier)
 
 
 def bootstrap(db_url: str | None = None, settings: Settings | None = None, create: bool = True) -> Services:

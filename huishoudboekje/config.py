@@ -14,7 +14,7 @@ from decimal import Decimal
 from dotenv import dotenv_values
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated, Any
+from typing import Literal, Annotated, Any
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     # its participation ended (`hhb retention run`, also each night). The municipality's
     # decision, made once here: the fiscal duty to keep records is seven years.
     retention_years: int = 7
+    # Erasure (issue 24, `hhb erase`): "required": a team lead erases only with a second
+    # person's confirmation (a team lead or the privacy officer); "none": a team lead alone.
+    # The privacy officer never needs one.
+    erase_confirmation: Literal["required", "none"] = "required"
 
     def __init__(self, **values: Any) -> None:
         # pydantic-settings ignores an unknown variable: a misspelt HHB_MANAGED_ACOUNTS would

@@ -1,21 +1,159 @@
-"""Erasing a household: destroy its key, so its personal data reads as ERASED (stub)."""
+"""Erasing a household's personal data (issue 24): its key is destroyed.
+
+A household is erased when it no longer takes part and holds no money: its
+participation ended, the final settlement was paid, and nothing is left in its pot,
+held leefgeld, reserves, buffer, claim or pending deductions, and no payment of it is
+still to be executed. Who may: the privacy officer (role `privacy`), or a team lead with
+a second, different person's confirmation (a team lead or the privacy officer) where
+the setting HHB_ERASE_CONFIRMATION asks for it (the default).
+
+`erase` appends `Household.Erased` (the day, the reason, who and who confirmed: no
+personal data), destroys the household's key and its notices' key (`personal_data.py`),
+removes the household's snapshots (older ones may hold plaintext, from before sealing),
+writes the household's rows of the read models anew (now reading `[verwijderd]`), and
+then calls what the composition root registered (`after_erasure`): the purge of the
+household's traces in other tables (`adapters/erase_traces.py`) and the access log's
+entry with the reason. Amounts and dates were never sealed: the money still adds up.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from uuid import UUID
 
-from .engine import Engine
+from .domain.errors import DomainError
+from .domain.household import Household
+from .domain.notices import notices_id
+from .domain.roles import PRIVACY, TEAMLEAD, person
+from .domain.terms import ENDED
+from .engine import Engine, _sql_table
 
-Purge = Callable[[Engine, Any, str], None]
+# After an erasure: (engine, household id, dossier, what was done) -> None.
+Hook = Callable[[Engine, UUID, str, dict[str, Any]], None]
+_hooks: list[Hook] = []
+
+
+class ErasureError(DomainError):
+    """An erasure refused: the household still takes part or holds money, or the person
+    may not erase (alone). Nothing was written."""
+
+
+def after_erasure(hook: Hook) -> Hook:
+    """Register what else an erasure does (adapters: traces, access log); once per hook."""
+    if hook not in _hooks:
+        _hooks.append(hook)
+    return hook
 
 
 def refusal(engine: Engine, dossier: str, today: date) -> str | None:
-    """Why `dossier` may not be erased yet (None: it may)."""
+    """Why `dossier` may not be erased (yet), in staff's words; None: it may."""
+    return refusal_of(engine.household(dossier), today)
+
+
+def refusal_of(household: Household, today: date) -> str | None:
+    h = household
+    if h.erased_on is not None:
+        return f"{h.dossier} is already erased (on {h.erased_on}) / al verwijderd"
+    if h.status != ENDED:
+        return f"{h.dossier} still takes part: end the participation first / neemt nog deel"
+    if h.settled_on is None:
+        day = h.settlement_date()
+        return (f"{h.dossier}: the final settlement is not paid yet (on {day}) "
+                f"/ de eindafrekening is nog niet betaald")
+    held = _money_held(h)
+    if held:
+        return f"{h.dossier} still holds money: {', '.join(held)} / heeft nog geld"
+    waiting = sorted(i.execution_date for i in h.instructions.values()
+                     if i.status == "scheduled" and i.execution_date >= today)
+    if waiting:
+        return f"{h.dossier}: a payment is still to be executed on {waiting[0]} / een betaling staat nog uit"
     return None
 
 
-def erase(engine: Engine, dossier: str, *, reason: str, actor: str, confirmed_by: str | None,
-          today: date) -> dict[str, Any]:
-    raise NotImplementedError
+def _money_held(h: Household) -> list[str]:
+    reserves = sum((v for v in h.reserves.values()), type(h.pot).zero())
+    amounts = {"pot": h.pot, "held leefgeld": h.on_hold, "reserves": reserves,
+               "buffer owed": h.buffer_outstanding, "claim": h.claim, "released": h.released,
+               "deductions pending": getattr(h, "pending_deduction", None)}
+    return [f"{name} {amount}" for name, amount in amounts.items() if amount is not None and amount]
+
+
+def authorise(engine: Engine, actor: str, confirmed_by: str | None, confirmation_required: bool = True) -> None:
+    """The privacy officer erases; a team lead only with a second person's confirmation
+    (where it is required). ErasureError naming --actor or --confirmed-by otherwise."""
+    from . import users
+
+    account = users.acting(engine, actor)
+    if account.role == PRIVACY:
+        return
+    if account.role != TEAMLEAD:
+        raise ErasureError(f"actor: {account.name} is {account.role}; only the privacy officer or a team lead "
+                           "erases / alleen de privacyfunctionaris of een teamleider", field="actor")
+    if not confirmation_required:
+        return
+    if not confirmed_by:
+        raise ErasureError("confirmed-by: a team lead erases only with a second person's confirmation "
+                           "(--confirmed-by: a team lead or the privacy officer) / tweede persoon nodig",
+                           field="confirmed_by")
+    try:
+        second = users.acting(engine, confirmed_by)
+    except DomainError as exc:
+        raise ErasureError(str(exc).replace("actor:", "confirmed-by:", 1), field="confirmed_by") from None
+    if person(second.name) == person(account.name):
+        raise ErasureError("confirmed-by: the confirmation must come from another person "
+                           "/ een ander dan wie verwijdert", field="confirmed_by")
+    if second.role not in (TEAMLEAD, PRIVACY):
+        raise ErasureError(f"confirmed-by: {second.name} is {second.role}; a team lead or the privacy "
+                           "officer confirms / een teamleider of de privacyfunctionaris", field="confirmed_by")
+
+
+def erase(engine: Engine, dossier: str, *, reason: str, actor: str, confirmed_by: str | None, today: date,
+          confirmation_required: bool = True, authorised: bool = False) -> dict[str, Any]:
+    """Erase `dossier`'s personal data (see the module). `authorised`: the caller checked
+    who erases already (the retention job, which is no person); otherwise `authorise`."""
+    if not reason or not reason.strip():
+        raise ErasureError("reason: say why the household is erased / geef een reden", field="reason")
+    if not authorised:
+        authorise(engine, actor, confirmed_by, confirmation_required)
+
+    def attempt() -> Household:
+        household = engine.household(dossier)
+        why = refusal_of(household, today)
+        if why:
+            raise ErasureError(why, field="dossier")
+        household.record_erasure(today, reason.strip(), actor, confirmed_by)
+        engine.save(household)
+        return household
+
+    household = engine.retrying(attempt)
+    for owner in (household.id, notices_id(dossier)):
+        engine.keyring.destroy(owner)
+    drop_snapshots(engine, [household.id, notices_id(dossier)])
+    engine._forget_cached()
+    _refresh_read_model(engine, dossier)
+    done = {"dossier": dossier, "erased_on": today.isoformat(), "reason": reason.strip(), "actor": actor,
+            "confirmed_by": confirmed_by}
+    for hook in list(_hooks):
+        hook(engine, household.id, dossier, done)
+    return done
+
+
+def drop_snapshots(engine: Engine, owners: list[UUID]) -> None:
+    """Remove every snapshot of these aggregates: they load from their events instead."""
+    recorder = engine.snapshots.recorder if engine.snapshots else None
+    sql = _sql_table(recorder) if recorder is not None else None
+    if sql is None:
+        return
+    table, postgres = sql
+    mark = "%s" if postgres else "?"
+    with recorder.datastore.transaction(commit=True) as cursor:  # type: ignore[union-attr]
+        cursor.executemany(f"DELETE FROM {table} WHERE originator_id = {mark}",
+                           [(ident if postgres else ident.hex,) for ident in owners])
+
+
+def _refresh_read_model(engine: Engine, dossier: str) -> None:
+    from .projections.views import Projections
+
+    Projections(engine).refresh_household(dossier)

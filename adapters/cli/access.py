@@ -64,7 +64,7 @@ app.add_typer(tokens_app, name="tokens")
 
 @tokens_app.command("issue")
 def tokens_issue(
-    role: Annotated[str, typer.Option("--role", help="staff, teamlead, auditor, finance or job")],
+    role: Annotated[str, typer.Option("--role", help="staff, teamlead, auditor, finance, privacy or job")],
     name: Annotated[str, typer.Option("--name", help="Whose token (recorded as the actor)")],
     team: Annotated[Optional[str], typer.Option("--team")] = None,
     days: Annotated[Optional[int], typer.Option(

@@ -26,7 +26,7 @@ app.add_typer(users_app, name="users")
 def users_add(
     name: Annotated[str, typer.Option("--name", help="The person's name; what --actor names")],
     email: Annotated[str, typer.Option("--email")],
-    role: Annotated[str, typer.Option("--role", help="staff, teamlead, auditor, finance or job")],
+    role: Annotated[str, typer.Option("--role", help="staff, teamlead, auditor, finance, privacy or job")],
     team: Annotated[Optional[str], typer.Option("--team", help="A registered team (staff and teamlead)")] = None,
     discipline: Annotated[Optional[str], typer.Option(
         "--discipline", help="zorg, schuldhulp or inkomen: which maatwerk approval they give")] = None,

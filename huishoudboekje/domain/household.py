@@ -76,6 +76,7 @@ class Household(Terms, Consent, IncomeBookings, Deductions, Debts, ReportedArrea
     # The last pay date's leefgeld below the minimum: (pay date, how far), for a signal.
     leefgeld_short_on: date | None = None
     leefgeld_short = Money.zero()
+    erased_on: date | None = None  # its personal data erased (issue 24, `huishoudboekje/erasure.py`)
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -249,6 +250,15 @@ class Household(Terms, Consent, IncomeBookings, Deductions, Debts, ReportedArrea
         self.end_reason = reason
         for agreement_id, agreement in self.agreements.items():
             self.agreements[agreement_id] = agreement.ended_on(end)
+
+    def record_erasure(self, on: date, reason: str, actor: str, confirmed_by: str | None) -> None:
+        self._erased(on=on, erasure_reason=reason, actor=actor, confirmed_by=confirmed_by)
+
+    @event("Erased")
+    def _erased(self, on: date, erasure_reason: str, actor: str, confirmed_by: str | None) -> None:
+        """Its key is destroyed with this event (`erasure.py`): no personal data in here,
+        and `erasure_reason` (not `reason`) stays in the clear, for the auditor."""
+        self.erased_on = on
 
     @event("ConsentRecorded")
     def _consent_recorded(self, on: date, way: str, actor: str) -> None:

@@ -14,9 +14,10 @@ class Role(StrEnum):
     JOB = "job"
     PARTICIPANT = "participant"
     FINANCE = "finance"  # reviews and releases payment files (four eyes); no team, no household
+    PRIVACY = "privacy"  # the privacy officer: erases a household's personal data (`hhb erase`); no team
 
 
-STAFF, TEAMLEAD, AUDITOR, JOB, PARTICIPANT, FINANCE = Role
+STAFF, TEAMLEAD, AUDITOR, JOB, PARTICIPANT, FINANCE, PRIVACY = Role
 ROLES = tuple(Role)
 
 

@@ -139,10 +139,13 @@ class ReadModel:
     def _lock_position(self, cursor: Any) -> None:
         """SQLite: one writer at a time already."""
 
-    def write(self, upserts: dict[str, list[dict[str, Any]]]) -> None:
+    def write(self, upserts: dict[str, list[dict[str, Any]]], deletes: list[tuple[str, str, str]] = ()) -> None:
         """Rows that follow from what is projected already, without moving the position
-        (tables a later version added, filled once: `Projections._fill_new_tables`)."""
+        (tables a later version added, filled once: `Projections._fill_new_tables`; an
+        erased household's rows, written anew). `deletes` go first, as in `apply`."""
         with self._transaction() as cursor:
+            for table, column, value in deletes:
+                cursor.execute(self.sql(f"DELETE FROM {{t}}{table} WHERE {column} = :value"), {"value": value})
             for table, rows in upserts.items():
                 for row in rows:
                     self._upsert(cursor, table, row)

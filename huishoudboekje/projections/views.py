@@ -220,6 +220,16 @@ class Projections:
             "state": encoded,
         }
 
+    def refresh_household(self, dossier: str) -> None:
+        """Write a household's rows anew from what its events read now: after its erasure,
+        `[verwijderd]` where its personal data was (issue 24). The position stays; a later
+        catch-up that projects it again reads the same."""
+        household = self.engine.household(dossier)
+        self.view.write({"hhb_households": [self._household_row(household)],
+                         "hhb_signals": [_signal_row(household, s) for s in household.signals.values()],
+                         "hhb_household_keys": _key_rows(household)},
+                        deletes=[("hhb_signals", "dossier", dossier), ("hhb_household_keys", "dossier", dossier)])
+
     # -- reading ---------------------------------------------------------------------
 
     def household(self, dossier: str) -> Household | None:
