@@ -105,7 +105,8 @@ def run(engine: Engine, dossiers: Iterable[str], today: date, years: int, *, dry
         if dry_run:
             continue
         try:
-            erasure.erase(engine, item.dossier, reason=REASON, actor=ACTOR, confirmed_by=None, today=today)
+            erasure.erase(engine, item.dossier, reason=REASON, actor=ACTOR, confirmed_by=None, today=today,
+                          authorised=True)  # the setting is the decision: no person to authorise
         except DomainError as exc:
             summary["failed"].append({**item.as_dict(), "reason": str(exc)})
             continue
