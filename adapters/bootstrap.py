@@ -200,13 +200,20 @@ class Services:
 
     def retention(self, today: date, dry_run: bool = False) -> dict[str, Any]:
         """Erase (or list) the households whose participation ended more than
-        HHB_RETENTION_YEARS before `today` (huishoudboekje/retention.py); the read model
-        narrows down which households ended, their events decide."""
+        HHB_RETENTION_YEARS before `today` (huishoudboekje/retention.py), and the statement
+        lines booked to nobody whose value date is that long ago; the read model narrows
+        down which households ended, their events decide."""
         from huishoudboekje import retention
 
+        from .erase_traces import erase_unmatched_before
+
+        years = self.settings.retention_years
         self.catch_up()
         ended = [row["dossier"] for row in self.households() if row["status"] == ENDED]
-        summary = retention.run(self.engine, ended, today, self.settings.retention_years, dry_run=dry_run)
+        summary = retention.run(self.engine, ended, today, years, dry_run=dry_run)
+        # statement lines nobody ever booked carry a stranger's name: erased past the period too
+        summary["unmatched_lines_erased"] = 0 if dry_run else \
+            erase_unmatched_before(self.engine, retention.first_kept(today, years))
         if summary["erased"]:
             self.catch_up()
         return summary

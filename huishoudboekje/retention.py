@@ -43,6 +43,15 @@ def past_retention(ended: date, years: int, today: date) -> bool:
     return today > kept_until(ended, years)
 
 
+def first_kept(today: date, years: int) -> date:
+    """The earliest date whose records are still kept on `today`: a date before it is
+    past the period (`past_retention`), as for the value date of a statement line."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # today is 29 February: 28 February that many years back is past it too
+        return date(today.year - years, 3, 1)
+
+
 @dataclass(frozen=True)
 class Due:
     """A household whose retention period is over on the day of the run."""

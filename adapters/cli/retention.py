@@ -45,7 +45,8 @@ def retention_run(
     if table.row_count:
         out.print(table)
     out.print(f"{summary['retention_years']} years before {summary['date']}: {len(summary['due'])} {verb}, "
-              f"{len(summary['refused'])} held back, {summary['already_erased']} erased before", highlight=False)
+              f"{len(summary['refused'])} held back, {summary['already_erased']} erased before; "
+              f"{summary.get('unmatched_lines_erased', 0)} statement lines booked to nobody erased", highlight=False)
     if summary["failed"]:
         raise typer.Exit(1)
 

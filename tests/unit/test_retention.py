@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from huishoudboekje.config import Settings, SettingsError
-from huishoudboekje.retention import due, kept_until, past_retention
+from huishoudboekje.retention import due, first_kept, kept_until, past_retention
 
 
 def test_records_are_kept_through_the_same_day_seven_years_later_and_erased_the_day_after():
@@ -31,6 +31,14 @@ def test_a_participation_ended_on_29_february_is_kept_through_28_february_of_a_c
 def test_a_participation_ended_on_28_february_is_not_moved_by_a_leap_year():
     assert kept_until(date(2025, 2, 28), 7) == date(2032, 2, 28)
     assert past_retention(date(2025, 2, 28), 7, date(2032, 2, 29))
+
+
+@pytest.mark.parametrize("today", [date(2031, 2, 28), date(2031, 3, 1), date(2032, 2, 29), date(2032, 3, 1),
+                                   date(2033, 11, 21)])
+def test_a_date_before_the_first_kept_one_is_exactly_a_date_past_the_period(today):
+    for offset in range(-800, 800):  # every day around the boundary, leap days included
+        day = today.replace(year=today.year - 7, day=1 if today.day == 29 else today.day) + timedelta(days=offset)
+        assert (day < first_kept(today, 7)) == past_retention(day, 7, today), day
 
 
 def test_due_lists_only_what_is_past_the_period_by_dossier_with_its_last_kept_day():
