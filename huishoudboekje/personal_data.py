@@ -15,6 +15,12 @@ NULL and `destroyed_at` set); from then on every sealed string of it reads as `E
 in every event, snapshot and read model at once, while the amounts and dates, which
 were never sealed, still add up. A key is made on the first seal for its owner.
 
+Sealing is deterministic: the nonce is an HMAC of the text under a key derived from the
+owner's key (the SIV idea), so the same text of the same owner seals to the same
+token. A read model rebuilt from the events is then byte for byte the one kept up live,
+and a nonce is never used for two different texts; what it tells is only that two
+values of one household are equal.
+
 Reading: a stored event's JSON is searched for `pd1:` (a bytes search, cheap), and
 each token in it is replaced by its plaintext (JSON-escaped) or by `ERASED` before the
 JSON is decoded as ever; unsealed strings (stores written before sealing) pass through.
@@ -29,11 +35,11 @@ process within that second. The process that erases drops its cache at once.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
-import os
 import re
 import threading
-from collections.abc import Callable
 from datetime import datetime, timezone
 from time import monotonic
 from typing import Any
@@ -132,6 +138,16 @@ class SqlKeys:
         return int(rows[0]["n"])
 
 
+class _Cipher:
+    """An owner's AES-GCM key, and the key its nonces are derived with."""
+
+    __slots__ = ("aead", "nonce_key")
+
+    def __init__(self, key: bytes) -> None:
+        self.aead = AESGCM(key)
+        self.nonce_key = hashlib.sha256(b"pd1-nonce:" + key).digest()
+
+
 # -- the keyring --------------------------------------------------------------------------
 
 
@@ -140,7 +156,7 @@ class Keyring:
 
     def __init__(self, keys: MemoryKeys | SqlKeys) -> None:
         self.keys = keys
-        self._ciphers: dict[str, AESGCM | None] = {}  # owner hex -> cipher; None: destroyed
+        self._ciphers: dict[str, _Cipher | None] = {}  # owner hex -> cipher; None: destroyed
         self._destroyed: int | None = None
         self._checked = float("-inf")
         self._lock = threading.Lock()
@@ -157,7 +173,7 @@ class Keyring:
                 self._destroyed = count
             self._checked = now
 
-    def _cipher(self, owner: str, create: bool) -> AESGCM | None:
+    def _cipher(self, owner: str, create: bool) -> _Cipher | None:
         self._fresh()
         if owner in self._ciphers:
             return self._ciphers[owner]
@@ -167,7 +183,7 @@ class Keyring:
             found = self.keys.get(owner)
         if found is None:
             return None  # never sealed anything: nothing of it can be read either
-        cipher = None if found[0] is None else AESGCM(found[0])
+        cipher = None if found[0] is None else _Cipher(found[0])
         with self._lock:
             self._ciphers[owner] = cipher
         return cipher
@@ -180,8 +196,9 @@ class Keyring:
         cipher = self._cipher(owner.hex, create=True)
         if cipher is None:
             return ERASED
-        nonce = os.urandom(12)
-        sealed = base64.urlsafe_b64encode(nonce + cipher.encrypt(nonce, text.encode("utf8"), owner.bytes))
+        plain = text.encode("utf8")
+        nonce = hmac.new(cipher.nonce_key, plain, hashlib.sha256).digest()[:12]
+        sealed = base64.urlsafe_b64encode(nonce + cipher.aead.encrypt(nonce, plain, owner.bytes))
         return f"{PREFIX}{owner.hex}:{sealed.rstrip(b'=').decode('ascii')}"
 
     def open(self, owner_hex: str, blob: str) -> str:
@@ -191,7 +208,7 @@ class Keyring:
             return ERASED
         raw = base64.urlsafe_b64decode(blob + "=" * (-len(blob) % 4))
         try:
-            return cipher.decrypt(raw[:12], raw[12:], UUID(owner_hex).bytes).decode("utf8")
+            return cipher.aead.decrypt(raw[:12], raw[12:], UUID(owner_hex).bytes).decode("utf8")
         except Exception:  # noqa: BLE001 - a token that does not open is as good as erased
             return ERASED
 
@@ -239,7 +256,6 @@ def _now() -> str:
 # -- the process's keyring, for callers without an engine at hand -------------------------
 
 _current: Keyring | None = None
-_on_use: list[Callable[[Keyring], None]] = []
 
 
 def use(keyring: Keyring) -> None:
