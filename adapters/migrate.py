@@ -60,7 +60,7 @@ def _migrate(old: Any, new: Any, old_env: dict[str, str], new_env: dict[str, str
     erased = destroyed_owners(old)
     for owner in erased:  # what was erased stays erased: its "[verwijderd]" was sealed anew with a new key
         new.keyring.destroy(UUID(owner))
-    entries = AccessLog(old).entries()
+    entries = access_log_entries(old)
     AccessLog(new).append(entries)
     Projections(new).catch_up(progress=(lambda done, of: progress("read models", done, of)) if progress else None)
     checked = compare(old, new, copied)
@@ -74,15 +74,30 @@ def destroyed_owners(engine: Any) -> list[str]:
     from the key table itself (`personal_data.TABLE`); none in a store older than it."""
     from huishoudboekje.personal_data import TABLE
 
+    table = _table(engine, TABLE)
+    if table is None:
+        return []
+    with engine.factory.datastore.transaction(commit=False) as cursor:
+        cursor.execute(f"SELECT owner FROM {table} WHERE destroyed_at IS NOT NULL ORDER BY owner")
+        return [r["owner"] for r in cursor.fetchall()]
+
+
+def access_log_entries(engine: Any) -> list[Any]:
+    """The old store's access log, oldest first; none (and no table made in the old
+    store) when it has none yet."""
+    from .access_log import TABLE, AccessLog
+
+    return AccessLog(engine).entries() if _table(engine, TABLE) else []
+
+
+def _table(engine: Any, name: str) -> str | None:
+    """The table's name as SQL (with the schema on PostgreSQL) if the store has it."""
     datastore = engine.factory.datastore
     postgres = "pgstore" in engine.env.get("PERSISTENCE_MODULE", "")
     schema = getattr(datastore, "schema", None) if postgres else None
-    table = f"{schema}.{TABLE}" if schema else TABLE
+    table = f"{schema}.{name}" if schema else name
     with datastore.transaction(commit=False) as cursor:
         cursor.execute("SELECT to_regclass(%s) AS found" if postgres else
                        "SELECT name AS found FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
         row = cursor.fetchone()
-        if not row or not row["found"]:
-            return []
-        cursor.execute(f"SELECT owner FROM {table} WHERE destroyed_at IS NOT NULL ORDER BY owner")
-        return [r["owner"] for r in cursor.fetchall()]
+    return table if row and row["found"] else None

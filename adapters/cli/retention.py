@@ -70,6 +70,9 @@ def privacy_migrate(
         summary = migrate(db, to, settings(), progress=report)
     except (StoreError, DomainError) as exc:
         fail(str(exc))
+    finally:
+        if not as_json and err.is_terminal:
+            sys.stderr.write("\n")
     if as_json:
         emit(summary)
     else:

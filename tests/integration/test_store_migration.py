@@ -80,6 +80,7 @@ def test_every_household_keeps_its_money_and_history_and_the_story_goes_on_alike
     (tmp_path / "new").mkdir(exist_ok=True)
     before = events(old_url, tmp_path)
     summary = migrate(old_url, new_url)
+    assert Path(old_url[len("sqlite:///"):]).read_bytes() == STORE_V14.read_bytes()  # the old store as it was
     assert summary["same"] is True and summary["different"] == [] and summary["aggregates_different"] == []
     assert summary["households"] == story.HOUSEHOLDS and summary["events"] == before == events(new_url, tmp_path)
     # the old store's events hold the persona's name in plain bytes, the new one's sealed
