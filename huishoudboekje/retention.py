@@ -14,7 +14,7 @@ households and calls `erasure.erase`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -70,10 +70,6 @@ def due(ended: Iterable[tuple[str, date]], years: int, today: date) -> list[Due]
                    if past_retention(end, years, today)), key=lambda d: d.dossier)
 
 
-Refusal = Callable[[Engine, str, date], "str | None"]
-Erased = Callable[[Engine, str], bool]
-
-
 def ended_households(engine: Engine, dossiers: Iterable[str]) -> list[tuple[str, date]]:
     """(dossier, end of participation) of those of `dossiers` whose participation ended,
     from their events (the read model only narrows down which to load)."""
@@ -90,23 +86,22 @@ def _is_erased(engine: Engine, dossier: str) -> bool:
     return engine.keyring.destroyed(household_id(dossier))
 
 
-def run(engine: Engine, dossiers: Iterable[str], today: date, years: int, *, dry_run: bool = False,
-        refusal: Refusal | None = None, erased: Erased | None = None) -> dict[str, Any]:
+def run(engine: Engine, dossiers: Iterable[str], today: date, years: int, *,
+        dry_run: bool = False) -> dict[str, Any]:
     """Erase (or, in a dry run, list) every household of `dossiers` past the retention
-    period on `today` that is not erased yet and that `refusal` does not hold back.
+    period on `today` that is not erased yet and that `erasure.refusal` does not hold
+    back (it takes part again, its final settlement is not paid, it holds money).
 
     A household that fails to erase is reported and the others go on: the night's
     other work must not stop for one household, and the next run tries it again.
     """
-    refusal = refusal or erasure.refusal
-    erased = erased or _is_erased
     summary: dict[str, Any] = {"date": today.isoformat(), "retention_years": years, "dry_run": dry_run,
                                "due": [], "erased": [], "refused": [], "failed": [], "already_erased": 0}
     for item in due(ended_households(engine, dossiers), years, today):
-        if erased(engine, item.dossier):
+        if _is_erased(engine, item.dossier):
             summary["already_erased"] += 1
             continue
-        reason = refusal(engine, item.dossier, today)
+        reason = erasure.refusal(engine, item.dossier, today)
         if reason is not None:
             summary["refused"].append({**item.as_dict(), "reason": reason})
             continue
