@@ -407,7 +407,8 @@ def _log_erasure(engine: Engine, household_id: Any, dossier: str, done: dict[str
     from .access_log import AccessLog
 
     confirmed = f"; confirmed by {done['confirmed_by']}" if done.get("confirmed_by") else ""
-    AccessLog(engine).record(done["actor"], [dossier], f"hhb erase: {done['reason']}{confirmed}")
+    again = " (again)" if done.get("again") else ""
+    AccessLog(engine).record(done["actor"], [dossier], f"hhb erase{again}: {done['reason']}{confirmed}")
 
 
 @erasure.after_erasure

@@ -14,6 +14,8 @@ writes the household's rows of the read models anew (now reading `[verwijderd]`)
 then calls what the composition root registered (`after_erasure`): the purge of the
 household's traces in other tables (`adapters/erase_traces.py`) and the access log's
 entry with the reason. Amounts and dates were never sealed: the money still adds up.
+An erased household erased again (after a restore of a backup older than its erasure)
+is shredded again, without a second event: `"again": true` in the answer.
 """
 
 from __future__ import annotations
@@ -118,23 +120,25 @@ def erase(engine: Engine, dossier: str, *, reason: str, actor: str, confirmed_by
     if not authorised:
         authorise(engine, actor, confirmed_by, confirmation_required)
 
-    def attempt() -> Household:
+    def attempt() -> tuple[Household, bool]:
         household = engine.household(dossier)
+        if household.erased_on is not None:
+            return household, False  # erased before: shredded again (a restored backup's key)
         why = refusal_of(household, today)
         if why:
             raise ErasureError(why, field="dossier")
         household.record_erasure(today, reason.strip(), actor, confirmed_by)
         engine.save(household)
-        return household
+        return household, True
 
-    household = engine.retrying(attempt)
+    household, first = engine.retrying(attempt)
     for owner in (household.id, notices_id(dossier)):
         engine.keyring.destroy(owner)
     drop_snapshots(engine, [household.id, notices_id(dossier)])
     engine._forget_cached()
     _refresh_read_model(engine, dossier)
-    done = {"dossier": dossier, "erased_on": today.isoformat(), "reason": reason.strip(), "actor": actor,
-            "confirmed_by": confirmed_by}
+    done = {"dossier": dossier, "erased_on": (household.erased_on or today).isoformat(), "reason": reason.strip(),
+            "actor": actor, "confirmed_by": confirmed_by, "again": not first}
     for hook in list(_hooks):
         hook(engine, household.id, dossier, done)
     return done

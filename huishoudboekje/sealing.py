@@ -14,6 +14,8 @@ The inventory (issue 24). Sealed with the household's key (owner = the household
   counts (`END_REASONS`);
 - the names and descriptions of statement lines booked to the household
   (`Deduction.counterparty` and `.description`; `counterparty`/`description` anywhere);
+- the terms an income is matched by (`Agreement.match_terms`: often the participant's
+  name, as it stands in the benefit's description);
 - the payee of a leefgeld payment (`Instruction.creditor_name` and `.creditor_iban` where
   `kind` is leefgeld: the participant), in `PayDateRun` and in snapshots' instruction rows.
 
@@ -33,7 +35,7 @@ from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any
 
-from .domain.agreement import Participant
+from .domain.agreement import Agreement, Participant
 from .domain.deductions import Deduction
 from .domain.instructions import Instruction, Instructions
 from .domain.signals import Signal
@@ -105,6 +107,12 @@ def _participant(p: Participant, seal: Seal) -> Participant:
     return dataclasses.replace(p, name=seal(p.name), iban=seal(p.iban), contact=_opt(p.contact, seal))
 
 
+def _agreement(a: Agreement, seal: Seal) -> Agreement:
+    if not a.match_terms:
+        return a
+    return dataclasses.replace(a, match_terms=tuple(seal(t) for t in a.match_terms))
+
+
 def _deduction(d: Deduction, seal: Seal) -> Deduction:
     return dataclasses.replace(d, counterparty=_opt(d.counterparty, seal), description=seal(d.description))
 
@@ -129,5 +137,5 @@ def _instructions(held: Instructions, seal: Seal) -> Instructions:
 
 
 _DATACLASSES: dict[type, Callable[[Any, Seal], Any]] = {
-    Participant: _participant, Deduction: _deduction, Signal: _signal, Instruction: _instruction,
+    Participant: _participant, Agreement: _agreement, Deduction: _deduction, Signal: _signal, Instruction: _instruction,
     Instructions: _instructions}

@@ -29,6 +29,8 @@ class PayDates:
         `participant_ceiling`: the municipality's (see `policy`)."""
         if self.last_pay_date is not None and pay_date <= self.last_pay_date:
             return None
+        if getattr(self, "erased_on", None) is not None:
+            return None  # erased (settled before): its IBANs read [verwijderd], nothing is paid to them
         final = self.end is not None and pay_date > self.end
         settlement = self.settlement_date()
         if pay_date < self.start or (final and (settlement is None or pay_date < settlement)):
