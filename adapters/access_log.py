@@ -96,6 +96,15 @@ class AccessLog:
                                          "VALUES (:at, :actor, :dossier, :action)"), rows)
         return len(rows)
 
+    def append(self, entries: Iterable[Entry]) -> int:
+        """Entries as they were, in their order (a store migrated, `hhb privacy migrate`)."""
+        rows = [e.as_dict() for e in entries]
+        if rows:
+            with self._transaction(commit=True) as cursor:
+                cursor.executemany(self._sql(f"INSERT INTO {{t}}{TABLE} (at, actor, dossier, action) "
+                                             "VALUES (:at, :actor, :dossier, :action)"), rows)
+        return len(rows)
+
     # -- reading ------------------------------------------------------------------------
 
     def entries(self, dossier: str | None = None, actor: str | None = None,

@@ -29,7 +29,7 @@ from huishoudboekje import statements as statement_service
 from huishoudboekje import teams as team_service
 from huishoudboekje import treasury
 from huishoudboekje.config import Settings
-from huishoudboekje.domain.household import Household, NotFound
+from huishoudboekje.domain.household import ENDED, Household, NotFound
 from huishoudboekje.domain.maatwerk_proposal import DEFAULT_PRICES, PriceList
 from huishoudboekje.domain.money import Money
 from huishoudboekje.domain.statement import Statement
@@ -197,6 +197,26 @@ class Services:
                                 link_days=s.notice_link_days, max_days=s.max_credential_days).as_dict()
         finally:  # the fresh links it issued (and revoked when a gateway failed), in the access log
             log_link_changes(self.access_log, "notices", before, links(self.engine))
+
+    def retention(self, today: date, dry_run: bool = False) -> dict[str, Any]:
+        """Erase (or list) the households whose participation ended more than
+        HHB_RETENTION_YEARS before `today` (huishoudboekje/retention.py), and the statement
+        lines booked to nobody whose value date is that long ago; the read model narrows
+        down which households ended, their events decide."""
+        from huishoudboekje import retention
+
+        from .erase_traces import erase_unmatched_before
+
+        years = self.settings.retention_years
+        self.catch_up()
+        ended = [row["dossier"] for row in self.households() if row["status"] == ENDED]
+        summary = retention.run(self.engine, ended, today, years, dry_run=dry_run)
+        # statement lines nobody ever booked carry a stranger's name: erased past the period too
+        summary["unmatched_lines_erased"] = 0 if dry_run else \
+            erase_unmatched_before(self.engine, retention.first_kept(today, years))
+        if summary["erased"]:
+            self.catch_up()
+        return summary
 
     def import_statements(self, statements: list[Statement], actor: str,
                           allow_unbalanced: bool = False) -> ImportResult:

@@ -120,6 +120,10 @@ class Settings(BaseSettings):
     oidc_require_mfa: bool = True
     oidc_mfa_acr: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [MULTI_FACTOR_ACR])
     oidc_only: bool = False
+    # Privacy (issue 24): a household's personal data is erased this many whole years after
+    # its participation ended (`hhb retention run`, also each night). The municipality's
+    # decision, made once here: the fiscal duty to keep records is seven years.
+    retention_years: int = 7
     # Erasure (issue 24, `hhb erase`): "required": a team lead erases only with a second
     # person's confirmation (a team lead or the privacy officer); "none": a team lead alone.
     # The privacy officer never needs one.
@@ -189,6 +193,18 @@ class Settings(BaseSettings):
         if cap < 1:
             raise ValueError(f"HHB_SIGNAL_CAP: {cap} is not a number of at least 1 (leave it empty for no cap)")
         return cap
+
+    @field_validator("retention_years", mode="before")
+    @classmethod
+    def _retention_years(cls, value: object) -> object:
+        try:
+            years = int(str(value).strip())
+        except ValueError:
+            raise ValueError(f"HHB_RETENTION_YEARS: '{value}' is not a whole number of years (such as 7)") from None
+        if not 1 <= years <= 100:
+            raise ValueError(f"HHB_RETENTION_YEARS: {years} is not a number of years from 1 to 100 "
+                             "(records are kept this long after participation ends)")
+        return years
 
     @field_validator("maatwerk_cutoff")
     @classmethod

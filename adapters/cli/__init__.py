@@ -10,6 +10,7 @@ from . import access, debts, doctor, followup, households, maatwerk, notices, ru
 from . import privacy  # noqa: F401 - consent, access-log, subject-access
 from . import erase  # noqa: F401 - crypto-shredding a household (issue 24)
 from . import creditors  # noqa: F401 - the register of creditor organisations
+from . import retention  # noqa: F401 - retention run, privacy migrate
 from .common import app
 
 __all__ = ["app"]

@@ -231,8 +231,9 @@ def scheduler(db: DbOption = None, once: Annotated[bool, typer.Option(
 
 
 def nightly(svc: Services, through: date) -> dict:
-    """Pay, then send the notices due: a notice that fails never touches a payment,
-    which is recorded before any notice is looked at."""
+    """Pay, then send the notices due, then erase what is past the retention period
+    (HHB_RETENTION_YEARS): a notice or an erasure that fails never touches a payment,
+    which is recorded before either is looked at."""
     summary = run_reconcile(svc, through, show_progress=False).as_dict()
     try:  # the daily balance check: a difference is the team lead's signal, never the night's failure
         summary["balance_signals"] = svc.balance(signal_on=through)["signals_raised"]
@@ -242,6 +243,13 @@ def nightly(svc: Services, through: date) -> dict:
         summary["notices"] = svc.send_notices(through)
     except Exception as exc:  # noqa: BLE001 - the payments stand; `hhb notices send` tries again
         summary["notices"] = f"not sent: {type(exc).__name__}: {exc}"
+    try:  # last: a household paid its final settlement tonight is not erased before it is paid
+        erased = svc.retention(through)
+        summary["retention"] = {"erased": [e["dossier"] for e in erased["erased"]],
+                                "held_back": len(erased["refused"]), "failed": len(erased["failed"]),
+                                "unmatched_lines_erased": erased["unmatched_lines_erased"]}
+    except Exception as exc:  # noqa: BLE001 - the payments stand; the next night (or `hhb retention run`) tries again
+        summary["retention"] = f"not run: {type(exc).__name__}: {exc}"
     return summary
 
 
