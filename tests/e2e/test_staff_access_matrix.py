@@ -7,7 +7,8 @@ team only; auditors may read; finance nothing) unless a line before it says othe
 
 What each cell expects:
   signed out                 GET and POST go to the sign-in page; nothing changes
-  a role that may            GET 200; POST (its SAMPLE, or an empty form) passes the gate —
+  a role that may            GET 200 (for staff and teamleads: with nothing of another
+                             team's household on it); POST (its SAMPLE, or an empty form) passes the gate —
                              with a SAMPLE it changes the store (one more event or more)
   a role that may not        403 and nothing changes
   a team role, other team    404 (as an unknown household) and nothing changes
@@ -319,6 +320,9 @@ def test_cell(world, shared, method, path, who, scope):
         assert code == 303 and answer.headers["location"].startswith(f"{BASE}/inloggen"), (url, code)
     elif want == "allowed":
         assert code == 200, (url, who, code, answer.text[:500])
+        if who in TEAM:  # nothing of another team's household on any page
+            for theirs in (OTHER, "Kevin Jansen", "NL84KNAB0001234561"):
+                assert theirs not in answer.text, f"{url} shows {who} of Wijkteam Noord {theirs!r}"
     else:
         assert code == int(want), (url, who, scope, code, answer.text[:500])
     if want == "404" and method == "GET":  # as an unknown household: the same page
@@ -371,3 +375,28 @@ def test_a_post_without_its_token_or_with_another_sessions_changes_nothing(world
         assert client.get(f"{BASE}/").status_code == 303
     elif path in SAMPLES:
         assert events(fresh) > before, (url, answer.status_code, answer.text[:800])
+
+
+@pytest.mark.parametrize("url", [f"{BASE}/rapportage?team=Wijkteam+Zuid", f"{BASE}/rapportage.csv?team=Wijkteam+Zuid",
+                                 f"{BASE}/huishoudens?q={OTHER}", f"{BASE}/huishoudens?q=Kevin",
+                                 f"{BASE}/signalen?dossier={OTHER}", f"{BASE}/huishoudens/{OTHER}/overzicht?month=2026-11"])
+def test_a_query_does_not_widen_what_a_team_sees(shared, url):
+    _, clients = shared
+    answer = clients["teamlead"].get(url)
+    assert answer.status_code in (200, 403, 404), (url, answer.status_code)
+    text = answer.text
+    for asked in re.findall(r"=([^&]+)", url.partition("?")[2]):  # the page may say what was asked
+        text = text.replace(asked.replace("+", " "), "")
+    for theirs in (OTHER, "Kevin Jansen", "Wijkteam Zuid"):
+        assert answer.status_code != 200 or theirs not in text, (url, theirs)
+    if "team=" in url:
+        assert answer.status_code == 403
+
+
+@pytest.mark.parametrize("tail", ["", "/overzicht"])
+def test_another_teams_household_answers_as_an_unknown_one(shared, tail):
+    _, clients = shared
+    theirs = clients["staff"].get(f"{BASE}/huishoudens/{OTHER}{tail}")
+    unknown = clients["staff"].get(f"{BASE}/huishoudens/HHB-2099-9999{tail}")
+    assert theirs.status_code == unknown.status_code == 404
+    assert theirs.text == unknown.text
