@@ -33,6 +33,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from adapters.api.app import create_app
+from huishoudboekje.domain.household import household_id
 from huishoudboekje.domain.roles import ROLES
 from tests.e2e.staff_web import ACCOUNTS, OTHER, OWN, csrf, hhb, prepare, sign_in
 from tests.factories import MANAGED, Tx, camt053
@@ -55,6 +56,7 @@ class Rule:
     get: frozenset[str] | str
     post: frozenset[str] | str
     team: bool = False
+    signed_out: int = 303  # to the sign-in page; 401: a JSON endpoint a page's script calls
 
 
 #  path pattern (a trailing * covers everything under it) → who may GET, who may POST, team-scoped
@@ -62,15 +64,18 @@ RULES: list[tuple[str, Rule]] = [
     (f"{BASE}", Rule(PUBLIC, NOBODY)),  # 308 to /medewerker/
     (f"{BASE}/static/*", Rule(PUBLIC, NOBODY)),
     (f"{BASE}/inloggen", Rule(PUBLIC, PUBLIC)),  # its own double-submit token: test_staff_web.py
+    (f"{BASE}/inloggen/*", Rule(PUBLIC, PUBLIC)),  # OpenID Connect: test_staff_oidc.py
     (f"{BASE}/uitloggen", Rule(NOBODY, ALL)),
     (f"{BASE}/", Rule(ALL, NOBODY)),
     (f"{BASE}/signalen", Rule(READERS | {"finance"}, NOBODY)),
     (f"{BASE}/signalen/opvolgen", Rule(NOBODY, TEAM | {"finance"}, team=True)),  # a household's signal
     (f"{BASE}/huishoudens", Rule(READERS, NOBODY)),
     (f"{BASE}/huishoudens/nieuw", Rule(TEAM, TEAM)),
-    (f"{BASE}/huishoudens/nieuw/*", Rule(TEAM, TEAM)),
+    (f"{BASE}/huishoudens/nieuw/*", Rule(TEAM, TEAM, signed_out=401)),  # the field check, JSON
     (f"{BASE}/nieuw-huishouden/*", Rule(TEAM, TEAM)),
     (f"{BASE}/huishoudens/{{dossier}}", Rule(READERS, NOBODY, team=True)),
+    (f"{BASE}/huishoudens/{{dossier}}/afspraken", Rule(TEAM, TEAM, team=True)),  # a form that changes: not auditors
+    (f"{BASE}/huishoudens/{{dossier}}/link/intrekken", Rule(TEAM, TEAM, team=True)),  # the confirm step
     (f"{BASE}/huishoudens/{{dossier}}/*", Rule(READERS, TEAM, team=True)),  # HOUSEHOLD: a household's pages
     (f"{BASE}/schuldeisers", Rule(ALL, frozenset({"teamlead"}))),
     (f"{BASE}/bankafschriften", Rule(READERS, NOBODY)),
@@ -146,10 +151,16 @@ def world(tmp_path_factory):
         assert booked.status_code == 303, booked.text
         theirs = [e["details"] for e in json.loads(hhb(db, "history", OTHER, "--json"))["events"]
                   if e["event"] == "IncomeBooked" and "amount=900.00" in e["details"]]
+        links = {scope: json.loads(hhb(db, "tokens", "link", dossier, "--actor", "beheer"))["id"]
+                 for scope, dossier in (("own", OWN), ("other", OTHER))}
+        engine = app.state.context.engine
+        versions = {scope: str(engine.get_or_none(household_id(dossier)).version)
+                    for scope, dossier in (("own", OWN), ("other", OTHER))}
         files = app.state.context.services.payment_files(("pending",))
         signals = json.loads(hhb(db, "signals", "--json"))
     return {"tmp": tmp, "path": path, "secrets": secrets, "unmatched": queue["Terugbetaling"],
             "booked": queue["Uitkering"], "file": files[0]["name"],
+            "links": links, "versions": versions,
             "theirs": re.search(r"transaction_id=([^,]+)", theirs[0]).group(1),
             "signal": {"own": next(s["id"] for s in signals if s["dossier"] == OWN and s["status"] == "open"),
                        "other": next(s["id"] for s in signals if s["dossier"] == OTHER and s["status"] == "open"),
@@ -227,6 +238,11 @@ SAMPLES: dict[str, Callable[[dict, str, str], Form]] = {  # route path → a for
     f"{BASE}/bankafschriften/{{transaction}}/negeren": lambda w, r, s: ({"reason": "matrix"}, None),
     f"{BASE}/bankafschriften/{{transaction}}/terugdraaien": lambda w, r, s: ({"reason": "matrix"}, None),
     f"{BASE}/betaalbestanden/{{name}}": lambda w, r, s: ({"action": "hold", "reason": "matrix"}, None),
+    f"{BASE}/huishoudens/{{dossier}}/afspraken": lambda w, r, s: ({
+        "actie": "bedrag", "stap": "opslaan", "bedrag_afspraak": "huur", "bedrag": "760,00",
+        "bedrag_vanaf": f"{date.today().year + 1}-07-01", "versie": w["versions"][s]}, None),
+    f"{BASE}/huishoudens/{{dossier}}/link": lambda w, r, s: ({"days": "30"}, None),
+    f"{BASE}/huishoudens/{{dossier}}/link/intrekken": lambda w, r, s: ({"id": w["links"][s]}, None),
 }
 PARAMS: dict[str, Callable[[dict, str, str], str]] = {  # a path's {name} → its value (world, path, scope)
     "dossier": lambda w, path, scope: OWN if scope == "own" else OTHER,
@@ -236,12 +252,18 @@ PARAMS: dict[str, Callable[[dict, str, str], str]] = {  # a path's {name} → it
 }
 
 
+QUERIES: dict[str, Callable[[dict, str], str]] = {  # route path → its query (world, scope)
+    f"{BASE}/huishoudens/{{dossier}}/link/intrekken": lambda w, scope: f"?id={w['links'][scope]}",
+}
+
+
 def url_of(world, path: str, scope: str) -> str:
     def value(match: re.Match) -> str:
         name = match.group(1).split(":")[0]
         assert name in PARAMS, f"{path}: say in PARAMS of {__file__} what to put for {{{name}}}"
         return PARAMS[name](world, path, scope)
-    return re.sub(r"\{([^}]+)\}", value, path)
+    query = QUERIES[path](world, scope) if path in QUERIES else ""
+    return re.sub(r"\{([^}]+)\}", value, path) + query
 
 
 def form_of(world, client, path: str, role: str, scope: str, token: str | None = "own") -> Form:
@@ -321,7 +343,9 @@ def test_cell(world, shared, method, path, who, scope):
         data, files = form_of(world, client, path, who, scope)
         answer = client.post(url, data=data, files=files)
     code = answer.status_code
-    if want == "sign-in":
+    if want == "sign-in" and rule_of(path).signed_out == 401:
+        assert code == 401, (url, code)
+    elif want == "sign-in":
         assert code == 303 and answer.headers["location"].startswith(f"{BASE}/inloggen"), (url, code)
     elif want == "allowed":
         assert code == 200, (url, who, code, answer.text[:500])
