@@ -248,7 +248,7 @@ def test_a_teamleads_report_at_desktop_width(first_day, browser):  # noqa: F811
         page.get_by_role("button", name="Inloggen").click()
         page.wait_for_load_state()
         _go(page, "Rapportage")
-        assert "Wijkteam Noord" in _main(page) and page.locator("svg.pygal-chart").count() == 3
+        assert "Wijkteam Noord" in _main(page) and page.locator("svg.pygal-chart").count() >= 3
         _check(page, 1280, seen, "rapportage")
     finally:
         context.close()
