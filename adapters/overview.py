@@ -264,12 +264,13 @@ def _advance_lines(overview: dict[str, Any], w: dict[str, str], euro: Any) -> li
 
 
 def render_overview(overview: dict[str, Any], lang: str = "nl", *, static: str | None = None,
-                    back_href: str | None = None, switch_href: str | None = None) -> str:
+                    back_href: str | None = None, switch_href: str | None = None,
+                    back_text: str | None = None) -> str:
     """The overview page. `static`: where the served page finds its stylesheet; None
     inlines it, so the file stands on its own (the CLI, the staff API, the PDF)."""
     css = None if static is not None else (WEB / "static" / "participant.css").read_text(encoding="utf-8")
     return _env.get_template("overview.html").render(
-        t=MESSAGES[lang], lang=lang, static=static or "", inline_css=css, back_href=back_href,
+        t=MESSAGES[lang], lang=lang, static=static or "", inline_css=css, back_href=back_href, back_text=back_text,
         switch_href=switch_href, switch_lang="en" if lang == "nl" else "nl", **view(overview, lang))
 
 

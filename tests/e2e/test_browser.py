@@ -261,6 +261,7 @@ def _axe(page) -> list:
     return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
 
 
+@pytest.mark.screens  # writes docs/screens/{page,overview}-*.png
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("width", WIDTHS, ids=[f"{w}px" for w in WIDTHS])
 def test_the_page_and_the_overview_fit_every_width_and_axe_finds_nothing(served, browser, width, lang):

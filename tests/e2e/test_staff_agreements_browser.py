@@ -15,6 +15,8 @@ from tests.e2e.staff_web import ACCOUNTS, OWN, PASSWORD
 from tests.e2e.test_browser import AXE, REQUIRED
 from tests.e2e.test_staff_browser import _check, browser, served  # noqa: F401 - fixtures
 
+pytestmark = pytest.mark.screens  # writes docs/screens/: `./run tests -m screens` makes them all anew
+
 WHO = {390: ("staff", "huur", "Huur", "735,00"), 1280: ("teamlead", "zorgverzekering", "Zorgverzekering", "150,00")}
 
 

@@ -24,6 +24,8 @@ from tests.e2e.staff_web import ACCOUNTS, OWN, PASSWORD, hhb, prepare
 from tests.factories import MANAGED, Tx, camt053
 from tests.serving import free_port, wait_until_serving
 
+pytestmark = pytest.mark.screens  # writes docs/screens/: `./run tests -m screens` makes them all anew
+
 ROOT = Path(__file__).resolve().parents[2]
 WIDTHS = (390, 1280)
 SCREENS = ROOT / "docs" / "screens"

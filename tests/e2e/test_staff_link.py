@@ -227,6 +227,7 @@ def served(tmp_path_factory):
             process.wait()
 
 
+@pytest.mark.screens  # writes docs/screens/staff-link-*.png
 @pytest.mark.parametrize("width, role", [(390, "staff"), (1280, "teamlead")], ids=["390px", "1280px"])
 def test_in_a_browser_a_coach_makes_and_revokes_a_link_and_axe_finds_nothing(served, width, role):
     import pyotp

@@ -15,6 +15,8 @@ from tests.e2e.staff_web import ACCOUNTS, PASSWORD, hhb
 from tests.e2e.test_browser import AXE, REQUIRED
 from tests.e2e.test_staff_browser import SCREENS, _check, browser, served  # noqa: F401 - fixtures
 
+pytestmark = pytest.mark.screens  # writes docs/screens/: `./run tests -m screens` makes them all anew
+
 WHO = {390: ("staff", "HHB-2027-0390"), 1280: ("teamlead", "HHB-2027-1280")}
 
 

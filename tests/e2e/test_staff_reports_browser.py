@@ -12,6 +12,8 @@ from tests.e2e.staff_web import ACCOUNTS, PASSWORD
 from tests.e2e.test_browser import AXE, REQUIRED
 from tests.e2e.test_staff_browser import SCREENS, _check, browser, served  # noqa: F401 - fixtures, this module's own
 
+pytestmark = pytest.mark.screens  # writes docs/screens/: `./run tests -m screens` makes them all anew
+
 WALKS = {390: "auditor", 1280: "finance"}
 
 

@@ -4,7 +4,7 @@ default (?lang=en for English)."""
 
 from fastapi import APIRouter
 
-from . import agreements, auth, creditors, links, oidc, onboard, pages, payments, reports, statements
+from . import agreements, auth, creditors, links, oidc, onboard, overview, pages, payments, reports, statements
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
@@ -14,6 +14,7 @@ router.include_router(creditors.router)
 router.include_router(pages.router)
 router.include_router(agreements.router)
 router.include_router(links.router)
+router.include_router(overview.router)
 router.include_router(statements.router)
 router.include_router(payments.router)
 router.include_router(reports.router)
