@@ -146,8 +146,4 @@ def _delete_answers(engine: Engine, dossier: str) -> None:
 def _catch_up(engine: Engine) -> None:
     from huishoudboekje.projections.views import Projections
 
-    views = Projections(engine)
-    try:
-        views.catch_up()
-    finally:
-        views.close()
+    Projections(engine).catch_up()  # on the engine's own datastore: closing it would close the engine

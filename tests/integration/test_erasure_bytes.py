@@ -31,7 +31,7 @@ from adapters.cli import app
 from adapters.generated import Tx, camt053
 from adapters.store import open_engine
 from tests.conftest import ROOT, empty_store
-from tests.factories import MANAGED
+from tests.factories import MANAGED, release_pending
 
 runner = CliRunner()
 MINE, OTHERS = "HHB-DEMO-0001", ("HHB-DEMO-0002", "HHB-DEMO-0003")
@@ -185,6 +185,8 @@ def test_after_erasure_no_byte_of_the_household_is_left_and_the_money_still_adds
     monkeypatch.setenv("HHB_VAR_DIR", str(tmp_path / "var"))
     with empty_store(kind, tmp_path) as db:
         _history(db, tmp_path)
+        hhb(db, "users", "add", "--name", "f.inance", "--email", "f.inance@gemeente.nl", "--role", "finance")
+        release_pending(db)  # a payment still in a file nobody released holds erasure back
         held = hhb(db, "subject-access", MINE, "--format", "json", "--actor", "p.rivacy").stdout
         readable = {what for what, text in SECRETS.items() if text in held}  # the store holds them
         assert readable >= set(SECRETS) - {"IBAN on paper", "postcode", "postcode in the report",
