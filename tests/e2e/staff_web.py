@@ -22,6 +22,7 @@ ACCOUNTS = {  # role: (name, e-mail, team)
     "auditor": ("Carla Visser", "carla@example.nl", None),
     "finance": ("Dirk Smit", "dirk@example.nl", None),
     "other-staff": ("Eva Bakker", "eva@example.nl", "Wijkteam Zuid"),
+    "privacy": ("Fenna Mulder", "fenna@example.nl", None),
 }
 runner = CliRunner()
 

@@ -39,7 +39,10 @@ from tests.e2e.staff_web import ACCOUNTS, OTHER, OWN, csrf, hhb, prepare, sign_i
 from tests.factories import MANAGED, Tx, camt053
 
 BASE = "/medewerker"
-WEB_ROLES = tuple(r for r in ("staff", "teamlead", "auditor", "finance", "privacy") if r in ROLES)
+# The roles that sign in to the web app; the others (job, participant, the privacy officer,
+# who erases on the command line) are refused at the sign-in: test_a_role_without_pages_cannot_sign_in.
+WEB_ROLES = ("staff", "teamlead", "auditor", "finance")
+NO_PAGES = tuple(sorted(set(ROLES) - set(WEB_ROLES) - {"job", "participant"}))
 SIGNED_OUT = "signed-out"
 WHO = (*WEB_ROLES, SIGNED_OUT)
 ALL = frozenset(WEB_ROLES)
@@ -307,6 +310,18 @@ def expected(method: str, path: str, who: str, scope: str) -> str:
 
 
 # ---------------------------------------------------------------- the tests
+
+@pytest.mark.parametrize("role", NO_PAGES)
+def test_a_role_without_pages_cannot_sign_in(world, role):
+    """The privacy officer has an account (for `hhb erase --actor`) but no pages: the sign-in
+    with the right password and code is refused like a wrong one."""
+    assert role in ACCOUNTS, f"add an account of the role {role} to ACCOUNTS in tests/e2e/staff_web.py"
+    client = TestClient(create_app(db_url=f"sqlite:///{world['path']}"), follow_redirects=False)
+    email = ACCOUNTS[role][1]
+    answer = sign_in(client, email, world["secrets"][email])
+    assert answer.status_code != 303 and "Inloggen lukte niet" in answer.text
+    assert client.get(f"{BASE}/", follow_redirects=False).status_code == 303  # still to the sign-in page
+
 
 def test_every_route_is_classified():
     app = create_app(db_url="sqlite:///:memory:")
