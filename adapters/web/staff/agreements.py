@@ -27,11 +27,10 @@ from huishoudboekje.domain.errors import DomainError, NotFound
 from huishoudboekje.domain.household import Household
 from huishoudboekje.domain.money import Money, MoneyError
 
-from ...api.dependencies import TEAM, visible
-from ...api.errors import Problem
+from ...api.dependencies import TEAM
 from .agreement_words import ACTIONS, LABELS, LAST, TEXT, agreement_name, consequence, refusal, what_changes
-from .core import BASE, Staff, csrf_ok, forbidden, lang_of, not_found, staff_page
-from .pages import _m, _who
+from .core import BASE, Staff, csrf_ok, household_for, lang_of, staff_page
+from .pages import _m
 
 router = APIRouter(include_in_schema=False)
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # as the CLI's and the API's business dates
@@ -47,15 +46,7 @@ def _path(dossier: str) -> str:
 
 def _household(request: Request, dossier: str) -> tuple[Staff, Household] | Response:
     """The signed-in person and the household they may change, or the page saying why not."""
-    staff = _who(request)
-    if not isinstance(staff, Staff):
-        return staff
-    if staff.role not in TEAM:
-        return forbidden(request, staff)
-    try:
-        return staff, visible(staff.ctx, staff.principal, dossier)
-    except Problem:
-        return not_found(request, staff)
+    return household_for(request, dossier, TEAM)
 
 
 def _form_page(request: Request, staff: Staff, household: Household, values: dict[str, str],

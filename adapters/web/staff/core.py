@@ -146,3 +146,23 @@ def not_found(request: Request, staff: Staff) -> HTMLResponse:
 
 def forbidden(request: Request, staff: Staff) -> HTMLResponse:
     return staff_page(request, staff, "problem.html", 403, key="forbidden")
+
+
+def household_for(request: Request, dossier: str, roles: Any) -> tuple[Staff, Any] | Response:
+    """The signed-in person and the household of `dossier`, with the read models caught
+    up, if one of `roles` may open it; otherwise the page that says why not: the sign-in
+    page, 403 for a role that may not, 404 for another team's household as for an unknown one."""
+    from ...api.dependencies import visible
+    from ...api.errors import Problem
+    from ..participant import _views
+
+    staff = signed_in(request)
+    if staff is None:
+        return to_sign_in(request, "expired" if request.cookies.get(COOKIE) else None)
+    if staff.role not in roles:
+        return forbidden(request, staff)
+    _views(staff.ctx).fresh()
+    try:
+        return staff, visible(staff.ctx, staff.principal, dossier)
+    except Problem:
+        return not_found(request, staff)

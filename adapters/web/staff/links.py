@@ -26,11 +26,9 @@ from huishoudboekje.domain.household import Household
 from huishoudboekje.domain.notices import EMAIL, NEW_LINK, NoticeError, clean_address, describe, notices_id, text
 
 from ...access_log import LINK_CREATED, LINK_REVOKED
-from ...api.dependencies import READERS, TEAM, visible
-from ...api.errors import Problem
+from ...api.dependencies import READERS, TEAM
 from ...notices import SmtpSender
-from ..participant import _views
-from .core import BASE, COOKIE, Staff, csrf_ok, forbidden, lang_of, not_found, signed_in, staff_page, to_sign_in
+from .core import BASE, Staff, csrf_ok, household_for, lang_of, staff_page
 from .words import MESSAGES, long_day
 
 router = APIRouter(include_in_schema=False)
@@ -149,16 +147,7 @@ def expiring_items(request: Request, staff: Staff) -> list[dict[str, Any]]:
 
 def _visit(request: Request, dossier: str) -> tuple[Staff, Household] | Response:
     """The signed-in person and the household, if they may see it."""
-    staff = signed_in(request)
-    if staff is None:
-        return to_sign_in(request, "expired" if request.cookies.get(COOKIE) else None)
-    if staff.role not in READERS:
-        return forbidden(request, staff)
-    _views(staff.ctx).fresh()
-    try:
-        return staff, visible(staff.ctx, staff.principal, dossier)
-    except Problem:
-        return not_found(request, staff)
+    return household_for(request, dossier, READERS)
 
 
 def _page(request: Request, staff: Staff, household: Household, code: int = 200, confirm: str | None = None,

@@ -18,12 +18,10 @@ from fastapi.responses import HTMLResponse, Response
 from huishoudboekje.projections.left import cycle_of
 from huishoudboekje.reports import monthly_overview
 
-from ...api.dependencies import READERS, visible
-from ...api.errors import Problem
+from ...api.dependencies import READERS
 from ...overview import render_overview
-from ..participant import _views, security_headers
-from .core import BASE, Staff, forbidden, lang_of, not_found, staff_page
-from .pages import _who
+from ..participant import security_headers
+from .core import BASE, household_for, lang_of, staff_page
 from .words import MESSAGES
 
 router = APIRouter(include_in_schema=False)
@@ -40,16 +38,10 @@ for _lang, _words in WORDS.items():
 
 @router.get(f"{BASE}/huishoudens/{{dossier}}/overzicht")
 def overzicht(request: Request, dossier: str) -> Response:
-    staff = _who(request)
-    if not isinstance(staff, Staff):
-        return staff
-    if staff.role not in READERS:
-        return forbidden(request, staff)
-    _views(staff.ctx).fresh()
-    try:
-        household = visible(staff.ctx, staff.principal, dossier)
-    except Problem:
-        return not_found(request, staff)
+    found = household_for(request, dossier, READERS)
+    if isinstance(found, Response):
+        return found
+    staff, household = found
     month = (request.query_params.get("month") or "").strip()
     if month and not MONTH.fullmatch(month):
         return staff_page(request, staff, "problem.html", 400, key="month")

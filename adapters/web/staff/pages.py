@@ -24,12 +24,11 @@ from huishoudboekje.domain.money import Money
 from huishoudboekje.domain.signals import SEVERITY_RANK
 from huishoudboekje.projections.wording import euros
 
-from ...api.dependencies import READERS, TEAM, check_own, visible
+from ...api.dependencies import READERS, TEAM, check_own
 from ...api.errors import Problem
 from ...api.routes.signals import signals as api_signals
 from ..participant import _views, security_headers
-from .core import (BASE, COOKIE, Staff, csrf_ok, forbidden, lang_of, not_found, signed_in, staff_page,
-                   to_sign_in)
+from .core import BASE, COOKIE, Staff, csrf_ok, forbidden, household_for, lang_of, signed_in, staff_page, to_sign_in
 from .debts import debt_lines
 from .history import history
 from .links import expiring_items, section as link_section
@@ -133,16 +132,10 @@ def huishoudens(request: Request) -> Response:
 
 @router.get(f"{BASE}/huishoudens/{{dossier}}")
 def huishouden(request: Request, dossier: str) -> Response:
-    staff = _who(request)
-    if not isinstance(staff, Staff):
-        return staff
-    if staff.role not in READERS:
-        return forbidden(request, staff)
-    _views(staff.ctx).fresh()
-    try:
-        household = visible(staff.ctx, staff.principal, dossier)
-    except Problem:
-        return not_found(request, staff)
+    found = household_for(request, dossier, READERS)
+    if isinstance(found, Response):
+        return found
+    staff, household = found
     services = staff.ctx.services
     left = services.left(household, date.today(), with_projection=False)
     detail, lang = services.household_detail(household), lang_of(request)[0]
