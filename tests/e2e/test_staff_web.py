@@ -4,6 +4,7 @@ may see (the access matrix), following up a signal, and CSRF."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 
 import pyotp
@@ -124,6 +125,17 @@ def test_search_by_dossier_name_or_iban(app, store):
     found = client.get("/medewerker/huishoudens", params={"q": "0002"}).text
     assert OTHER in found and OWN not in found
     assert "Geen huishoudens gevonden" in client.get("/medewerker/huishoudens", params={"q": "NL00XXXX"}).text
+
+
+def test_search_by_postcode_finds_the_household_at_that_address(store, tmp_path, monkeypatch):
+    """A coach with a letter in hand searches by postcode, written as people write it."""
+    monkeypatch.setenv("HHB_MANAGED_ACCOUNTS", MANAGED)
+    db = f"sqlite:///{shutil.copy(store[0].removeprefix('sqlite:///'), tmp_path / 'copy.sqlite')}"
+    hhb(db, "address", OTHER, "--postcode", "3511 AB", "--number", "12", "--actor", "beheer")
+    client = client_of(create_app(db_url=db), (db, store[1]), "auditor")
+    found = client.get("/medewerker/huishoudens", params={"q": "3511ab"}).text
+    assert OTHER in found and OWN not in found
+    assert "Zoek op dossier, naam, IBAN of postcode" in found
 
 
 def _follow(client, signal_id, action="resolve", note="Gebeld, inkomen komt vrijdag", token=None, html=None):

@@ -121,7 +121,7 @@ def huishoudens(request: Request) -> Response:
         if household is None:
             continue
         keys = [household.dossier, *(p.name for p in household.participants),
-                *(p.iban or "" for p in household.participants)]
+                *(p.iban or "" for p in household.participants), (household.address or {}).get("postcode") or ""]
         if wanted and not any(wanted in k.casefold().replace(" ", "") for k in keys):
             continue
         rows.append({"dossier": household.dossier, "names": _names(household), "team": household.team,
