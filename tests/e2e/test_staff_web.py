@@ -138,6 +138,19 @@ def test_search_by_postcode_finds_the_household_at_that_address(store, tmp_path,
     assert "Zoek op dossier, naam, IBAN of postcode" in found
 
 
+def test_the_household_page_says_whether_when_and_how_the_participant_agreed(store, tmp_path, monkeypatch):
+    monkeypatch.setenv("HHB_MANAGED_ACCOUNTS", MANAGED)
+    db = f"sqlite:///{shutil.copy(store[0].removeprefix('sqlite:///'), tmp_path / 'copy.sqlite')}"
+    client = client_of(create_app(db_url=db), (db, store[1]), "auditor")
+    assert "Nog niet vastgelegd" in client.get(f"/medewerker/huishoudens/{OTHER}").text
+    hhb(db, "consent", OTHER, "--date", "2026-11-02", "--way", "signed-form", "--actor", "beheer")
+    page = client.get(f"/medewerker/huishoudens/{OTHER}").text
+    assert "Gegeven op 2 november 2026 (getekend formulier)." in page
+    hhb(db, "consent", OTHER, "--withdrawn", "--date", "2026-12-20", "--actor", "beheer")
+    page = client.get(f"/medewerker/huishoudens/{OTHER}", params={"lang": "en"}).text
+    assert "Given on 2 November 2026 (signed form), withdrawn on 20 December 2026." in page
+
+
 def _follow(client, signal_id, action="resolve", note="Gebeld, inkomen komt vrijdag", token=None, html=None):
     token = token if token is not None else csrf(html or client.get("/medewerker/signalen").text)
     return client.post("/medewerker/signalen/opvolgen", data={

@@ -45,6 +45,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "HeldReleased": "vastgehouden leefgeld vrijgegeven", "PayDateSupplemented": "aanvulling na laat inkomen",
         "PaymentsHeld": "betalingen tegengehouden", "ConsentRecorded": "toestemming vastgelegd",
         "ConsentWithdrawn": "toestemming ingetrokken", "CustomerNumberSet": "klantnummer bij schuldeiser vastgelegd",
+        "Erased": "persoonsgegevens verwijderd",
     },
     "en": {
         "Onboarded": "onboarded with {team}, start {start}",
@@ -71,6 +72,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "HeldReleased": "held leefgeld released", "PayDateSupplemented": "supplement after a late income",
         "PaymentsHeld": "payments held", "ConsentRecorded": "consent recorded",
         "ConsentWithdrawn": "consent withdrawn", "CustomerNumberSet": "customer number at the creditor recorded",
+        "Erased": "personal data erased",
     },
 }
 AGREEMENT = {"nl": "afspraak", "en": "agreement"}

@@ -144,7 +144,7 @@ def huishouden(request: Request, dossier: str) -> Response:
                       debts=debt_lines(household, date.today(), _m(request)),
                       signals=_signals(staff, lang, dossier=dossier),
                       history=history(staff.ctx.engine, household.id, lang),
-                      link=link_section(request, staff, household),
+                      link=link_section(request, staff, household), consent=_consent(household, _m(request), lang),
                       actions=staff.role in TEAM, back=f"{BASE}/huishoudens/{dossier}",
                       melding=request.query_params.get("melding"),
                       message=_m(request)["changed"] if request.query_params.get("melding") == "changed" else None)
@@ -161,6 +161,18 @@ def _month(left: dict[str, Any], detail: dict[str, Any], m: dict[str, str]) -> d
                                                                           "nl")),
             "shortfall": m["forecast_short"].format(amount=euros(shortfall, "nl"))
             if shortfall > Money("0.00") else None}
+
+
+def _consent(household: Household, m: dict[str, str], lang: str) -> str:
+    """Whether, when and how the participant agreed to take part (issue 24), in words."""
+    given = household.consent_detail()
+    if not given:
+        return m["consent_none"]
+    words = {"day": long_day(date.fromisoformat(given["on"]), lang),
+             "way": m.get(f"way.{given['way']}", given["way"])}
+    if given.get("withdrawn"):
+        return m["consent_withdrawn"].format(**words, withdrawn=long_day(date.fromisoformat(given["withdrawn"]), lang))
+    return m["consent_given"].format(**words)
 
 
 def _agreements(detail: dict[str, Any]) -> list[dict[str, str]]:
