@@ -205,7 +205,7 @@ class Services:
         down which households ended, their events decide."""
         from huishoudboekje import retention
 
-        from .erase_traces import erase_unmatched_before
+        from .erase_traces import erase_residents_before, erase_unmatched_before
 
         years = self.settings.retention_years
         self.catch_up()
@@ -214,6 +214,9 @@ class Services:
         # statement lines nobody ever booked carry a stranger's name: erased past the period too
         summary["unmatched_lines_erased"] = 0 if dry_run else \
             erase_unmatched_before(self.engine, retention.first_kept(today, years))
+        # so does a maatwerk case for a resident who took no part, once paid or withdrawn that long ago
+        summary["maatwerk_residents_erased"] = 0 if dry_run else \
+            erase_residents_before(self.engine, retention.first_kept(today, years))
         if summary["erased"]:
             self.catch_up()
         return summary

@@ -102,6 +102,34 @@ def erase_unmatched_before(engine: Engine, cutoff: Any) -> int:
     return erased
 
 
+def erase_residents_before(engine: Engine, cutoff: Any) -> int:
+    """Destroy the keys of maatwerk cases for a resident who took no part (their name,
+    IBAN and problem) once the case was paid or withdrawn before `cutoff` (the retention
+    run); returns how many were erased. A participant's case has the household's key."""
+    from huishoudboekje.maatwerk import cases
+    from huishoudboekje.trace_seals import case_owner
+
+    keyring = _keyring(engine)
+    erased = 0
+    for case in cases(engine):
+        closed = getattr(case, "paid_on", None) or _withdrawn_on(case)
+        if case.proposal.dossier or closed is None or closed >= cutoff:
+            continue
+        owner = case_owner(case.number)
+        found = keyring.keys.get(owner.hex)
+        if found is not None and found[0] is not None:
+            keyring.destroy(owner)
+            erased += 1
+    return erased
+
+
+def _withdrawn_on(case: Any) -> Any:
+    from datetime import date
+
+    withdrawn = getattr(case, "withdrawn", None)
+    return date.fromisoformat(withdrawn["on"]) if withdrawn else None
+
+
 def _keyring(engine: Engine) -> Any:
     return getattr(engine, "keyring", None) or personal_data.current()
 

@@ -46,7 +46,8 @@ def retention_run(
         out.print(table)
     out.print(f"{summary['retention_years']} years before {summary['date']}: {len(summary['due'])} {verb}, "
               f"{len(summary['refused'])} held back, {summary['already_erased']} erased before; "
-              f"{summary.get('unmatched_lines_erased', 0)} statement lines booked to nobody erased", highlight=False)
+              f"{summary.get('unmatched_lines_erased', 0)} statement lines booked to nobody erased, "
+              f"{summary.get('maatwerk_residents_erased', 0)} maatwerk residents erased", highlight=False)
     if summary["failed"]:
         raise typer.Exit(1)
 

@@ -247,7 +247,8 @@ def nightly(svc: Services, through: date) -> dict:
         erased = svc.retention(through)
         summary["retention"] = {"erased": [e["dossier"] for e in erased["erased"]],
                                 "held_back": len(erased["refused"]), "failed": len(erased["failed"]),
-                                "unmatched_lines_erased": erased["unmatched_lines_erased"]}
+                                "unmatched_lines_erased": erased["unmatched_lines_erased"],
+                                "maatwerk_residents_erased": erased["maatwerk_residents_erased"]}
     except Exception as exc:  # noqa: BLE001 - the payments stand; the next night (or `hhb retention run`) tries again
         summary["retention"] = f"not run: {type(exc).__name__}: {exc}"
     return summary

@@ -273,3 +273,19 @@ def test_killed_at_the_third_approval_and_run_again_pays_once(team, tmp_path):
     assert check_pain(path)[:2] == (1, Decimal("450.00"))
     [noord] = cli(store_url, "maatwerk", "report", "--team", NOORD, "--year", "2026", "--json")["teams"]
     assert noord["spent"] == "450.00" and noord["cases"] == 1
+
+
+def test_a_residents_case_is_erased_by_the_retention_run_once_paid_that_long_ago(team, tmp_path):
+    """A resident outside the programme has a key of their own: the retention run destroys
+    it HHB_RETENTION_YEARS after the case was paid, and the case keeps its amount."""
+    store_url = team
+    text = PROPOSAL.replace("dossier: HHB-2026-0001", "resident: {name: Piet Buiten, iban: NL44RABO0123456789}")
+    assert json.loads(ok(_pay(store_url, tmp_path, text, "buiten.yaml", "MW-2026-0001")).stdout)["status"] == "paid"
+    kept = cli(store_url, "retention", "run", "--date", "2033-12-03", "--json")  # seven years to the day
+    assert kept["maatwerk_residents_erased"] == 0
+    assert show(store_url, "MW-2026-0001")["resident"]["name"] == "Piet Buiten"
+    past = cli(store_url, "retention", "run", "--date", "2033-12-05", "--json")
+    assert past["maatwerk_residents_erased"] == 1
+    case = show(store_url, "MW-2026-0001")
+    assert case["resident"] == {"name": "[verwijderd]", "iban": "[verwijderd]"} and case["status"] == "paid"
+    assert cli(store_url, "retention", "run", "--date", "2033-12-06", "--json")["maatwerk_residents_erased"] == 0
