@@ -12,6 +12,7 @@ from eventsourcing.domain import DomainEvent
 
 from . import teams
 from .domain.access import CREDENTIAL_LOG_ID, JOB, PARTICIPANT, AccessError, Credential, hash_secret
+from .domain.errors import HouseholdError
 from .domain.team import TeamError
 from .engine import Engine, NotFound
 
@@ -57,7 +58,10 @@ def issue(engine: Engine, role: str, name: str, actor: str, *, team: str | None 
     now = now or datetime.now(timezone.utc)
     expires = now + timedelta(days=lifetime(role, valid_days, no_expiry, max_days)) if not no_expiry else None
     if role == PARTICIPANT:
-        engine.household(dossier or "")  # NotFound for an unknown dossier
+        try:  # NotFound for an unknown dossier; an erased one gets no link
+            engine.household(dossier or "").refuse_if_erased()
+        except HouseholdError as exc:
+            raise AccessError(str(exc)) from None
     if team is not None:
         try:
             teams.require(engine, team, "--team")

@@ -66,8 +66,9 @@ def unreleased(engine: Engine, household: Household) -> str | None:
     views = Projections(engine)
     views.catch_up()
     if views.unreleased(scheduled):
-        return (f"{household.dossier}: a payment file with its payments is not released yet "
-                "/ een betaalbestand met zijn betalingen is nog niet vrijgegeven")
+        return (f"{household.dossier}: a payment file with its payments is not released yet; finance releases it "
+                "(hhb payment-files list --state pending, then release) / een betaalbestand met zijn betalingen "
+                "is nog niet vrijgegeven")
     return None
 
 
@@ -79,15 +80,17 @@ def refusal_of(household: Household, today: date) -> str | None:
         return f"{h.dossier} still takes part: end the participation first / neemt nog deel"
     if h.settled_on is None:
         day = h.settlement_date()
-        return (f"{h.dossier}: the final settlement is not paid yet (on {day}) "
-                f"/ de eindafrekening is nog niet betaald")
+        return (f"{h.dossier}: the final settlement is not paid yet (on {day}); the nightly job (hhb reconcile) "
+                f"pays it, erase after that / de eindafrekening is nog niet betaald")
     held = _money_held(h)
     if held:
-        return f"{h.dossier} still holds money: {', '.join(held)} / heeft nog geld"
+        return (f"{h.dossier} still holds money: {', '.join(held)}; it is erased once that is paid out, repaid "
+                f"or settled (a buffer owed that will not be repaid has no write-off yet) / heeft nog geld")
     waiting = sorted(i.execution_date for i in h.instructions.values()
                      if i.status == "scheduled" and i.execution_date >= today)
     if waiting:
-        return f"{h.dossier}: a payment is still to be executed on {waiting[0]} / een betaling staat nog uit"
+        return (f"{h.dossier}: a payment is still to be executed on {waiting[0]}; erase after that day "
+                f"/ een betaling staat nog uit")
     return None
 
 
@@ -99,9 +102,11 @@ def _money_held(h: Household) -> list[str]:
     return [f"{name} {amount}" for name, amount in amounts.items() if amount is not None and amount]
 
 
-def authorise(engine: Engine, actor: str, confirmed_by: str | None, confirmation_required: bool = True) -> None:
-    """The privacy officer erases; a team lead only with a second person's confirmation
-    (where it is required). ErasureError naming --actor or --confirmed-by otherwise."""
+def authorise(engine: Engine, actor: str, confirmed_by: str | None, confirmation_required: bool = True,
+              team: str | None = None) -> None:
+    """The privacy officer erases; a team lead only a household of their own `team`, and
+    with a second person's confirmation (where it is required): the privacy officer or a
+    team lead of that team. ErasureError naming --actor or --confirmed-by otherwise."""
     from . import users
 
     account = users.acting(engine, actor)
@@ -110,6 +115,9 @@ def authorise(engine: Engine, actor: str, confirmed_by: str | None, confirmation
     if account.role != TEAMLEAD:
         raise ErasureError(f"actor: {account.name} is {account.role}; only the privacy officer or a team lead "
                            "erases / alleen de privacyfunctionaris of een teamleider", field="actor")
+    if team is not None and account.team != team:
+        raise ErasureError(f"actor: {account.name} leads {account.team}, not {team}: a team lead erases only "
+                           "households of their own team / alleen huishoudens van het eigen team", field="actor")
     if not confirmation_required:
         return
     if not confirmed_by:
@@ -126,6 +134,10 @@ def authorise(engine: Engine, actor: str, confirmed_by: str | None, confirmation
     if second.role not in (TEAMLEAD, PRIVACY):
         raise ErasureError(f"confirmed-by: {second.name} is {second.role}; a team lead or the privacy "
                            "officer confirms / een teamleider of de privacyfunctionaris", field="confirmed_by")
+    if second.role == TEAMLEAD and team is not None and second.team != team:
+        raise ErasureError(f"confirmed-by: {second.name} leads {second.team}, not {team}; a team lead of the "
+                           "household's team or the privacy officer confirms / teamleider van het eigen team",
+                           field="confirmed_by")
 
 
 def erase(engine: Engine, dossier: str, *, reason: str, actor: str, confirmed_by: str | None, today: date,
@@ -135,7 +147,7 @@ def erase(engine: Engine, dossier: str, *, reason: str, actor: str, confirmed_by
     if not reason or not reason.strip():
         raise ErasureError("reason: say why the household is erased / geef een reden", field="reason")
     if not authorised:
-        authorise(engine, actor, confirmed_by, confirmation_required)
+        authorise(engine, actor, confirmed_by, confirmation_required, team=engine.household(dossier).team)
 
     def attempt() -> tuple[Household, bool]:
         household = engine.household(dossier)

@@ -66,7 +66,7 @@ def _log(engine: Engine) -> EventSourcedLog[NoticesLogged]:
 def choose(engine: Engine, dossier: str, channel: str, address: str | None, language: str, on: date,
            actor: str) -> dict[str, Any]:
     """Record the participant's choice (consent): e-mail, text message, or none."""
-    engine.household(dossier)  # NotFound for an unknown dossier
+    engine.household(dossier).refuse_if_erased()  # NotFound for an unknown dossier
 
     def attempt() -> dict[str, Any]:
         notices = engine.get_or_none(notices_id(dossier))
@@ -107,6 +107,8 @@ def send(engine: Engine, senders: Mapping[str, Sender | None], today: date, *, p
         if not notices.active:
             continue
         household = engine.household(dossier)
+        if household.erased_on is not None:
+            continue  # its address is erased with the rest: nobody to write to
         for notice in due(household, notices, links[dossier], today, link_days):
             sender = senders.get(notices.channel)
             if sender is None:

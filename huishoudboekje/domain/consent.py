@@ -25,7 +25,15 @@ class Consent:
     # has no consent recorded.
     consent: dict[str, Any] | None = None  # on, way, actor, withdrawn, withdrawn_by (ISO dates)
 
+    def refuse_if_erased(self) -> None:
+        """An erased household takes no new personal data: its key is gone for good."""
+        erased = getattr(self, "erased_on", None)
+        if erased is not None:
+            raise HouseholdError(f"{self.dossier}: its personal data was erased on {erased}; "  # type: ignore[attr-defined]
+                                 "nothing new is recorded for it / de gegevens zijn verwijderd", field="dossier")
+
     def record_consent(self, on: date, way: str, actor: str) -> None:
+        self.refuse_if_erased()
         if way not in WAYS:
             raise DomainError(f"way: '{way}' is not one of {', '.join(WAYS)}", field="way")
         current = self.consent
@@ -38,6 +46,7 @@ class Consent:
 
     def withdraw_consent(self, on: date, actor: str) -> None:
         """Record the withdrawal; ending the participation is the caller's next step."""
+        self.refuse_if_erased()
         current = self.consent
         if current is None:
             raise HouseholdError(f"{self.dossier} has no consent recorded to withdraw",  # type: ignore[attr-defined]

@@ -264,3 +264,24 @@ def _household_bytes(store_url, tmp_path, owners) -> bytes:
         rows = [r for table in tables for r in conn.execute(
             f"SELECT state FROM {schema}.{table} WHERE originator_id = ANY(%s)", (list(owners),))]
     return b"\n".join(bytes(r[0]) for r in rows)
+
+
+def test_a_team_lead_erases_only_households_of_their_own_team(households, tmp_path):
+    ended(households, tmp_path)
+    hhb(households, "users", "add", "--name", "z.lead", "--email", "z.lead@gemeente.nl", "--role", "teamlead",
+        "--team", "Wijkteam Zuid")
+    before = written(households, tmp_path)
+    assert "own team" in erase(households, "--actor", "z.lead", "--confirmed-by", PRIVACY, code=2).output
+    assert "household's team" in erase(households, "--actor", LEAD, "--confirmed-by", "z.lead", code=2).output
+    assert written(households, tmp_path) == before
+
+
+def test_an_erased_household_takes_no_new_personal_data(households, tmp_path):
+    ended(households, tmp_path)
+    erase(households, "--actor", PRIVACY)
+    before = written(households, tmp_path)
+    for command in (("notices", "set", GONE, "--email", "fatima@example.nl", "--actor", STAFF),
+                    ("consent", GONE, "--date", "2027-01-20", "--way", "signed-form", "--actor", STAFF),
+                    ("tokens", "link", GONE)):
+        assert "erased" in hhb(households, *command, code=2).output, command
+    assert written(households, tmp_path) == before
