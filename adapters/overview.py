@@ -285,7 +285,8 @@ def render_pdf(html: str, target: Path) -> None:
     """Print the page with headless Chromium; the page's `@page { size: A4 }` sets the paper."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if browser is None:
-        raise HouseholdError("--format pdf needs Chromium on this machine; use --format html and print that")
+        raise HouseholdError("--format pdf needs Chromium on this machine (apt-get install chromium); "
+                             "the other --format gives the same content without it")
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "overview.html"
         page.write_text(html, encoding="utf-8")

@@ -15,7 +15,7 @@ from rich.table import Table
 from huishoudboekje import consent as consent_service
 from huishoudboekje import users
 from huishoudboekje.domain.consent import WAYS
-from huishoudboekje.domain.roles import AUDITOR
+from huishoudboekje.domain.roles import AUDITOR, PRIVACY
 from huishoudboekje.domain.errors import DomainError
 from huishoudboekje.engine import Engine
 
@@ -72,13 +72,13 @@ def access_log(
 
 def _require_auditor(engine: Engine, auditor: str | None) -> None:
     if not auditor:
-        fail("--by: name your staff account (role auditor) to read the access log")
+        fail("--by: name your staff account (role auditor or privacy) to read the access log")
     try:
         account = users.acting(engine, auditor)
     except DomainError as exc:
         fail(str(exc).replace("actor:", "--by:", 1))
-    if account.role != AUDITOR:
-        fail(f"--by: {account.name} is {account.role}; only an auditor reads the access log")
+    if account.role not in (AUDITOR, PRIVACY):  # the privacy officer answers for erasures and access requests
+        fail(f"--by: {account.name} is {account.role}; only an auditor or the privacy officer reads the access log")
 
 
 @app.command("subject-access")
@@ -97,6 +97,8 @@ def subject_access(
 
     if fmt not in ("json", "pdf"):
         fail("--format: json or pdf")
+    if output is not None and not output.parent.is_dir():  # before anything is read or logged
+        fail(f"--out: there is no folder {output.parent}; make it first or name a file in an existing folder")
     made_on = parse_day(day, "--date") if day is not None else None
     svc = services(db, create=False)
     made_on = made_on or svc.local_now().date()  # the municipality's today, as the API's
