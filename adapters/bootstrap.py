@@ -212,11 +212,11 @@ class Services:
         ended = [row["dossier"] for row in self.households() if row["status"] == ENDED]
         summary = retention.run(self.engine, ended, today, years, dry_run=dry_run)
         # statement lines nobody ever booked carry a stranger's name: erased past the period too
-        summary["unmatched_lines_erased"] = 0 if dry_run else \
-            erase_unmatched_before(self.engine, retention.first_kept(today, years))
+        summary["unmatched_lines_erased"] = erase_unmatched_before(  # the dry run counts them
+            self.engine, retention.first_kept(today, years), dry_run=dry_run)
         # so does a maatwerk case for a resident who took no part, once paid or withdrawn that long ago
-        summary["maatwerk_residents_erased"] = 0 if dry_run else \
-            erase_residents_before(self.engine, retention.first_kept(today, years))
+        summary["maatwerk_residents_erased"] = erase_residents_before(
+            self.engine, retention.first_kept(today, years), dry_run=dry_run)
         if summary["erased"]:
             self.catch_up()
         return summary

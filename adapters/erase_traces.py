@@ -85,9 +85,9 @@ def purge_household_traces(engine: Engine, household_id: UUID, dossier: str) -> 
     _catch_up(engine)
 
 
-def erase_unmatched_before(engine: Engine, cutoff: Any) -> int:
+def erase_unmatched_before(engine: Engine, cutoff: Any, dry_run: bool = False) -> int:
     """Destroy the keys of statement lines still booked to nobody whose value date is
-    before `cutoff` (the retention run); returns how many were erased."""
+    before `cutoff` (the retention run); returns how many were (`dry_run`: would be) erased."""
     keyring = _keyring(engine)
     erased = 0
     for ledger in ledgers(engine):
@@ -97,12 +97,13 @@ def erase_unmatched_before(engine: Engine, cutoff: Any) -> int:
             owner = line_owner(row[COLUMN.id])
             found = keyring.keys.get(owner.hex)
             if found is not None and found[0] is not None:
-                keyring.destroy(owner)
+                if not dry_run:
+                    keyring.destroy(owner)
                 erased += 1
     return erased
 
 
-def erase_residents_before(engine: Engine, cutoff: Any) -> int:
+def erase_residents_before(engine: Engine, cutoff: Any, dry_run: bool = False) -> int:
     """Destroy the keys of maatwerk cases for a resident who took no part (their name,
     IBAN and problem) once the case was paid or withdrawn before `cutoff` (the retention
     run); returns how many were erased. A participant's case has the household's key."""
@@ -118,7 +119,8 @@ def erase_residents_before(engine: Engine, cutoff: Any) -> int:
         owner = case_owner(case.number)
         found = keyring.keys.get(owner.hex)
         if found is not None and found[0] is not None:
-            keyring.destroy(owner)
+            if not dry_run:
+                keyring.destroy(owner)
             erased += 1
     return erased
 

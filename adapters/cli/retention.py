@@ -36,6 +36,7 @@ def retention_run(
         emit(summary)
         return
     verb = "would erase" if dry_run else "erased"
+    gone = "to erase" if dry_run else "erased"
     table = Table("dossier", "participation ended", "kept until", "outcome")
     for row in summary["due"]:
         done = dry_run or any(e["dossier"] == row["dossier"] for e in summary["erased"])
@@ -46,8 +47,8 @@ def retention_run(
         out.print(table)
     out.print(f"{summary['retention_years']} years before {summary['date']}: {len(summary['due'])} {verb}, "
               f"{len(summary['refused'])} held back, {summary['already_erased']} erased before; "
-              f"{summary.get('unmatched_lines_erased', 0)} statement lines booked to nobody erased, "
-              f"{summary.get('maatwerk_residents_erased', 0)} maatwerk residents erased", highlight=False)
+              f"{summary.get('unmatched_lines_erased', 0)} statement lines booked to nobody {gone}, "
+              f"{summary.get('maatwerk_residents_erased', 0)} maatwerk residents {gone}", highlight=False)
     if summary["failed"]:
         raise typer.Exit(1)
 

@@ -284,6 +284,9 @@ def test_a_residents_case_is_erased_by_the_retention_run_once_paid_that_long_ago
     kept = cli(store_url, "retention", "run", "--date", "2033-12-03", "--json")  # seven years to the day
     assert kept["maatwerk_residents_erased"] == 0
     assert show(store_url, "MW-2026-0001")["resident"]["name"] == "Piet Buiten"
+    dry = cli(store_url, "retention", "run", "--date", "2033-12-05", "--dry-run", "--json")
+    assert dry["maatwerk_residents_erased"] == 1  # counted, not erased
+    assert show(store_url, "MW-2026-0001")["resident"]["name"] == "Piet Buiten"
     past = cli(store_url, "retention", "run", "--date", "2033-12-05", "--json")
     assert past["maatwerk_residents_erased"] == 1
     case = show(store_url, "MW-2026-0001")
