@@ -69,6 +69,9 @@ def test_a_link_is_made_once_opens_the_participant_page_and_stops_working_when_r
     (link,) = _links(client, OWN)
     page = client.get(f"/medewerker/huishoudens/{OWN}").text
     assert f"Link {link.short_id}: gemaakt op" in page and secret not in page  # never shown again
+    again = client.get(f"/medewerker/huishoudens/{OWN}/link")  # back in the browser: shows, makes nothing
+    assert again.status_code == 200 and f"Link {link.short_id}: gemaakt op" in again.text and secret not in again.text
+    assert len(_links(client, OWN)) == 1
 
     confirm = client.get(f"/medewerker/huishoudens/{OWN}/link/intrekken?id={link.short_id}")
     assert confirm.status_code == 200 and "werkt deze link niet meer" in confirm.text

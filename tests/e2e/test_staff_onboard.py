@@ -110,6 +110,9 @@ def test_the_service_rules_apply_and_the_dossier_must_be_new(client, store):
     taken = client.post("/medewerker/huishoudens/nieuw", data={**form(client, "HHB-DEMO-0002"), "step": "save"})
     assert taken.status_code == 400 and "Dossiernummer: dit dossiernummer bestaat al" in taken.text
     assert exists(store[0], "HHB-DEMO-0002")["team"] == "Wijkteam Zuid"  # another team's, unchanged
+    again = client.post("/medewerker/huishoudens/nieuw", data={**form(client, " hhb-demo-0002 "), "step": "save"})
+    assert again.status_code == 400 and "Dossiernummer: dit dossiernummer bestaat al" in again.text  # not a twin
+    assert exists(store[0], "hhb-demo-0002") is None
 
 
 def test_without_its_csrf_token_the_form_writes_nothing(client, store):

@@ -26,7 +26,7 @@ TEXT = {
     "nl": {
         "title": "Afspraken wijzigen", "check": "Controleren", "save": "Opslaan", "back": "Terug",
         "amount_legend": "Bedrag wijzigen vanaf een datum", "end_legend": "Afspraak beëindigen",
-        "pay_day_legend": "Betaaldag wijzigen", "choose": "— kies een afspraak —", "last": "laatste werkdag",
+        "pay_day_legend": "Betaaldag wijzigen", "choose": "— kies een afspraak —", "last": "de laatste werkdag",
         "intro": "Elke wijziging toont eerst het gevolg; pas na Opslaan wordt ze vastgelegd.",
         "preview_title": "Controleer de wijziging", "nothing_saved": "Er is niets opgeslagen. Verbeter wat hieronder staat:",
         "to_household": "Terug naar het huishouden", "no_change": "Dit verandert niets: het huishouden heeft dit al.",
@@ -46,7 +46,7 @@ TEXT = {
     "en": {
         "title": "Change agreements", "check": "Check", "save": "Save", "back": "Back",
         "amount_legend": "Change an amount from a date", "end_legend": "End an agreement",
-        "pay_day_legend": "Change the pay day", "choose": "— choose an agreement —", "last": "last business day",
+        "pay_day_legend": "Change the pay day", "choose": "— choose an agreement —", "last": "the last business day",
         "intro": "Each change first shows its consequence; it is recorded only after Save.",
         "preview_title": "Check the change", "nothing_saved": "Nothing was saved. Please correct:",
         "to_household": "Back to the household", "no_change": "This changes nothing: the household has it already.",
@@ -161,7 +161,5 @@ def consequence(report: dict[str, Any], lang: str) -> list[str]:
         lines += [f"{agreement_name(d['agreement'])}: {euros(d['amount'], lang)}, "
                   f"{'verschuldigd op' if lang == 'nl' else 'due on'} {day_words(d['due'], lang)}" for d in late]
     elif "paid_late" in report:
-        lines.append(f"Volgende betaaldag: {day_words(report['next_pay_date'], lang)}. Geen vaste lasten worden te "
-                     "laat betaald." if lang == "nl" else
-                     f"Next pay date: {day_words(report['next_pay_date'], lang)}. No charge is paid late.")
+        lines.append("Er worden geen vaste lasten te laat betaald." if lang == "nl" else "No charge is paid late.")
     return lines

@@ -46,7 +46,8 @@ WORDS: dict[str, dict[str, str]] = {
         "smtp_off": "Er is geen mailserver ingesteld (HHB_SMTP_URL): per e-mail sturen kan nu niet.",
         "make_only": "Link maken", "make_send": "Link maken en per e-mail sturen",
         "new": "Nieuwe link (geldig tot {expires})",
-        "new_hint": "Kopieer de link en geef hem aan de deelnemer. Hij wordt niet nog eens getoond.",
+        "new_hint": "Kopieer de link en geef hem aan de deelnemer. Hij wordt niet nog eens getoond. "
+                    "Eerdere links blijven werken tot u ze intrekt.",
         "open": "Link openen",
         "revoke_one": "Link {id} intrekken", "revoke_title": "Link {id} intrekken?",
         "revoke_text": "Na het intrekken werkt deze link niet meer. De deelnemer heeft dan een nieuwe link nodig.",
@@ -74,7 +75,8 @@ WORDS: dict[str, dict[str, str]] = {
         "smtp_off": "No mail server is configured (HHB_SMTP_URL): sending by e-mail is not possible now.",
         "make_only": "Make link", "make_send": "Make link and send by e-mail",
         "new": "New link (valid until {expires})",
-        "new_hint": "Copy the link and give it to the participant. It is not shown again.",
+        "new_hint": "Copy the link and give it to the participant. It is not shown again. "
+                    "Earlier links keep working until you revoke them.",
         "open": "Open link",
         "revoke_one": "Revoke link {id}", "revoke_title": "Revoke link {id}?",
         "revoke_text": "After revoking, this link no longer works. The participant then needs a new link.",
@@ -165,6 +167,16 @@ def _refused(request: Request, staff: Staff, household: Household, csrf: str, **
     if staff.role not in TEAM:
         return _page(request, staff, household, 403, problem=m["not_allowed"])
     return None
+
+
+@router.get(PATH)
+def bekijken(request: Request, dossier: str) -> Response:
+    """The section on a page of its own: where the browser is after making a link, so going
+    back to it, or a bookmark, shows the links (never a secret again) and makes nothing."""
+    visit = _visit(request, dossier)
+    if not isinstance(visit, tuple):
+        return visit
+    return _page(request, *visit)
 
 
 @router.post(PATH)

@@ -132,7 +132,7 @@ async def check(request: Request) -> Response:
     except KeyError:
         return _json({"field": name[:40], "error": "Formulier: dit veld bestaat niet."}, 400)
     if name == "dossier" and error is None and value.strip() \
-            and staff.ctx.engine.get_or_none(household_id(" ".join(value.split()))) is not None:
+            and staff.ctx.engine.get_or_none(household_id(" ".join(value.split()).upper())) is not None:
         error = Filled.fail_text(name, TAKEN)
     return _json({"field": name, "error": error})
 

@@ -88,6 +88,13 @@ def _iban(filled: Filled, name: str) -> str | None:
         return None
 
 
+def _dossier(filled: Filled, name: str) -> str | None:
+    """Dossier numbers are written in capitals (HHB-2026-0100): typed in small letters they
+    would name a second household beside the first."""
+    text = _text(filled, name, 40)
+    return text.upper() if text else text
+
+
 def _text(filled: Filled, name: str, most: int = 140) -> str | None:
     text = " ".join(filled.values.get(name, "").split())
     if not text:
@@ -189,7 +196,7 @@ def _charges(filled: Filled, ids: set[str], register: list[Creditor]) -> list[di
 def read(values: dict[str, str], team: str, register: list[Creditor]) -> Filled:
     """The form as an onboarding document of `team`, or its errors by field."""
     filled = Filled({k: v[:200] for k, v in values.items()})
-    doc: dict[str, Any] = {"dossier": _text(filled, "dossier", 40), "team": team,
+    doc: dict[str, Any] = {"dossier": _dossier(filled, "dossier"), "team": team,
                            "start": _date(filled, "start"), "pay_day": _day(filled, "pay_day", 28),
                            "buffer_limit": _amount(filled, "buffer_limit"),
                            "minimum_leefgeld": _amount(filled, "minimum_leefgeld"),
@@ -204,7 +211,7 @@ def read(values: dict[str, str], team: str, register: list[Creditor]) -> Filled:
 
 
 CHECKS: dict[str, Callable[[Filled, str, dict[str, Creditor]], Any]] = {  # a field (its row left out): its check
-    "dossier": lambda f, n, _: _text(f, n, 40), "start": lambda f, n, _: _date(f, n),
+    "dossier": lambda f, n, _: _dossier(f, n), "start": lambda f, n, _: _date(f, n),
     "pay_day": lambda f, n, _: _day(f, n, 28), "buffer_limit": lambda f, n, _: _amount(f, n),
     "minimum_leefgeld": lambda f, n, _: _amount(f, n), "participant_name": lambda f, n, _: _text(f, n),
     "participant_iban": lambda f, n, _: _iban(f, n), "income_name": lambda f, n, _: _text(f, n),
