@@ -18,7 +18,7 @@ from huishoudboekje.domain.access import AUDITOR, FINANCE, STAFF, TEAMLEAD
 from ...api.dependencies import context, refuse_failed
 from ...api.errors import Problem
 from .core import BASE, COOKIE, SIGNIN_COOKIE, csrf_ok, new_token, page, sessions, set_cookie, signed_in
-from .oidc import provider_of
+from .oidc_provider import provider_of
 
 router = APIRouter(include_in_schema=False)
 NOTICES = ("signed_out", "expired")

@@ -22,9 +22,7 @@ from __future__ import annotations
 import hmac
 import logging
 import warnings
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from authlib.common.security import generate_token
@@ -42,17 +40,17 @@ from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
 from huishoudboekje import users
-from huishoudboekje.config import Settings
 from huishoudboekje.domain.staff import StaffAccount
 
 from ...api.dependencies import Context, context, refuse_failed
 from ...api.errors import Problem
 from .core import BASE, COOKIE, SIGNIN_COOKIE, page, secure, sessions, set_cookie, signed_in
+from .oidc_provider import CALLBACK, Provider, provider_of
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 
-START, CALLBACK = f"{BASE}/inloggen/oidc", f"{BASE}/inloggen/oidc/terug"
+START = f"{BASE}/inloggen/oidc"
 FLOW_COOKIE = "hhb_staff_oidc"
 FLOW_SECONDS = 600  # a sign-in at the provider that takes longer starts again
 TIMEOUT = 10.0  # seconds the provider may take to answer
@@ -61,28 +59,6 @@ ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES
 KNOWLEDGE = {"pwd", "pin", "kba"}
 POSSESSION = {"otp", "hwk", "swk", "sms", "tel", "sc"}
 INHERENCE = {"fpt", "face", "iris", "retina", "vbm"}
-
-
-@dataclass(frozen=True)
-class Provider:
-    issuer: str
-    client_id: str
-    client_secret: str | None
-    name: str
-    require_mfa: bool
-    mfa_acr: tuple[str, ...]
-    redirect_uri: str
-    only: bool  # the password and TOTP form is off
-
-
-def provider_of(settings: Settings) -> Provider | None:
-    """The configured provider, or None (no OIDC sign-in)."""
-    if not settings.oidc_issuer or not settings.oidc_client_id:
-        return None
-    return Provider(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret,
-                    settings.oidc_name or urlsplit(settings.oidc_issuer).hostname or settings.oidc_issuer,
-                    settings.oidc_require_mfa, tuple(settings.oidc_mfa_acr),
-                    settings.public_url.rstrip("/") + CALLBACK, settings.oidc_only)
 
 
 class Refused(Exception):
