@@ -60,6 +60,7 @@ Tables beside the events:
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -77,10 +78,7 @@ IDEMPOTENCY = "hhb_idempotency"
 def purge_household_traces(engine: Engine, household_id: UUID, dossier: str) -> None:
     """Destroy the keys of what else holds the household's personal data, delete its
     stored API answers, and bring the read models up to date (they then read erased)."""
-    keyring = _keyring(engine)
-    for owner in [notices_id(dossier), *_resolved_lines(engine, dossier), *_assigned_reports(engine, dossier)]:
-        if keyring.keys.get(owner.hex) is not None:  # only keys that exist: no tombstone per line
-            keyring.destroy(owner)
+    _shred(engine, [notices_id(dossier), *_resolved_lines(engine, dossier), *_assigned_reports(engine, dossier)])
     _delete_answers(engine, dossier)
     _catch_up(engine)
 
@@ -88,19 +86,8 @@ def purge_household_traces(engine: Engine, household_id: UUID, dossier: str) -> 
 def erase_unmatched_before(engine: Engine, cutoff: Any, dry_run: bool = False) -> int:
     """Destroy the keys of statement lines still booked to nobody whose value date is
     before `cutoff` (the retention run); returns how many were (`dry_run`: would be) erased."""
-    keyring = _keyring(engine)
-    erased = 0
-    for ledger in ledgers(engine):
-        for row in ledger.rows.values():
-            if row[COLUMN.dossier] or row[COLUMN.value_date] >= cutoff.isoformat():
-                continue
-            owner = line_owner(row[COLUMN.id])
-            found = keyring.keys.get(owner.hex)
-            if found is not None and found[0] is not None:
-                if not dry_run:
-                    keyring.destroy(owner)
-                erased += 1
-    return erased
+    return _shred(engine, [line_owner(row[COLUMN.id]) for ledger in ledgers(engine) for row in ledger.rows.values()
+                           if not row[COLUMN.dossier] and row[COLUMN.value_date] < cutoff.isoformat()], dry_run)
 
 
 def erase_residents_before(engine: Engine, cutoff: Any, dry_run: bool = False) -> int:
@@ -110,26 +97,30 @@ def erase_residents_before(engine: Engine, cutoff: Any, dry_run: bool = False) -
     from huishoudboekje.maatwerk import cases
     from huishoudboekje.trace_seals import case_owner
 
-    keyring = _keyring(engine)
-    erased = 0
+    owners = []
     for case in cases(engine):
         closed = getattr(case, "paid_on", None) or _withdrawn_on(case)
-        if case.proposal.dossier or closed is None or closed >= cutoff:
-            continue
-        owner = case_owner(case.number)
-        found = keyring.keys.get(owner.hex)
-        if found is not None and found[0] is not None:
-            if not dry_run:
-                keyring.destroy(owner)
-            erased += 1
-    return erased
+        if not case.proposal.dossier and closed is not None and closed < cutoff:
+            owners.append(case_owner(case.number))
+    return _shred(engine, owners, dry_run)
 
 
-def _withdrawn_on(case: Any) -> Any:
-    from datetime import date
-
+def _withdrawn_on(case: Any) -> date | None:
     withdrawn = getattr(case, "withdrawn", None)
     return date.fromisoformat(withdrawn["on"]) if withdrawn else None
+
+
+def _shred(engine: Engine, owners: list[UUID], dry_run: bool = False) -> int:
+    """Destroy those of `owners`' keys that still open something (an owner that never
+    sealed anything has none: no tombstone per line); how many were (would be) destroyed.
+    The keys are read in one query, not one per owner."""
+    keyring = _keyring(engine)
+    live = keyring.keys.all()
+    doomed = [owner for owner in dict.fromkeys(owners) if live.get(owner.hex) is not None]
+    if not dry_run:
+        for owner in doomed:
+            keyring.destroy(owner)
+    return len(doomed)
 
 
 def _keyring(engine: Engine) -> Any:
