@@ -109,8 +109,13 @@ class ReadModel:
         """`deletes`: (table, column, value) — rows that go before the upserts are written.
         `after`: the position this batch was read from; when another process has moved the
         position meanwhile, nothing is written (IntegrityError), so no event is counted twice
-        and no household's row is overwritten by an older version of it."""
+        and no household's row is overwritten by an older version of it.
+
+        On PostgreSQL the position is locked first, before any row is written: two
+        processes projecting overlapping batches (two imports at once) would otherwise
+        upsert the same households in different orders and deadlock."""
         with self._transaction() as cursor:
+            self._lock_position(cursor)
             for table, column, value in deletes:
                 cursor.execute(self.sql(f"DELETE FROM {{t}}{table} WHERE {column} = :value"), {"value": value})
             for table, rows in upserts.items():
@@ -142,8 +147,10 @@ class ReadModel:
     def write(self, upserts: dict[str, list[dict[str, Any]]], deletes: list[tuple[str, str, str]] = ()) -> None:
         """Rows that follow from what is projected already, without moving the position
         (tables a later version added, filled once: `Projections._fill_new_tables`; an
-        erased household's rows, written anew). `deletes` go first, as in `apply`."""
+        erased household's rows, written anew). `deletes` go first, as in `apply`, after
+        the same lock."""
         with self._transaction() as cursor:
+            self._lock_position(cursor)
             for table, column, value in deletes:
                 cursor.execute(self.sql(f"DELETE FROM {{t}}{table} WHERE {column} = :value"), {"value": value})
             for table, rows in upserts.items():
