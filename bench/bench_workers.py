@@ -115,7 +115,9 @@ def main() -> None:
         _admin(f"CREATE DATABASE {base}")
         try:
             onboard_volume(_pg(base), docs, tmp / "var", "bench")
+            log("onboarded; importing the statement")
             _import(_pg(base), statement, tmp / "var")
+            log("imported; the night before")
             # The night before, as in production: the Run exists and the read models are
             # current, so the measured night is the pay date alone (a first run would
             # also load every household to find where the calendar begins).
@@ -123,6 +125,7 @@ def main() -> None:
                            cwd=ROOT, env={**os.environ, "HHB_MANAGED_ACCOUNTS": MANAGED, "HHB_VAR_DIR": str(tmp / "var"),
                                           "HHB_DATABASE_URL": _pg(base)},
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            log("the template is ready; the measured rounds follow")
             for number in range(args.rounds):
                 for workers in ((1, 2) if number % 2 == 0 else (2, 1)):
                     copy = f"{base}_{number}_{workers}"

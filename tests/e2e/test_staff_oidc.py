@@ -115,6 +115,23 @@ def test_signing_in_through_the_provider_opens_the_werkvoorraad_as_that_person(c
     assert client.get("/medewerker/").headers["location"].startswith("/medewerker/inloggen")
 
 
+def test_signing_in_through_the_provider_after_a_timeout_returns_to_the_page_asked_for(client, provider):
+    person(provider)
+    asked = "/medewerker/signalen?status=open"
+    form = client.get(client.get(asked).headers["location"])
+    assert "/medewerker/inloggen/oidc?naar=/medewerker/signalen%3Fstatus%3Dopen" in form.text
+    start = client.get("/medewerker/inloggen/oidc", params={"naar": asked})
+    answer = httpx.get(start.headers["location"], follow_redirects=False)
+    done = back(client, answer.headers["location"])
+    assert f'url={asked}"' in done.text.replace("&amp;", "&") and "Verder naar de pagina die u opende" in done.text
+    assert client.get(asked).status_code == 200
+    client.cookies.clear()
+    start = client.get("/medewerker/inloggen/oidc", params={"naar": "https://evil.example/"})
+    answer = httpx.get(start.headers["location"], follow_redirects=False)
+    done = back(client, answer.headers["location"])
+    assert 'url=/medewerker/"' in done.text and "evil" not in done.text
+
+
 def test_the_request_carries_pkce_state_and_nonce(client, provider):
     person(provider)
     start = client.get("/medewerker/inloggen/oidc")

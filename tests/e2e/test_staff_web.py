@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from adapters.api.app import create_app
 from adapters.api.limiter import FAILED_LOGIN_LIMIT, FAILED_LOGIN_WINDOW
 from adapters.cli import app as cli
-from tests.e2e.staff_web import ACCOUNTS, OTHER, OWN, PASSWORD, csrf, hhb, prepare, runner, sign_in
+from tests.e2e.staff_web import (ACCOUNTS, OTHER, OWN, PASSWORD, csrf, forget_used_codes, hhb, prepare, runner,
+                                 sign_in)
 from tests.factories import MANAGED
 
 
@@ -239,6 +240,32 @@ def test_sign_out_ends_the_session(app, store):
     answer = replay.get("/medewerker/")
     assert answer.status_code == 303  # the old cookie opens nothing
     assert "Uw sessie is verlopen" in replay.get(answer.headers["location"]).text
+
+
+def test_signing_in_after_a_timeout_returns_to_the_page_asked_for_and_never_to_another_site(app, store):
+    email, secret = ACCOUNTS["staff"][1], store[1][ACCOUNTS["staff"][1]]
+    client = TestClient(app, follow_redirects=False)
+    asked = f"/medewerker/huishoudens/{OWN}?tab=geschiedenis"
+    answer = client.get(asked)
+    assert answer.status_code == 303
+    form = client.get(answer.headers["location"])
+    assert 'name="naar"' in form.text
+    hidden = form.text.split('name="naar" value="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert hidden == asked
+    forget_used_codes(client)
+    back = client.post("/medewerker/inloggen", data={"email": email, "password": PASSWORD, "csrf": csrf(form.text),
+                                                     "code": pyotp.TOTP(secret).now(), "naar": hidden})
+    assert back.status_code == 303 and back.headers["location"] == asked
+    assert OWN in client.get(asked).text
+    for elsewhere in ("https://evil.example/medewerker/", "//evil.example/", "/medewerker//evil.example",
+                      "/medewerker/\\evil.example", "/api/households", "/medewerker/inloggen"):
+        other = TestClient(app, follow_redirects=False)
+        form = other.get("/medewerker/inloggen", params={"naar": elsewhere})
+        assert 'name="naar"' not in form.text
+        forget_used_codes(other)
+        answer = other.post("/medewerker/inloggen", data={"email": email, "password": PASSWORD, "naar": elsewhere,
+                                                          "csrf": csrf(form.text), "code": pyotp.TOTP(secret).now()})
+        assert answer.headers["location"] == "/medewerker/", elsewhere
 
 
 def test_a_disabled_account_is_out_at_once(app, store, tmp_path):

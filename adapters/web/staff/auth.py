@@ -17,7 +17,7 @@ from huishoudboekje.domain.access import AUDITOR, FINANCE, STAFF, TEAMLEAD
 
 from ...api.dependencies import context, refuse_failed
 from ...api.errors import Problem
-from .core import BASE, COOKIE, SIGNIN_COOKIE, csrf_ok, new_token, page, sessions, set_cookie, signed_in
+from .core import BASE, COOKIE, back_to, SIGNIN_COOKIE, csrf_ok, new_token, page, sessions, set_cookie, signed_in
 from .oidc_provider import provider_of
 
 router = APIRouter(include_in_schema=False)
@@ -25,16 +25,20 @@ NOTICES = ("signed_out", "expired")
 WEB_ROLES = (STAFF, TEAMLEAD, AUDITOR, FINANCE)
 
 
-def signin_form(request: Request, status: int = 200, error: str | None = None, email: str = "") -> Response:
+def signin_form(request: Request, status: int = 200, error: str | None = None, email: str = "",
+                naar: str | None = None) -> Response:
     """The sign-in page (with an error's message, if any): the password form, and the
-    provider's button where OpenID Connect sign-in is set (oidc.py)."""
+    provider's button where OpenID Connect sign-in is set (oidc.py). `naar`: the page to
+    return to after signing in, carried in the form."""
     token = new_token()
+    target = back_to(naar if naar is not None else request.query_params.get("naar"))
     notice = request.query_params.get("melding")
     provider = provider_of(context(request).settings)
     response = page(request, "signin.html", status, signin_csrf=token, error=error, email=email,
                     notice=notice if notice in NOTICES else None,
                     oidc_name=provider.name if provider is not None else None,
-                    password_off=provider is not None and provider.only)
+                    password_off=provider is not None and provider.only,
+                    naar=target if target != f"{BASE}/" else "")
     set_cookie(response, request, SIGNIN_COOKIE, token)
     return response
 
@@ -48,11 +52,11 @@ def sign_in_form(request: Request) -> Response:
 
 @router.post(f"{BASE}/inloggen")
 def sign_in(request: Request, email: str = Form(""), password: str = Form(""), code: str = Form(""),
-            csrf: str = Form("")) -> Response:
+            csrf: str = Form(""), naar: str = Form("")) -> Response:
     ctx = context(request)
     email, password, code = email[:200], password[:1000], code[:20]
     if not csrf_ok(csrf, request.cookies.get(SIGNIN_COOKIE) or ""):
-        return signin_form(request, 400, "csrf_failed", email)
+        return signin_form(request, 400, "csrf_failed", email, naar)
     provider = provider_of(ctx.settings)
     if provider is not None and provider.only:  # HHB_OIDC_ONLY: through the provider only
         return signin_form(request, 403, "oidc_password_off")
@@ -66,10 +70,10 @@ def sign_in(request: Request, email: str = Form(""), password: str = Form(""), c
         try:
             refuse_failed(request, ctx, email.strip().casefold())
         except Problem:
-            return signin_form(request, 429, "signin_many", email)
-        return signin_form(request, 401, "signin_failed", email)
+            return signin_form(request, 429, "signin_many", email, naar)
+        return signin_form(request, 401, "signin_failed", email, naar)
     secret, _ = sessions(ctx).start(account.name)
-    response = RedirectResponse(f"{BASE}/", status_code=303)
+    response = RedirectResponse(back_to(naar), status_code=303)
     set_cookie(response, request, COOKIE, secret)
     response.delete_cookie(SIGNIN_COOKIE, path=BASE)
     return response

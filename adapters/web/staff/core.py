@@ -122,8 +122,24 @@ def signed_in(request: Request) -> Staff | None:
 
 
 def to_sign_in(request: Request, reason: str | None = None) -> RedirectResponse:
-    query = "?" + urlencode({"melding": reason}) if reason else ""
+    """To the sign-in page; a page asked for with GET is where signing in returns to (a
+    coach whose session timed out on a household page lands on it again)."""
+    params = {"melding": reason} if reason else {}
+    asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method == "GET" and back_to(asked) != f"{BASE}/":
+        params["naar"] = asked
+    query = "?" + urlencode(params) if params else ""
     return RedirectResponse(f"{BASE}/inloggen{query}", status_code=303)
+
+
+def back_to(asked: str | None) -> str:
+    """Where to go after signing in: a page of this app only, never another site (the
+    value comes from the browser), else the werkvoorraad."""
+    asked = (asked or "")[:500]
+    ours = asked.startswith(f"{BASE}/") and not asked.startswith(f"{BASE}/inloggen")
+    if not ours or any(c in asked for c in "\\\r\n\t") or "//" in asked or "/.." in asked:
+        return f"{BASE}/"
+    return asked
 
 
 def csrf_ok(given: str | None, expected: str) -> bool:

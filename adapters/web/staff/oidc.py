@@ -44,7 +44,7 @@ from huishoudboekje.domain.staff import StaffAccount
 
 from ...api.dependencies import Context, context, refuse_failed
 from ...api.errors import Problem
-from .core import BASE, COOKIE, SIGNIN_COOKIE, page, secure, sessions, set_cookie, signed_in
+from .core import BASE, COOKIE, SIGNIN_COOKIE, back_to, page, secure, sessions, set_cookie, signed_in
 from .oidc_provider import CALLBACK, Provider, provider_of
 
 router = APIRouter(include_in_schema=False)
@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 START = f"{BASE}/inloggen/oidc"
 FLOW_COOKIE = "hhb_staff_oidc"
+BACK_COOKIE = "hhb_staff_naar"  # the page to return to once signed in (core.back_to)
 FLOW_SECONDS = 600  # a sign-in at the provider that takes longer starts again
 TIMEOUT = 10.0  # seconds the provider may take to answer
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
@@ -122,6 +123,8 @@ def start(request: Request) -> Response:
     response = RedirectResponse(url, status_code=303)
     response.set_cookie(FLOW_COOKIE, f"{state}.{nonce}.{verifier}", max_age=FLOW_SECONDS, path=START,
                         httponly=True, samesite="lax", secure=secure(request))
+    response.set_cookie(BACK_COOKIE, back_to(request.query_params.get("naar")), max_age=FLOW_SECONDS,
+                        path=START, httponly=True, samesite="lax", secure=secure(request))
     return response
 
 
@@ -147,9 +150,10 @@ def finish(request: Request, state: str = "", code: str = "", error: str = "") -
     # A page, not a redirect: the browser came here from the provider's site, and would not
     # send the session's SameSite=Strict cookie along a redirect from it; it does when this
     # page of ours sends it on.
-    response = page(request, "signin_done.html", 200)
+    response = page(request, "signin_done.html", 200, target=back_to(request.cookies.get(BACK_COOKIE)))
     set_cookie(response, request, COOKIE, secret)
     response.delete_cookie(FLOW_COOKIE, path=START)
+    response.delete_cookie(BACK_COOKIE, path=START)
     response.delete_cookie(SIGNIN_COOKIE, path=BASE)
     return response
 
