@@ -64,15 +64,27 @@ def _consequence(engine: Engine, household: Household, change: Change, before: d
                               "after": _forecast(household, as_of)}
     if change.kind == PAY_DAY:
         result.update(pay_day_outcome(engine, household))
+    if change.kind == END:
+        result["paid_after_end"] = paid_after(household, str(change.agreement), change.day)
     return result
+
+
+def paid_after(household: Household, agreement: str, end: date) -> list[dict[str, str]]:
+    """The periods of `agreement` due after `end` that were paid (or instructed) already:
+    ending it does not take that money back, so the coach asks the creditor for it."""
+    periods: dict[date, Money] = {}
+    for _, paid_for, period, amount in household.instructions.paid_charges():
+        if paid_for == agreement and period > end:
+            periods[period] = amount  # the parts of one period carry the period's whole amount
+    return [{"period": period.isoformat(), "amount": str(amount)} for period, amount in sorted(periods.items())]
 
 
 def preview(engine: Engine, dossier: str, change: Change, as_of: date) -> dict[str, Any]:
     """What saving `change` would do, writing nothing: "version" (to save it with),
     "changes" (False: the household already has it), "was" (for an amount: the amount
     on that date until now), the next pay date's forecast
-    "before" and "after" as of `as_of`, and for a pay day "next_pay_date" and
-    "paid_late". Refuses (HouseholdError) what saving would refuse."""
+    "before" and "after" as of `as_of`, for a pay day "next_pay_date" and
+    "paid_late", and for an end "paid_after_end" (`paid_after`). Refuses (HouseholdError) what saving would refuse."""
     household = engine.household(dossier)  # a copy of its own: never saved
     version = household.version
     before = _forecast(household, as_of)

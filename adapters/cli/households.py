@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from huishoudboekje import households as household_service
+from huishoudboekje.agreement_changes import paid_after
 from huishoudboekje.domain.money import parse_money
 from huishoudboekje.onboarding import json_schema
 
@@ -141,7 +142,9 @@ def end_agreement(
     store = svc.engine
     guarded(lambda: household_service.end_agreement(store, dossier, agreement, day, actor_of(actor)))
     svc.catch_up()
-    emit({"dossier": dossier, "agreement": agreement, "end": day.isoformat()})
+    # periods due after the end that were paid already: ending does not take them back
+    emit({"dossier": dossier, "agreement": agreement, "end": day.isoformat(),
+          "paid_after_end": paid_after(store.household(dossier), agreement, day)})
 
 
 @app.command("pay-day")

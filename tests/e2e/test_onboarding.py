@@ -173,3 +173,14 @@ def test_unknown_dossier_is_a_clear_error(store_url):
     result = runner.invoke(app, ["history", "HHB-NOPE", "--db", store_url])
     assert result.exit_code == 3
     assert "no household with dossier HHB-NOPE" in result.stderr
+
+
+def test_ending_an_agreement_names_the_periods_after_its_end_that_were_paid_already(store_url, example_doc):
+    hhb(store_url, "onboard", str(example_doc))
+    assert hhb(store_url, "reconcile", "--date", "2026-12-01").exit_code == 0
+    ended = hhb(store_url, "end-agreement", "HHB-2026-0001", "huur", "--on", "2026-11-29")
+    assert ended.exit_code == 0, ended.output
+    [said] = lines(ended)
+    assert said["paid_after_end"] == [{"period": "2026-12-01", "amount": "712.40"}]  # December's rent, paid
+    [water] = lines(hhb(store_url, "end-agreement", "HHB-2026-0001", "water", "--on", "2027-03-31"))
+    assert water["paid_after_end"] == []  # nothing paid for after its end

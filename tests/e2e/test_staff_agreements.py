@@ -136,6 +136,23 @@ def test_ending_an_agreement_and_the_pay_day_show_their_consequence(app, store):
     assert "betaaldag gewijzigd naar de 15e vanaf 20 december 2026" in client.get(saved.headers["location"]).text
 
 
+def test_ending_an_agreement_whose_next_period_was_paid_already_says_to_ask_the_money_back(app, store):
+    household = app.state.context.engine.household(OWN)
+    agreement, period, amount = max((a, p, m) for _, a, p, m in household.instructions.paid_charges()
+                                    if a == "huur")
+    end = date.fromordinal(period.toordinal() - 3)
+    client = client_of(app, store, "teamlead")
+    preview = client.post(PAGE, data={"csrf": csrf(client.get(PAGE).text), "actie": "einde", "stap": "controleren",
+                                      "einde_afspraak": agreement, "einde_op": end.isoformat()})
+    text = unescape(preview.text).replace("\u00a0", " ")
+    assert preview.status_code == 200
+    assert f"verschuldigd was (€ {str(amount).replace('.', ',')}) is al betaald of opgedragen" in text
+    assert "vraag de schuldeiser het terug te storten" in text
+    later = client.post(PAGE, data={"csrf": csrf(client.get(PAGE).text), "actie": "einde", "stap": "controleren",
+                                    "einde_afspraak": agreement, "einde_op": period.isoformat()})
+    assert "terug te storten" not in later.text  # ending on the period's own day leaves it paid for
+
+
 @pytest.mark.parametrize("fields, expected", [
     ({"bedrag": "735"}, "Nieuw bedrag in euro's: vul een bedrag in euro's in met twee decimalen"),
     ({"bedrag": "-5,00"}, "Nieuw bedrag in euro's: vul een bedrag in euro's in met twee decimalen"),

@@ -162,4 +162,11 @@ def consequence(report: dict[str, Any], lang: str) -> list[str]:
                   f"{'verschuldigd op' if lang == 'nl' else 'due on'} {day_words(d['due'], lang)}" for d in late]
     elif "paid_late" in report:
         lines.append("Er worden geen vaste lasten te laat betaald." if lang == "nl" else "No charge is paid late.")
+    for paid in report.get("paid_after_end") or []:
+        day = day_words(paid["period"], lang)
+        lines.append(f"Let op: het bedrag dat op {day} verschuldigd was ({euros(paid['amount'], lang)}) is al betaald "
+                     "of opgedragen. Beëindigen haalt het niet terug: vraag de schuldeiser het terug te storten."
+                     if lang == "nl" else
+                     f"Note: the amount due on {day} ({euros(paid['amount'], lang)}) was paid or instructed already. "
+                     "Ending the agreement does not take it back: ask the creditor to refund it.")
     return lines
