@@ -280,10 +280,19 @@ class AmountChanged(BaseModel):
     effective: str
 
 
+class PaidPeriod(BaseModel):
+    period: str
+    amount: str
+
+
 class AgreementEnded(BaseModel):
     dossier: str
     agreement: str
     end: str
+    paid_after_end: list[PaidPeriod] = Field(
+        default_factory=list,
+        description="periods due after the last day that were paid or instructed already: ending the "
+                    "agreement does not take that money back; ask the creditor to refund it")
 
 
 class LateCharge(BaseModel):

@@ -525,3 +525,8 @@ def test_the_openapi_document_describes_every_operation(world):
             assert any(p["name"] == "Idempotency-Key" for p in op.get("parameters", [])), path
     text = world.client.get("/openapi.json").text.lower()
     assert not any(word in text for word in ("bsn", "citizen", "burgerservicenummer"))
+
+
+def test_ending_an_agreement_names_what_was_paid_for_after_its_end(world):
+    ended = world.ok("staff", "POST", f"/households/{A}/agreements/huur/end", json={"end": "2026-11-29"})
+    assert [p["period"] for p in ended.json()["paid_after_end"]] == ["2026-12-01"]  # paid on the pay date

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from huishoudboekje import reports
 from huishoudboekje import households as household_service
+from huishoudboekje.agreement_changes import paid_after
 from huishoudboekje import notices as notice_service
 from huishoudboekje.access import Principal
 from huishoudboekje.domain.household import household_id
@@ -24,7 +25,7 @@ from ..idempotency import Write, json_answer, writer
 from ..models import (MONTH, READ_PROBLEMS, WRITE_PROBLEMS, AgreementEnded, AmountChanged, AmountChangeIn,
                       BusinessDate, DossierPath, EndIn, HeldReleased, HistoryOut, HouseholdOut, HouseholdRow,
                       LeftOut, NoticesIn, NoticesOut, Onboarded, ParticipationEnded, ParticipationEndIn,
-                      PayDayChanged, PayDayIn, problems)
+                      PaidPeriod, PayDayChanged, PayDayIn, problems)
 from ..report_models import AddressIn, AddressSet, CustomerNumberIn, CustomerNumberSet
 
 router = APIRouter(prefix="/api/v1")
@@ -145,7 +146,9 @@ def end_agreement(dossier: DossierPath, agreement: str, body: EndIn, call: Write
     def action() -> Response:
         check_own(call.ctx, call.who, dossier)
         household_service.end_agreement(call.ctx.engine, dossier, agreement, body.end, call.actor)
-        return json_answer(AgreementEnded(dossier=dossier, agreement=agreement, end=body.end.isoformat()))
+        paid = paid_after(call.ctx.engine.household(dossier), agreement, body.end)
+        return json_answer(AgreementEnded(dossier=dossier, agreement=agreement, end=body.end.isoformat(),
+                                          paid_after_end=[PaidPeriod(**p) for p in paid]))
 
     return call.answer(action, "end")
 
