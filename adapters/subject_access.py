@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader
 
+from .access_log import LINK_CREATED, LINK_REVOKED
 from .overview import WEB, agreement_name
 from .web.words import day_words, money
 
@@ -42,7 +43,12 @@ def render_html(data: dict[str, Any], zone: ZoneInfo = ZoneInfo("Europe/Amsterda
 
 def sections(data: dict[str, Any], zone: ZoneInfo) -> list[dict[str, Any]]:
     day, euro = _days(), (lambda amount: money(amount, "nl"))
-    return [
+    erased = [_section("Uw persoonsgegevens zijn verwijderd", [
+        f"Op {day(data['erased_on'])} hebben wij uw naam, adres, rekeningnummers, contactgegevens en de notities "
+        "van uw wijkteam verwijderd. Waar nu [verwijderd] staat, stond eerst een gegeven over u.",
+        "Wat hieronder nog staat, moeten wij van de wet bewaren: bedragen en data, zonder wie u bent."], "")
+    ] if data.get("erased_on") else []
+    return erased + [
         _section("Uw gegevens", _facts(data, day), "—"),
         _section("Personen", [f"{p['name']}, rekeningnummer {p['iban']}"
                               + (f", contact {p['contact']}" if p.get("contact") else "")
@@ -69,7 +75,7 @@ def sections(data: dict[str, Any], zone: ZoneInfo) -> list[dict[str, Any]]:
             for d in data["debts"]] + [
             f"Regeling {r['arrangement']}: {euro(r['monthly'])} per maand vanaf {day(r['from'])}"
             for r in data["arrangements"]], "Er zijn geen schulden of regelingen."),
-        _section("Wie uw gegevens bekeek", [f"{_moment(e['at'], zone)}: {e['actor']} ({e['action']})"
+        _section("Wie uw gegevens bekeek", [f"{_moment(e['at'], zone)}: {e['actor']} {_action(e['action'])}"
                                             for e in data["access_log"]], "Niemand."),
     ]
 
@@ -106,6 +112,23 @@ def _agreement(a: dict[str, Any], euro: Callable[[str], str]) -> str:
     who = a["counterparty"]
     return (f"{agreement_name(a['id'], 'nl')} ({'inkomen' if income else 'vaste last'}): {euro(a['amount'])} "
             f"{'van' if income else 'aan'} {who['name']} ({who['iban']}). Afspraak {a['id']}")
+
+
+def _action(action: str) -> str:
+    """What someone did with the data, in words (the log keeps the command or page's name)."""
+    if action.startswith(LINK_CREATED):
+        return "maakte een persoonlijke link voor u"
+    if action.startswith(LINK_REVOKED):
+        return "zette uw persoonlijke link uit"
+    if action.startswith("hhb erase"):
+        return "verwijderde uw persoonsgegevens"
+    if action.startswith("hhb subject-access") or action.endswith("/subject-access"):
+        return "maakte dit overzicht"
+    if action.startswith("hhb "):
+        return "bekeek uw gegevens in het beheerprogramma"
+    if "/medewerker/" in action:
+        return "bekeek uw gegevens op de website voor medewerkers"
+    return "bekeek uw gegevens via een gekoppeld programma"
 
 
 def _moment(at: str, zone: ZoneInfo) -> str:

@@ -285,3 +285,19 @@ def test_an_erased_household_takes_no_new_personal_data(households, tmp_path):
                     ("tokens", "link", GONE)):
         assert "erased" in hhb(households, *command, code=2).output, command
     assert written(households, tmp_path) == before
+
+
+def test_an_erased_households_access_overview_says_in_words_that_its_data_was_erased(households, tmp_path):
+    from adapters.subject_access import render_html
+
+    ended(households, tmp_path)
+    erase(households, "--actor", LEAD, "--confirmed-by", PRIVACY)
+    data = json.loads(hhb(households, "subject-access", GONE, "--actor", AUDITOR).stdout)
+    assert data["erased_on"] == ERASED_ON
+    page = " ".join(render_html(data).split())
+    assert "Uw persoonsgegevens zijn verwijderd" in page
+    assert "Op 15 januari 2027 hebben wij uw naam, adres, rekeningnummers" in page
+    assert f"{LEAD} verwijderde uw persoonsgegevens" in page and f"{AUDITOR} maakte dit overzicht" in page
+    assert "hhb erase" not in page  # the log's command names are not the participant's words
+    kept = json.loads(hhb(households, "subject-access", KEPT).stdout)
+    assert kept["erased_on"] is None and "Uw persoonsgegevens zijn verwijderd" not in render_html(kept)
