@@ -76,7 +76,7 @@ def test_the_preview_says_what_changes_and_writes_nothing(app, store):
     assert ">Opslaan</button>" in preview.text and ">Terug</button>" in preview.text
     assert events(app) == before
     english = client.post(f"{PAGE}?lang=en", data={**hidden(preview.text), "stap": "controleren"})
-    assert f"Huur becomes €735.00 from 1 July {NEXT_YEAR}." in english.text and ">Save</button>" in english.text
+    assert f"Rent becomes €735.00 from 1 July {NEXT_YEAR}." in english.text and ">Save</button>" in english.text
     back = client.post(PAGE, data={**hidden(preview.text), "stap": "terug"})
     assert back.status_code == 200 and 'value="735,00"' in back.text  # back to the form, as typed
     assert events(app) == before

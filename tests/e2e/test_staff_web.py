@@ -111,6 +111,15 @@ def test_the_household_pages_history_and_signals_read_as_english_when_asked(app,
     for dutch in ("aangemeld bij", "toegevoegd", "betaaldag", "signaal", "systeem", " dec "):
         assert dutch not in history, dutch
     assert "1 Dec 2026" in history and "system" in history
+    # the figures and agreements too, in English words and English amounts
+    assert "Next pay date 31 December 2026: expected leefgeld €200.00." in page
+    assert "€1,034.50" in page[:page.index('id="afspraken"')] and "1.034,50" not in page
+    agreements = page[page.index('id="afspraken"'):page.index('id="schulden"')]
+    assert "Rent" in agreements and "€598.60" in agreements and "Fixed charge · Woningstichting Eigen Haard" in agreements
+    for dutch in ("Huur", "Vaste last", "Inkomen", ",00"):
+        assert dutch not in agreements, dutch
+    listing = client_of(app, store, "staff").get("/medewerker/huishoudens", params={"lang": "en"}).text
+    assert "Advance (buffer) owed: €1,034.50" in listing
 
 
 def test_english_on_request_and_remembered(app, store):

@@ -10,6 +10,8 @@ from huishoudboekje.agreement_changes import AMOUNT, END, PAY_DAY, Change
 from huishoudboekje.domain.money import Money
 from huishoudboekje.projections.wording import MONTHS, euros
 
+from ..words import LABELS as WORD_LABELS
+
 LAST = "last-business-day"
 ACTIONS = {"bedrag": AMOUNT, "einde": END, "betaaldag": PAY_DAY}  # the form's action → the change
 
@@ -80,8 +82,9 @@ def pay_day_words(value: Any, lang: str) -> str:
     return f"de {value}e van de maand" if lang == "nl" else f"day {value} of the month"
 
 
-def agreement_name(agreement_id: str) -> str:
-    return agreement_id.replace("-", " ").capitalize()
+def agreement_name(agreement_id: str, lang: str = "nl") -> str:
+    """Huur, Bijstand (Rent, Social assistance in English); an id of its own as written."""
+    return WORD_LABELS[lang].get(agreement_id) or agreement_id.replace("-", " ").capitalize()
 
 
 def refusal(message: str, lang: str) -> str:
@@ -103,12 +106,12 @@ def what_changes(change: Change, lang: str) -> str:
     """"Huur wordt € 735,00 vanaf 1 juli 2027." and the like."""
     day = day_words(change.day, lang)
     if change.kind == AMOUNT:
-        name = agreement_name(str(change.agreement))
+        name = agreement_name(str(change.agreement), lang)
         if lang == "nl":
             return f"{name} wordt {euros(change.amount, lang)} vanaf {day}."
         return f"{name} becomes {euros(change.amount, lang)} from {day}."
     if change.kind == END:
-        name = agreement_name(str(change.agreement))
+        name = agreement_name(str(change.agreement), lang)
         return f"{name} eindigt op {day}." if lang == "nl" else f"{name} ends on {day}."
     if lang == "nl":
         return f"De betaaldag wordt {pay_day_words(change.pay_day, lang)}, vanaf {day}."
@@ -158,7 +161,7 @@ def consequence(report: dict[str, Any], lang: str) -> list[str]:
         lines.append(f"Let op: deze vaste lasten vallen vóór de volgende betaaldag ({day}) en worden die dag te "
                      f"laat betaald:" if lang == "nl" else
                      f"Note: these charges fall due before the next pay date ({day}) and are paid late, that day:")
-        lines += [f"{agreement_name(d['agreement'])}: {euros(d['amount'], lang)}, "
+        lines += [f"{agreement_name(d['agreement'], lang)}: {euros(d['amount'], lang)}, "
                   f"{'verschuldigd op' if lang == 'nl' else 'due on'} {day_words(d['due'], lang)}" for d in late]
     elif "paid_late" in report:
         lines.append("Er worden geen vaste lasten te laat betaald." if lang == "nl" else "No charge is paid late.")

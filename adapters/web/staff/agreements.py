@@ -52,7 +52,7 @@ def _household(request: Request, dossier: str) -> tuple[Staff, Household] | Resp
 def _form_page(request: Request, staff: Staff, household: Household, values: dict[str, str],
                errors: dict[str, str] | None = None, status: int = 200) -> Response:
     lang = lang_of(request)[0]
-    choices = [(a.id, f"{agreement_name(a.id)} ({a.counterparty.name})") for a in household.agreements.values()
+    choices = [(a.id, f"{agreement_name(a.id, lang)} ({a.counterparty.name})") for a in household.agreements.values()
                if a.end is None]
     days = [(str(d), str(d)) for d in range(1, 29)] + [(LAST, TEXT[lang]["last"])]
     return staff_page(request, staff, "agreements.html", status, dossier=household.dossier, v=values,

@@ -29,6 +29,7 @@ from ...api.errors import Problem
 from ...api.routes.signals import signals as api_signals
 from ..participant import _views, security_headers
 from .core import BASE, COOKIE, Staff, csrf_ok, forbidden, household_for, lang_of, signed_in, staff_page, to_sign_in
+from .agreement_words import agreement_name
 from .debts import debt_lines
 from .history import history
 from .links import expiring_items, section as link_section
@@ -88,14 +89,14 @@ def werkvoorraad(request: Request) -> Response:
         unmatched = staff.ctx.services.unmatched()
         if unmatched:
             items.append({"text": m["work_unmatched"].format(n=len(unmatched)), "severity": "medium",
-                          "kind": "Niet geboekt", "day": None, "href": f"{BASE}/bankafschriften"})
+                          "kind": m["kind_unmatched"], "day": None, "href": f"{BASE}/bankafschriften"})
     if staff.role in (FINANCE, AUDITOR):
         today = date.today().isoformat()
         for f in staff.ctx.services.payment_files(("pending",)):
-            items.append({"text": m["work_file"].format(day=long_day(f["day"]), count=f["count"],
-                                                        amount=euros(f["control_sum"], "nl")),
+            items.append({"text": m["work_file"].format(day=long_day(f["day"], lang), count=f["count"],
+                                                        amount=euros(f["control_sum"], lang)),
                           "severity": "critical" if (f["first_execution"] or today) <= today else "high",
-                          "kind": "Betaalbestand", "day": f["day"], "href": f"{BASE}/betaalbestanden/{f['name']}"})
+                          "kind": m["kind_file"], "day": f["day"], "href": f"{BASE}/betaalbestanden/{f['name']}"})
     items += expiring_items(request, staff)
     items.sort(key=lambda i: SEVERITY_RANK.get(i["severity"], 9))
     return staff_page(request, staff, "work.html", items=items)
@@ -115,7 +116,7 @@ def huishoudens(request: Request) -> Response:
     views = _views(staff.ctx).fresh()
     q = (request.query_params.get("q") or "").strip()[:100]
     wanted = q.casefold().replace(" ", "")
-    rows = []
+    rows, lang = [], lang_of(request)[0]
     for row in staff.ctx.services.households(staff.principal.team if staff.role in TEAM else None):
         household = views.household(row["dossier"])
         if household is None:
@@ -125,8 +126,8 @@ def huishoudens(request: Request) -> Response:
         if wanted and not any(wanted in k.casefold().replace(" ", "") for k in keys):
             continue
         rows.append({"dossier": household.dossier, "names": _names(household), "team": household.team,
-                     "status": household.status, "buffer": euros(row["buffer_outstanding"], "nl"),
-                     "arrears": euros(row["arrears_amount"], "nl")})
+                     "status": household.status, "buffer": euros(row["buffer_outstanding"], lang),
+                     "arrears": euros(row["arrears_amount"], lang)})
     return staff_page(request, staff, "households.html", rows=rows, q=q)
 
 
@@ -140,7 +141,7 @@ def huishouden(request: Request, dossier: str) -> Response:
     left = services.left(household, date.today(), with_projection=False)
     detail, lang = services.household_detail(household), lang_of(request)[0]
     return staff_page(request, staff, "household.html", d=detail, names=_names(household),
-                      m=_month(left, detail, _m(request)), agreements=_agreements(detail),
+                      m=_month(left, detail, _m(request), lang), agreements=_agreements(detail, _m(request), lang),
                       debts=debt_lines(household, date.today(), _m(request)),
                       signals=_signals(staff, lang, dossier=dossier),
                       history=history(staff.ctx.engine, household.id, lang),
@@ -150,16 +151,15 @@ def huishouden(request: Request, dossier: str) -> Response:
                       message=_m(request)["changed"] if request.query_params.get("melding") == "changed" else None)
 
 
-def _month(left: dict[str, Any], detail: dict[str, Any], m: dict[str, str]) -> dict[str, Any]:
+def _month(left: dict[str, Any], detail: dict[str, Any], m: dict[str, str], lang: str) -> dict[str, Any]:
     forecast = left.get("forecast") or {}
     shortfall = Money(forecast.get("shortfall") or "0.00")
-    return {"leefgeld": euros(left["leefgeld"]["paid"], "nl"), "scheduled": euros(left["leefgeld"]["scheduled"], "nl"),
-            "buffer": euros(left["buffer_owed"], "nl"), "arrears": euros(detail["arrears"]["amount"], "nl"),
-            "reserves": [f"{k}: {euros(v, 'nl')}" for k, v in (left.get("reserves") or {}).items()],
-            "forecast": m["forecast"].format(
-                day=long_day(forecast.get("next_pay_date")), amount=euros(forecast.get("expected_leefgeld") or "0.00",
-                                                                          "nl")),
-            "shortfall": m["forecast_short"].format(amount=euros(shortfall, "nl"))
+    return {"leefgeld": euros(left["leefgeld"]["paid"], lang), "scheduled": euros(left["leefgeld"]["scheduled"], lang),
+            "buffer": euros(left["buffer_owed"], lang), "arrears": euros(detail["arrears"]["amount"], lang),
+            "reserves": [f"{k}: {euros(v, lang)}" for k, v in (left.get("reserves") or {}).items()],
+            "forecast": m["forecast"].format(day=long_day(forecast.get("next_pay_date"), lang),
+                                             amount=euros(forecast.get("expected_leefgeld") or "0.00", lang)),
+            "shortfall": m["forecast_short"].format(amount=euros(shortfall, lang))
             if shortfall > Money("0.00") else None}
 
 
@@ -175,10 +175,12 @@ def _consent(household: Household, m: dict[str, str], lang: str) -> str:
     return m["consent_given"].format(**words)
 
 
-def _agreements(detail: dict[str, Any]) -> list[dict[str, str]]:
-    return [{"name": a["id"].replace("-", " ").capitalize(), "amount": euros(a["amount"], "nl"),
-             "kind": "Inkomen" if a["kind"] == "income" else "Vaste last", "counterparty": a["counterparty"]["name"],
-             "ended": f"beëindigd op {long_day(a['end'])}" if a["end"] else ""} for a in detail["agreements"]]
+def _agreements(detail: dict[str, Any], m: dict[str, str], lang: str) -> list[dict[str, str]]:
+    return [{"name": agreement_name(a["id"], lang), "amount": euros(a["amount"], lang),
+             "kind": m["income"] if a["kind"] == "income" else m["charge"],
+             "counterparty": a["counterparty"]["name"],
+             "ended": m["ended_on"].format(day=long_day(a["end"], lang)) if a["end"] else ""}
+            for a in detail["agreements"]]
 
 
 @router.get(f"{BASE}/signalen")
