@@ -156,7 +156,7 @@ class Services:
         options: dict[str, Any] = dict(
             default_account=s.default_account, write_file=self.payment_writer(), today=today or date.today(),
             progress=progress, unrepaid_cycles=s.buffer_unrepaid_cycles, batch=s.reconcile_batch,
-            participant_ceiling=s.limits.participant_ceiling)
+            participant_ceiling=s.limits.participant_ceiling, saved=self.projections.write_paid)
         claims = postgres_claims(self.engine) if worker else None
         if claims is None:
             summary = reconcile(self.engine, through, **options)

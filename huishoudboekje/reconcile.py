@@ -68,6 +68,9 @@ class StoreFailed(JobFailed):
     idempotent: a pay date is recorded once)."""
 
 
+Saved = Callable[[list[Household]], None]  # told of households once saved (`_Job.flush`)
+
+
 class PaymentFileWriter(Protocol):
     """Builds a payment file deterministically, and stores it (adapters/payments.py)."""
 
@@ -119,10 +122,11 @@ class RunSummary:
 def reconcile(engine: Engine, through: date, *, default_account: str, write_file: PaymentFileWriter,
               today: date | None = None, progress: Callable[[int, int], None] | None = None,
               unrepaid_cycles: int = 3, batch: int = 200,
-              participant_ceiling: Money | None = None) -> RunSummary:
+              participant_ceiling: Money | None = None, saved: Saved | None = None) -> RunSummary:
     """Pay every household due from the day after the last completed one through
     `through`, and file its payments. `participant_ceiling`: the municipality's
-    (HHB_PARTICIPANT_CEILING; a household's own comes first)."""
+    (HHB_PARTICIPANT_CEILING; a household's own comes first). `saved`: told of each batch
+    of households once it is saved (`_Job.flush`)."""
     run = engine.get_or_none(Run.create_id())
     first = _first_day(engine, run, through, today or through)
     summary = RunSummary(through=through)
@@ -136,7 +140,7 @@ def reconcile(engine: Engine, through: date, *, default_account: str, write_file
     with without_cycle_collection():  # see bulk.py
         for number, (start, end) in enumerate(windows):
             job = _Job(engine, start, end, default_account, unrepaid_cycles, summary, batch,
-                       getattr(write_file, "check", None), participant_ceiling)
+                       getattr(write_file, "check", None), participant_ceiling, saved)
             for done, (hid, dossier) in enumerate(households, start=1):
                 job.pay(hid, dossier)
                 if progress:
@@ -174,8 +178,9 @@ class _Job:
     def __init__(self, engine: Engine, first: date, through: date, account: str,
                  unrepaid_cycles: int, summary: RunSummary, size: int,
                  check: Callable[[list[Instruction]], None] | None = None,
-                 participant_ceiling: Money | None = None) -> None:
+                 participant_ceiling: Money | None = None, saved: Saved | None = None) -> None:
         self.size = max(1, size)
+        self.saved = saved
         self.check, self.ceiling = check, participant_ceiling
         self.engine, self.first, self.through = engine, first, through
         self.account, self.unrepaid_cycles, self.summary = account, unrepaid_cycles, summary
@@ -210,6 +215,16 @@ class _Job:
         for household, results in batch:
             self._count(household, results)
             self._collect(household)
+        if self.saved is not None:
+            self._tell_saved([household for household, _ in batch])
+
+    def _tell_saved(self, households: list[Household]) -> None:
+        """What is told is a shortcut for others (the read models' rows, written by this
+        process): when it fails, they do the work themselves, and the night goes on."""
+        try:
+            self.saved(households)  # type: ignore[misc]
+        except Exception as exc:  # noqa: BLE001 - see above
+            release_frames(exc)
 
     def _paid(self, household: Household) -> tuple[Household, list[Any]]:
         """Every pay date due, then the supplement of the last one for incomes that came

@@ -31,7 +31,8 @@ from .domain.household import Instruction
 from .domain.money import Money
 from .domain.run import Run
 from .engine import Engine
-from .reconcile import (PaymentFileWriter, RunSummary, _file_and_complete, _first_day, _Job, catch_up_windows)
+from .reconcile import (PaymentFileWriter, RunSummary, Saved, _file_and_complete, _first_day, _Job,
+                        catch_up_windows)
 
 CHUNK_BATCHES, MIN_CHUNKS = 4, 8  # a chunk is four of the job's batches of households; a night at least 8 chunks
 
@@ -77,7 +78,8 @@ def chunk_of(hid: UUID, chunks: int) -> int:
 def reconcile_worker(engine: Engine, through: date, claims: Claims, *, default_account: str,
                      write_file: PaymentFileWriter, today: date | None = None,
                      progress: Callable[[int, int], None] | None = None, unrepaid_cycles: int = 3,
-                     batch: int = 200, participant_ceiling: Money | None = None) -> RunSummary:
+                     batch: int = 200, participant_ceiling: Money | None = None,
+                     saved: Saved | None = None) -> RunSummary:
     """As `reconcile`, sharing the work with every other worker on the same store."""
     summary = RunSummary(through=through)
     first = _first_day(engine, engine.get_or_none(Run.create_id()), through, today or through)
@@ -89,7 +91,7 @@ def reconcile_worker(engine: Engine, through: date, claims: Claims, *, default_a
 
     def job(start: date, end: date, into: RunSummary) -> _Job:
         return _Job(engine, start, end, default_account, unrepaid_cycles, into, batch,
-                    getattr(write_file, "check", None), participant_ceiling)
+                    getattr(write_file, "check", None), participant_ceiling, saved)
 
     with without_cycle_collection():
         for start, end in catch_up_windows(first, through):

@@ -25,7 +25,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 METADATA = MetaData()
 # The read-model tables, declared once with SQLAlchemy and compiled for each database.
 Table("hhb_households", METADATA,
-      Column("dossier", Text, primary_key=True), Column("household_id", Text, nullable=False),
+      Column("dossier", Text, primary_key=True), Column("household_id", Text, nullable=False, index=True),
       Column("team", Text, nullable=False, index=True), Column("status", Text, nullable=False),
       Column("version", Integer, nullable=False), Column("buffer_outstanding", Text, nullable=False),
       Column("arrears_count", Integer, nullable=False), Column("arrears_amount", Text, nullable=False),
@@ -156,6 +156,62 @@ class ReadModel:
             for table, rows in upserts.items():
                 for row in rows:
                     self._upsert(cursor, table, row)
+
+    def write_newer(self, households: list[dict[str, Any]], signals: list[dict[str, Any]]) -> int:
+        """Household rows (with their signal rows) where the row written so far holds an
+        older version of the household, or there is none; the others are left as they are.
+        Under the position lock, as `apply` writes: the nightly job writes the households
+        it just saved, so the catch-up after it finds them current (`versions`)."""
+        if not households:
+            return 0
+        self._household_index()
+        with self._transaction() as cursor:
+            self._lock_position(cursor)
+            held = self._versions(cursor, [row["household_id"] for row in households])
+            newer = [row for row in households if held.get(row["household_id"], -1) < row["version"]]
+            dossiers = {row["dossier"] for row in newer}
+            for row in newer:
+                self._upsert(cursor, "hhb_households", row)
+            for row in signals:
+                if row["dossier"] in dossiers:
+                    self._upsert(cursor, "hhb_signals", row)
+        return len(newer)
+
+    def versions(self, household_ids: list[str]) -> dict[str, int]:
+        """The version of each household its row holds (none: not in the read model)."""
+        if not household_ids:
+            return {}
+        self._household_index()
+        with self._transaction(commit=False) as cursor:
+            return self._versions(cursor, household_ids)
+
+    def _versions(self, cursor: Any, household_ids: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for start in range(0, len(household_ids), 500):
+            part = household_ids[start:start + 500]
+            names = ", ".join(f":h{n}" for n in range(len(part)))
+            cursor.execute(self.sql(f"SELECT household_id, version FROM {{t}}hhb_households "
+                                    f"WHERE household_id IN ({names})"), {f"h{n}": v for n, v in enumerate(part)})
+            for row in cursor.fetchall():
+                ident, version = (row["household_id"], row["version"]) if isinstance(row, dict) else (row[0], row[1])
+                found[ident] = version
+        return found
+
+    def _household_index(self) -> None:
+        """A read model made before the households' rows were looked up by id gets the
+        index on first use (on PostgreSQL the library does not create tables again)."""
+        if getattr(self, "_household_index_made", False):
+            return
+        statement = next(s for s in self.view_statements() if "INDEX" in s and "household_id" in s)
+        for attempt in (1, 2):  # two processes creating it at once: the second's may fail
+            try:
+                with self._transaction() as cursor:
+                    cursor.execute(statement)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        self._household_index_made = True
 
     def _upsert(self, cursor: Any, table: str, row: dict[str, Any]) -> None:
         columns = ", ".join(row)
