@@ -119,8 +119,7 @@ class ReadModel:
             for table, column, value in deletes:
                 cursor.execute(self.sql(f"DELETE FROM {{t}}{table} WHERE {column} = :value"), {"value": value})
             for table, rows in upserts.items():
-                for row in rows:
-                    self._upsert(cursor, table, row)
+                self._upsert_many(cursor, table, rows)
             for event_type, count in counts.items():
                 cursor.execute(self.sql(
                     "INSERT INTO {t}hhb_event_counts (event_type, event_count) VALUES (:event_type, :n) "
@@ -154,8 +153,7 @@ class ReadModel:
             for table, column, value in deletes:
                 cursor.execute(self.sql(f"DELETE FROM {{t}}{table} WHERE {column} = :value"), {"value": value})
             for table, rows in upserts.items():
-                for row in rows:
-                    self._upsert(cursor, table, row)
+                self._upsert_many(cursor, table, rows)
 
     def write_newer(self, households: list[dict[str, Any]], signals: list[dict[str, Any]]) -> int:
         """Household rows (with their signal rows) where the row written so far holds an
@@ -170,11 +168,8 @@ class ReadModel:
             held = self._versions(cursor, [row["household_id"] for row in households])
             newer = [row for row in households if held.get(row["household_id"], -1) < row["version"]]
             dossiers = {row["dossier"] for row in newer}
-            for row in newer:
-                self._upsert(cursor, "hhb_households", row)
-            for row in signals:
-                if row["dossier"] in dossiers:
-                    self._upsert(cursor, "hhb_signals", row)
+            self._upsert_many(cursor, "hhb_households", newer)
+            self._upsert_many(cursor, "hhb_signals", [row for row in signals if row["dossier"] in dossiers])
         return len(newer)
 
     def versions(self, household_ids: list[str]) -> dict[str, int]:
@@ -214,13 +209,22 @@ class ReadModel:
         self._household_index_made = True
 
     def _upsert(self, cursor: Any, table: str, row: dict[str, Any]) -> None:
-        columns = ", ".join(row)
-        values = ", ".join(f":{c}" for c in row)
+        cursor.execute(self._upsert_sql(table, list(row)), row)
+
+    def _upsert_many(self, cursor: Any, table: str, rows: list[dict[str, Any]]) -> None:
+        """One statement for many rows (psycopg sends them in one pipeline): a night's
+        thousands of rows a batch were a round trip each."""
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            by_columns.setdefault(tuple(row), []).append(row)
+        for columns, same in by_columns.items():
+            cursor.executemany(self._upsert_sql(table, list(columns)), same)
+
+    def _upsert_sql(self, table: str, columns: list[str]) -> str:
         key = KEYS[table]
-        updates = ", ".join(f"{c} = excluded.{c}" for c in row if c != key)
-        cursor.execute(self.sql(
-            f"INSERT INTO {{t}}{table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO UPDATE SET {updates}"
-        ), row)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+        return self.sql(f"INSERT INTO {{t}}{table} ({', '.join(columns)}) VALUES ({', '.join(f':{c}' for c in columns)}) "
+                        f"ON CONFLICT ({key}) DO UPDATE SET {updates}")
 
     def beat(self, runner: str, started_at: str, heartbeat_at: str, position: int) -> None:
         """A runner's heartbeat: it is alive and has projected through `position`."""
