@@ -212,7 +212,8 @@ def test_a_new_coachs_first_day(first_day, browser, width):  # noqa: F811
         assert "U bent uitgelogd." in _main(page)
         context.add_cookies(session)  # the old cookie back: the session itself has ended
         page.goto(first_day["base"] + "/medewerker/huishoudens")
-        assert page.url.endswith("/medewerker/inloggen?melding=expired"), page.url
+        # the sign-in page, saying why, and where signing in again returns to
+        assert page.url.endswith("/medewerker/inloggen?melding=expired&naar=%2Fmedewerker%2Fhuishoudens"), page.url
     finally:
         context.close()
     assert len(seen) == 12, seen
