@@ -4,7 +4,6 @@ may see (the access matrix), following up a signal, and CSRF."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 
 import pyotp
@@ -137,10 +136,25 @@ def test_search_by_dossier_name_or_iban(app, store):
     assert "Geen huishoudens gevonden" in client.get("/medewerker/huishoudens", params={"q": "NL00XXXX"}).text
 
 
+def copy_of(url: str, target) -> str:
+    """A copy of the module's store as it is now, through SQLite's backup API: the store
+    is in WAL mode and apps still hold it open, so what was written last may be in its
+    -wal file only (a copy of the main file alone lacked households and accounts)."""
+    import sqlite3
+
+    source, copy = sqlite3.connect(url.removeprefix("sqlite:///")), sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    return f"sqlite:///{target}"
+
+
 def test_search_by_postcode_finds_the_household_at_that_address(store, tmp_path, monkeypatch):
     """A coach with a letter in hand searches by postcode, written as people write it."""
     monkeypatch.setenv("HHB_MANAGED_ACCOUNTS", MANAGED)
-    db = f"sqlite:///{shutil.copy(store[0].removeprefix('sqlite:///'), tmp_path / 'copy.sqlite')}"
+    db = copy_of(store[0], tmp_path / "copy.sqlite")
     hhb(db, "address", OTHER, "--postcode", "3511 AB", "--number", "12", "--actor", "beheer")
     client = client_of(create_app(db_url=db), (db, store[1]), "auditor")
     found = client.get("/medewerker/huishoudens", params={"q": "3511ab"}).text
@@ -150,7 +164,7 @@ def test_search_by_postcode_finds_the_household_at_that_address(store, tmp_path,
 
 def test_the_household_page_says_whether_when_and_how_the_participant_agreed(store, tmp_path, monkeypatch):
     monkeypatch.setenv("HHB_MANAGED_ACCOUNTS", MANAGED)
-    db = f"sqlite:///{shutil.copy(store[0].removeprefix('sqlite:///'), tmp_path / 'copy.sqlite')}"
+    db = copy_of(store[0], tmp_path / "copy.sqlite")
     client = client_of(create_app(db_url=db), (db, store[1]), "auditor")
     assert "Nog niet vastgelegd" in client.get(f"/medewerker/huishoudens/{OTHER}").text
     hhb(db, "consent", OTHER, "--date", "2026-11-02", "--way", "signed-form", "--actor", "beheer")
