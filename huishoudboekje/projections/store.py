@@ -10,7 +10,7 @@ written in the SQL that SQLite and PostgreSQL share.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -131,8 +131,7 @@ class ReadModel:
 
     def _still_at(self, cursor: Any, name: str, after: int) -> None:
         """The position is still where this batch began (checked after the batch's writes:
-        SQLite holds its one writer's lock by then, PostgreSQL takes a lock for it)."""
-        self._lock_position(cursor)
+        SQLite holds its one writer's lock by then, PostgreSQL the lock `apply` took first)."""
         cursor.execute(self.sql(f"SELECT max(notification_id) AS position FROM {self.tracking_table()} "
                                 "WHERE application_name = :name"), {"name": name})
         row = cursor.fetchone()
@@ -195,18 +194,7 @@ class ReadModel:
     def _household_index(self) -> None:
         """A read model made before the households' rows were looked up by id gets the
         index on first use (on PostgreSQL the library does not create tables again)."""
-        if getattr(self, "_household_index_made", False):
-            return
-        statement = next(s for s in self.view_statements() if "INDEX" in s and "household_id" in s)
-        for attempt in (1, 2):  # two processes creating it at once: the second's may fail
-            try:
-                with self._transaction() as cursor:
-                    cursor.execute(statement)
-                break
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-        self._household_index_made = True
+        self._create_once("_household_index_made", lambda s: "INDEX" in s and "household_id" in s)
 
     def _upsert(self, cursor: Any, table: str, row: dict[str, Any]) -> None:
         cursor.execute(self._upsert_sql(table, list(row)), row)
@@ -249,19 +237,23 @@ class ReadModel:
     def _runner_table(self) -> None:
         """A store made before runners had heartbeats gets their table on first use
         (on PostgreSQL the library's tables are not created again once they exist)."""
-        if getattr(self, "_runner_table_made", False):
+        self._create_once("_runner_table_made", lambda s: "hhb_projection_runners" in s)
+
+    def _create_once(self, made: str, wanted: Callable[[str], bool]) -> None:
+        """Run the `wanted` statements of `view_statements` (idempotent), once a process."""
+        if getattr(self, made, False):
             return
-        for attempt in (1, 2):  # two processes creating it at once: the second's CREATE may fail
+        for attempt in (1, 2):  # two processes creating it at once: the second's may fail
             try:
                 with self._transaction() as cursor:
                     for statement in self.view_statements():
-                        if "hhb_projection_runners" in statement:
+                        if wanted(statement):
                             cursor.execute(statement)
                 break
             except IntegrityError:
                 if attempt == 2:
                     raise
-        self._runner_table_made = True
+        setattr(self, made, True)
 
     def reset(self, application_name: str) -> None:
         with self._transaction() as cursor:
